@@ -1,0 +1,167 @@
+"""The one database handle, its pragmas, and the unit of work with a bounded retry.
+
+SQLite runs in WAL mode with foreign keys on, `synchronous=FULL`, a busy timeout
+of 10 s, and every transaction `BEGIN IMMEDIATE` so two writers never deadlock
+upgrading a read lock (DESIGN §3). A PostgreSQL URL goes through the same code;
+the pragmas are SQLite's only.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import random
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+import peewee
+
+from .config import DatabaseTarget
+
+database = peewee.DatabaseProxy()
+
+BUSY_TIMEOUT_S = 10
+LOCK_RETRIES = 5
+
+SQLITE_PRAGMAS = (
+    ("journal_mode", "wal"),
+    ("foreign_keys", 1),
+    ("synchronous", "full"),
+    ("busy_timeout", BUSY_TIMEOUT_S * 1000),
+    ("cache_size", -32000),  # 32 MB page cache per connection
+    ("temp_store", "memory"),
+)
+
+
+class DatabaseError(Exception):
+    """A database that cannot be opened or used: the message names the problem."""
+
+
+def _connect_sqlite(path: Path, *, create: bool) -> peewee.SqliteDatabase:
+    if path.exists() and path.is_dir():
+        raise DatabaseError(f"{path} is a directory, not a database file")
+    if not path.parent.exists():
+        raise DatabaseError(f"directory {path.parent} does not exist")
+    if not path.exists() and not create:
+        raise DatabaseError(f"database {path} does not exist (run `tui-crm init`)")
+    if path.exists() and path.stat().st_size > 0:
+        with open(path, "rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                raise DatabaseError(f"{path} is not a tui-crm database (not SQLite)")
+    db = peewee.SqliteDatabase(
+        str(path),
+        pragmas=SQLITE_PRAGMAS,
+        timeout=BUSY_TIMEOUT_S,
+        lock_type="IMMEDIATE",
+        check_same_thread=False,
+        autoconnect=True,
+    )
+    return db
+
+
+def _connect_postgres(url: str) -> peewee.Database:
+    from playhouse.db_url import connect
+
+    try:
+        return connect(url, autorollback=True)
+    except Exception as exc:  # an unknown scheme or a missing driver
+        raise DatabaseError(f"cannot use database URL: {exc}") from exc
+
+
+def open_database(target: DatabaseTarget, *, create: bool = True) -> peewee.Database:
+    """Point the shared proxy at `target` and check it answers."""
+    if target.is_sqlite:
+        assert target.path is not None
+        db = _connect_sqlite(target.path, create=create)
+    else:
+        db = _connect_postgres(target.value)
+    database.initialize(db)
+    try:
+        db.connect(reuse_if_open=True)
+        db.execute_sql("SELECT 1").fetchone()
+    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
+        db.close()
+        raise DatabaseError(f"cannot open database {target}: {exc}") from exc
+    return db
+
+
+def close_database() -> None:
+    obj = database.obj
+    if obj is not None and not obj.is_closed():
+        obj.close()
+
+
+def is_sqlite() -> bool:
+    return isinstance(database.obj, peewee.SqliteDatabase)
+
+
+def db_path() -> Path | None:
+    obj = database.obj
+    if isinstance(obj, peewee.SqliteDatabase):
+        return Path(obj.database)
+    return None
+
+
+def is_locked_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return (
+        "database is locked" in text
+        or "database is busy" in text
+        or "database table is locked" in text
+    )
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def transactional(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run a service function as one IMMEDIATE transaction, retried a few times when busy.
+
+    Nested calls join the outer transaction (a savepoint); only the outermost call
+    retries, because only it can start the whole unit of work again.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if database.obj is None:
+            raise DatabaseError("no database is open")
+        if database.in_transaction():
+            with database.atomic():
+                return fn(*args, **kwargs)
+        for attempt in range(LOCK_RETRIES + 1):
+            try:
+                with database.atomic():
+                    return fn(*args, **kwargs)
+            except (peewee.OperationalError, sqlite3.OperationalError) as exc:
+                if not is_locked_error(exc) or attempt == LOCK_RETRIES:
+                    raise
+                time.sleep(0.05 * (2**attempt) + random.random() * 0.05)
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+@contextmanager
+def connection() -> Iterator[None]:
+    """A connection for the current thread (thread workers open their own)."""
+    with database.connection_context():
+        yield
+
+
+def secure_umask() -> None:
+    """Files we create are readable by the owner and group only, never the world."""
+    current = os.umask(0o007)
+    os.umask(current | 0o007)
+
+
+def execute(sql: str, params: tuple | list = ()):
+    """Run raw SQL written with `?` placeholders on whichever database is open."""
+    obj = database.obj
+    if obj is not None and not isinstance(obj, peewee.SqliteDatabase):
+        sql = sql.replace("?", obj.param)
+    return database.execute_sql(sql, params)

@@ -1,0 +1,101 @@
+"""Numbered schema migrations, applied at start-up and recorded in `schema_version`.
+
+Each module `mNNNN_name.py` has `NAME` and `up(db, dialect)`. Every migration
+runs in its own IMMEDIATE transaction, so a crash leaves the database at the
+previous version, never half-way.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from dataclasses import dataclass
+from types import ModuleType
+
+import peewee
+
+from ..db import database
+from ..models.base import utcnow
+
+_MODULE = re.compile(r"^m(\d{4})_\w+$")
+
+
+class SchemaError(Exception):
+    """The database's schema cannot be used by this version of tui-crm."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    module: ModuleType
+
+
+def all_migrations() -> list[Migration]:
+    found = []
+    for info in pkgutil.iter_modules(__path__):
+        match = _MODULE.match(info.name)
+        if match:
+            module = importlib.import_module(f"{__name__}.{info.name}")
+            found.append(Migration(int(match.group(1)), module.NAME, module))
+    found.sort(key=lambda m: m.version)
+    return found
+
+
+def latest_version() -> int:
+    return all_migrations()[-1].version
+
+
+def dialect() -> str:
+    return "sqlite" if isinstance(database.obj, peewee.SqliteDatabase) else "postgresql"
+
+
+def _ensure_version_table() -> None:
+    database.execute_sql(
+        'CREATE TABLE IF NOT EXISTS "schema_version" ('
+        '"version" INTEGER NOT NULL PRIMARY KEY, "name" TEXT NOT NULL, "applied_at" TEXT NOT NULL)'
+    )
+
+
+def current_version() -> int:
+    if "schema_version" not in database.get_tables():
+        return 0
+    row = database.execute_sql('SELECT MAX("version") FROM "schema_version"').fetchone()
+    return int(row[0] or 0)
+
+
+def is_initialised() -> bool:
+    return current_version() > 0
+
+
+def upgrade(target: int | None = None) -> list[Migration]:
+    """Apply every pending migration up to `target` (default: the latest). Returns those applied."""
+    migrations = all_migrations()
+    target = migrations[-1].version if target is None else target
+    with database.atomic():
+        _ensure_version_table()
+    version = current_version()
+    if version > migrations[-1].version:
+        raise SchemaError(
+            f"the database is at schema version {version}, newer than this tui-crm "
+            f"understands ({migrations[-1].version}): upgrade tui-crm"
+        )
+    applied = []
+    for migration in migrations:
+        if migration.version <= version or migration.version > target:
+            continue
+        with database.atomic():
+            # Re-check inside the write lock: a colleague may have upgraded meanwhile.
+            if current_version() >= migration.version:
+                continue
+            migration.module.up(database, dialect())
+            database.execute_sql(
+                'INSERT INTO "schema_version" ("version", "name", "applied_at") VALUES (?, ?, ?)'
+                if dialect() == "sqlite"
+                else 'INSERT INTO "schema_version" ("version", "name", "applied_at") '
+                "VALUES (%s, %s, %s)",
+                (migration.version, migration.name, utcnow().isoformat(sep=" ")),
+            )
+        applied.append(migration)
+    return applied

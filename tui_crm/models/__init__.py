@@ -1,0 +1,575 @@
+"""Peewee models for every entity of DESIGN §1. Thin: the rules live in `services`.
+
+Money columns end in `_cents` (integer), rates in `_bp` (hundredths of a percent),
+quantities in `_milli` (thousandths), so raw SQL and reports read them without
+guessing. The schema itself is created by `tui_crm.migrations`, not from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    CompositeKey,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from .base import BaseModel, MoneyField, QuantityField, RateField, VersionedModel, utcnow
+
+# --- people, settings, audit ---------------------------------------------------
+
+ROLES = ("admin", "accounting", "sales", "readonly")
+
+
+class User(BaseModel):
+    id = AutoField()
+    login = CharField(max_length=64, unique=True)
+    full_name = CharField(max_length=200, default="")
+    email = CharField(max_length=254, default="")
+    role = CharField(max_length=16, default="sales")
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+    last_seen_at = DateTimeField(null=True)
+
+
+class Setting(BaseModel):
+    """The business's own settings (issuer data, invoice series, defaults), shared by all users."""
+
+    key = CharField(max_length=64, primary_key=True)
+    value = TextField(default="")
+    updated_at = DateTimeField(default=utcnow)
+    updated_by = CharField(max_length=64, default="")
+
+
+class AuditLog(BaseModel):
+    id = AutoField()
+    at = DateTimeField(default=utcnow, index=True)
+    user = CharField(max_length=64)
+    action = CharField(max_length=16)  # create update delete issue payment merge import ...
+    entity = CharField(max_length=32)
+    entity_id = CharField(max_length=64, default="")
+    client_id = IntegerField(null=True)  # whose history this belongs to, for the client file
+    changes = TextField(default="{}")  # JSON {field: [before, after]}
+    summary = TextField(default="")
+
+    class Meta:
+        table_name = "audit_log"
+        indexes = (
+            (("entity", "entity_id"), False),
+            (("client_id", "at"), False),
+            (("user", "at"), False),
+        )
+
+
+# --- clients -------------------------------------------------------------------
+
+CLIENT_KINDS = ("lead", "client")
+CLIENT_STATUSES = ("active", "archived", "merged")
+
+
+class Client(VersionedModel):
+    id = AutoField()
+    kind = CharField(max_length=8, default="lead")
+    status = CharField(max_length=10, default="active")
+    is_company = BooleanField(default=True)
+    legal_name = CharField(max_length=200)
+    trade_name = CharField(max_length=200, default="")
+    sort_name = CharField(max_length=200, default="")  # folded: lower case, no accents
+    tax_id = CharField(max_length=32, default="")  # as shown: "B12345674", "ESB12345674"
+    tax_id_country = CharField(max_length=2, default="ES")
+    tax_id_compact = CharField(max_length=32, default="")  # for duplicate checks
+    email = CharField(max_length=254, default="")
+    phone = CharField(max_length=40, default="")
+    mobile = CharField(max_length=40, default="")
+    fax = CharField(max_length=40, default="")
+    website = CharField(max_length=200, default="")
+    payment_days = IntegerField(default=30)
+    payment_method = CharField(max_length=20, default="transfer")
+    iban = CharField(max_length=40, default="")
+    vat_rate = RateField(column_name="vat_rate_bp", default=21)
+    vat_exempt = BooleanField(default=False)
+    exemption_reason = CharField(max_length=200, default="")
+    irpf_rate = RateField(column_name="irpf_rate_bp", default=0)
+    recargo = BooleanField(default=False)
+    owner = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="clients")
+    notes = TextField(default="")
+    merged_into = ForeignKeyField("self", null=True, on_delete="SET NULL")
+    became_client_at = DateField(null=True)
+    # Running figures kept by the invoicing services, so lists sort without aggregating.
+    revenue_total = MoneyField(column_name="revenue_total_cents", default=0)
+    outstanding = MoneyField(column_name="outstanding_cents", default=0)
+    last_activity_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = (
+            (("status", "sort_name", "id"), False),
+            (("tax_id_compact",), False),
+            (("email",), False),
+            (("owner", "sort_name"), False),
+        )
+
+
+class Address(VersionedModel):
+    id = AutoField()
+    client = ForeignKeyField(Client, backref="addresses", on_delete="CASCADE")
+    label = CharField(max_length=80, default="")
+    line1 = CharField(max_length=200, default="")
+    line2 = CharField(max_length=200, default="")
+    postal_code = CharField(max_length=16, default="")
+    city = CharField(max_length=100, default="")
+    province = CharField(max_length=100, default="")
+    country = CharField(max_length=2, default="ES")
+    contact_name = CharField(max_length=200, default="")
+    is_invoice_default = BooleanField(default=False)
+    is_delivery_default = BooleanField(default=False)
+    is_quote_default = BooleanField(default=False)
+
+
+class Contact(VersionedModel):
+    id = AutoField()
+    client = ForeignKeyField(Client, backref="contacts", on_delete="CASCADE")
+    first_name = CharField(max_length=100, default="")
+    last_name = CharField(max_length=100, default="")
+    position = CharField(max_length=100, default="")
+    email = CharField(max_length=254, default="")
+    phone = CharField(max_length=40, default="")
+    mobile = CharField(max_length=40, default="")
+    is_billing = BooleanField(default=False)
+    notes = TextField(default="")
+
+
+CUSTOM_FIELD_KINDS = ("text", "number", "date", "choice", "bool")
+
+
+class CustomFieldDef(BaseModel):
+    id = AutoField()
+    key = CharField(max_length=64, unique=True)
+    label = CharField(max_length=100)
+    kind = CharField(max_length=8, default="text")
+    choices = TextField(default="[]")  # JSON list, for kind == "choice"
+    required = BooleanField(default=False)
+    position = IntegerField(default=0)
+    active = BooleanField(default=True)
+
+    class Meta:
+        table_name = "custom_field_def"
+
+
+class CustomFieldValue(BaseModel):
+    field = ForeignKeyField(CustomFieldDef, on_delete="CASCADE", backref="values")
+    client = ForeignKeyField(Client, on_delete="CASCADE", backref="custom_values")
+    value = TextField(default="")
+
+    class Meta:
+        table_name = "custom_field_value"
+        primary_key = CompositeKey("field", "client")
+
+
+class Tag(BaseModel):
+    id = AutoField()
+    name = CharField(max_length=60, unique=True)
+    color = CharField(max_length=20, default="")
+
+
+class ClientTag(BaseModel):
+    client = ForeignKeyField(Client, on_delete="CASCADE", backref="client_tags")
+    tag = ForeignKeyField(Tag, on_delete="CASCADE", backref="client_tags")
+
+    class Meta:
+        table_name = "client_tag"
+        primary_key = CompositeKey("client", "tag")
+
+
+PROJECT_STATUSES = ("planned", "active", "on_hold", "done", "cancelled")
+
+
+class Project(VersionedModel):
+    id = AutoField()
+    client = ForeignKeyField(Client, backref="projects", on_delete="CASCADE")
+    name = CharField(max_length=200)
+    status = CharField(max_length=10, default="active")
+    start_date = DateField(null=True)
+    end_date = DateField(null=True)
+    budget = MoneyField(column_name="budget_cents", default=0)
+    description = TextField(default="")
+
+
+OPPORTUNITY_STAGES = ("new", "qualified", "proposal", "negotiation", "won", "lost")
+
+
+class Opportunity(VersionedModel):
+    id = AutoField()
+    client = ForeignKeyField(Client, backref="opportunities", on_delete="CASCADE")
+    project = ForeignKeyField(Project, null=True, on_delete="SET NULL")
+    title = CharField(max_length=200)
+    stage = CharField(max_length=12, default="new")
+    amount = MoneyField(column_name="amount_cents", default=0)
+    probability = IntegerField(default=10)  # percent
+    expected_close = DateField(null=True)
+    lost_reason = CharField(max_length=200, default="")
+    owner = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    notes = TextField(default="")
+
+    class Meta:
+        indexes = ((("stage", "expected_close"), False),)
+
+
+ACTIVITY_KINDS = ("call", "meeting", "email", "note", "task")
+
+
+class Activity(VersionedModel):
+    """A timeline entry. With a due date and no done date it is a follow-up on the agenda."""
+
+    id = AutoField()
+    client = ForeignKeyField(Client, backref="activities", on_delete="CASCADE")
+    kind = CharField(max_length=8, default="note")
+    subject = CharField(max_length=200, default="")
+    body = TextField(default="")
+    outcome = CharField(max_length=200, default="")
+    contact = ForeignKeyField(Contact, null=True, on_delete="SET NULL")
+    project = ForeignKeyField(Project, null=True, on_delete="SET NULL")
+    author = CharField(max_length=64, default="")
+    occurred_at = DateTimeField(default=utcnow)
+    due_date = DateField(null=True)
+    done_at = DateTimeField(null=True)
+    email_status = CharField(max_length=8, default="")  # "", "draft", "sent", "failed"
+    message_id = CharField(max_length=250, default="")
+
+    class Meta:
+        indexes = (
+            (("client", "occurred_at"), False),
+            (("due_date", "done_at"), False),
+        )
+
+
+class CommentTemplate(BaseModel):
+    id = AutoField()
+    name = CharField(max_length=100, unique=True)
+    kind = CharField(max_length=8, default="note")
+    subject = CharField(max_length=200, default="")
+    body = TextField(default="")
+
+    class Meta:
+        table_name = "comment_template"
+
+
+# --- catalog, quotes, orders, invoices -----------------------------------------
+
+
+class Product(VersionedModel):
+    id = AutoField()
+    code = CharField(max_length=40, unique=True)
+    name = CharField(max_length=200)
+    description = TextField(default="")
+    unit = CharField(max_length=12, default="")
+    unit_price = MoneyField(column_name="unit_price_cents", default=0)
+    vat_rate = RateField(column_name="vat_rate_bp", default=21)
+    unit_cost = MoneyField(column_name="unit_cost_cents", default=0)
+    is_service = BooleanField(default=True)
+    active = BooleanField(default=True)
+
+
+class _Totals(VersionedModel):
+    """Totals of a quote, order or invoice, as computed by `money.document_totals`."""
+
+    base = MoneyField(column_name="base_cents", default=0)
+    vat = MoneyField(column_name="vat_cents", default=0)
+    recargo = MoneyField(column_name="recargo_cents", default=0)
+    irpf_rate = RateField(column_name="irpf_rate_bp", default=0)
+    irpf = MoneyField(column_name="irpf_cents", default=0)
+    total = MoneyField(column_name="total_cents", default=0)
+    cost = MoneyField(column_name="cost_cents", default=0)
+    exemption_reason = CharField(max_length=200, default="")
+
+
+class _LineFields(BaseModel):
+    position = IntegerField(default=0)
+    product = ForeignKeyField(Product, null=True, on_delete="SET NULL")
+    description = TextField(default="")
+    quantity = QuantityField(column_name="quantity_milli", default=1)
+    unit_price = MoneyField(column_name="unit_price_cents", default=0)
+    discount = RateField(column_name="discount_bp", default=0)
+    vat_rate = RateField(column_name="vat_rate_bp", default=21)
+    recargo_rate = RateField(column_name="recargo_rate_bp", default=0)
+    unit_cost = MoneyField(column_name="unit_cost_cents", default=0)
+    base = MoneyField(column_name="base_cents", default=0)
+
+
+QUOTE_STATUSES = ("draft", "sent", "accepted", "rejected", "expired")
+
+
+class Quote(_Totals):
+    id = AutoField()
+    client = ForeignKeyField(Client, backref="quotes", on_delete="RESTRICT")
+    project = ForeignKeyField(Project, null=True, on_delete="SET NULL")
+    opportunity = ForeignKeyField(Opportunity, null=True, on_delete="SET NULL")
+    code = CharField(max_length=40, unique=True)
+    title = CharField(max_length=200, default="")
+    status = CharField(max_length=10, default="draft")
+    date = DateField(default=dt.date.today)
+    valid_days = IntegerField(null=True)
+    valid_until = DateField(null=True)
+    delivery_time = CharField(max_length=100, default="")
+    shipping_mode = CharField(max_length=12, default="included")  # included not_included amount
+    shipping = MoneyField(column_name="shipping_cents", default=0)
+    payment_terms = TextField(default="")
+    milestones = TextField(default="")
+    warranty = TextField(default="")
+    conditions = TextField(default="")
+    internal_notes = TextField(default="")  # never reaches the client
+    rejected_reason = CharField(max_length=200, default="")
+    address = ForeignKeyField(Address, null=True, on_delete="SET NULL")
+    created_by = CharField(max_length=64, default="")
+
+    class Meta:
+        indexes = ((("client", "date"), False), (("status", "valid_until"), False))
+
+
+class QuoteLine(_LineFields):
+    id = AutoField()
+    quote = ForeignKeyField(Quote, backref="lines", on_delete="CASCADE")
+
+    class Meta:
+        table_name = "quote_line"
+
+
+ORDER_STATUSES = ("open", "partially_invoiced", "invoiced", "cancelled")
+
+
+class SalesOrder(_Totals):
+    id = AutoField()
+    client = ForeignKeyField(Client, backref="orders", on_delete="RESTRICT")
+    quote = ForeignKeyField(Quote, null=True, on_delete="SET NULL", backref="orders")
+    project = ForeignKeyField(Project, null=True, on_delete="SET NULL")
+    code = CharField(max_length=40, unique=True)
+    title = CharField(max_length=200, default="")
+    date = DateField(default=dt.date.today)
+    status = CharField(max_length=20, default="open")
+    invoiced = MoneyField(column_name="invoiced_cents", default=0)  # base already invoiced
+
+    class Meta:
+        table_name = "sales_order"
+        indexes = ((("client", "date"), False),)
+
+
+class OrderLine(_LineFields):
+    id = AutoField()
+    order = ForeignKeyField(SalesOrder, backref="lines", on_delete="CASCADE")
+    quantity_invoiced = QuantityField(column_name="quantity_invoiced_milli", default=0)
+
+    class Meta:
+        table_name = "order_line"
+
+
+INVOICE_STATUSES = ("draft", "issued", "partially_paid", "paid")
+INVOICE_KINDS = ("standard", "rectifying")
+
+
+class Invoice(_Totals):
+    """A draft has no number; issuing numbers it, freezes the fiscal data and makes it immutable."""
+
+    id = AutoField()
+    kind = CharField(max_length=12, default="standard")
+    status = CharField(max_length=16, default="draft")
+    series = CharField(max_length=16, default="F")
+    year = IntegerField(null=True)
+    number = IntegerField(null=True)
+    code = CharField(max_length=40, null=True, unique=True)  # "F2026-00001"
+    client = ForeignKeyField(Client, backref="invoices", on_delete="RESTRICT")
+    project = ForeignKeyField(Project, null=True, on_delete="SET NULL")
+    quote = ForeignKeyField(Quote, null=True, on_delete="SET NULL")
+    order = ForeignKeyField(SalesOrder, null=True, on_delete="SET NULL")
+    rectifies = ForeignKeyField("self", null=True, on_delete="RESTRICT", backref="rectifications")
+    rectification_reason = TextField(default="")
+    rectification_mode = CharField(max_length=12, default="")  # difference replacement
+    issue_date = DateField(null=True)
+    operation_date = DateField(null=True)
+    due_date = DateField(null=True)
+    paid = MoneyField(column_name="paid_cents", default=0)
+    outstanding = MoneyField(column_name="outstanding_cents", default=0)
+    paid_date = DateField(null=True)  # when it became fully paid
+    payment_terms = TextField(default="")
+    notes = TextField(default="")
+    imported = BooleanField(default=False)
+    # Frozen on issue: what the invoice says, whatever happens to the client later.
+    client_name = CharField(max_length=200, default="")
+    client_tax_id = CharField(max_length=32, default="")
+    client_address = TextField(default="")  # line1\nline2\npostal code city\nprovince\ncountry
+    issuer_name = CharField(max_length=200, default="")
+    issuer_tax_id = CharField(max_length=32, default="")
+    issuer_address = TextField(default="")
+    address = ForeignKeyField(Address, null=True, on_delete="SET NULL")
+    created_by = CharField(max_length=64, default="")
+    issued_by = CharField(max_length=64, default="")
+    issued_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = (
+            (("series", "year", "number"), True),
+            (("client", "issue_date"), False),
+            (("issue_date",), False),
+            (("status", "due_date"), False),
+        )
+
+
+class InvoiceLine(_LineFields):
+    id = AutoField()
+    invoice = ForeignKeyField(Invoice, backref="lines", on_delete="CASCADE")
+    order_line = ForeignKeyField(OrderLine, null=True, on_delete="SET NULL")
+
+    class Meta:
+        table_name = "invoice_line"
+
+
+class SeriesCounter(BaseModel):
+    """The last number issued per series and year: the source of gapless numbering."""
+
+    series = CharField(max_length=16)
+    year = IntegerField()
+    last_number = IntegerField(default=0)
+    last_issue_date = DateField(null=True)
+
+    class Meta:
+        table_name = "series_counter"
+        primary_key = CompositeKey("series", "year")
+
+
+PAYMENT_METHODS = ("transfer", "card", "cash", "direct_debit", "cheque", "other")
+
+
+class Payment(BaseModel):
+    id = AutoField()
+    client = ForeignKeyField(Client, backref="payments", on_delete="RESTRICT")
+    date = DateField()
+    amount = MoneyField(column_name="amount_cents")
+    method = CharField(max_length=16, default="transfer")
+    reference = CharField(max_length=100, default="")
+    notes = TextField(default="")
+    created_by = CharField(max_length=64, default="")
+    created_at = DateTimeField(default=utcnow)
+    reversed_at = DateTimeField(null=True)
+    reversed_by = CharField(max_length=64, default="")
+    reversal_reason = CharField(max_length=200, default="")
+
+    class Meta:
+        indexes = ((("client", "date"), False),)
+
+
+class PaymentAllocation(BaseModel):
+    id = AutoField()
+    payment = ForeignKeyField(Payment, backref="allocations", on_delete="CASCADE")
+    invoice = ForeignKeyField(Invoice, backref="allocations", on_delete="RESTRICT")
+    amount = MoneyField(column_name="amount_cents")
+
+    class Meta:
+        table_name = "payment_allocation"
+
+
+RECURRENCE = ("monthly", "quarterly", "yearly")
+
+
+class RecurringInvoice(VersionedModel):
+    id = AutoField()
+    client = ForeignKeyField(Client, backref="recurring_invoices", on_delete="CASCADE")
+    title = CharField(max_length=200, default="")
+    frequency = CharField(max_length=10, default="monthly")
+    next_date = DateField()
+    end_date = DateField(null=True)
+    issue_directly = BooleanField(default=False)
+    series = CharField(max_length=16, default="")
+    irpf_rate = RateField(column_name="irpf_rate_bp", default=0)
+    active = BooleanField(default=True)
+    last_run_date = DateField(null=True)
+
+    class Meta:
+        table_name = "recurring_invoice"
+
+
+class RecurringLine(_LineFields):
+    id = AutoField()
+    recurring = ForeignKeyField(RecurringInvoice, backref="lines", on_delete="CASCADE")
+
+    class Meta:
+        table_name = "recurring_line"
+
+
+class PaymentReminder(BaseModel):
+    id = AutoField()
+    invoice = ForeignKeyField(Invoice, backref="reminders", on_delete="CASCADE")
+    level = IntegerField()  # 1 first, 2 second, 3 final notice
+    sent_at = DateTimeField(default=utcnow)
+    activity = ForeignKeyField(Activity, null=True, on_delete="SET NULL")
+
+    class Meta:
+        table_name = "payment_reminder"
+        indexes = ((("invoice", "level"), True),)
+
+
+class EmailTemplate(BaseModel):
+    id = AutoField()
+    name = CharField(max_length=60)
+    language = CharField(max_length=5, default="es")
+    kind = CharField(max_length=12)  # quote invoice reminder1 reminder2 reminder3
+    subject = CharField(max_length=250)
+    body = TextField()
+
+    class Meta:
+        table_name = "email_template"
+        indexes = ((("name", "language"), True),)
+
+
+class Document(BaseModel):
+    """A file attached to a client, project, quote or invoice, stored by content hash."""
+
+    id = AutoField()
+    sha256 = CharField(max_length=64, index=True)
+    filename = CharField(max_length=255)
+    size = IntegerField()
+    mime = CharField(max_length=100, default="")
+    client = ForeignKeyField(Client, null=True, backref="documents", on_delete="CASCADE")
+    project = ForeignKeyField(Project, null=True, on_delete="SET NULL")
+    quote = ForeignKeyField(Quote, null=True, on_delete="SET NULL")
+    invoice = ForeignKeyField(Invoice, null=True, on_delete="SET NULL")
+    uploaded_by = CharField(max_length=64, default="")
+    uploaded_at = DateTimeField(default=utcnow)
+    notes = TextField(default="")
+
+
+ALL_MODELS = (
+    User,
+    Setting,
+    AuditLog,
+    Client,
+    Address,
+    Contact,
+    CustomFieldDef,
+    CustomFieldValue,
+    Tag,
+    ClientTag,
+    Project,
+    Opportunity,
+    Activity,
+    CommentTemplate,
+    Product,
+    Quote,
+    QuoteLine,
+    SalesOrder,
+    OrderLine,
+    Invoice,
+    InvoiceLine,
+    SeriesCounter,
+    Payment,
+    PaymentAllocation,
+    RecurringInvoice,
+    RecurringLine,
+    PaymentReminder,
+    EmailTemplate,
+    Document,
+)

@@ -1,0 +1,583 @@
+"""Clients and leads: create, update, archive, delete, convert; the client list.
+
+Rules enforced here, for the TUI and the command line alike:
+- the legal name is required; tax IDs are checked for their country; emails and
+  phones are checked;
+- an update carries the version the person started from: if someone saved the
+  record meanwhile, nothing is written and ConflictError says who and when;
+- a client with issued invoices is never deleted (archive or merge it instead);
+- every change is audited with its before and after values, and the search
+  index is updated in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field, fields
+from decimal import Decimal
+
+from ..db import execute, transactional
+from ..i18n import _
+from ..models import Address, Client, Invoice, User
+from ..models.base import utcnow
+from ..money import IRPF_RATES, VAT_RATES, from_cents
+from ..text import clean_input, fold
+from . import audit, search
+from .errors import ConflictError, ConflictInfo, NotFound, RuleViolation, ValidationError
+from .session import login
+from .validation import TaxIdError, check_email, check_phone, check_tax_id
+
+
+@dataclass
+class AddressInput:
+    label: str = ""
+    line1: str = ""
+    line2: str = ""
+    postal_code: str = ""
+    city: str = ""
+    province: str = ""
+    country: str = "ES"
+    contact_name: str = ""
+
+    def is_empty(self) -> bool:
+        return not any((self.line1, self.line2, self.postal_code, self.city, self.province))
+
+
+@dataclass
+class ClientInput:
+    """What a person can type about a client (the form, the import, the CLI)."""
+
+    legal_name: str = ""
+    trade_name: str = ""
+    kind: str = "lead"
+    is_company: bool = True
+    tax_id: str = ""
+    tax_id_country: str = "ES"
+    email: str = ""
+    phone: str = ""
+    mobile: str = ""
+    fax: str = ""
+    website: str = ""
+    payment_days: int = 30
+    payment_method: str = "transfer"
+    iban: str = ""
+    vat_rate: Decimal = Decimal(21)
+    vat_exempt: bool = False
+    exemption_reason: str = ""
+    irpf_rate: Decimal = Decimal(0)
+    recargo: bool = False
+    owner_login: str = ""
+    notes: str = ""
+
+
+EDITABLE = tuple(f.name for f in fields(ClientInput) if f.name != "owner_login")
+
+
+@dataclass(frozen=True)
+class ClientDetail:
+    """A client as the screens see it: plain values, no lazy database access."""
+
+    id: int
+    version: int
+    status: str
+    data: ClientInput
+    owner_login: str
+    revenue_total: Decimal
+    outstanding: Decimal
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    updated_by: str
+    became_client_at: dt.date | None
+    merged_into_id: int | None
+    addresses: tuple[AddressInput, ...] = field(default_factory=tuple)
+
+
+# --- validation ----------------------------------------------------------------
+
+
+def validate(data: ClientInput) -> ClientInput:
+    """Return a cleaned copy of `data`, or raise ValidationError naming every bad field."""
+    errors: dict[str, str] = {}
+    clean = ClientInput(**asdict(data))
+    for name in (
+        "legal_name",
+        "trade_name",
+        "tax_id",
+        "email",
+        "phone",
+        "mobile",
+        "fax",
+        "website",
+        "iban",
+        "exemption_reason",
+        "owner_login",
+    ):
+        setattr(clean, name, clean_input(str(getattr(clean, name) or "")))
+    clean.notes = clean_input(str(clean.notes or ""))
+    clean.tax_id_country = (clean.tax_id_country or "ES").strip().upper()
+
+    if not clean.legal_name:
+        errors["legal_name"] = _("is required")
+    elif len(clean.legal_name) > 200:
+        errors["legal_name"] = _("is longer than {n} characters").format(n=200)
+    if len(clean.trade_name) > 200:
+        errors["trade_name"] = _("is longer than {n} characters").format(n=200)
+    if clean.kind not in ("lead", "client"):
+        errors["kind"] = _("must be lead or client")
+    if clean.tax_id:
+        try:
+            clean.tax_id = check_tax_id(clean.tax_id, clean.tax_id_country).display
+        except TaxIdError as exc:
+            errors["tax_id"] = str(exc)
+    if clean.email:
+        try:
+            clean.email = check_email(clean.email)
+        except ValueError as exc:
+            errors["email"] = str(exc)
+    for name in ("phone", "mobile", "fax"):
+        value = getattr(clean, name)
+        if value:
+            try:
+                setattr(clean, name, check_phone(value))
+            except ValueError as exc:
+                errors[name] = str(exc)
+    try:
+        clean.payment_days = int(clean.payment_days)
+        if not 0 <= clean.payment_days <= 365:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["payment_days"] = _("must be between {low} and {high}").format(low=0, high=365)
+    try:
+        clean.vat_rate = Decimal(str(clean.vat_rate))
+        if clean.vat_rate not in VAT_RATES:
+            raise ValueError
+    except (ArithmeticError, ValueError):
+        errors["vat_rate"] = _("must be one of {values}").format(values="21, 10, 4, 0")
+    try:
+        clean.irpf_rate = Decimal(str(clean.irpf_rate))
+        if clean.irpf_rate not in IRPF_RATES:
+            raise ValueError
+    except (ArithmeticError, ValueError):
+        errors["irpf_rate"] = _("must be one of {values}").format(values="0, 7, 15, 19")
+    if clean.vat_exempt and not clean.exemption_reason:
+        errors["exemption_reason"] = _("is required when the client is exempt from IVA")
+    if clean.owner_login and User.get_or_none(User.login == clean.owner_login) is None:
+        errors["owner_login"] = _("unknown user {login}").format(login=clean.owner_login)
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _compact_tax_id(data: ClientInput) -> str:
+    if not data.tax_id:
+        return ""
+    try:
+        return check_tax_id(data.tax_id, data.tax_id_country).compact
+    except TaxIdError:
+        return data.tax_id.upper()
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    id: int
+    legal_name: str
+    reason: str  # "tax_id" or "email"
+
+
+def find_duplicates(data: ClientInput, exclude_id: int | None = None) -> list[Duplicate]:
+    """Other live records with the same tax ID or email (the form warns, the import decides)."""
+    found: list[Duplicate] = []
+    compact = _compact_tax_id(data)
+    query = Client.select(Client.id, Client.legal_name, Client.tax_id_compact, Client.email).where(
+        Client.status != "merged"
+    )
+    if exclude_id is not None:
+        query = query.where(Client.id != exclude_id)
+    if compact:
+        for c in query.where(Client.tax_id_compact == compact):
+            found.append(Duplicate(c.id, c.legal_name, "tax_id"))
+    if data.email:
+        for c in query.where(Client.email == data.email.strip()):
+            if all(d.id != c.id for d in found):
+                found.append(Duplicate(c.id, c.legal_name, "email"))
+    return found
+
+
+# --- writes --------------------------------------------------------------------
+
+
+def _owner_id(owner_login: str) -> int | None:
+    if not owner_login:
+        return None
+    user = User.get_or_none(User.login == owner_login)
+    return user.id if user else None
+
+
+def _columns(data: ClientInput) -> dict[str, object]:
+    values = {name: getattr(data, name) for name in EDITABLE}
+    values["sort_name"] = fold(data.trade_name or data.legal_name)[:200]
+    values["tax_id_compact"] = _compact_tax_id(data)
+    values["owner"] = _owner_id(data.owner_login)
+    return values
+
+
+def _address_columns(address: AddressInput) -> dict[str, object]:
+    values = {k: clean_input(str(v)) for k, v in asdict(address).items()}
+    values["country"] = (values["country"] or "ES").upper()[:2]
+    return values
+
+
+@transactional
+def create_client(data: ClientInput, address: AddressInput | None = None) -> int:
+    """Create a lead or client (and its first address, the default for everything)."""
+    clean = validate(data)
+    values = _columns(clean)
+    if clean.kind == "client":
+        values["became_client_at"] = dt.date.today()
+    client = Client.create(updated_by=login(), **values)
+    if address is not None and not address.is_empty():
+        Address.create(
+            client=client.id,
+            updated_by=login(),
+            is_invoice_default=True,
+            is_delivery_default=True,
+            is_quote_default=True,
+            **_address_columns(address),
+        )
+    search.reindex_client(client.id)
+    audit.record(
+        "create",
+        "client",
+        client.id,
+        client_id=client.id,
+        changes={k: (None, v) for k, v in asdict(clean).items() if v not in ("", None, False)},
+        summary=clean.legal_name,
+    )
+    return client.id
+
+
+def _load(client_id: int) -> Client:
+    client = Client.get_or_none(Client.id == client_id)
+    if client is None or client.status == "merged":
+        raise NotFound(_("client {id} does not exist").format(id=client_id))
+    return client
+
+
+def _input_of(client: Client) -> ClientInput:
+    owner = User.get_or_none(User.id == client.owner_id) if client.owner_id else None
+    values = {name: getattr(client, name) for name in EDITABLE}
+    return ClientInput(owner_login=owner.login if owner else "", **values)
+
+
+def _conflict(client_id: int, mine: ClientInput, expected_version: int) -> ConflictError:
+    current = Client.get_by_id(client_id)
+    theirs = _input_of(current)
+    differences = {
+        name: (getattr(mine, name), getattr(theirs, name))
+        for name in (f.name for f in fields(ClientInput))
+        if getattr(mine, name) != getattr(theirs, name)
+    }
+    info = ConflictInfo(
+        entity="client",
+        entity_id=client_id,
+        changed_by=current.updated_by,
+        changed_at=current.updated_at,
+        differences=differences,
+    )
+    when = current.updated_at.replace(tzinfo=dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+    return ConflictError(
+        info,
+        _(
+            "{user} changed this client at {when} (version {theirs}, you started from {mine}); "
+            "nothing was saved"
+        ).format(
+            user=current.updated_by or "?", when=when, theirs=current.version, mine=expected_version
+        ),
+    )
+
+
+@transactional
+def update_client(client_id: int, data: ClientInput, expected_version: int) -> int:
+    """Save the client if nobody else saved it since `expected_version`; returns the new version."""
+    clean = validate(data)
+    client = _load(client_id)
+    before = _input_of(client)
+    values = _columns(clean)
+    if clean.kind == "client" and client.kind == "lead" and client.became_client_at is None:
+        values["became_client_at"] = dt.date.today()
+    rows = (
+        Client.update(version=Client.version + 1, updated_at=utcnow(), updated_by=login(), **values)
+        .where((Client.id == client_id) & (Client.version == expected_version))
+        .execute()
+    )
+    if rows == 0:
+        raise _conflict(client_id, clean, expected_version)
+    search.reindex_client(client_id)
+    changes = {
+        name: (getattr(before, name), getattr(clean, name))
+        for name in (f.name for f in fields(ClientInput))
+        if getattr(before, name) != getattr(clean, name)
+    }
+    audit.record(
+        "update",
+        "client",
+        client_id,
+        client_id=client_id,
+        changes=changes,
+        summary=clean.legal_name,
+    )
+    return expected_version + 1
+
+
+def _set_status(client_id: int, status: str, action: str) -> None:
+    client = _load(client_id)
+    if client.status == status:
+        return
+    Client.update(
+        status=status, version=Client.version + 1, updated_at=utcnow(), updated_by=login()
+    ).where(Client.id == client_id).execute()
+    audit.record(
+        action,
+        "client",
+        client_id,
+        client_id=client_id,
+        changes={"status": (client.status, status)},
+        summary=client.legal_name,
+    )
+
+
+@transactional
+def archive_client(client_id: int) -> None:
+    """Hide a client from the everyday lists; its history stays."""
+    _set_status(client_id, "archived", "archive")
+
+
+@transactional
+def unarchive_client(client_id: int) -> None:
+    _set_status(client_id, "active", "unarchive")
+
+
+@transactional
+def convert_to_client(client_id: int) -> None:
+    """A lead becomes a client (by hand, or on its first issued invoice)."""
+    client = _load(client_id)
+    if client.kind == "client":
+        return
+    Client.update(
+        kind="client",
+        became_client_at=client.became_client_at or dt.date.today(),
+        version=Client.version + 1,
+        updated_at=utcnow(),
+        updated_by=login(),
+    ).where(Client.id == client_id).execute()
+    audit.record(
+        "update",
+        "client",
+        client_id,
+        client_id=client_id,
+        changes={"kind": ("lead", "client")},
+        summary=client.legal_name,
+    )
+
+
+def delete_refusal(client_id: int) -> str | None:
+    """Why this client may not be deleted, or None when it may."""
+    issued = (
+        Invoice.select().where((Invoice.client == client_id) & (Invoice.status != "draft")).count()
+    )
+    if issued:
+        return _(
+            "it has {n} issued invoices; a client with invoices can only be archived or merged"
+        ).format(n=issued)
+    payments = execute("SELECT COUNT(*) FROM payment WHERE client_id = ?", (client_id,)).fetchone()
+    if payments[0]:
+        return _("it has registered payments; archive it instead")
+    return None
+
+
+@transactional
+def delete_client(client_id: int) -> None:
+    """Delete a client with everything that hangs on it, unless it has issued invoices."""
+    client = _load(client_id)
+    reason = delete_refusal(client_id)
+    if reason:
+        raise RuleViolation(
+            _("Cannot delete {name}: {reason}").format(name=client.legal_name, reason=reason)
+        )
+    snapshot = asdict(_input_of(client))
+    # Drafts, quotes and orders go with the client (they were never issued).
+    execute("DELETE FROM invoice WHERE client_id = ? AND status = 'draft'", (client_id,))
+    execute("DELETE FROM sales_order WHERE client_id = ?", (client_id,))
+    execute("DELETE FROM quote WHERE client_id = ?", (client_id,))
+    execute("UPDATE client SET merged_into_id = NULL WHERE merged_into_id = ?", (client_id,))
+    Client.delete().where(Client.id == client_id).execute()
+    search.reindex_client(client_id)
+    audit.record(
+        "delete",
+        "client",
+        client_id,
+        client_id=client_id,
+        changes={k: (v, None) for k, v in snapshot.items() if v not in ("", None, False)},
+        summary=client.legal_name,
+    )
+
+
+# --- reads ---------------------------------------------------------------------
+
+
+def get_client(client_id: int) -> ClientDetail:
+    client = _load(client_id)
+    addresses = tuple(
+        AddressInput(
+            label=a.label,
+            line1=a.line1,
+            line2=a.line2,
+            postal_code=a.postal_code,
+            city=a.city,
+            province=a.province,
+            country=a.country,
+            contact_name=a.contact_name,
+        )
+        for a in Address.select()
+        .where(Address.client == client_id)
+        .order_by(Address.is_invoice_default.desc(), Address.id)
+    )
+    data = _input_of(client)
+    return ClientDetail(
+        id=client.id,
+        version=client.version,
+        status=client.status,
+        data=data,
+        owner_login=data.owner_login,
+        revenue_total=client.revenue_total,
+        outstanding=client.outstanding,
+        created_at=client.created_at,
+        updated_at=client.updated_at,
+        updated_by=client.updated_by,
+        became_client_at=client.became_client_at,
+        merged_into_id=client.merged_into_id,
+        addresses=addresses,
+    )
+
+
+def find_by_tax_id(tax_id: str, country: str = "ES") -> int | None:
+    try:
+        compact = check_tax_id(tax_id, country).compact
+    except TaxIdError:
+        compact = tax_id.strip().upper()
+    row = (
+        Client.select(Client.id)
+        .where((Client.tax_id_compact == compact) & (Client.status != "merged"))
+        .first()
+    )
+    return row.id if row else None
+
+
+# The client list, read a page at a time (the browser and `report clients`).
+
+SORTS = {
+    "name": "c.sort_name, c.id",
+    "revenue": "c.revenue_total_cents DESC, c.sort_name, c.id",
+    "outstanding": "c.outstanding_cents DESC, c.sort_name, c.id",
+    "last_activity": "c.last_activity_at DESC, c.sort_name, c.id",
+}
+
+
+@dataclass(frozen=True)
+class ClientFilter:
+    text: str = ""
+    kind: str = ""  # "", "lead", "client"
+    status: str = "active"  # "active", "archived", "" (both)
+    owner_login: str = ""
+    tag: str = ""
+    has_overdue: bool = False
+    sort: str = "name"
+    as_of: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class ClientRow:
+    id: int
+    name: str
+    trade_name: str
+    tax_id: str
+    kind: str
+    status: str
+    email: str
+    phone: str
+    city: str
+    owner: str
+    revenue_total: Decimal
+    outstanding: Decimal
+
+
+def _where(flt: ClientFilter) -> tuple[str, list[object]]:
+    clauses = ["c.status <> 'merged'"]
+    params: list[object] = []
+    if flt.status:
+        clauses.append("c.status = ?")
+        params.append(flt.status)
+    if flt.kind:
+        clauses.append("c.kind = ?")
+        params.append(flt.kind)
+    if flt.owner_login:
+        clauses.append('c.owner_id = (SELECT id FROM "user" WHERE login = ?)')
+        params.append(flt.owner_login)
+    if flt.tag:
+        clauses.append(
+            "c.id IN (SELECT ct.client_id FROM client_tag ct JOIN tag t ON t.id = ct.tag_id "
+            "WHERE t.name = ?)"
+        )
+        params.append(flt.tag)
+    if flt.has_overdue:
+        clauses.append(
+            "c.id IN (SELECT i.client_id FROM invoice i WHERE i.outstanding_cents <> 0 "
+            "AND i.status IN ('issued', 'partially_paid') AND i.due_date < ?)"
+        )
+        params.append((flt.as_of or dt.date.today()).isoformat())
+    if flt.text.strip():
+        condition, condition_params = search.search_condition(flt.text)
+        clauses.append(condition)
+        params.extend(condition_params)
+    return " AND ".join(clauses), params
+
+
+def count_clients(flt: ClientFilter) -> int:
+    where, params = _where(flt)
+    return int(execute(f"SELECT COUNT(*) FROM client c WHERE {where}", params).fetchone()[0])
+
+
+def list_clients(flt: ClientFilter, offset: int = 0, limit: int | None = 100) -> list[ClientRow]:
+    """One page of the client list; only that page is read."""
+    where, params = _where(flt)
+    order = SORTS.get(flt.sort, SORTS["name"])
+    page = ""
+    if limit is not None:
+        page = " LIMIT ? OFFSET ?"
+        params = [*params, limit, offset]
+    sql = (
+        "SELECT c.id, c.legal_name, c.trade_name, c.tax_id, c.kind, c.status, c.email, "
+        "COALESCE(NULLIF(c.phone, ''), c.mobile), "
+        "(SELECT a.city FROM address a WHERE a.client_id = c.id "
+        " ORDER BY a.is_invoice_default DESC, a.id LIMIT 1), "
+        '(SELECT u.login FROM "user" u WHERE u.id = c.owner_id), '
+        "c.revenue_total_cents, c.outstanding_cents "
+        f"FROM client c WHERE {where} ORDER BY {order}{page}"
+    )
+    return [
+        ClientRow(
+            id=r[0],
+            name=r[1],
+            trade_name=r[2],
+            tax_id=r[3],
+            kind=r[4],
+            status=r[5],
+            email=r[6],
+            phone=r[7] or "",
+            city=r[8] or "",
+            owner=r[9] or "",
+            revenue_total=from_cents(int(r[10])),
+            outstanding=from_cents(int(r[11])),
+        )
+        for r in execute(sql, params)
+    ]

@@ -1,0 +1,126 @@
+"""Client search: one folded document per client in an FTS5 trigram index (SQLite).
+
+Substring, case- and accent-insensitive: the document and the query are both
+folded ("Muñoz" -> "munoz"). Queries of three characters or more use the
+trigram index; shorter ones match the start of the sort name (an index range).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..db import database, execute, is_sqlite
+from ..text import digits, fold
+
+MIN_TRIGRAM = 3
+
+
+def client_search_doc(
+    legal_name: str,
+    trade_name: str,
+    tax_id: str,
+    email: str,
+    phones: Iterable[str],
+    contacts: Iterable[tuple[str, str, str, str]] = (),
+) -> str:
+    """The searchable text of a client: names, tax ID, emails, phones, contact people."""
+    parts = [legal_name, trade_name, tax_id, email]
+    for phone in phones:
+        if phone:
+            parts.append(phone)
+            parts.append(digits(phone))
+    for first, last, contact_email, contact_phone in contacts:
+        parts.append(f"{first} {last}")
+        parts.append(contact_email)
+        if contact_phone:
+            parts.append(digits(contact_phone))
+    return fold(" | ".join(p for p in parts if p))
+
+
+def _doc_for(client_id: int) -> str | None:
+    row = execute(
+        "SELECT legal_name, trade_name, tax_id, email, phone, mobile, fax, status "
+        "FROM client WHERE id = ?",
+        (client_id,),
+    ).fetchone()
+    if row is None or row[7] == "merged":
+        return None
+    contacts = execute(
+        "SELECT first_name, last_name, email, COALESCE(NULLIF(mobile, ''), phone) "
+        "FROM contact WHERE client_id = ?",
+        (client_id,),
+    ).fetchall()
+    return client_search_doc(row[0], row[1], row[2], row[3], row[4:7], contacts)
+
+
+def reindex_client(client_id: int) -> None:
+    """Bring one client's search document up to date (call inside the writing transaction)."""
+    if not is_sqlite():
+        return
+    execute("DELETE FROM client_search WHERE rowid = ?", (client_id,))
+    doc = _doc_for(client_id)
+    if doc is not None:
+        execute("INSERT INTO client_search (rowid, doc) VALUES (?, ?)", (client_id, doc))
+
+
+def rebuild_search_index() -> int:
+    """Recompute every document from the tables (after a bulk load or a migration)."""
+    if not is_sqlite():
+        return 0
+    execute("DELETE FROM client_search")
+    contacts: dict[int, list[tuple[str, str, str, str]]] = {}
+    for cid, first, last, email, phone in execute(
+        "SELECT client_id, first_name, last_name, email, COALESCE(NULLIF(mobile, ''), phone) "
+        "FROM contact"
+    ):
+        contacts.setdefault(cid, []).append((first, last, email, phone))
+    cursor = execute(
+        "SELECT id, legal_name, trade_name, tax_id, email, phone, mobile, fax FROM client "
+        "WHERE status <> 'merged'"
+    )
+    rows = (
+        (r[0], client_search_doc(r[1], r[2], r[3], r[4], r[5:8], contacts.get(r[0], ())))
+        for r in cursor
+    )
+    count = 0
+    batch: list[tuple[int, str]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= 5000:
+            database.cursor().executemany(
+                "INSERT INTO client_search (rowid, doc) VALUES (?, ?)", batch
+            )
+            count += len(batch)
+            batch.clear()
+    if batch:
+        database.cursor().executemany("INSERT INTO client_search (rowid, doc) VALUES (?, ?)", batch)
+        count += len(batch)
+    return count
+
+
+def fts_phrase(text: str) -> str:
+    """A folded FTS5 phrase literal for `text` (double quotes doubled)."""
+    return '"' + fold(text).replace('"', '""') + '"'
+
+
+def search_condition(text: str) -> tuple[str, list[object]]:
+    """SQL condition on `client` (alias c) matching `text`, with its parameters."""
+    folded = fold(text.strip())
+    if not folded:
+        return "1", []
+    if is_sqlite() and len(folded) >= MIN_TRIGRAM:
+        return (
+            "c.id IN (SELECT rowid FROM client_search WHERE client_search MATCH ?)",
+            [fts_phrase(folded)],
+        )
+    if len(folded) < MIN_TRIGRAM:
+        upper = folded[:-1] + chr(ord(folded[-1]) + 1)
+        return (
+            "((c.sort_name >= ? AND c.sort_name < ?) OR c.tax_id_compact LIKE ?)",
+            [folded, upper, folded.upper() + "%"],
+        )
+    like = f"%{text.strip()}%"
+    return (
+        "(c.legal_name ILIKE ? OR c.trade_name ILIKE ? OR c.tax_id ILIKE ? OR c.email ILIKE ?)",
+        [like, like, like, like],
+    )

@@ -1,0 +1,236 @@
+"""Settings: the business's own data and defaults (in the database, shared by all users)
+and per-user preferences (in the user's settings file).
+
+Every key is declared here with its validation, so `tui-crm config set`, the
+first-run form and the settings screen accept and refuse exactly the same values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .. import config
+from ..db import transactional
+from ..i18n import LANGUAGES, N_, _
+from ..models import Setting
+from ..models.base import utcnow
+from ..money import IRPF_RATES, VAT_RATES, MoneyError
+from . import audit
+from .errors import ValidationError
+from .session import login
+from .validation import TaxIdError, check_tax_id
+
+
+def _text(max_len: int, required: bool = False) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        value = value.strip()
+        if required and not value:
+            raise ValueError(_("is required"))
+        if len(value) > max_len:
+            raise ValueError(_("is longer than {n} characters").format(n=max_len))
+        return value
+
+    return check
+
+
+def _rate(allowed: tuple[Decimal, ...]) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        try:
+            rate = Decimal(value.strip().rstrip("%").replace(",", ".").strip())
+        except (ArithmeticError, ValueError, MoneyError):
+            raise ValueError(_("is not a number")) from None
+        if rate not in allowed:
+            raise ValueError(
+                _("must be one of {values}").format(
+                    values=", ".join(f"{r.normalize():f}" for r in allowed)
+                )
+            )
+        return f"{rate.normalize():f}"
+
+    return check
+
+
+def _int_range(low: int, high: int) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        try:
+            number = int(value.strip())
+        except ValueError:
+            raise ValueError(_("is not a whole number")) from None
+        if not low <= number <= high:
+            raise ValueError(_("must be between {low} and {high}").format(low=low, high=high))
+        return str(number)
+
+    return check
+
+
+def _series(value: str) -> str:
+    value = value.strip().upper()
+    if not value or len(value) > 10 or not value.replace("-", "").isalnum():
+        raise ValueError(_("must be 1 to 10 letters or digits (e.g. F)"))
+    return value
+
+
+def _country(value: str) -> str:
+    value = value.strip().upper()
+    if len(value) != 2 or not value.isalpha():
+        raise ValueError(_("must be a two-letter country code (e.g. ES)"))
+    return value
+
+
+def _language(value: str) -> str:
+    value = value.strip().lower()
+    if value not in (*LANGUAGES, ""):
+        raise ValueError(_("must be one of {values}").format(values=", ".join(LANGUAGES)))
+    return value
+
+
+def _yes_no(value: str) -> str:
+    v = value.strip().lower()
+    if v in ("1", "yes", "true", "on", "si", "sí", "y", "s"):
+        return "yes"
+    if v in ("0", "no", "false", "off", "n"):
+        return "no"
+    raise ValueError(_("must be yes or no"))
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    label: str  # N_-marked, translated at use
+    default: str
+    check: Callable[[str], str]
+    scope: str = "business"  # "business" (database) or "user" (settings file)
+
+
+SPECS: tuple[SettingSpec, ...] = (
+    SettingSpec("company.name", N_("Business name"), "", _text(200, required=True)),
+    SettingSpec("company.tax_id", N_("Tax ID"), "", _text(32, required=True)),
+    SettingSpec("company.address", N_("Address"), "", _text(200, required=True)),
+    SettingSpec("company.postal_code", N_("Postal code"), "", _text(16, required=True)),
+    SettingSpec("company.city", N_("City"), "", _text(100, required=True)),
+    SettingSpec("company.province", N_("Province"), "", _text(100)),
+    SettingSpec("company.country", N_("Country"), "ES", _country),
+    SettingSpec("company.email", N_("Email"), "", _text(254)),
+    SettingSpec("company.phone", N_("Phone"), "", _text(40)),
+    SettingSpec("company.iban", N_("IBAN for transfers"), "", _text(40)),
+    SettingSpec("invoice.series", N_("Invoice series"), "F", _series),
+    SettingSpec("invoice.rectifying_series", N_("Rectifying invoice series"), "R", _series),
+    SettingSpec("invoice.default_vat", N_("Default IVA %"), "21", _rate(VAT_RATES)),
+    SettingSpec("invoice.default_irpf", N_("Default IRPF %"), "0", _rate(IRPF_RATES)),
+    SettingSpec("invoice.payment_days", N_("Payment days"), "30", _int_range(0, 365)),
+    SettingSpec(
+        "clients.lead_to_client_on_invoice",
+        N_("Lead becomes client on first invoice"),
+        "yes",
+        _yes_no,
+    ),
+    SettingSpec(
+        "analytics.relationship_years",
+        N_("Expected relationship length (years)"),
+        "3",
+        _int_range(1, 50),
+    ),
+    SettingSpec("ui.language", N_("Language"), "", _language, scope="user"),
+)
+SPEC_BY_KEY = {spec.key: spec for spec in SPECS}
+
+# What an invoice cannot be issued without (the first-run form asks for these).
+REQUIRED_FOR_INVOICING = (
+    "company.name",
+    "company.tax_id",
+    "company.address",
+    "company.postal_code",
+    "company.city",
+)
+
+
+def _spec(key: str) -> SettingSpec:
+    try:
+        return SPEC_BY_KEY[key]
+    except KeyError:
+        raise ValidationError(
+            {key: _("unknown setting; known settings: {keys}").format(keys=", ".join(SPEC_BY_KEY))}
+        ) from None
+
+
+def validate(key: str, value: str) -> str:
+    """The normalised value, or ValidationError naming the setting and the reason."""
+    spec = _spec(key)
+    try:
+        clean = spec.check(value)
+        if key == "company.tax_id" and clean:
+            country = get("company.country") or "ES"
+            clean = check_tax_id(clean, country).display
+    except (ValueError, TaxIdError) as exc:
+        raise ValidationError({key: str(exc)}) from None
+    return clean
+
+
+def get(key: str) -> str:
+    spec = _spec(key)
+    if spec.scope == "user":
+        return config.read_user_settings().get(key, spec.default)
+    row = Setting.get_or_none(Setting.key == key)
+    return row.value if row is not None else spec.default
+
+
+def get_all() -> dict[str, str]:
+    stored = {s.key: s.value for s in Setting.select()}
+    user = config.read_user_settings()
+    return {
+        spec.key: (user if spec.scope == "user" else stored).get(spec.key, spec.default)
+        for spec in SPECS
+    }
+
+
+@transactional
+def set_many(values: dict[str, str]) -> dict[str, str]:
+    """Validate every value first, then store them all (all or nothing), audited."""
+    errors: dict[str, str] = {}
+    clean: dict[str, str] = {}
+    for key, value in values.items():
+        try:
+            clean[key] = validate(key, value)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    user_values = config.read_user_settings()
+    user_changed = False
+    for key, value in clean.items():
+        spec = SPEC_BY_KEY[key]
+        if spec.scope == "user":
+            user_values[key] = value
+            user_changed = True
+            continue
+        before = get(key)
+        if before == value and Setting.get_or_none(Setting.key == key) is not None:
+            continue
+        Setting.insert(key=key, value=value, updated_at=utcnow(), updated_by=login()).on_conflict(
+            conflict_target=[Setting.key],
+            update={
+                Setting.value: value,
+                Setting.updated_at: utcnow(),
+                Setting.updated_by: login(),
+            },
+        ).execute()
+        audit.record("update", "setting", key, changes={"value": (before, value)})
+    if user_changed:
+        config.write_user_settings(user_values)
+    return clean
+
+
+def set_value(key: str, value: str) -> str:
+    return set_many({key: value})[key]
+
+
+def missing_for_invoicing() -> list[str]:
+    """The business data still missing before an invoice can be issued."""
+    values = get_all()
+    return [key for key in REQUIRED_FOR_INVOICING if not values.get(key)]
+
+
+def label(key: str) -> str:
+    return _(SPEC_BY_KEY[key].label)

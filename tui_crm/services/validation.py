@@ -1,0 +1,116 @@
+"""Checks of what people type: tax IDs by country (python-stdnum), emails, phones."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..i18n import _
+
+EU_VAT_PREFIXES = frozenset(
+    (
+        "AT BE BG CY CZ DE DK EE EL ES FI FR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK XI"
+    ).split()
+)
+EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]{2,}$")
+PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-/]+$")
+
+
+@dataclass(frozen=True)
+class TaxId:
+    compact: str  # what duplicate checks compare: "B12345674", "ESB12345674"
+    display: str  # what is stored and printed
+    country: str  # ISO 3166 alpha-2 of the issuing country ("ES", "CZ", "FR"...)
+    kind: str  # "nif", "vat", "ico", "dic", "other"
+
+
+class TaxIdError(ValueError):
+    pass
+
+
+def _explain(exc: Exception, what: str) -> str:
+    from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+
+    if isinstance(exc, InvalidLength):
+        return _("has the wrong length for a {what}").format(what=what)
+    if isinstance(exc, InvalidChecksum):
+        return _("is not a valid {what}: the check digit or letter does not match").format(
+            what=what
+        )
+    if isinstance(exc, InvalidComponent):
+        return _("is not a valid {what}: a part of it does not exist").format(what=what)
+    if isinstance(exc, InvalidFormat):
+        return _("is not a valid {what}: it has characters that do not belong").format(what=what)
+    return _("is not a valid {what}").format(what=what)
+
+
+def check_tax_id(value: str, country: str = "ES") -> TaxId:
+    """Validate a tax ID for its country, raising TaxIdError with a reason a person understands.
+
+    Spanish NIF/CIF/NIE, EU VAT numbers (a two-letter prefix), Czech IČO (8 digits)
+    and DIČ ("CZ" + digits). Other countries are accepted as typed.
+    """
+    from stdnum.exceptions import ValidationError as StdnumError
+
+    raw = value.strip().upper()
+    country = (country or "ES").strip().upper()
+    if not raw:
+        raise TaxIdError(_("is empty"))
+    prefix = raw[:2]
+    if prefix in EU_VAT_PREFIXES and not raw[:2].isdigit() and (prefix != country or len(raw) > 9):
+        from stdnum.eu import vat
+
+        try:
+            compact = vat.validate(raw)
+        except StdnumError as exc:
+            raise TaxIdError(_explain(exc, _("EU VAT number"))) from None
+        issuing = "GR" if prefix == "EL" else prefix
+        if prefix == "ES":
+            return TaxId(compact, compact, "ES", "vat")
+        return TaxId(compact, compact, issuing, "vat")
+    if country == "ES":
+        from stdnum.es import nif
+
+        try:
+            compact = nif.validate(raw)
+        except StdnumError as exc:
+            raise TaxIdError(_explain(exc, _("Spanish NIF, CIF or NIE"))) from None
+        return TaxId(compact, compact, "ES", "nif")
+    if country == "CZ":
+        from stdnum.cz import dic
+
+        digits = re.sub(r"\D", "", raw)
+        if len(digits) == 8:
+            try:
+                compact = dic.validate(digits)
+            except StdnumError as exc:
+                raise TaxIdError(_explain(exc, _("Czech IČO"))) from None
+            return TaxId(compact, compact, "CZ", "ico")
+        try:
+            compact = dic.validate(raw)
+        except StdnumError as exc:
+            raise TaxIdError(_explain(exc, _("Czech DIČ"))) from None
+        return TaxId("CZ" + compact, "CZ" + compact, "CZ", "dic")
+    compact = re.sub(r"[\s.\-/]", "", raw)
+    if not re.fullmatch(r"[A-Z0-9]{2,20}", compact):
+        raise TaxIdError(_("is not a valid tax ID: use letters and digits only"))
+    return TaxId(compact, raw, country, "other")
+
+
+def check_email(value: str) -> str:
+    """Return the email trimmed and lower-cased domain, or raise ValueError with the reason."""
+    email = value.strip()
+    if not EMAIL.match(email):
+        raise ValueError(_("is not a valid email address (expected name@example.com)"))
+    local, domain = email.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
+def check_phone(value: str) -> str:
+    phone = value.strip()
+    if not PHONE_CHARS.match(phone):
+        raise ValueError(_("may contain only digits, spaces, + ( ) - . /"))
+    count = sum(ch.isdigit() for ch in phone)
+    if not 6 <= count <= 15:
+        raise ValueError(_("must have between 6 and 15 digits"))
+    return phone

@@ -1,0 +1,29 @@
+"""Text helpers shared by search, sorting and display: folding and sanitising."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for search and sorting: "Muñoz" -> "munoz"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.casefold()
+
+
+def digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def one_line(text: str) -> str:
+    """A value fit for one cell: newlines and tabs become spaces, control characters vanish."""
+    return _CONTROL.sub("", text.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
+
+
+def clean_input(text: str) -> str:
+    """Text typed or imported by a person: trimmed, NFC, no control characters but newlines."""
+    return _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
