@@ -52,6 +52,10 @@ def _connect_sqlite(path: Path, *, create: bool) -> peewee.SqliteDatabase:
         with open(path, "rb") as fh:
             if fh.read(16) != b"SQLite format 3\x00":
                 raise DatabaseError(f"{path} is not a tui-crm database (not SQLite)")
+    secure_umask(path.parent)
+    if not path.exists():
+        # Group-shared by design, never world-readable; WAL and SHM files inherit this mode.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o660))
     db = peewee.SqliteDatabase(
         str(path),
         pragmas=SQLITE_PRAGMAS,
@@ -153,10 +157,19 @@ def connection() -> Iterator[None]:
         yield
 
 
-def secure_umask() -> None:
-    """Files we create are readable by the owner and group only, never the world."""
+def secure_umask(shared_dir: Path | None = None) -> None:
+    """Files we create are never world-readable; in a group-shared directory (setgid or
+    group-writable) they are group-readable and group-writable, so colleagues can use them."""
     current = os.umask(0o007)
-    os.umask(current | 0o007)
+    mask = current | 0o007
+    if shared_dir is not None:
+        try:
+            mode = shared_dir.stat().st_mode
+        except OSError:
+            mode = 0
+        if mode & 0o2000 or mode & 0o020:
+            mask &= ~0o070
+    os.umask(mask)
 
 
 def execute(sql: str, params: tuple | list = ()):

@@ -155,6 +155,11 @@ def _spec(key: str) -> SettingSpec:
         ) from None
 
 
+def validate_key(key: str) -> None:
+    """Refuse an unknown setting name, listing the known ones."""
+    _spec(key)
+
+
 def validate(key: str, value: str) -> str:
     """The normalised value, or ValidationError naming the setting and the reason."""
     spec = _spec(key)

@@ -1,0 +1,330 @@
+"""The command line: opens the TUI, and runs every scriptable job (DESIGN §4).
+
+Exit status: 0 success, 1 a user error (one line naming the problem), 2 bad usage.
+No traceback reaches a user: unexpected errors are written to a log file and
+summarised in one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import config, i18n
+from .i18n import _
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, exit status 1."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: {_('error')}: {message}\n")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("{value!r} is not a date (expected YYYY-MM-DD)").format(value=text)
+        ) from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("{value!r} is not a whole number").format(value=text)
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(_("{value!r} must not be negative").format(value=text))
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="tui-crm",
+        description=_("Keyboard-first CRM and invoicing for the terminal."),
+    )
+    parser.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        help=_(
+            "database file or PostgreSQL URL (default: $TUI_CRM_DB, else the user's data directory)"
+        ),
+    )
+    parser.add_argument("--user", metavar="NAME", help=_("act as this user (admins and tests)"))
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help=_("open the demo database (created and filled on first use)"),
+    )
+    parser.add_argument("--no-mouse", action="store_true", help=_("turn mouse reporting off"))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    sub.add_parser("init", help=_("create or upgrade the database"))
+
+    demo = sub.add_parser("demo", help=_("fill an empty database with realistic demo data"))
+    demo.add_argument("--clients", type=_positive, default=200)
+    demo.add_argument("--invoices", type=_positive, default=2000)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--today", type=_date, help=_("pretend today is this date (YYYY-MM-DD)"))
+
+    report = sub.add_parser("report", help=_("print a report"))
+    report.add_argument(
+        "name",
+        choices=["clients"],
+        metavar="NAME",
+        help=_("report name: {names}").format(names="clients"),
+    )
+    report.add_argument("--format", choices=["plain", "github", "csv", "json"], default="plain")
+    report.add_argument("--as-of", type=_date, metavar="DATE")
+    report.add_argument("--year", type=int)
+    report.add_argument("--search", default="", help=_("only clients matching this text"))
+    report.add_argument("--kind", choices=["lead", "client"])
+    report.add_argument("--status", choices=["active", "archived", "all"], default="active")
+    report.add_argument("--owner", default="")
+    report.add_argument(
+        "--sort", choices=["name", "revenue", "outstanding", "last_activity"], default="name"
+    )
+
+    sub.add_parser("check", help=_("check the database: integrity, permissions, file system"))
+
+    backup = sub.add_parser("backup", help=_("take a consistent copy of the database"))
+    backup.add_argument("file", type=Path, metavar="FILE")
+
+    cfg = sub.add_parser("config", help=_("read or change a setting"))
+    cfg_sub = cfg.add_subparsers(
+        dest="action", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    get = cfg_sub.add_parser("get", help=_("print one setting, or all of them"))
+    get.add_argument("key", nargs="?")
+    set_ = cfg_sub.add_parser("set", help=_("change a setting"))
+    set_.add_argument("key")
+    set_.add_argument("value")
+    return parser
+
+
+# --- commands ------------------------------------------------------------------
+
+
+def _open(args: argparse.Namespace, *, create: bool = False):
+    from .services.startup import open_for_use
+
+    target = _target(args)
+    return open_for_use(target, user=args.user, create=create)
+
+
+def _target(args: argparse.Namespace) -> config.DatabaseTarget:
+    if getattr(args, "demo", False):
+        return config.DatabaseTarget(str(config.demo_db_path()))
+    return config.resolve_database(args.db)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    _ensure_default_dir(args)
+    opened = _open(args, create=True)
+    from .migrations import current_version
+
+    print(
+        _("Database {target} ready at schema version {version} ({n} migrations applied).").format(
+            target=opened.target, version=current_version(), n=opened.migrated
+        )
+    )
+    return EXIT_OK
+
+
+def _progress_printer() -> Callable[[str, float], None]:
+    interactive = sys.stderr.isatty()
+    last = {"phase": ""}
+
+    def show(phase: str, fraction: float) -> None:
+        if interactive:
+            sys.stderr.write(f"\r{phase:<30} {fraction:6.1%}")
+            if fraction >= 1:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+        elif phase != last["phase"]:
+            sys.stderr.write(f"{phase}\n")
+            last["phase"] = phase
+
+    return show
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _ensure_default_dir(args)
+    _open(args, create=True)
+    from .services.demo import generate_demo
+
+    summary = generate_demo(
+        clients=args.clients,
+        invoices=args.invoices,
+        seed=args.seed,
+        today=args.today,
+        progress=_progress_printer(),
+    )
+    print(_("Demo data created: {summary}").format(summary=summary.describe()))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    _open(args)
+    from .db import database
+    from .exports.tabular import write_report
+    from .services import reports
+    from .services.clients import ClientFilter
+
+    flt = ClientFilter(
+        text=args.search,
+        kind=args.kind or "",
+        status="" if args.status == "all" else args.status,
+        owner_login=args.owner,
+        sort=args.sort,
+        as_of=args.as_of,
+    )
+    columns = [c.key for c in reports.CLIENT_COLUMNS]
+    headers = [_(c.label) for c in reports.CLIENT_COLUMNS]
+    with database.atomic("DEFERRED"):  # one consistent snapshot across pages
+        write_report(reports.client_rows(flt), columns, args.format, sys.stdout, headers)
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    _open(args)
+    from .services.maintenance import check_database
+
+    findings = check_database()
+    labels = {"ok": _("ok"), "warning": _("warning"), "error": _("error")}
+    for finding in findings:
+        print(f"{labels[finding.level]:>8}  {finding.message}")
+    return EXIT_ERROR if any(f.level != "ok" for f in findings) else EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    _open(args)
+    from .services.maintenance import backup_database
+
+    path = backup_database(args.file)
+    print(_("Backup written to {path}").format(path=path))
+    return EXIT_OK
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    _open(args)
+    from .services import settings
+
+    if args.action == "get":
+        if args.key:
+            settings.validate_key(args.key)
+            print(settings.get(args.key))
+        else:
+            for key, value in settings.get_all().items():
+                print(f"{key} = {value}")
+        return EXIT_OK
+    value = settings.set_value(args.key, args.value)
+    print(f"{args.key} = {value}")
+    return EXIT_OK
+
+
+def _ensure_default_dir(args: argparse.Namespace) -> None:
+    """The default locations (data directory) are ours to create; a path the user gave is not."""
+    if args.demo or (args.db is None and not os.environ.get(config.ENV_DB)):
+        target = _target(args)
+        if target.path is not None:
+            target.path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    _ensure_default_dir(args)
+    target = _target(args)
+    if args.demo and target.path is not None and not target.path.exists():
+        print(_("Creating the demo database in {path}…").format(path=target.path), file=sys.stderr)
+        opened = _open(args, create=True)
+        from .services.demo import generate_demo
+
+        generate_demo(progress=_progress_printer())
+    else:
+        opened = _open(args, create=True)
+    from .db import close_database
+    from .ui.app import run_app
+
+    close_database()
+    run_app(opened, mouse=not args.no_mouse)
+    return EXIT_OK
+
+
+COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
+    None: cmd_tui,
+    "init": cmd_init,
+    "demo": cmd_demo,
+    "report": cmd_report,
+    "check": cmd_check,
+    "backup": cmd_backup,
+    "config": cmd_config,
+}
+
+
+def _log_crash() -> Path | None:
+    try:
+        from platformdirs import user_log_dir
+
+        directory = Path(user_log_dir(config.APP_NAME, appauthor=False))
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / "crash.log"
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {dt.datetime.now().isoformat()} {' '.join(sys.argv)}\n")
+            fh.write(traceback.format_exc())
+        return path
+    except OSError:
+        return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .db import DatabaseError, secure_umask
+    from .migrations import SchemaError
+    from .services.errors import ServiceError, ValidationError
+
+    secure_umask()
+    i18n.setup(config.read_user_settings().get("ui.language"))
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ValidationError as exc:
+        print(
+            f"tui-crm: {_('error')}: "
+            + "; ".join(f"{field}: {reason}" for field, reason in exc.errors.items()),
+            file=sys.stderr,
+        )
+    except (ServiceError, DatabaseError, SchemaError, UserError) as exc:
+        print(f"tui-crm: {_('error')}: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"tui-crm: {_('interrupted')}", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except OSError as exc:
+        name = f" {exc.filename}" if exc.filename else ""
+        print(f"tui-crm: {_('error')}:{name} {exc.strerror or exc}", file=sys.stderr)
+    except Exception as exc:
+        path = _log_crash()
+        where = _(" (details in {path})").format(path=path) if path else ""
+        print(
+            f"tui-crm: {_('internal error')}: {type(exc).__name__}: {exc}{where}", file=sys.stderr
+        )
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Plain-text, CSV and JSON renderings of a report (the command line's `--format`).
+
+JSON is a list of objects with snake_case keys, amounts as decimal strings
+("1060.00") and dates as ISO strings (DESIGN §4).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any, TextIO
+
+FORMATS = ("plain", "github", "csv", "json")
+
+
+def plain_value(value: Any) -> Any:
+    """A JSON-safe value: Decimal as a string with its cents, dates in ISO."""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}" if value.as_tuple().exponent == -2 else str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(plain_value(value))
+
+
+def write_report(
+    rows: Iterable[dict[str, Any]],
+    columns: Sequence[str],
+    fmt: str,
+    out: TextIO,
+    headers: Sequence[str] | None = None,
+) -> int:
+    """Write `rows` (dicts keyed by `columns`) to `out`; returns the number of rows."""
+    count = 0
+    if fmt == "json":
+        out.write("[")
+        for row in rows:
+            out.write(",\n  " if count else "\n  ")
+            out.write(json.dumps({k: plain_value(row.get(k)) for k in columns}, ensure_ascii=False))
+            count += 1
+        out.write("\n]\n" if count else "]\n")
+        return count
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(k)) for k in columns])
+            count += 1
+        return count
+    from tabulate import tabulate
+
+    table = [[_cell(row.get(k)) for k in columns] for row in rows]
+    out.write(
+        tabulate(
+            table,
+            headers=list(headers or columns),
+            tablefmt="github" if fmt == "github" else "plain",
+            disable_numparse=True,
+        )
+    )
+    out.write("\n")
+    return len(table)
+
+
+def render_report(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str) -> str:
+    buffer = io.StringIO()
+    write_report(rows, columns, fmt, buffer)
+    return buffer.getvalue()
