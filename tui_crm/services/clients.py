@@ -509,6 +509,7 @@ class ClientRow:
     owner: str
     revenue_total: Decimal
     outstanding: Decimal
+    revenue_year: Decimal = Decimal("0.00")  # taxable base invoiced this calendar year
 
 
 def _where(flt: ClientFilter) -> tuple[str, list[object]]:
@@ -561,9 +562,13 @@ def list_clients(flt: ClientFilter, offset: int = 0, limit: int | None = 100) ->
         "(SELECT a.city FROM address a WHERE a.client_id = c.id "
         " ORDER BY a.is_invoice_default DESC, a.id LIMIT 1), "
         '(SELECT u.login FROM "user" u WHERE u.id = c.owner_id), '
-        "c.revenue_total_cents, c.outstanding_cents "
+        "c.revenue_total_cents, c.outstanding_cents, "
+        "(SELECT COALESCE(SUM(i.base_cents), 0) FROM invoice i WHERE i.client_id = c.id "
+        " AND i.status <> 'draft' AND i.issue_date >= ?) "
         f"FROM client c WHERE {where} ORDER BY {order}{page}"
     )
+    year_start = dt.date((flt.as_of or dt.date.today()).year, 1, 1).isoformat()
+    params = [year_start, *params]
     return [
         ClientRow(
             id=r[0],
@@ -578,6 +583,23 @@ def list_clients(flt: ClientFilter, offset: int = 0, limit: int | None = 100) ->
             owner=r[9] or "",
             revenue_total=from_cents(int(r[10])),
             outstanding=from_cents(int(r[11])),
+            revenue_year=from_cents(int(r[12])),
         )
         for r in execute(sql, params)
     ]
+
+
+def position_of(flt: ClientFilter, client_id: int) -> int | None:
+    """Index of a client in the list sorted by name (to put the cursor on it), or None."""
+    where, params = _where(flt)
+    row = execute(
+        f"SELECT c.sort_name FROM client c WHERE {where} AND c.id = ?", [*params, client_id]
+    ).fetchone()
+    if row is None:
+        return None
+    before = execute(
+        f"SELECT COUNT(*) FROM client c WHERE {where} "
+        "AND (c.sort_name < ? OR (c.sort_name = ? AND c.id < ?))",
+        [*params, row[0], row[0], client_id],
+    ).fetchone()
+    return int(before[0])

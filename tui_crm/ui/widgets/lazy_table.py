@@ -53,6 +53,9 @@ class Column:
     """The column is never shrunk below this width to fit the viewport."""
     flex: bool = False
     """The last flex column absorbs space left over by the preferred widths."""
+    priority: int = 0
+    """0: always shown. Higher numbers are hidden first when even the minimum widths
+    do not fit (an 80-column SSH terminal shows the essentials, not a scrollbar)."""
 
 
 @dataclass(frozen=True)
@@ -122,31 +125,44 @@ def fit_cell(text: str, width: int, align: Literal["left", "right"] = "left") ->
 
 
 def layout_widths(columns: Sequence[Column], available: int) -> list[int]:
-    """Column widths (without padding) that fit `available` cells if possible.
+    """Column widths (without padding) that fit `available` cells if possible; 0 = hidden.
 
-    Spare space goes to the last flex column; missing space is taken from flex
-    columns first, then from the rightmost columns, never below `min_width`.
+    Columns with a priority are hidden, highest first, while even the minimum
+    widths do not fit. Spare space goes to the last flex column; missing space is
+    taken from flex columns first, then from the rightmost columns, never below
+    `min_width`.
     """
     widths = [max(1, column.width) for column in columns]
     minimums = [
         max(1, min(column.min_width, width)) for column, width in zip(columns, widths, strict=True)
     ]
-    total = sum(widths) + 2 * CELL_PADDING * len(columns)
+    shown = list(range(len(columns)))
+
+    def needed(indexes: list[int], sizes: list[int]) -> int:
+        return sum(sizes[i] for i in indexes) + 2 * CELL_PADDING * len(indexes)
+
+    droppable = sorted(
+        (i for i, column in enumerate(columns) if column.priority > 0),
+        key=lambda i: (columns[i].priority, i),
+    )
+    while needed(shown, minimums) > available and droppable:
+        shown.remove(droppable.pop())
+    total = needed(shown, widths)
     if total < available:
-        flex = [index for index, column in enumerate(columns) if column.flex]
+        flex = [index for index in shown if columns[index].flex]
         if flex:
             widths[flex[-1]] += available - total
     elif total > available:
         excess = total - available
-        flex_first = [index for index in reversed(range(len(columns))) if columns[index].flex]
-        others = [index for index in reversed(range(len(columns))) if not columns[index].flex]
+        flex_first = [index for index in reversed(shown) if columns[index].flex]
+        others = [index for index in reversed(shown) if not columns[index].flex]
         for index in flex_first + others:
             if excess <= 0:
                 break
             shrink = min(excess, widths[index] - minimums[index])
             widths[index] -= shrink
             excess -= shrink
-    return widths
+    return [widths[i] if i in shown else 0 for i in range(len(columns))]
 
 
 def _describe(error: BaseException) -> str:
@@ -582,6 +598,7 @@ class LazyTable(ScrollView, can_focus=True):
         minimum = sum(
             max(1, min(column.min_width, column.width)) + 2 * CELL_PADDING
             for column in self._columns
+            if column.priority == 0
         )
         self.virtual_size = Size(minimum, self._row_count + HEADER_HEIGHT)
 
@@ -612,6 +629,8 @@ class LazyTable(ScrollView, can_focus=True):
         padding = " " * CELL_PADDING
         parts = []
         for index, (column, width) in enumerate(zip(self._columns, widths, strict=True)):
+            if width == 0:  # hidden for lack of space
+                continue
             text = cells[index] if index < len(cells) else ""
             parts.append(padding + fit_cell(str(text), width, column.align) + padding)
         return "".join(parts)

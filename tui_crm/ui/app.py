@@ -1,0 +1,96 @@
+"""The App: modes, global keys and the command palette. Screens do the work."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from ..i18n import _
+from .commands import ClientCommands
+from .styles import css_paths
+
+if TYPE_CHECKING:
+    from ..services.startup import Opened
+
+
+def _clients_screen():
+    from .screens.clients import ClientsScreen
+
+    return ClientsScreen()
+
+
+class CrmApp(App[None]):
+    """tui-crm: one mode per area (F2 clients …), each its own screen stack."""
+
+    TITLE = "tui-crm"
+    CSS_PATH: ClassVar = css_paths("app", "clients", "first_run")
+    COMMANDS: ClassVar = App.COMMANDS | {ClientCommands}
+    ENABLE_COMMAND_PALETTE = True
+    MODES: ClassVar = {"clients": _clients_screen}
+    DEFAULT_MODE: ClassVar[str] = "clients"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "toggle_help", _("Help"), id="help"),
+        Binding("question_mark", "toggle_help", _("Help"), show=False, id="help_alt"),
+        Binding("f2", "switch_mode('clients')", _("Clients"), id="mode_clients"),
+        Binding("ctrl+q", "quit", _("Quit"), id="quit", priority=True),
+    ]
+
+    def __init__(self, opened: Opened | None = None, *, first_run: bool | None = None) -> None:
+        super().__init__()
+        self.opened = opened
+        self._first_run = first_run
+        if os.environ.get("SSH_CONNECTION"):
+            self.animation_level = "none"  # every frame costs bandwidth over SSH
+
+    def on_mount(self) -> None:
+        if self.opened is not None:
+            self.sub_title = f"{self.opened.login} ({_(self.opened.role)}) · {self.opened.target}"
+        self.check_first_run()
+
+    def check_first_run(self) -> None:
+        """A database without the business's fiscal data asks for it first."""
+        if self._first_run is False:
+            return
+        self.run_worker(self._load_missing_settings, thread=True, exit_on_error=False)
+
+    def _load_missing_settings(self) -> None:
+        from ..db import database
+        from ..services import settings
+
+        with database.connection_context():
+            missing = settings.missing_for_invoicing()
+            values = settings.get_all()
+        if missing:
+            self.call_from_thread(self._show_first_run, values)
+
+    def _show_first_run(self, values: dict[str, str]) -> None:
+        from .screens.first_run import FirstRunScreen
+
+        self.push_screen(FirstRunScreen(values))
+
+    def open_client(self, client_id: int) -> None:
+        """Show one client: the browser puts its cursor on it."""
+        from .screens.clients import ClientsScreen
+
+        def show() -> None:
+            screen = self.screen
+            if isinstance(screen, ClientsScreen):
+                screen.show_client(client_id)
+
+        if self.current_mode != "clients":
+            self.switch_mode("clients")
+        self.call_later(show)
+
+    def action_toggle_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+
+def run_app(opened: Opened, *, mouse: bool = True) -> None:
+    CrmApp(opened).run(mouse=mouse)

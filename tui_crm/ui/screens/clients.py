@@ -1,0 +1,223 @@
+"""The client browser (F2): every client, a page at a time, searchable as you type."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static
+
+from ...i18n import N_, _
+from ...services.clients import ClientFilter, ClientRow
+from ..formatting import money
+from ..widgets.lazy_table import Column, LazyTable, Row
+
+KIND_LABELS = {"lead": N_("Lead"), "client": N_("Client")}
+KIND_FILTERS = ("", "lead", "client")
+KIND_FILTER_LABELS = {"": N_("leads and clients"), "lead": N_("leads"), "client": N_("clients")}
+STATUS_FILTER_LABELS = {"active": N_("active"), "archived": N_("archived"), "": N_("all")}
+SORT_ORDER = ("name", "revenue", "outstanding", "last_activity")
+SORT_LABELS = {
+    "name": N_("by name"),
+    "revenue": N_("by revenue"),
+    "outstanding": N_("by outstanding"),
+    "last_activity": N_("by last activity"),
+}
+
+
+class ClientSource:
+    """Pages of the client list, read in the table's worker thread on its own connection."""
+
+    def __init__(self, flt: ClientFilter):
+        self.flt = flt
+
+    def count(self) -> int:
+        from ...db import database
+        from ...services.clients import count_clients
+
+        with database.connection_context():
+            return count_clients(self.flt)
+
+    def fetch(self, offset: int, limit: int) -> list[Row]:
+        from ...db import database
+        from ...services.clients import list_clients
+
+        with database.connection_context():
+            rows = list_clients(self.flt, offset, limit)
+        return [_row(r) for r in rows]
+
+
+def _row(r: ClientRow) -> Row:
+    name = r.name if not r.trade_name or r.trade_name == r.name else f"{r.name} ({r.trade_name})"
+    return Row(
+        key=r.id,
+        cells=(
+            name,
+            r.tax_id,
+            _(KIND_LABELS.get(r.kind, r.kind)),
+            r.city,
+            r.phone,
+            r.owner,
+            money(r.revenue_year) if r.revenue_year else "",
+            money(r.outstanding) if r.outstanding else "",
+        ),
+        style="muted" if r.status == "archived" else "",
+    )
+
+
+def client_columns() -> list[Column]:
+    return [
+        Column("name", _("Name"), 30, flex=True, min_width=18),
+        Column("tax_id", _("Tax ID"), 11, min_width=9),
+        Column("kind", _("Kind"), 7, min_width=6, priority=3),
+        Column("city", _("City"), 12, min_width=8, priority=2),
+        Column("phone", _("Phone"), 13, min_width=9, priority=4),
+        Column("owner", _("Owner"), 8, min_width=6, priority=5),
+        Column("revenue_year", _("This year"), 12, min_width=10, align="right", priority=1),
+        Column("outstanding", _("Outstanding"), 12, min_width=11, align="right"),
+    ]
+
+
+class ClientsScreen(Screen[None]):
+    """All clients and leads; `/` searches, enter opens the one under the cursor."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", _("Search"), id="search"),
+        Binding("k", "cycle_kind", _("Leads/clients"), id="filter_kind"),
+        Binding("a", "cycle_status", _("Archived"), id="filter_status"),
+        Binding("o", "cycle_sort", _("Sort"), id="sort"),
+        Binding("ctrl+r", "reload", _("Reload"), id="reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flt = ClientFilter()
+        self._pending_client: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="client-search-bar"):
+            yield Input(
+                placeholder=_("/ search name, trade name, tax ID, email, phone or contact…"),
+                compact=True,
+                id="client-search",
+            )
+            yield Static("", id="client-filters")
+        yield LazyTable(
+            client_columns(),
+            ClientSource(self.flt),
+            page_size=100,
+            empty_text=_("No clients match. Press / to search again."),
+            id="client-table",
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Clients")
+        self._show_filters()
+        self.query_one(LazyTable).focus()
+
+    # --- filters and search ----------------------------------------------------
+
+    def _apply(self, **changes: object) -> None:
+        from dataclasses import replace
+
+        self.flt = replace(self.flt, **changes)
+        self.query_one(LazyTable).set_source(ClientSource(self.flt))
+        self._show_filters()
+
+    def _show_filters(self, count: int | None = None) -> None:
+        parts = [
+            _(KIND_FILTER_LABELS[self.flt.kind]),
+            _(STATUS_FILTER_LABELS[self.flt.status]),
+            _(SORT_LABELS[self.flt.sort]),
+        ]
+        table = self.query_one(LazyTable)
+        total = count if count is not None else table.row_count
+        if not table.is_loading:
+            parts.append(_("{n} rows").format(n=f"{total:,}"))
+        self.query_one("#client-filters", Static).update(" · ".join(parts))
+
+    @on(Input.Changed, "#client-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self._apply(text=event.value)
+
+    @on(Input.Submitted, "#client-search")
+    def _search_submitted(self) -> None:
+        table = self.query_one(LazyTable)
+        table.move_cursor(0)
+        table.focus()
+
+    def on_key(self, event) -> None:
+        search = self.query_one("#client-search", Input)
+        if event.key == "escape" and search.has_focus:
+            event.stop()
+            if search.value:
+                search.value = ""
+            self.query_one(LazyTable).focus()
+        elif event.key == "down" and search.has_focus:
+            event.stop()
+            self.query_one(LazyTable).focus()
+
+    @on(LazyTable.RowHighlighted)
+    @on(LazyTable.RowSelected)
+    def _rows_arrived(self) -> None:
+        self._show_filters()
+
+    @on(LazyTable.LoadFailed)
+    def _load_failed(self, event: LazyTable.LoadFailed) -> None:
+        self.notify(
+            _("Could not read the client list: {error}").format(error=event.error), severity="error"
+        )
+
+    @on(LazyTable.RowSelected, "#client-table")
+    def _open_selected(self, event: LazyTable.RowSelected) -> None:
+        self.app.open_client(int(event.row_key))  # type: ignore[attr-defined]
+
+    def action_search(self) -> None:
+        self.query_one("#client-search", Input).focus()
+
+    def action_cycle_kind(self) -> None:
+        index = KIND_FILTERS.index(self.flt.kind)
+        self._apply(kind=KIND_FILTERS[(index + 1) % len(KIND_FILTERS)])
+
+    def action_cycle_status(self) -> None:
+        order = ("active", "archived", "")
+        self._apply(status=order[(order.index(self.flt.status) + 1) % len(order)])
+
+    def action_cycle_sort(self) -> None:
+        self._apply(sort=SORT_ORDER[(SORT_ORDER.index(self.flt.sort) + 1) % len(SORT_ORDER)])
+
+    def action_reload(self) -> None:
+        self.query_one(LazyTable).refresh_rows()
+
+    # --- jumping to one client -------------------------------------------------
+
+    def show_client(self, client_id: int) -> None:
+        """Put the cursor on a client (clearing filters that would hide it)."""
+        search = self.query_one("#client-search", Input)
+        with search.prevent(Input.Changed):
+            search.value = ""
+        self.flt = ClientFilter(status="")
+        self.query_one(LazyTable).set_source(ClientSource(self.flt))
+        self._show_filters()
+        self._locate(client_id)
+
+    @work(thread=True, exclusive=True, group="locate", exit_on_error=False)
+    def _locate(self, client_id: int) -> None:
+        from ...db import database
+        from ...services.clients import position_of
+
+        with database.connection_context():
+            index = position_of(self.flt, client_id)
+        if index is not None:
+            self.app.call_from_thread(self._move_to, index)
+
+    def _move_to(self, index: int) -> None:
+        table = self.query_one(LazyTable)
+        table.move_cursor(index)
+        table.focus()

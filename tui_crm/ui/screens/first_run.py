@@ -1,0 +1,137 @@
+"""First run: the business's own fiscal data, which every invoice needs."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from ...i18n import _
+from ...services import settings
+
+FIELDS = (
+    "company.name",
+    "company.tax_id",
+    "company.address",
+    "company.postal_code",
+    "company.city",
+    "company.province",
+    "company.country",
+    "invoice.default_vat",
+    "invoice.default_irpf",
+    "invoice.series",
+)
+SELECTS = {
+    "invoice.default_vat": ("21", "10", "4", "0"),
+    "invoice.default_irpf": ("0", "7", "15", "19"),
+}
+
+
+def _field_id(key: str) -> str:
+    return "field-" + key.replace(".", "-")
+
+
+class FirstRunScreen(ModalScreen[bool]):
+    """Asks once for the issuer data; escape leaves it for later (it asks again next time)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", _("Save"), id="save"),
+        Binding("escape", "later", _("Later"), id="later"),
+    ]
+
+    def __init__(self, values: dict[str, str]):
+        super().__init__()
+        self.values = values
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="first-run"):
+            yield Static(_("Welcome to tui-crm"), id="first-run-title")
+            yield Static(
+                _(
+                    "Every invoice carries your business's fiscal data. Fill it in once; "
+                    "you can change it later with `tui-crm config set`."
+                ),
+                id="first-run-intro",
+            )
+            with VerticalScroll(id="first-run-fields"):
+                for key in FIELDS:
+                    with Horizontal(classes="field-row"):
+                        yield Label(settings.label(key), classes="field-label")
+                        if key in SELECTS:
+                            yield Select(
+                                [(f"{v} %", v) for v in SELECTS[key]],
+                                value=self.values.get(key) or SELECTS[key][0],
+                                allow_blank=False,
+                                compact=True,
+                                id=_field_id(key),
+                            )
+                        else:
+                            yield Input(
+                                value=self.values.get(key, ""), compact=True, id=_field_id(key)
+                            )
+                    yield Label("", classes="field-error", id=_field_id(key) + "-error")
+            yield Static(_("ctrl+s save · escape later · tab next field"), id="first-run-keys")
+            yield Button(_("Save"), id="first-run-save", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one(f"#{_field_id('company.name')}", Input).focus()
+
+    def _collect(self) -> dict[str, str]:
+        values = {}
+        for key in FIELDS:
+            widget = self.query_one(f"#{_field_id(key)}")
+            value = widget.value
+            values[key] = "" if value is None or value == Select.BLANK else str(value)
+        return values
+
+    @on(Button.Pressed, "#first-run-save")
+    def action_save(self) -> None:
+        for label in self.query(".field-error"):
+            label.update("")
+            label.remove_class("-shown")
+        self._save(self._collect())
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _save(self, values: dict[str, str]) -> None:
+        from ...db import database
+        from ...services.errors import ServiceError, ValidationError
+
+        try:
+            with database.connection_context():
+                # Required fields must be there now, so empty ones are errors too.
+                missing = {
+                    k: _("is required") for k in settings.REQUIRED_FOR_INVOICING if not values[k]
+                }
+                if missing:
+                    raise ValidationError(missing)
+                settings.set_many(values)
+        except ValidationError as exc:
+            self.app.call_from_thread(self._show_errors, exc.errors)
+        except ServiceError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+        else:
+            self.app.call_from_thread(self._saved)
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        first = None
+        for key, reason in errors.items():
+            if key in FIELDS:
+                error = self.query_one(f"#{_field_id(key)}-error", Label)
+                error.update(reason)
+                error.add_class("-shown")
+                first = first or key
+        if first:
+            self.query_one(f"#{_field_id(first)}").focus()
+        self.notify(_("Please correct the highlighted fields."), severity="warning")
+
+    def _saved(self) -> None:
+        self.notify(_("Business data saved."))
+        self.dismiss(True)
+
+    def action_later(self) -> None:
+        self.dismiss(False)
