@@ -1,0 +1,360 @@
+"""Forms and dialogs shared by every screen that edits something.
+
+A form is a `FormScreen` subclass that declares its fields (`FieldSpec`) and a
+`save(values)` that calls a service. The form collects what was typed, runs the
+save in a thread worker with its own database connection, shows each
+`ValidationError` reason beside its field, and turns a `ConflictError` (a
+colleague saved meanwhile) into a dialog that says who and when and offers to
+reload. Validation itself lives in the services, never here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
+
+from ...i18n import _
+
+T = TypeVar("T")
+
+FIELD_KINDS = ("text", "multiline", "select", "bool", "date", "money", "int", "percent")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    label: str  # already translated
+    kind: str = "text"
+    choices: Sequence[tuple[str, str]] = ()  # (label, value) for kind == "select"
+    required: bool = False
+    placeholder: str = ""
+    max_length: int = 0
+
+
+def field_id(key: str) -> str:
+    return "field-" + key.replace(".", "-").replace("_", "-")
+
+
+def _editor(spec: FieldSpec, value: Any) -> Widget:
+    wid = field_id(spec.key)
+    if spec.kind == "bool":
+        return Checkbox(spec.label, value=bool(value), id=wid, compact=True)
+    if spec.kind == "select":
+        options = [(label, val) for label, val in spec.choices]
+        values = [val for _label, val in options]
+        current = value if value in values else (values[0] if values else Select.BLANK)
+        return Select(options, value=current, allow_blank=not values, compact=True, id=wid)
+    if spec.kind == "multiline":
+        area = TextArea(str(value or ""), id=wid, soft_wrap=True, tab_behavior="focus")
+        area.show_line_numbers = False
+        return area
+    placeholder = spec.placeholder
+    if not placeholder and spec.kind == "date":
+        placeholder = _("YYYY-MM-DD")
+    restrict = {"int": r"-?[0-9]*", "money": r"[-0-9.,' €]*", "percent": r"[0-9.,]*"}.get(spec.kind)
+    return Input(
+        value="" if value is None else str(value),
+        placeholder=placeholder,
+        restrict=restrict,
+        max_length=spec.max_length,
+        compact=True,
+        id=wid,
+    )
+
+
+def read_value(widget: Widget) -> Any:
+    if isinstance(widget, Checkbox):
+        return widget.value
+    if isinstance(widget, Select):
+        return "" if widget.value == Select.BLANK else widget.value
+    if isinstance(widget, TextArea):
+        return widget.text
+    if isinstance(widget, Input):
+        return widget.value
+    raise TypeError(f"not a form editor: {widget!r}")
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A yes/no question; `y`/enter confirm, `n`/escape cancel."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", _("Yes"), id="yes"),
+        Binding("n,escape", "answer(False)", _("No"), id="no"),
+    ]
+
+    def __init__(self, question: str, *, yes: str | None = None, no: str | None = None):
+        super().__init__(classes="dialog-screen")
+        self.question = question
+        self.yes_label = yes or _("Yes")
+        self.no_label = no or _("No")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Content(self.question), classes="dialog-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.yes_label} (y)", id="dialog-yes", variant="primary")
+                yield Button(f"{self.no_label} (n)", id="dialog-no")
+
+    def on_mount(self) -> None:
+        self.query_one("#dialog-yes", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "dialog-yes")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+
+class ConflictDialog(ModalScreen[str]):
+    """Someone saved first: say who, when and what differs; reload or keep editing."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "choose('reload')", _("Reload theirs"), id="reload"),
+        Binding("k,escape", "choose('keep')", _("Keep editing"), id="keep"),
+    ]
+
+    def __init__(
+        self, message: str, differences: dict[str, tuple[object, object]], labels: dict[str, str]
+    ):
+        super().__init__(classes="dialog-screen")
+        self.message = message
+        self.differences = differences
+        self.labels = labels
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Content(self.message), classes="dialog-text")
+            if self.differences:
+                lines = [_("What differs (yours → theirs):")]
+                for key, (mine, theirs) in self.differences.items():
+                    label = self.labels.get(key, key)
+                    lines.append(f"  {label}: {mine!s} → {theirs!s}")
+                yield Static(Content("\n".join(lines)), classes="dialog-details")
+            yield Static(
+                Content(
+                    _(
+                        "Reload shows their version (your typing is lost); keep editing lets you "
+                        "copy what you need, then reload and save again."
+                    )
+                ),
+                classes="dialog-hint",
+            )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Reload theirs (r)"), id="conflict-reload", variant="warning")
+                yield Button(_("Keep editing (k)"), id="conflict-keep")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss("reload" if event.button.id == "conflict-reload" else "keep")
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+
+class FormScreen(ModalScreen[T], Generic[T]):
+    """A modal form: tab/shift+tab move, ctrl+s saves, escape closes (asking if changed).
+
+    Subclasses set `TITLE_TEXT`, implement `fields()` and `save(values)` (runs in a
+    worker thread inside a database connection; returns the dismiss value), and
+    may implement `reload()` (also in a worker) to re-read the record after a
+    conflict, returning fresh initial values.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", _("Save"), id="save", priority=True),
+        Binding("escape", "close", _("Close"), id="close"),
+    ]
+
+    TITLE_TEXT = ""
+
+    def __init__(self, initial: dict[str, Any] | None = None, *, title: str | None = None):
+        super().__init__(classes="form-screen")
+        self.initial = dict(initial or {})
+        self.title_text = title or self.TITLE_TEXT
+        self._saving = False
+
+    # --- to implement ----------------------------------------------------------
+
+    def fields(self) -> Sequence[FieldSpec]:
+        raise NotImplementedError
+
+    def save(self, values: dict[str, Any]) -> T:
+        raise NotImplementedError
+
+    def reload(self) -> dict[str, Any] | None:
+        return None
+
+    def field_labels(self) -> dict[str, str]:
+        return {spec.key: spec.label for spec in self.fields()}
+
+    # --- layout ----------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Static(Content(self.title_text), classes="form-title")
+            with VerticalScroll(classes="form-fields"):
+                for spec in self.fields():
+                    with Horizontal(classes=f"form-row form-row-{spec.kind}"):
+                        if spec.kind != "bool":
+                            marker = " *" if spec.required else ""
+                            yield Label(Content(spec.label + marker), classes="form-label")
+                        else:
+                            yield Label("", classes="form-label")
+                        yield _editor(spec, self.initial.get(spec.key))
+                    yield Label("", classes="form-error", id=field_id(spec.key) + "-error")
+            yield Static(
+                Content(_("ctrl+s save · escape close · tab next field")), classes="form-keys"
+            )
+
+    def on_mount(self) -> None:
+        specs = self.fields()
+        if specs:
+            self.query_one(f"#{field_id(specs[0].key)}").focus()
+
+    def values(self) -> dict[str, Any]:
+        return {
+            spec.key: read_value(self.query_one(f"#{field_id(spec.key)}")) for spec in self.fields()
+        }
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        for spec in self.fields():
+            if spec.key not in values:
+                continue
+            widget = self.query_one(f"#{field_id(spec.key)}")
+            value = values[spec.key]
+            if isinstance(widget, Checkbox):
+                widget.value = bool(value)
+            elif isinstance(widget, Select):
+                widget.value = value if value not in (None, "") else Select.BLANK
+            elif isinstance(widget, TextArea):
+                widget.text = str(value or "")
+            elif isinstance(widget, Input):
+                widget.value = "" if value is None else str(value)
+        self.initial.update(values)
+
+    def is_dirty(self) -> bool:
+        current = self.values()
+        return any(
+            str(current.get(k, "")) != str(self.initial.get(k, "") or "")
+            for k in current
+            if not (current.get(k) in ("", False) and self.initial.get(k) in (None, "", False))
+        )
+
+    # --- errors ----------------------------------------------------------------
+
+    def clear_errors(self) -> None:
+        for label in self.query(".form-error"):
+            label.update("")
+            label.remove_class("-shown")
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        self.clear_errors()
+        first = None
+        unplaced = []
+        for key, reason in errors.items():
+            matches = self.query(f"#{field_id(key)}-error")
+            if matches:
+                label = matches.first(Label)
+                label.update(Content(reason))
+                label.add_class("-shown")
+                first = first or key
+            else:
+                unplaced.append(f"{key}: {reason}")
+        if first:
+            self.query_one(f"#{field_id(first)}").focus()
+        message = _("Please correct the highlighted fields.")
+        if unplaced:
+            message = "; ".join(unplaced)
+        self.notify(message, severity="warning")
+
+    # --- actions ---------------------------------------------------------------
+
+    def action_save(self) -> None:
+        if self._saving:
+            return
+        self._saving = True
+        self.clear_errors()
+        self._run_save(self.values())
+
+    @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
+    def _run_save(self, values: dict[str, Any]) -> None:
+        from ...db import database
+        from ...services.errors import ConflictError, ServiceError, ValidationError
+
+        try:
+            with database.connection_context():
+                result = self.save(values)
+        except ValidationError as exc:
+            errors = exc.errors
+            self.app.call_from_thread(self._failed, lambda: self.show_errors(errors))
+        except ConflictError as exc:
+            conflict = exc
+            self.app.call_from_thread(self._failed, lambda: self._conflict(conflict))
+        except ServiceError as exc:
+            message = str(exc)
+            self.app.call_from_thread(
+                self._failed, lambda: self.notify(message, severity="error", timeout=8)
+            )
+        except Exception as exc:  # a database error must not lose the form
+            message = _("Could not save: {error}").format(error=exc)
+            self.app.call_from_thread(
+                self._failed, lambda: self.notify(message, severity="error", timeout=10)
+            )
+        else:
+            self.app.call_from_thread(self._saved, result)
+
+    def _failed(self, show: Callable[[], None]) -> None:
+        self._saving = False
+        show()
+
+    def _saved(self, result: T) -> None:
+        self._saving = False
+        self.dismiss(result)
+
+    def _conflict(self, exc: Any) -> None:
+        def chosen(choice: str | None) -> None:
+            if choice == "reload":
+                self._run_reload()
+
+        self.app.push_screen(
+            ConflictDialog(str(exc), exc.info.differences, self.field_labels()), chosen
+        )
+
+    @work(thread=True, exclusive=True, group="form-reload", exit_on_error=False)
+    def _run_reload(self) -> None:
+        from ...db import database
+
+        with database.connection_context():
+            fresh = self.reload()
+        if fresh is not None:
+            self.app.call_from_thread(self._reloaded, fresh)
+
+    def _reloaded(self, fresh: dict[str, Any]) -> None:
+        self.set_values(fresh)
+        self.clear_errors()
+        self.notify(_("Reloaded the latest version."))
+
+    def action_close(self) -> None:
+        if not self.is_dirty():
+            self.dismiss(None)
+            return
+
+        def answer(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmDialog(_("Discard your changes?"), yes=_("Discard"), no=_("Keep editing")),
+            answer,
+        )
