@@ -19,6 +19,7 @@ from ..models.base import utcnow
 from ..money import IRPF_RATES, VAT_RATES, MoneyError
 from . import audit
 from .errors import ValidationError
+from .permissions import require
 from .session import login
 from .validation import TaxIdError, check_tax_id
 
@@ -192,7 +193,11 @@ def get_all() -> dict[str, str]:
 
 @transactional
 def set_many(values: dict[str, str]) -> dict[str, str]:
-    """Validate every value first, then store them all (all or nothing), audited."""
+    """Validate every value first, then store them all (all or nothing), audited.
+
+    Business settings need the admin role; a user's own preferences do not."""
+    if any(_spec(k).scope == "business" for k in values):
+        require("settings.write")
     errors: dict[str, str] = {}
     clean: dict[str, str] = {}
     for key, value in values.items():

@@ -10,6 +10,7 @@ from ..models import ROLES, User
 from ..models.base import utcnow
 from . import audit
 from .errors import NotFound, ValidationError
+from .permissions import require
 from .session import Actor
 
 
@@ -50,6 +51,7 @@ def actor_for(login: str) -> Actor:
 
 @transactional
 def set_role(login: str, role: str) -> UserInfo:
+    require("users.admin")
     if role not in ROLES:
         raise ValidationError(
             {"role": _("must be one of {values}").format(values=", ".join(ROLES))}

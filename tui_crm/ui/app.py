@@ -9,6 +9,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from ..i18n import _
+from ..services.permissions import ROLE_LABELS
 from .commands import ClientCommands
 from .styles import css_paths
 
@@ -48,7 +49,8 @@ class CrmApp(App[None]):
 
     def on_mount(self) -> None:
         if self.opened is not None:
-            self.sub_title = f"{self.opened.login} ({_(self.opened.role)}) · {self.opened.target}"
+            role = _(ROLE_LABELS.get(self.opened.role, self.opened.role))
+            self.sub_title = f"{self.opened.login} ({role}) · {self.opened.target}"
         self.check_first_run()
 
     def check_first_run(self) -> None:
