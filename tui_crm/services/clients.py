@@ -24,6 +24,7 @@ from ..money import IRPF_RATES, VAT_RATES, from_cents
 from ..text import clean_input, fold
 from . import audit, search
 from .errors import ConflictError, ConflictInfo, NotFound, RuleViolation, ValidationError
+from .permissions import require
 from .session import login
 from .validation import TaxIdError, check_email, check_phone, check_tax_id
 
@@ -194,10 +195,17 @@ def find_duplicates(data: ClientInput, exclude_id: int | None = None) -> list[Du
     if exclude_id is not None:
         query = query.where(Client.id != exclude_id)
     if compact:
-        for c in query.where(Client.tax_id_compact == compact):
+        # A Spanish company may be on file as its NIF ("B12345674") or its EU VAT ("ESB12345674").
+        same = {compact, compact[2:] if compact.startswith("ES") else "ES" + compact}
+        for c in query.where(Client.tax_id_compact.in_(sorted(same))):
             found.append(Duplicate(c.id, c.legal_name, "tax_id"))
     if data.email:
-        for c in query.where(Client.email == data.email.strip()):
+        email = data.email.strip()
+        try:
+            email = check_email(email)  # stored values have a lower-case domain
+        except ValueError:
+            pass
+        for c in query.where(Client.email == email):
             if all(d.id != c.id for d in found):
                 found.append(Duplicate(c.id, c.legal_name, "email"))
     return found
@@ -229,6 +237,7 @@ def _address_columns(address: AddressInput) -> dict[str, object]:
 
 @transactional
 def create_client(data: ClientInput, address: AddressInput | None = None) -> int:
+    require("clients.write")
     """Create a lead or client (and its first address, the default for everything)."""
     clean = validate(data)
     values = _columns(clean)
@@ -298,6 +307,7 @@ def _conflict(client_id: int, mine: ClientInput, expected_version: int) -> Confl
 
 @transactional
 def update_client(client_id: int, data: ClientInput, expected_version: int) -> int:
+    require("clients.write")
     """Save the client if nobody else saved it since `expected_version`; returns the new version."""
     clean = validate(data)
     client = _load(client_id)
@@ -348,17 +358,20 @@ def _set_status(client_id: int, status: str, action: str) -> None:
 
 @transactional
 def archive_client(client_id: int) -> None:
+    require("clients.write")
     """Hide a client from the everyday lists; its history stays."""
     _set_status(client_id, "archived", "archive")
 
 
 @transactional
 def unarchive_client(client_id: int) -> None:
+    require("clients.write")
     _set_status(client_id, "active", "unarchive")
 
 
 @transactional
 def convert_to_client(client_id: int) -> None:
+    require("clients.write")
     """A lead becomes a client (by hand, or on its first issued invoice)."""
     client = _load(client_id)
     if client.kind == "client":
@@ -397,6 +410,7 @@ def delete_refusal(client_id: int) -> str | None:
 
 @transactional
 def delete_client(client_id: int) -> None:
+    require("clients.delete")
     """Delete a client with everything that hangs on it, unless it has issued invoices."""
     client = _load(client_id)
     reason = delete_refusal(client_id)
