@@ -42,6 +42,13 @@ def extract_into_catalogs() -> None:
             continue
         catalog = read_catalog(lang)
         catalog.update(template, no_fuzzy_matching=True)
+        catalog.project = "tui-crm"
+        catalog.version = ""
+        catalog.copyright_holder = "the tui-crm authors"
+        catalog.msgid_bugs_address = ""
+        catalog.last_translator = "tui-crm authors"
+        catalog.language_team = "Spanish"
+        catalog.fuzzy = False
         path = po_path(lang)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as fh:
@@ -53,6 +60,7 @@ def extract_into_catalogs() -> None:
                 sort_output=True,
                 include_previous=False,
                 ignore_obsolete=True,
+                no_location=True,
             )
 
 

@@ -1,0 +1,45 @@
+"""Every user-visible string has a Spanish translation, and the compiled catalog is current."""
+
+from __future__ import annotations
+
+import re
+
+from tui_crm.i18n import mo_path
+from tui_crm.i18n.catalog import compiled, extract_messages, missing_translations, read_catalog
+
+PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
+
+
+def test_every_string_has_a_spanish_translation():
+    missing = missing_translations("es")
+    assert not missing, (
+        f"{len(missing)} strings have no Spanish translation (edit the .po, then "
+        f"`make i18n`): {missing[:20]}"
+    )
+
+
+def test_compiled_catalog_matches_the_po_file():
+    assert mo_path("es").read_bytes() == compiled("es"), "run `make i18n` to recompile"
+
+
+def test_translations_keep_their_placeholders():
+    catalog = read_catalog("es")
+    wrong = []
+    for message in extract_messages():
+        if not message.id or isinstance(message.id, tuple):
+            continue
+        entry = catalog.get(message.id)
+        if entry is None or not entry.string:
+            continue
+        if sorted(PLACEHOLDER.findall(message.id)) != sorted(PLACEHOLDER.findall(entry.string)):
+            wrong.append((message.id, entry.string))
+    assert not wrong, wrong[:10]
+
+
+def test_spanish_from_the_environment(cli, db):
+    result = cli(
+        "--db", db, "config", "set", "invoice.default_vat", "22", env={"LANG": "es_ES.UTF-8"}
+    )
+    assert result.returncode == 1
+    assert "invoice.default_vat" in result.stderr
+    assert "debe ser" in result.stderr  # "must be one of" in Spanish
