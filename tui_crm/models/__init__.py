@@ -409,10 +409,14 @@ class Invoice(_Totals):
     created_by = CharField(max_length=64, default="")
     issued_by = CharField(max_length=64, default="")
     issued_at = DateTimeField(null=True)
+    # Made by a recurring template for this period (m0003): unique, so a run never repeats.
+    recurring_id = IntegerField(null=True)
+    recurring_date = DateField(null=True)
 
     class Meta:
         indexes = (
             (("series", "year", "number"), True),
+            (("recurring_id", "recurring_date"), True),
             (("client", "issue_date"), False),
             (("issue_date",), False),
             (("status", "due_date"), False),
