@@ -75,9 +75,15 @@ def rate_to_bp(rate: Decimal | int | str) -> int:
     return int(bp)
 
 
+def _plain(value: Decimal) -> Decimal:
+    """Without trailing zeros, and never in exponent form (10, not Decimal("1E+1"))."""
+    value = value.normalize()
+    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
+
+
 def bp_to_rate(bp: int) -> Decimal:
     """Integer hundredths of a percent -> Decimal percent (520 -> 5.2)."""
-    return (Decimal(bp) / 100).normalize() if bp else Decimal(0)
+    return _plain(Decimal(bp) / 100) if bp else Decimal(0)
 
 
 def quantity_to_milli(quantity: Decimal | int | str) -> int:
@@ -90,7 +96,7 @@ def quantity_to_milli(quantity: Decimal | int | str) -> int:
 
 
 def milli_to_quantity(milli: int) -> Decimal:
-    return (Decimal(milli) / 1000).normalize() if milli else Decimal(0)
+    return _plain(Decimal(milli) / 1000) if milli else Decimal(0)
 
 
 def percent_of(base: Decimal, rate: Decimal) -> Decimal:
@@ -201,7 +207,9 @@ def parse_amount(text: str) -> Decimal:
     The last separator followed by one or two digits is the decimal mark; any
     other separator groups thousands.
     """
-    raw = _SPACES.sub("", str(text)).replace("€", "").replace("EUR", "").strip()
+    if not isinstance(text, str):  # a float has already lost cents
+        raise MoneyError(f"{text!r} is not text to read an amount from")
+    raw = _SPACES.sub("", text).replace("€", "").replace("EUR", "").strip()
     if not raw:
         raise MoneyError("empty amount")
     sign = ""
@@ -216,5 +224,7 @@ def parse_amount(text: str) -> Decimal:
         raise MoneyError(f"{text!r} is not an amount")
     else:
         integer, decimals = raw, ""
+    if not re.fullmatch(r"[0-9]*|[0-9]{1,3}([.,'])[0-9]{3}(\1[0-9]{3})*", integer):
+        raise MoneyError(f"{text!r} is not an amount")  # "1.2.3": not groups of thousands
     integer = re.sub(r"[.,']", "", integer) or "0"
     return _decimal(f"{sign}{integer}.{decimals or '0'}")

@@ -12,6 +12,7 @@ Rules enforced here, for the TUI and the command line alike:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
@@ -201,10 +202,8 @@ def find_duplicates(data: ClientInput, exclude_id: int | None = None) -> list[Du
             found.append(Duplicate(c.id, c.legal_name, "tax_id"))
     if data.email:
         email = data.email.strip()
-        try:
+        with contextlib.suppress(ValueError):
             email = check_email(email)  # stored values have a lower-case domain
-        except ValueError:
-            pass
         for c in query.where(Client.email == email):
             if all(d.id != c.id for d in found):
                 found.append(Duplicate(c.id, c.legal_name, "email"))

@@ -7,6 +7,7 @@ first-run form and the settings screen accept and refuse exactly the same values
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -161,13 +162,16 @@ def validate_key(key: str) -> None:
     _spec(key)
 
 
-def validate(key: str, value: str) -> str:
-    """The normalised value, or ValidationError naming the setting and the reason."""
+def validate(key: str, value: str, country: str | None = None) -> str:
+    """The normalised value, or ValidationError naming the setting and the reason.
+
+    A tax ID is checked for `country` (default: the stored company.country).
+    """
     spec = _spec(key)
     try:
         clean = spec.check(value)
         if key == "company.tax_id" and clean:
-            country = get("company.country") or "ES"
+            country = country or get("company.country") or "ES"
             clean = check_tax_id(clean, country).display
     except (ValueError, TaxIdError) as exc:
         raise ValidationError({key: str(exc)}) from None
@@ -200,9 +204,13 @@ def set_many(values: dict[str, str]) -> dict[str, str]:
         require("settings.write")
     errors: dict[str, str] = {}
     clean: dict[str, str] = {}
+    country = None  # a tax ID sent with its country is checked for that country
+    if "company.country" in values:
+        with contextlib.suppress(ValueError):  # a bad country is reported on its own
+            country = _country(values["company.country"])
     for key, value in values.items():
         try:
-            clean[key] = validate(key, value)
+            clean[key] = validate(key, value, country)
         except ValidationError as exc:
             errors.update(exc.errors)
     if errors:
