@@ -104,11 +104,17 @@ class FirstRunScreen(ModalScreen[bool]):
         try:
             with database.connection_context():
                 # Required fields must be there now, so empty ones are errors too.
-                missing = {
+                errors = {
                     k: _("is required") for k in settings.REQUIRED_FOR_INVOICING if not values[k]
                 }
-                if missing:
-                    raise ValidationError(missing)
+                for key, value in values.items():
+                    if value and key not in errors:
+                        try:
+                            settings.validate(key, value)
+                        except ValidationError as exc:
+                            errors.update(exc.errors)
+                if errors:
+                    raise ValidationError(errors)
                 settings.set_many(values)
         except ValidationError as exc:
             self.app.call_from_thread(self._show_errors, exc.errors)
@@ -119,7 +125,8 @@ class FirstRunScreen(ModalScreen[bool]):
 
     def _show_errors(self, errors: dict[str, str]) -> None:
         first = None
-        for key, reason in errors.items():
+        for key in (k for k in FIELDS if k in errors):  # focus the first, in form order
+            reason = errors[key]
             if key in FIELDS:
                 error = self.query_one(f"#{_field_id(key)}-error", Label)
                 error.update(reason)

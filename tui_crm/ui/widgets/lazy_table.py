@@ -54,8 +54,8 @@ class Column:
     flex: bool = False
     """The last flex column absorbs space left over by the preferred widths."""
     priority: int = 0
-    """0: always shown. Higher numbers are hidden first when even the minimum widths
-    do not fit (an 80-column SSH terminal shows the essentials, not a scrollbar)."""
+    """0: always shown. Higher numbers are hidden first when the preferred widths do
+    not fit (an 80-column SSH terminal shows the essentials, not a scrollbar)."""
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def fit_cell(text: str, width: int, align: Literal["left", "right"] = "left") ->
 def layout_widths(columns: Sequence[Column], available: int) -> list[int]:
     """Column widths (without padding) that fit `available` cells if possible; 0 = hidden.
 
-    Columns with a priority are hidden, highest first, while even the minimum
+    Columns with a priority are hidden, highest first, while the preferred
     widths do not fit. Spare space goes to the last flex column; missing space is
     taken from flex columns first, then from the rightmost columns, never below
     `min_width`.
@@ -145,7 +145,9 @@ def layout_widths(columns: Sequence[Column], available: int) -> list[int]:
         (i for i, column in enumerate(columns) if column.priority > 0),
         key=lambda i: (columns[i].priority, i),
     )
-    while needed(shown, minimums) > available and droppable:
+    # Hide optional columns while even the preferred widths do not fit, so the
+    # essential ones keep their width instead of all being squeezed.
+    while needed(shown, widths) > available and droppable:
         shown.remove(droppable.pop())
     total = needed(shown, widths)
     if total < available:
