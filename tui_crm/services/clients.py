@@ -27,7 +27,7 @@ from . import audit, search
 from .errors import ConflictError, ConflictInfo, NotFound, RuleViolation, ValidationError
 from .permissions import require
 from .session import login
-from .validation import TaxIdError, check_email, check_phone, check_tax_id
+from .validation import TaxIdError, check_email, check_phone, check_tax_id, tax_id_variants
 
 
 @dataclass
@@ -196,9 +196,7 @@ def find_duplicates(data: ClientInput, exclude_id: int | None = None) -> list[Du
     if exclude_id is not None:
         query = query.where(Client.id != exclude_id)
     if compact:
-        # A Spanish company may be on file as its NIF ("B12345674") or its EU VAT ("ESB12345674").
-        same = {compact, compact[2:] if compact.startswith("ES") else "ES" + compact}
-        for c in query.where(Client.tax_id_compact.in_(sorted(same))):
+        for c in query.where(Client.tax_id_compact.in_(tax_id_variants(compact))):
             found.append(Duplicate(c.id, c.legal_name, "tax_id"))
     if data.email:
         email = data.email.strip()
@@ -480,7 +478,8 @@ def find_by_tax_id(tax_id: str, country: str = "ES") -> int | None:
         compact = tax_id.strip().upper()
     row = (
         Client.select(Client.id)
-        .where((Client.tax_id_compact == compact) & (Client.status != "merged"))
+        .where((Client.tax_id_compact.in_(tax_id_variants(compact))) & (Client.status != "merged"))
+        .order_by(Client.id)
         .first()
     )
     return row.id if row else None

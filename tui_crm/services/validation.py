@@ -59,16 +59,14 @@ def _explain(exc: Exception, what: str) -> str:
     from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
     if isinstance(exc, InvalidLength):
-        return _("has the wrong length for a {what}").format(what=what)
+        return _("has the wrong length for {what}").format(what=what)
     if isinstance(exc, InvalidChecksum):
-        return _("is not a valid {what}: the check digit or letter does not match").format(
-            what=what
-        )
+        return _("is not {what}: the check digit or letter does not match").format(what=what)
     if isinstance(exc, InvalidComponent):
-        return _("is not a valid {what}: a part of it does not exist").format(what=what)
+        return _("is not {what}: a part of it does not exist").format(what=what)
     if isinstance(exc, InvalidFormat):
-        return _("is not a valid {what}: it has characters that do not belong").format(what=what)
-    return _("is not a valid {what}").format(what=what)
+        return _("is not {what}: it has characters that do not belong").format(what=what)
+    return _("is not {what}").format(what=what)
 
 
 def check_tax_id(value: str, country: str = "ES") -> TaxId:
@@ -90,7 +88,7 @@ def check_tax_id(value: str, country: str = "ES") -> TaxId:
         try:
             compact = vat.validate(raw)
         except StdnumError as exc:
-            raise TaxIdError(_explain(exc, _("EU VAT number"))) from None
+            raise TaxIdError(_explain(exc, _("a valid EU VAT number"))) from None
         issuing = "GR" if prefix == "EL" else prefix
         if prefix == "ES":
             return TaxId(compact, compact, "ES", "vat")
@@ -101,7 +99,7 @@ def check_tax_id(value: str, country: str = "ES") -> TaxId:
         try:
             compact = nif.validate(raw)
         except StdnumError as exc:
-            raise TaxIdError(_explain(exc, _("Spanish NIF, CIF or NIE"))) from None
+            raise TaxIdError(_explain(exc, _("a valid Spanish NIF, CIF or NIE"))) from None
         return TaxId(compact, compact, "ES", "nif")
     if country == "CZ":
         from stdnum.cz import dic
@@ -111,12 +109,12 @@ def check_tax_id(value: str, country: str = "ES") -> TaxId:
             try:
                 compact = dic.validate(digits)
             except StdnumError as exc:
-                raise TaxIdError(_explain(exc, _("Czech IČO"))) from None
+                raise TaxIdError(_explain(exc, _("a valid Czech IČO"))) from None
             return TaxId(compact, compact, "CZ", "ico")
         try:
             compact = dic.validate(raw)
         except StdnumError as exc:
-            raise TaxIdError(_explain(exc, _("Czech DIČ"))) from None
+            raise TaxIdError(_explain(exc, _("a valid Czech DIČ"))) from None
         return TaxId("CZ" + compact, "CZ" + compact, "CZ", "dic")
     compact = re.sub(r"[\s.\-/]", "", raw)
     if not re.fullmatch(r"[A-Z0-9]{2,20}", compact):
@@ -141,3 +139,19 @@ def check_phone(value: str) -> str:
     if not 6 <= count <= 15:
         raise ValueError(_("must have between 6 and 15 digits"))
     return phone
+
+
+def tax_id_variants(compact: str) -> list[str]:
+    """The forms one tax ID may be on file as: a Spanish NIF "B12345674" is also the EU VAT
+    "ESB12345674"; a Czech IČO "25596641" is also the DIČ "CZ25596641"."""
+    if not compact:
+        return []
+    variants = {compact}
+    if compact[:2] in ("ES", "CZ") and len(compact) > 2:
+        variants.add(compact[2:])
+    else:
+        if len(compact) == 9:  # Spanish NIF/CIF/NIE length
+            variants.add("ES" + compact)
+        if compact.isdigit() and 8 <= len(compact) <= 10:  # Czech IČO / birth number
+            variants.add("CZ" + compact)
+    return sorted(variants)

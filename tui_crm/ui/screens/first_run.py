@@ -110,7 +110,7 @@ class FirstRunScreen(ModalScreen[bool]):
                 for key, value in values.items():
                     if value and key not in errors:
                         try:
-                            settings.validate(key, value)
+                            settings.validate(key, value, country=values.get("company.country"))
                         except ValidationError as exc:
                             errors.update(exc.errors)
                 if errors:
