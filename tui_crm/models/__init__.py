@@ -187,6 +187,18 @@ class ClientTag(BaseModel):
         primary_key = CompositeKey("client", "tag")
 
 
+class ClientRevenue(BaseModel):
+    """Taxable base invoiced per client and calendar year, kept by triggers on `invoice` (m0004)."""
+
+    client = ForeignKeyField(Client, on_delete="CASCADE", backref="revenue_by_year")
+    year = IntegerField()
+    base = MoneyField(column_name="base_cents", default=0)
+
+    class Meta:
+        table_name = "client_revenue"
+        primary_key = CompositeKey("client", "year")
+
+
 PROJECT_STATUSES = ("planned", "active", "on_hold", "done", "cancelled")
 
 
@@ -557,6 +569,7 @@ ALL_MODELS = (
     CustomFieldValue,
     Tag,
     ClientTag,
+    ClientRevenue,
     Project,
     Opportunity,
     Activity,
