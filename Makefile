@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
-# Debian packages the tests need (tmux drives end-to-end journeys in a real terminal).
-SYSTEM_PACKAGES := tmux
+# Debian packages the tests need: tmux drives end-to-end journeys in a real terminal,
+# postgresql serves the PostgreSQL path of the same code.
+SYSTEM_PACKAGES := tmux postgresql
 
 .PHONY: run test bench lint format install system-deps i18n clean
 
@@ -27,7 +28,7 @@ run: $(STAMP)
 	$(BIN)/tui-crm --demo
 
 system-deps:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

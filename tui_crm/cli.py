@@ -180,7 +180,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     _open(args)
-    from .db import database
+    from .db import read_snapshot
     from .exports.tabular import write_report
     from .services import reports
     from .services.clients import ClientFilter
@@ -195,7 +195,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
     columns = [c.key for c in reports.CLIENT_COLUMNS]
     headers = [_(c.label) for c in reports.CLIENT_COLUMNS]
-    with database.atomic("DEFERRED"):  # one consistent snapshot across pages
+    with read_snapshot():  # one consistent snapshot across pages
         write_report(reports.client_rows(flt), columns, args.format, sys.stdout, headers)
     return EXIT_OK
 
@@ -275,6 +275,11 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
 }
 
 
+def _one_line(text: str) -> str:
+    """Driver messages may span lines; a user error is one line."""
+    return " ".join(text.split())
+
+
 def _log_crash() -> Path | None:
     try:
         from platformdirs import user_log_dir
@@ -308,7 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
     except (ServiceError, DatabaseError, SchemaError, UserError) as exc:
-        print(f"tui-crm: {_('error')}: {exc}", file=sys.stderr)
+        print(f"tui-crm: {_('error')}: {_one_line(str(exc))}", file=sys.stderr)
     except KeyboardInterrupt:
         print(f"tui-crm: {_('interrupted')}", file=sys.stderr)
         return 130

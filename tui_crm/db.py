@@ -71,7 +71,7 @@ def _connect_postgres(url: str) -> peewee.Database:
     from playhouse.db_url import connect
 
     try:
-        return connect(url, autorollback=True)
+        return connect(url)
     except Exception as exc:  # an unknown scheme or a missing driver
         raise DatabaseError(f"cannot use database URL: {exc}") from exc
 
@@ -178,3 +178,11 @@ def execute(sql: str, params: tuple | list = ()):
     if obj is not None and not isinstance(obj, peewee.SqliteDatabase):
         sql = sql.replace("?", obj.param)
     return database.execute_sql(sql, params)
+
+
+def read_snapshot():
+    """A read-only transaction: one consistent view across several queries (a long report),
+    without taking SQLite's write lock."""
+    if is_sqlite():
+        return database.atomic("DEFERRED")
+    return database.atomic()

@@ -119,8 +119,10 @@ def search_condition(text: str) -> tuple[str, list[object]]:
             "((c.sort_name >= ? AND c.sort_name < ?) OR c.tax_id_compact LIKE ?)",
             [folded, upper, folded.upper() + "%"],
         )
-    like = f"%{text.strip()}%"
+    # PostgreSQL: substring over the folded sort name, the tax ID and the email.
+    like = f"%{folded}%"
     return (
-        "(c.legal_name ILIKE ? OR c.trade_name ILIKE ? OR c.tax_id ILIKE ? OR c.email ILIKE ?)",
+        "(c.sort_name LIKE ? OR LOWER(c.legal_name) LIKE ? OR LOWER(c.tax_id_compact) LIKE ? "
+        "OR LOWER(c.email) LIKE ?)",
         [like, like, like, like],
     )
