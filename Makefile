@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 # Debian packages the tests need: tmux drives end-to-end journeys in a real terminal,
 # postgresql serves the PostgreSQL path of the same code.
-SYSTEM_PACKAGES := tmux postgresql
+SYSTEM_PACKAGES := tmux postgresql libreoffice-calc-nogui
 
 .PHONY: run test bench lint format install system-deps i18n clean
 

@@ -1,0 +1,516 @@
+"""Formatted `.xlsx` export of any list: the one writer behind `x` and `tui-crm export`.
+
+What a person gets: a title and the as-of date, a bold header with an autofilter,
+the header row frozen, column widths that fit, real dates, amounts as numbers in
+euros, and a totals row whose `SUBTOTAL(109, …)` formulas follow the filter.
+
+What cannot happen: a cell becoming a formula or a link because of what a user
+typed. Text is always written with `write_string` (the workbook's
+strings_to_formulas/urls/numbers conversions are off) and text that a
+spreadsheet would take for a formula when edited (= + - @ tab CR) carries
+Excel's quote prefix.
+
+Large lists stream: `constant_memory` keeps one row in memory, rows come from an
+iterator (a database cursor), formats are built once and each column writes
+through one precomputed typed call. The file is written under a temporary name
+in the destination directory and renamed when complete, so a cancelled or
+failed export leaves nothing behind.
+
+Values by column kind (`ReportColumn.kind`):
+    text     str (anything else is shown with str(); None or "" is an empty cell)
+    int      int
+    money    Decimal euros (int and float accepted)
+    date     date, datetime (UTC, shown in local time) or an ISO string
+    percent  Decimal percent: 21 means 21 %
+
+xlsxwriter is imported when an export starts, never at application start-up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import chain
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+from ..i18n import _, current_language
+from ..services.errors import ServiceError
+from ..services.reports import ReportColumn
+
+# Excel's own limits.
+MAX_ROWS = 1_048_576
+SHEET_NAME_MAX = 31
+
+# Text a spreadsheet would read as a formula (or DDE) when the cell is edited.
+FORMULA_TRIGGERS = frozenset("=+-@\t\r")
+
+# The layout: title, as-of line, a blank row, then the header.
+TITLE_ROW = 0
+SUBTITLE_ROW = 1
+HEADER_ROW = 3
+FIRST_DATA_ROW = HEADER_ROW + 1
+
+# How often the progress callback and the cancellation check run.
+CHECK_EVERY = 2000
+# Rows measured for the column widths (after that, widths are fixed).
+WIDTH_SAMPLE = 500
+MIN_WIDTH, MAX_WIDTH = 6, 60
+
+MONEY_FORMAT = '#,##0.00 "€";[Red]-#,##0.00 "€"'
+PERCENT_FORMAT = "0.0%"
+INT_FORMAT = "0"
+DATE_FORMATS = {"es": "dd/mm/yyyy", "en": "yyyy-mm-dd"}
+DATETIME_FORMATS = {"es": "dd/mm/yyyy hh:mm", "en": "yyyy-mm-dd hh:mm"}
+
+# Excel's day 0 is 1899-12-30 (which absorbs the 1900 leap-year bug for dates after March 1900).
+_EXCEL_EPOCH_ORDINAL = dt.date(1899, 12, 30).toordinal()
+
+Progress = Callable[[int, int | None], None]
+Cancelled = Callable[[], bool]
+
+
+class ExportError(ServiceError):
+    """The export could not be written: the message names the file and the problem."""
+
+
+class ExportCancelled(ServiceError):
+    """The person cancelled the export; nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__(_("export cancelled; no file was written"))
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    rows: int
+
+
+def excel_serial(value: dt.date | dt.datetime) -> float:
+    """A date or naive datetime as Excel's serial day number."""
+    if isinstance(value, dt.datetime):
+        seconds = value.hour * 3600 + value.minute * 60 + value.second
+        return value.toordinal() - _EXCEL_EPOCH_ORDINAL + seconds / 86400
+    return float(value.toordinal() - _EXCEL_EPOCH_ORDINAL)
+
+
+def _local(value: dt.datetime) -> dt.datetime:
+    """Timestamps are stored in UTC (naive) and shown in local time."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone().replace(tzinfo=None)
+
+
+def text_of(value: Any) -> str:
+    """What a text cell shows for a non-text value."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, dt.datetime):
+        return _local(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def sheet_name(title: str) -> str:
+    """A valid worksheet name: no []:*?/\\ characters, at most 31 of them."""
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip(" '")
+    return (cleaned or "Sheet")[:SHEET_NAME_MAX]
+
+
+def check_destination(path: Path | str) -> Path:
+    """The file to write, refused with a reason when it cannot be written there."""
+    target = Path(path).expanduser()
+    if target.suffix.lower() != ".xlsx":
+        raise ExportError(_("{path}: the file name must end in .xlsx").format(path=target))
+    if target.is_dir():
+        raise ExportError(_("{path} is a directory").format(path=target))
+    directory = target.parent
+    if not directory.is_dir():
+        raise ExportError(_("directory {path} does not exist").format(path=directory))
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise ExportError(_("cannot write in directory {path}").format(path=directory))
+    return target
+
+
+class _Sheet:
+    """One worksheet being written: the formats and a typed writer per column."""
+
+    def __init__(self, workbook: Any, worksheet: Any, columns: Sequence[ReportColumn]):
+        self.ws = worksheet
+        self.columns = list(columns)
+        language = current_language()
+        add = workbook.add_format
+        self.title_format = add({"bold": True, "font_size": 14})
+        self.subtitle_format = add({"italic": True, "font_color": "#595959"})
+        self.header_format = add(
+            {"bold": True, "bottom": 1, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top"}
+        )
+        self.header_right_format = add(
+            {
+                "bold": True,
+                "bottom": 1,
+                "bg_color": "#DDEBF7",
+                "text_wrap": True,
+                "valign": "top",
+                "align": "right",
+            }
+        )
+        self.quoted_format = add({"quote_prefix": True})
+        self.money_format = add({"num_format": MONEY_FORMAT})
+        self.int_format = add({"num_format": INT_FORMAT})
+        self.percent_format = add({"num_format": PERCENT_FORMAT})
+        self.date_format = add({"num_format": DATE_FORMATS.get(language, DATE_FORMATS["en"])})
+        self.datetime_format = add(
+            {"num_format": DATETIME_FORMATS.get(language, DATETIME_FORMATS["en"])}
+        )
+        self.total_label_format = add({"bold": True, "top": 1})
+        self.total_money_format = add({"bold": True, "top": 1, "num_format": MONEY_FORMAT})
+        self.total_blank_format = add({"top": 1})
+        self.sums: dict[int, Decimal] = {
+            i: Decimal(0) for i, c in enumerate(self.columns) if c.kind == "money"
+        }
+        self.widths = [self._header_width(_(c.label), c.kind) for c in self.columns]
+        self._dates: dict[str, float | None] = {}
+        self.writers = [self._writer(i, c.kind) for i, c in enumerate(self.columns)]
+
+    @staticmethod
+    def _header_width(label: str, kind: str) -> int:
+        minimum = {"money": 14, "date": 11, "percent": 8}.get(kind, MIN_WIDTH)
+        longest_word = max((len(w) for w in label.split()), default=0)
+        return max(minimum, min(len(label), 24), longest_word) + 2
+
+    # --- one typed writer per column kind ----------------------------------------
+
+    def _writer(self, index: int, kind: str) -> Callable[[int, int, Any], None]:
+        ws = self.ws
+        if kind == "money":
+            write_number = ws.write_number
+            fmt = self.money_format
+            sums = self.sums
+
+            def money(row: int, col: int, value: Any) -> None:
+                if value is None:
+                    return
+                if value.__class__ is not Decimal:
+                    value = Decimal(str(value))
+                write_number(row, col, value, fmt)
+                sums[col] += value
+
+            return money
+        if kind == "int":
+            write_number = ws.write_number
+            fmt = self.int_format
+
+            def integer(row: int, col: int, value: Any) -> None:
+                if value is None or value == "":
+                    return
+                write_number(row, col, value, fmt)
+
+            return integer
+        if kind == "percent":
+            write_number = ws.write_number
+            fmt = self.percent_format
+
+            def percent(row: int, col: int, value: Any) -> None:
+                if value is None or value == "":
+                    return
+                if value.__class__ is not Decimal:
+                    value = Decimal(str(value))
+                write_number(row, col, value / 100, fmt)
+
+            return percent
+        if kind == "date":
+            write_number = ws.write_number
+            date_format, datetime_format = self.date_format, self.datetime_format
+            cache = self._dates
+
+            def date(row: int, col: int, value: Any) -> None:
+                if value is None or value == "":
+                    return
+                if value.__class__ is str:
+                    serial = cache.get(value, -1.0)
+                    if serial == -1.0:
+                        serial = cache[value] = _iso_serial(value)
+                    if serial is None:  # not a date after all: keep what it says
+                        self._text(row, col, value)
+                        return
+                    timed = len(value) > 10
+                    write_number(row, col, serial, datetime_format if timed else date_format)
+                elif isinstance(value, dt.datetime):
+                    write_number(row, col, excel_serial(_local(value)), datetime_format)
+                else:
+                    write_number(row, col, excel_serial(value), date_format)
+
+            return date
+        return self._text
+
+    def _text(self, row: int, col: int, value: Any) -> None:
+        if value is None:
+            return
+        if value.__class__ is not str:
+            value = text_of(value)
+        if not value:
+            return
+        if value[0] in FORMULA_TRIGGERS:
+            self.ws.write_string(row, col, value, self.quoted_format)
+        else:
+            self.ws.write_string(row, col, value)
+
+    # --- widths ------------------------------------------------------------------
+
+    def measure(self, values: Sequence[Any]) -> None:
+        widths = self.widths
+        for i, (column, value) in enumerate(zip(self.columns, values, strict=False)):
+            if value is None:
+                continue
+            kind = column.kind
+            if kind == "money":
+                size = len(f"{Decimal(str(value)):,.2f}") + 4
+            elif kind == "date":
+                size = 17 if isinstance(value, dt.datetime) or len(str(value)) > 10 else 11
+            elif kind == "percent":
+                size = 8
+            else:
+                text = value if value.__class__ is str else text_of(value)
+                size = max((len(part) for part in text.split("\n")), default=0) + 2
+            if size > widths[i]:
+                widths[i] = min(size, MAX_WIDTH)
+
+    def set_widths(self) -> None:
+        for i, width in enumerate(self.widths):
+            self.ws.set_column(i, i, width)
+
+
+def _iso_serial(text: str) -> float | None:
+    raw = text.strip()
+    try:
+        if len(raw) <= 10:
+            return excel_serial(dt.date.fromisoformat(raw))
+        moment = dt.datetime.fromisoformat(raw.replace(" ", "T", 1))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return excel_serial(_local(moment))
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def _create_temporary(target: Path) -> Path:
+    """An empty file beside `target` that nobody else uses; mode follows the umask."""
+    for _attempt in range(100):
+        candidate = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+        try:
+            os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+        except FileExistsError:
+            continue
+        return candidate
+    raise ExportError(_("cannot create a temporary file beside {path}").format(path=target))
+
+
+def write_xlsx(
+    path: Path | str,
+    columns: Sequence[ReportColumn],
+    rows: Iterable[Mapping[str, Any] | Sequence[Any]],
+    *,
+    title: str,
+    as_of: dt.date | None = None,
+    notes: Sequence[str] = (),
+    total: int | None = None,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+    author: str = "",
+) -> ExportResult:
+    """Write `rows` to a formatted workbook at `path`; the file appears only when complete.
+
+    `rows` yields either mappings keyed by `ReportColumn.key` or sequences in
+    column order. `total` (if known) is handed to `progress(done, total)`, which
+    is called every few thousand rows; `cancelled()` returning True stops the
+    export, removes the temporary file and raises ExportCancelled.
+    """
+    import xlsxwriter
+
+    target = check_destination(path)
+    columns = list(columns)
+    if not columns:
+        raise ExportError(_("nothing to export: the list has no columns"))
+    temporary = _create_temporary(target)
+    work_dir = tempfile.TemporaryDirectory(prefix="tui-crm-xlsx-")
+    workbook = None
+    try:
+        workbook = xlsxwriter.Workbook(
+            str(temporary),
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "tmpdir": work_dir.name,
+            },
+        )
+        workbook.set_properties(
+            {"title": title, "author": author, "comments": "tui-crm", "created": dt.datetime.now()}
+        )
+        worksheet = workbook.add_worksheet(sheet_name(title))
+        sheet = _Sheet(workbook, worksheet, columns)
+        count = _write_sheet(sheet, rows, title, as_of, notes, total, progress, cancelled)
+        workbook.close()
+        workbook = None
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    finally:
+        if workbook is not None:
+            _abandon(workbook)
+        work_dir.cleanup()
+    return ExportResult(target, count)
+
+
+def _abandon(workbook: Any) -> None:
+    """Let go of an unfinished workbook: its row file lives in the work dir removed next."""
+    for worksheet in workbook.worksheets():
+        handle = getattr(worksheet, "row_data_fh", None)
+        if handle is not None and not handle.closed:
+            handle.close()
+
+
+def _write_sheet(
+    sheet: _Sheet,
+    rows: Iterable[Mapping[str, Any] | Sequence[Any]],
+    title: str,
+    as_of: dt.date | None,
+    notes: Sequence[str],
+    total: int | None,
+    progress: Progress | None,
+    cancelled: Cancelled | None,
+) -> int:
+    ws = sheet.ws
+    columns = sheet.columns
+    width = len(columns)
+    ws.write_string(TITLE_ROW, 0, title, sheet.title_format)
+    subtitle = [
+        _("As of {date}").format(date=_format_date(as_of or dt.date.today())),
+        *notes,
+    ]
+    ws.write_string(SUBTITLE_ROW, 0, " · ".join(s for s in subtitle if s), sheet.subtitle_format)
+    for i, column in enumerate(columns):
+        header = sheet.header_right_format if column.kind in ("money", "int", "percent") else None
+        ws.write_string(HEADER_ROW, i, _(column.label), header or sheet.header_format)
+
+    iterator = iter(rows)
+    first = next(iterator, None)
+    row_index = FIRST_DATA_ROW
+    if first is not None:
+        getter = _getter(first, columns)
+        writers = list(enumerate(sheet.writers))
+        limit = MAX_ROWS - 1  # one row for the totals
+        done = 0
+        check_at = CHECK_EVERY
+        for source in chain((first,), iterator):
+            values = getter(source)
+            if done < WIDTH_SAMPLE:
+                sheet.measure(values)
+            for col, write in writers:
+                write(row_index, col, values[col])
+            row_index += 1
+            done += 1
+            if done >= check_at:
+                check_at += CHECK_EVERY
+                if cancelled is not None and cancelled():
+                    raise ExportCancelled()
+                if progress is not None:
+                    progress(done, total)
+                if row_index >= limit:
+                    raise ExportError(
+                        _("the list has more than {n} rows, the most a worksheet holds").format(
+                            n=f"{limit - FIRST_DATA_ROW:,}"
+                        )
+                    )
+        if cancelled is not None and cancelled():
+            raise ExportCancelled()
+        last_data_row = row_index - 1
+        _write_totals(sheet, row_index, last_data_row)
+        ws.autofilter(HEADER_ROW, 0, last_data_row, width - 1)
+        if progress is not None:
+            progress(done, total)
+        count = done
+    else:
+        ws.autofilter(HEADER_ROW, 0, HEADER_ROW, width - 1)
+        ws.write_string(FIRST_DATA_ROW, 0, _("No rows."), sheet.subtitle_format)
+        if progress is not None:
+            progress(0, total)
+        count = 0
+    ws.freeze_panes(FIRST_DATA_ROW, 0)
+    sheet.set_widths()
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(HEADER_ROW)
+    return count
+
+
+def _getter(first: Any, columns: Sequence[ReportColumn]) -> Callable[[Any], Sequence[Any]]:
+    if isinstance(first, Mapping):
+        keys = [c.key for c in columns]
+        if len(keys) == 1:
+            key = keys[0]
+            return lambda row: (row.get(key),)
+        pick = itemgetter(*keys)
+
+        def values(row: Mapping[str, Any]) -> Sequence[Any]:
+            try:
+                return pick(row)
+            except KeyError:
+                return tuple(row.get(k) for k in keys)
+
+        return values
+    expected = len(columns)
+
+    def as_sequence(row: Sequence[Any]) -> Sequence[Any]:
+        if len(row) < expected:
+            return (*row, *([None] * (expected - len(row))))
+        return row
+
+    return as_sequence
+
+
+def _write_totals(sheet: _Sheet, row: int, last_data_row: int) -> None:
+    """Totals under the data: SUBTOTAL(109, …) sums only the rows the filter shows."""
+    if not sheet.sums:
+        return
+    ws = sheet.ws
+    first_excel_row, last_excel_row = FIRST_DATA_ROW + 1, last_data_row + 1
+    label_column = next((i for i in range(len(sheet.columns)) if i not in sheet.sums), None)
+    for i in range(len(sheet.columns)):
+        if i in sheet.sums:
+            letter = _column_letter(i)
+            ws.write_formula(
+                row,
+                i,
+                f"=SUBTOTAL(109,{letter}{first_excel_row}:{letter}{last_excel_row})",
+                sheet.total_money_format,
+                sheet.sums[i],
+            )
+        elif i == label_column:
+            ws.write_string(row, i, _("Total"), sheet.total_label_format)
+        else:
+            ws.write_blank(row, i, None, sheet.total_blank_format)
+
+
+def _format_date(value: dt.date) -> str:
+    return value.strftime("%d/%m/%Y") if current_language() == "es" else value.isoformat()
