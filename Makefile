@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 # Debian packages the tests need: tmux drives end-to-end journeys in a real terminal,
-# postgresql serves the PostgreSQL path of the same code.
+# postgresql serves the PostgreSQL path of the same code, libreoffice-calc-nogui (headless
+# soffice) opens the Excel exports as a real spreadsheet.
 SYSTEM_PACKAGES := tmux postgresql libreoffice-calc-nogui
 
 .PHONY: run test bench lint format install system-deps i18n clean
