@@ -206,9 +206,9 @@ def clean_lines(
             if recargo_rate is None:
                 recargo_rate = expected
             elif recargo_rate != expected:
-                line_errors[f"{where}.recargo_rate"] = _(
-                    "must be {rate} for IVA {vat} %"
-                ).format(rate=expected, vat=vat_rate)
+                line_errors[f"{where}.recargo_rate"] = _("must be {rate} for IVA {vat} %").format(
+                    rate=expected, vat=vat_rate
+                )
         errors.update(line_errors)
         if not line_errors:
             clean.append(
@@ -310,13 +310,17 @@ def totals_columns(totals: Totals, irpf_rate: Decimal, exemption_reason: str) ->
     }
 
 
-def read_lines(model, owner_field, owner_id: int, locked_count: int = 0) -> tuple[DocumentLine, ...]:
+def read_lines(
+    model, owner_field, owner_id: int, locked_count: int = 0
+) -> tuple[DocumentLine, ...]:
     """The stored lines of one document, in order, with their product codes."""
+    from peewee import JOIN
+
     from ..models import Product
 
     rows = (
-        model.select(model, Product.code)
-        .join(Product, join_type="LEFT OUTER", on=(model.product == Product.id))
+        model.select(model, Product.code.alias("product_code"))
+        .join(Product, JOIN.LEFT_OUTER, on=(model.product == Product.id))
         .where(owner_field == owner_id)
         .order_by(model.position, model.id)
         .objects()
@@ -336,7 +340,7 @@ def read_lines(model, owner_field, owner_id: int, locked_count: int = 0) -> tupl
                 unit_cost=row.unit_cost,
                 base=row.base,
                 product_id=row.product_id,
-                product_code=getattr(row, "code", None) or "",
+                product_code=getattr(row, "product_code", None) or "",
                 order_line_id=getattr(row, "order_line_id", None),
                 locked=index < locked_count,
             )
