@@ -102,7 +102,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help=_("check the database: integrity, permissions, file system"))
 
     backup = sub.add_parser("backup", help=_("take a consistent copy of the database"))
-    backup.add_argument("file", type=Path, metavar="FILE")
+    backup.add_argument("file", type=Path, metavar="FILE", nargs="?")
+    backup.add_argument(
+        "--daily",
+        action="store_true",
+        help=_("take today's backup if daily backups are on (backup.daily), and prune old ones"),
+    )
+
+    restore = sub.add_parser("restore", help=_("replace the database with a backup (admin)"))
+    restore.add_argument("file", type=Path, metavar="FILE")
+    restore.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
 
     cfg = sub.add_parser("config", help=_("read or change a setting"))
     cfg_sub = cfg.add_subparsers(
@@ -212,11 +221,46 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    if args.file is None and not args.daily:
+        raise UserError(_("name the backup FILE, or use --daily"))
     _open(args)
-    from .services.maintenance import backup_database
+    from .services.maintenance import backup_database, daily_backup
 
+    if args.daily:
+        taken = daily_backup()
+        if taken is None:
+            print(_("No backup taken (already done today, or backup.daily is off)."))
+        else:
+            print(_("Backup written to {path}").format(path=taken))
+        if args.file is None:
+            return EXIT_OK
     path = backup_database(args.file)
     print(_("Backup written to {path}").format(path=path))
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    opened = _open(args)
+    from .services.maintenance import inspect_backup, restore_database
+    from .services.permissions import require
+
+    require("data.restore")
+    version = inspect_backup(args.file)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UserError(_("restoring replaces every record; add --yes to confirm"))
+        question = _("Replace all data in {db} with {file} (schema version {v})? [y/N] ").format(
+            db=opened.target, file=args.file, v=version
+        )
+        if input(question).strip().lower() not in ("y", "yes", "s", "si", "sí"):
+            print(_("Nothing was changed."))
+            return EXIT_ERROR
+    safety = restore_database(args.file)
+    print(
+        _("Restored {file}. The previous data is kept in {safety}.").format(
+            file=args.file, safety=safety
+        )
+    )
     return EXIT_OK
 
 
@@ -271,6 +315,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "report": cmd_report,
     "check": cmd_check,
     "backup": cmd_backup,
+    "restore": cmd_restore,
     "config": cmd_config,
 }
 

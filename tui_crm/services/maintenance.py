@@ -175,3 +175,111 @@ def backup_database(destination: Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return destination
+
+
+def _refuse(message: str) -> None:
+    from .errors import RuleViolation
+
+    raise RuleViolation(message)
+
+
+def inspect_backup(path: Path) -> int:
+    """Check that `path` is a sound tui-crm database; returns its schema version."""
+    from ..migrations import latest_version as newest
+
+    path = path.expanduser()
+    if not path.is_file():
+        _refuse(_("{path} does not exist").format(path=path))
+    with open(path, "rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            _refuse(_("{path} is not a tui-crm database (not SQLite)").format(path=path))
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        if ok != "ok":
+            _refuse(_("{path} fails its integrity check: {details}").format(path=path, details=ok))
+        try:
+            version = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
+        except sqlite3.DatabaseError:
+            version = 0
+    finally:
+        conn.close()
+    if version == 0:
+        _refuse(_("{path} is not a tui-crm database (no schema version)").format(path=path))
+    if version > newest():
+        _refuse(
+            _("{path} is at schema version {v}, newer than this tui-crm ({latest})").format(
+                path=path, v=version, latest=newest()
+            )
+        )
+    return int(version)
+
+
+def restore_database(backup: Path) -> Path:
+    """Replace the open database's content with a backup (admin only).
+
+    The backup must pass its integrity check. The current content is first saved
+    beside the database (`…before-restore-<time>.sqlite3`), then the backup is
+    copied in through SQLite's online backup, so colleagues' processes see the
+    restored data on their next read instead of a swapped file under their feet.
+    Returns the path of the safety copy.
+    """
+    import datetime as dt
+
+    from ..migrations import upgrade
+    from . import audit
+    from .permissions import require
+
+    require("data.restore")
+    live = db_path()
+    if live is None:
+        _refuse(_("restore works on SQLite databases; use pg_restore for PostgreSQL"))
+    backup = backup.expanduser().resolve()
+    if backup == live.resolve():
+        _refuse(_("that is the database itself, not a backup"))
+    inspect_backup(backup)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    safety = live.with_name(f"{live.stem}.before-restore-{stamp}{live.suffix}")
+    backup_database(safety)
+    database.close()
+    src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    dst = sqlite3.connect(str(live), timeout=60)
+    try:
+        src.backup(dst, pages=4096)
+    finally:
+        dst.close()
+        src.close()
+    database.connect(reuse_if_open=True)
+    upgrade()  # an older backup is brought up to this version's schema
+    audit.record("restore", "database", str(live), summary=str(backup))
+    return safety
+
+
+def daily_backup(today=None) -> Path | None:
+    """Take today's backup if the business turned daily backups on and it is not there yet,
+    and remove those older than `backup.keep_days`. Safe to call from every start and cron."""
+    import datetime as dt
+
+    from . import settings
+
+    if settings.get("backup.daily") != "yes":
+        return None
+    live = db_path()
+    if live is None:
+        return None
+    today = today or dt.date.today()
+    directory = Path(settings.get("backup.directory") or live.parent / "backups").expanduser()
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"{live.stem}-{today.isoformat()}.sqlite3"
+    taken = None
+    if not target.exists():
+        taken = backup_database(target)
+    keep = int(settings.get("backup.keep_days") or 14)
+    for old in directory.glob(f"{live.stem}-????-??-??.sqlite3"):
+        try:
+            day = dt.date.fromisoformat(old.stem[len(live.stem) + 1 :])
+        except ValueError:
+            continue
+        if (today - day).days >= keep:
+            old.unlink(missing_ok=True)
+    return taken

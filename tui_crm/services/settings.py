@@ -134,6 +134,9 @@ SPECS: tuple[SettingSpec, ...] = (
         "3",
         _int_range(1, 50),
     ),
+    SettingSpec("backup.daily", N_("Daily backup"), "no", _yes_no),
+    SettingSpec("backup.keep_days", N_("Keep daily backups (days)"), "14", _int_range(1, 3650)),
+    SettingSpec("backup.directory", N_("Backup directory"), "", _text(500)),
     SettingSpec("ui.language", N_("Language"), "", _language, scope="user"),
 )
 SPEC_BY_KEY = {spec.key: spec for spec in SPECS}

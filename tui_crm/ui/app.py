@@ -66,8 +66,24 @@ class CrmApp(App[None]):
         with database.connection_context():
             missing = settings.missing_for_invoicing()
             values = settings.get_all()
+            self._daily_backup()
         if missing:
             self.call_from_thread(self._show_first_run, values)
+
+    def _daily_backup(self) -> None:
+        """The business's daily backup, if turned on and not yet taken today (in this worker)."""
+        from ..services.errors import ServiceError
+        from ..services.maintenance import daily_backup
+
+        try:
+            taken = daily_backup()
+        except (ServiceError, OSError) as exc:
+            message = _("Daily backup failed: {error}").format(error=exc)
+            self.call_from_thread(self.notify, message, severity="error", timeout=10)
+        else:
+            if taken is not None:
+                message = _("Daily backup written to {path}").format(path=taken)
+                self.call_from_thread(self.notify, message)
 
     def _show_first_run(self, values: dict[str, str]) -> None:
         from .screens.first_run import FirstRunScreen
