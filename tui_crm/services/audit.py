@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from ..db import execute
 from ..models import AuditLog
 from .session import login
 
@@ -41,3 +43,89 @@ def record(
         ),
         summary=summary,
     )
+
+
+# --- reading the log ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    user: str = ""
+    entity: str = ""
+    client_id: int | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None  # inclusive
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: dt.datetime
+    user: str
+    action: str
+    entity: str
+    entity_id: str
+    client_id: int | None
+    summary: str
+    changes: dict[str, list[Any]]
+
+    def describe_changes(self, limit: int = 200) -> str:
+        parts = []
+        for name, pair in self.changes.items():
+            before, after = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+            if before in (None, "") and after not in (None, ""):
+                parts.append(f"{name}={after}")
+            elif after in (None, ""):
+                parts.append(f"{name}: {before} → ∅")
+            else:
+                parts.append(f"{name}: {before} → {after}")
+        text = "; ".join(parts)
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _where(flt: AuditFilter) -> tuple[str, list[object]]:
+    clauses, params = ["1 = 1"], []
+    if flt.user:
+        clauses.append('"user" = ?')
+        params.append(flt.user)
+    if flt.entity:
+        clauses.append("entity = ?")
+        params.append(flt.entity)
+    if flt.client_id is not None:
+        clauses.append("client_id = ?")
+        params.append(flt.client_id)
+    if flt.since:
+        clauses.append("at >= ?")
+        params.append(flt.since.isoformat())
+    if flt.until:
+        clauses.append("at < ?")
+        params.append((flt.until + dt.timedelta(days=1)).isoformat())
+    return " AND ".join(clauses), params
+
+
+def count_entries(flt: AuditFilter) -> int:
+    where, params = _where(flt)
+    return int(execute(f"SELECT COUNT(*) FROM audit_log WHERE {where}", params).fetchone()[0])
+
+
+def list_entries(flt: AuditFilter, offset: int = 0, limit: int = 100) -> list[AuditEntry]:
+    """Newest first, one page at a time."""
+    where, params = _where(flt)
+    rows = execute(
+        'SELECT id, at, "user", action, entity, entity_id, client_id, summary, changes '
+        f"FROM audit_log WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    entries = []
+    for r in rows:
+        at = r[1] if isinstance(r[1], dt.datetime) else dt.datetime.fromisoformat(str(r[1]))
+        try:
+            changes = json.loads(r[8] or "{}")
+        except ValueError:
+            changes = {}
+        entries.append(AuditEntry(r[0], at, r[2], r[3], r[4], r[5], r[6], r[7], changes))
+    return entries
+
+
+def known_entities() -> list[str]:
+    return [r[0] for r in execute("SELECT DISTINCT entity FROM audit_log ORDER BY entity")]

@@ -40,6 +40,10 @@ def open_for_use(target: DatabaseTarget, *, user: str | None = None, create: boo
             )
         login = user
     info = users.register(login)
+    if not info.active:
+        raise PermissionDenied(
+            i18n._("the account {login} is deactivated; ask an admin").format(login=login)
+        )
     set_actor(Actor(login=info.login, role=info.role))
     language = i18n.setup(settings.get("ui.language"))
     return Opened(target, info.login, info.role, language, len(applied))

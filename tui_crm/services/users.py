@@ -59,6 +59,10 @@ def set_role(login: str, role: str) -> UserInfo:
     user = User.get_or_none(User.login == login)
     if user is None:
         raise NotFound(_("unknown user {login}").format(login=login))
+    if user.role == "admin" and role != "admin":
+        admins = User.select().where((User.role == "admin") & User.active).count()
+        if admins <= 1:
+            raise ValidationError({"role": _("the last admin must stay admin")})
     if user.role != role:
         audit.record("update", "user", user.id, changes={"role": (user.role, role)})
         user.role = role
@@ -68,3 +72,40 @@ def set_role(login: str, role: str) -> UserInfo:
 
 def list_users() -> list[UserInfo]:
     return [_info(u) for u in User.select().order_by(User.login)]
+
+
+@transactional
+def add_user(login: str, role: str, full_name: str = "") -> UserInfo:
+    """An admin registers a colleague (by their login name on the server) before they start."""
+    require("users.admin")
+    login = login.strip()
+    errors = {}
+    if not login or len(login) > 64 or any(ch.isspace() for ch in login):
+        errors["login"] = _("must be the person's login name on the server (no spaces)")
+    elif User.get_or_none(User.login == login) is not None:
+        errors["login"] = _("{login} is already a user").format(login=login)
+    if role not in ROLES:
+        errors["role"] = _("must be one of {values}").format(values=", ".join(ROLES))
+    if errors:
+        raise ValidationError(errors)
+    user = User.create(login=login, role=role, full_name=full_name.strip())
+    audit.record("create", "user", user.id, changes={"login": (None, login), "role": (None, role)})
+    return _info(user)
+
+
+@transactional
+def set_active(login: str, active: bool) -> UserInfo:
+    """Deactivate someone who left (their history stays); the last active admin stays."""
+    require("users.admin")
+    user = User.get_or_none(User.login == login)
+    if user is None:
+        raise NotFound(_("unknown user {login}").format(login=login))
+    if not active and user.role == "admin":
+        admins = User.select().where((User.role == "admin") & User.active).count()
+        if admins <= 1:
+            raise ValidationError({"active": _("the last admin cannot be deactivated")})
+    if user.active != active:
+        audit.record("update", "user", user.id, changes={"active": (user.active, active)})
+        user.active = active
+        user.save()
+    return _info(user)

@@ -27,7 +27,7 @@ class CrmApp(App[None]):
     """tui-crm: one mode per area (F2 clients …), each its own screen stack."""
 
     TITLE = "tui-crm"
-    CSS_PATH: ClassVar = css_paths("app", "clients", "first_run")
+    CSS_PATH: ClassVar = css_paths("app", "clients", "first_run", "admin")
     COMMANDS: ClassVar = App.COMMANDS | {ClientCommands}
     ENABLE_COMMAND_PALETTE = True
     MODES: ClassVar = {"clients": _clients_screen}
@@ -102,6 +102,27 @@ class CrmApp(App[None]):
         if self.current_mode != "clients":
             self.switch_mode("clients")
         self.call_later(show)
+
+    def get_system_commands(self, screen):
+        from textual.app import SystemCommand
+
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(_("Users and roles"), _("Who may do what (admin)"), self.show_users)
+        yield SystemCommand(_("Audit log"), _("Who changed what, and when"), self.show_audit)
+
+    def show_users(self) -> None:
+        from ..services.permissions import can
+        from .screens.users import UsersScreen
+
+        if not can("users.admin", self.opened.role if self.opened else None):
+            self.notify(_("Only an admin may manage users and roles."), severity="warning")
+            return
+        self.push_screen(UsersScreen())
+
+    def show_audit(self, client_id: int | None = None, title: str | None = None) -> None:
+        from .screens.audit import AuditScreen
+
+        self.push_screen(AuditScreen(client_id, title))
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):

@@ -1,0 +1,65 @@
+"""Users and roles, and the audit log, by keyboard."""
+
+from __future__ import annotations
+
+from tui_crm.models import User
+from tui_crm.services import clients
+from tui_crm.ui.app import CrmApp
+from tui_crm.ui.screens.audit import AuditDetail, AuditScreen
+from tui_crm.ui.screens.users import UsersScreen
+from tui_crm.ui.widgets.lazy_table import LazyTable
+
+
+async def _settle(pilot, app) -> None:
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_admin_adds_a_user_and_changes_roles(db):
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _settle(pilot, app)
+        await pilot.press("ctrl+p", *"users and roles")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await _settle(pilot, app)
+        assert isinstance(app.screen, UsersScreen)
+        await pilot.press("n", *"ana", "tab", *"Ana Peña", "ctrl+s")
+        await _settle(pilot, app)
+        assert isinstance(app.screen, UsersScreen)
+        assert User.get(User.login == "ana").role == "sales"
+        table = app.screen.query_one(LazyTable)
+        assert table.row_count == 2
+        await pilot.press("home")  # "ana" sorts before "tester"
+        await _settle(pilot, app)
+        await pilot.press("e", "enter", "down", "enter", "ctrl+s")  # sales -> the next role
+        await _settle(pilot, app)
+        assert User.get(User.login == "ana").role == "readonly"
+        await pilot.press("d")
+        await _settle(pilot, app)
+        assert User.get(User.login == "ana").active is False
+
+
+async def test_audit_log_filters_and_shows_details(db):
+    cid = clients.create_client(clients.ClientInput(legal_name="[red]Rojo[/] SL"))
+    clients.update_client(cid, clients.ClientInput(legal_name="Azul SL"), 1)
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await _settle(pilot, app)
+        app.show_audit()
+        await _settle(pilot, app)
+        assert isinstance(app.screen, AuditScreen)
+        table = app.screen.query_one(LazyTable)
+        assert table.row_count >= 3  # user registration, create, update
+        await pilot.press("slash", "tab", *"client", "enter")
+        await _settle(pilot, app)
+        assert table.row_count == 2
+        assert "[red]Rojo[/] SL" in table.render_line(1).text  # markup shown literally
+        await pilot.press("enter")
+        await _settle(pilot, app)
+        assert isinstance(app.screen, AuditDetail)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, AuditScreen)
