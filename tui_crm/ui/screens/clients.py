@@ -13,6 +13,7 @@ from textual.widgets import Footer, Header, Input, Static
 
 from ...i18n import N_, _
 from ...services.clients import ClientFilter, ClientRow
+from ...text import fold
 from ..formatting import money
 from ..widgets.lazy_table import Column, LazyTable, Row
 
@@ -52,7 +53,9 @@ class ClientSource:
 
 
 def _row(r: ClientRow) -> Row:
-    name = r.name if not r.trade_name or r.trade_name == r.name else f"{r.name} ({r.trade_name})"
+    # The trade name is shown when it adds something ("Viajes Aguilar S.L. (Aguilar Viajes)").
+    extra = r.trade_name and fold(r.trade_name) not in fold(r.name)
+    name = f"{r.name} ({r.trade_name})" if extra else r.name
     return Row(
         key=r.id,
         cells=(
