@@ -1,0 +1,372 @@
+"""Recurring invoices: a template per client that becomes an invoice every period.
+
+Rules enforced here:
+- a template has lines, a frequency (monthly, quarterly, yearly), the next date,
+  an optional end date, and either creates drafts or issues directly;
+- `run_recurring(as_of)` creates, for every active template, one invoice per
+  period whose date is on or before `as_of` (catching up missed periods), dated
+  on its period, and advances `next_date`; past the end date the template stops;
+- it is idempotent, enforced by the database: each invoice carries
+  (recurring_id, recurring_date) under a UNIQUE index, and `next_date` advances
+  by compare-and-set in the same transaction, so running twice (even at once,
+  from two cron jobs) never creates a period twice;
+- an invoice that cannot be issued (missing business data, an issue date before
+  the series' last one) stays as a draft and the run reports why.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import peewee
+
+from ..db import database, transactional
+from ..i18n import _
+from ..models import Client, Invoice, InvoiceLine, RecurringInvoice, RecurringLine
+from ..models.base import utcnow
+from ..text import clean_input
+from . import audit, settings
+from .errors import ConflictError, ConflictInfo, NotFound, ServiceError, ValidationError
+from .invoices import InvoiceDraftInput, _clean_draft, issue_invoice
+from .lines import DocumentLine, LineInput, read_lines, write_lines
+from .permissions import require
+from .session import login
+
+FREQUENCIES = ("monthly", "quarterly", "yearly")
+MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
+MAX_CATCH_UP = 120  # periods per template per run: a safety net against a wrong date
+
+
+def add_period(date: dt.date, frequency: str, anchor_day: int | None = None) -> dt.date:
+    """The next period's date; the day is kept (or the month's last day when shorter)."""
+    months = MONTHS[frequency]
+    month_index = date.month - 1 + months
+    year, month = date.year + month_index // 12, month_index % 12 + 1
+    day = min(anchor_day or date.day, calendar.monthrange(year, month)[1])
+    return dt.date(year, month, day)
+
+
+@dataclass
+class RecurringInput:
+    client_id: int
+    title: str = ""
+    frequency: str = "monthly"
+    next_date: dt.date | None = None
+    end_date: dt.date | None = None
+    issue_directly: bool = False
+    series: str = ""  # "" = the invoice.series setting at run time
+    irpf_rate: Decimal | None = None  # None = the client's
+    lines: list[LineInput] = field(default_factory=list)
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class RecurringDetail:
+    id: int
+    version: int
+    client_id: int
+    client_name: str
+    data: RecurringInput
+    lines: tuple[DocumentLine, ...]
+    last_run_date: dt.date | None
+    invoice_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class RecurringCreated:
+    recurring_id: int
+    period: dt.date
+    invoice_id: int
+    code: str | None  # None when left as a draft
+
+
+@dataclass(frozen=True)
+class RecurringProblem:
+    recurring_id: int
+    period: dt.date
+    invoice_id: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class RecurringRun:
+    as_of: dt.date
+    created: tuple[RecurringCreated, ...]
+    problems: tuple[RecurringProblem, ...]
+
+
+def _clean(data: RecurringInput) -> dict[str, object]:
+    errors: dict[str, str] = {}
+    client = Client.get_or_none(Client.id == data.client_id)
+    if client is None or client.status == "merged":
+        raise NotFound(_("client {id} does not exist").format(id=data.client_id))
+    title = clean_input(data.title or "")
+    if len(title) > 200:
+        errors["title"] = _("is longer than {n} characters").format(n=200)
+    if data.frequency not in FREQUENCIES:
+        errors["frequency"] = _("must be one of {values}").format(values=", ".join(FREQUENCIES))
+    if data.next_date is None:
+        errors["next_date"] = _("is required")
+    if data.end_date and data.next_date and data.end_date < data.next_date:
+        errors["end_date"] = _("is before the next date")
+    series = ""
+    if data.series:
+        try:
+            series = settings.validate("invoice.series", data.series)
+        except ValidationError as exc:
+            errors["series"] = next(iter(exc.errors.values()))
+    try:  # the lines and taxes are checked exactly as an invoice's
+        clean = _clean_draft(
+            InvoiceDraftInput(
+                client_id=data.client_id, lines=data.lines, series=series, irpf_rate=data.irpf_rate
+            )
+        )
+    except ValidationError as exc:
+        errors.update(exc.errors)
+        clean = None
+    if errors:
+        raise ValidationError(errors)
+    assert clean is not None
+    return {
+        "client": data.client_id,
+        "title": title,
+        "frequency": data.frequency,
+        "next_date": data.next_date,
+        "end_date": data.end_date,
+        "issue_directly": bool(data.issue_directly),
+        "series": series,
+        "irpf_rate": clean.values["irpf_rate"],
+        "active": bool(data.active),
+        "_lines": clean.lines,
+    }
+
+
+@transactional
+def create_recurring(data: RecurringInput) -> int:
+    """Create a recurring invoice template; returns its id."""
+    require("invoices.draft")
+    if data.issue_directly:
+        require("invoices.issue")
+    values = _clean(data)
+    lines = values.pop("_lines")
+    row = RecurringInvoice.create(updated_by=login(), **values)
+    write_lines(RecurringLine, "recurring", row.id, lines)  # type: ignore[arg-type]
+    audit.record(
+        "create",
+        "recurring",
+        row.id,
+        client_id=data.client_id,
+        changes={"frequency": (None, data.frequency), "next_date": (None, data.next_date)},
+        summary=values["title"] or _("Recurring invoice"),
+    )
+    return row.id
+
+
+@transactional
+def update_recurring(recurring_id: int, data: RecurringInput, expected_version: int) -> int:
+    """Save a template if nobody saved it since `expected_version`; returns the new version."""
+    require("invoices.draft")
+    if data.issue_directly:
+        require("invoices.issue")
+    row = RecurringInvoice.get_or_none(RecurringInvoice.id == recurring_id)
+    if row is None:
+        raise NotFound(_("recurring invoice {id} does not exist").format(id=recurring_id))
+    values = _clean(data)
+    lines = values.pop("_lines")
+    updated = (
+        RecurringInvoice.update(
+            version=RecurringInvoice.version + 1, updated_at=utcnow(), updated_by=login(), **values
+        )
+        .where(
+            (RecurringInvoice.id == recurring_id) & (RecurringInvoice.version == expected_version)
+        )
+        .execute()
+    )
+    if not updated:
+        current = RecurringInvoice.get_by_id(recurring_id)
+        raise ConflictError(
+            ConflictInfo("recurring", recurring_id, current.updated_by, current.updated_at, {}),
+            _(
+                "{user} changed this template meanwhile (version {theirs}); nothing was saved"
+            ).format(user=current.updated_by or "?", theirs=current.version),
+        )
+    write_lines(RecurringLine, "recurring", recurring_id, lines)  # type: ignore[arg-type]
+    audit.record(
+        "update",
+        "recurring",
+        recurring_id,
+        client_id=row.client_id,
+        changes={
+            k: (getattr(row, k), v)
+            for k, v in values.items()
+            if k not in ("client",) and getattr(row, k) != v
+        },
+        summary=values["title"] or _("Recurring invoice"),
+    )
+    return expected_version + 1
+
+
+@transactional
+def delete_recurring(recurring_id: int) -> None:
+    """Delete a template; the invoices it made stay."""
+    require("invoices.draft")
+    row = RecurringInvoice.get_or_none(RecurringInvoice.id == recurring_id)
+    if row is None:
+        raise NotFound(_("recurring invoice {id} does not exist").format(id=recurring_id))
+    RecurringInvoice.delete().where(RecurringInvoice.id == recurring_id).execute()
+    audit.record("delete", "recurring", recurring_id, client_id=row.client_id, summary=row.title)
+
+
+def get_recurring(recurring_id: int) -> RecurringDetail:
+    row = RecurringInvoice.get_or_none(RecurringInvoice.id == recurring_id)
+    if row is None:
+        raise NotFound(_("recurring invoice {id} does not exist").format(id=recurring_id))
+    lines = read_lines(RecurringLine, RecurringLine.recurring, recurring_id)
+    client = Client.get_by_id(row.client_id)
+    return RecurringDetail(
+        id=row.id,
+        version=row.version,
+        client_id=row.client_id,
+        client_name=client.legal_name,
+        data=RecurringInput(
+            client_id=row.client_id,
+            title=row.title,
+            frequency=row.frequency,
+            next_date=row.next_date,
+            end_date=row.end_date,
+            issue_directly=row.issue_directly,
+            series=row.series,
+            irpf_rate=row.irpf_rate,
+            lines=[line.as_input() for line in lines],
+            active=row.active,
+        ),
+        lines=lines,
+        last_run_date=row.last_run_date,
+        invoice_ids=tuple(
+            r.id
+            for r in Invoice.select(Invoice.id)
+            .where(Invoice.recurring_id == recurring_id)
+            .order_by(Invoice.recurring_date)
+        ),
+    )
+
+
+def list_recurring(client_id: int | None = None) -> list[RecurringDetail]:
+    query = RecurringInvoice.select(RecurringInvoice.id).order_by(
+        RecurringInvoice.next_date, RecurringInvoice.id
+    )
+    if client_id is not None:
+        query = query.where(RecurringInvoice.client == client_id)
+    return [get_recurring(r.id) for r in query]
+
+
+class _AlreadyDone(Exception):
+    """Another run made this period first: roll back and move on."""
+
+
+@transactional
+def _make_period(recurring_id: int, period: dt.date, as_of: dt.date) -> int | None:
+    """One period of one template, in one transaction: the draft and the advanced date."""
+    row = RecurringInvoice.get_or_none(RecurringInvoice.id == recurring_id)
+    if row is None or not row.active or row.next_date != period:
+        return None
+    following = add_period(period, row.frequency)
+    advance = RecurringInvoice.update(
+        next_date=following,
+        last_run_date=as_of,
+        active=not (row.end_date is not None and following > row.end_date),
+    ).where((RecurringInvoice.id == row.id) & (RecurringInvoice.next_date == period))
+    done = Invoice.select(Invoice.id).where(
+        (Invoice.recurring_id == row.id) & (Invoice.recurring_date == period)
+    )
+    if done.exists():  # the period has its invoice already: only move the date on
+        advance.execute()
+        return None
+    lines = [line.as_input() for line in read_lines(RecurringLine, RecurringLine.recurring, row.id)]
+    clean = _clean_draft(
+        InvoiceDraftInput(
+            client_id=row.client_id,
+            lines=lines,
+            series=row.series,
+            issue_date=period,
+            irpf_rate=row.irpf_rate,
+            notes=row.title,
+        )
+    )
+    try:
+        with database.atomic():
+            invoice = Invoice.create(
+                kind="standard",
+                status="draft",
+                created_by=login(),
+                updated_by=login(),
+                recurring_id=row.id,
+                recurring_date=period,
+                **clean.values,
+            )
+    except peewee.IntegrityError:  # another run inserted this period first
+        raise _AlreadyDone() from None
+    write_lines(InvoiceLine, "invoice", invoice.id, clean.lines)
+    if advance.execute() != 1:
+        raise _AlreadyDone()
+    audit.record(
+        "create",
+        "invoice",
+        invoice.id,
+        client_id=row.client_id,
+        changes={"recurring": (None, row.id), "period": (None, period)},
+        summary=_("Recurring invoice for {date}").format(date=period.isoformat()),
+    )
+    return invoice.id
+
+
+def run_recurring(as_of: dt.date | None = None) -> RecurringRun:
+    """Create every invoice due up to `as_of` (default today); safe to run twice (see module doc).
+
+    Each period commits on its own, so one failing template never blocks the others."""
+    require("invoices.draft")
+    as_of = as_of or dt.date.today()
+    created: list[RecurringCreated] = []
+    problems: list[RecurringProblem] = []
+    due = list(
+        RecurringInvoice.select(RecurringInvoice.id)
+        .where(
+            (RecurringInvoice.active == True)  # noqa: E712
+            & (RecurringInvoice.next_date <= as_of)
+        )
+        .order_by(RecurringInvoice.next_date, RecurringInvoice.id)
+    )
+    for template in due:
+        for _step in range(MAX_CATCH_UP):
+            row = RecurringInvoice.get_or_none(RecurringInvoice.id == template.id)
+            if row is None or not row.active or row.next_date > as_of:
+                break
+            period = row.next_date
+            if row.end_date is not None and period > row.end_date:
+                _deactivate(row.id)
+                break
+            try:
+                invoice_id = _make_period(row.id, period, as_of)
+            except _AlreadyDone:
+                continue
+            except ServiceError as exc:
+                problems.append(RecurringProblem(row.id, period, None, str(exc)))
+                break
+            if invoice_id is None:
+                continue
+            code = None
+            if row.issue_directly:
+                try:
+                    code = issue_invoice(invoice_id, period).code
+                except ServiceError as exc:
+                    problems.append(RecurringProblem(row.id, period, invoice_id, str(exc)))
+            created.append(RecurringCreated(row.id, period, invoice_id, code))
+    return RecurringRun(as_of, tuple(created), tuple(problems))
+
+
+@transactional
+def _deactivate(recurring_id: int) -> None:
+    RecurringInvoice.update(active=False).where(RecurringInvoice.id == recurring_id).execute()
