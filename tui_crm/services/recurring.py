@@ -273,7 +273,13 @@ def _make_period(recurring_id: int, period: dt.date, as_of: dt.date) -> int | No
     row = RecurringInvoice.get_or_none(RecurringInvoice.id == recurring_id)
     if row is None or not row.active or row.next_date != period:
         return None
-    following = add_period(period, row.frequency)
+    first = (
+        Invoice.select(peewee.fn.MIN(Invoice.recurring_date))
+        .where(Invoice.recurring_id == row.id)
+        .scalar()
+    )
+    anchor = (dt.date.fromisoformat(str(first)) if first else period).day  # 31st stays 31st
+    following = add_period(period, row.frequency, anchor)
     advance = RecurringInvoice.update(
         next_date=following,
         last_run_date=as_of,
