@@ -1,0 +1,399 @@
+"""PDF of quotes and invoices (fpdf2, imported lazily), from plain data only.
+
+An invoice carries everything RD 1619/2012 art. 6 asks: series and number, issue
+date, operation date when different, names, tax IDs and addresses of issuer and
+recipient, each line with its unit price before tax and discount, the base per
+IVA rate, the rate and amount of IVA, recargo de equivalencia, IRPF, the total,
+the exemption reason for lines without IVA, and for a rectifying invoice the
+words "Factura rectificativa" with the invoice it corrects and why. A quote
+prints its validity, delivery, shipping, payment terms and milestones, warranty
+and conditions; internal notes never reach this module.
+
+Fonts: DejaVu Sans (regular and bold) ships inside the package (its licence,
+`fonts/LICENSE-DejaVu.txt`, allows it). The PDF core fonts only know cp1252,
+which has € and Spanish accents but not the Czech or other Central European
+letters of clients' names (č, ř, ł), so a Unicode TrueType font is the only
+choice that never loses a character. fpdf2 embeds only the glyphs used (a PDF
+stays around 30 KB) and writes a ToUnicode map, so the text can be searched and
+extracted.
+
+The output is deterministic for the same data (the creation date is the
+document's own), so storing it content-addressed never duplicates it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from ..i18n import _, current_language
+
+FONT_DIR = Path(__file__).with_name("fonts")
+FONT = "DejaVu"
+LEGAL_RECTIFYING = "Factura rectificativa"
+
+
+@dataclass(frozen=True)
+class PdfParty:
+    name: str
+    tax_id: str
+    address: str  # lines separated by "\n"
+    extra: tuple[str, ...] = ()  # email, phone, IBAN ...
+
+
+@dataclass(frozen=True)
+class PdfLine:
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    discount: Decimal
+    vat_rate: Decimal
+    base: Decimal
+    recargo_rate: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True)
+class PdfTax:
+    vat_rate: Decimal
+    base: Decimal
+    vat: Decimal
+    recargo_rate: Decimal
+    recargo: Decimal
+
+
+@dataclass(frozen=True)
+class PdfDocument:
+    kind: str  # "invoice", "rectifying", "quote", "draft"
+    number: str
+    issuer: PdfParty
+    recipient: PdfParty
+    lines: tuple[PdfLine, ...]
+    taxes: tuple[PdfTax, ...]
+    base: Decimal
+    vat: Decimal
+    recargo: Decimal
+    irpf_rate: Decimal
+    irpf: Decimal
+    total: Decimal
+    date: dt.date | None = None  # issue date (quote: its date)
+    series: str = ""
+    operation_date: dt.date | None = None
+    due_date: dt.date | None = None
+    exemption_reason: str = ""
+    title: str = ""  # a quote's title
+    payment_terms: str = ""
+    notes: str = ""
+    iban: str = ""
+    # rectifying invoices
+    rectifies: str = ""
+    rectifies_date: dt.date | None = None
+    rectification_reason: str = ""
+    rectification_mode: str = ""  # difference, replacement
+    # quotes
+    valid_until: dt.date | None = None
+    delivery_time: str = ""
+    shipping: str = ""  # already worded ("Included", "Not included", "25,00 €")
+    milestones: str = ""
+    warranty: str = ""
+    conditions: str = ""
+    created_at: dt.datetime | None = None  # the PDF's creation date (determinism)
+    extra_totals: tuple[tuple[str, Decimal], ...] = field(default_factory=tuple)
+
+
+# --- formatting (locale of the person printing: Spanish or English) ---------------
+
+
+def _locale() -> str:
+    return "es_ES" if current_language() == "es" else "en_IE"
+
+
+def format_money(value: Decimal) -> str:
+    """1060.5 -> "1.060,50 €" (Spanish) or "€1,060.50" (English)."""
+    from babel.numbers import format_currency
+
+    return format_currency(value, "EUR", locale=_locale())
+
+
+def format_number(value: Decimal, decimals: int = 3) -> str:
+    """A quantity or rate with only the decimals it has (up to `decimals`)."""
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0." + "#" * decimals if decimals else "#,##0"
+    return format_decimal(value, format=pattern, locale=_locale())
+
+
+def format_date(value: dt.date | None) -> str:
+    """dd/mm/yyyy in Spanish, yyyy-mm-dd in English; empty for no date."""
+    if value is None:
+        return ""
+    return value.strftime("%d/%m/%Y") if current_language() == "es" else value.isoformat()
+
+
+def _percent(value: Decimal) -> str:
+    return f"{format_number(value, 2)} %"
+
+
+# --- rendering --------------------------------------------------------------------
+
+
+def _title(doc: PdfDocument) -> str:
+    if doc.kind == "quote":
+        return _("Quote")
+    if doc.kind == "draft":
+        return _("Draft invoice (not valid as an invoice)")
+    if doc.kind == "rectifying":
+        title = _("Rectifying invoice")
+        # The legal wording is required whatever the language (RD 1619/2012 art. 15).
+        return title if "rectificativa" in title.lower() else f"{title} ({LEGAL_RECTIFYING})"
+    return _("Invoice")
+
+
+def render_pdf(doc: PdfDocument) -> bytes:
+    """The PDF bytes of one quote or invoice."""
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+
+    class _Pdf(FPDF):
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font(FONT, "", 7)
+            self.set_text_color(110)
+            left = f"{doc.issuer.name} · {doc.issuer.tax_id}"
+            self.cell(0, 5, left, align="L")
+            self.set_x(self.l_margin)
+            self.cell(
+                0,
+                5,
+                _("{number} · page {page} of {pages}").format(
+                    number=doc.number, page=self.page_no(), pages="{nb}"
+                ),
+                align="R",
+            )
+
+    pdf = _Pdf(format="A4", unit="mm")
+    pdf.set_margins(15, 15, 15)
+    pdf.set_auto_page_break(True, margin=18)
+    pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.set_title(f"{_title(doc)} {doc.number}")
+    pdf.set_author(doc.issuer.name)
+    pdf.set_creator("tui-crm")
+    created = doc.created_at or dt.datetime.combine(doc.date or dt.date(2000, 1, 1), dt.time())
+    pdf.set_creation_date(created.replace(tzinfo=dt.UTC) if created.tzinfo is None else created)
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    width = pdf.epw
+    nl = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
+
+    # Header: the issuer on the left, the document on the right.
+    top = pdf.get_y()
+    pdf.set_font(FONT, "B", 12)
+    pdf.multi_cell(width * 0.55, 6, doc.issuer.name, **nl)
+    pdf.set_font(FONT, "", 9)
+    issuer_lines = [f"{_('Tax ID')}: {doc.issuer.tax_id}", *doc.issuer.address.splitlines()]
+    pdf.multi_cell(width * 0.55, 4.5, "\n".join([*issuer_lines, *doc.issuer.extra]), **nl)
+    left_bottom = pdf.get_y()
+    pdf.set_xy(pdf.l_margin + width * 0.55, top)
+    pdf.set_font(FONT, "B", 15 if doc.kind != "rectifying" else 12)
+    pdf.multi_cell(width * 0.45, 7, _title(doc), align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 9)
+    facts: list[str] = []
+    if doc.kind == "quote":
+        facts.append(f"{_('Quote number')}: {doc.number}")
+        facts.append(f"{_('Date')}: {format_date(doc.date)}")
+        if doc.valid_until:
+            facts.append(f"{_('Valid until')}: {format_date(doc.valid_until)}")
+    else:
+        facts.append(f"{_('Invoice number')}: {doc.number}")
+        if doc.series:
+            facts.append(f"{_('Series')}: {doc.series}")
+        facts.append(f"{_('Issue date')}: {format_date(doc.date)}")
+        if doc.operation_date and doc.operation_date != doc.date:
+            facts.append(f"{_('Operation date')}: {format_date(doc.operation_date)}")
+        if doc.due_date:
+            facts.append(f"{_('Due date')}: {format_date(doc.due_date)}")
+    pdf.set_x(pdf.l_margin + width * 0.55)
+    pdf.multi_cell(width * 0.45, 4.5, "\n".join(facts), align="R", **nl)
+    pdf.set_y(max(left_bottom, pdf.get_y()) + 4)
+
+    # The recipient.
+    pdf.set_fill_color(242)
+    pdf.set_font(FONT, "B", 8)
+    pdf.cell(width, 5, _("Client").upper(), fill=True, **nl)
+    pdf.set_font(FONT, "B", 10)
+    pdf.multi_cell(width, 5, doc.recipient.name, **nl)
+    pdf.set_font(FONT, "", 9)
+    recipient_lines = [
+        f"{_('Tax ID')}: {doc.recipient.tax_id}" if doc.recipient.tax_id else "",
+        *doc.recipient.address.splitlines(),
+        *doc.recipient.extra,
+    ]
+    pdf.multi_cell(width, 4.5, "\n".join(line for line in recipient_lines if line), **nl)
+    pdf.ln(3)
+
+    if doc.kind == "rectifying":
+        pdf.set_font(FONT, "B", 9)
+        pdf.multi_cell(
+            width,
+            5,
+            _("{legal} of invoice {code} issued on {date}").format(
+                legal=LEGAL_RECTIFYING,
+                code=doc.rectifies,
+                date=format_date(doc.rectifies_date),
+            ),
+            **nl,
+        )
+        pdf.set_font(FONT, "", 9)
+        mode = (
+            _("by replacement: the original invoice is cancelled in full and restated")
+            if doc.rectification_mode == "replacement"
+            else _("by difference: the lines below are the corrections")
+        )
+        pdf.multi_cell(width, 4.5, f"{_('Reason')}: {doc.rectification_reason}\n{mode}", **nl)
+        pdf.ln(2)
+    if doc.kind == "quote" and doc.title:
+        pdf.set_font(FONT, "B", 11)
+        pdf.multi_cell(width, 6, doc.title, **nl)
+        pdf.ln(1)
+
+    # The lines.
+    pdf.set_font(FONT, "", 8.5)
+    show_discount = any(line.discount for line in doc.lines)
+    headings = [_("Description"), _("Qty"), _("Unit price")]
+    widths = [0.46, 0.09, 0.14]
+    if show_discount:
+        headings.append(_("Disc."))
+        widths.append(0.08)
+    headings += [_("IVA"), _("Amount")]
+    widths += [0.08, 0.15]
+    if not show_discount:
+        widths[0] += 0.08
+    aligns = ["LEFT", *(["RIGHT"] * (len(headings) - 1))]
+    with pdf.table(
+        col_widths=[w * 100 for w in widths],
+        text_align=aligns,
+        line_height=4.6,
+        first_row_as_headings=True,
+        borders_layout="HORIZONTAL_LINES",
+        headings_style=_headings_style(),
+        padding=1,
+    ) as table:
+        row = table.row()
+        for heading in headings:
+            row.cell(heading)
+        for line in doc.lines:
+            row = table.row()
+            row.cell(line.description)
+            row.cell(format_number(line.quantity))
+            row.cell(format_money(line.unit_price))
+            if show_discount:
+                row.cell(_percent(line.discount) if line.discount else "")
+            row.cell(_percent(line.vat_rate))
+            row.cell(format_money(line.base))
+    pdf.ln(3)
+
+    # Base per rate, IVA, recargo (the legal breakdown).
+    with_recargo = any(tax.recargo_rate for tax in doc.taxes)
+    tax_headings = [_("Taxable base"), _("IVA %"), _("IVA")]
+    if with_recargo:
+        tax_headings += [_("Recargo %"), _("Recargo")]
+    pdf.set_font(FONT, "", 8.5)
+    tax_width = 0.62 if with_recargo else 0.42
+    pdf.set_x(pdf.l_margin + width * (1 - tax_width))
+    with pdf.table(
+        width=width * tax_width,
+        align="RIGHT",
+        text_align="RIGHT",
+        line_height=4.6,
+        borders_layout="HORIZONTAL_LINES",
+        headings_style=_headings_style(),
+        padding=1,
+    ) as table:
+        row = table.row()
+        for heading in tax_headings:
+            row.cell(heading)
+        for tax in doc.taxes:
+            row = table.row()
+            row.cell(format_money(tax.base))
+            row.cell(_percent(tax.vat_rate))
+            row.cell(format_money(tax.vat))
+            if with_recargo:
+                row.cell(_percent(tax.recargo_rate))
+                row.cell(format_money(tax.recargo))
+    pdf.ln(2)
+
+    totals: list[tuple[str, str, bool]] = [(_("Taxable base"), format_money(doc.base), False)]
+    totals.append((_("IVA"), format_money(doc.vat), False))
+    if doc.recargo:
+        totals.append((_("Recargo de equivalencia"), format_money(doc.recargo), False))
+    if doc.irpf_rate:
+        totals.append(
+            (
+                _("IRPF withholding {rate}").format(rate=_percent(doc.irpf_rate)),
+                "-" + format_money(doc.irpf) if doc.irpf >= 0 else format_money(-doc.irpf),
+                False,
+            )
+        )
+    for label, amount in doc.extra_totals:
+        totals.append((label, format_money(amount), False))
+    totals.append((_("Total"), format_money(doc.total), True))
+    for label, value, strong in totals:
+        pdf.set_font(FONT, "B" if strong else "", 11 if strong else 9)
+        pdf.set_x(pdf.l_margin + width * 0.45)
+        pdf.cell(width * 0.33, 6 if strong else 5, label, align="R")
+        pdf.cell(width * 0.22, 6 if strong else 5, value, align="R", **nl)
+    pdf.ln(3)
+
+    # Everything else a client should read.
+    blocks: list[tuple[str, str]] = []
+    if doc.exemption_reason:
+        blocks.append((_("IVA exemption"), doc.exemption_reason))
+    if doc.kind == "quote":
+        if doc.delivery_time:
+            blocks.append((_("Delivery time"), doc.delivery_time))
+        if doc.shipping:
+            blocks.append((_("Shipping"), doc.shipping))
+    if doc.payment_terms or doc.iban:
+        terms = doc.payment_terms
+        if doc.iban:
+            terms = (terms + "\n" if terms else "") + f"IBAN: {doc.iban}"
+        blocks.append((_("Payment terms"), terms))
+    if doc.kind == "quote":
+        if doc.milestones:
+            blocks.append((_("Payment milestones"), doc.milestones))
+        if doc.warranty:
+            blocks.append((_("Warranty"), doc.warranty))
+        if doc.conditions:
+            blocks.append((_("Conditions"), doc.conditions))
+    if doc.notes:
+        blocks.append((_("Notes"), doc.notes))
+    for label, text in blocks:
+        pdf.set_font(FONT, "B", 9)
+        pdf.multi_cell(width, 5, label, **nl)
+        pdf.set_font(FONT, "", 8.5)
+        pdf.multi_cell(width, 4.3, text, **nl)
+        pdf.ln(1.5)
+    return bytes(pdf.output())
+
+
+def _headings_style():
+    from fpdf.fonts import FontFace
+
+    return FontFace(family=FONT, emphasis="BOLD", fill_color=(235, 235, 235))
+
+
+def taxes_from(breakdown: Sequence[object]) -> tuple[PdfTax, ...]:
+    """PdfTax rows from `money.TaxBreakdown` rows."""
+    return tuple(
+        PdfTax(
+            vat_rate=b.vat_rate,  # type: ignore[attr-defined]
+            base=b.base,  # type: ignore[attr-defined]
+            vat=b.vat,  # type: ignore[attr-defined]
+            recargo_rate=b.recargo_rate,  # type: ignore[attr-defined]
+            recargo=b.recargo,  # type: ignore[attr-defined]
+        )
+        for b in breakdown
+    )

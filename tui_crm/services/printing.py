@@ -1,0 +1,189 @@
+"""Printing quotes and invoices to PDF, and keeping the PDF with the record's documents.
+
+Rules: an issued invoice prints from its frozen data (what was issued is what
+prints, whatever happened to the client since); a draft prints clearly marked as
+not valid as an invoice and is not stored; quotes never print their internal
+notes. Every stored PDF is a `Document` of the invoice or quote (and its client),
+content-addressed, and printing the same document again reuses the stored file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ..exports.pdf import PdfDocument, PdfLine, PdfParty, format_money, render_pdf, taxes_from
+from ..i18n import _
+from ..models import Document
+from . import documents, invoices, quotes, settings
+from .permissions import require
+
+
+@dataclass(frozen=True)
+class PrintedDocument:
+    filename: str
+    data: bytes
+    document_id: int | None  # the stored Document, None for drafts
+
+
+def _issuer_party() -> PdfParty:
+    name, tax_id, address = invoices.issuer_snapshot()
+    values = settings.get_all()
+    extra = tuple(
+        v for v in (values.get("company.email", ""), values.get("company.phone", "")) if v
+    )
+    return PdfParty(name=name, tax_id=tax_id, address=address, extra=extra)
+
+
+def _lines(lines) -> tuple[PdfLine, ...]:
+    return tuple(
+        PdfLine(
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount=line.discount,
+            vat_rate=line.vat_rate,
+            base=line.base,
+            recargo_rate=line.recargo_rate,
+        )
+        for line in lines
+    )
+
+
+def invoice_document(invoice_id: int) -> PdfDocument:
+    """What the PDF of an invoice says (plain data, frozen for an issued invoice)."""
+    inv = invoices.get_invoice(invoice_id)
+    if inv.is_draft:
+        issuer = _issuer_party()
+    else:
+        values = settings.get_all()
+        extra = tuple(
+            v for v in (values.get("company.email", ""), values.get("company.phone", "")) if v
+        )
+        issuer = PdfParty(inv.issuer_name, inv.issuer_tax_id, inv.issuer_address, extra)
+    kind = "draft" if inv.is_draft else ("rectifying" if inv.kind == "rectifying" else "invoice")
+    return PdfDocument(
+        kind=kind,
+        number=inv.display_code,
+        series=inv.series,
+        issuer=issuer,
+        recipient=PdfParty(inv.client_name, inv.client_tax_id, inv.client_address),
+        lines=_lines(inv.lines),
+        taxes=taxes_from(inv.totals.breakdown),
+        base=inv.totals.base,
+        vat=inv.totals.vat,
+        recargo=inv.totals.recargo,
+        irpf_rate=inv.irpf_rate,
+        irpf=inv.totals.irpf,
+        total=inv.totals.total,
+        date=inv.issue_date,
+        operation_date=inv.operation_date,
+        due_date=inv.due_date,
+        exemption_reason=inv.exemption_reason,
+        payment_terms=inv.payment_terms,
+        notes=inv.notes,
+        iban=settings.get("company.iban") if inv.totals.total > 0 else "",
+        rectifies=inv.rectifies_code or "",
+        rectifies_date=inv.rectifies_issue_date,
+        rectification_reason=inv.rectification_reason,
+        rectification_mode=inv.rectification_mode,
+        created_at=inv.issued_at,
+    )
+
+
+def quote_document(quote_id: int) -> PdfDocument:
+    """What the PDF of a quote says; internal notes are left out by construction."""
+    quote = quotes.get_quote(quote_id)
+    data = quote.data
+    shipping = {
+        "included": _("Included"),
+        "not_included": _("Not included"),
+        "amount": format_money(data.shipping) + " " + _("(in the totals)"),
+    }.get(data.shipping_mode, "")
+    lines = _lines(quote.lines)
+    if data.shipping_mode == "amount" and data.shipping:
+        charged = quotes.with_shipping(
+            list(data.lines),
+            "amount",
+            data.shipping,
+            bool(data.recargo),
+            bool(data.exemption_reason),
+        )[-1]
+        from ..money import line_base
+
+        lines = (
+            *lines,
+            PdfLine(
+                charged.description,
+                charged.quantity,
+                charged.unit_price,
+                charged.discount,
+                charged.vat_rate,
+                line_base(charged.quantity, charged.unit_price, charged.discount),
+                charged.recargo_rate or 0,
+            ),
+        )
+    return PdfDocument(
+        kind="quote",
+        number=quote.code,
+        title=data.title,
+        issuer=_issuer_party(),
+        recipient=PdfParty(quote.client_name, quote.client_tax_id, quote.client_address),
+        lines=lines,
+        taxes=taxes_from(quote.totals.breakdown),
+        base=quote.totals.base,
+        vat=quote.totals.vat,
+        recargo=quote.totals.recargo,
+        irpf_rate=data.irpf_rate or 0,
+        irpf=quote.totals.irpf,
+        total=quote.totals.total,
+        date=data.date,
+        valid_until=data.valid_until,
+        delivery_time=data.delivery_time,
+        shipping=shipping,
+        payment_terms=data.payment_terms,
+        milestones=data.milestones,
+        warranty=data.warranty,
+        conditions=data.conditions,
+        exemption_reason=data.exemption_reason or "",
+        created_at=dt.datetime.combine(data.date or dt.date.today(), dt.time()),
+    )
+
+
+def _store(data: bytes, filename: str, *, client_id: int, **owner: int) -> int:
+    import hashlib
+
+    sha = hashlib.sha256(data).hexdigest()
+    query = Document.select(Document.id).where(Document.sha256 == sha)
+    for key, value in owner.items():
+        query = query.where(getattr(Document, key) == value)
+    existing = query.first()
+    if existing is not None:
+        return existing.id
+    return documents.add_document(
+        data, filename, mime="application/pdf", client_id=client_id, **owner
+    )
+
+
+def print_invoice(invoice_id: int, *, store: bool = True) -> PrintedDocument:
+    """The invoice's PDF; an issued invoice's PDF is kept with its documents."""
+    inv = invoices.get_invoice(invoice_id)
+    data = render_pdf(invoice_document(invoice_id))
+    filename = f"{inv.code}.pdf" if inv.code else f"draft-{inv.id}.pdf"
+    document_id = None
+    if store and not inv.is_draft:
+        require("invoices.draft")
+        document_id = _store(data, filename, client_id=inv.client_id, invoice_id=invoice_id)
+    return PrintedDocument(filename, data, document_id)
+
+
+def print_quote(quote_id: int, *, store: bool = True) -> PrintedDocument:
+    """The quote's PDF, kept with the quote's documents."""
+    quote = quotes.get_quote(quote_id)
+    data = render_pdf(quote_document(quote_id))
+    filename = f"{quote.code}.pdf"
+    document_id = None
+    if store:
+        require("quotes.write")
+        document_id = _store(data, filename, client_id=quote.client_id, quote_id=quote_id)
+    return PrintedDocument(filename, data, document_id)
