@@ -43,7 +43,8 @@ UNPAID = "i.outstanding_cents <> 0 AND i.status IN ('issued', 'partially_paid')"
 SHARE_STEP = Decimal("0.0001")
 _COLUMNS = (
     "i.id, i.code, i.series, i.client_id, i.client_name, i.client_tax_id, "
-    "i.issue_date, i.due_date, i.total_cents, i.paid_cents, i.outstanding_cents"
+    "i.issue_date, i.due_date, i.total_cents, i.paid_cents, i.outstanding_cents, "
+    "i.base_cents, i.vat_cents, i.recargo_cents, i.irpf_cents, i.status"
 )
 
 
@@ -114,6 +115,11 @@ class ReceivableRow:
     days_overdue: int
     bucket: str
     style: str
+    base: Decimal = ZERO
+    vat: Decimal = ZERO
+    recargo: Decimal = ZERO
+    irpf: Decimal = ZERO
+    status: str = "issued"
 
 
 @dataclass(frozen=True)
@@ -240,6 +246,11 @@ def _row(r: tuple, as_of: dt.date) -> ReceivableRow:
         days_overdue=days,
         bucket=aging_bucket(days),
         style=row_style(days),
+        base=from_cents(int(r[11])),
+        vat=from_cents(int(r[12])),
+        recargo=from_cents(int(r[13])),
+        irpf=from_cents(int(r[14])),
+        status=r[15],
     )
 
 

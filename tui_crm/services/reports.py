@@ -56,3 +56,111 @@ def client_rows(flt: ClientFilter) -> Iterator[dict[str, Any]]:
         if len(page) < PAGE:
             return
         offset += PAGE
+
+
+# --- invoicing: the invoice book, receivables and defaulters (`tui-crm report ...`) ---
+
+INVOICE_COLUMNS = (
+    ReportColumn("number", N_("Number")),
+    ReportColumn("series", N_("Series")),
+    ReportColumn("issue_date", N_("Issue date"), "date"),
+    ReportColumn("due_date", N_("Due date"), "date"),
+    ReportColumn("client", N_("Client")),
+    ReportColumn("tax_id", N_("Tax ID")),
+    ReportColumn("base", N_("Base"), "money"),
+    ReportColumn("vat", N_("IVA"), "money"),
+    ReportColumn("recargo", N_("Recargo"), "money"),
+    ReportColumn("irpf", N_("IRPF"), "money"),
+    ReportColumn("total", N_("Total"), "money"),
+    ReportColumn("paid", N_("Paid"), "money"),
+    ReportColumn("outstanding", N_("Outstanding"), "money"),
+    ReportColumn("status", N_("Status")),
+)
+RECEIVABLE_COLUMNS = (
+    *INVOICE_COLUMNS,
+    ReportColumn("days_overdue", N_("Days overdue"), "int"),
+    ReportColumn("bucket", N_("Aging")),
+)
+DEFAULTER_COLUMNS = (
+    ReportColumn("client", N_("Client")),
+    ReportColumn("tax_id", N_("Tax ID")),
+    ReportColumn("overdue", N_("Overdue"), "money"),
+    ReportColumn("invoices", N_("Invoices"), "int"),
+    ReportColumn("oldest_days_overdue", N_("Oldest (days)"), "int"),
+    ReportColumn("share_of_billing", N_("Share of billing"), "percent"),
+    ReportColumn("share_of_overdue", N_("Share of overdue"), "percent"),
+)
+
+
+def invoice_rows(year: int | None = None, as_of=None) -> Iterator[dict[str, Any]]:
+    """Every issued invoice (the invoice book), oldest first, read a page at a time."""
+    from .invoices import InvoiceFilter, list_invoices
+
+    flt = InvoiceFilter(status="issued_any", year=year, issued_until=as_of)
+    offset = 0
+    while True:
+        page = list_invoices(flt, offset, PAGE, oldest_first=True)
+        for row in page:
+            yield {
+                "number": row.code,
+                "series": row.series,
+                "issue_date": row.issue_date,
+                "due_date": row.due_date,
+                "client": row.client_name,
+                "tax_id": row.tax_id,
+                "base": row.base,
+                "vat": row.vat,
+                "recargo": row.recargo,
+                "irpf": row.irpf,
+                "total": row.total,
+                "paid": row.paid,
+                "outstanding": row.outstanding,
+                "status": row.status,
+            }
+        if len(page) < PAGE:
+            return
+        offset += PAGE
+
+
+def receivable_rows(as_of=None, year: int | None = None) -> Iterator[dict[str, Any]]:
+    """Every unpaid issued invoice as of a date, most overdue first (optionally of one year)."""
+    from .receivables import ReceivablesFilter
+    from .receivables import receivable_rows as board_rows
+
+    for row in board_rows(ReceivablesFilter(as_of=as_of)):
+        if year is not None and row.issue_date.year != year:
+            continue
+        yield {
+            "number": row.code,
+            "series": row.series,
+            "issue_date": row.issue_date,
+            "due_date": row.due_date,
+            "client": row.client_name,
+            "tax_id": row.tax_id,
+            "base": row.base,
+            "vat": row.vat,
+            "recargo": row.recargo,
+            "irpf": row.irpf,
+            "total": row.total,
+            "paid": row.paid,
+            "outstanding": row.outstanding,
+            "status": row.status,
+            "days_overdue": row.days_overdue,
+            "bucket": row.bucket,
+        }
+
+
+def defaulter_rows(as_of=None) -> Iterator[dict[str, Any]]:
+    """Clients with overdue invoices, the largest overdue amount first."""
+    from .receivables import ReceivablesFilter, defaulters
+
+    for row in defaulters(ReceivablesFilter(as_of=as_of)):
+        yield {
+            "client": row.client,
+            "tax_id": row.tax_id,
+            "overdue": row.overdue,
+            "invoices": row.invoices,
+            "oldest_days_overdue": row.oldest_days_overdue,
+            "share_of_billing": row.share_of_billing,
+            "share_of_overdue": row.share_of_overdue,
+        }
