@@ -141,9 +141,9 @@ def _local_time(value: object) -> str:
 
 
 def list_agenda(flt: AgendaFilter, offset: int = 0, limit: int | None = 200) -> list[AgendaItem]:
-    """The agenda in date order (overdue first), meetings by time within their day."""
+    """The agenda in date order (overdue first); within a day follow-ups, then meetings by time."""
     sql, params = _query(flt)
-    sql += " ORDER BY agenda_day, 12, 1"
+    sql += " ORDER BY agenda_day, 11 DESC, 12, 1"  # to-dos of a day first, then meetings
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params = [*params, limit, offset]

@@ -164,3 +164,81 @@ def defaulter_rows(as_of=None) -> Iterator[dict[str, Any]]:
             "share_of_billing": row.share_of_billing,
             "share_of_overdue": row.share_of_overdue,
         }
+
+
+# --- agenda and timeline (`report agenda`, `report timeline --client TAX_ID`) ---------
+
+AGENDA_COLUMNS = (
+    ReportColumn("due_date", N_("Date"), "date"),
+    ReportColumn("client", N_("Client")),
+    ReportColumn("client_id", N_("Client ID"), "int"),
+    ReportColumn("kind", N_("Kind")),
+    ReportColumn("subject", N_("Subject")),
+    ReportColumn("contact", N_("Contact")),
+    ReportColumn("author", N_("Author")),
+    ReportColumn("status", N_("Status")),
+)
+
+TIMELINE_COLUMNS = (
+    ReportColumn("occurred_at", N_("When"), "date"),
+    ReportColumn("kind", N_("Kind")),
+    ReportColumn("subject", N_("Subject")),
+    ReportColumn("body", N_("Text")),
+    ReportColumn("outcome", N_("Outcome")),
+    ReportColumn("contact", N_("Contact")),
+    ReportColumn("project", N_("Project")),
+    ReportColumn("author", N_("Author")),
+    ReportColumn("due_date", N_("Due"), "date"),
+    ReportColumn("done_at", N_("Done"), "date"),
+)
+
+
+def agenda_rows(flt: Any) -> Iterator[dict[str, Any]]:
+    """Follow-ups and meetings of the agenda (see `services.agenda`)."""
+    from .agenda import agenda_rows as rows
+
+    return rows(flt)
+
+
+def client_id_for(tax_id_or_id: str) -> int | None:
+    """A live client by tax ID (any of the forms it may be on file as), else by its number."""
+    from .clients import find_by_tax_id
+    from .records import live_client
+
+    found = find_by_tax_id(tax_id_or_id)
+    if found is None and tax_id_or_id.strip().isdigit():
+        try:
+            found = live_client(int(tax_id_or_id)).id
+        except Exception:
+            return None
+    return found
+
+
+def timeline_rows(client_id: int) -> Iterator[dict[str, Any]]:
+    """A client's timeline, follow-ups first then newest first; times in local time."""
+    import datetime as dt
+
+    from .timeline import list_timeline
+
+    def local(moment: dt.datetime | None) -> dt.datetime | None:
+        return None if moment is None else moment.replace(tzinfo=dt.UTC).astimezone()
+
+    offset = 0
+    while True:
+        page = list_timeline(client_id, offset, PAGE)
+        for row in page:
+            yield {
+                "occurred_at": local(row.occurred_at),
+                "kind": row.kind,
+                "subject": row.subject,
+                "body": row.body,
+                "outcome": row.outcome,
+                "contact": row.contact_name,
+                "project": row.project_name,
+                "author": row.author,
+                "due_date": row.due_date,
+                "done_at": local(row.done_at),
+            }
+        if len(page) < PAGE:
+            return
+        offset += PAGE
