@@ -42,7 +42,7 @@ SQLITE = (
     f"WHEN {_COUNTED} BEGIN {_REMOVE_OLD} END",
     'INSERT INTO "client_revenue" ("client_id", "year", "base_cents") '
     'SELECT "client_id", CAST(substr("issue_date", 1, 4) AS INTEGER), SUM("base_cents") '
-    "FROM \"invoice\" WHERE \"status\" <> 'draft' AND \"issue_date\" IS NOT NULL "
+    'FROM "invoice" WHERE "status" <> \'draft\' AND "issue_date" IS NOT NULL '
     "GROUP BY 1, 2",
     'CREATE INDEX "client_outstanding_sort" ON "client" '
     '("outstanding_cents" DESC, "sort_name", "id")',
@@ -80,7 +80,7 @@ END $$ LANGUAGE plpgsql""",
     'FOR EACH ROW EXECUTE FUNCTION "invoice_revenue_change"()',
     'INSERT INTO "client_revenue" ("client_id", "year", "base_cents") '
     'SELECT "client_id", EXTRACT(YEAR FROM "issue_date")::int, SUM("base_cents") '
-    "FROM \"invoice\" WHERE \"status\" <> 'draft' AND \"issue_date\" IS NOT NULL "
+    'FROM "invoice" WHERE "status" <> \'draft\' AND "issue_date" IS NOT NULL '
     "GROUP BY 1, 2",
     'CREATE INDEX "client_outstanding_sort" ON "client" '
     '("outstanding_cents" DESC, "sort_name", "id")',
