@@ -1,0 +1,224 @@
+"""The invoicing side of the command line: `invoice create`, `print`, `recurring run`, and the
+`invoices`, `receivables` and `defaulters` reports. `cli.py` registers these; the rules
+live in the services, exactly as the TUI uses them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from .i18n import _
+
+INVOICING_REPORTS = ("invoices", "receivables", "defaulters")
+
+
+def add_parsers(sub, date_type) -> None:
+    """Add `invoice`, `print` and `recurring` to the command line's subparsers."""
+    from .cli import _Parser
+
+    invoice = sub.add_parser("invoice", help=_("write invoices from scripts"))
+    invoice_sub = invoice.add_subparsers(
+        dest="action", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    create = invoice_sub.add_parser(
+        "create",
+        help=_("create a draft invoice (or issue it with --issue); prints its number or draft id"),
+    )
+    create.add_argument("--client", required=True, metavar="TAX_ID", help=_("client's tax ID"))
+    create.add_argument(
+        "--line",
+        action="append",
+        required=True,
+        metavar="DESCRIPTION|QTY|UNIT_PRICE|IVA%",
+        help=_("one invoice line; repeat for more (amounts in Spanish or English notation)"),
+    )
+    create.add_argument("--irpf", metavar="PCT", help=_("IRPF withholding percent (0, 7, 15, 19)"))
+    create.add_argument(
+        "--recargo", action="store_true", help=_("apply recargo de equivalencia to the lines")
+    )
+    create.add_argument("--date", type=date_type, metavar="DATE", help=_("issue date (YYYY-MM-DD)"))
+    create.add_argument("--series", metavar="S", help=_("invoice series (default: the setting)"))
+    create.add_argument("--issue", action="store_true", help=_("issue it now (assigns the number)"))
+
+    printer = sub.add_parser("print", help=_("write the PDF of an invoice or quote"))
+    printer.add_argument("kind", choices=["invoice", "quote"], metavar="invoice|quote")
+    printer.add_argument("number", metavar="NUMBER", help=_("e.g. F2026-00001 or P2026-0001"))
+    printer.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.pdf")
+
+    recurring = sub.add_parser("recurring", help=_("recurring invoices"))
+    recurring_sub = recurring.add_subparsers(
+        dest="action", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    run = recurring_sub.add_parser(
+        "run", help=_("create the recurring invoices that are due (for cron; safe to run twice)")
+    )
+    run.add_argument("--as-of", type=date_type, metavar="DATE", help=_("run as of this date"))
+
+
+def _parse_line(number: int, text: str):
+    """One --line "DESCRIPTION|QTY|UNIT_PRICE|IVA%" (the description may contain "|")."""
+    from .cli import UserError
+    from .money import MoneyError, parse_amount
+    from .services.lines import LineInput
+
+    parts = text.rsplit("|", 3)
+    if len(parts) != 4:
+        raise UserError(
+            _("--line {n}: expected DESCRIPTION|QTY|UNIT_PRICE|IVA%, got {text!r}").format(
+                n=number, text=text
+            )
+        )
+    description, quantity_text, price_text, vat_text = (p.strip() for p in parts)
+    if not description:
+        raise UserError(_("--line {n}: the description is empty").format(n=number))
+    try:
+        quantity = _plain_number(quantity_text)
+    except ValueError:
+        raise UserError(
+            _("--line {n}: quantity {value!r} is not a number").format(
+                n=number, value=quantity_text
+            )
+        ) from None
+    try:
+        price = parse_amount(price_text)
+    except MoneyError:
+        raise UserError(
+            _("--line {n}: unit price {value!r} is not an amount").format(
+                n=number, value=price_text
+            )
+        ) from None
+    try:
+        vat = _plain_number(vat_text.rstrip("%").strip())
+    except ValueError:
+        raise UserError(
+            _("--line {n}: IVA {value!r} is not a percent").format(n=number, value=vat_text)
+        ) from None
+    return LineInput(description=description, quantity=quantity, unit_price=price, vat_rate=vat)
+
+
+def _plain_number(text: str) -> Decimal:
+    """A quantity or percent: "2", "1.5", "1,5" (no thousands separators)."""
+    cleaned = text.strip().replace(",", ".")
+    if not cleaned or cleaned.count(".") > 1:
+        raise ValueError(text)
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if not value.is_finite():
+        raise ValueError(text)
+    return value
+
+
+def cmd_invoice(args: argparse.Namespace, open_db) -> int:
+    from .cli import EXIT_OK, UserError
+
+    lines = [_parse_line(n, text) for n, text in enumerate(args.line, start=1)]
+    irpf = None
+    if args.irpf is not None:
+        try:
+            irpf = _plain_number(args.irpf.rstrip("%"))
+        except ValueError:
+            raise UserError(
+                _("--irpf {value!r} is not a percent").format(value=args.irpf)
+            ) from None
+    open_db(args)
+    from .db import transactional
+    from .services import clients, invoices
+
+    client_id = clients.find_by_tax_id(args.client)
+    if client_id is None:
+        raise UserError(_("no client has the tax ID {tax_id}").format(tax_id=args.client))
+    data = invoices.InvoiceDraftInput(
+        client_id=client_id,
+        lines=lines,
+        series=args.series or "",
+        issue_date=args.date,
+        irpf_rate=irpf,
+        recargo=True if args.recargo else None,
+    )
+    if not args.issue:
+        print(invoices.create_draft(data))
+        return EXIT_OK
+
+    @transactional
+    def create_and_issue() -> str:  # all or nothing: no draft is left behind on a refusal
+        draft_id = invoices.create_draft(data)
+        return invoices.issue_invoice(draft_id, args.date).code
+
+    print(create_and_issue())
+    return EXIT_OK
+
+
+def cmd_print(args: argparse.Namespace, open_db) -> int:
+    from .cli import EXIT_OK
+
+    open_db(args)
+    from .services import invoices, printing, quotes
+
+    if args.kind == "invoice":
+        printed = printing.print_invoice(invoices.find_by_code(args.number))
+    else:
+        printed = printing.print_quote(quotes.find_by_code(args.number))
+    output: Path = args.output
+    tmp = output.with_name(f".{output.name}.tmp")
+    tmp.write_bytes(printed.data)
+    tmp.replace(output)
+    print(_("{file} written ({size} bytes)").format(file=output, size=len(printed.data)))
+    return EXIT_OK
+
+
+def cmd_recurring(args: argparse.Namespace, open_db) -> int:
+    from .cli import EXIT_ERROR, EXIT_OK
+
+    open_db(args)
+    from .services import quotes, recurring
+
+    expired = quotes.expire_quotes(args.as_of)
+    run = recurring.run_recurring(args.as_of)
+    for created in run.created:
+        label = created.code or _("draft {id}").format(id=created.invoice_id)
+        print(
+            _("{label}  (template {template}, period {period})").format(
+                label=label, template=created.recurring_id, period=created.period.isoformat()
+            )
+        )
+    for problem in run.problems:
+        print(
+            _("template {template}, period {period}: {message}").format(
+                template=problem.recurring_id,
+                period=problem.period.isoformat(),
+                message=problem.message,
+            ),
+            file=sys.stderr,
+        )
+    print(
+        _("{created} invoices created, {problems} problems, {expired} quotes expired").format(
+            created=len(run.created), problems=len(run.problems), expired=expired
+        )
+    )
+    return EXIT_ERROR if run.problems else EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace, open_db) -> int:
+    from .cli import EXIT_OK
+
+    open_db(args)
+    from .db import read_snapshot
+    from .exports.tabular import write_report
+    from .services import reports
+
+    if args.name == "invoices":
+        columns, rows = reports.INVOICE_COLUMNS, reports.invoice_rows(args.year, args.as_of)
+    elif args.name == "receivables":
+        columns, rows = reports.RECEIVABLE_COLUMNS, reports.receivable_rows(args.as_of, args.year)
+    else:
+        columns, rows = reports.DEFAULTER_COLUMNS, reports.defaulter_rows(args.as_of)
+    with read_snapshot():
+        write_report(
+            rows, [c.key for c in columns], args.format, sys.stdout, [_(c.label) for c in columns]
+        )
+    return EXIT_OK
