@@ -176,6 +176,10 @@ def _check_allocations(
                     "{code} belongs to another client; one payment settles invoices of one client"
                 ).format(code=label)
             )
+        if compensation and amount < 0:
+            # The rectifying side of a compensation takes on what the original owed.
+            checked.append((invoice, amount))
+            continue
         if invoice.status not in UNPAID_STATUSES or invoice.outstanding == 0:
             raise RuleViolation(
                 _("{code} has nothing to pay (status {status})").format(
