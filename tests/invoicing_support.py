@@ -27,7 +27,7 @@ def make_client(
     tax_id: str = "A58818501",
     *,
     kind: str = "client",
-    irpf: Decimal = D(0),
+    irpf: Decimal = Decimal(0),
     recargo: bool = False,
     exempt_reason: str = "",
     payment_days: int = 30,

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import peewee
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from invoicing_support import D, JAN, draft, issued, line, make_client, set_issuer
+from invoicing_support import JAN, D, draft, issued, line, make_client, set_issuer
 
 from tui_crm.db import execute
 from tui_crm.money import Line, document_totals
@@ -158,7 +159,7 @@ def test_defaults_come_from_the_client(db) -> None:
     assert (defaults.irpf_rate, defaults.recargo, defaults.payment_days) == (D(15), True, 60)
     invoice_id = draft(client_id, line(price="100", vat="21"), line("Libro", price="100", vat="4"))
     detail = invoices.get_invoice(invoice_id)
-    assert [(l.vat_rate, l.recargo_rate) for l in detail.lines] == [
+    assert [(ln.vat_rate, ln.recargo_rate) for ln in detail.lines] == [
         (D(21), D("5.2")),
         (D(4), D("0.5")),
     ]
@@ -263,7 +264,7 @@ def test_rectifying_by_replacement_cancels_and_restates(client_id) -> None:
         original.id, "replacement", "Wrong price", [line(quantity="10", price="80")]
     )
     detail = invoices.get_invoice(rect_id)
-    assert [l.locked for l in detail.lines] == [True, False]
+    assert [ln.locked for ln in detail.lines] == [True, False]
     assert detail.lines[0].quantity == D(-10) and "Cancels" in detail.lines[0].description
     assert detail.totals.total == D("968.00") - D("1210.00")
     # editing the draft keeps the cancelling lines the service owns
