@@ -125,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_invoicing import add_parsers as add_invoicing_parsers
 
     add_invoicing_parsers(sub, _date)
+    from .cli_excel import add_parsers as add_excel_parsers
+
+    add_excel_parsers(sub, _date)
     return parser
 
 
@@ -321,6 +324,12 @@ def _invoicing(name: str, args: argparse.Namespace) -> int:
     return getattr(cli_invoicing, name)(args, _open)
 
 
+def _excel(name: str, args: argparse.Namespace) -> int:
+    from . import cli_excel
+
+    return getattr(cli_excel, name)(args, _open)
+
+
 COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     None: cmd_tui,
     "init": cmd_init,
@@ -333,6 +342,8 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "invoice": lambda args: _invoicing("cmd_invoice", args),
     "print": lambda args: _invoicing("cmd_print", args),
     "recurring": lambda args: _invoicing("cmd_recurring", args),
+    "export": lambda args: _excel("cmd_export", args),
+    "import": lambda args: _excel("cmd_import", args),
 }
 
 
