@@ -33,8 +33,11 @@ def act_as(login: str, role: str) -> None:
 
 def flags(client_id: int) -> dict[str, tuple[bool, bool, bool]]:
     return {
-        a.data.label: (a.data.is_invoice_default, a.data.is_delivery_default,
-                       a.data.is_quote_default)
+        a.data.label: (
+            a.data.is_invoice_default,
+            a.data.is_delivery_default,
+            a.data.is_quote_default,
+        )
         for a in addresses.list_addresses(client_id)
     }
 
@@ -45,8 +48,9 @@ def flags(client_id: int) -> dict[str, tuple[bool, bool, bool]]:
 def test_first_address_is_default_for_everything_and_defaults_are_exclusive(db) -> None:
     cid = make()
     other = make("Otro SL")
-    hq = addresses.create_address(cid, AddressData(label="Sede", line1="Calle Mayor 1",
-                                                    city="Jaén"))
+    hq = addresses.create_address(
+        cid, AddressData(label="Sede", line1="Calle Mayor 1", city="Jaén")
+    )
     other_hq = addresses.create_address(other, AddressData(label="Sede", city="Úbeda"))
     assert flags(cid) == {"Sede": (True, True, True)}
     addresses.create_address(
@@ -81,8 +85,9 @@ def test_address_validation_and_conflict(db) -> None:
     assert set(info.value.errors) == {"line1", "country"}
     aid = addresses.create_address(cid, AddressData(label="Sede", city="Jaén"))
     row = addresses.get_address(aid)
-    addresses.update_address(aid, AddressData(label="Sede", city="Jaén", postal_code="23001"),
-                             row.version)
+    addresses.update_address(
+        aid, AddressData(label="Sede", city="Jaén", postal_code="23001"), row.version
+    )
     with pytest.raises(ConflictError) as conflict:
         addresses.update_address(aid, AddressData(label="Sede", city="Andújar"), row.version)
     assert "tester" in str(conflict.value)
@@ -131,8 +136,8 @@ def test_contacts_are_searchable_and_billing_contacts_listed_first(db) -> None:
     cid = make()
     contacts.create_contact(cid, ContactData(first_name="Luis", last_name="Pérez"))
     ana = contacts.create_contact(
-        cid, ContactData(first_name="Ana", last_name="Ibáñez", email="ana@nunez.es",
-                         is_billing=True)
+        cid,
+        ContactData(first_name="Ana", last_name="Ibáñez", email="ana@nunez.es", is_billing=True),
     )
     listed = contacts.list_contacts(cid)
     assert [c.name for c in listed] == ["Ana Ibáñez", "Luis Pérez"]
@@ -141,8 +146,9 @@ def test_contacts_are_searchable_and_billing_contacts_listed_first(db) -> None:
     assert [r.id for r in found] == [cid]
     # renaming the contact reindexes the client
     row = contacts.get_contact(ana)
-    contacts.update_contact(ana, ContactData(first_name="Ana", last_name="Gómez",
-                                             email="ana@nunez.es"), row.version)
+    contacts.update_contact(
+        ana, ContactData(first_name="Ana", last_name="Gómez", email="ana@nunez.es"), row.version
+    )
     assert clients.list_clients(ClientFilter(text="ibanez")) == []
     assert [r.id for r in clients.list_clients(ClientFilter(text="gomez"))] == [cid]
     contacts.delete_contact(ana)
@@ -231,10 +237,15 @@ def test_client_form_saves_tags_and_custom_values_with_the_client(db) -> None:
     )
     assert tags.tags_of(cid) == ["vigo"]
     assert custom_fields.values_of(cid) == {"sector": "Agro", "socio_desde": "2020-01-31"}
-    audit = AuditLog.select().where(
-        (AuditLog.entity == "client") & (AuditLog.entity_id == str(cid))
-        & (AuditLog.action == "update")
-    ).get()
+    audit = (
+        AuditLog.select()
+        .where(
+            (AuditLog.entity == "client")
+            & (AuditLog.entity_id == str(cid))
+            & (AuditLog.action == "update")
+        )
+        .get()
+    )
     changes = json.loads(audit.changes)
     assert changes["tags"] == ["vigo, VIP", "vigo"]
     assert changes["custom.sector"] == ["Naval", "Agro"]
@@ -247,8 +258,9 @@ def test_definitions_are_for_admins_and_kind_is_kept_once_used(db) -> None:
     cid = make()
     custom_fields.set_values(cid, {"nivel": "alto"})
     with pytest.raises(ValidationError) as info:
-        custom_fields.update_definition(field_id, FieldDefInput(key="nivel", label="Nivel",
-                                                                kind="number"))
+        custom_fields.update_definition(
+            field_id, FieldDefInput(key="nivel", label="Nivel", kind="number")
+        )
     assert "kind" in info.value.errors
     with pytest.raises(ValidationError) as info:
         define("nivel", "text")

@@ -47,8 +47,9 @@ def test_entry_records_author_and_updates_last_activity(db) -> None:
     before = Client.get_by_id(cid).version
     aid = timeline.create_activity(
         cid,
-        ActivityData(kind="call", subject="Llamada", body="Quiere presupuesto", outcome="ok",
-                     contact_id=ana),
+        ActivityData(
+            kind="call", subject="Llamada", body="Quiere presupuesto", outcome="ok", contact_id=ana
+        ),
     )
     row = timeline.get_activity(aid)
     assert (row.author, row.kind, row.contact_name, row.outcome) == ("tester", "call", "Ana", "ok")
@@ -170,7 +171,9 @@ def test_hostile_text_is_stored_exactly(db) -> None:
 
 def test_template_fills_an_entry_in_one_step(db) -> None:
     tid = timeline.create_template(
-        "Seguimiento", kind="call", subject="Seguimiento {client}",
+        "Seguimiento",
+        kind="call",
+        subject="Seguimiento {client}",
         body="Hablado con {contact} el {date} ({user}). {unknown}",
     )
     with pytest.raises(ValidationError):
@@ -192,7 +195,9 @@ def test_template_fills_an_entry_in_one_step(db) -> None:
 def _local(day: dt.date, hour: int) -> dt.datetime:
     """A local wall-clock time as the naive UTC the database stores."""
     return (
-        dt.datetime.combine(day, dt.time(hour, 0)).astimezone().astimezone(dt.UTC)
+        dt.datetime.combine(day, dt.time(hour, 0))
+        .astimezone()
+        .astimezone(dt.UTC)
         .replace(tzinfo=None)
     )
 
@@ -207,7 +212,9 @@ def test_agenda_overdue_today_upcoming_and_meetings(db) -> None:
     meeting = timeline.create_activity(
         beta, ActivityData(kind="meeting", subject="Visita", occurred_at=_local(TODAY, 16))
     )
-    note(beta, "Reunión pasada", kind="meeting", occurred_at=_local(TODAY - dt.timedelta(days=1), 9))
+    note(
+        beta, "Reunión pasada", kind="meeting", occurred_at=_local(TODAY - dt.timedelta(days=1), 9)
+    )
     done = note(alfa, "Hecha", due_date=TODAY)
     timeline.mark_done(done)
     note(alfa, "Sin fecha")
@@ -263,7 +270,14 @@ def test_report_agenda_json(db, cli) -> None:
     rows = json.loads(mine.stdout)
     assert [r["subject"] for r in rows] == ["Reclamar pago", "Llamar"]
     assert list(rows[0]) == [
-        "due_date", "client", "client_id", "kind", "subject", "contact", "author", "status",
+        "due_date",
+        "client",
+        "client_id",
+        "kind",
+        "subject",
+        "contact",
+        "author",
+        "status",
     ]
     assert rows[0] == {
         "due_date": "2026-03-09",
@@ -276,8 +290,9 @@ def test_report_agenda_json(db, cli) -> None:
         "status": "overdue",
     }
     assert rows[1]["status"] == "upcoming" and rows[1]["kind"] == "task"
-    everyone = cli("--db", db, "report", "agenda", "--as-of", "2026-03-10", "--all-users",
-                   "--format", "csv")
+    everyone = cli(
+        "--db", db, "report", "agenda", "--as-of", "2026-03-10", "--all-users", "--format", "csv"
+    )
     assert everyone.returncode == 0, everyone.stderr
     lines = everyone.stdout.splitlines()
     assert lines[0] == "due_date,client,client_id,kind,subject,contact,author,status"
