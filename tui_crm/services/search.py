@@ -63,6 +63,37 @@ def reindex_client(client_id: int) -> None:
         execute("INSERT INTO client_search (rowid, doc) VALUES (?, ?)", (client_id, doc))
 
 
+def reindex_clients(client_ids: Iterable[int]) -> None:
+    """`reindex_client` for many clients at once (an import): a few statements per
+    500 clients instead of four per client. Call inside the writing transaction."""
+    if not is_sqlite():
+        return
+    ids = sorted(set(client_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _id in chunk)
+        execute(f"DELETE FROM client_search WHERE rowid IN ({marks})", chunk)
+        contacts: dict[int, list[tuple[str, str, str, str]]] = {}
+        for cid, first, last, email, phone in execute(
+            "SELECT client_id, first_name, last_name, email, COALESCE(NULLIF(mobile, ''), phone) "
+            f"FROM contact WHERE client_id IN ({marks})",
+            chunk,
+        ):
+            contacts.setdefault(cid, []).append((first, last, email, phone))
+        docs = [
+            (r[0], client_search_doc(r[1], r[2], r[3], r[4], r[5:8], contacts.get(r[0], ())))
+            for r in execute(
+                "SELECT id, legal_name, trade_name, tax_id, email, phone, mobile, fax FROM client "
+                f"WHERE status <> 'merged' AND id IN ({marks})",
+                chunk,
+            )
+        ]
+        if docs:
+            database.cursor().executemany(
+                "INSERT INTO client_search (rowid, doc) VALUES (?, ?)", docs
+            )
+
+
 def rebuild_search_index() -> int:
     """Recompute every document from the tables (after a bulk load or a migration)."""
     if not is_sqlite():
