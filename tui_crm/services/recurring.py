@@ -267,12 +267,39 @@ class _AlreadyDone(Exception):
     """Another run made this period first: roll back and move on."""
 
 
+@dataclass(frozen=True)
+class _Step:
+    recurring_id: int
+    period: dt.date | None
+    invoice_id: int | None = None
+    code: str | None = None
+    problem: str = ""
+
+
+def _next_due(as_of: dt.date, skipped: set[int]) -> RecurringInvoice | None:
+    query = RecurringInvoice.select().where(
+        (RecurringInvoice.active == True)  # noqa: E712
+        & (RecurringInvoice.next_date <= as_of)
+    )
+    if skipped:
+        query = query.where(RecurringInvoice.id.not_in(sorted(skipped)))
+    return query.order_by(RecurringInvoice.next_date, RecurringInvoice.id).first()
+
+
 @transactional
-def _make_period(recurring_id: int, period: dt.date, as_of: dt.date) -> int | None:
-    """One period of one template, in one transaction: the draft and the advanced date."""
-    row = RecurringInvoice.get_or_none(RecurringInvoice.id == recurring_id)
-    if row is None or not row.active or row.next_date != period:
+def _run_step(as_of: dt.date, skipped: set[int]) -> _Step | None:
+    """The earliest due period of all templates, in one IMMEDIATE transaction: its invoice
+    (issued when the template says so) and the template's next date.
+
+    Taking the globally earliest period each time keeps issue dates in order within a
+    series, even with several runs at once (each step sees the others' committed work)."""
+    row = _next_due(as_of, skipped)
+    if row is None:
         return None
+    period = row.next_date
+    if row.end_date is not None and period > row.end_date:
+        RecurringInvoice.update(active=False).where(RecurringInvoice.id == row.id).execute()
+        return _Step(row.id, None)
     first = (
         Invoice.select(peewee.fn.MIN(Invoice.recurring_date))
         .where(Invoice.recurring_id == row.id)
@@ -290,7 +317,7 @@ def _make_period(recurring_id: int, period: dt.date, as_of: dt.date) -> int | No
     )
     if done.exists():  # the period has its invoice already: only move the date on
         advance.execute()
-        return None
+        return _Step(row.id, None)
     lines = [line.as_input() for line in read_lines(RecurringLine, RecurringLine.recurring, row.id)]
     clean = _clean_draft(
         InvoiceDraftInput(
@@ -313,7 +340,7 @@ def _make_period(recurring_id: int, period: dt.date, as_of: dt.date) -> int | No
                 recurring_date=period,
                 **clean.values,
             )
-    except peewee.IntegrityError:  # another run inserted this period first
+    except peewee.IntegrityError:  # the UNIQUE period index: this period exists already
         raise _AlreadyDone() from None
     write_lines(InvoiceLine, "invoice", invoice.id, clean.lines)
     if advance.execute() != 1:
@@ -326,53 +353,48 @@ def _make_period(recurring_id: int, period: dt.date, as_of: dt.date) -> int | No
         changes={"recurring": (None, row.id), "period": (None, period)},
         summary=_("Recurring invoice for {date}").format(date=period.isoformat()),
     )
-    return invoice.id
+    code, problem = None, ""
+    if row.issue_directly:
+        try:  # a savepoint: a refused issue leaves the draft for a person to look at
+            code = issue_invoice(invoice.id, period).code
+        except ServiceError as exc:
+            problem = str(exc)
+    return _Step(row.id, period, invoice.id, code, problem)
 
 
 def run_recurring(as_of: dt.date | None = None) -> RecurringRun:
     """Create every invoice due up to `as_of` (default today); safe to run twice (see module doc).
 
-    Each period commits on its own, so one failing template never blocks the others."""
+    Periods are made oldest first across all templates, each in its own transaction, so
+    one failing template never blocks the others."""
     require("invoices.draft")
     as_of = as_of or dt.date.today()
     created: list[RecurringCreated] = []
     problems: list[RecurringProblem] = []
-    due = list(
-        RecurringInvoice.select(RecurringInvoice.id)
-        .where(
-            (RecurringInvoice.active == True)  # noqa: E712
-            & (RecurringInvoice.next_date <= as_of)
-        )
-        .order_by(RecurringInvoice.next_date, RecurringInvoice.id)
-    )
-    for template in due:
-        for _step in range(MAX_CATCH_UP):
-            row = RecurringInvoice.get_or_none(RecurringInvoice.id == template.id)
-            if row is None or not row.active or row.next_date > as_of:
-                break
-            period = row.next_date
-            if row.end_date is not None and period > row.end_date:
-                _deactivate(row.id)
-                break
-            try:
-                invoice_id = _make_period(row.id, period, as_of)
-            except _AlreadyDone:
-                continue
-            except ServiceError as exc:
-                problems.append(RecurringProblem(row.id, period, None, str(exc)))
-                break
-            if invoice_id is None:
-                continue
-            code = None
-            if row.issue_directly:
-                try:
-                    code = issue_invoice(invoice_id, period).code
-                except ServiceError as exc:
-                    problems.append(RecurringProblem(row.id, period, invoice_id, str(exc)))
-            created.append(RecurringCreated(row.id, period, invoice_id, code))
+    skipped: set[int] = set()
+    steps: dict[int, int] = {}
+    while True:
+        candidate = _next_due(as_of, skipped)
+        if candidate is None:
+            break
+        try:
+            step = _run_step(as_of, skipped)
+        except _AlreadyDone:
+            continue
+        except ServiceError as exc:
+            problems.append(RecurringProblem(candidate.id, candidate.next_date, None, str(exc)))
+            skipped.add(candidate.id)
+            continue
+        if step is None:
+            break
+        steps[step.recurring_id] = steps.get(step.recurring_id, 0) + 1
+        if steps[step.recurring_id] >= MAX_CATCH_UP:
+            skipped.add(step.recurring_id)
+        if step.period is None or step.invoice_id is None:
+            continue
+        created.append(RecurringCreated(step.recurring_id, step.period, step.invoice_id, step.code))
+        if step.problem:
+            problems.append(
+                RecurringProblem(step.recurring_id, step.period, step.invoice_id, step.problem)
+            )
     return RecurringRun(as_of, tuple(created), tuple(problems))
-
-
-@transactional
-def _deactivate(recurring_id: int) -> None:
-    RecurringInvoice.update(active=False).where(RecurringInvoice.id == recurring_id).execute()
