@@ -11,6 +11,7 @@ Rules:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, fields
 
 from ..db import transactional
@@ -70,7 +71,7 @@ _LIMITS = {
 def validate(data: AddressData) -> AddressData:
     """A cleaned copy, or ValidationError: some part of the address or a label is required."""
     errors: dict[str, str] = {}
-    clean = AddressData(**asdict(data))
+    clean = dataclasses.replace(data)  # a copy to clean (asdict would deep-copy: slow)
     for name, limit in _LIMITS.items():
         setattr(
             clean,

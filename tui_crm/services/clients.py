@@ -13,6 +13,7 @@ Rules enforced here, for the TUI and the command line alike:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
@@ -100,7 +101,7 @@ class ClientDetail:
 def validate(data: ClientInput) -> ClientInput:
     """Return a cleaned copy of `data`, or raise ValidationError naming every bad field."""
     errors: dict[str, str] = {}
-    clean = ClientInput(**asdict(data))
+    clean = dataclasses.replace(data)  # a copy to clean (asdict would deep-copy: slow)
     for name in (
         "legal_name",
         "trade_name",

@@ -9,6 +9,7 @@ Rules:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, fields
 
 from ..db import transactional
@@ -53,7 +54,7 @@ _LIMITS = {"first_name": 100, "last_name": 100, "position": 100, "email": 254}
 def validate(data: ContactData) -> ContactData:
     """A cleaned copy, or ValidationError naming every wrong field."""
     errors: dict[str, str] = {}
-    clean = ContactData(**asdict(data))
+    clean = dataclasses.replace(data)  # a copy to clean (asdict would deep-copy: slow)
     for name in ("first_name", "last_name", "position", "email", "phone", "mobile", "notes"):
         setattr(clean, name, clean_input(str(getattr(clean, name) or "")))
     for name, limit in _LIMITS.items():
