@@ -293,27 +293,31 @@ def total_billing(flt: ReceivablesFilter) -> Decimal:
 
 
 def defaulters(
-    flt: ReceivablesFilter, limit: int | None = None, *, billing: Decimal | None = None
+    flt: ReceivablesFilter,
+    limit: int | None = None,
+    *,
+    billing: Decimal | None = None,
+    overdue_total: Decimal | None = None,
 ) -> list[Defaulter]:
-    """Clients with overdue invoices, the largest overdue amount first, with their shares."""
+    """Clients with overdue invoices, the largest overdue amount first, with their shares.
+
+    `billing` and `overdue_total` may be passed when already known (the summary has them)."""
     base = ReceivablesFilter(as_of=flt.as_of, client_id=flt.client_id, owner_login=flt.owner_login)
     where, params = _where(base)
     as_of = flt.date
     d0 = as_of.isoformat()
-    overdue_all = execute(
-        f"SELECT COALESCE(SUM(i.outstanding_cents), 0) FROM {_unpaid_from()} WHERE {where} "
-        "AND i.due_date < ?",
-        [*params, d0],
-    ).fetchone()[0]
-    overdue_all = from_cents(int(overdue_all))
+    if overdue_total is None:
+        overdue_total = sum((b.amount for b in bucket_totals(base) if b.bucket != "not_due"), ZERO)
     if billing is None:
         billing = total_billing(flt)
     page = " LIMIT ?" if limit is not None else ""
+    # Aggregate first, then look the (few) clients up: cheaper than joining every invoice.
     sql = (
-        "SELECT i.client_id, c.legal_name, c.tax_id, SUM(i.outstanding_cents) AS owed, "
-        f"COUNT(*), MIN(i.due_date) FROM {_unpaid_from()} JOIN client c ON c.id = i.client_id "
-        f"WHERE {where} AND i.due_date < ? GROUP BY i.client_id, c.legal_name, c.tax_id "
-        f"HAVING SUM(i.outstanding_cents) > 0 ORDER BY owed DESC, i.client_id{page}"
+        "SELECT g.client_id, c.legal_name, c.tax_id, g.owed, g.n, g.oldest FROM ("
+        "SELECT i.client_id, SUM(i.outstanding_cents) AS owed, COUNT(*) AS n, "
+        f"MIN(i.due_date) AS oldest FROM {_unpaid_from()} WHERE {where} AND i.due_date < ? "
+        "GROUP BY i.client_id HAVING SUM(i.outstanding_cents) > 0) g "
+        f"JOIN client c ON c.id = g.client_id ORDER BY g.owed DESC, g.client_id{page}"
     )
     args = [*params, d0] + ([limit] if limit is not None else [])
     out = []
@@ -328,7 +332,7 @@ def defaulters(
                 invoices=int(r[4]),
                 oldest_days_overdue=(as_of - _day(r[5])).days,
                 share_of_billing=share(owed, billing),
-                share_of_overdue=share(owed, overdue_all),
+                share_of_overdue=share(owed, overdue_total),
             )
         )
     return out
@@ -348,7 +352,7 @@ def receivables_summary(flt: ReceivablesFilter, top: int = 10) -> ReceivablesSum
         overdue=overdue,
         billing=billing,
         overdue_share=share(overdue, billing),
-        defaulters=tuple(defaulters(flt, top, billing=billing)),
+        defaulters=tuple(defaulters(flt, top, billing=billing, overdue_total=overdue)),
     )
 
 

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 
 from ..i18n import _
 from ..services.permissions import ROLE_LABELS
-from .commands import ClientCommands
+from .commands import ClientActionCommands, ClientCommands, ScreenActionCommands
 from .styles import css_paths
 
 if TYPE_CHECKING:
@@ -23,20 +23,31 @@ def _clients_screen():
     return ClientsScreen()
 
 
+def _agenda_screen():
+    from .screens.agenda import AgendaScreen
+
+    return AgendaScreen()
+
+
 class CrmApp(App[None]):
     """tui-crm: one mode per area (F2 clients …), each its own screen stack."""
 
     TITLE = "tui-crm"
-    CSS_PATH: ClassVar = css_paths("app", "clients", "first_run", "admin")
-    COMMANDS: ClassVar = App.COMMANDS | {ClientCommands}
+    CSS_PATH: ClassVar = css_paths("app", "clients", "first_run", "admin", "client_file", "agenda")
+    COMMANDS: ClassVar = App.COMMANDS | {
+        ClientCommands,
+        ClientActionCommands,
+        ScreenActionCommands,
+    }
     ENABLE_COMMAND_PALETTE = True
-    MODES: ClassVar = {"clients": _clients_screen}
+    MODES: ClassVar = {"clients": _clients_screen, "agenda": _agenda_screen}
     DEFAULT_MODE: ClassVar[str] = "clients"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "toggle_help", _("Help"), id="help"),
         Binding("question_mark", "toggle_help", _("Help"), show=False, id="help_alt"),
         Binding("f2", "switch_mode('clients')", _("Clients"), id="mode_clients"),
+        Binding("f3", "switch_mode('agenda')", _("Agenda"), id="mode_agenda"),
         Binding("ctrl+q", "quit", _("Quit"), id="quit", priority=True),
     ]
 
@@ -90,18 +101,30 @@ class CrmApp(App[None]):
 
         self.push_screen(FirstRunScreen(values))
 
-    def open_client(self, client_id: int) -> None:
-        """Show one client: the browser puts its cursor on it."""
-        from .screens.clients import ClientsScreen
+    def open_client(self, client_id: int, tab: str = "overview") -> None:
+        """Open a client's file on top of the current screen (escape comes back here).
 
-        def show() -> None:
-            screen = self.screen
-            if isinstance(screen, ClientsScreen):
-                screen.show_client(client_id)
+        Opening the client already shown switches its tab instead of stacking a copy.
+        """
+        from .screens.client_file import ClientFileScreen
 
-        if self.current_mode != "clients":
-            self.switch_mode("clients")
-        self.call_later(show)
+        screen = self.screen
+        if isinstance(screen, ClientFileScreen) and screen.client_id == client_id:
+            screen.action_show_tab(tab)
+            screen.refresh_tab(*screen.LIST_TABS)
+            return
+        self.push_screen(ClientFileScreen(client_id, tab))
+
+    def new_client(self) -> None:
+        """The client form, empty; the new client's file opens once it is saved."""
+        from .screens.client_form import open_client_form
+
+        def saved(client_id: int | None) -> None:
+            if client_id is not None:
+                self.notify(_("Created."))
+                self.open_client(client_id)
+
+        open_client_form(self, None, saved)
 
     def get_system_commands(self, screen):
         from textual.app import SystemCommand

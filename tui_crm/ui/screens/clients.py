@@ -8,6 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
@@ -24,7 +25,7 @@ STATUS_FILTER_LABELS = {"active": N_("active"), "archived": N_("archived"), "": 
 SORT_ORDER = ("name", "revenue", "outstanding", "last_activity")
 SORT_LABELS = {
     "name": N_("by name"),
-    "revenue": N_("by revenue"),
+    "revenue": N_("by revenue this year"),
     "outstanding": N_("by outstanding"),
     "last_activity": N_("by last activity"),
 }
@@ -93,6 +94,11 @@ class ClientsScreen(Screen[None]):
         Binding("k", "cycle_kind", _("Leads/clients"), id="filter_kind"),
         Binding("a", "cycle_status", _("Archived"), id="filter_status"),
         Binding("o", "cycle_sort", _("Sort"), id="sort"),
+        Binding("n", "new_client", _("New"), id="new_client"),
+        Binding("e", "edit_client", _("Edit"), id="edit_client"),
+        Binding("u", "filter_owner", _("Owner"), id="filter_owner"),
+        Binding("t", "filter_tag", _("Tag"), id="filter_tag"),
+        Binding("v", "toggle_overdue", _("Overdue"), id="filter_overdue"),
         Binding("ctrl+r", "reload", _("Reload"), id="reload"),
     ]
 
@@ -139,11 +145,17 @@ class ClientsScreen(Screen[None]):
             _(STATUS_FILTER_LABELS[self.flt.status]),
             _(SORT_LABELS[self.flt.sort]),
         ]
+        if self.flt.owner_login:
+            parts.append(_("owner {login}").format(login=self.flt.owner_login))
+        if self.flt.tag:
+            parts.append(_("tag {tag}").format(tag=self.flt.tag))
+        if self.flt.has_overdue:
+            parts.append(_("with overdue invoices"))
         table = self.query_one(LazyTable)
         total = count if count is not None else table.row_count
         if not table.is_loading:
             parts.append(_("{n} rows").format(n=f"{total:,}"))
-        self.query_one("#client-filters", Static).update(" · ".join(parts))
+        self.query_one("#client-filters", Static).update(Content(" · ".join(parts)))
 
     @on(Input.Changed, "#client-search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -197,6 +209,60 @@ class ClientsScreen(Screen[None]):
 
     def action_reload(self) -> None:
         self.query_one(LazyTable).refresh_rows()
+
+    def on_screen_resume(self) -> None:
+        """Back from a client file or a form: what was changed there shows here."""
+        self.query_one(LazyTable).refresh_rows()
+
+    def action_new_client(self) -> None:
+        self.app.new_client()  # type: ignore[attr-defined]
+
+    def action_edit_client(self) -> None:
+        from .client_form import open_client_form
+
+        key = self.query_one(LazyTable).selected_key
+        if key is None:
+            self.notify(_("Nothing selected."), severity="warning")
+            return
+        open_client_form(self.app, int(key), lambda saved: saved and self.notify(_("Saved.")))
+
+    def action_toggle_overdue(self) -> None:
+        self._apply(has_overdue=not self.flt.has_overdue)
+
+    def action_filter_owner(self) -> None:
+        self._pick_filter("owner")
+
+    def action_filter_tag(self) -> None:
+        self._pick_filter("tag")
+
+    @work(thread=True, exclusive=True, group="filter-choices", exit_on_error=False)
+    def _pick_filter(self, what: str) -> None:
+        from ...db import database
+        from ...services import tags, users
+
+        with database.connection_context():
+            if what == "owner":
+                values = [u.login for u in users.list_users() if u.active]
+            else:
+                values = tags.all_tags()
+        self.app.call_from_thread(self._show_filter_choices, what, values)
+
+    def _show_filter_choices(self, what: str, values: list[str]) -> None:
+        from .pickers import ChoicePrompt
+
+        everyone = _("(any owner)") if what == "owner" else _("(any tag)")
+        options = [(everyone, ""), *((v, v) for v in values)]
+        title = _("Clients of which owner?") if what == "owner" else _("Clients with which tag?")
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            if what == "owner":
+                self._apply(owner_login=value)
+            else:
+                self._apply(tag=value)
+
+        self.app.push_screen(ChoicePrompt(title, options), chosen)
 
     # --- jumping to one client -------------------------------------------------
 
