@@ -1,0 +1,112 @@
+"""What an import did or would do: counts, every rejected or skipped row, and remarks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..i18n import _, ngettext
+from ..services.errors import ServiceError
+
+# progress(phase, done, total): phase is "read" or "write"; total None when unknown.
+Progress = Callable[[str, int, int | None], None]
+Cancelled = Callable[[], bool]
+
+
+class ImportCancelled(ServiceError):
+    def __init__(self) -> None:
+        super().__init__(_("import cancelled; nothing was imported"))
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    """One problem of one row: the row number as the spreadsheet shows it, the column
+    ("C (CIF)", or "" when the problem is the whole row) and the reason."""
+
+    row: int
+    column: str
+    reason: str
+
+    def line(self) -> str:
+        if self.column:
+            return _("row {row}, column {column}: {reason}").format(
+                row=self.row, column=self.column, reason=self.reason
+            )
+        return _("row {row}: {reason}").format(row=self.row, reason=self.reason)
+
+
+@dataclass
+class ImportReport:
+    """The outcome of `import_clients` / `import_invoices` (also of a dry run)."""
+
+    what: str  # "clients" or "invoices"
+    file: str
+    sheet: str = ""
+    header_row: int = 1
+    rows: int = 0  # data rows read
+    created: int = 0
+    updated: int = 0
+    created_clients: int = 0  # invoices: clients created for rows that matched none
+    payments: int = 0  # invoices: payments registered
+    rejected: list[RowIssue] = field(default_factory=list)
+    skipped: list[RowIssue] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    skip_invalid: bool = False
+    committed: bool = False
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({issue.row for issue in self.rejected})
+
+    @property
+    def failed(self) -> bool:
+        """Nothing was (or would be) imported because of rejected rows: exit status 1."""
+        if not self.rejected:
+            return False
+        return not self.skip_invalid or (self.created == 0 and self.updated == 0)
+
+    def summary(self) -> str:
+        counts = {
+            "file": self.file,
+            "created": self.created,
+            "what": self.what_label(self.created),
+            "updated": self.updated,
+            "skipped": len({i.row for i in self.skipped}),
+            "rejected": self.rejected_rows,
+            "total": self.rows,
+        }
+        if self.rejected and not self.skip_invalid:
+            line = _(
+                "Nothing imported: {rejected} of {total} rows rejected; fix them, or use "
+                "--skip-invalid to import the other rows ({created} {what} to create, "
+                "{updated} to update, {skipped} to skip)"
+            ).format(**counts)
+        elif self.dry_run:
+            line = _(
+                "Dry run, nothing written: {created} {what} to create, {updated} to update, "
+                "{skipped} to skip, {rejected} rejected"
+            ).format(**counts)
+        else:
+            line = _(
+                "Imported from {file}: {created} {what} created, {updated} updated, "
+                "{skipped} skipped, {rejected} rejected"
+            ).format(**counts)
+        if self.what == "invoices" and (self.created_clients or self.payments):
+            line += _("; {clients} new clients, {payments} payments").format(
+                clients=self.created_clients, payments=self.payments
+            )
+        return line
+
+    def what_label(self, n: int) -> str:
+        if self.what == "invoices":
+            return ngettext("invoice", "invoices", n)
+        return ngettext("client", "clients", n)
+
+    def lines(self) -> list[str]:
+        """The report as printed by the command line: remarks, issues, then the summary."""
+        out = [*self.notes]
+        out.extend(_("rejected: {issue}").format(issue=i.line()) for i in self.rejected)
+        out.extend(_("skipped: {issue}").format(issue=i.line()) for i in self.skipped)
+        out.append(self.summary())
+        return out
