@@ -1,0 +1,196 @@
+"""The agenda (F3): follow-ups overdue, due today and upcoming, and meetings, across clients.
+
+`d` marks the entry under the cursor done, `r` reschedules it, enter opens its
+client on the Timeline tab, `m` switches between mine and everyone's. Overdue
+entries are red, today's orange.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from ...i18n import _
+from ..formatting import date as show_date
+from ..widgets.lazy_table import Column, LazyTable, Row
+from ..widgets.sources import PagedSource
+
+
+def agenda_row(item: Any) -> Row:
+    from ...services.agenda import STATUS_LABELS
+    from ...services.timeline import KIND_LABELS
+
+    style = {"overdue": "danger", "today": "warning"}.get(item.status, "")
+    return Row(
+        key=item.activity_id,
+        cells=(
+            show_date(item.due_date),
+            item.time,
+            _(STATUS_LABELS[item.status]),
+            item.client,
+            _(KIND_LABELS.get(item.kind, item.kind)),
+            item.subject,
+            item.contact,
+            item.author,
+        ),
+        style=style,
+    )
+
+
+def agenda_columns() -> list[Column]:
+    return [
+        Column("date", _("Date"), 10, min_width=10),
+        Column("time", _("Time"), 5, min_width=5, priority=3),
+        Column("status", _("When"), 9, min_width=7, priority=1),
+        Column("client", _("Client"), 18, min_width=12),
+        Column("kind", _("Kind"), 8, min_width=6, priority=4),
+        Column("subject", _("Subject"), 16, flex=True, min_width=12),
+        Column("contact", _("Contact"), 14, min_width=8, priority=5),
+        Column("author", _("By"), 8, min_width=5, priority=2),
+    ]
+
+
+class AgendaScreen(Screen[None]):
+    """Follow-ups and meetings of every client; mine by default."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("d", "done", _("Done"), id="done"),
+        Binding("r", "reschedule", _("Reschedule"), id="reschedule"),
+        Binding("m", "toggle_mine", _("Mine/everyone"), id="mine"),
+        Binding("ctrl+r", "reload", _("Reload"), id="reload"),
+    ]
+
+    def __init__(self, *, as_of: dt.date | None = None) -> None:
+        from ...services.agenda import AgendaFilter
+
+        super().__init__()
+        self.flt = AgendaFilter(as_of=as_of)
+        self.items: dict[int, Any] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="agenda-filters")
+        yield LazyTable(
+            agenda_columns(),
+            self._source(),
+            page_size=200,
+            empty_text=_("Nothing to follow up. New follow-ups: a due date on a timeline entry."),
+            id="agenda-table",
+        )
+        yield Footer()
+
+    def _source(self) -> PagedSource:
+        from ...services.agenda import count_agenda, list_agenda
+
+        flt = self.flt
+
+        def fetch(offset: int, limit: int) -> list[Any]:
+            items = list_agenda(flt, offset, limit)
+            for item in items:
+                self.items[item.activity_id] = item
+            return items
+
+        return PagedSource(lambda: count_agenda(flt), fetch, agenda_row)
+
+    def on_mount(self) -> None:
+        self.title = _("Agenda")
+        self._show_filter()
+        self.query_one(LazyTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.action_reload()
+
+    def _show_filter(self) -> None:
+        whose = _("everyone's") if self.flt.everyone else _("mine")
+        table = self.query_one(LazyTable)
+        parts = [
+            _("Agenda of {day}").format(day=show_date(self.flt.day())),
+            whose,
+        ]
+        if not table.is_loading:
+            parts.append(_("{n} entries").format(n=table.row_count))
+        self.query_one("#agenda-filters", Static).update(" · ".join(parts))
+
+    @on(LazyTable.RowHighlighted)
+    def _rows_arrived(self) -> None:
+        self._show_filter()
+
+    @on(LazyTable.LoadFailed)
+    def _load_failed(self, event: LazyTable.LoadFailed) -> None:
+        self.notify(
+            _("Could not read the agenda: {error}").format(error=event.error), severity="error"
+        )
+
+    def action_toggle_mine(self) -> None:
+        self.flt = replace(self.flt, everyone=not self.flt.everyone)
+        self.query_one(LazyTable).set_source(self._source())
+        self._show_filter()
+
+    def action_reload(self) -> None:
+        self.query_one(LazyTable).refresh_rows()
+        self._show_filter()
+
+    def _current(self) -> Any:
+        table = self.query_one(LazyTable)
+        key = table.selected_key
+        if key is None:
+            self.notify(_("Nothing selected."), severity="warning")
+            return None
+        return self.items.get(int(key))
+
+    @work(thread=True, group="agenda-action", exit_on_error=False)
+    def _mark_done(self, activity_id: int) -> None:
+        from ...db import database
+        from ...services import timeline
+        from ...services.errors import ServiceError
+
+        try:
+            with database.connection_context():
+                timeline.mark_done(activity_id)
+        except ServiceError as exc:
+            message = str(exc)
+            self.app.call_from_thread(self.notify, message, severity="error")
+            return
+        self.app.call_from_thread(self._changed, _("Marked done."))
+
+    def _changed(self, message: str) -> None:
+        self.notify(message)
+        self.action_reload()
+
+    def action_done(self) -> None:
+        item = self._current()
+        if item is not None:
+            self._mark_done(item.activity_id)
+
+    def action_reschedule(self) -> None:
+        from .activity_form import RescheduleForm
+
+        item = self._current()
+        if item is None:
+            return
+        if not item.is_follow_up:
+            self.notify(
+                _("A meeting moves by editing it on the client's timeline."), severity="warning"
+            )
+            return
+
+        def saved(result: object) -> None:
+            if result is not None:
+                self._changed(_("Rescheduled."))
+
+        self.app.push_screen(
+            RescheduleForm(item.activity_id, item.version, item.due_date, item.subject), saved
+        )
+
+    @on(LazyTable.RowSelected, "#agenda-table")
+    def _open_client(self, event: LazyTable.RowSelected) -> None:
+        item = self.items.get(int(event.row_key))
+        if item is not None:
+            self.app.open_client(item.client_id, tab="timeline")  # type: ignore[attr-defined]
