@@ -541,6 +541,27 @@ class EmailTemplate(BaseModel):
         indexes = ((("name", "language"), True),)
 
 
+class EmailMessage(BaseModel):
+    """What an email on the timeline went to and was about (m0005), to retry a failed one."""
+
+    activity = ForeignKeyField(Activity, primary_key=True, on_delete="CASCADE")
+    purpose = CharField(max_length=12)  # invoice quote reminder test
+    invoice = ForeignKeyField(Invoice, null=True, on_delete="SET NULL")
+    quote = ForeignKeyField(Quote, null=True, on_delete="SET NULL")
+    reminder_level = IntegerField(null=True)
+    reminder_invoices = TextField(default="")  # JSON list of invoice ids
+    to_addr = CharField(max_length=254)
+    to_name = CharField(max_length=200, default="")
+    template = CharField(max_length=60, default="")
+    language = CharField(max_length=5, default="")
+    attempts = IntegerField(default=0)
+    last_attempt_at = DateTimeField(null=True)
+    error = TextField(default="")
+
+    class Meta:
+        table_name = "email_message"
+
+
 class Document(BaseModel):
     """A file attached to a client, project, quote or invoice, stored by content hash."""
 
@@ -588,5 +609,6 @@ ALL_MODELS = (
     RecurringLine,
     PaymentReminder,
     EmailTemplate,
+    EmailMessage,
     Document,
 )
