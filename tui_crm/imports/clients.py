@@ -252,6 +252,8 @@ _STATUSES = {
 _PERSON_ID = re.compile(r"^(ES)?([0-9]{8}|[XYZ][0-9]{7})[A-Z]$")
 CHECK_EVERY = 500
 EMPTY: Any = object()  # a row with nothing to import
+_TOTAL_WORDS = frozenset({"total", "totales", "total general", "suma", "sum", "grand total"})
+_IDENTIFYING = frozenset({"tax_id", "email", "phone", "mobile", "line1", "contact"})
 
 
 @lru_cache(maxsize=1)
@@ -386,6 +388,8 @@ def _parse_row(
             found[key] = text
     if not found and not errors:
         return EMPTY
+    if fold(found.get("legal_name", "")) in _TOTAL_WORDS and not set(found) & _IDENTIFYING:
+        return EMPTY  # the spreadsheet's own totals row, not a client called "Total"
 
     country = "ES"
     if "country" in found:
