@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 
 from .. import config
 from ..db import transactional
@@ -97,6 +98,62 @@ def _yes_no(value: str) -> str:
     raise ValueError(_("must be yes or no"))
 
 
+def _host(value: str) -> str:
+    value = value.strip().lower()
+    if len(value) > 253 or any(ch.isspace() or ch in "/@:" for ch in value):
+        raise ValueError(_("must be a host name or address, e.g. smtp.example.com"))
+    return value
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        value = value.strip().lower()
+        if value not in choices:
+            raise ValueError(_("must be one of {values}").format(values=", ".join(choices)))
+        return value
+
+    return check
+
+
+def _address(required: bool = False) -> Callable[[str], str]:
+    """An email address, optionally with a display name: "Ana Núñez <ana@example.com>"."""
+
+    def check(value: str) -> str:
+        from email.utils import formataddr, parseaddr
+
+        from .validation import check_email
+
+        value = value.strip()
+        if not value:
+            if required:
+                raise ValueError(_("is required"))
+            return ""
+        name, addr = parseaddr(value)
+        if not addr or ("<" in value) != (">" in value):
+            raise ValueError(_("is not a valid email address (expected name@example.com)"))
+        addr = check_email(addr)
+        if len(value) > 254:
+            raise ValueError(_("is longer than {n} characters").format(n=254))
+        return formataddr((name, addr)) if name else addr
+
+    return check
+
+
+def _schedule(value: str) -> str:
+    """Days overdue for the first, second and final reminder: "7,21,45"; empty turns them off."""
+    text = value.replace(";", ",").replace(" ", ",")
+    parts = [p for p in text.split(",") if p]
+    try:
+        days = [int(p) for p in parts]
+    except ValueError:
+        raise ValueError(_("must be up to three whole numbers of days, e.g. 7,21,45")) from None
+    if len(days) > 3 or any(d < 1 or d > 3650 for d in days):
+        raise ValueError(_("must be up to three whole numbers of days, e.g. 7,21,45"))
+    if any(b <= a for a, b in pairwise(days)):
+        raise ValueError(_("each level must come later than the one before, e.g. 7,21,45"))
+    return ",".join(str(d) for d in days)
+
+
 @dataclass(frozen=True)
 class SettingSpec:
     key: str
@@ -138,6 +195,29 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("backup.keep_days", N_("Keep daily backups (days)"), "14", _int_range(1, 3650)),
     SettingSpec("backup.directory", N_("Backup directory"), "", _text(500)),
     SettingSpec("ui.language", N_("Language"), "", _language, scope="user"),
+    # Email goes out through each user's own mailbox: their settings file and their keyring.
+    SettingSpec("smtp.host", N_("SMTP server"), "", _host, scope="user"),
+    SettingSpec("smtp.port", N_("SMTP port"), "587", _int_range(1, 65535), scope="user"),
+    SettingSpec(
+        "smtp.security",
+        N_("SMTP security (starttls, ssl, none)"),
+        "starttls",
+        _choice("starttls", "ssl", "none"),
+        scope="user",
+    ),
+    SettingSpec("smtp.user", N_("SMTP user name"), "", _text(254), scope="user"),
+    SettingSpec("smtp.from", N_("From address"), "", _address(), scope="user"),
+    SettingSpec("smtp.reply_to", N_("Reply-To address"), "", _address(), scope="user"),
+    SettingSpec("smtp.bcc_self", N_("Send me a copy (Bcc)"), "no", _yes_no, scope="user"),
+    SettingSpec(
+        "smtp.timeout", N_("SMTP timeout (seconds)"), "30", _int_range(5, 300), scope="user"
+    ),
+    SettingSpec(
+        "reminders.schedule",
+        N_("Payment reminders: days overdue for levels 1, 2, 3"),
+        "7,21,45",
+        _schedule,
+    ),
 )
 SPEC_BY_KEY = {spec.key: spec for spec in SPECS}
 
