@@ -418,11 +418,23 @@ def delete_quote(quote_id: int) -> None:
     audit.record("delete", "quote", quote_id, client_id=quote.client_id, summary=quote.code)
 
 
-@transactional
 def expire_quotes(as_of: dt.date | None = None) -> int:
     """Mark expired every draft or sent quote whose validity ended before `as_of` (default
-    today); returns how many. Safe to call from any list as it loads."""
+    today); returns how many. Safe to call from any list as it loads: when nothing is due
+    it only reads (no write lock is taken)."""
     as_of = as_of or dt.date.today()
+    due = Quote.select(Quote.id).where(
+        Quote.status.in_(EDITABLE_STATUSES)
+        & Quote.valid_until.is_null(False)
+        & (Quote.valid_until < as_of)
+    )
+    if not due.exists():
+        return 0
+    return _expire(as_of)
+
+
+@transactional
+def _expire(as_of: dt.date) -> int:
     rows = list(
         Quote.select(Quote.id, Quote.code, Quote.client, Quote.status, Quote.valid_until).where(
             Quote.status.in_(EDITABLE_STATUSES)
