@@ -97,5 +97,8 @@ async def test_palette_goes_to_a_client(db):
         await _settle(pilot, app)
         await pilot.pause(0.3)
         await _settle(pilot, app)
-        table = app.screen.query_one(LazyTable)
-        assert table.selected_key == ids[-1]
+        # the palette opens the client's file (issue 3), not just the row of the list
+        from tui_crm.ui.screens.client_file import ClientFileScreen
+
+        assert isinstance(app.screen, ClientFileScreen)
+        assert app.screen.client_id == ids[-1]
