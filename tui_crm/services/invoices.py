@@ -949,6 +949,56 @@ def get_invoice(invoice_id: int) -> InvoiceDetail:
     )
 
 
+@dataclass(frozen=True)
+class IssuePreview:
+    """What issuing a draft now would give (the confirmation dialog shows it)."""
+
+    invoice_id: int
+    code: str
+    series: str
+    issue_date: dt.date
+    due_date: dt.date
+    total: Decimal
+    client_name: str
+
+
+def preview_issue(invoice_id: int, issue_date: dt.date | None = None) -> IssuePreview:
+    """The number, dates and total a draft would be issued with; nothing is written.
+
+    The number is the next of the series and year as of now: a colleague issuing
+    first takes it, and `issue_invoice` then assigns the following one (it never
+    trusts this preview). Refused for an invoice that is already issued."""
+    invoice = _load_draft(invoice_id)
+    client = _client(invoice.client_id)
+    date = issue_date or invoice.issue_date or dt.date.today()
+    due = invoice.due_date or date + dt.timedelta(days=client.payment_days)
+    counter = SeriesCounter.get_or_none(
+        (SeriesCounter.series == invoice.series) & (SeriesCounter.year == date.year)
+    )
+    number = (counter.last_number if counter else 0) + 1
+    return IssuePreview(
+        invoice_id=invoice_id,
+        code=invoice_code(invoice.series, date.year, number),
+        series=invoice.series,
+        issue_date=date,
+        due_date=due,
+        total=invoice.total,
+        client_name=client.legal_name,
+    )
+
+
+def filter_choices() -> tuple[list[str], list[int]]:
+    """The series and the years that have invoices (the invoice list's filter choices)."""
+    series = [r[0] for r in execute("SELECT DISTINCT series FROM invoice ORDER BY series")]
+    years = [
+        int(r[0])
+        for r in execute(
+            "SELECT DISTINCT year FROM invoice WHERE year IS NOT NULL ORDER BY year DESC"
+        )
+    ]
+    return series, years
+
+
 def find_by_code(code: str) -> int:
     """The id of the invoice with this number ("F2026-00001"); NotFound otherwise."""
     row = Invoice.get_or_none(Invoice.code == code.strip().upper())
