@@ -33,6 +33,7 @@ def test_opens_searches_and_quits_in_each_terminal(db, tmp_path, app_env, term, 
         )
         pane.wait_for("Welcome to tui-crm")  # no business data yet: the first-run form
         pane.send("escape")
+        pane.wait_gone("Welcome to tui-crm")
         screen = pane.wait_for("Panadería Peña")
         assert "Ferretería Muñoz SL" in screen
         assert "Traceback" not in screen

@@ -57,9 +57,10 @@ def tmux_key(name: str) -> str:
 
 
 class Pane:
-    def __init__(self, session: TmuxSession, target: str):
+    def __init__(self, session: TmuxSession, target: str, status_file: Path):
         self.session = session
         self.target = target
+        self.status_file = status_file
 
     def capture(self) -> str:
         return self.session.run("capture-pane", "-p", "-t", self.target).stdout
@@ -93,21 +94,20 @@ class Pane:
             time.sleep(0.1)
         raise AssertionError(f"{text!r} is still on screen:\n{screen}")
 
-    def is_dead(self) -> bool:
-        out = self.session.run("list-panes", "-t", self.target, "-F", "#{pane_dead}", check=False)
-        return out.returncode != 0 or out.stdout.strip() in ("1", "")
-
-    def exit_status(self) -> str:
-        out = self.session.run(
-            "list-panes", "-t", self.target, "-F", "#{pane_dead_status}", check=False
-        )
-        return out.stdout.strip()
+    def exit_status(self) -> str | None:
+        """The program's exit status once it has ended (written by the wrapping shell)."""
+        try:
+            text = self.status_file.read_text().strip()
+        except FileNotFoundError:
+            return None
+        return text or None
 
     def wait_exit(self, timeout: float = 20.0) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.is_dead():
-                return self.exit_status()
+            status = self.exit_status()
+            if status is not None:
+                return status
             time.sleep(0.1)
         raise AssertionError(f"the program did not exit:\n{self.capture()}")
 
@@ -116,6 +116,7 @@ class TmuxSession:
     def __init__(self, tmp_path: Path, env: dict[str, str]):
         if shutil.which("tmux") is None:
             pytest.skip("tmux is not installed (make test installs it)")
+        self.directory = tmp_path
         self.socket = str(tmp_path / "tmux.sock")
         # Panes stay after their program exits, so the exit status can be read.
         self.config = tmp_path / "tmux.conf"
@@ -145,7 +146,11 @@ class TmuxSession:
         merged = {**self.env, **(env or {})}
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in merged.items() if k != "TERM")
         term = merged.get("TERM", "xterm-256color")
-        shell = f"export {exports}; export TERM={shlex.quote(term)}; exec {shlex.join(command)}"
+        status_file = self.directory / f"{name}.status"
+        shell = (
+            f"export {exports}; export TERM={shlex.quote(term)}; {shlex.join(command)}; "
+            f"echo $? > {shlex.quote(str(status_file))}"
+        )
         args = ["-x", str(size[0]), "-y", str(size[1])]
         if self.count == 1:
             self.run(
@@ -167,7 +172,7 @@ class TmuxSession:
         else:
             self.run("new-window", "-d", "-t", "e2e", "-n", name, "sh", "-c", shell)
             self.run("resize-window", "-t", f"e2e:{name}", *args)
-        return Pane(self, f"e2e:{name}")
+        return Pane(self, f"e2e:{name}", status_file)
 
     def close(self) -> None:
         self.run("kill-server", check=False)
