@@ -1,0 +1,945 @@
+"""Analytics: what each client is worth, and the business's reports (ranking, monthly
+revenue, profit and loss, pipeline). Every figure is one SQL aggregate; invoices are
+never loaded into Python.
+
+Definitions shared by every figure here:
+
+- **Revenue** is the taxable base (`base_cents`) of issued invoices (status other than
+  draft), counted on their issue date. Rectifying invoices are issued invoices too:
+  their (usually negative) base is counted on *their* issue date, so revenue is net of
+  corrections. This is exactly what `client_revenue` holds per client and year
+  (migration m0004), which the reports use when a period covers whole years.
+- **Periods** compare like with like: "this year" runs from 1 January to the as-of
+  date; the previous period is the same dates one year earlier (29 February becomes
+  28 February). A past year is therefore compared in full with the year before it,
+  and the current year to date with the same part of last year.
+- **Shares** are fractions between 0 and 1 rounded to four decimals
+  (`receivables.share`); **percentages** (`change_pct`, `margin_pct`) are percent
+  with two decimals, None when the base they divide by is zero.
+- **Margin** is revenue minus cost of sales: the invoice's `cost_cents`, the sum of
+  its lines' quantity x unit cost, each rounded to the cent.
+- **Payment behaviour** looks at issued invoices with a positive total that no
+  issued rectifying invoice corrects (a corrected invoice is settled by a
+  compensation, not by the client paying it); "paid" means fully paid on or before
+  the as-of date.
+
+Outstanding, overdue and defaulters are the receivables board's own figures
+(`services.receivables`), reused, not recomputed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from ..db import execute, is_sqlite, read_snapshot
+from ..i18n import N_, _
+from ..models import OPPORTUNITY_STAGES
+from ..money import ZERO, from_cents
+from . import settings
+from .errors import ValidationError
+from .receivables import ReceivablesFilter, bucket_totals, defaulters, share
+
+ISSUED = "i.status <> 'draft' AND i.issue_date IS NOT NULL"
+OPEN_STAGES = ("new", "qualified", "proposal", "negotiation")
+PCT_STEP = Decimal("0.01")
+DAYS_STEP = Decimal("0.1")
+TOP_PRODUCTS = 5
+MARGIN_MONTHS = 12
+MONTHLY_MONTHS = 24
+CLV_MONTHS = 24
+FIRST_YEAR = 1900
+STAGE_LABELS = {
+    "new": N_("new"),
+    "qualified": N_("qualified"),
+    "proposal": N_("proposal"),
+    "negotiation": N_("negotiation"),
+    "won": N_("won"),
+    "lost": N_("lost"),
+}
+
+
+# --- arithmetic ------------------------------------------------------------------------
+
+
+def percent_change(current: Decimal, previous: Decimal) -> Decimal | None:
+    """(current - previous) / |previous| x 100, two decimals; None when previous is zero."""
+    if not previous:
+        return None
+    value = (Decimal(current) - Decimal(previous)) / abs(Decimal(previous)) * 100
+    return value.quantize(PCT_STEP, rounding=ROUND_HALF_UP)
+
+
+def percent_of_whole(part: Decimal, whole: Decimal) -> Decimal | None:
+    """part / whole x 100, two decimals; None when whole is zero (e.g. margin % of no sales)."""
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole) * 100).quantize(PCT_STEP, rounding=ROUND_HALF_UP)
+
+
+def _weighted_cents(amount_x_probability: int) -> Decimal:
+    """Sum of amount_cents x probability (percent) -> euros, rounded half up once."""
+    cents = (Decimal(amount_x_probability) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return from_cents(int(cents))
+
+
+def _int(value: object) -> int:
+    return int(value or 0)
+
+
+def _day(value: object) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _moment(value: object) -> dt.datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))
+
+
+def one_year_earlier(day: dt.date) -> dt.date:
+    """The same date one year earlier; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def add_months(month: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` after (or before) the month of `month`."""
+    index = month.year * 12 + month.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_key(day: dt.date) -> str:
+    """How months are named in SQL results and reports: "2026-03"."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _month_sql(column: str) -> str:
+    if is_sqlite():
+        return f"substr({column}, 1, 7)"
+    return f"to_char({column}, 'YYYY-MM')"
+
+
+def _days_sql(later: str, earlier: str) -> str:
+    """Whole days from `earlier` to `later` (both dates)."""
+    if is_sqlite():
+        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+    return f"({later} - {earlier})"
+
+
+# --- periods -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    """What every report is computed for: a calendar year up to an as-of date.
+
+    `start` is 1 January of `year`, `end` the as-of date (31 December for a past
+    year). `previous_start`/`previous_end` are the same dates one year earlier.
+    """
+
+    year: int
+    end: dt.date
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, 1, 1)
+
+    @property
+    def previous_start(self) -> dt.date:
+        return dt.date(self.year - 1, 1, 1)
+
+    @property
+    def previous_end(self) -> dt.date:
+        return one_year_earlier(self.end)
+
+    @property
+    def is_whole_year(self) -> bool:
+        return self.end == dt.date(self.year, 12, 31)
+
+
+def report_period(
+    year: int | None = None, as_of: dt.date | None = None, today: dt.date | None = None
+) -> ReportPeriod:
+    """The period of a report from `--year` and `--as-of` (either, both or neither).
+
+    Neither: this year up to today. A year alone: that year up to 31 December, or up
+    to today for the current year. An as-of date alone: its year up to that date.
+    Both: the year up to the as-of date (which must fall on or after 1 January of it).
+    Refused: a year before 1900 or after the current one.
+    """
+    today = today or dt.date.today()
+    if year is None:
+        day = as_of or today
+        return ReportPeriod(day.year, day)
+    last = max(today.year, as_of.year) if as_of else today.year
+    if not FIRST_YEAR <= year <= last:
+        raise ValidationError(
+            {"year": _("must be between {first} and {last}").format(first=FIRST_YEAR, last=last)}
+        )
+    end = dt.date(year, 12, 31)
+    if as_of is not None:
+        if as_of.year < year:
+            raise ValidationError(
+                {
+                    "as_of": _("{date} is before the year {year} starts").format(
+                        date=as_of.isoformat(), year=year
+                    )
+                }
+            )
+        return ReportPeriod(year, min(end, as_of))
+    return ReportPeriod(year, min(end, today))
+
+
+def _no_revenue_after(day: dt.date) -> bool:
+    """True when no issued invoice of `day`'s year is dated after `day` (so the year's
+    total in `client_revenue` is exactly its revenue up to `day`)."""
+    if day == dt.date(day.year, 12, 31):
+        return True
+    row = execute(
+        f"SELECT 1 FROM invoice i WHERE i.issue_date > ? AND i.issue_date <= ? AND {ISSUED} "
+        "LIMIT 1",
+        (day.isoformat(), dt.date(day.year, 12, 31).isoformat()),
+    ).fetchone()
+    return row is None
+
+
+def business_revenue(start: dt.date | None, end: dt.date) -> Decimal:
+    """The whole business's revenue from `start` (None: the beginning) to `end`.
+
+    When the period is whole calendar years (up to the last invoice) it is read from
+    `client_revenue`, otherwise it is summed over the invoices of the period."""
+    if (start is None or (start.month, start.day) == (1, 1)) and _no_revenue_after(end):
+        sql = "SELECT COALESCE(SUM(base_cents), 0) FROM client_revenue WHERE year <= ?"
+        params: list[object] = [end.year]
+        if start is not None:
+            sql += " AND year >= ?"
+            params.append(start.year)
+        return from_cents(_int(execute(sql, params).fetchone()[0]))
+    sql = (
+        f"SELECT COALESCE(SUM(i.base_cents), 0) FROM invoice i WHERE {ISSUED} AND i.issue_date <= ?"
+    )
+    params = [end.isoformat()]
+    if start is not None:
+        sql += " AND i.issue_date >= ?"
+        params.append(start.isoformat())
+    return from_cents(_int(execute(sql, params).fetchone()[0]))
+
+
+# --- one client ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthMargin:
+    month: str  # "2026-03"
+    revenue: Decimal
+    cost: Decimal
+
+    @property
+    def margin(self) -> Decimal:
+        return self.revenue - self.cost
+
+    @property
+    def margin_pct(self) -> Decimal | None:
+        return percent_of_whole(self.margin, self.revenue)
+
+
+@dataclass(frozen=True)
+class ProductFigure:
+    name: str  # the product's name, or the line's description for lines without one
+    code: str  # "" for lines without a product
+    is_service: bool | None  # None: a line without a product
+    quantity: Decimal
+    revenue: Decimal
+    cost: Decimal
+
+    @property
+    def margin(self) -> Decimal:
+        return self.revenue - self.cost
+
+
+@dataclass(frozen=True)
+class LifetimeValue:
+    """Average invoice value x invoices per year (both over the last 24 months) x years."""
+
+    revenue_24m: Decimal
+    invoices_24m: int
+    relationship_years: int
+
+    @property
+    def average_invoice(self) -> Decimal:
+        if not self.invoices_24m:
+            return ZERO
+        return (self.revenue_24m / self.invoices_24m).quantize(PCT_STEP, rounding=ROUND_HALF_UP)
+
+    @property
+    def invoices_per_year(self) -> Decimal:
+        return (Decimal(self.invoices_24m) * 12 / CLV_MONTHS).quantize(DAYS_STEP, ROUND_HALF_UP)
+
+    @property
+    def value(self) -> Decimal:
+        """Exactly revenue_24m / 2 x years; computed from the unrounded factors."""
+        if not self.invoices_24m:
+            return ZERO
+        average = self.revenue_24m / self.invoices_24m
+        per_year = Decimal(self.invoices_24m) * 12 / CLV_MONTHS
+        return (average * per_year * self.relationship_years).quantize(
+            PCT_STEP, rounding=ROUND_HALF_UP
+        )
+
+
+@dataclass(frozen=True)
+class LastInteraction:
+    at: dt.datetime  # UTC
+    kind: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class ClientAnalytics:
+    """Everything the client file's Analytics tab shows, as of `as_of`."""
+
+    client_id: int
+    as_of: dt.date
+    revenue_total: Decimal
+    revenue_this_year: Decimal
+    revenue_last_year: Decimal
+    revenue_last_year_to_date: Decimal
+    business_this_year: Decimal
+    business_total: Decimal
+    invoices_total: int
+    outstanding: Decimal
+    overdue: Decimal
+    overdue_invoices: int
+    oldest_days_overdue: int | None
+    paid_invoices: int
+    days_to_pay_weighted: int  # sum of days x total cents (see avg_days_to_pay)
+    days_late_weighted: int
+    paid_cents: int
+    paid_on_time: int
+    unpaid_overdue: int
+    margin_months: tuple[MonthMargin, ...]
+    lifetime: LifetimeValue
+    top_products: tuple[ProductFigure, ...]
+    rejected_quotes: int
+    rejected_quotes_value: Decimal
+    open_orders: int
+    open_orders_value: Decimal
+    open_opportunities: int
+    pipeline_value: Decimal
+    pipeline_weighted: Decimal
+    last_interaction: LastInteraction | None
+
+    @property
+    def change(self) -> Decimal:
+        """This year to date minus the same dates last year."""
+        return self.revenue_this_year - self.revenue_last_year_to_date
+
+    @property
+    def change_pct(self) -> Decimal | None:
+        return percent_change(self.revenue_this_year, self.revenue_last_year_to_date)
+
+    @property
+    def share_this_year(self) -> Decimal:
+        """This client's revenue this year / the business's revenue this year (0..1)."""
+        return share(self.revenue_this_year, self.business_this_year)
+
+    @property
+    def share_all_time(self) -> Decimal:
+        return share(self.revenue_total, self.business_total)
+
+    @property
+    def avg_days_to_pay(self) -> Decimal | None:
+        """Sum(days from issue to full payment x total) / sum(total), one decimal."""
+        if not self.paid_cents:
+            return None
+        return (Decimal(self.days_to_pay_weighted) / self.paid_cents).quantize(
+            DAYS_STEP, rounding=ROUND_HALF_UP
+        )
+
+    @property
+    def avg_days_late(self) -> Decimal | None:
+        """Sum(days paid after the due date, 0 if on time, x total) / sum(total)."""
+        if not self.paid_cents:
+            return None
+        return (Decimal(self.days_late_weighted) / self.paid_cents).quantize(
+            DAYS_STEP, rounding=ROUND_HALF_UP
+        )
+
+    @property
+    def on_time_share(self) -> Decimal | None:
+        """Invoices paid by their due date / (paid invoices + unpaid ones past due), 0..1."""
+        due = self.paid_invoices + self.unpaid_overdue
+        if not due:
+            return None
+        return share(Decimal(self.paid_on_time), Decimal(due))
+
+    @property
+    def is_defaulter(self) -> bool:
+        """A defaulter owes overdue money (the receivables board's rule)."""
+        return self.overdue > 0
+
+    @property
+    def margin_12m(self) -> MonthMargin:
+        return MonthMargin(
+            _("last 12 months"),
+            sum((m.revenue for m in self.margin_months), ZERO),
+            sum((m.cost for m in self.margin_months), ZERO),
+        )
+
+
+def _revenue_figures(client_id: int, day: dt.date) -> tuple:
+    """Revenue total, this year, last year, last year to date, the 24-month window."""
+    window_after = one_year_earlier(one_year_earlier(day))  # the 24 months up to `day`
+    last_year_end = dt.date(day.year - 1, 12, 31)
+    d = day.isoformat()
+    return execute(
+        "SELECT COALESCE(SUM(i.base_cents), 0), "
+        "COALESCE(SUM(CASE WHEN i.issue_date >= ? THEN i.base_cents END), 0), "
+        "COALESCE(SUM(CASE WHEN i.issue_date BETWEEN ? AND ? THEN i.base_cents END), 0), "
+        "COALESCE(SUM(CASE WHEN i.issue_date BETWEEN ? AND ? THEN i.base_cents END), 0), "
+        "COALESCE(SUM(CASE WHEN i.issue_date > ? THEN i.base_cents END), 0), "
+        "COUNT(CASE WHEN i.issue_date > ? AND i.kind = 'standard' THEN 1 END), "
+        "COUNT(CASE WHEN i.kind = 'standard' THEN 1 END) "
+        f"FROM invoice i WHERE i.client_id = ? AND {ISSUED} AND i.issue_date <= ?",
+        (
+            dt.date(day.year, 1, 1).isoformat(),
+            dt.date(day.year - 1, 1, 1).isoformat(),
+            last_year_end.isoformat(),
+            dt.date(day.year - 1, 1, 1).isoformat(),
+            one_year_earlier(day).isoformat(),
+            window_after.isoformat(),
+            window_after.isoformat(),
+            client_id,
+            d,
+        ),
+    ).fetchone()
+
+
+def _payment_figures(client_id: int, day: dt.date) -> tuple:
+    """Sums behind average days to pay, days late and the on-time share."""
+    d = day.isoformat()
+    paid = "(i.status = 'paid' AND i.paid_date IS NOT NULL AND i.paid_date <= ?)"
+    to_pay = _days_sql("i.paid_date", "i.issue_date")
+    late = _days_sql("i.paid_date", "i.due_date")
+    return execute(
+        f"SELECT COUNT(CASE WHEN {paid} THEN 1 END), "
+        f"COALESCE(SUM(CASE WHEN {paid} THEN {to_pay} * i.total_cents END), 0), "
+        f"COALESCE(SUM(CASE WHEN {paid} AND {late} > 0 THEN {late} * i.total_cents END), 0), "
+        f"COALESCE(SUM(CASE WHEN {paid} THEN i.total_cents END), 0), "
+        f"COUNT(CASE WHEN {paid} AND i.paid_date <= i.due_date THEN 1 END), "
+        f"COUNT(CASE WHEN NOT {paid} AND i.due_date < ? THEN 1 END) "
+        f"FROM invoice i WHERE i.client_id = ? AND {ISSUED} AND i.issue_date <= ? "
+        "AND i.total_cents > 0 AND NOT EXISTS (SELECT 1 FROM invoice r WHERE r.rectifies_id = i.id "
+        "AND r.status <> 'draft' AND r.issue_date <= ?)",
+        (d, d, d, d, d, d, d, client_id, d, d),
+    ).fetchone()
+
+
+def margin_by_month(client_id: int | None, day: dt.date, months: int) -> list[MonthMargin]:
+    """Revenue and cost of sales per month for the `months` months ending with `day`'s
+    month (that month up to `day`); every month is listed, empty ones with zeros."""
+    first = add_months(day.replace(day=1), -months + 1)
+    month = _month_sql("i.issue_date")
+    where = f"{ISSUED} AND i.issue_date BETWEEN ? AND ?"
+    params: list[object] = [first.isoformat(), day.isoformat()]
+    if client_id is not None:
+        where = "i.client_id = ? AND " + where
+        params.insert(0, client_id)
+    found = {
+        r[0]: (_int(r[1]), _int(r[2]))
+        for r in execute(
+            f"SELECT {month} AS m, SUM(i.base_cents), SUM(i.cost_cents) FROM invoice i "
+            f"WHERE {where} GROUP BY {month}",
+            params,
+        )
+    }
+    out = []
+    for k in range(months):
+        key = month_key(add_months(first, k))
+        base, cost = found.get(key, (0, 0))
+        out.append(MonthMargin(key, from_cents(base), from_cents(cost)))
+    return out
+
+
+_LINE_COST = (
+    "CASE WHEN l.quantity_milli * l.unit_cost_cents >= 0 "
+    "THEN (l.quantity_milli * l.unit_cost_cents + 500) / 1000 "
+    "ELSE -((500 - l.quantity_milli * l.unit_cost_cents) / 1000) END"
+)
+
+
+def top_products(client_id: int, day: dt.date, limit: int = TOP_PRODUCTS) -> list[ProductFigure]:
+    """What the client buys most, by revenue: invoice lines grouped by product (lines
+    without a product by their description), with quantity, revenue and line cost
+    (quantity x unit cost, rounded half up to the cent per line)."""
+    rows = execute(
+        "SELECT COALESCE(l.product_id, 0), "
+        "CASE WHEN l.product_id IS NULL THEN l.description ELSE '' END, "
+        "MIN(p.name), MIN(p.code), MIN(CASE WHEN p.is_service THEN 1 ELSE 0 END), "
+        f"SUM(l.quantity_milli), SUM(l.base_cents), SUM({_LINE_COST}) "
+        "FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id "
+        "LEFT JOIN product p ON p.id = l.product_id "
+        f"WHERE i.client_id = ? AND {ISSUED} AND i.issue_date <= ? "
+        "GROUP BY 1, 2 HAVING SUM(l.base_cents) <> 0 ORDER BY 7 DESC, 1, 2 LIMIT ?",
+        (client_id, day.isoformat(), limit),
+    )
+    out = []
+    for r in rows:
+        has_product = bool(r[0])
+        name = (r[2] if has_product else r[1]) or ""
+        out.append(
+            ProductFigure(
+                name=name.split("\n", 1)[0],
+                code=(r[3] or "") if has_product else "",
+                is_service=bool(r[4]) if has_product else None,
+                quantity=Decimal(_int(r[5])) / 1000,
+                revenue=from_cents(_int(r[6])),
+                cost=from_cents(_int(r[7])),
+            )
+        )
+    return out
+
+
+def _sales_figures(client_id: int, day: dt.date) -> tuple:
+    """Rejected quotes, open orders (the base still to invoice, as the order list shows
+    it) and open opportunities, in one round trip."""
+    d = day.isoformat()
+    stages = ", ".join(f"'{s}'" for s in OPEN_STAGES)
+    return execute(
+        "SELECT "
+        "(SELECT COUNT(*) FROM quote q WHERE q.client_id = ? AND q.status = 'rejected' "
+        " AND q.date <= ?), "
+        "(SELECT COALESCE(SUM(q.base_cents), 0) FROM quote q WHERE q.client_id = ? "
+        " AND q.status = 'rejected' AND q.date <= ?), "
+        "(SELECT COUNT(*) FROM sales_order o WHERE o.client_id = ? "
+        " AND o.status IN ('open', 'partially_invoiced') AND o.date <= ?), "
+        "(SELECT COALESCE(SUM((l.base_cents * (l.quantity_milli - l.quantity_invoiced_milli) "
+        "  + l.quantity_milli / 2) / l.quantity_milli), 0) "
+        " FROM sales_order o JOIN order_line l ON l.order_id = o.id WHERE o.client_id = ? "
+        " AND o.status IN ('open', 'partially_invoiced') AND o.date <= ? "
+        " AND l.quantity_milli <> 0), "
+        f"(SELECT COUNT(*) FROM opportunity p WHERE p.client_id = ? AND p.stage IN ({stages})), "
+        "(SELECT COALESCE(SUM(p.amount_cents), 0) FROM opportunity p WHERE p.client_id = ? "
+        f" AND p.stage IN ({stages})), "
+        "(SELECT COALESCE(SUM(p.amount_cents * p.probability), 0) FROM opportunity p "
+        f" WHERE p.client_id = ? AND p.stage IN ({stages}))",
+        (client_id, d, client_id, d, client_id, d, client_id, d, client_id, client_id, client_id),
+    ).fetchone()
+
+
+def last_interaction(client_id: int, day: dt.date | None = None) -> LastInteraction | None:
+    """The latest timeline entry that happened (or was completed) by the end of `day`
+    (default: now): the same rule as the client's `last_activity_at`."""
+    if day is None:
+        from ..models.base import utcnow
+
+        cutoff = utcnow()
+    else:
+        cutoff = dt.datetime.combine(day, dt.time(23, 59, 59))
+    limit = cutoff.isoformat(" ")
+    row = execute(
+        "SELECT t.kind, t.subject, t.at FROM ("
+        " SELECT a.kind, a.subject, a.occurred_at AS at, a.id FROM activity a "
+        " WHERE a.client_id = ? AND a.occurred_at <= ?"
+        " UNION ALL SELECT a.kind, a.subject, a.done_at, a.id FROM activity a "
+        " WHERE a.client_id = ? AND a.done_at <= ?) t ORDER BY t.at DESC, t.id DESC LIMIT 1",
+        (client_id, limit, client_id, limit),
+    ).fetchone()
+    if row is None:
+        return None
+    return LastInteraction(at=_moment(row[2]), kind=row[0], subject=row[1] or "")  # type: ignore[arg-type]
+
+
+def relationship_years() -> int:
+    """The expected length of a client relationship in years (setting, default 3)."""
+    try:
+        return max(1, int(settings.get("analytics.relationship_years")))
+    except ValueError:
+        return 3
+
+
+def client_analytics(client_id: int, as_of: dt.date | None = None) -> ClientAnalytics:
+    """Every analytics figure of one client as of a date (default today), read in one
+    snapshot with a handful of aggregate queries; NotFound for a missing client.
+
+    Formulas (see the module docstring for revenue, shares and payment behaviour):
+    - total = revenue of every issued invoice up to the as-of date;
+    - this year = 1 January .. as-of; last year = the whole previous calendar year;
+      change = this year - the same dates last year, change % = change / |that| x 100;
+    - share this year = this year / the business's revenue over the same dates;
+      share all time = total / the business's revenue up to the as-of date;
+    - outstanding / overdue / oldest days overdue: the receivables board as of the date;
+    - average days to pay = sum((paid date - issue date) x total) / sum(total), over
+      fully paid invoices; average days late = the same with max(0, paid - due date);
+    - paid on time = paid by the due date / (paid + unpaid past their due date);
+    - margin per month = revenue - cost of sales, for the 12 months ending this month;
+    - lifetime value = (revenue / invoices) x (invoices / 2 years) x relationship years,
+      revenue and invoices (ordinary, not rectifying) of the 24 months up to the date
+      (issued after the same date two years earlier);
+    - top products: see `top_products`; rejected quotes: count and taxable base;
+      open orders: the base still to invoice; pipeline: opportunities not won or lost,
+      amount and amount x probability;
+    - last interaction: see `last_interaction`.
+    """
+    from .records import live_client
+
+    day = as_of or dt.date.today()
+    with read_snapshot():
+        live_client(client_id)
+        revenue = _revenue_figures(client_id, day)
+        pay = _payment_figures(client_id, day)
+        flt = ReceivablesFilter(as_of=day, client_id=client_id)
+        buckets = bucket_totals(flt)
+        overdue = sum((b.amount for b in buckets if b.bucket != "not_due"), ZERO)
+        owing = defaulters(flt, 1, billing=ZERO, overdue_total=overdue)
+        sales = _sales_figures(client_id, day)
+        months = margin_by_month(client_id, day, MARGIN_MONTHS)
+        products = top_products(client_id, day)
+        interaction = last_interaction(client_id, as_of)
+        business_year = business_revenue(dt.date(day.year, 1, 1), day)
+        business_total = business_revenue(None, day)
+        years = relationship_years()
+    return ClientAnalytics(
+        client_id=client_id,
+        as_of=day,
+        revenue_total=from_cents(_int(revenue[0])),
+        revenue_this_year=from_cents(_int(revenue[1])),
+        revenue_last_year=from_cents(_int(revenue[2])),
+        revenue_last_year_to_date=from_cents(_int(revenue[3])),
+        business_this_year=business_year,
+        business_total=business_total,
+        invoices_total=_int(revenue[6]),
+        outstanding=sum((b.amount for b in buckets), ZERO),
+        overdue=overdue,
+        overdue_invoices=sum(b.count for b in buckets if b.bucket != "not_due"),
+        oldest_days_overdue=owing[0].oldest_days_overdue if owing else None,
+        paid_invoices=_int(pay[0]),
+        days_to_pay_weighted=_int(pay[1]),
+        days_late_weighted=_int(pay[2]),
+        paid_cents=_int(pay[3]),
+        paid_on_time=_int(pay[4]),
+        unpaid_overdue=_int(pay[5]),
+        margin_months=tuple(months),
+        lifetime=LifetimeValue(from_cents(_int(revenue[4])), _int(revenue[5]), years),
+        top_products=tuple(products),
+        rejected_quotes=_int(sales[0]),
+        rejected_quotes_value=from_cents(_int(sales[1])),
+        open_orders=_int(sales[2]),
+        open_orders_value=from_cents(_int(sales[3])),
+        open_opportunities=_int(sales[4]),
+        pipeline_value=from_cents(_int(sales[5])),
+        pipeline_weighted=_weighted_cents(_int(sales[6])),
+        last_interaction=interaction,
+    )
+
+
+# --- client ranking ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    rank: int  # 1 = the largest revenue of the period
+    client_id: int
+    client: str
+    tax_id: str
+    revenue: Decimal
+    share: Decimal  # of the period's total revenue, 0..1
+    previous_revenue: Decimal
+    change: Decimal
+    change_pct: Decimal | None
+
+
+@dataclass(frozen=True)
+class Ranking:
+    period: ReportPeriod
+    clients: int  # clients with revenue in the period or the previous one
+    total: Decimal
+    previous_total: Decimal
+    top: tuple[RankingRow, ...]
+    bottom: tuple[RankingRow, ...]  # the smallest first
+
+    @property
+    def change(self) -> Decimal:
+        return self.total - self.previous_total
+
+    @property
+    def change_pct(self) -> Decimal | None:
+        return percent_change(self.total, self.previous_total)
+
+
+def _whole_years(period: ReportPeriod) -> bool:
+    """Both the period and the previous one are whole years as far as invoices go."""
+    return _no_revenue_after(period.end) and _no_revenue_after(period.previous_end)
+
+
+def _ranking_groups(period: ReportPeriod) -> tuple[str, list[object]]:
+    """SQL of (client_id, cur, prev) per client with revenue in either period."""
+    if _whole_years(period):
+        # Whole years: the running per-client, per-year totals (m0004) say it already.
+        return (
+            "SELECT r.client_id, "
+            "SUM(CASE WHEN r.year = ? THEN r.base_cents ELSE 0 END) AS cur, "
+            "SUM(CASE WHEN r.year = ? THEN r.base_cents ELSE 0 END) AS prev "
+            "FROM client_revenue r WHERE r.year IN (?, ?) GROUP BY r.client_id "
+            "HAVING SUM(CASE WHEN r.year = ? THEN r.base_cents ELSE 0 END) <> 0 "
+            "OR SUM(CASE WHEN r.year = ? THEN r.base_cents ELSE 0 END) <> 0",
+            [period.year, period.year - 1] * 3,
+        )
+    start, end = period.start.isoformat(), period.end.isoformat()
+    p_start, p_end = period.previous_start.isoformat(), period.previous_end.isoformat()
+    cur = "SUM(CASE WHEN i.issue_date >= ? THEN i.base_cents ELSE 0 END)"
+    prev = "SUM(CASE WHEN i.issue_date <= ? THEN i.base_cents ELSE 0 END)"
+    return (
+        f"SELECT i.client_id, {cur} AS cur, {prev} AS prev FROM invoice i "
+        f"WHERE {ISSUED} AND (i.issue_date BETWEEN ? AND ? OR i.issue_date BETWEEN ? AND ?) "
+        f"GROUP BY i.client_id HAVING {cur} <> 0 OR {prev} <> 0",
+        [start, p_end, start, end, p_start, p_end, start, p_end],
+    )
+
+
+def _ranked_sql(period: ReportPeriod) -> tuple[str, list[object]]:
+    groups, params = _ranking_groups(period)
+    return (
+        "SELECT g.client_id, g.cur, g.prev, "
+        "ROW_NUMBER() OVER (ORDER BY g.cur DESC, g.prev DESC, g.client_id) AS pos, "
+        "COUNT(*) OVER () AS n, SUM(g.cur) OVER () AS total, SUM(g.prev) OVER () AS ptotal "
+        f"FROM ({groups}) g",
+        params,
+    )
+
+
+def _ranking_row(r: tuple, total: Decimal) -> RankingRow:
+    revenue, previous = from_cents(_int(r[3])), from_cents(_int(r[4]))
+    return RankingRow(
+        rank=_int(r[5]),
+        client_id=r[0],
+        client=r[1],
+        tax_id=r[2] or "",
+        revenue=revenue,
+        share=share(revenue, total),
+        previous_revenue=previous,
+        change=revenue - previous,
+        change_pct=percent_change(revenue, previous),
+    )
+
+
+def client_ranking(period: ReportPeriod, limit: int = 10) -> Ranking:
+    """The top and bottom `limit` clients by revenue in the period, in one aggregate.
+
+    The clients ranked are those with revenue in the period or in the previous one (a
+    client lost this year ranks last with 0); ties go to the larger previous revenue,
+    then the older client. Share = revenue / the period's total revenue; change and
+    change % compare with the same dates one year earlier. The bottom list starts
+    with the smallest revenue."""
+    ranked, params = _ranked_sql(period)
+    sql = (
+        "SELECT r.client_id, c.legal_name, c.tax_id, r.cur, r.prev, r.pos, r.n, r.total, "
+        f"r.ptotal FROM ({ranked}) r JOIN client c ON c.id = r.client_id "
+        "WHERE r.pos <= ? OR r.pos > r.n - ? ORDER BY r.pos"
+    )
+    with read_snapshot():
+        rows = list(execute(sql, [*params, limit, limit]))
+    if not rows:
+        return Ranking(period, 0, ZERO, ZERO, (), ())
+    total, previous_total = from_cents(_int(rows[0][7])), from_cents(_int(rows[0][8]))
+    count = _int(rows[0][6])
+    ranked_rows = [_ranking_row(r, total) for r in rows]
+    top = tuple(r for r in ranked_rows if r.rank <= limit)
+    bottom = tuple(reversed([r for r in ranked_rows if r.rank > count - limit]))
+    return Ranking(period, count, total, previous_total, top, bottom)
+
+
+def ranking_rows(period: ReportPeriod) -> Iterator[RankingRow]:
+    """Every ranked client, the largest revenue first (the `report revenue` command)."""
+    ranked, params = _ranked_sql(period)
+    sql = (
+        "SELECT r.client_id, c.legal_name, c.tax_id, r.cur, r.prev, r.pos, r.n, r.total, "
+        f"r.ptotal FROM ({ranked}) r JOIN client c ON c.id = r.client_id ORDER BY r.pos"
+    )
+    total: Decimal | None = None
+    for r in execute(sql, params):
+        if total is None:
+            total = from_cents(_int(r[7]))
+        yield _ranking_row(r, total)
+
+
+# --- monthly revenue ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthRevenue:
+    month: str  # "2026-03"
+    revenue: Decimal
+    previous_year_revenue: Decimal  # the same month a year earlier (same dates)
+
+    @property
+    def change_pct(self) -> Decimal | None:
+        return percent_change(self.revenue, self.previous_year_revenue)
+
+
+def monthly_revenue(period: ReportPeriod, months: int = MONTHLY_MONTHS) -> list[MonthRevenue]:
+    """Revenue per month for the `months` months ending with the period's last month,
+    each beside the same month one year earlier; one aggregate over 12 + `months` months.
+
+    The last month runs to the as-of date, so its previous-year figure runs to the same
+    day of that month a year earlier (a half month is never compared with a whole one)."""
+    end = period.end
+    first = add_months(end.replace(day=1), -months + 1)
+    earliest = add_months(first, -12)
+    clip = one_year_earlier(end)
+    month = _month_sql("i.issue_date")
+    found = {
+        r[0]: (_int(r[1]), _int(r[2]))
+        for r in execute(
+            f"SELECT {month} AS m, SUM(i.base_cents), "
+            "SUM(CASE WHEN i.issue_date <= ? THEN i.base_cents ELSE 0 END) "
+            f"FROM invoice i WHERE {ISSUED} AND i.issue_date BETWEEN ? AND ? GROUP BY {month}",
+            (clip.isoformat(), earliest.isoformat(), end.isoformat()),
+        )
+    }
+    last = month_key(end)
+    out = []
+    for k in range(months):
+        day = add_months(first, k)
+        key = month_key(day)
+        before = found.get(month_key(add_months(day, -12)), (0, 0))
+        previous = before[1] if key == last else before[0]
+        out.append(MonthRevenue(key, from_cents(found.get(key, (0, 0))[0]), from_cents(previous)))
+    return out
+
+
+# --- profit and loss per client and month ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PnlRow:
+    client_id: int
+    client: str
+    tax_id: str
+    month: str
+    sales: Decimal
+    cost_of_sales: Decimal
+
+    @property
+    def margin(self) -> Decimal:
+        return self.sales - self.cost_of_sales
+
+    @property
+    def margin_pct(self) -> Decimal | None:
+        return percent_of_whole(self.margin, self.sales)
+
+
+_PNL_GROUPS = (
+    "SELECT i.client_id, {month} AS m, SUM(i.base_cents) AS sales, SUM(i.cost_cents) AS cost "
+    f"FROM invoice i WHERE {ISSUED} AND i.issue_date BETWEEN ? AND ? "
+    "GROUP BY i.client_id, {month}"
+)
+
+
+def _pnl_params(period: ReportPeriod) -> list[object]:
+    return [period.start.isoformat(), period.end.isoformat()]
+
+
+def count_pnl(period: ReportPeriod) -> int:
+    """How many (client, month) rows the profit and loss of the period has."""
+    groups = _PNL_GROUPS.format(month=_month_sql("i.issue_date"))
+    return _int(execute(f"SELECT COUNT(*) FROM ({groups}) g", _pnl_params(period)).fetchone()[0])
+
+
+def pnl_rows(period: ReportPeriod, offset: int = 0, limit: int | None = None) -> list[PnlRow]:
+    """Sales, cost of sales and margin per client and month of the period (1 January to
+    the as-of date), clients by name, months in order; a page at a time if `limit`."""
+    groups = _PNL_GROUPS.format(month=_month_sql("i.issue_date"))
+    sql = (
+        f"SELECT g.client_id, c.legal_name, c.tax_id, g.m, g.sales, g.cost FROM ({groups}) g "
+        "JOIN client c ON c.id = g.client_id ORDER BY c.sort_name, c.id, g.m"
+    )
+    params = _pnl_params(period)
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [limit, offset]
+    return [_pnl_row(r) for r in execute(sql, params)]
+
+
+def _pnl_row(r: tuple) -> PnlRow:
+    return PnlRow(r[0], r[1], r[2] or "", r[3], from_cents(_int(r[4])), from_cents(_int(r[5])))
+
+
+def iter_pnl_rows(period: ReportPeriod, page: int = 5000) -> Iterator[PnlRow]:
+    """Every row of `pnl_rows`, read from one cursor (the command line, exports)."""
+    groups = _PNL_GROUPS.format(month=_month_sql("i.issue_date"))
+    sql = (
+        f"SELECT g.client_id, c.legal_name, c.tax_id, g.m, g.sales, g.cost FROM ({groups}) g "
+        "JOIN client c ON c.id = g.client_id ORDER BY c.sort_name, c.id, g.m"
+    )
+    cursor = execute(sql, _pnl_params(period))
+    while True:
+        rows = cursor.fetchmany(page)
+        if not rows:
+            return
+        for r in rows:
+            yield PnlRow(
+                r[0], r[1], r[2] or "", r[3], from_cents(_int(r[4])), from_cents(_int(r[5]))
+            )
+
+
+def pnl_months(period: ReportPeriod) -> list[MonthMargin]:
+    """The business's sales and cost of sales per month of the period (P&L totals)."""
+    months = (period.end.year - period.start.year) * 12 + period.end.month
+    return margin_by_month(None, period.end, months)
+
+
+# --- pipeline by stage -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StageFigure:
+    stage: str
+    count: int
+    amount: Decimal
+    weighted_amount: Decimal  # sum(amount x probability), rounded once to the cent
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in OPEN_STAGES
+
+
+def pipeline_by_stage(period: ReportPeriod, *, by_year: bool = False) -> list[StageFigure]:
+    """Opportunities per stage (every stage, in pipeline order): count, amount and
+    weighted amount (amount x probability). Only opportunities created by the as-of
+    date count; with `by_year`, only those expected to close within the period's year."""
+    cutoff = dt.datetime.combine(period.end, dt.time(23, 59, 59)).isoformat(" ")
+    where = "p.created_at <= ?"
+    params: list[object] = [cutoff]
+    if by_year:
+        where += " AND p.expected_close BETWEEN ? AND ?"
+        params += [period.start.isoformat(), dt.date(period.year, 12, 31).isoformat()]
+    found = {
+        r[0]: r
+        for r in execute(
+            "SELECT p.stage, COUNT(*), COALESCE(SUM(p.amount_cents), 0), "
+            "COALESCE(SUM(p.amount_cents * p.probability), 0) "
+            f"FROM opportunity p WHERE {where} GROUP BY p.stage",
+            params,
+        )
+    }
+    out = []
+    for stage in OPPORTUNITY_STAGES:
+        r = found.get(stage, (stage, 0, 0, 0))
+        out.append(
+            StageFigure(stage, _int(r[1]), from_cents(_int(r[2])), _weighted_cents(_int(r[3])))
+        )
+    return out
