@@ -33,7 +33,9 @@ class CrmApp(App[None]):
     """tui-crm: one mode per area (F2 clients …), each its own screen stack."""
 
     TITLE = "tui-crm"
-    CSS_PATH: ClassVar = css_paths("app", "clients", "first_run", "admin", "client_file", "agenda")
+    CSS_PATH: ClassVar = css_paths(
+        "app", "clients", "first_run", "admin", "client_file", "agenda", "excel"
+    )
     COMMANDS: ClassVar = App.COMMANDS | {
         ClientCommands,
         ClientActionCommands,

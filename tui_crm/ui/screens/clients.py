@@ -100,6 +100,8 @@ class ClientsScreen(Screen[None]):
         Binding("t", "filter_tag", _("Tag"), id="filter_tag"),
         Binding("v", "toggle_overdue", _("Overdue"), id="filter_overdue"),
         Binding("ctrl+r", "reload", _("Reload"), id="reload"),
+        Binding("x", "export", _("Export"), id="export"),
+        Binding("i", "import_clients", _("Import"), id="import"),
     ]
 
     def __init__(self) -> None:
@@ -225,6 +227,27 @@ class ClientsScreen(Screen[None]):
             self.notify(_("Nothing selected."), severity="warning")
             return
         open_client_form(self.app, int(key), lambda saved: saved and self.notify(_("Saved.")))
+
+    def action_export(self) -> None:
+        """The list as filtered now, to Excel (with every client's fiscal and contact data)."""
+        from ...exports import lists
+        from ..widgets.export import export_list
+
+        flt = self.flt
+        export_list(
+            self,
+            _("Clients"),
+            lists.CLIENT_COLUMNS,
+            lambda: lists.client_rows(flt),
+            stem="clientes",
+            count=lambda: lists.count_clients(flt),
+            notes=lists.describe_client_filter(flt),
+        )
+
+    def action_import_clients(self) -> None:
+        from .import_clients import ImportClientsScreen
+
+        self.app.push_screen(ImportClientsScreen(), lambda _result: self.action_reload())
 
     def action_toggle_overdue(self) -> None:
         self._apply(has_overdue=not self.flt.has_overdue)

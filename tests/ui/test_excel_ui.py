@@ -1,0 +1,123 @@
+"""`x` on the client browser and the import screen, driven with real keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+
+from tests.import_support import NIFS, client_count, xlsx
+from tui_crm.services import clients
+from tui_crm.ui.app import CrmApp
+from tui_crm.ui.screens.import_clients import ImportClientsScreen
+from tui_crm.ui.widgets.export import ExportDialog, ExportProgress, complete_path
+
+
+async def _settle(pilot, app) -> None:
+    for _ in range(4):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def _type_path(path: Path) -> list[str]:
+    return ["ctrl+u", *str(path)]
+
+
+async def test_x_exports_the_filtered_client_list(db, tmp_path):
+    for name, kind in (("Alfa SL", "client"), ("Beta SL", "lead"), ('=HYPERLINK("x")', "client")):
+        clients.create_client(clients.ClientInput(legal_name=name, kind=kind))
+    out = tmp_path / "clientes.xlsx"
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _settle(pilot, app)
+        await pilot.press("k", "k")  # only clients
+        await _settle(pilot, app)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportDialog)
+        path_input = app.screen.query_one("#export-path")
+        assert path_input.value.startswith("~/clientes-") and path_input.value.endswith(".xlsx")
+        await pilot.press(*_type_path(out), "enter")
+        await _settle(pilot, app)
+        assert not isinstance(app.screen, ExportDialog | ExportProgress)
+    rows = list(openpyxl.load_workbook(out, read_only=True).active.iter_rows(values_only=True))
+    assert rows[0][0] == "Clients"
+    assert "clients" in rows[1][0]
+    names = [r[1] for r in rows[4:-1]]
+    assert names == ['=HYPERLINK("x")', "Alfa SL"]  # in list order; the lead is filtered out
+
+
+async def test_export_dialog_refuses_a_missing_directory_and_escape_cancels(db, tmp_path):
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _settle(pilot, app)
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press(*_type_path(tmp_path / "nope" / "x.xlsx"), "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportDialog)
+        assert "does not exist" in str(app.screen.query_one("#export-error").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ExportDialog)
+    assert not (tmp_path / "nope").exists()
+
+
+def test_path_completion(tmp_path):
+    (tmp_path / "Documentos").mkdir()
+    (tmp_path / "datos.xlsx").write_bytes(b"")
+    (tmp_path / "datos.txt").write_bytes(b"")
+    assert complete_path(f"{tmp_path}/Doc") == f"{tmp_path}/Documentos/"
+    assert complete_path(f"{tmp_path}/da", (".xlsx",)) == f"{tmp_path}/datos.xlsx"
+    assert complete_path(f"{tmp_path}/zz") is None
+
+
+async def test_import_screen_with_a_manual_mapping(db, tmp_path):
+    path = xlsx(
+        tmp_path / "raro.xlsx",
+        [
+            ["Denominación", "Identificador fiscal", "Correo", "Sector"],
+            ["Rara SL", NIFS[0], "hola@rara.es", "Hostelería"],
+            ["Otra SL", NIFS[1], "", "Comercio"],
+            ["Mala SL", "B12345678", "", ""],
+        ],
+    )
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await _settle(pilot, app)
+        await pilot.press("i")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ImportClientsScreen)
+        await pilot.press(*str(path), "enter")
+        await _settle(pilot, app)
+        assert screen.headers == ["Denominación", "Identificador fiscal", "Correo", "Sector"]
+        assert screen.mapping == {2: "email"}  # the rest is unknown
+        report = str(screen.query_one("#import-report-text").render())
+        assert "no column for Name" in report
+        # Column A is the name: → once from "(not imported)".
+        await pilot.press("right")
+        assert screen.mapping[0] == "legal_name"
+        # Column B: fields another column has are passed over (trade name, then tax ID).
+        await pilot.press("down", "right", "right")
+        assert screen.mapping[1] == "tax_id"
+        await pilot.press("d")  # dry run
+        await _settle(pilot, app)
+        report = str(screen.query_one("#import-report-text").render())
+        assert "row 4, column B (Identificador fiscal)" in report
+        assert "Nothing imported" in report
+        assert client_count() == 0
+        await pilot.press("s")  # import the valid rows, report the rejected one
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")  # confirm
+        await _settle(pilot, app)
+        report = str(screen.query_one("#import-report-text").render())
+        assert "2 clients created" in report
+        await pilot.press("escape")
+        await _settle(pilot, app)
+        assert not isinstance(app.screen, ImportClientsScreen)
+    rara = clients.get_client(clients.find_by_tax_id(NIFS[0]))
+    assert (rara.data.legal_name, rara.data.email) == ("Rara SL", "hola@rara.es")
+    assert client_count() == 2

@@ -1,0 +1,264 @@
+"""`x` on any list: export what the screen shows to a formatted Excel file.
+
+A screen hands over its columns, a factory for its rows (called in a worker
+thread inside a database connection, with the screen's filters already
+applied) and a title, in one call:
+
+    def action_export(self) -> None:
+        export_list(self, _("Clients"), lists.CLIENT_COLUMNS, lambda: lists.client_rows(flt),
+                    stem="clientes", count=lambda: count_clients(flt))
+
+The person confirms the file name (default ~/STEM-YYYY-MM-DD.xlsx; → completes a
+path), the file is written in a thread worker with a progress bar (escape
+cancels and nothing is left behind), and a notification says where it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.suggester import Suggester
+from textual.widgets import Input, Label, ProgressBar, Static
+from textual.worker import get_current_worker
+
+from ...i18n import _
+from ...services.reports import ReportColumn
+from .form import ConfirmDialog
+
+
+class PathSuggester(Suggester):
+    """Completes the last part of a path from the file system (→ accepts)."""
+
+    def __init__(self, *, suffixes: Sequence[str] = ()) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.suffixes = tuple(s.lower() for s in suffixes)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        return complete_path(value, self.suffixes)
+
+
+def complete_path(value: str, suffixes: Sequence[str] = ()) -> str | None:
+    """The first directory entry that completes `value` ("~/Doc" -> "~/Documents/")."""
+    if not value:
+        return None
+    head, _sep, partial = value.rpartition("/")
+    directory = Path(os.path.expanduser(head or ".")) if _sep else Path(".")
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name.lower())
+    except OSError:
+        return None
+    for entry in entries:
+        name = entry.name
+        if not name.startswith(partial) or name == partial or name.startswith("."):
+            continue
+        is_dir = entry.is_dir()
+        if not is_dir and suffixes and not name.lower().endswith(suffixes):
+            continue
+        prefix = f"{head}/" if _sep else ""
+        return prefix + name + ("/" if is_dir else "")
+    return None
+
+
+@dataclass(frozen=True)
+class ExportJob:
+    """What to export: the screen's list as it is filtered now."""
+
+    title: str  # already translated
+    columns: Sequence[ReportColumn]
+    rows: Callable[[], Iterable[Mapping[str, Any] | Sequence[Any]]]
+    count: Callable[[], int | None] | None = None
+    stem: str = "export"
+    notes: Sequence[str] = ()
+
+
+def default_path(stem: str, today: dt.date | None = None) -> str:
+    return f"~/{stem}-{(today or dt.date.today()).isoformat()}.xlsx"
+
+
+class ExportDialog(ModalScreen[Path | None]):
+    """Ask where to write the file; enter accepts, escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", _("Cancel"), id="cancel"),
+    ]
+
+    def __init__(self, job: ExportJob) -> None:
+        super().__init__(classes="dialog-screen")
+        self.job = job
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog excel-dialog"):
+            yield Static(
+                Content(_("Export “{title}” to Excel").format(title=self.job.title)),
+                classes="form-title",
+            )
+            yield Label(_("File name"), classes="field-label")
+            yield Input(
+                default_path(self.job.stem),
+                suggester=PathSuggester(suffixes=(".xlsx",)),
+                id="export-path",
+            )
+            yield Static("", classes="field-error", id="export-error")
+            yield Static(
+                Content(_("enter export · → complete the path · escape cancel")),
+                classes="form-keys",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one("#export-path", Input).focus()
+
+    @on(Input.Submitted, "#export-path")
+    def _submitted(self, event: Input.Submitted) -> None:
+        from ...exports.xlsx import ExportError, check_destination
+
+        text = event.value.strip()
+        if text and not text.lower().endswith(".xlsx"):
+            text += ".xlsx"
+        try:
+            path = check_destination(text or default_path(self.job.stem))
+        except ExportError as exc:
+            self.query_one("#export-error", Static).update(Content(str(exc)))
+            return
+        if path.exists():
+
+            def answer(replace: bool | None) -> None:
+                if replace:
+                    self.dismiss(path)
+
+            self.app.push_screen(
+                ConfirmDialog(
+                    _("{path} exists. Replace it?").format(path=path),
+                    yes=_("Replace"),
+                    no=_("Keep it"),
+                ),
+                answer,
+            )
+            return
+        self.dismiss(path)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ExportProgress(ModalScreen[Any]):
+    """Writes the file in a thread worker; a progress bar, escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", _("Cancel"), id="cancel"),
+    ]
+
+    def __init__(self, job: ExportJob, path: Path) -> None:
+        super().__init__(classes="dialog-screen")
+        self.job = job
+        self.path = path
+        self._cancel = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog excel-dialog"):
+            yield Static(
+                Content(_("Exporting “{title}”").format(title=self.job.title)),
+                classes="form-title",
+            )
+            yield Static(Content(str(self.path)), classes="dialog-details")
+            yield ProgressBar(total=None, show_eta=False, id="export-progress")
+            yield Static(_("Reading the list…"), id="export-status")
+            yield Static(Content(_("escape cancel")), classes="form-keys")
+
+    def on_mount(self) -> None:
+        self._run()
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _run(self) -> None:
+        from ...db import database, read_snapshot
+        from ...exports.xlsx import ExportCancelled, write_xlsx
+        from ...services.session import login
+
+        worker = get_current_worker()
+
+        def cancelled() -> bool:
+            return self._cancel.is_set() or worker.is_cancelled
+
+        def progress(done: int, total: int | None) -> None:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._progress, done, total)
+
+        try:
+            with database.connection_context(), read_snapshot():
+                total = self.job.count() if self.job.count is not None else None
+                self.app.call_from_thread(self._progress, 0, total)
+                result = write_xlsx(
+                    self.path,
+                    self.job.columns,
+                    self.job.rows(),
+                    title=self.job.title,
+                    notes=self.job.notes,
+                    total=total,
+                    progress=progress,
+                    cancelled=cancelled,
+                    author=login(),
+                )
+        except ExportCancelled:
+            self.app.call_from_thread(self._finish, None, _("Export cancelled; no file written"))
+        except Exception as exc:  # shown to the person, never a traceback
+            self.app.call_from_thread(
+                self._finish, None, _("Export failed: {error}").format(error=exc), "error"
+            )
+        else:
+            self.app.call_from_thread(
+                self._finish,
+                result,
+                _("Exported {n} rows to {path}").format(n=f"{result.rows:,}", path=result.path),
+            )
+
+    def _progress(self, done: int, total: int | None) -> None:
+        bar = self.query_one("#export-progress", ProgressBar)
+        bar.update(total=total, progress=done)
+        status = (
+            _("{done} of {total} rows").format(done=f"{done:,}", total=f"{total:,}")
+            if total
+            else _("{done} rows").format(done=f"{done:,}")
+        )
+        if self._cancel.is_set():
+            status = _("Cancelling…")
+        self.query_one("#export-status", Static).update(status)
+
+    def _finish(self, result: Any, message: str, severity: str = "information") -> None:
+        self.app.notify(Content(message).plain, severity=severity, timeout=8)  # type: ignore[arg-type]
+        self.dismiss(result)
+
+    def action_cancel(self) -> None:
+        self._cancel.set()
+        self.query_one("#export-status", Static).update(_("Cancelling…"))
+
+
+def export_list(
+    owner: Screen[Any],
+    title: str,
+    columns: Sequence[ReportColumn],
+    rows: Callable[[], Iterable[Mapping[str, Any] | Sequence[Any]]],
+    *,
+    stem: str,
+    count: Callable[[], int | None] | None = None,
+    notes: Sequence[str] = (),
+    done: Callable[[Any], None] | None = None,
+) -> None:
+    """Ask for a file name, then export the list with a progress bar (see the module doc)."""
+    job = ExportJob(title, tuple(columns), rows, count, stem, tuple(notes))
+
+    def chosen(path: Path | None) -> None:
+        if path is not None:
+            owner.app.push_screen(ExportProgress(job, path), done)
+
+    owner.app.push_screen(ExportDialog(job), chosen)
