@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,11 +150,20 @@ def receivable_rows(as_of=None, year: int | None = None) -> Iterator[dict[str, A
         }
 
 
-def defaulter_rows(as_of=None) -> Iterator[dict[str, Any]]:
-    """Clients with overdue invoices, the largest overdue amount first."""
+def defaulter_rows(as_of=None, year: int | None = None) -> Iterator[dict[str, Any]]:
+    """Clients with overdue invoices, the largest overdue amount first (as of the end of
+    `year` when given: its 31 December, or the as-of date within it)."""
     from .receivables import ReceivablesFilter, defaulters
 
-    for row in defaulters(ReceivablesFilter(as_of=as_of)):
+    if year is not None:  # checked now, before any row is written
+        from .analytics import report_period
+
+        as_of = report_period(year, as_of).end
+    return _defaulter_rows(defaulters(ReceivablesFilter(as_of=as_of)))
+
+
+def _defaulter_rows(found: list[Any]) -> Iterator[dict[str, Any]]:
+    for row in found:
         yield {
             "client": row.client,
             "tax_id": row.tax_id,
@@ -242,3 +251,131 @@ def timeline_rows(client_id: int) -> Iterator[dict[str, Any]]:
         if len(page) < PAGE:
             return
         offset += PAGE
+
+
+# --- analytics: revenue ranking, monthly revenue, P&L, pipeline (`report revenue` ...) -----
+# Shares are fractions 0..1 (JSON "0.2500"); `*_pct` are percentages ("12.50"). The
+# spreadsheet writer reads kind "percent" as a percentage: `as_percentages` converts the
+# fraction columns (FRACTION_KEYS) before an export.
+
+FRACTION_KEYS = frozenset({"share", "share_of_billing", "share_of_overdue"})
+
+REVENUE_COLUMNS = (
+    ReportColumn("client", N_("Client")),
+    ReportColumn("tax_id", N_("Tax ID")),
+    ReportColumn("revenue", N_("Revenue"), "money"),
+    ReportColumn("share", N_("Share"), "percent"),
+    ReportColumn("previous_revenue", N_("Previous year"), "money"),
+    ReportColumn("change", N_("Change"), "money"),
+    ReportColumn("change_pct", N_("Change %"), "percent"),
+)
+MONTHLY_COLUMNS = (
+    ReportColumn("month", N_("Month")),
+    ReportColumn("revenue", N_("Revenue"), "money"),
+    ReportColumn("previous_year_revenue", N_("Previous year"), "money"),
+)
+PNL_COLUMNS = (
+    ReportColumn("client", N_("Client")),
+    ReportColumn("tax_id", N_("Tax ID")),
+    ReportColumn("month", N_("Month")),
+    ReportColumn("sales", N_("Sales"), "money"),
+    ReportColumn("cost_of_sales", N_("Cost of sales"), "money"),
+    ReportColumn("margin", N_("Margin"), "money"),
+    ReportColumn("margin_pct", N_("Margin %"), "percent"),
+)
+PIPELINE_COLUMNS = (
+    ReportColumn("stage", N_("Stage")),
+    ReportColumn("count", N_("Opportunities"), "int"),
+    ReportColumn("amount", N_("Amount"), "money"),
+    ReportColumn("weighted_amount", N_("Weighted"), "money"),
+)
+
+
+def revenue_rows(
+    year: int | None = None, as_of=None, top: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """The client ranking of a year (to the as-of date): every client with revenue in it
+    or in the previous year, the largest first; with `top`, the top and bottom `top`."""
+    from .analytics import client_ranking, ranking_rows, report_period
+
+    period = report_period(year, as_of)  # refused now, before any row is written
+    if top is None:
+        return _revenue_rows(ranking_rows(period))
+    ranking = client_ranking(period, top)
+    seen = {r.rank for r in ranking.top}
+    return _revenue_rows(
+        [*ranking.top, *(r for r in reversed(ranking.bottom) if r.rank not in seen)]
+    )
+
+
+def _revenue_rows(rows: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    for r in rows:
+        yield {
+            "client": r.client,
+            "tax_id": r.tax_id,
+            "revenue": r.revenue,
+            "share": r.share,
+            "previous_revenue": r.previous_revenue,
+            "change": r.change,
+            "change_pct": r.change_pct,
+        }
+
+
+def monthly_rows(year: int | None = None, as_of=None) -> Iterator[dict[str, Any]]:
+    """Revenue of the 24 months ending with the period's last month, beside the year before."""
+    from .analytics import monthly_revenue, report_period
+
+    return iter(
+        [
+            {
+                "month": r.month,
+                "revenue": r.revenue,
+                "previous_year_revenue": r.previous_year_revenue,
+            }
+            for r in monthly_revenue(report_period(year, as_of))
+        ]
+    )
+
+
+def pnl_rows(year: int | None = None, as_of=None) -> Iterator[dict[str, Any]]:
+    """Sales, cost of sales and margin per client and month of the year (to the as-of date)."""
+    from .analytics import iter_pnl_rows, report_period
+
+    return _pnl_rows(iter_pnl_rows(report_period(year, as_of)))
+
+
+def _pnl_rows(rows: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    for r in rows:
+        yield {
+            "client": r.client,
+            "tax_id": r.tax_id,
+            "month": r.month,
+            "sales": r.sales,
+            "cost_of_sales": r.cost_of_sales,
+            "margin": r.margin,
+            "margin_pct": r.margin_pct,
+        }
+
+
+def pipeline_rows(year: int | None = None, as_of=None) -> Iterator[dict[str, Any]]:
+    """Opportunities per stage (count, amount, weighted amount); with a year, those
+    expected to close in it."""
+    from .analytics import pipeline_by_stage, report_period
+
+    return iter(
+        [
+            {
+                "stage": r.stage,
+                "count": r.count,
+                "amount": r.amount,
+                "weighted_amount": r.weighted_amount,
+            }
+            for r in pipeline_by_stage(report_period(year, as_of), by_year=year is not None)
+        ]
+    )
+
+
+def as_percentages(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The same rows with shares as percentages (0.25 -> 25), for the spreadsheet writer."""
+    for row in rows:
+        yield {k: (v * 100 if k in FRACTION_KEYS and v is not None else v) for k, v in row.items()}
