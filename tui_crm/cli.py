@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import config, i18n
+from .cli_analytics import ANALYTICS_REPORTS
 from .i18n import _
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -84,13 +85,18 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help=_("print a report"))
     report.add_argument(
         "name",
-        choices=["clients", "invoices", "receivables", "defaulters"],
+        choices=["clients", "invoices", "receivables", "defaulters", *ANALYTICS_REPORTS],
         metavar="NAME",
-        help=_("report name: {names}").format(names="clients, invoices, receivables, defaulters"),
+        help=_("report name: {names}").format(
+            names="clients, invoices, receivables, defaulters, revenue, monthly, pnl, pipeline"
+        ),
     )
     report.add_argument("--format", choices=["plain", "github", "csv", "json"], default="plain")
     report.add_argument("--as-of", type=_date, metavar="DATE")
     report.add_argument("--year", type=int)
+    report.add_argument(
+        "--top", type=_positive, metavar="N", help=_("revenue: only the N largest and N smallest")
+    )
     report.add_argument("--search", default="", help=_("only clients matching this text"))
     report.add_argument("--kind", choices=["lead", "client"])
     report.add_argument("--status", choices=["active", "archived", "all"], default="active")
@@ -198,6 +204,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if args.name in cli_invoicing.INVOICING_REPORTS:
         return cli_invoicing.cmd_report(args, _open)
+    if args.name in ANALYTICS_REPORTS:
+        from . import cli_analytics
+
+        return cli_analytics.cmd_report(args, _open)
     _open(args)
     from .db import read_snapshot
     from .exports.tabular import write_report

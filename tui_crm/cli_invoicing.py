@@ -216,7 +216,7 @@ def cmd_report(args: argparse.Namespace, open_db) -> int:
     elif args.name == "receivables":
         columns, rows = reports.RECEIVABLE_COLUMNS, reports.receivable_rows(args.as_of, args.year)
     else:
-        columns, rows = reports.DEFAULTER_COLUMNS, reports.defaulter_rows(args.as_of)
+        columns, rows = reports.DEFAULTER_COLUMNS, reports.defaulter_rows(args.as_of, args.year)
     with read_snapshot():
         write_report(
             rows, [c.key for c in columns], args.format, sys.stdout, [_(c.label) for c in columns]
