@@ -134,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_excel import add_parsers as add_excel_parsers
 
     add_excel_parsers(sub, _date)
+    from .cli_email import add_parsers as add_email_parsers
+
+    add_email_parsers(sub, _date)
     return parser
 
 
@@ -340,6 +343,12 @@ def _excel(name: str, args: argparse.Namespace) -> int:
     return getattr(cli_excel, name)(args, _open)
 
 
+def _email(name: str, args: argparse.Namespace) -> int:
+    from . import cli_email
+
+    return getattr(cli_email, name)(args, _open)
+
+
 COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     None: cmd_tui,
     "init": cmd_init,
@@ -354,6 +363,9 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "recurring": lambda args: _invoicing("cmd_recurring", args),
     "export": lambda args: _excel("cmd_export", args),
     "import": lambda args: _excel("cmd_import", args),
+    "send": lambda args: _email("cmd_send", args),
+    "remind": lambda args: _email("cmd_remind", args),
+    "secrets": lambda args: _email("cmd_secrets", args),
 }
 
 
