@@ -197,12 +197,12 @@ def _amount(raw: Any) -> Decimal:
     if isinstance(raw, bool):
         raise MoneyError(repr(raw))
     if isinstance(raw, int):
-        return Decimal(raw)
+        return round_cents(Decimal(raw))
     if isinstance(raw, float):
         return round_cents(Decimal(repr(raw)))  # the shortest repr is what the cell shows
     if isinstance(raw, Decimal):
         return round_cents(raw)
-    return parse_amount(str(raw))
+    return round_cents(parse_amount(str(raw)))
 
 
 def _rate(raw: Any, small_is_fraction: Decimal) -> Decimal:

@@ -114,9 +114,10 @@ def _column_index(letters: str) -> int:
 
 def normalise_header(text: Any) -> str:
     """What a header means regardless of case, accents and punctuation: "C.P." -> "cp",
-    "Razón social" -> "razon social", "E-mail" -> "e mail"."""
+    "Razón social" -> "razon social", "E-mail" -> "e mail", "IVA (%)" -> "iva %"."""
     folded = fold(cell_text(text)).replace(".", "")  # "C.P." and "Tel." mean "CP" and "Tel"
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", folded).split())
+    folded = folded.replace("%", " % ")  # "IVA %" (a rate) is not "IVA" (an amount)
+    return " ".join(re.sub(r"[^0-9a-z%]+", " ", folded).split())
 
 
 def cell_text(value: Any) -> str:
