@@ -407,6 +407,25 @@ def timeline_rows(opts: ReportOptions) -> Iterator[Mapping[str, Any]]:
     return reports.timeline_rows(opts.client_id)
 
 
+def revenue_rows(opts: ReportOptions) -> Iterator[Mapping[str, Any]]:
+    """The client ranking of the year (shares as percentages for the spreadsheet)."""
+    from ..services import reports
+
+    return reports.as_percentages(reports.revenue_rows(opts.year, opts.as_of))
+
+
+def monthly_rows(opts: ReportOptions) -> Iterator[Mapping[str, Any]]:
+    from ..services import reports
+
+    return reports.monthly_rows(opts.year, opts.as_of)
+
+
+def defaulter_rows(opts: ReportOptions) -> Iterator[Mapping[str, Any]]:
+    from ..services import reports
+
+    return reports.as_percentages(reports.defaulter_rows(opts.as_of))
+
+
 def _unknown(opts: ReportOptions) -> None:
     """Lists read through a report: their length is not known before reading them."""
     del opts
@@ -456,6 +475,36 @@ LISTS: dict[str, ExportList] = {
         _report_columns("RECEIVABLE_COLUMNS"),
         report_options,
         receivable_rows,
+        _unknown,
+        describe_report_options,
+    ),
+    "revenue": ExportList(
+        "revenue",
+        N_("Revenue by client"),
+        "ingresos",
+        _report_columns("REVENUE_COLUMNS"),
+        report_options,
+        revenue_rows,
+        _unknown,
+        describe_report_options,
+    ),
+    "monthly": ExportList(
+        "monthly",
+        N_("Monthly revenue"),
+        "ingresos-mensuales",
+        _report_columns("MONTHLY_COLUMNS"),
+        report_options,
+        monthly_rows,
+        _unknown,
+        describe_report_options,
+    ),
+    "defaulters": ExportList(
+        "defaulters",
+        N_("Defaulters"),
+        "morosos",
+        _report_columns("DEFAULTER_COLUMNS"),
+        report_options,
+        defaulter_rows,
         _unknown,
         describe_report_options,
     ),
