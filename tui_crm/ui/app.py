@@ -11,6 +11,8 @@ from textual.binding import Binding, BindingType
 from ..i18n import _
 from ..services.permissions import ROLE_LABELS
 from .commands import ClientActionCommands, ClientCommands, ScreenActionCommands
+from .sales_actions import SalesActions
+from .sales_commands import SalesCommands
 from .styles import css_paths
 
 if TYPE_CHECKING:
@@ -29,20 +31,46 @@ def _agenda_screen():
     return AgendaScreen()
 
 
-class CrmApp(App[None]):
+def _invoices_screen():
+    from .screens.invoices import InvoicesScreen
+
+    return InvoicesScreen()
+
+
+def _receivables_screen():
+    from .screens.receivables import ReceivablesScreen
+
+    return ReceivablesScreen()
+
+
+class CrmApp(SalesActions, App[None]):
     """tui-crm: one mode per area (F2 clients …), each its own screen stack."""
 
     TITLE = "tui-crm"
     CSS_PATH: ClassVar = css_paths(
-        "app", "clients", "first_run", "admin", "client_file", "agenda", "excel"
+        "app",
+        "clients",
+        "first_run",
+        "admin",
+        "client_file",
+        "agenda",
+        "excel",
+        "invoices",
+        "receivables",
     )
     COMMANDS: ClassVar = App.COMMANDS | {
         ClientCommands,
         ClientActionCommands,
         ScreenActionCommands,
+        SalesCommands,
     }
     ENABLE_COMMAND_PALETTE = True
-    MODES: ClassVar = {"clients": _clients_screen, "agenda": _agenda_screen}
+    MODES: ClassVar = {
+        "clients": _clients_screen,
+        "agenda": _agenda_screen,
+        "invoices": _invoices_screen,
+        "receivables": _receivables_screen,
+    }
     DEFAULT_MODE: ClassVar[str] = "clients"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -50,6 +78,8 @@ class CrmApp(App[None]):
         Binding("question_mark", "toggle_help", _("Help"), show=False, id="help_alt"),
         Binding("f2", "switch_mode('clients')", _("Clients"), id="mode_clients"),
         Binding("f3", "switch_mode('agenda')", _("Agenda"), id="mode_agenda"),
+        Binding("f4", "switch_mode('invoices')", _("Invoices"), id="mode_invoices"),
+        Binding("f5", "switch_mode('receivables')", _("Receivables"), id="mode_receivables"),
         Binding("ctrl+q", "quit", _("Quit"), id="quit", priority=True),
     ]
 

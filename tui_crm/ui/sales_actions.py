@@ -1,0 +1,155 @@
+"""The App's sales actions (a mixin of `CrmApp`): open or create an invoice, a quote or an
+order, register a payment, from any screen, the palette or the client file.
+
+Each action reads what the next screen needs in a worker, then pushes it with plain
+data; refusals come back in one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..i18n import _
+from .screens.sales_support import ServiceCalls
+
+
+class SalesActions(ServiceCalls):
+    """open_invoice / open_quote / open_order, new_invoice / new_quote, register_payment."""
+
+    # --- choosing a client first ----------------------------------------------------------
+
+    def pick_client(self, title: str, then: Callable[[int], None]) -> None:
+        from .screens.client_picker import ClientPicker
+
+        def chosen(client_id: int | None) -> None:
+            if client_id is not None:
+                then(client_id)
+
+        self.push_screen(ClientPicker(title), chosen)  # type: ignore[attr-defined]
+
+    # --- invoices ---------------------------------------------------------------------------
+
+    def open_sales_record(self, key: str) -> None:
+        """Open a row of a client's Sales tab: "invoice:12", "quote:3", "order:7"."""
+        kind, _sep, number = str(key).partition(":")
+        record_id = int(number)
+        if kind == "invoice":
+            self.open_invoice(record_id)
+        elif kind == "quote":
+            self.open_quote(record_id)
+        elif kind == "order":
+            self.open_order(record_id)
+
+    def open_invoice(self, invoice_id: int) -> None:
+        """A draft opens in the editor, an issued invoice in its view."""
+        from .screens.invoice_editor import load_draft
+
+        def read() -> tuple[str, Any]:
+            from ..services import invoices
+
+            detail = invoices.get_invoice(invoice_id)
+            if detail.status == "draft":
+                return "draft", load_draft(invoice_id)
+            return "issued", detail
+
+        self.call_service(read, self._show_invoice)
+
+    def _show_invoice(self, found: tuple[str, Any]) -> None:
+        from .screens.invoice_editor import InvoiceEditor
+        from .screens.invoice_view import InvoiceView
+
+        kind, data = found
+        if kind == "draft":
+            self.push_screen(InvoiceEditor(data))  # type: ignore[attr-defined]
+        else:
+            self.push_screen(InvoiceView(data))  # type: ignore[attr-defined]
+
+    def new_invoice(self, client_id: int | None = None) -> None:
+        """The invoice editor for a new invoice (the client is asked for when not given)."""
+        if client_id is None:
+            self.pick_client(_("New invoice for which client?"), self.new_invoice)
+            return
+        from .screens.invoice_editor import InvoiceEditor, load_new
+
+        self.call_service(
+            lambda: load_new(client_id),
+            lambda data: self.push_screen(InvoiceEditor(data)),  # type: ignore[attr-defined]
+        )
+
+    # --- quotes and orders ----------------------------------------------------------------
+
+    def open_quote(self, quote_id: int) -> None:
+        from .screens.quotes import load_quote, show_quote
+
+        self.call_service(lambda: load_quote(quote_id), lambda data: show_quote(self, data))
+
+    def new_quote(self, client_id: int | None = None) -> None:
+        """The quote editor for a new quote (the client is asked for when not given)."""
+        if client_id is None:
+            self.pick_client(_("New quote for which client?"), self.new_quote)
+            return
+        from .screens.quote_editor import QuoteEditor, load_new_quote
+
+        self.call_service(
+            lambda: load_new_quote(client_id),
+            lambda data: self.push_screen(QuoteEditor(data)),  # type: ignore[attr-defined]
+        )
+
+    def open_order(self, order_id: int) -> None:
+        from ..services import orders
+        from .screens.orders import OrderView
+
+        self.call_service(
+            lambda: orders.get_order(order_id),
+            lambda detail: self.push_screen(OrderView(detail)),  # type: ignore[attr-defined]
+        )
+
+    # --- payments ---------------------------------------------------------------------------
+
+    def register_payment(
+        self,
+        client_id: int | None = None,
+        invoice_id: int | None = None,
+        done: Callable[[int], None] | None = None,
+    ) -> None:
+        """The payment form for a client's open invoices (`invoice_id` prefilled)."""
+        if client_id is None:
+            self.pick_client(
+                _("Payment from which client?"),
+                lambda cid: self.register_payment(cid, invoice_id, done),
+            )
+            return
+        from .screens.payments import PaymentForm, load_payment_form
+
+        def opened(data: Any) -> None:
+            if not data.open_invoices:
+                self.notify(  # type: ignore[attr-defined]
+                    _("{client} owes nothing: no invoice is waiting for a payment.").format(
+                        client=data.client_name
+                    ),
+                    severity="warning",
+                )
+                return
+
+            def saved(payment_id: int | None) -> None:
+                if payment_id is not None:
+                    self.notify(_("Payment registered."))  # type: ignore[attr-defined]
+                    if done is not None:
+                        done(payment_id)
+
+            self.push_screen(PaymentForm(data), saved)  # type: ignore[attr-defined]
+
+        self.call_service(lambda: load_payment_form(client_id, invoice_id), opened)
+
+    # --- lists ------------------------------------------------------------------------------
+
+    def show_quotes(self) -> None:
+        from .screens.quotes import QuotesScreen
+
+        self.push_screen(QuotesScreen())  # type: ignore[attr-defined]
+
+    def show_orders(self) -> None:
+        from .screens.orders import OrdersScreen
+
+        self.push_screen(OrdersScreen())  # type: ignore[attr-defined]

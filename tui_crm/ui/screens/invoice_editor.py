@@ -1,0 +1,319 @@
+"""The invoice editor: a draft's header and lines; ctrl+s saves it, F9 issues it.
+
+A new invoice starts from the client's defaults (series, payment terms -> due date,
+IRPF, recargo, IVA exemption; `invoices.invoice_defaults`). Issuing saves first, then
+asks for confirmation showing the number the invoice will get and its date
+(`invoices.preview_issue`); a refusal (business data missing, an issue date earlier
+than the series' last, no tax ID ...) is shown in a dialog with the service's reason.
+Once issued, the editor gives way to the invoice's view.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from textual.binding import Binding, BindingType
+
+from ...i18n import _
+from ..formatting import date as show_date
+from ..formatting import money
+from ..safe_text import one_line
+from ..widgets.form import ConfirmDialog
+from ..widgets.line_editor import EditLine, TaxContext, number_text, parse_quantity
+from .document_editor import DocumentEditor, HeaderField, Page
+from .sales_support import MODE_LABELS, label
+
+
+@dataclass(frozen=True)
+class InvoiceEditorData:
+    """Everything the editor opens with, read in a worker (plain values)."""
+
+    defaults: Any  # invoices.InvoiceDefaults
+    detail: Any | None = None  # invoices.InvoiceDetail of an existing draft
+    quote_id: int | None = None
+    order_id: int | None = None
+
+
+def load_new(client_id: int, quote_id: int | None = None, order_id: int | None = None):
+    """A new invoice's data (in a worker)."""
+    from ...services import invoices
+
+    return InvoiceEditorData(invoices.invoice_defaults(client_id), None, quote_id, order_id)
+
+
+def load_draft(invoice_id: int) -> InvoiceEditorData:
+    """An existing draft's data (in a worker)."""
+    from ...services import invoices
+
+    detail = invoices.get_invoice(invoice_id)
+    return InvoiceEditorData(invoices.invoice_defaults(detail.client_id), detail)
+
+
+def _iso(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def parse_percent(text: str) -> Any:
+    """A percent typed in a field ("15", "5,2"); the text itself when it is not a number,
+    so that the service names the field."""
+    text = (text or "").strip()
+    if not text:
+        return Decimal(0)
+    try:
+        return parse_quantity(text)
+    except ValueError:
+        return text
+
+
+class InvoiceEditor(DocumentEditor):
+    """A draft invoice (new, or saved and not issued yet)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f9", "issue", _("Issue"), id="issue"),
+    ]
+
+    def __init__(self, data: InvoiceEditorData):
+        self.data = data
+        defaults = data.defaults
+        detail = data.detail
+        fixed: list[Any] = []
+        note = ""
+        if detail is None:
+            values = {
+                "series": defaults.series,
+                "issue_date": "",
+                "operation_date": "",
+                "due_date": "",
+                "irpf_rate": number_text(defaults.irpf_rate),
+                "recargo": defaults.recargo,
+                "payment_terms": defaults.payment_terms,
+                "exemption_reason": defaults.exemption_reason,
+                "notes": "",
+            }
+            lines: list[EditLine] = []
+        else:
+            values = {
+                "series": detail.series,
+                "issue_date": _iso(detail.issue_date),
+                "operation_date": _iso(detail.operation_date),
+                "due_date": _iso(detail.due_date),
+                "irpf_rate": number_text(detail.irpf_rate),
+                "recargo": detail.recargo,
+                "payment_terms": detail.payment_terms,
+                "exemption_reason": detail.exemption_reason,
+                "notes": detail.notes,
+                "rectification_reason": detail.rectification_reason,
+            }
+            lines = [EditLine.of(line) for line in detail.lines if not line.locked]
+            fixed = [line for line in detail.lines if line.locked]
+            if fixed:
+                note = _(
+                    "Cancels the {n} lines of {code} in full (kept by the service); below, the "
+                    "invoice as it should have been."
+                ).format(n=len(fixed), code=detail.rectifies_code or "")
+        super().__init__(
+            values,
+            lines,
+            record_id=detail.id if detail else None,
+            version=detail.version if detail else None,
+            fixed=fixed,
+            fixed_note=note,
+        )
+
+    @property
+    def is_rectifying(self) -> bool:
+        return self.data.detail is not None and self.data.detail.kind == "rectifying"
+
+    # --- the fields -------------------------------------------------------------------
+
+    def pages(self) -> Sequence[Page]:
+        first = [
+            HeaderField("issue_date", _("Issue date"), "date", 10),
+            HeaderField("operation_date", _("Operation"), "date", 10),
+            HeaderField("due_date", _("Due"), "date", 10),
+        ]
+        if not self.is_rectifying:
+            first.insert(0, HeaderField("series", _("Series"), "text", 4, label_width=8))
+        else:
+            first[0] = HeaderField("issue_date", _("Issue date"), "date", 10, label_width=16)
+        rows: list[list[HeaderField]] = [
+            first,
+            [
+                HeaderField("payment_terms", _("Payment terms"), "text", label_width=16),
+                HeaderField("irpf_rate", _("IRPF %"), "percent", 3),
+                HeaderField("recargo", _("Recargo"), "bool"),
+            ],
+            [
+                HeaderField(
+                    "exemption_reason",
+                    _("IVA exemption"),
+                    "text",
+                    label_width=16,
+                    placeholder=_("legal reason when the lines carry no IVA"),
+                ),
+            ],
+            [HeaderField("notes", _("Notes"), "multiline", label_width=16)],
+        ]
+        if self.is_rectifying:
+            rows.insert(
+                1, [HeaderField("rectification_reason", _("Reason"), "text", label_width=16)]
+            )
+        return [Page("invoice", _("Invoice"), rows)]
+
+    def tax_context(self, values: dict[str, Any]) -> TaxContext:
+        irpf = parse_percent(str(values.get("irpf_rate", "")))
+        return TaxContext(
+            recargo=bool(values.get("recargo")),
+            exemption_reason=str(values.get("exemption_reason") or "").strip(),
+            irpf_rate=irpf if isinstance(irpf, Decimal) else Decimal(0),
+            default_vat=self.data.defaults.vat_rate,
+        )
+
+    def title_text(self) -> str:
+        detail = self.data.detail
+        if self.is_rectifying:
+            assert detail is not None
+            return _("Rectifying draft {id} for {code}").format(
+                id=detail.id, code=detail.rectifies_code or ""
+            )
+        if self.record_id is None:
+            return _("New invoice")
+        return _("Draft invoice {id}").format(id=self.record_id)
+
+    def subtitle_text(self) -> str:
+        defaults = self.data.defaults
+        text = one_line(defaults.client_name)
+        if defaults.tax_id:
+            text += f" ({one_line(defaults.tax_id)})"
+        if self.is_rectifying:
+            detail = self.data.detail
+            text += " · " + label(MODE_LABELS, detail.rectification_mode)
+        return text
+
+    # --- saving -------------------------------------------------------------------------
+
+    def draft_input(self, values: dict[str, Any], lines: list[Any]) -> Any:
+        from ...services import invoices
+        from ...services.errors import ValidationError
+        from ...services.records import parse_date
+
+        errors: dict[str, str] = {}
+        days = {
+            key: parse_date(values.get(key), errors, key)
+            for key in ("issue_date", "operation_date", "due_date")
+        }
+        if errors:
+            raise ValidationError(errors)
+        detail = self.data.detail
+        return invoices.InvoiceDraftInput(
+            client_id=self.data.defaults.client_id,
+            lines=lines,
+            series=str(values.get("series") or "").strip().upper(),
+            issue_date=days["issue_date"],
+            operation_date=days["operation_date"],
+            due_date=days["due_date"],
+            irpf_rate=parse_percent(str(values.get("irpf_rate", ""))),
+            recargo=bool(values.get("recargo")),
+            exemption_reason=str(values.get("exemption_reason") or ""),
+            payment_terms=str(values.get("payment_terms") or ""),
+            notes=str(values.get("notes") or ""),
+            project_id=detail.project_id if detail else None,
+            address_id=detail.address_id if detail else self.data.defaults.address_id,
+            rectification_reason=str(values.get("rectification_reason") or ""),
+        )
+
+    def persist(self, values: dict[str, Any], lines: list[Any]) -> tuple[int, int]:
+        from ...services import invoices
+
+        data = self.draft_input(values, lines)
+        if self.record_id is None:
+            invoice_id = invoices.create_draft(
+                data, quote_id=self.data.quote_id, order_id=self.data.order_id
+            )
+            return invoice_id, invoices.get_invoice(invoice_id).version
+        assert self.version is not None
+        return self.record_id, invoices.update_draft(self.record_id, data, self.version)
+
+    def reload(self) -> tuple[dict[str, Any], list[EditLine], int] | None:
+        from ...services import invoices
+
+        if self.record_id is None:
+            return None
+        detail = invoices.get_invoice(self.record_id)
+        if detail.status != "draft":
+            return None
+        self.data = InvoiceEditorData(self.data.defaults, detail)
+        values = {
+            "series": detail.series,
+            "issue_date": _iso(detail.issue_date),
+            "operation_date": _iso(detail.operation_date),
+            "due_date": _iso(detail.due_date),
+            "irpf_rate": number_text(detail.irpf_rate),
+            "recargo": detail.recargo,
+            "payment_terms": detail.payment_terms,
+            "exemption_reason": detail.exemption_reason,
+            "notes": detail.notes,
+            "rectification_reason": detail.rectification_reason,
+        }
+        lines = [EditLine.of(line) for line in detail.lines if not line.locked]
+        return values, lines, detail.version
+
+    # --- issuing ------------------------------------------------------------------------
+
+    def action_issue(self) -> None:
+        """Save, then confirm with the number and date it will get, then issue."""
+        self.action_save(then=self._preview)
+
+    def _preview(self) -> None:
+        assert self.record_id is not None
+        confirm_and_issue(self, self.record_id, self._issued)
+
+    def _issued(self, detail: Any) -> None:
+        from .invoice_view import InvoiceView
+
+        self.app.switch_screen(InvoiceView(detail))
+
+
+def confirm_and_issue(screen: Any, invoice_id: int, then: Callable[[Any], None]) -> None:
+    """Show the number and date the draft will get, ask, issue; a refusal in a dialog.
+
+    `screen` is a `ServiceCalls` screen; `then(detail)` runs with the issued invoice."""
+    from ...services import invoices
+
+    def confirm(preview: Any) -> None:
+        question = _(
+            "Issue this invoice as {code}, dated {date} (due {due}), to {client} for {total}?\n\n"
+            "Once issued it can no longer change: corrections are rectifying invoices. "
+            "If a colleague issues one first, this one takes the next number."
+        ).format(
+            code=preview.code,
+            date=show_date(preview.issue_date),
+            due=show_date(preview.due_date),
+            client=one_line(preview.client_name),
+            total=money(preview.total),
+        )
+
+        def answer(ok: bool | None) -> None:
+            if ok:
+                issue(preview.issue_date)
+
+        screen.app.push_screen(ConfirmDialog(question, yes=_("Issue")), answer)
+
+    def issue(day: dt.date) -> None:
+        def run() -> Any:
+            invoices.issue_invoice(invoice_id, day)
+            return invoices.get_invoice(invoice_id)
+
+        def issued(detail: Any) -> None:
+            screen.notify(_("Issued {code}.").format(code=detail.code))
+            then(detail)
+
+        screen.call_service(run, issued, refusal_title=_("Cannot issue"))
+
+    screen.call_service(
+        lambda: invoices.preview_issue(invoice_id), confirm, refusal_title=_("Cannot issue")
+    )

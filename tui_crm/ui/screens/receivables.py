@@ -1,0 +1,358 @@
+"""The receivables board (F5): every unpaid issued invoice, aged, most overdue first.
+
+Rows are coloured by the service's hint: due within 7 days orange ("warning"), overdue
+red ("danger"), past 60 days darker ("danger-strong"). Above the table, the summary:
+totals per aging bucket, the overdue share of total billing and the largest
+defaulters. Keys: `p` registers a payment for the highlighted invoice (the row updates
+in place, the cursor stays), enter opens the invoice, `d` lists every defaulter;
+filters: `c` client, `u` owner, `b` bucket, `a` as-of date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from ...i18n import N_, _
+from ...services.receivables import BUCKET_LABELS, BUCKETS, ReceivableRow, ReceivablesFilter
+from ..formatting import date as show_date
+from ..formatting import money
+from ..widgets.form import FieldSpec
+from ..widgets.lazy_table import Column, LazyTable, Row
+from .sales_support import PromptForm, ServiceCalls, parse_day
+
+BUCKET_FILTERS = ("", "overdue", *BUCKETS)
+FILTER_LABELS = {"": N_("every invoice"), "overdue": N_("overdue only")}
+DEFAULTERS_SHOWN = 3
+
+
+def bucket_label(bucket: str) -> str:
+    if bucket in BUCKET_LABELS:
+        return _(BUCKET_LABELS[bucket])
+    return _(FILTER_LABELS.get(bucket, bucket))
+
+
+def percent(fraction: Any) -> str:
+    """0.1234 -> "12.3 %" (the service gives shares as fractions with four decimals)."""
+    from decimal import Decimal
+
+    value = (Decimal(fraction) * 100).quantize(Decimal("0.1"))
+    return f"{value} %"
+
+
+def receivable_row(r: ReceivableRow) -> Row:
+    days = str(r.days_overdue) if r.days_overdue > 0 else ""
+    return Row(
+        key=r.invoice_id,
+        cells=(
+            r.code,
+            r.client_name,
+            show_date(r.issue_date),
+            show_date(r.due_date),
+            money(r.total),
+            money(r.paid) if r.paid else "",
+            money(r.outstanding),
+            days,
+            bucket_label(r.bucket),
+        ),
+        style=r.style,
+    )
+
+
+class ReceivableSource:
+    """Pages of the board, read in the table's worker thread on its own connection."""
+
+    def __init__(self, flt: ReceivablesFilter):
+        self.flt = flt
+
+    def count(self) -> int:
+        from ...db import database
+        from ...services.receivables import count_receivables
+
+        with database.connection_context():
+            return count_receivables(self.flt)
+
+    def fetch(self, offset: int, limit: int) -> list[Row]:
+        from ...db import database
+        from ...services.receivables import list_receivables
+
+        with database.connection_context():
+            rows = list_receivables(self.flt, offset, limit)
+        return [receivable_row(r) for r in rows]
+
+
+def receivable_columns() -> list[Column]:
+    return [
+        Column("code", _("Number"), 12, min_width=11),
+        Column("client", _("Client"), 22, flex=True, min_width=12),
+        Column("issued", _("Issued"), 10, min_width=10, priority=3),
+        Column("due", _("Due"), 10, min_width=10),
+        Column("total", _("Total"), 12, align="right", min_width=10, priority=2),
+        Column("paid", _("Paid"), 12, align="right", min_width=10, priority=4),
+        Column("outstanding", _("Outstanding"), 12, align="right", min_width=10),
+        Column("days", _("Days"), 5, align="right", min_width=4),
+        Column("bucket", _("Aging"), 10, min_width=8, priority=1),
+    ]
+
+
+def summary_text(summary: Any) -> str:
+    """The board's summary in three short paragraphs (they wrap at 80 columns)."""
+    head = _(
+        "As of {date}: {n} unpaid invoices, {outstanding} outstanding; overdue {overdue}, "
+        "{share} of {billing} billed"
+    ).format(
+        date=show_date(summary.as_of),
+        n=f"{summary.count:,}",
+        outstanding=money(summary.outstanding),
+        overdue=money(summary.overdue),
+        share=percent(summary.overdue_share),
+        billing=money(summary.billing),
+    )
+    buckets = " · ".join(
+        f"{bucket_label(b.bucket)} {money(b.amount)} ({b.count:,})" for b in summary.buckets
+    )
+    if summary.defaulters:
+        shown = ", ".join(
+            f"{d.client} {money(d.overdue)} ({percent(d.share_of_billing)})"
+            for d in summary.defaulters[:DEFAULTERS_SHOWN]
+        )
+        defaulters = _("Defaulters: {list} · d lists them").format(list=shown)
+    else:
+        defaulters = _("No defaulters: nothing is overdue.")
+    return "\n".join((head, buckets, defaulters))
+
+
+class ReceivablesScreen(ServiceCalls, Screen[None]):
+    """Unpaid issued invoices, most overdue first, with the aging summary."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "pay", _("Payment"), id="pay"),
+        Binding("b", "cycle_bucket", _("Bucket"), id="filter_bucket"),
+        Binding("c", "filter_client", _("Client"), id="filter_client"),
+        Binding("u", "filter_owner", _("Owner"), id="filter_owner"),
+        Binding("a", "as_of", _("As of"), id="as_of"),
+        Binding("d", "defaulters", _("Defaulters"), id="defaulters"),
+        Binding("ctrl+r", "reload", _("Reload"), show=False, id="reload"),
+    ]
+
+    def __init__(self, flt: ReceivablesFilter | None = None) -> None:
+        super().__init__()
+        self._shown_once = False
+        self.flt = flt or ReceivablesFilter()
+        self.client_name = ""
+        self.summary: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Content(_("Reading the board…")), id="rv-summary")
+        yield Static("", id="rv-filters")
+        yield LazyTable(
+            receivable_columns(),
+            ReceivableSource(self.flt),
+            page_size=100,
+            empty_text=_("Nothing is waiting to be paid."),
+            id="rv-table",
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Receivables")
+        self._show_filters()
+        self._load_summary(self.flt)
+        self.table.focus()
+
+    @property
+    def table(self) -> LazyTable:
+        return self.query_one("#rv-table", LazyTable)
+
+    # --- summary and filters --------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="rv-summary", exit_on_error=False)
+    def _load_summary(self, flt: ReceivablesFilter) -> None:
+        from ...db import database
+        from ...services.receivables import receivables_summary
+
+        try:
+            with database.connection_context():
+                summary = receivables_summary(flt, top=20)
+        except Exception as exc:
+            message = _("Could not read the board: {error}").format(error=exc)
+            self.app.call_from_thread(self.notify, message, severity="error")
+            return
+        self.app.call_from_thread(self._show_summary, flt, summary)
+
+    def _show_summary(self, flt: ReceivablesFilter, summary: Any) -> None:
+        if flt != self.flt:
+            return
+        self.summary = summary
+        self.query_one("#rv-summary", Static).update(Content(summary_text(summary)))
+
+    def _apply(self, **changes: Any) -> None:
+        self.flt = replace(self.flt, **changes)
+        self.table.set_source(ReceivableSource(self.flt))
+        self._show_filters()
+        self._load_summary(self.flt)
+
+    def _show_filters(self) -> None:
+        parts = [bucket_label(self.flt.bucket)]
+        if self.flt.client_id is not None:
+            parts.append(_("client {name}").format(name=self.client_name or self.flt.client_id))
+        if self.flt.owner_login:
+            parts.append(_("owner {login}").format(login=self.flt.owner_login))
+        if self.flt.as_of is not None:
+            parts.append(_("as of {date}").format(date=show_date(self.flt.as_of)))
+        if not self.table.is_loading:
+            parts.append(_("{n} rows").format(n=f"{self.table.row_count:,}"))
+        self.query_one("#rv-filters", Static).update(Content(" · ".join(parts)))
+
+    @on(LazyTable.RowHighlighted)
+    def _rows_arrived(self) -> None:
+        self._show_filters()
+
+    @on(LazyTable.LoadFailed)
+    def _load_failed(self, event: LazyTable.LoadFailed) -> None:
+        self.notify(
+            _("Could not read the board: {error}").format(error=event.error), severity="error"
+        )
+
+    @on(LazyTable.RowSelected, "#rv-table")
+    def _open(self, event: LazyTable.RowSelected) -> None:
+        self.app.open_invoice(int(event.row_key))  # type: ignore[attr-defined]
+
+    def action_cycle_bucket(self) -> None:
+        index = BUCKET_FILTERS.index(self.flt.bucket) if self.flt.bucket in BUCKET_FILTERS else 0
+        self._apply(bucket=BUCKET_FILTERS[(index + 1) % len(BUCKET_FILTERS)])
+
+    def action_filter_client(self) -> None:
+        """Choose a client; with one chosen, `c` shows every client again."""
+        from .client_picker import ClientPicker
+
+        if self.flt.client_id is not None:
+            self.client_name = ""
+            self._apply(client_id=None)
+            return
+
+        def chosen(client_id: int | None) -> None:
+            if client_id is not None:
+                self.filter_client(client_id)
+
+        self.app.push_screen(ClientPicker(_("Receivables of which client?")), chosen)
+
+    def filter_client(self, client_id: int) -> None:
+        from ...services import clients
+
+        def named(name: str) -> None:
+            self.client_name = name
+            self._apply(client_id=client_id)
+
+        self.call_service(lambda: clients.get_client(client_id).data.legal_name, named)
+
+    def action_filter_owner(self) -> None:
+        from ...services import users
+
+        def chosen_from(logins: list[str]) -> None:
+            from .pickers import ChoicePrompt
+
+            options = [(_("(any owner)"), ""), *((login, login) for login in logins)]
+
+            def chosen(value: str | None) -> None:
+                if value is not None:
+                    self._apply(owner_login=value)
+
+            self.app.push_screen(ChoicePrompt(_("Clients of which owner?"), options), chosen)
+
+        self.call_service(lambda: [u.login for u in users.list_users() if u.active], chosen_from)
+
+    def action_as_of(self) -> None:
+        def submit(values: dict[str, Any]) -> dt.date:
+            day = parse_day(values["as_of"], "as_of")
+            return day or dt.date.today()
+
+        form = PromptForm(
+            _("Receivables as of"),
+            [FieldSpec("as_of", _("Date"), "date")],
+            submit,
+            {"as_of": self.flt.date.isoformat()},
+            hint=_("Days overdue and buckets are counted to this date; empty means today."),
+        )
+
+        def chosen(day: dt.date | None) -> None:
+            if day is not None:
+                self._apply(as_of=None if day == dt.date.today() else day)
+
+        self.app.push_screen(form, chosen)
+
+    def action_defaulters(self) -> None:
+        from .pickers import ChoicePrompt
+
+        if self.summary is None:
+            return
+        if not self.summary.defaulters:
+            self.notify(_("No defaulters: nothing is overdue."))
+            return
+        options = [
+            (
+                _(
+                    "{client} · {amount} overdue · {n} invoices · oldest {days} days · {share}"
+                ).format(
+                    client=d.client,
+                    amount=money(d.overdue),
+                    n=d.invoices,
+                    days=d.oldest_days_overdue,
+                    share=percent(d.share_of_billing),
+                ),
+                d.client_id,
+            )
+            for d in self.summary.defaulters
+        ]
+
+        def chosen(client_id: int | None) -> None:
+            if client_id is not None:
+                self.filter_client(client_id)
+
+        self.app.push_screen(
+            ChoicePrompt(
+                _("Defaulters (the largest overdue first); enter shows their invoices"), options
+            ),
+            chosen,
+        )
+
+    def action_pay(self) -> None:
+        key = self.table.selected_key
+        if key is None:
+            self.notify(_("Nothing selected."), severity="warning")
+            return
+        from ...services import receivables
+
+        invoice_id = int(key)
+        as_of = self.flt.as_of
+
+        def found(row: Any) -> None:
+            if row is None:
+                self.notify(_("This invoice is paid already."), severity="warning")
+                self.action_reload()
+                return
+            self.app.register_payment(  # type: ignore[attr-defined]
+                row.client_id, invoice_id, lambda _payment: self.action_reload()
+            )
+
+        self.call_service(lambda: receivables.get_receivable(invoice_id, as_of), found)
+
+    def action_reload(self) -> None:
+        """Re-read the rows in place (the cursor stays) and the summary."""
+        self.table.refresh_rows()
+        self._load_summary(self.flt)
+
+    def on_screen_resume(self) -> None:
+        if not self._shown_once:  # the first resume is the first paint: already loading
+            self._shown_once = True
+            return
+        self.action_reload()

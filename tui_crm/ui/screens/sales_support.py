@@ -1,0 +1,204 @@
+"""What the sales screens (invoices, quotes, orders, payments, receivables) share.
+
+Labels of statuses and payment methods, a worker that runs one service call and
+reports a refusal, a message dialog for refusals that must be read (issuing),
+and one-field prompts (a date, a reason, a file path).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.dom import DOMNode
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from ...i18n import N_, _
+from ..widgets.form import FieldSpec, FormScreen
+
+INVOICE_STATUS_LABELS = {
+    "draft": N_("Draft"),
+    "issued": N_("Issued"),
+    "partially_paid": N_("Partially paid"),
+    "paid": N_("Paid"),
+}
+QUOTE_STATUS_LABELS = {
+    "draft": N_("Draft"),
+    "sent": N_("Sent"),
+    "accepted": N_("Accepted"),
+    "rejected": N_("Rejected"),
+    "expired": N_("Expired"),
+}
+ORDER_STATUS_LABELS = {
+    "open": N_("Open"),
+    "partially_invoiced": N_("Partly invoiced"),
+    "invoiced": N_("Invoiced"),
+    "cancelled": N_("Cancelled"),
+}
+METHOD_LABELS = {
+    "transfer": N_("bank transfer"),
+    "card": N_("card"),
+    "cash": N_("cash"),
+    "direct_debit": N_("direct debit"),
+    "cheque": N_("cheque"),
+    "other": N_("other"),
+    "compensation": N_("compensation"),
+}
+SHIPPING_LABELS = {
+    "included": N_("included"),
+    "not_included": N_("not included"),
+    "amount": N_("charged"),
+}
+MODE_LABELS = {
+    "difference": N_("by difference (correct what changed)"),
+    "replacement": N_("by replacement (cancel and restate)"),
+}
+
+
+def label(labels: dict[str, str], value: str) -> str:
+    """The translated label of a status or method (the raw value if unknown)."""
+    return _(labels[value]) if value in labels else value
+
+
+class ServiceCalls(DOMNode):
+    """Mixin for screens: run one service call in a worker, then continue on the UI thread."""
+
+    @work(thread=True, group="service-call", exit_on_error=False)
+    def call_service(
+        self,
+        call: Callable[[], Any],
+        then: Callable[[Any], None] | None = None,
+        *,
+        done: str = "",
+        refusal_title: str = "",
+        failed: Callable[[], None] | None = None,
+    ) -> None:
+        """`call()` inside a database connection; a refusal (ServiceError) is shown in one
+        line, or in a dialog titled `refusal_title` when it must be read; never crashes."""
+        from ...db import database
+        from ...services.errors import ServiceError
+
+        try:
+            with database.connection_context():
+                result = call()
+        except ServiceError as exc:
+            message = str(exc)
+            self.app.call_from_thread(self._refused, message, refusal_title, failed)
+            return
+        except Exception as exc:  # the database is busy or gone: say so, keep the screen
+            message = _("Could not do it: {error}").format(error=exc)
+            self.app.call_from_thread(self._refused, message, refusal_title, failed)
+            return
+
+        def finish() -> None:
+            if done:
+                self.notify(done)
+            if then is not None:
+                then(result)
+
+        self.app.call_from_thread(finish)
+
+    def _refused(self, message: str, title: str, failed: Callable[[], None] | None = None) -> None:
+        if title:
+            self.app.push_screen(MessageDialog(title, message))
+        else:
+            self.notify(message, severity="error", timeout=10)
+        if failed is not None:
+            failed()
+
+
+class MessageDialog(ModalScreen[None]):
+    """A message that must be read (why an invoice cannot be issued); enter or escape closes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter,space", "close", _("Close"), id="close"),
+    ]
+
+    def __init__(self, title: str, message: str, *, severity: str = "error"):
+        super().__init__(classes="dialog-screen")
+        self.title_text = title
+        self.message = message
+        self.severity = severity
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes=f"dialog message-dialog -{self.severity}"):
+            yield Static(Content(self.title_text), classes="form-title")
+            yield Static(Content(self.message), classes="dialog-text", id="message-text")
+            yield Static(Content(_("enter or escape close")), classes="dialog-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class PromptForm(FormScreen[Any]):
+    """A short form of a few fields whose `save` is a callable run in the worker.
+
+    `submit(values)` validates and does the work (raising ValidationError with the
+    field keys); its result dismisses the form.
+    """
+
+    def __init__(
+        self,
+        title: str,
+        specs: Sequence[FieldSpec],
+        submit: Callable[[dict[str, Any]], Any],
+        initial: dict[str, Any] | None = None,
+        *,
+        hint: str = "",
+    ):
+        super().__init__(initial, title=title)
+        self._specs = list(specs)
+        self._submit = submit
+        self.hint = hint
+
+    def fields(self) -> Sequence[FieldSpec]:
+        return self._specs
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.hint:
+            keys = self.query_one(".form-keys", Static)
+            keys_text = _("ctrl+s save · escape close · tab next field")
+            keys.update(Content(self.hint + "\n" + keys_text))
+
+    def save(self, values: dict[str, Any]) -> Any:
+        return self._submit(values)
+
+
+def parse_day(value: object, key: str, *, required: bool = False) -> dt.date | None:
+    """A date typed in a form (YYYY-MM-DD or DD/MM/YYYY); ValidationError names `key`."""
+    from ...services.errors import ValidationError
+    from ...services.records import parse_date
+
+    errors: dict[str, str] = {}
+    day = parse_date(value, errors, key)
+    if day is None and required and not errors:
+        errors[key] = _("is required")
+    if errors:
+        raise ValidationError(errors)
+    return day
+
+
+def parse_money_field(value: object, key: str, *, allow_negative: bool = False) -> Decimal:
+    """An amount typed in a form ("1.234,50" or "1234.50"); ValidationError names `key`."""
+    from ...money import MoneyError, parse_amount
+    from ...services.errors import ValidationError
+
+    text = str(value or "").strip()
+    if not text:
+        raise ValidationError({key: _("is required")})
+    try:
+        amount = parse_amount(text)
+    except MoneyError:
+        raise ValidationError({key: _("is not an amount (e.g. 1234.50)")}) from None
+    if amount < 0 and not allow_negative:
+        raise ValidationError({key: _("must not be negative")})
+    return amount
