@@ -99,6 +99,7 @@ class RunningServer:
     security: str
     cert: Path | None
     messages: list[Received] = field(default_factory=list)
+    refuse: set[str] = field(default_factory=set)  # addresses answered 550 (may change)
     auth_attempts: list[tuple[str, bool]] = field(default_factory=list)
 
 
@@ -109,12 +110,11 @@ def _free_port() -> int:
 
 
 class _Handler:
-    def __init__(self, server: RunningServer, refuse: set[str]):
+    def __init__(self, server: RunningServer):
         self.server = server
-        self.refuse = {a.casefold() for a in refuse}
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.casefold() in self.refuse:
+        if address.casefold() in {a.casefold() for a in self.server.refuse}:
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -150,7 +150,7 @@ def smtp_server(
         cert, key = make_certificate(tmp_path / "tls")
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert, key)
-    running = RunningServer("127.0.0.1", _free_port(), security, cert)
+    running = RunningServer("127.0.0.1", _free_port(), security, cert, refuse=set(refuse))
 
     def authenticator(server, session, envelope, mechanism, auth_data):
         ok = (
@@ -172,9 +172,7 @@ def smtp_server(
         kwargs.update(ssl_context=context)
     if users is not None and security != "starttls":
         kwargs["auth_require_tls"] = False
-    controller = Controller(
-        _Handler(running, set(refuse)), hostname=running.host, port=running.port, **kwargs
-    )
+    controller = Controller(_Handler(running), hostname=running.host, port=running.port, **kwargs)
     controller.start()
     try:
         yield running

@@ -1112,3 +1112,32 @@ def unsent_emails(client_id: int | None = None) -> list[StoredEmail]:
 def client_name(client_id: int) -> str:
     client = Client.get_or_none(Client.id == client_id)
     return client.legal_name if client else ""
+
+
+def send_test_email(config: SmtpConfig | None = None, password: str | None = None) -> str:
+    """Send a short test message to the From address itself (nothing is recorded);
+    returns the address it went to. A refusal is a RuleViolation with the server's
+    reason, so the settings screen can say what is wrong."""
+    from email.message import EmailMessage as MimeMessage
+    from email.utils import formatdate
+
+    if config is None:
+        config, password = check_ready()
+    elif config.user and password is None:
+        config, password = check_ready(config)
+    msg = MimeMessage()
+    msg["From"] = config.from_addr
+    msg["To"] = config.from_addr
+    msg["Subject"] = _("tui-crm test email")
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = _new_message_id(config)
+    msg.set_content(
+        _("This message confirms that tui-crm can send email through {host}:{port}.").format(
+            host=config.host, port=config.port
+        )
+    )
+    try:
+        transmit(config, password, msg, [config.from_email])
+    except (smtplib.SMTPException, OSError, ValueError) as exc:
+        raise RuleViolation(_reason(exc, config, password)) from None
+    return config.from_email

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from ..i18n import _
 from ..services.permissions import ROLE_LABELS
 from .commands import ClientActionCommands, ClientCommands, ScreenActionCommands
+from .email_actions import EmailActions, EmailCommands
 from .sales_actions import SalesActions
 from .sales_commands import SalesCommands
 from .styles import css_paths
@@ -43,7 +44,7 @@ def _receivables_screen():
     return ReceivablesScreen()
 
 
-class CrmApp(SalesActions, App[None]):
+class CrmApp(EmailActions, SalesActions, App[None]):
     """tui-crm: one mode per area (F2 clients …), each its own screen stack."""
 
     TITLE = "tui-crm"
@@ -57,12 +58,14 @@ class CrmApp(SalesActions, App[None]):
         "excel",
         "invoices",
         "receivables",
+        "email",
     )
     COMMANDS: ClassVar = App.COMMANDS | {
         ClientCommands,
         ClientActionCommands,
         ScreenActionCommands,
         SalesCommands,
+        EmailCommands,
     }
     ENABLE_COMMAND_PALETTE = True
     MODES: ClassVar = {

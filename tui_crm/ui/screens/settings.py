@@ -1,0 +1,318 @@
+"""Settings: your email (SMTP, the password in the keyring), reminders, and the business data.
+
+Every field is a setting of `services.settings.SPECS`, validated by the service
+exactly as `tui-crm config set` does; only the values changed are saved. The
+SMTP settings are each user's own (their settings file); the business data needs
+the admin role. F7 stores the SMTP password in the system keyring (never in a
+file); F8 sends a test email to the From address. The line under the title says
+which keyring is used and whether a password is stored, or, on a machine without
+one, how to configure it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from ...i18n import _
+from ..widgets.form import FieldSpec, FormScreen
+
+SMTP_KEYS = (
+    "smtp.host",
+    "smtp.port",
+    "smtp.security",
+    "smtp.user",
+    "smtp.from",
+    "smtp.reply_to",
+    "smtp.bcc_self",
+    "smtp.timeout",
+)
+BUSINESS_KEYS = (
+    "reminders.schedule",
+    "company.name",
+    "company.tax_id",
+    "company.address",
+    "company.postal_code",
+    "company.city",
+    "company.province",
+    "company.country",
+    "company.email",
+    "company.phone",
+    "company.iban",
+    "invoice.series",
+    "invoice.rectifying_series",
+    "invoice.default_vat",
+    "invoice.default_irpf",
+    "invoice.payment_days",
+)
+KEYS = SMTP_KEYS + BUSINESS_KEYS
+SELECTS = {
+    "smtp.security": (("STARTTLS", "starttls"), ("SSL/TLS", "ssl"), (_("none"), "none")),
+    "invoice.default_vat": tuple((f"{v} %", v) for v in ("21", "10", "4", "0")),
+    "invoice.default_irpf": tuple((f"{v} %", v) for v in ("0", "7", "15", "19")),
+}
+BOOLS = ("smtp.bcc_self",)
+INTS = ("smtp.port", "smtp.timeout", "invoice.payment_days")
+
+
+def load_settings() -> dict[str, Any]:
+    """The values the form shows (in a worker, inside a connection)."""
+    from ...services import settings
+
+    values: dict[str, Any] = dict(settings.get_all())
+    for key in BOOLS:
+        values[key] = values.get(key) == "yes"
+    return {key: values.get(key, "") for key in KEYS}
+
+
+def keyring_line(user: str, host: str) -> str:
+    """Which keyring holds the SMTP password and whether one is stored (or how to get one)."""
+    from ...services import secrets
+    from ...services.errors import ServiceError
+
+    status = secrets.keyring_status()
+    if not status.usable:
+        return status.message
+    if not user or not host:
+        return _("Keyring: {backend}. Set the SMTP server and user to store a password.").format(
+            backend=status.backend
+        )
+    try:
+        stored = secrets.smtp_password(user=user, host=host) is not None
+    except ServiceError as exc:
+        return str(exc)
+    account = secrets.smtp_account(user, host)
+    if stored:
+        return _("Keyring: {backend}. A password is stored for {account}.").format(
+            backend=status.backend, account=account
+        )
+    return _("Keyring: {backend}. No password stored for {account} yet: press F7.").format(
+        backend=status.backend, account=account
+    )
+
+
+class PasswordDialog(ModalScreen[bool]):
+    """Type the SMTP password twice (hidden); it goes straight to the keyring."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "store", _("Store"), id="store", priority=True),
+        Binding("escape", "cancel", _("Cancel"), id="cancel"),
+    ]
+
+    def __init__(self, user: str, host: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.user = user
+        self.host = host
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(
+                Content(
+                    _("SMTP password for {user} at {host}, kept in the system keyring.").format(
+                        user=self.user, host=self.host
+                    )
+                ),
+                classes="dialog-text",
+            )
+            with Horizontal(classes="form-row"):
+                yield Label(_("Password"), classes="form-label")
+                yield Input(password=True, compact=True, id="password-first")
+            with Horizontal(classes="form-row"):
+                yield Label(_("Again"), classes="form-label")
+                yield Input(password=True, compact=True, id="password-second")
+            yield Static("", id="password-error", classes="form-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Store (ctrl+s)"), id="password-store", variant="primary")
+                yield Button(_("Cancel (escape)"), id="password-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#password-first", Input).focus()
+
+    @on(Input.Submitted, "#password-first")
+    def _next(self) -> None:
+        self.query_one("#password-second", Input).focus()
+
+    @on(Input.Submitted, "#password-second")
+    @on(Button.Pressed, "#password-store")
+    def _store_pressed(self) -> None:
+        self.action_store()
+
+    @on(Button.Pressed, "#password-cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(False)
+
+    def _error(self, message: str) -> None:
+        label = self.query_one("#password-error", Static)
+        label.update(Content(message))
+        label.add_class("-shown")
+
+    def action_store(self) -> None:
+        first = self.query_one("#password-first", Input).value
+        second = self.query_one("#password-second", Input).value
+        if first != second:
+            self._error(_("The two passwords differ."))
+            return
+        self._store(first)
+
+    @work(thread=True, exclusive=True, group="password", exit_on_error=False)
+    def _store(self, password: str) -> None:
+        from ...services import secrets
+        from ...services.errors import ServiceError
+
+        try:
+            secrets.set_smtp_password(password, user=self.user, host=self.host)
+        except ServiceError as exc:
+            message = str(exc)
+            self.app.call_from_thread(self._error, message)
+            return
+        self.app.call_from_thread(self.dismiss, True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class SettingsScreen(FormScreen[dict]):
+    """The settings form; dismisses with the values saved ({} when nothing changed)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *FormScreen.BINDINGS,
+        Binding("f7", "password", _("SMTP password"), id="smtp_password"),
+        Binding("f8", "test_email", _("Test email"), id="test_email"),
+    ]
+
+    def __init__(self, initial: dict[str, Any]) -> None:
+        super().__init__(initial, title=_("Settings"))
+        self.saved: dict[str, str] = {}
+
+    def fields(self) -> Sequence[FieldSpec]:
+        from ...services import settings
+
+        specs = []
+        for key in KEYS:
+            label = settings.label(key)
+            if key in SELECTS:
+                specs.append(FieldSpec(key, label, "select", choices=SELECTS[key]))
+            elif key in BOOLS:
+                specs.append(FieldSpec(key, label, "bool"))
+            elif key in INTS:
+                specs.append(FieldSpec(key, label, "int"))
+            else:
+                specs.append(FieldSpec(key, label))
+        return specs
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        form = self.query_one(".form")
+        form.mount(
+            Static(Content(_("Checking the keyring…")), id="settings-keyring"),
+            after=self.query_one(".form-title"),
+        )
+        form.mount(
+            Static(
+                Content(
+                    _(
+                        "Email (yours): SMTP server to Send me a copy. Business (admin): "
+                        "reminder days, your fiscal data, invoice defaults. "
+                        "F7 SMTP password · F8 test email."
+                    )
+                ),
+                classes="settings-hint",
+            ),
+            after="#settings-keyring",
+        )
+        self._refresh_keyring()
+
+    def _smtp_account(self) -> tuple[str, str]:
+        values = self.values()
+        return str(values.get("smtp.user") or "").strip(), str(
+            values.get("smtp.host") or ""
+        ).strip().lower()
+
+    @work(thread=True, exclusive=True, group="settings-keyring", exit_on_error=False)
+    def _refresh_keyring(self) -> None:
+        user, host = self.app.call_from_thread(self._smtp_account)
+        try:
+            line = keyring_line(user, host)
+        except Exception as exc:  # a broken keyring backend must not break the form
+            line = _("The keyring could not be read: {error}").format(error=exc)
+        self.app.call_from_thread(self._show_keyring, line)
+
+    def _show_keyring(self, line: str) -> None:
+        self.query_one("#settings-keyring", Static).update(Content(line))
+
+    def save(self, values: dict[str, Any]) -> dict:
+        from ...services import settings
+
+        changed: dict[str, str] = {}
+        for key in KEYS:
+            value = values.get(key)
+            if key in BOOLS:
+                value = "yes" if value else "no"
+                before = "yes" if self.initial.get(key) else "no"
+            else:
+                value = "" if value is None else str(value)
+                before = "" if self.initial.get(key) is None else str(self.initial.get(key))
+            if value != before:
+                changed[key] = value
+        if changed:
+            settings.set_many(changed)
+        return changed
+
+    def reload(self) -> dict[str, Any] | None:
+        return load_settings()
+
+    def _saved(self, result: dict) -> None:
+        # Stay open: after saving the SMTP settings people store the password and test.
+        self._saving = False
+        self.initial.update(self.values())
+        self.saved.update(result)
+        self.notify(_("Settings saved.") if result else _("Nothing changed."))
+        self._refresh_keyring()
+
+    def action_close(self) -> None:
+        if self.is_dirty():
+            super().action_close()
+        else:
+            self.dismiss(dict(self.saved))
+
+    def action_password(self) -> None:
+        user, host = self._smtp_account()
+        if not user or not host:
+            self.notify(_("Fill in the SMTP server and user name first."), severity="warning")
+            return
+
+        def stored(ok: bool | None) -> None:
+            if ok:
+                self.notify(_("Password stored in the keyring."))
+                self._refresh_keyring()
+
+        self.app.push_screen(PasswordDialog(user, host), stored)
+
+    def action_test_email(self) -> None:
+        if self.is_dirty():
+            self.notify(_("Save the settings first (ctrl+s), then test."), severity="warning")
+            return
+        self.notify(_("Sending a test email…"))
+        self._run_test()
+
+    @work(thread=True, exclusive=True, group="settings-test", exit_on_error=False)
+    def _run_test(self) -> None:
+        from ...services import email
+        from ...services.errors import ServiceError
+
+        try:
+            to = email.send_test_email()
+        except ServiceError as exc:
+            message = _("Test email not sent: {reason}").format(reason=exc)
+            self.app.call_from_thread(self.notify, message, severity="error", timeout=12)
+            return
+        message = _("Test email sent to {to}.").format(to=to)
+        self.app.call_from_thread(self.notify, message)
