@@ -191,3 +191,40 @@ async def test_reminders_screen_marks_and_sends(shop, tmp_path) -> None:
             assert table.get_row(0).cells[7] == "2"  # due next
     assert [(r.invoice_id, r.level) for r in PaymentReminder.select()] == [(shop["invoice_id"], 1)]
     assert len(server.messages) == 1
+
+
+async def test_invoice_view_and_receivables_board_lead_to_email(shop, tmp_path) -> None:
+    from tui_crm.ui.screens.invoice_view import InvoiceView
+    from tui_crm.ui.screens.receivables import ReceivablesScreen
+
+    with smtp_server(tmp_path) as server:
+        use(server)
+        app = CrmApp(shop["db"].opened, first_run=False)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await _settle(pilot, app)
+            app.open_invoice(shop["invoice_id"])
+            await _settle(pilot, app)
+            assert isinstance(app.screen, InvoiceView)
+            await pilot.press("m")
+            await _settle(pilot, app)
+            assert isinstance(app.screen, SendEmailScreen)
+            await pilot.press("escape")
+            await _settle(pilot, app)
+            await pilot.press("f5")
+            await _settle(pilot, app)
+            board = app.screen
+            assert isinstance(board, ReceivablesScreen)
+            await pilot.press("m")
+            await _settle(pilot, app)
+            assert isinstance(app.screen, RemindersScreen)
+            assert app.screen.marked == {shop["invoice_id"]}
+            await pilot.press("s")
+            await _settle(pilot, app)
+            await pilot.press("ctrl+s")
+            await _settle(pilot, app)
+            await pilot.press("escape")
+            await _settle(pilot, app)
+            assert app.screen is board
+            row = board.query_one(LazyTable).get_row(0)
+            assert row.cells[-1].startswith("1 · ")  # the last reminder's level and date
+    assert len(server.messages) == 1

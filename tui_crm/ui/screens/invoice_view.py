@@ -115,6 +115,7 @@ class InvoiceView(ServiceCalls, Screen[None]):
         Binding("r", "rectify", _("Rectify"), id="rectify"),
         Binding("o", "pdf", _("PDF"), id="pdf"),
         Binding("c", "client", _("Client"), id="client"),
+        Binding("m", "email", _("Email"), id="email"),
         Binding("ctrl+r", "reload", _("Reload"), show=False, id="reload"),
     ]
 
@@ -342,6 +343,10 @@ class InvoiceView(ServiceCalls, Screen[None]):
 
     def action_client(self) -> None:
         self.app.open_client(self.detail.client_id)  # type: ignore[attr-defined]
+
+    def action_email(self) -> None:
+        """The send dialog (services.email): the PDF to the billing contact."""
+        self.app.send_document("invoice", self.detail.id)  # type: ignore[attr-defined]
 
     def on_screen_resume(self) -> None:
         if not self._shown_once:  # the first resume is the first paint: already loading

@@ -4,7 +4,8 @@ Rows are coloured by the service's hint: due within 7 days orange ("warning"), o
 red ("danger"), past 60 days darker ("danger-strong"). Above the table, the summary:
 totals per aging bucket, the overdue share of total billing and the largest
 defaulters. Keys: `p` registers a payment for the highlighted invoice (the row updates
-in place, the cursor stays), enter opens the invoice, `d` lists every defaulter;
+in place, the cursor stays), enter opens the invoice, `d` lists every defaulter, `m`
+opens the payment reminders (the "Reminded" column shows each invoice's last one);
 filters: `c` client, `u` owner, `b` bucket, `a` as-of date.
 """
 
@@ -48,8 +49,10 @@ def percent(fraction: Any) -> str:
     return f"{value} %"
 
 
-def receivable_row(r: ReceivableRow) -> Row:
+def receivable_row(r: ReceivableRow, reminded: Any = None) -> Row:
+    """`reminded`: the invoice's last reminder sent (services.email.LastReminder) or None."""
     days = str(r.days_overdue) if r.days_overdue > 0 else ""
+    last = f"{reminded.level} · {show_date(reminded.sent_at.date())}" if reminded else ""
     return Row(
         key=r.invoice_id,
         cells=(
@@ -62,6 +65,7 @@ def receivable_row(r: ReceivableRow) -> Row:
             money(r.outstanding),
             days,
             bucket_label(r.bucket),
+            last,
         ),
         style=r.style,
     )
@@ -82,11 +86,13 @@ class ReceivableSource:
 
     def fetch(self, offset: int, limit: int) -> list[Row]:
         from ...db import database
+        from ...services.email import last_reminders
         from ...services.receivables import list_receivables
 
         with database.connection_context():
             rows = list_receivables(self.flt, offset, limit)
-        return [receivable_row(r) for r in rows]
+            reminded = last_reminders([r.invoice_id for r in rows])
+        return [receivable_row(r, reminded.get(r.invoice_id)) for r in rows]
 
 
 def receivable_columns() -> list[Column]:
@@ -100,6 +106,7 @@ def receivable_columns() -> list[Column]:
         Column("outstanding", _("Outstanding"), 12, align="right", min_width=10),
         Column("days", _("Days"), 5, align="right", min_width=4),
         Column("bucket", _("Aging"), 10, min_width=8, priority=1),
+        Column("reminded", _("Reminded"), 13, min_width=10, priority=5),
     ]
 
 
@@ -140,6 +147,7 @@ class ReceivablesScreen(ServiceCalls, Screen[None]):
         Binding("u", "filter_owner", _("Owner"), id="filter_owner"),
         Binding("a", "as_of", _("As of"), id="as_of"),
         Binding("d", "defaulters", _("Defaulters"), id="defaulters"),
+        Binding("m", "remind", _("Reminder"), id="remind"),
         Binding("ctrl+r", "reload", _("Reload"), show=False, id="reload"),
     ]
 
@@ -345,6 +353,11 @@ class ReceivablesScreen(ServiceCalls, Screen[None]):
             )
 
         self.call_service(lambda: receivables.get_receivable(invoice_id, as_of), found)
+
+    def action_remind(self) -> None:
+        """Payment reminders (services.email), the highlighted invoice already marked."""
+        key = self.table.selected_key
+        self.app.show_reminders((int(key),) if key is not None else ())  # type: ignore[attr-defined]
 
     def action_reload(self) -> None:
         """Re-read the rows in place (the cursor stays) and the summary."""
