@@ -28,6 +28,24 @@ class SalesActions(ServiceCalls):
 
         self.push_screen(ClientPicker(title), chosen)  # type: ignore[attr-defined]
 
+    def new_sales_document(self, client_id: int) -> None:
+        """`n` on a client's Sales tab: a new invoice or a new quote for that client."""
+        from .screens.pickers import ChoicePrompt
+
+        def chosen(kind: str | None) -> None:
+            if kind == "invoice":
+                self.new_invoice(client_id)
+            elif kind == "quote":
+                self.new_quote(client_id)
+
+        self.push_screen(  # type: ignore[attr-defined]
+            ChoicePrompt(
+                _("New for this client"),
+                [(_("Invoice"), "invoice"), (_("Quote"), "quote")],
+            ),
+            chosen,
+        )
+
     # --- invoices ---------------------------------------------------------------------------
 
     def open_sales_record(self, key: str) -> None:
@@ -91,9 +109,13 @@ class SalesActions(ServiceCalls):
             return
         from .screens.quote_editor import QuoteEditor, load_new_quote
 
+        def closed(quote_id: int | None) -> None:
+            if quote_id is not None:  # saved: its view has the next steps (sent, accept…)
+                self.open_quote(quote_id)
+
         self.call_service(
             lambda: load_new_quote(client_id),
-            lambda data: self.push_screen(QuoteEditor(data)),  # type: ignore[attr-defined]
+            lambda data: self.push_screen(QuoteEditor(data), closed),  # type: ignore[attr-defined]
         )
 
     def open_order(self, order_id: int) -> None:

@@ -408,7 +408,7 @@ class ClientFileScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         tab = self.active_tab
         if action == "new":
-            return tab not in ("overview", "sales")
+            return tab != "overview"
         if action in ("edit", "delete"):
             return tab != "sales"
         if action in ("done", "reschedule", "template"):
@@ -637,6 +637,9 @@ class ClientFileScreen(Screen[None]):
 
     def action_new(self) -> None:
         tab = self.active_tab
+        if tab == "sales":
+            self.app.new_sales_document(self.client_id)  # type: ignore[attr-defined]
+            return
         if tab == "addresses":
             from .client_record_forms import AddressForm
 
@@ -984,6 +987,10 @@ class ClientFileScreen(Screen[None]):
     @on(LazyTable.RowSelected, "#list-opportunities")
     def _edit_opportunity(self) -> None:
         self.action_edit()
+
+    @on(LazyTable.RowSelected, "#list-sales")
+    def _open_sales_record(self, event: LazyTable.RowSelected) -> None:
+        self.app.open_sales_record(str(event.row_key))  # type: ignore[attr-defined]
 
     # --- the client itself -------------------------------------------------------------
 

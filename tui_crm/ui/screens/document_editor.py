@@ -74,7 +74,13 @@ def _editor_widget(spec: HeaderField, value: Any) -> Widget:
         current = value if value in values else (values[0] if values else Select.BLANK)
         return Select(list(spec.choices), value=current, allow_blank=False, compact=True, id=wid)
     if spec.kind == "multiline":
-        area = TextArea(str(value or ""), id=wid, soft_wrap=True, tab_behavior="focus")
+        area = TextArea(
+            str(value or ""),
+            id=wid,
+            soft_wrap=True,
+            tab_behavior="focus",
+            placeholder=spec.placeholder,
+        )
         area.show_line_numbers = False
         return area
     placeholder = spec.placeholder or (_("YYYY-MM-DD") if spec.kind == "date" else "")
@@ -244,14 +250,16 @@ class DocumentEditor(ServiceCalls, Screen[Any]):
                 continue
             widget = self.query_one(f"#{header_id(spec.key)}")
             value = values[spec.key]
-            if isinstance(widget, Checkbox):
-                widget.value = bool(value)
-            elif isinstance(widget, Select):
-                widget.value = value if value not in (None, "") else Select.BLANK
-            elif isinstance(widget, TextArea):
-                widget.text = str(value or "")
-            elif isinstance(widget, Input):
-                widget.value = "" if value is None else str(value)
+            # Set quietly: this is not typing (the caller refreshes what depends on it).
+            with widget.prevent(Input.Changed, Checkbox.Changed, Select.Changed, TextArea.Changed):
+                if isinstance(widget, Checkbox):
+                    widget.value = bool(value)
+                elif isinstance(widget, Select):
+                    widget.value = value if value not in (None, "") else Select.BLANK
+                elif isinstance(widget, TextArea):
+                    widget.text = str(value or "")
+                elif isinstance(widget, Input):
+                    widget.value = "" if value is None else str(value)
 
     def state(self) -> tuple:
         values = self.values()
@@ -270,13 +278,16 @@ class DocumentEditor(ServiceCalls, Screen[Any]):
     @on(TextArea.Changed, ".doc-field")
     def _header_changed(self, event: Any) -> None:
         widget = event.control
+        key = ""
         if widget is not None:
             widget.remove_class("-bad")
-        self.line_editor.set_tax(self.tax_context(self.values()))
-        self.header_changed(self.values())
+            key = next((s.key for s in self.specs() if header_id(s.key) == widget.id), "")
+        values = self.values()
+        self.line_editor.set_tax(self.tax_context(values))
+        self.header_changed(values, key)
 
-    def header_changed(self, values: dict[str, Any]) -> None:
-        """A header field changed (subclasses refresh what depends on it)."""
+    def header_changed(self, values: dict[str, Any], key: str) -> None:
+        """The header field `key` changed (subclasses refresh what depends on it)."""
 
     # --- saving -------------------------------------------------------------------------
 

@@ -234,10 +234,10 @@ class LinesTable(DataTable):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new_line", _("New line"), id="new_line"),
-        Binding("enter,e", "edit_line", _("Edit line"), id="edit_line"),
+        Binding("enter,e", "edit_line", _("Edit line"), show=False, id="edit_line"),
         Binding("delete", "delete_line", _("Delete line"), id="delete_line"),
-        Binding("shift+up,ctrl+up", "move_line(-1)", _("Move up"), id="move_up"),
-        Binding("shift+down,ctrl+down", "move_line(1)", _("Move down"), id="move_down"),
+        Binding("shift+up,ctrl+up", "move_line(-1)", _("Move up"), show=False, id="move_up"),
+        Binding("shift+down,ctrl+down", "move_line(1)", _("Move down"), show=False, id="move_down"),
     ]
 
     @property
@@ -782,6 +782,11 @@ class LineEditor(Vertical):
         if self.is_mounted:
             self._rebuild()
             self._load_current()
+            self._update_totals()
+
+    def refresh_totals(self) -> None:
+        """Recompute the totals (something outside the lines changed, e.g. shipping)."""
+        if self.is_mounted:
             self._update_totals()
 
     def set_lines(self, lines: Sequence[EditLine], fixed: Sequence[Any] | None = None) -> None:
