@@ -86,8 +86,9 @@ def test_client_margin_per_month(book) -> None:
     # The 12 months ending March 2026: 2025-04 .. 2026-03, every one listed.
     assert (a.margin_months[0].month, a.margin_months[-1].month) == ("2025-04", "2026-03")
     assert len(a.margin_months) == 12
-    # April 2025: the rectifying invoice, -100 with no cost.
+    # April 2025: the rectifying invoice, -100 with no cost (no margin % of negative sales).
     assert (months["2025-04"].revenue, months["2025-04"].margin) == (D("-100.00"), D("-100.00"))
+    assert months["2025-04"].margin_pct is None
     # January 2026: #9 3000 - (2 x 400 + 400) = 1800, 1800 / 3000 = 60 %.
     assert (months["2026-01"].revenue, months["2026-01"].cost) == (D("3000.00"), D("1200.00"))
     assert (months["2026-01"].margin, months["2026-01"].margin_pct) == (D("1800.00"), D("60.00"))
@@ -301,8 +302,8 @@ def test_profit_and_loss_per_client_and_month(book) -> None:
         # Alfa January: #4 2000 - 2 x 400 = 1200, 60 %.
         ("Alfa Diseño SL", "2025-01", D("2000.00"), D("800.00"), D("1200.00"), D("60.00")),
         ("Alfa Diseño SL", "2025-03", D("500.00"), D("0.00"), D("500.00"), D("100.00")),
-        # The correction in April: -100 of sales, -100 of margin (margin / sales = 100 %).
-        ("Alfa Diseño SL", "2025-04", D("-100.00"), D("0.00"), D("-100.00"), D("100.00")),
+        # The correction in April: -100 of sales, -100 of margin, no margin % of negative sales.
+        ("Alfa Diseño SL", "2025-04", D("-100.00"), D("0.00"), D("-100.00"), None),
         # Beta February: #5 1000 - 500 = 500, 50 %; November: #7 4000 - 1000 = 3000, 75 %.
         ("Beta Obras SL", "2025-02", D("1000.00"), D("500.00"), D("500.00"), D("50.00")),
         ("Beta Obras SL", "2025-11", D("4000.00"), D("1000.00"), D("3000.00"), D("75.00")),
@@ -378,3 +379,4 @@ def test_percentages() -> None:
     assert analytics.percent_change(D("10"), D("0")) is None
     assert analytics.percent_of_whole(D("1"), D("3")) == D("33.33")
     assert analytics.percent_of_whole(D("1"), D("0")) is None
+    assert analytics.percent_of_whole(D("-1"), D("-1")) is None

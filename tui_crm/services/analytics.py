@@ -15,7 +15,8 @@ Definitions shared by every figure here:
   and the current year to date with the same part of last year.
 - **Shares** are fractions between 0 and 1 rounded to four decimals
   (`receivables.share`); **percentages** (`change_pct`, `margin_pct`) are percent
-  with two decimals, None when the base they divide by is zero.
+  with two decimals, None when there is nothing to compare with (no previous revenue,
+  no positive sales).
 - **Margin** is revenue minus cost of sales: the invoice's `cost_cents`, the sum of
   its lines' quantity x unit cost, each rounded to the cent.
 - **Payment behaviour** looks at issued invoices with a positive total that no
@@ -73,8 +74,9 @@ def percent_change(current: Decimal, previous: Decimal) -> Decimal | None:
 
 
 def percent_of_whole(part: Decimal, whole: Decimal) -> Decimal | None:
-    """part / whole x 100, two decimals; None when whole is zero (e.g. margin % of no sales)."""
-    if not whole:
+    """part / whole x 100, two decimals; None when whole is zero or negative (a margin % of
+    no sales, or of a month of corrections only, means nothing)."""
+    if whole <= 0:
         return None
     return (Decimal(part) / Decimal(whole) * 100).quantize(PCT_STEP, rounding=ROUND_HALF_UP)
 

@@ -32,6 +32,7 @@ from ...i18n import N_, _
 from ..formatting import date as show_date
 from ..formatting import local_datetime, money
 from ..safe_text import lines, one_line
+from ..widgets.client_analytics import ANALYTICS_TAB, ClientAnalyticsLine, ClientAnalyticsPanel
 from ..widgets.form import ConfirmDialog
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.sources import LoadedSource, PagedSource
@@ -48,6 +49,7 @@ TABS = (
 )
 TAB_KEYS = tuple(key for key, _label in TABS)
 LIST_TABS = TAB_KEYS[1:]
+TAB_KEYS = (*TAB_KEYS, ANALYTICS_TAB)  # its own widget: ui/widgets/client_analytics.py
 
 
 def pane_id(tab: str) -> str:
@@ -332,6 +334,7 @@ class ClientFileScreen(Screen[None]):
             Binding(str(i + 1), f"show_tab('{key}')", _(label), show=False)
             for i, (key, label) in enumerate(TABS)
         ],
+        Binding("9", f"show_tab('{ANALYTICS_TAB}')", _("Analytics"), show=False),
     ]
 
     def __init__(self, client_id: int, tab: str = "overview", *, as_of: dt.date | None = None):
@@ -353,6 +356,7 @@ class ClientFileScreen(Screen[None]):
             yield Static("", id="cf-title")
             yield Static("", id="cf-badges")
         yield Static("", id="cf-figures")
+        yield ClientAnalyticsLine(self.client_id, as_of=self.as_of, id="cf-analytics-line")
         with TabbedContent(initial=pane_id(self.initial_tab), id="cf-tabs"):
             with TabPane(_("Overview"), id=pane_id("overview")), VerticalScroll(id="cf-overview"):
                 yield Static(_("Loading…"), id="cf-overview-text")
@@ -365,6 +369,8 @@ class ClientFileScreen(Screen[None]):
                         empty_text=_(EMPTY_TEXT[key]),
                         id=table_id(key),
                     )
+            with TabPane(_("Analytics"), id=pane_id(ANALYTICS_TAB)):
+                yield ClientAnalyticsPanel(self.client_id, as_of=self.as_of, id="cf-analytics")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -388,6 +394,8 @@ class ClientFileScreen(Screen[None]):
     def _focus_tab(self) -> None:
         if self.active_tab == "overview":
             self.query_one("#cf-overview").focus()
+        elif self.active_tab == ANALYTICS_TAB:
+            self.query_one("#cf-analytics").focus()
         else:
             self._table().focus()
 
@@ -407,6 +415,8 @@ class ClientFileScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         tab = self.active_tab
+        if tab == ANALYTICS_TAB and action in ("new", "edit", "delete"):
+            return False
         if action == "new":
             return tab != "overview"
         if action in ("edit", "delete"):
@@ -566,6 +576,7 @@ class ClientFileScreen(Screen[None]):
     def refresh_tab(self, *tabs: str) -> None:
         """Re-read the header and the given lists (after a save or a delete)."""
         self.load_file()
+        self.query_one(ClientAnalyticsLine).reload()
         for tab in tabs:
             if tab in LIST_TABS:
                 self._table(tab).refresh_rows()
