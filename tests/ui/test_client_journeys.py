@@ -219,11 +219,11 @@ async def test_follow_up_stands_out_and_d_marks_it_done(db) -> None:
         lines = table(app, "timeline")
         assert lines.get_row(0).key == overdue  # open follow-ups first
         assert lines.get_row(0).style == "danger"
-        assert "1 follow-ups (1 overdue)" in screen_text(app)
+        assert "1 follow-up (1 overdue)" in screen_text(app)
         await pilot.press("d")
         await settle(pilot, app)
         assert timeline.get_activity(overdue).done_at is not None
-        assert "follow-ups" not in screen_text(app)
+        assert "follow-up" not in screen_text(app).split("Overview")[0]
         assert table(app, "timeline").get_row(0).style == ""
         await pilot.press("d")  # again: reopened
         await settle(pilot, app)

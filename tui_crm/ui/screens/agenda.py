@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from ...i18n import _
+from ...i18n import _, ngettext
 from ..formatting import date as show_date
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.sources import PagedSource
@@ -115,7 +115,9 @@ class AgendaScreen(Screen[None]):
             whose,
         ]
         if not table.is_loading:
-            parts.append(_("{n} entries").format(n=table.row_count))
+            parts.append(
+                ngettext("{n} entry", "{n} entries", table.row_count).format(n=table.row_count)
+            )
         self.query_one("#agenda-filters", Static).update(" · ".join(parts))
 
     @on(LazyTable.RowHighlighted)

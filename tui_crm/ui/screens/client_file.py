@@ -28,7 +28,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from ...i18n import N_, _
+from ...i18n import N_, _, ngettext
 from ..formatting import date as show_date
 from ..formatting import local_datetime, money
 from ..safe_text import lines, one_line
@@ -343,6 +343,7 @@ class ClientFileScreen(Screen[None]):
         self.initial_tab = tab if tab in TAB_KEYS else "overview"
         self.as_of = as_of
         self.file: Any = None  # services.client_file.ClientFile, once loaded
+        self._figure_groups: list[Content] = []
 
     @property
     def today(self) -> dt.date:
@@ -472,7 +473,8 @@ class ClientFileScreen(Screen[None]):
         if detail.owner_login:
             badges.append(detail.owner_login)
         self.query_one("#cf-badges", Static).update(Content(one_line(" · ".join(badges))))
-        self.query_one("#cf-figures", Static).update(self._figures(data.figures))
+        self._figure_groups = self._figures(data.figures)
+        self._layout_figures()
         self.query_one("#cf-overview-text", Static).update(self._overview(data))
         tabs = self.query_one(TabbedContent)
         for key, label in TABS[1:]:
@@ -484,23 +486,42 @@ class ClientFileScreen(Screen[None]):
         self.set_class(detail.status == "archived", "-archived")
         self.refresh_bindings()
 
-    def _figures(self, f: Any) -> Content:
-        parts: list[tuple[str, str] | str] = [
-            (_("Revenue") + " ", "dim"),
-            (money(f.revenue_total), "bold"),
-            ("   " + _("This year") + " ", "dim"),
-            (money(f.revenue_year), "bold"),
-            ("   " + _("Outstanding") + " ", "dim"),
-            (money(f.outstanding), "bold"),
-            ("   " + _("Overdue") + " ", "dim"),
-            (money(f.overdue), "bold red" if f.overdue else "bold"),
+    def _figures(self, f: Any) -> list[Content]:
+        """The key figures, one Content per figure (laid out by `_layout_figures`)."""
+        figures = [
+            (_("Revenue"), money(f.revenue_total), "bold"),
+            (_("This year"), money(f.revenue_year), "bold"),
+            (_("Outstanding"), money(f.outstanding), "bold"),
+            (_("Overdue"), money(f.overdue), "bold red" if f.overdue else "bold"),
+        ]
+        groups = [
+            Content.assemble((label + " ", "dim"), (amount, style))
+            for label, amount, style in figures
         ]
         if f.open_follow_ups:
-            text = _("{n} follow-ups").format(n=f.open_follow_ups)
+            text = ngettext("{n} follow-up", "{n} follow-ups", f.open_follow_ups).format(
+                n=f.open_follow_ups
+            )
             if f.overdue_follow_ups:
                 text += " " + _("({n} overdue)").format(n=f.overdue_follow_ups)
-            parts.append(("   " + text, "bold yellow" if not f.overdue_follow_ups else "bold red"))
-        return Content.assemble(*parts)
+            style = "bold red" if f.overdue_follow_ups else "bold yellow"
+            groups.append(Content.assemble((text, style)))
+        return groups
+
+    def _layout_figures(self) -> None:
+        """Wrap between figures, never inside one, to the screen's width."""
+        width = max(20, self.size.width - 2)
+        lines: list[Content] = []
+        for group in self._figure_groups:
+            if lines and lines[-1].cell_length + 2 + group.cell_length <= width:
+                lines[-1] = lines[-1] + "  " + group
+            else:
+                lines.append(group)
+        self.query_one("#cf-figures", Static).update(Content("\n").join(lines))
+
+    def on_resize(self) -> None:
+        if self._figure_groups:
+            self._layout_figures()
 
     def _overview(self, data: Any) -> Content:
         from .client_form import PAYMENT_METHOD_LABELS
