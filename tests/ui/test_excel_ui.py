@@ -121,3 +121,16 @@ async def test_import_screen_with_a_manual_mapping(db, tmp_path):
     rara = clients.get_client(clients.find_by_tax_id(NIFS[0]))
     assert (rara.data.legal_name, rara.data.email) == ("Rara SL", "hola@rara.es")
     assert client_count() == 2
+
+
+async def test_the_palette_opens_the_import_screen_from_any_screen(db):
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _settle(pilot, app)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Import clients from Excel")
+        await _settle(pilot, app)
+        await pilot.press("enter")
+        await _settle(pilot, app)
+        assert isinstance(app.screen, ImportClientsScreen)

@@ -14,6 +14,7 @@ from .commands import ClientActionCommands, ClientCommands, ScreenActionCommands
 from .email_actions import EmailActions, EmailCommands
 from .sales_actions import SalesActions
 from .sales_commands import SalesCommands
+from .screens.import_clients import ImportCommands
 from .styles import css_paths
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ class CrmApp(EmailActions, SalesActions, App[None]):
         ScreenActionCommands,
         SalesCommands,
         EmailCommands,
+        ImportCommands,
     }
     ENABLE_COMMAND_PALETTE = True
     MODES: ClassVar = {

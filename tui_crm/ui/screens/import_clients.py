@@ -23,6 +23,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
@@ -385,3 +386,29 @@ class ImportClientsScreen(Screen[None]):
             self._report([_("Cancelling…")])
             return
         self.dismiss(None)
+
+
+class ImportCommands(Provider):
+    """The palette's "Import clients from Excel or CSV", from any screen."""
+
+    def _label(self) -> str:
+        return _("Import clients from Excel or CSV")
+
+    async def discover(self) -> Hits:
+        yield DiscoveryHit(
+            Content(self._label()),
+            self._open,
+            help=_("Choose the file, check its columns, dry run, import"),
+        )
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        label = self._label()
+        score = matcher.match(label)
+        if score > 0:
+            yield Hit(
+                score, matcher.highlight(label), self._open, help=_("key i on the client list")
+            )
+
+    def _open(self) -> None:
+        self.app.push_screen(ImportClientsScreen())
