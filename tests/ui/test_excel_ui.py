@@ -134,3 +134,28 @@ async def test_the_palette_opens_the_import_screen_from_any_screen(db):
         await pilot.press("enter")
         await _settle(pilot, app)
         assert isinstance(app.screen, ImportClientsScreen)
+
+
+async def test_x_on_the_invoice_list_exports_it(db, tmp_path):
+    import datetime as dt
+
+    from tests.invoicing_support import issued, line, make_client, set_issuer
+
+    set_issuer()
+    client = make_client("Factura SL", NIFS[1])
+    issued(client, dt.date(2026, 2, 1), line(price="100"))
+    out = tmp_path / "facturas.xlsx"
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _settle(pilot, app)
+        await pilot.press("f4")
+        await _settle(pilot, app)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportDialog)
+        assert "facturas-" in app.screen.query_one("#export-path").value
+        await pilot.press(*_type_path(out), "enter")
+        await _settle(pilot, app)
+    rows = list(openpyxl.load_workbook(out, read_only=True).active.iter_rows(values_only=True))
+    assert rows[0][0] == "Invoices"
+    assert rows[4][0] == "F2026-00001" and rows[4][12] == 121

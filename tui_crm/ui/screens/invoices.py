@@ -114,6 +114,7 @@ class InvoicesScreen(ServiceCalls, Screen[None]):
         Binding("y", "filter_year", _("Year"), id="filter_year"),
         Binding("o", "pdf", _("PDF"), id="pdf"),
         Binding("delete", "delete_draft", _("Delete draft"), id="delete_draft"),
+        Binding("x", "export", _("Export"), id="export"),
         Binding("ctrl+r", "reload", _("Reload"), show=False, id="reload"),
     ]
 
@@ -358,6 +359,22 @@ class InvoicesScreen(ServiceCalls, Screen[None]):
 
     def action_reload(self) -> None:
         self.table.refresh_rows()
+
+    def action_export(self) -> None:
+        """The invoice list as filtered now, to Excel."""
+        from ...exports import lists
+        from ..widgets.export import export_list
+
+        flt = self.flt
+        export_list(
+            self,
+            _("Invoices"),
+            lists.INVOICE_COLUMNS,
+            lambda: lists.invoice_rows(flt),
+            stem="facturas",
+            count=lambda: lists.count_invoices(flt),
+            notes=lists.describe_invoice_filter(flt),
+        )
 
     def on_screen_resume(self) -> None:
         """Back from an editor, a view or a form: what changed there shows here."""
