@@ -1,0 +1,153 @@
+"""The scale-case database, generated once through `tui-crm demo`'s code path and cached.
+
+`.bench/scale-c{clients}-i{invoices}-s{seed}.sqlite3` (git-ignored) is made with
+`open_for_use` + `services.demo.generate_demo`, exactly like `tui-crm demo`. It is
+regenerated when it is missing, when its schema version differs from the latest
+migration, when the generator's source changed, or on `--regenerate`. The generation
+time is recorded beside it (`.json`) and reported by the "demo generation" benchmark.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+from .registry import Dataset
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE_DIR = ROOT / ".bench"
+SCALE_CLIENTS = 100_000
+SCALE_INVOICES = 1_000_000
+
+
+def sizes_from_environment() -> tuple[int, int, int]:
+    """(clients, invoices, seed): the scale case unless BENCH_CLIENTS / BENCH_INVOICES /
+    BENCH_SEED shrink it for a quick run."""
+    clients = int(os.environ.get("BENCH_CLIENTS") or SCALE_CLIENTS)
+    invoices = int(os.environ.get("BENCH_INVOICES") or SCALE_INVOICES)
+    seed = int(os.environ.get("BENCH_SEED") or 1)
+    return clients, invoices, seed
+
+
+def dataset_path(clients: int, invoices: int, seed: int) -> Path:
+    return CACHE_DIR / f"scale-c{clients}-i{invoices}-s{seed}.sqlite3"
+
+
+def generator_fingerprint() -> str:
+    """A hash of the generator's source: data made by an older generator is stale."""
+    from tui_crm.services import demo
+
+    return hashlib.sha256(Path(demo.__file__).read_bytes()).hexdigest()[:16]
+
+
+def _schema_version(path: Path) -> int:
+    try:
+        with sqlite3.connect(path) as connection:
+            row = connection.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    except sqlite3.DatabaseError:
+        return -1
+    return int(row[0] or 0)
+
+
+def _why_stale(path: Path, meta_path: Path) -> str | None:
+    from tui_crm.migrations import latest_version
+
+    if not path.exists() or not meta_path.exists():
+        return "missing"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "unreadable metadata"
+    version = _schema_version(path)
+    if version != latest_version():
+        return f"schema version {version}, latest is {latest_version()}"
+    if meta.get("generator") != generator_fingerprint():
+        return "the demo generator changed"
+    return None
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _progress_printer():
+    interactive = sys.stdout.isatty()
+    last = {"phase": None}
+
+    def show(phase: str, fraction: float) -> None:
+        if interactive:
+            print(f"\r  {fraction * 100:5.1f} %  {phase:<40}", end="", flush=True)
+        elif phase != last["phase"]:
+            print(f"  {fraction * 100:5.1f} %  {phase}", flush=True)
+        last["phase"] = phase
+
+    return show, interactive
+
+
+def generate(path: Path, clients: int, invoices: int, seed: int) -> tuple[float, dict]:
+    """What `tui-crm demo --clients N --invoices N --seed S` does, timed."""
+    from tui_crm.config import DatabaseTarget
+    from tui_crm.db import close_database
+    from tui_crm.services.demo import generate_demo
+    from tui_crm.services.startup import open_for_use
+
+    _remove(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    show, interactive = _progress_printer()
+    open_for_use(DatabaseTarget(str(path)))
+    try:
+        started = time.perf_counter()
+        summary = generate_demo(clients, invoices, seed, progress=show)
+        seconds = time.perf_counter() - started
+    finally:
+        close_database()
+    if interactive:
+        print()
+    return seconds, summary.as_dict()
+
+
+def ensure_dataset(regenerate: bool = False) -> Dataset:
+    clients, invoices, seed = sizes_from_environment()
+    path = dataset_path(clients, invoices, seed)
+    meta_path = path.with_suffix(".json")
+    reason = "--regenerate" if regenerate else _why_stale(path, meta_path)
+    if reason is None:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        return Dataset(
+            path=path,
+            clients=clients,
+            invoices=invoices,
+            seed=seed,
+            generation_seconds=float(meta["seconds"]),
+            generated_now=False,
+            generated_at=str(meta.get("generated_at", "")),
+            summary=dict(meta.get("summary", {})),
+        )
+    print(
+        f"generating {path.relative_to(ROOT)} ({clients:,} clients, {invoices:,} invoices, "
+        f"seed {seed}): {reason}",
+        flush=True,
+    )
+    partial = path.with_name(path.name + ".part")
+    seconds, summary = generate(partial, clients, invoices, seed)
+    _remove(path)
+    os.replace(partial, path)
+    generated_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    meta = {
+        "seconds": round(seconds, 3),
+        "generated_at": generated_at,
+        "generator": generator_fingerprint(),
+        "clients": clients,
+        "invoices": invoices,
+        "seed": seed,
+        "summary": summary,
+    }
+    meta_path.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    return Dataset(path, clients, invoices, seed, seconds, True, generated_at, summary)
