@@ -380,3 +380,17 @@ def test_percentages() -> None:
     assert analytics.percent_of_whole(D("1"), D("3")) == D("33.33")
     assert analytics.percent_of_whole(D("1"), D("0")) is None
     assert analytics.percent_of_whole(D("-1"), D("-1")) is None
+
+
+def test_report_choice_from_the_period_form() -> None:
+    today = dt.date(2026, 11, 23)
+    choice = analytics.parse_report_choice("", "", "", today=today)
+    assert choice == analytics.ReportChoice(None, None, 10)
+    assert choice.period(today) == analytics.ReportPeriod(2026, today)
+    choice = analytics.parse_report_choice("2025", "15/03/2025", "5", today=today)
+    assert (choice.year, choice.as_of, choice.top) == (2025, dt.date(2025, 3, 15), 5)
+    with pytest.raises(ValidationError) as refused:
+        analytics.parse_report_choice("20x5", "yesterday", "0", today=today)
+    assert set(refused.value.errors) == {"year", "as_of", "top"}
+    with pytest.raises(ValidationError, match="before the year"):
+        analytics.parse_report_choice("2026", "2025-12-31", "", today=today)

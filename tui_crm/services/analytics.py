@@ -945,3 +945,44 @@ def pipeline_by_stage(period: ReportPeriod, *, by_year: bool = False) -> list[St
             StageFigure(stage, _int(r[1]), from_cents(_int(r[2])), _weighted_cents(_int(r[3])))
         )
     return out
+
+
+# --- the Reports screen's choice of period ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportChoice:
+    """What the Reports screen computes for: `year`/`as_of` as `report_period` reads them,
+    and how many clients the ranking shows at the top and at the bottom."""
+
+    year: int | None = None
+    as_of: dt.date | None = None
+    top: int = 10
+
+    def period(self, today: dt.date | None = None) -> ReportPeriod:
+        return report_period(self.year, self.as_of, today)
+
+
+MAX_TOP = 500
+
+
+def parse_report_choice(
+    year: object, as_of: object, top: object, today: dt.date | None = None
+) -> ReportChoice:
+    """The period form's values, checked: a year (empty: the as-of date's, or this one), an
+    as-of date (empty: today, or the end of the year), and 1 to 500 clients for the top
+    and bottom of the ranking. ValidationError names each wrong field."""
+    from .records import parse_date, parse_int
+
+    errors: dict[str, str] = {}
+    today = today or dt.date.today()
+    year_value = (
+        parse_int(year, errors, "year", FIRST_YEAR, today.year) if str(year or "").strip() else None
+    )
+    day = parse_date(as_of, errors, "as_of")
+    count = parse_int(top, errors, "top", 1, MAX_TOP) if str(top or "").strip() else 10
+    if errors:
+        raise ValidationError(errors)
+    choice = ReportChoice(year_value, day, count)
+    choice.period(today)  # refuses an as-of date before the year
+    return choice

@@ -45,6 +45,12 @@ def _receivables_screen():
     return ReceivablesScreen()
 
 
+def _reports_screen():
+    from .screens.reports import ReportsScreen
+
+    return ReportsScreen()
+
+
 class CrmApp(EmailActions, SalesActions, App[None]):
     """tui-crm: one mode per area (F2 clients …), each its own screen stack."""
 
@@ -60,6 +66,7 @@ class CrmApp(EmailActions, SalesActions, App[None]):
         "invoices",
         "receivables",
         "email",
+        "reports",
     )
     COMMANDS: ClassVar = App.COMMANDS | {
         ClientCommands,
@@ -75,6 +82,7 @@ class CrmApp(EmailActions, SalesActions, App[None]):
         "agenda": _agenda_screen,
         "invoices": _invoices_screen,
         "receivables": _receivables_screen,
+        "reports": _reports_screen,
     }
     DEFAULT_MODE: ClassVar[str] = "clients"
 
@@ -85,6 +93,7 @@ class CrmApp(EmailActions, SalesActions, App[None]):
         Binding("f3", "switch_mode('agenda')", _("Agenda"), id="mode_agenda"),
         Binding("f4", "switch_mode('invoices')", _("Invoices"), id="mode_invoices"),
         Binding("f5", "switch_mode('receivables')", _("Receivables"), id="mode_receivables"),
+        Binding("f6", "switch_mode('reports')", _("Reports"), id="mode_reports"),
         Binding("ctrl+q", "quit", _("Quit"), id="quit", priority=True),
     ]
 

@@ -1,0 +1,233 @@
+"""The Reports screen (F6), pressing the real keys over the book of `analytics_book`:
+switching reports, the chart, year and period changes, workers, export, opening a client."""
+
+from __future__ import annotations
+
+import openpyxl
+from analytics_book import AS_OF, build_book
+from textual.widgets import Input, TabPane
+from textual_plotext import PlotextPlot
+
+from tests.ui.screen_text import screen_text
+from tui_crm.ui.app import CrmApp
+from tui_crm.ui.screens.client_file import ClientFileScreen
+from tui_crm.ui.screens.reports import ReportsScreen
+from tui_crm.ui.screens.sales_support import PromptForm
+from tui_crm.ui.widgets.export import ExportDialog, ExportProgress
+from tui_crm.ui.widgets.form import field_id
+from tui_crm.ui.widgets.lazy_table import LazyTable
+
+
+async def settle(pilot, app, rounds: int = 4) -> None:
+    for _ in range(rounds):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_reports(pilot, app) -> ReportsScreen:
+    app.push_screen(ReportsScreen(as_of=AS_OF))
+    await settle(pilot, app)
+    assert isinstance(app.screen, ReportsScreen)
+    return app.screen
+
+
+def summary(screen: ReportsScreen, report: str) -> str:
+    return str(screen.query_one(f"#rp-{report}-summary").render())
+
+
+def cells(table: LazyTable) -> list[tuple[str, ...]]:
+    return [table.get_row(i).cells for i in range(table.row_count)]
+
+
+async def test_f6_opens_the_reports_and_the_period_form_sets_year_and_date(db) -> None:
+    build_book()
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f6")
+        await settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen)
+        assert screen.active == "ranking"
+        assert screen.computed["ranking"] == screen.generation  # computed on arrival
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptForm)
+        # A date before the year is refused beside the field, the form stays.
+        await pilot.press(*"2025", "tab", *"2024-12-31", "ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, PromptForm)
+        assert "before the year 2025" in str(
+            app.screen.query_one(f"#{field_id('as_of')}-error").render()
+        )
+        year = app.screen.query_one(f"#{field_id('year')}", Input)
+        year.value = ""
+        date = app.screen.query_one(f"#{field_id('as_of')}", Input)
+        date.value = "2026-03-15"
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert app.screen is screen
+        assert "2026: 2026-01-01 to 2026-03-15" in screen_text(app)
+        # 4000 + 800 + 200; a year earlier 2000 + 1000.
+        assert "Revenue €5,000.00" in summary(screen, "ranking")
+        assert "+€2,000.00 (+66.7%)" in summary(screen, "ranking")
+        table = screen.table("ranking")
+        assert [c[1] for c in cells(table)] == ["Alfa Diseño SL", "Beta Obras SL", "Delta Nueva SL"]
+        assert cells(table)[0][2:4] == ("€4,000.00", "80.0%")
+
+
+async def test_switching_reports_and_the_monthly_chart(db) -> None:
+    build_book()
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot, app)
+        screen = await open_reports(pilot, app)
+        assert "monthly" not in screen.computed  # computed when first shown, not before
+        await pilot.press("2")
+        await settle(pilot, app)
+        assert screen.active == "monthly"
+        chart = screen.results["monthly"]["chart"]
+        assert len(chart) == 24
+        assert chart[0][0] == "2024-04"
+        assert chart[-1][0] == "2026-03"
+        assert (chart[-1][1], chart[-1][2]) == (1200, 0)  # to the 15th, beside nothing
+        plot = screen.query_one("#rp-chart", PlotextPlot)
+        assert plot.size.height >= 8
+        text = screen_text(app)
+        # The chart is drawn: its legend, an axis tick and bars.
+        assert "A year earlier" in text and "2025-01" in text and "█" in text
+        assert "Last 12 months €8,900.00" in summary(screen, "monthly")
+        monthly = screen.table("monthly")
+        assert monthly.row_count == 24
+        assert cells(monthly)[-3] == ("2026-01", "€3,000.00", "€2,000.00", "+50.0%")
+        await pilot.press("right")
+        await settle(pilot, app)
+        assert screen.active == "defaulters"
+        assert "1 defaulter owes €5,808.00 overdue: 33.8%" in summary(screen, "defaulters")
+        assert cells(screen.table("defaulters"))[0][:5] == (
+            "Beta Obras SL",
+            "22222222J",
+            "€5,808.00",
+            "2",
+            "100",
+        )
+        await pilot.press("4")
+        await settle(pilot, app)
+        assert screen.active == "pnl"
+        assert "Sales €5,000.00" in summary(screen, "pnl")
+        assert [c[:3] for c in cells(screen.table("pnl"))] == [
+            ("Alfa Diseño SL", "2026-01", "€3,000.00"),
+            ("Alfa Diseño SL", "2026-03", "€1,000.00"),
+            ("Beta Obras SL", "2026-02", "€800.00"),
+            ("Delta Nueva SL", "2026-03", "€200.00"),
+        ]
+        await pilot.press("5")
+        await settle(pilot, app)
+        assert [c[0] for c in cells(screen.table("pipeline"))] == [
+            "new",
+            "qualified",
+            "proposal",
+            "negotiation",
+            "won",
+            "lost",
+        ]
+        assert "Open pipeline €11,333.33" in summary(screen, "pipeline")
+        await pilot.press("right")  # wraps around to the ranking
+        await settle(pilot, app)
+        assert screen.active == "ranking"
+
+
+async def test_year_change_recomputes_every_report_for_the_new_period(db) -> None:
+    build_book()
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        screen = await open_reports(pilot, app)
+        await pilot.press("2")
+        await settle(pilot, app)
+        await pilot.press("1", "left_square_bracket")
+        await settle(pilot, app)
+        assert "2025: 2025-01-01 to 2025-12-31" in screen_text(app)
+        # 2025 whole: 7400 against 1800 in 2024.
+        assert "Revenue €7,400.00" in summary(screen, "ranking")
+        assert [c[1] for c in cells(screen.table("ranking"))] == [
+            "Beta Obras SL",
+            "Alfa Diseño SL",
+            "Gamma Perdida SL",
+        ]
+        # The monthly report was computed for 2026: stale, recomputed when shown again.
+        assert screen.computed["monthly"] != screen.generation
+        await pilot.press("2")
+        await settle(pilot, app)
+        assert screen.results["monthly"]["chart"][-1][0] == "2025-12"
+        # Two years back without waiting: only the last period's result is shown.
+        await pilot.press("1", "left_square_bracket", "left_square_bracket")
+        await settle(pilot, app)
+        assert "2023: 2023-01-01 to 2023-12-31" in screen_text(app)
+        assert "No revenue in 2023 nor in 2022" in summary(screen, "ranking")
+        assert not screen.query_one("#rp-ranking", TabPane).loading
+        await pilot.press("right_square_bracket")
+        await settle(pilot, app)
+        # 2024: 1800 against nothing in 2023.
+        assert "Revenue €1,800.00" in summary(screen, "ranking")
+        await pilot.press("t")  # back to this year
+        await settle(pilot, app)
+        assert screen.choice.year is None and screen.choice.as_of is None
+
+
+async def test_export_the_ranking_to_excel_with_shares_as_percentages(db, tmp_path) -> None:
+    build_book()
+    out = tmp_path / "ranking.xlsx"
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await open_reports(pilot, app)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportDialog)
+        await pilot.press("ctrl+u", *str(out), "enter")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, ExportDialog | ExportProgress)
+    sheet = openpyxl.load_workbook(out).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Client ranking 2026"
+    header = rows[3]
+    assert header[:4] == ("Client", "Tax ID", "Revenue", "Share")
+    alfa = next(r for r in rows if r[0] == "Alfa Diseño SL")
+    # Revenue a number in euros; the share 80 % as a spreadsheet percentage.
+    assert alfa[2] == 4000 and abs(alfa[3] - 0.8) < 1e-9 and alfa[6] == 1
+    share_cell = next(c for c in sheet[5] if c.column == 4)
+    assert "%" in share_cell.number_format
+
+
+async def test_enter_on_a_ranked_client_opens_its_file(db) -> None:
+    book = build_book()
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await open_reports(pilot, app)
+        await pilot.press("down", "enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ClientFileScreen)
+        assert app.screen.client_id == book.beta
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ReportsScreen)
+
+
+async def test_reports_fit_80_columns(db) -> None:
+    build_book()
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        screen = await open_reports(pilot, app)
+        for key in "12345":
+            await pilot.press(key)
+            await settle(pilot, app)
+            lines = screen_text(app).splitlines()
+            assert len(lines) == 24 and all(len(line) <= 80 for line in lines)
+        await pilot.press("2")
+        await settle(pilot, app)
+        assert screen.query_one("#rp-chart", PlotextPlot).size.height >= 8
+        assert "2026-01" in screen_text(app)  # a tick of the chart

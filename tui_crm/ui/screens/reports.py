@@ -1,0 +1,755 @@
+"""The Reports screen (F6): what the business earns, from whom, and what is coming.
+
+Five reports, one tab each (1–5 or ← →): the client ranking (top and bottom clients by
+revenue, share, previous year, change), monthly revenue for 24 months as a bar chart
+beside the same months a year earlier and as a table, defaulters, profit and loss per
+client and month, and the opportunity pipeline by stage.
+
+Every report is for a period: a calendar year up to an as-of date (see
+`services.analytics.report_period`). `[` and `]` step the year, `p` sets year, as-of
+date and how many clients the ranking shows, `t` goes back to this year. Each report
+is computed in its own thread worker when it is first shown for a period; the screen
+stays responsive meanwhile (the pane shows it is loading), and a result that arrives
+for an old period is dropped. `x` exports the report shown to Excel (the ranking and
+defaulters in full), enter on a client opens its file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from functools import partial
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+
+from ...i18n import N_, _, ngettext
+from ...money import ZERO
+from ..analytics_text import month_label, percent, share, signed_money, signed_percent
+from ..formatting import date as show_date
+from ..formatting import money
+from ..widgets.form import FieldSpec
+from ..widgets.lazy_table import Column, LazyTable, Row
+from ..widgets.sources import PagedSource
+
+REPORTS = (
+    ("ranking", N_("Ranking")),
+    ("monthly", N_("Monthly revenue")),
+    ("defaulters", N_("Defaulters")),
+    ("pnl", N_("Profit and loss")),
+    ("pipeline", N_("Pipeline")),
+)
+REPORT_KEYS = tuple(key for key, _label in REPORTS)
+
+
+def pane_id(report: str) -> str:
+    return f"rp-{report}"
+
+
+class RowsSource:
+    """Rows already computed by the report's worker (a LazyTable source that never waits)."""
+
+    def __init__(self, rows: Sequence[Row]):
+        self.rows = list(rows)
+
+    def count(self) -> int:
+        return len(self.rows)
+
+    def fetch(self, offset: int, limit: int) -> list[Row]:
+        return self.rows[offset : offset + limit]
+
+
+# --- columns and rows of each report (built in the worker thread) -------------------------
+
+
+def ranking_columns() -> list[Column]:
+    return [
+        Column("rank", "#", 4, align="right", min_width=3),
+        Column("client", _("Client"), 22, flex=True, min_width=12),
+        Column("revenue", _("Revenue"), 13, align="right", min_width=11),
+        Column("share", _("Share"), 7, align="right", min_width=6),
+        Column("previous", _("Previous year"), 13, align="right", min_width=11, priority=2),
+        Column("change", _("Change"), 13, align="right", min_width=11, priority=1),
+        Column("change_pct", _("Change %"), 9, align="right", min_width=8),
+    ]
+
+
+def ranking_rows(ranking: Any) -> list[Row]:
+    def row(r: Any) -> Row:
+        return Row(
+            key=r.client_id,
+            cells=(
+                str(r.rank),
+                r.client,
+                money(r.revenue),
+                share(r.share),
+                money(r.previous_revenue),
+                signed_money(r.change),
+                signed_percent(r.change_pct),
+            ),
+            style="danger" if r.change < 0 else "",
+        )
+
+    rows = [row(r) for r in ranking.top]
+    shown = {r.rank for r in ranking.top}
+    bottom = [r for r in reversed(ranking.bottom) if r.rank not in shown]
+    if bottom:
+        gap = bottom[0].rank - len(ranking.top) - 1
+        label = _("… {n} more clients …").format(n=gap) if gap else "…"
+        rows.append(Row(key="gap", cells=("", label), style="muted"))
+        rows.extend(row(r) for r in bottom)
+    return rows
+
+
+def ranking_summary(ranking: Any) -> Content:
+    period = ranking.period
+    if not ranking.clients:
+        return Content(
+            _("No revenue in {year} nor in {previous} up to the same date.").format(
+                year=period.year, previous=period.year - 1
+            )
+        )
+    return Content.assemble(
+        (_("Revenue") + " ", "dim"),
+        (money(ranking.total), "bold"),
+        ("  " + _("same dates of {year}").format(year=period.year - 1) + " ", "dim"),
+        (money(ranking.previous_total), "bold"),
+        ("  " + _("change") + " ", "dim"),
+        (
+            f"{signed_money(ranking.change)} ({signed_percent(ranking.change_pct)})",
+            "bold green" if ranking.change >= 0 else "bold red",
+        ),
+        ("  " + ranked_text(ranking.clients, len(ranking.top)), "dim"),
+    )
+
+
+def ranked_text(clients: int, top: int) -> str:
+    if clients <= 2 * top:
+        return ngettext("{n} client", "{n} clients", clients).format(n=clients)
+    return _("{n} clients; the top and bottom {top}").format(n=clients, top=top)
+
+
+def monthly_columns() -> list[Column]:
+    return [
+        Column("month", _("Month"), 8, min_width=7),
+        Column("revenue", _("Revenue"), 14, align="right", min_width=11),
+        Column("previous", _("A year earlier"), 14, align="right", min_width=11),
+        Column("change", _("Change %"), 9, align="right", min_width=8),
+    ]
+
+
+def monthly_rows(months: Sequence[Any]) -> list[Row]:
+    return [
+        Row(
+            key=m.month,
+            cells=(
+                month_label(m.month),
+                money(m.revenue),
+                money(m.previous_year_revenue),
+                signed_percent(m.change_pct),
+            ),
+            style="muted" if not m.revenue and not m.previous_year_revenue else "",
+        )
+        for m in months
+    ]
+
+
+def monthly_summary(months: Sequence[Any]) -> Content:
+    last = sum((m.revenue for m in months[-12:]), ZERO)
+    before = sum((m.revenue for m in months[:-12]), ZERO)
+    from ...services.analytics import percent_change
+
+    change = percent_change(last, before)
+    return Content.assemble(
+        (_("Last 12 months") + " ", "dim"),
+        (money(last), "bold"),
+        ("  " + _("the 12 before") + " ", "dim"),
+        (money(before), "bold"),
+        ("  " + _("change") + " ", "dim"),
+        (signed_percent(change), "bold green" if last >= before else "bold red"),
+    )
+
+
+def defaulter_columns() -> list[Column]:
+    return [
+        Column("client", _("Client"), 22, flex=True, min_width=12),
+        Column("tax_id", _("Tax ID"), 11, min_width=9, priority=2),
+        Column("overdue", _("Overdue"), 13, align="right", min_width=11),
+        Column("invoices", _("Invoices"), 8, align="right", min_width=5, priority=3),
+        Column("oldest", _("Days late"), 9, align="right", min_width=6),
+        Column("billing", _("Of billing"), 10, align="right", min_width=6, priority=1),
+        Column("share", _("Of overdue"), 10, align="right", min_width=6),
+    ]
+
+
+def defaulter_rows(found: Sequence[Any]) -> list[Row]:
+    return [
+        Row(
+            key=d.client_id,
+            cells=(
+                d.client,
+                d.tax_id,
+                money(d.overdue),
+                str(d.invoices),
+                str(d.oldest_days_overdue),
+                share(d.share_of_billing),
+                share(d.share_of_overdue),
+            ),
+            style="danger-strong" if d.oldest_days_overdue > 60 else "danger",
+        )
+        for d in found
+    ]
+
+
+def defaulter_summary(summary: Any, count: int) -> Content:
+    if not count:
+        return Content.styled(
+            _("Nobody owes anything overdue on {date}.").format(date=show_date(summary.as_of)),
+            "green",
+        )
+    return Content.assemble(
+        (ngettext("{n} defaulter owes", "{n} defaulters owe", count).format(n=count) + " ", "dim"),
+        (money(summary.overdue), "bold red"),
+        (" " + _("overdue:") + " ", "dim"),
+        (share(summary.overdue_share), "bold"),
+        (
+            " "
+            + _("of {billing} billed up to {date}").format(
+                billing=money(summary.billing), date=show_date(summary.as_of)
+            ),
+            "dim",
+        ),
+    )
+
+
+def pnl_columns() -> list[Column]:
+    return [
+        Column("client", _("Client"), 22, flex=True, min_width=12),
+        Column("month", _("Month"), 8, min_width=7),
+        Column("sales", _("Sales"), 13, align="right", min_width=11),
+        Column("cost", _("Cost of sales"), 13, align="right", min_width=11, priority=2),
+        Column("margin", _("Margin"), 13, align="right", min_width=11),
+        Column("margin_pct", _("Margin %"), 9, align="right", min_width=7, priority=1),
+    ]
+
+
+def pnl_row(r: Any) -> Row:
+    return Row(
+        key=f"{r.client_id}:{r.month}",
+        cells=(
+            r.client,
+            month_label(r.month),
+            money(r.sales),
+            money(r.cost_of_sales),
+            money(r.margin),
+            percent(r.margin_pct),
+        ),
+        style="danger" if r.margin < 0 else "",
+    )
+
+
+def pnl_summary(months: Sequence[Any], period: Any) -> Content:
+    sales = sum((m.revenue for m in months), ZERO)
+    cost = sum((m.cost for m in months), ZERO)
+    from ...services.analytics import percent_of_whole
+
+    return Content.assemble(
+        (_("Sales") + " ", "dim"),
+        (money(sales), "bold"),
+        ("  " + _("cost of sales") + " ", "dim"),
+        (money(cost), "bold"),
+        ("  " + _("margin") + " ", "dim"),
+        (money(sales - cost), "bold green" if sales >= cost else "bold red"),
+        (f" ({percent(percent_of_whole(sales - cost, sales))})", "bold"),
+        (
+            "  "
+            + _("{start} to {end}").format(
+                start=show_date(period.start), end=show_date(period.end)
+            ),
+            "dim",
+        ),
+    )
+
+
+def pipeline_columns() -> list[Column]:
+    return [
+        Column("stage", _("Stage"), 14, flex=True, min_width=10),
+        Column("count", _("Opportunities"), 13, align="right", min_width=6),
+        Column("amount", _("Amount"), 14, align="right", min_width=11),
+        Column("weighted", _("Weighted"), 14, align="right", min_width=11),
+    ]
+
+
+def pipeline_rows(stages: Sequence[Any]) -> list[Row]:
+    from ...services.analytics import STAGE_LABELS
+
+    return [
+        Row(
+            key=s.stage,
+            cells=(
+                _(STAGE_LABELS.get(s.stage, s.stage)),
+                str(s.count),
+                money(s.amount),
+                money(s.weighted_amount),
+            ),
+            style="" if s.is_open else "muted",
+        )
+        for s in stages
+    ]
+
+
+def pipeline_summary(stages: Sequence[Any], by_year: bool, year: int) -> Content:
+    open_stages = [s for s in stages if s.is_open]
+    won = next((s for s in stages if s.stage == "won"), None)
+    scope = (
+        _("expected to close in {year}").format(year=year)
+        if by_year
+        else _("every opportunity so far")
+    )
+    return Content.assemble(
+        (_("Open pipeline") + " ", "dim"),
+        (money(sum((s.amount for s in open_stages), ZERO)), "bold"),
+        (
+            " " + _("in {n} opportunities,").format(n=sum(s.count for s in open_stages)) + " ",
+            "dim",
+        ),
+        (money(sum((s.weighted_amount for s in open_stages), ZERO)), "bold"),
+        (" " + _("weighted by probability") + "  ", "dim"),
+        (_("won") + " ", "dim"),
+        (money(won.amount if won else ZERO), "bold green"),
+        ("  (" + scope + ")", "dim"),
+    )
+
+
+EMPTY = {
+    "ranking": N_("No client has revenue in this year or the previous one."),
+    "monthly": N_("No months."),
+    "defaulters": N_("Nobody owes anything overdue."),
+    "pnl": N_("Nothing invoiced in this period."),
+    "pipeline": N_("No opportunities."),
+}
+
+
+# --- computing (in thread workers) --------------------------------------------------------
+
+
+def compute(report: str, period: Any, top: int, by_year: bool) -> dict[str, Any]:
+    """One report's figures and rows, inside a database connection (a worker thread)."""
+    from ...db import read_snapshot
+    from ...services import analytics, receivables
+
+    with read_snapshot():
+        if report == "ranking":
+            ranking = analytics.client_ranking(period, top)
+            return {"summary": ranking_summary(ranking), "rows": ranking_rows(ranking)}
+        if report == "monthly":
+            months = analytics.monthly_revenue(period)
+            return {
+                "summary": monthly_summary(months),
+                "rows": monthly_rows(months),
+                "chart": [(m.month, m.revenue, m.previous_year_revenue) for m in months],
+            }
+        if report == "defaulters":
+            flt = receivables.ReceivablesFilter(as_of=period.end)
+            summary = receivables.receivables_summary(flt, top=0)
+            found = receivables.defaulters(
+                flt, billing=summary.billing, overdue_total=summary.overdue
+            )
+            return {
+                "summary": defaulter_summary(summary, len(found)),
+                "rows": defaulter_rows(found),
+            }
+        if report == "pnl":
+            months = analytics.pnl_months(period)
+            return {"summary": pnl_summary(months, period)}
+        stages = analytics.pipeline_by_stage(period, by_year=by_year)
+        return {
+            "summary": pipeline_summary(stages, by_year, period.year),
+            "rows": pipeline_rows(stages),
+        }
+
+
+def _compute_in_worker(report: str, period: Any, top: int, by_year: bool) -> dict[str, Any]:
+    from ...db import database
+
+    with database.connection_context():
+        return compute(report, period, top, by_year)
+
+
+def pnl_source(period: Any) -> PagedSource:
+    """The P&L table reads its pages itself (a year may hold a row per client and month)."""
+    from ...services import analytics
+
+    return PagedSource(
+        lambda: analytics.count_pnl(period),
+        lambda offset, limit: analytics.pnl_rows(period, offset, limit),
+        pnl_row,
+    )
+
+
+# --- the screen ---------------------------------------------------------------------------
+
+
+class ReportsScreen(Screen[None]):
+    """The business's reports for a period; each computed in a worker when shown."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left", "step_report(-1)", _("Reports"), key_display="←→", id="report_prev"),
+        Binding("right", "step_report(1)", _("Next report"), show=False, id="report_next"),
+        Binding(
+            "left_square_bracket", "step_year(-1)", _("Year −"), key_display="[", id="year_prev"
+        ),
+        Binding(
+            "right_square_bracket", "step_year(1)", _("Year +"), key_display="]", id="year_next"
+        ),
+        Binding("p", "period", _("Period"), id="period"),
+        Binding("t", "this_year", _("This year"), show=False, id="this_year"),
+        Binding("x", "export", _("Export"), id="export"),
+        Binding("ctrl+r", "reload", _("Reload"), show=False, id="reload"),
+        *[
+            Binding(str(i + 1), f"show_report('{key}')", _(label), show=False)
+            for i, (key, label) in enumerate(REPORTS)
+        ],
+    ]
+
+    def __init__(self, *, as_of: dt.date | None = None, year: int | None = None) -> None:
+        from ...services.analytics import ReportChoice
+
+        super().__init__()
+        self.choice = ReportChoice(year, as_of)
+        self.generation = 0  # bumped on every change of period: older results are dropped
+        self.computed: dict[str, int] = {}  # report -> generation shown
+        self.results: dict[str, dict[str, Any]] = {}
+
+    # --- layout ----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        from textual_plotext import PlotextPlot
+
+        yield Header()
+        yield Static("", id="rp-period")
+        with TabbedContent(initial=pane_id("ranking"), id="rp-tabs"):
+            with TabPane(_("Ranking"), id=pane_id("ranking")), Vertical(classes="rp-body"):
+                yield Static("", classes="rp-summary", id="rp-ranking-summary")
+                yield LazyTable(
+                    ranking_columns(), empty_text=_(EMPTY["ranking"]), id="rp-ranking-table"
+                )
+            with TabPane(_("Monthly"), id=pane_id("monthly")), Vertical(classes="rp-body"):
+                yield Static("", classes="rp-summary", id="rp-monthly-summary")
+                yield PlotextPlot(id="rp-chart")
+                yield LazyTable(
+                    monthly_columns(), empty_text=_(EMPTY["monthly"]), id="rp-monthly-table"
+                )
+            with TabPane(_("Defaulters"), id=pane_id("defaulters")), Vertical(classes="rp-body"):
+                yield Static("", classes="rp-summary", id="rp-defaulters-summary")
+                yield LazyTable(
+                    defaulter_columns(),
+                    empty_text=_(EMPTY["defaulters"]),
+                    id="rp-defaulters-table",
+                )
+            with TabPane(_("P&L"), id=pane_id("pnl")), Vertical(classes="rp-body"):
+                yield Static("", classes="rp-summary", id="rp-pnl-summary")
+                yield LazyTable(
+                    pnl_columns(), page_size=200, empty_text=_(EMPTY["pnl"]), id="rp-pnl-table"
+                )
+            with TabPane(_("Pipeline"), id=pane_id("pipeline")), Vertical(classes="rp-body"):
+                yield Static("", classes="rp-summary", id="rp-pipeline-summary")
+                yield LazyTable(
+                    pipeline_columns(), empty_text=_(EMPTY["pipeline"]), id="rp-pipeline-table"
+                )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Reports")
+        self._show_period()
+        self.call_after_refresh(self._activated)
+
+    def on_screen_resume(self) -> None:
+        self.refresh_bindings()
+
+    # --- which report, which period ------------------------------------------------------
+
+    @property
+    def active(self) -> str:
+        active = self.query_one(TabbedContent).active or pane_id("ranking")
+        return active.removeprefix("rp-")
+
+    @property
+    def period(self) -> Any:
+        return self.choice.period()
+
+    @property
+    def by_year(self) -> bool:
+        """The pipeline follows a chosen year (expected close), not the default one."""
+        return self.choice.year is not None
+
+    def table(self, report: str | None = None) -> LazyTable:
+        return self.query_one(f"#rp-{report or self.active}-table", LazyTable)
+
+    def _show_period(self) -> None:
+        period = self.period
+        text = _("{year}: {start} to {end}, compared with the same dates of {previous}").format(
+            year=period.year,
+            start=show_date(period.start),
+            end=show_date(period.end),
+            previous=period.year - 1,
+        )
+        self.query_one("#rp-period", Static).update(Content.styled(text, "bold"))
+
+    @on(TabbedContent.TabActivated, "#rp-tabs")
+    def _tab_changed(self) -> None:
+        self._activated()
+
+    def _activated(self) -> None:
+        self.refresh_bindings()
+        report = self.active
+        if self.computed.get(report) != self.generation:
+            self.compute(report)
+        self.table(report).focus()
+
+    def action_show_report(self, report: str) -> None:
+        self.query_one(TabbedContent).active = pane_id(report)
+
+    def action_step_report(self, step: int) -> None:
+        index = (REPORT_KEYS.index(self.active) + step) % len(REPORT_KEYS)
+        self.action_show_report(REPORT_KEYS[index])
+
+    def set_choice(self, choice: Any) -> None:
+        """A new period (or ranking size): every report is stale, the shown one recomputes."""
+        self.choice = choice
+        self.generation += 1
+        self._show_period()
+        self._activated()
+
+    def action_step_year(self, step: int) -> None:
+        from dataclasses import replace
+
+        from ...services.analytics import FIRST_YEAR, report_period
+
+        year = self.period.year + step
+        last = max(dt.date.today().year, self.choice.as_of.year if self.choice.as_of else 0)
+        if not FIRST_YEAR <= year <= last:
+            self.notify(_("There is no later year yet."), severity="warning")
+            return
+        as_of = self.choice.as_of
+        if as_of is not None and as_of.year < year:
+            as_of = None  # an as-of date before the year would be refused
+        choice = replace(self.choice, year=year, as_of=as_of)
+        report_period(choice.year, choice.as_of)  # cannot fail after the checks above
+        self.set_choice(choice)
+
+    def action_this_year(self) -> None:
+        from dataclasses import replace
+
+        self.set_choice(replace(self.choice, year=None, as_of=None))
+
+    def action_period(self) -> None:
+        from ...services.analytics import parse_report_choice
+        from .sales_support import PromptForm
+
+        period = self.period
+
+        def submit(values: dict[str, Any]) -> Any:
+            return parse_report_choice(values["year"], values["as_of"], values["top"])
+
+        def chosen(choice: Any) -> None:
+            if choice is not None:
+                self.set_choice(choice)
+
+        form = PromptForm(
+            _("Period of the reports"),
+            [
+                FieldSpec("year", _("Year"), "int", placeholder=str(dt.date.today().year)),
+                FieldSpec("as_of", _("As of"), "date"),
+                FieldSpec("top", _("Clients at top and bottom"), "int"),
+            ],
+            submit,
+            {
+                "year": str(self.choice.year or ""),
+                "as_of": self.choice.as_of.isoformat() if self.choice.as_of else "",
+                "top": str(self.choice.top),
+            },
+            hint=_(
+                "Empty year: the as-of date's (or this one). Empty date: today, or the end of "
+                "the year. Now: {start} to {end}."
+            ).format(start=show_date(period.start), end=show_date(period.end)),
+        )
+        self.app.push_screen(form, chosen)
+
+    def action_reload(self) -> None:
+        self.generation += 1
+        self._activated()
+
+    # --- computing -------------------------------------------------------------------------
+
+    def compute(self, report: str) -> None:
+        """Start the report's worker for the current period (a running one is replaced)."""
+        period, generation = self.period, self.generation
+        self.computed[report] = generation
+        pane = self.query_one(f"#{pane_id(report)}", TabPane)
+        pane.loading = True
+        self.query_one(f"#rp-{report}-summary", Static).update(_("Computing…"))
+        if report == "pnl":
+            self.table("pnl").set_source(pnl_source(period))
+        self.run_worker(
+            partial(_compute_in_worker, report, period, self.choice.top, self.by_year),
+            name=f"report-{report}",
+            group=f"report-{report}",
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )  # the result arrives through on_worker_state_changed
+
+    def on_worker_state_changed(self, event: Any) -> None:
+        from textual.worker import WorkerState
+
+        worker = event.worker
+        if not worker.name.startswith("report-"):
+            return
+        report = worker.name.removeprefix("report-")
+        if event.state == WorkerState.SUCCESS:
+            self._show_result(report, worker.result)
+        elif event.state == WorkerState.ERROR:
+            self.query_one(f"#{pane_id(report)}", TabPane).loading = False
+            self.computed.pop(report, None)
+            self.query_one(f"#rp-{report}-summary", Static).update(
+                Content(_("Could not compute the report: {error}").format(error=worker.error))
+            )
+            self.notify(
+                _("Could not compute the report: {error}").format(error=worker.error),
+                severity="error",
+            )
+
+    def _show_result(self, report: str, result: dict[str, Any]) -> None:
+        if self.computed.get(report) != self.generation:
+            return  # computed for a period that is no longer chosen
+        self.results[report] = result
+        self.query_one(f"#{pane_id(report)}", TabPane).loading = False
+        self.query_one(f"#rp-{report}-summary", Static).update(result["summary"])
+        if "rows" in result:
+            self.table(report).set_source(RowsSource(result["rows"]))
+        if report == "monthly":
+            self._draw_chart(result["chart"])
+
+    def _draw_chart(self, months: Sequence[tuple[str, Decimal, Decimal]]) -> None:
+        """Bars of each month's revenue beside the same month a year earlier."""
+        from textual_plotext import PlotextPlot
+
+        plot = self.query_one("#rp-chart", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        if not months:
+            plot.refresh()
+            return
+        positions = list(range(len(months)))
+        current = [float(m[1]) for m in months]
+        previous = [float(m[2]) for m in months]
+        plt.multiple_bar(
+            positions,
+            [previous, current],
+            labels=[_("A year earlier"), _("Revenue")],
+            color=["gray", "cyan"],
+            width=0.8,
+        )
+        step = 3 if len(months) > 12 else 1
+        ticks = positions[::step]
+        plt.xticks(ticks, [month_label(months[i][0]) for i in ticks])
+        top = max([*current, *previous, 0.0])
+        bottom = min([*current, *previous, 0.0])
+        values = _nice_ticks(bottom, top)
+        plt.yticks(values, [_compact_money(v) for v in values])
+        plt.title(_("Monthly revenue (taxable base), each beside the same month a year earlier"))
+        plot.refresh()
+
+    # --- export and opening a client -----------------------------------------------------
+
+    def action_export(self) -> None:
+        from ...services import reports
+        from ..widgets.export import export_list
+
+        report, choice, period = self.active, self.choice, self.period
+        year, as_of = choice.year, choice.as_of
+        note = _("{start} to {end}, compared with the same dates of {previous}").format(
+            start=show_date(period.start), end=show_date(period.end), previous=period.year - 1
+        )
+        exports: dict[str, tuple[str, Sequence[Any], Callable[[], Any], str]] = {
+            "ranking": (
+                _("Client ranking {year}").format(year=period.year),
+                reports.REVENUE_COLUMNS,
+                lambda: reports.as_percentages(reports.revenue_rows(year, as_of)),
+                "ranking",
+            ),
+            "monthly": (
+                _("Monthly revenue"),
+                reports.MONTHLY_COLUMNS,
+                lambda: reports.monthly_rows(year, as_of),
+                "ingresos-mensuales",
+            ),
+            "defaulters": (
+                _("Defaulters"),
+                reports.DEFAULTER_COLUMNS,
+                lambda: reports.as_percentages(reports.defaulter_rows(period.end)),
+                "morosos",
+            ),
+            "pnl": (
+                _("Profit and loss {year}").format(year=period.year),
+                reports.PNL_COLUMNS,
+                lambda: reports.pnl_rows(year, as_of),
+                "resultados",
+            ),
+            "pipeline": (
+                _("Pipeline"),
+                reports.PIPELINE_COLUMNS,
+                lambda: reports.pipeline_rows(year, as_of),
+                "embudo",
+            ),
+        }
+        title, columns, rows, stem = exports[report]
+        export_list(self, title, columns, rows, stem=stem, notes=[note])
+
+    @on(LazyTable.RowSelected)
+    def _open_client(self, event: LazyTable.RowSelected) -> None:
+        key = event.row_key
+        if self.active == "pnl" and isinstance(key, str) and ":" in key:
+            key = int(key.split(":", 1)[0])
+        if self.active in ("ranking", "defaulters", "pnl") and isinstance(key, int):
+            self.app.open_client(key)  # type: ignore[attr-defined]
+
+    @on(LazyTable.LoadFailed)
+    def _load_failed(self, event: LazyTable.LoadFailed) -> None:
+        self.notify(
+            _("Could not read the report: {error}").format(error=event.error), severity="error"
+        )
+
+
+def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
+    """Round tick values covering low..high (0 included): 0, 2500, 5000, 7500 ..."""
+    span = max(high - low, 1.0)
+    raw = span / count
+    magnitude = 10 ** (len(str(int(raw))) - 1)
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    start = (low // step) * step
+    values = []
+    value = start
+    while value <= high + step / 2:
+        values.append(value)
+        value += step
+    return values
+
+
+def _compact_money(value: float) -> str:
+    """Short euro amounts for the chart's axis: €2.5K, 1,2 mil €."""
+    from babel.numbers import format_compact_currency
+
+    from ...i18n import current_language
+
+    locale = {"es": "es_ES"}.get(current_language(), "en_IE")
+    return format_compact_currency(value, "EUR", locale=locale, fraction_digits=1)
