@@ -228,3 +228,41 @@ async def test_invoice_view_and_receivables_board_lead_to_email(shop, tmp_path) 
             row = board.query_one(LazyTable).get_row(0)
             assert row.cells[-1].startswith("1 · ")  # the last reminder's level and date
     assert len(server.messages) == 1
+
+
+async def test_client_file_sends_from_sales_and_resends_from_the_timeline(shop, tmp_path) -> None:
+    from tui_crm.ui.screens.client_file import ClientFileScreen, table_id
+
+    with smtp_server(tmp_path, refuse=("lucia@pm.es",)) as server:
+        use(server)
+        app = CrmApp(shop["db"].opened, first_run=False)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await _settle(pilot, app)
+            app.open_client(shop["client_id"], "sales")
+            await _settle(pilot, app)
+            file_screen = app.screen
+            assert isinstance(file_screen, ClientFileScreen)
+            await pilot.press("M")
+            await _settle(pilot, app)
+            assert isinstance(app.screen, SendEmailScreen)
+            await pilot.press("ctrl+s")
+            await _settle(pilot, app)
+            assert isinstance(app.screen, SendEmailScreen)  # refused: kept to retry
+            await pilot.press("escape")
+            await _settle(pilot, app)
+            assert app.screen is file_screen
+            file_screen.action_show_tab("timeline")
+            await _settle(pilot, app)
+            timeline = file_screen.query_one(f"#{table_id('timeline')}", LazyTable)
+            row = timeline.get_row(0)
+            assert row.cells[-1] == "not sent (M resends)"
+            server.refuse.clear()
+            await pilot.press("M")
+            await _settle(pilot, app)
+            assert isinstance(app.screen, SendEmailScreen)
+            await pilot.press("ctrl+s")
+            await _settle(pilot, app)
+            assert app.screen is file_screen
+    assert len(server.messages) == 1
+    [entry] = Activity.select().where(Activity.kind == "email")
+    assert entry.email_status == "sent"

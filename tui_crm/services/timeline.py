@@ -74,6 +74,7 @@ class ActivityRow:
     done_at: dt.datetime | None
     updated_by: str
     updated_at: dt.datetime
+    email_status: str = ""  # emails sent from tui-crm: "draft", "sent" or "failed"
 
     @property
     def is_follow_up(self) -> bool:
@@ -185,7 +186,7 @@ _SELECT = (
     "SELECT a.id, a.client_id, a.version, a.kind, a.subject, a.body, a.outcome, a.contact_id, "
     "TRIM(COALESCE(ct.first_name, '') || ' ' || COALESCE(ct.last_name, '')), a.project_id, "
     "COALESCE(p.name, ''), a.author, a.occurred_at, a.due_date, a.done_at, a.updated_by, "
-    "a.updated_at FROM activity a LEFT JOIN contact ct ON ct.id = a.contact_id "
+    "a.updated_at, a.email_status FROM activity a LEFT JOIN contact ct ON ct.id = a.contact_id "
     "LEFT JOIN project p ON p.id = a.project_id "
 )
 
@@ -221,6 +222,7 @@ def _row(r: tuple) -> ActivityRow:
         done_at=_dt(r[14]),
         updated_by=r[15],
         updated_at=_dt(r[16]),  # type: ignore[arg-type]
+        email_status=r[17] or "",
     )
 
 

@@ -98,7 +98,9 @@ def contact_row(c: Any) -> Row:
 def activity_row(a: Any, today: dt.date) -> Row:
     from ...services.timeline import KIND_LABELS
 
-    if a.is_follow_up:
+    if a.email_status in ("failed", "draft"):
+        follow, style = _("not sent (M resends)"), "danger"
+    elif a.is_follow_up:
         follow = _("due {date}").format(date=show_date(a.due_date))
         style = "danger" if a.due_date < today else "warning"
     elif a.done_at is not None and a.due_date is not None:
@@ -327,6 +329,7 @@ class ClientFileScreen(Screen[None]):
         Binding("a", "archive", _("Archive/unarchive"), id="archive"),
         Binding("c", "convert", _("Make client"), id="convert"),
         Binding("m", "merge", _("Merge"), id="merge"),
+        Binding("M", "email", _("Email"), id="email"),
         Binding("left", "tab(-1)", _("Tabs"), key_display="←→", id="tab_prev"),
         Binding("right", "tab(1)", _("Next tab"), show=False, id="tab_next"),
         Binding("ctrl+r", "reload", _("Reload"), show=False, id="reload"),
@@ -428,6 +431,8 @@ class ClientFileScreen(Screen[None]):
             return tab == "documents"
         if action == "make_default":
             return tab == "addresses"
+        if action == "email":
+            return tab in ("sales", "timeline")
         if action == "convert":
             return self.file is not None and self.file.detail.data.kind == "lead"
         return True
@@ -1121,6 +1126,21 @@ class ClientFileScreen(Screen[None]):
                 self.app.open_client(survivor)  # type: ignore[attr-defined]
 
         self.app.push_screen(MergeScreen(self.client_id, self.file.detail.data.legal_name), merged)
+
+    def action_email(self) -> None:
+        """Sales: email the selected quote or invoice. Timeline: send a failed email again."""
+        key = self._selected()
+        if key is None:
+            return
+        send = self.app.send_document  # type: ignore[attr-defined]
+        if self.active_tab == "timeline":
+            send("retry", int(key), then=lambda _entry: self.refresh_tab("timeline"))
+            return
+        kind, _sep, ident = str(key).partition(":")
+        if kind not in ("invoice", "quote"):
+            self.notify(_("Only quotes and invoices are sent by email."), severity="warning")
+            return
+        send(kind, int(ident), then=lambda _entry: self.refresh_tab("timeline", "sales"))
 
     def action_back(self) -> None:
         self.dismiss()
