@@ -266,3 +266,39 @@ async def test_client_file_sends_from_sales_and_resends_from_the_timeline(shop, 
     assert len(server.messages) == 1
     [entry] = Activity.select().where(Activity.kind == "email")
     assert entry.email_status == "sent"
+
+
+async def test_quote_view_sends_the_quote_and_shows_it_sent(shop, tmp_path) -> None:
+    from tui_crm.services import quotes
+    from tui_crm.ui.screens.quotes import QuoteView
+
+    quote_id = quotes.create_quote(
+        quotes.QuoteInput(
+            client_id=shop["client_id"],
+            title="Web",
+            lines=[
+                LineInput(
+                    description="Diseño", quantity=Decimal(1), unit_price=Decimal(900),
+                    vat_rate=Decimal(21),
+                )
+            ],
+        )
+    )  # fmt: skip
+    with smtp_server(tmp_path) as server:
+        use(server)
+        app = CrmApp(shop["db"].opened, first_run=False)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await _settle(pilot, app)
+            app.open_quote(quote_id)
+            await _settle(pilot, app)
+            view = app.screen
+            assert isinstance(view, QuoteView)
+            await pilot.press("m")
+            await _settle(pilot, app)
+            assert isinstance(app.screen, SendEmailScreen)
+            await pilot.press("ctrl+s")
+            await _settle(pilot, app)
+            assert app.screen is view
+            assert view.detail.status == "sent"
+    assert len(server.messages) == 1
+    assert server.messages[0].message["Subject"].startswith("Presupuesto ")

@@ -246,6 +246,7 @@ class QuoteView(ServiceCalls, Screen[None]):
         Binding("o", "pdf", _("PDF"), id="pdf"),
         Binding("g", "order", _("Order"), id="order"),
         Binding("c", "client", _("Client"), id="client"),
+        Binding("m", "email", _("Email"), id="email"),
         Binding("delete", "delete", _("Delete"), show=False, id="delete"),
         Binding("ctrl+r", "reload", _("Reload"), show=False, id="reload"),
     ]
@@ -474,6 +475,12 @@ class QuoteView(ServiceCalls, Screen[None]):
 
     def action_client(self) -> None:
         self.app.open_client(self.detail.client_id)  # type: ignore[attr-defined]
+
+    def action_email(self) -> None:
+        """The send dialog (services.email): the PDF to the client; a draft quote becomes sent."""
+        self.app.send_document(  # type: ignore[attr-defined]
+            "quote", self.detail.id, then=lambda entry: entry and self.action_reload()
+        )
 
     def action_delete(self) -> None:
         from ...services import quotes
