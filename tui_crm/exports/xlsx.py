@@ -426,6 +426,12 @@ def _write_sheet(
             values = getter(source)
             if done < WIDTH_SAMPLE:
                 sheet.measure(values)
+            if row_index >= limit:
+                raise ExportError(
+                    _("the list has more than {n} rows, the most a worksheet holds").format(
+                        n=f"{limit - FIRST_DATA_ROW:,}"
+                    )
+                )
             for col, write in writers:
                 write(row_index, col, values[col])
             row_index += 1
@@ -436,12 +442,6 @@ def _write_sheet(
                     raise ExportCancelled()
                 if progress is not None:
                     progress(done, total)
-                if row_index >= limit:
-                    raise ExportError(
-                        _("the list has more than {n} rows, the most a worksheet holds").format(
-                            n=f"{limit - FIRST_DATA_ROW:,}"
-                        )
-                    )
         if cancelled is not None and cancelled():
             raise ExportCancelled()
         last_data_row = row_index - 1

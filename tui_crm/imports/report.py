@@ -76,6 +76,8 @@ class ImportReport:
             "rejected": self.rejected_rows,
             "total": self.rows,
         }
+        if self.what == "invoices":
+            return self._invoice_summary(counts)
         if self.rejected and not self.skip_invalid:
             line = _(
                 "Nothing imported: {rejected} of {total} rows rejected; fix them, or use "
@@ -92,11 +94,25 @@ class ImportReport:
                 "Imported from {file}: {created} {what} created, {updated} updated, "
                 "{skipped} skipped, {rejected} rejected"
             ).format(**counts)
-        if self.what == "invoices" and (self.created_clients or self.payments):
-            line += _("; {clients} new clients, {payments} payments").format(
-                clients=self.created_clients, payments=self.payments
-            )
         return line
+
+    def _invoice_summary(self, counts: dict[str, object]) -> str:
+        counts = {**counts, "clients": self.created_clients, "payments": self.payments}
+        if self.rejected and not self.skip_invalid:
+            return _(
+                "Nothing imported: {rejected} of {total} rows rejected; fix them, or use "
+                "--skip-invalid to import the other rows ({created} {what}, {clients} new "
+                "clients, {payments} payments)"
+            ).format(**counts)
+        if self.dry_run:
+            return _(
+                "Dry run, nothing written: {created} {what} to create, {clients} new clients, "
+                "{payments} payments, {skipped} skipped, {rejected} rejected"
+            ).format(**counts)
+        return _(
+            "Imported from {file}: {created} {what} created, {clients} new clients, "
+            "{payments} payments, {skipped} skipped, {rejected} rejected"
+        ).format(**counts)
 
     def what_label(self, n: int) -> str:
         if self.what == "invoices":
