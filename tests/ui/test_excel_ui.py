@@ -159,3 +159,27 @@ async def test_x_on_the_invoice_list_exports_it(db, tmp_path):
     rows = list(openpyxl.load_workbook(out, read_only=True).active.iter_rows(values_only=True))
     assert rows[0][0] == "Invoices"
     assert rows[4][0] == "F2026-00001" and rows[4][12] == 121
+
+
+async def test_x_on_the_receivables_board_exports_what_it_shows(db, tmp_path):
+    import datetime as dt
+
+    from tests.invoicing_support import issued, line, make_client, set_issuer
+
+    set_issuer()
+    client = make_client("Debe SL", NIFS[1])
+    issued(client, dt.date(2026, 1, 5), line(price="200"))
+    out = tmp_path / "cobros.xlsx"
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _settle(pilot, app)
+        await pilot.press("f5")
+        await _settle(pilot, app)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportDialog)
+        await pilot.press(*_type_path(out), "enter")
+        await _settle(pilot, app)
+    rows = list(openpyxl.load_workbook(out, read_only=True).active.iter_rows(values_only=True))
+    assert rows[0][0] == "Receivables"
+    assert rows[4][0] == "F2026-00001" and rows[4][12] == 242

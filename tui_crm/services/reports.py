@@ -122,12 +122,15 @@ def invoice_rows(year: int | None = None, as_of=None) -> Iterator[dict[str, Any]
         offset += PAGE
 
 
-def receivable_rows(as_of=None, year: int | None = None) -> Iterator[dict[str, Any]]:
-    """Every unpaid issued invoice as of a date, most overdue first (optionally of one year)."""
+def receivable_rows(
+    as_of=None, year: int | None = None, flt: Any = None
+) -> Iterator[dict[str, Any]]:
+    """Every unpaid issued invoice as of a date, most overdue first (optionally of one year);
+    `flt` (a ReceivablesFilter: the board's bucket, client, owner) replaces `as_of`."""
     from .receivables import ReceivablesFilter
     from .receivables import receivable_rows as board_rows
 
-    for row in board_rows(ReceivablesFilter(as_of=as_of)):
+    for row in board_rows(flt or ReceivablesFilter(as_of=as_of)):
         if year is not None and row.issue_date.year != year:
             continue
         yield {

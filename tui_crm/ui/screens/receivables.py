@@ -148,6 +148,7 @@ class ReceivablesScreen(ServiceCalls, Screen[None]):
         Binding("a", "as_of", _("As of"), id="as_of"),
         Binding("d", "defaulters", _("Defaulters"), id="defaulters"),
         Binding("m", "remind", _("Reminder"), id="remind"),
+        Binding("x", "export", _("Export"), id="export"),
         Binding("ctrl+r", "reload", _("Reload"), show=False, id="reload"),
     ]
 
@@ -363,6 +364,22 @@ class ReceivablesScreen(ServiceCalls, Screen[None]):
         """Re-read the rows in place (the cursor stays) and the summary."""
         self.table.refresh_rows()
         self._load_summary(self.flt)
+
+    def action_export(self) -> None:
+        """The board as filtered now (bucket, client, owner, as-of date), to Excel."""
+        from ...services import reports
+        from ...services.receivables import count_receivables
+        from ..widgets.export import export_list
+
+        flt = self.flt
+        export_list(
+            self,
+            _("Receivables"),
+            reports.RECEIVABLE_COLUMNS,
+            lambda: reports.receivable_rows(flt=flt),
+            stem="cobros",
+            count=lambda: count_receivables(flt),
+        )
 
     def on_screen_resume(self) -> None:
         if not self._shown_once:  # the first resume is the first paint: already loading
