@@ -302,3 +302,38 @@ async def test_quote_view_sends_the_quote_and_shows_it_sent(shop, tmp_path) -> N
             assert view.detail.status == "sent"
     assert len(server.messages) == 1
     assert server.messages[0].message["Subject"].startswith("Presupuesto ")
+
+
+async def test_email_templates_edit_refuses_unknown_placeholders(shop) -> None:
+    from tui_crm.services import email, email_templates
+    from tui_crm.ui.screens.email_templates import EmailTemplateForm, EmailTemplatesScreen
+
+    app = CrmApp(shop["db"].opened, first_run=False)
+    async with app.run_test(size=(110, 36)) as pilot:
+        await _settle(pilot, app)
+        app.show_email_templates()
+        await _settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, EmailTemplatesScreen)
+        table = screen.query_one(LazyTable)
+        assert table.row_count == 10  # five kinds, Spanish and English
+        assert table.get_row(0).cells[:2] == ("quote", "English")
+        await pilot.press("down", "down", "e")  # invoice, English
+        await _settle(pilot, app)
+        form = app.screen
+        assert isinstance(form, EmailTemplateForm)
+        assert form.query_one("#field-subject").value == "Invoice {number} from {company}"
+        form.query_one("#field-subject").focus()
+        await pilot.press("end", *" {fecha}", "ctrl+s")
+        await _settle(pilot, app)
+        assert isinstance(app.screen, EmailTemplateForm)
+        error = str(form.query_one("#field-subject-error").render())
+        assert "{fecha}" in error
+        await pilot.press(*["backspace"] * 8, "ctrl+s")
+        await _settle(pilot, app)
+        assert app.screen is screen
+        assert table.get_row(2).cells[4] == "yours"
+    [mine] = [t for t in email_templates.list_templates("invoice") if not t.builtin]
+    assert (mine.name, mine.language) == ("invoice", "en")
+    draft = email.compose_invoice(shop["invoice_id"], language="en")
+    assert draft.subject == f"Invoice {shop['code']} from Diseño Núñez SL"

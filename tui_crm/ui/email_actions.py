@@ -3,7 +3,8 @@
 `CrmApp.send_document(kind, id)` is the one hook the client file, the invoice and
 quote views and the reminders screen call: kind "invoice" or "quote" (the record's
 id), "retry" (a failed email's timeline entry), or "reminder" with `client_id` and
-`invoice_ids`. The palette offers "Settings" and "Payment reminders".
+`invoice_ids`. The palette offers "Settings", "Payment reminders" and
+"Email templates".
 """
 
 from __future__ import annotations
@@ -61,6 +62,12 @@ class EmailActions:
 
         self.push_screen(SettingsScreen(values))  # type: ignore[attr-defined]
 
+    def show_email_templates(self) -> None:
+        """The email templates (built-in and the business's own)."""
+        from .screens.email_templates import EmailTemplatesScreen
+
+        self.push_screen(EmailTemplatesScreen())  # type: ignore[attr-defined]
+
     def show_reminders(self, marked: tuple[int, ...] = ()) -> None:
         """Overdue invoices to remind (the given ones already marked)."""
         from .screens.reminders import RemindersScreen
@@ -83,6 +90,11 @@ class EmailCommands(Provider):
                 _("Payment reminders"),
                 _("Remind clients of overdue invoices by email"),
                 getattr(app, "show_reminders", lambda: None),
+            ),
+            (
+                _("Email templates"),
+                _("Texts for quotes, invoices and reminders, Spanish and English"),
+                getattr(app, "show_email_templates", lambda: None),
             ),
         ]
 
