@@ -233,6 +233,10 @@ def test_not_set_up_refuses_before_recording(shop) -> None:
         RuleViolation, match=r"no SMTP password is stored for smtp:ana@mail\.example\.com"
     ):
         email.send(email.compose_invoice(shop["invoice_id"]))
+    secrets.set_smtp_password(PASSWORD)
+    settings.set_many({"smtp.security": "none"})
+    with pytest.raises(RuleViolation, match="unencrypted"):
+        email.send(email.compose_invoice(shop["invoice_id"]))
     assert Activity.select().where(Activity.kind == "email").count() == 0
 
 

@@ -6,7 +6,8 @@ Rules:
   keyring (`services.secrets`) and is used only to log in: it is never stored,
   logged or put in an error;
 - a configuration problem (no server, no From address, no password in the keyring,
-  no keyring) refuses before anything is recorded;
+  no keyring, a password that would travel unencrypted to another machine) refuses
+  before anything is recorded;
 - every email becomes a timeline entry of kind "email" first (a draft, with what
   it was sent to and about in `email_message`), then goes out; a sent one is marked
   `sent` with its Message-ID; a failure marks it `failed` with the server's reason
@@ -49,6 +50,8 @@ SPANISH_COUNTRIES = frozenset(
     ("ES", "AR", "BO", "CL", "CO", "CR", "CU", "DO", "EC", "GT", "GQ", "HN", "MX", "NI", "PA",
      "PE", "PR", "PY", "SV", "UY", "VE")
 )  # fmt: skip
+# A password may go unencrypted only to the machine itself (a local relay).
+LOCAL_HOSTS = frozenset(("localhost", "127.0.0.1", "::1"))
 # A send that started this long ago and never finished was interrupted (a crash):
 # its reminder claims may be taken over by the next run.
 STALE_AFTER = dt.timedelta(minutes=15)
@@ -167,6 +170,13 @@ def check_ready(config: SmtpConfig | None = None) -> tuple[SmtpConfig, str | Non
         )
     if not config.user:
         return config, None
+    if config.security == "none" and config.host not in LOCAL_HOSTS:
+        raise RuleViolation(
+            _(
+                "smtp.security is none: the password would cross the network unencrypted; "
+                "use starttls (port 587) or ssl (port 465)"
+            )
+        )
     password = secrets.smtp_password(user=config.user, host=config.host)
     if password is None:
         raise RuleViolation(
