@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import filterfalse
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def fold(text: str) -> str:
     """Lower case without accents, for search and sorting: "Muñoz" -> "munoz"."""
+    if text.isascii():
+        return text.lower()  # nothing to decompose; casefold() is lower() for ASCII
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.casefold()
+    # filterfalse with the C predicate keeps the loop out of Python (imports index 10,000s)
+    return "".join(filterfalse(unicodedata.combining, decomposed)).casefold()
 
 
 def digits(text: str) -> str:
