@@ -66,8 +66,10 @@ class ImportReport:
             return False
         return not self.skip_invalid or (self.created == 0 and self.updated == 0)
 
-    def summary(self) -> str:
+    def summary(self, skip_hint: str | None = None) -> str:
+        """One line; `skip_hint` says how to import the valid rows (the TUI's key)."""
         counts = {
+            "skip_hint": skip_hint or _("use --skip-invalid to import the other rows"),
             "file": self.file,
             "created": self.created,
             "what": self.what_label(self.created),
@@ -80,9 +82,8 @@ class ImportReport:
             return self._invoice_summary(counts)
         if self.rejected and not self.skip_invalid:
             line = _(
-                "Nothing imported: {rejected} of {total} rows rejected; fix them, or use "
-                "--skip-invalid to import the other rows ({created} {what} to create, "
-                "{updated} to update, {skipped} to skip)"
+                "Nothing imported: {rejected} of {total} rows rejected; fix them, or "
+                "{skip_hint} ({created} {what} to create, {updated} to update, {skipped} to skip)"
             ).format(**counts)
         elif self.dry_run:
             line = _(
@@ -100,9 +101,8 @@ class ImportReport:
         counts = {**counts, "clients": self.created_clients, "payments": self.payments}
         if self.rejected and not self.skip_invalid:
             return _(
-                "Nothing imported: {rejected} of {total} rows rejected; fix them, or use "
-                "--skip-invalid to import the other rows ({created} {what}, {clients} new "
-                "clients, {payments} payments)"
+                "Nothing imported: {rejected} of {total} rows rejected; fix them, or "
+                "{skip_hint} ({created} {what}, {clients} new clients, {payments} payments)"
             ).format(**counts)
         if self.dry_run:
             return _(
@@ -119,10 +119,10 @@ class ImportReport:
             return ngettext("invoice", "invoices", n)
         return ngettext("client", "clients", n)
 
-    def lines(self) -> list[str]:
-        """The report as printed by the command line: remarks, issues, then the summary."""
+    def lines(self, skip_hint: str | None = None) -> list[str]:
+        """The report as printed: remarks, every rejected and skipped row, the summary."""
         out = [*self.notes]
         out.extend(_("rejected: {issue}").format(issue=i.line()) for i in self.rejected)
         out.extend(_("skipped: {issue}").format(issue=i.line()) for i in self.skipped)
-        out.append(self.summary())
+        out.append(self.summary(skip_hint))
         return out

@@ -82,6 +82,7 @@ class ImportClientsScreen(Screen[None]):
                     self.initial_path,
                     placeholder=_("path to a .xlsx or .csv file (→ completes)"),
                     suggester=PathSuggester(suffixes=(".xlsx", ".xlsm", ".csv", ".txt")),
+                    compact=True,
                     id="import-path",
                 )
             yield Static("", id="import-options")
@@ -360,7 +361,8 @@ class ImportClientsScreen(Screen[None]):
                 self._done, [_("Import failed: {error}").format(error=exc)], True, None
             )
         else:
-            self.app.call_from_thread(self._done, report.lines(), report.failed, report)
+            lines = report.lines(skip_hint=_("press s to import the other rows"))
+            self.app.call_from_thread(self._done, lines, report.failed, report)
 
     def _progress(self, phase: str, done: int, total: int | None) -> None:
         self.query_one("#import-progress", ProgressBar).update(total=total, progress=done)
