@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from ..i18n import _
+from ..i18n import N_, _
 from ..services.errors import ServiceError
 from ..text import fold
 
@@ -531,7 +531,7 @@ _ENCODING_LABELS = {
     "utf-16": "UTF-16",
     "cp1252": "Windows-1252",
 }
-_DELIMITER_LABELS = {";": "“;”", ",": "“,”", "\t": "tab"}
+_DELIMITER_LABELS = {";": "“;”", ",": "“,”", "\t": N_("tab")}
 
 
 def _open_csv(source: Path, score: Callable[[list[str]], int]) -> Table:
@@ -554,7 +554,7 @@ def _open_csv(source: Path, score: Callable[[list[str]], int]) -> Table:
     notes = [
         _("Read as CSV: {encoding}, separated by {delimiter}").format(
             encoding=_ENCODING_LABELS.get(encoding, encoding),
-            delimiter=_DELIMITER_LABELS.get(delimiter, delimiter),
+            delimiter=_(_DELIMITER_LABELS.get(delimiter, delimiter)),
         )
     ]
     estimated = text.count("\n")
