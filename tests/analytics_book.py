@@ -61,8 +61,11 @@ def _product_line(product_id: int, quantity: str) -> object:
     return catalog.line_from_product(product_id, D(quantity))
 
 
-def build_book() -> Book:
-    """Write the book above through the services (issue, pay, rectify, quote, order)."""
+def build_book(*, timeline_service: bool = True) -> Book:
+    """Write the book above through the services (issue, pay, rectify, quote, order).
+
+    `timeline_service=False` writes the three timeline entries as plain rows instead
+    (for a database where the timeline service cannot run)."""
     from tui_crm.db import execute
     from tui_crm.services import (
         catalog,
@@ -172,9 +175,14 @@ def build_book() -> Book:
         ("note", "Envío de propuesta", dt.datetime(2026, 3, 12, 9, 30)),
         ("meeting", "Reunión de arranque", dt.datetime(2026, 3, 20, 11, 0)),
     ):
-        timeline.create_activity(
-            alfa, timeline.ActivityData(kind=kind, subject=subject, occurred_at=moment)
-        )
+        if timeline_service:
+            timeline.create_activity(
+                alfa, timeline.ActivityData(kind=kind, subject=subject, occurred_at=moment)
+            )
+        else:
+            from tui_crm.models import Activity
+
+            Activity.create(client=alfa, kind=kind, subject=subject, occurred_at=moment)
     return Book(alfa, beta, gamma, delta, ids)
 
 
