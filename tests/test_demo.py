@@ -138,6 +138,11 @@ def test_summary_matches_the_tables(runs: dict[str, Generated], sql: sqlite3.Con
     assert _one(sql, "SELECT COUNT(*) FROM audit_log WHERE entity = 'invoice'") == 0
 
 
+def test_summary_describes_itself(runs: dict[str, Generated]) -> None:
+    text = runs["a"].summary.describe()
+    assert f"{CLIENTS} clients" in text and f"{runs['a'].summary.invoices} invoices" in text
+
+
 def test_progress_is_reported_a_few_dozen_times(runs: dict[str, Generated]) -> None:
     calls = runs["a"].progress
     assert 8 <= len(calls) <= 100
@@ -557,11 +562,18 @@ def test_search_finds_an_accented_client_typed_without_accents(opened: Path) -> 
     assert all("munoz" in fold(f"{r.name} {r.trade_name}") or r.id for r in munoz)
 
 
-def test_search_docs_fold_like_the_text_module() -> None:
-    # The generator folds whole documents with a per-character table; fold() must agree.
-    text = "Ibáñez Núñez | Peña & Muñoz S.L. | 1º B | Ærø | ß | İ"
-    table = {ord(ch): fold(ch) for ch in set(text)}
-    assert text.translate(table) == fold(text)
+def test_fast_fold_is_text_fold(sql: sqlite3.Connection) -> None:
+    # The generator folds with a per-character translation table; it must be fold() exactly.
+    samples = [
+        "Ibáñez Núñez | Peña & Muñoz S.L. | 1º B | 2ª | Ærø | Straße | İstanbul | ΣΑΣ",
+        "Ｆｕｌｌ　ｗｉｄｔｈ ﬁ ½ ™ Å Å e\u0301\u0323 Ǆ ǅ ǆ ﬃ ẞ Ω",
+    ]
+    for text in samples:
+        assert demo_module.fast_fold(text) == fold(text)
+    for name, trade, sort_name in sql.execute(
+        "SELECT legal_name, trade_name, sort_name FROM client"
+    ):
+        assert sort_name == fold(trade or name)[:200]
 
 
 def test_bad_arguments_are_refused(opened: Path) -> None:

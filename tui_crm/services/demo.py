@@ -86,6 +86,14 @@ class DemoSummary:
     def as_dict(self) -> dict[str, int | float]:
         return asdict(self)
 
+    def describe(self) -> str:
+        """One translated line for the command line: what was created, and how fast."""
+        return _(
+            "{clients} clients ({leads} leads), {contacts} contacts, {activities} timeline "
+            "entries ({follow_ups} open follow-ups), {quotes} quotes, {invoices} invoices "
+            "({rectifying} rectifying), {payments} payments, in {seconds:.1f} s"
+        ).format(**self.as_dict())
+
 
 # --- pools of Spanish data --------------------------------------------------------
 
@@ -596,6 +604,9 @@ METHOD_TEXT = {
 }
 BANKS = ("2100", "0049", "0182", "0081", "2038", "0128", "3058", "2080", "0075", "1465")
 
+# Written last: their indexes are recreated at the very end.
+_LATE_TABLES = ("client", "activity", "invoice", "payment", "payment_allocation")
+
 # Big tables whose secondary indexes are dropped during the load and recreated after (a sort
 # beats a million random B-tree inserts). `invoice_line` keeps its indexes: its rows arrive
 # in index order, and maintaining them costs less than three more scans of 2-3 M lines.
@@ -649,8 +660,30 @@ ACTIVITY_COLUMNS = (
 )
 
 
+class _FoldTable(dict):
+    """`str.translate` table giving `text.fold` of any string, one character at a time.
+
+    fold() is NFKD, minus combining marks, casefolded: all three work per character
+    (NFKD's reordering only moves combining marks, which are dropped), so translating
+    each character by its own fold is the same text, many times faster. Characters are
+    added as they are met; tests/test_demo.py checks the equivalence.
+    """
+
+    def __missing__(self, key: int) -> str:
+        value = fold(chr(key))
+        self[key] = value
+        return value
+
+
+_FOLD = _FoldTable()
+
+
+def fast_fold(text: str) -> str:
+    return text.translate(_FOLD)
+
+
 def _slug(text: str) -> str:
-    return _SLUG.sub("", fold(text))
+    return _SLUG.sub("", text.translate(_FOLD))
 
 
 def _expand(weighted: Sequence[tuple[object, int]]) -> list:
@@ -796,7 +829,8 @@ class _Background:
 
     SQLite releases the GIL while a statement runs, so one long statement (an INSERT ...
     SELECT of a million rows) proceeds on the second core while the main thread builds
-    rows in Python. The main thread must not use the connection until `wait()` returns.
+    rows in Python. Use as `with _Background(...):` around code that does not touch the
+    connection; leaving the block waits for the statements (and raises their error).
     """
 
     def __init__(self, connection: sqlite3.Connection, statements: list[tuple[str, tuple]]):
@@ -816,12 +850,12 @@ class _Background:
         except BaseException as exc:  # handed to the main thread by check()
             self.error = exc
 
-    def wait(self) -> None:
-        self._thread.join()
+    def __enter__(self) -> _Background:
+        return self
 
-    def check(self) -> None:
-        self.wait()
-        if self.error is not None:
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._thread.join()  # even when the main thread failed: then its error wins
+        if exc is None and self.error is not None:
             raise self.error
 
 
@@ -926,15 +960,19 @@ class _Demo:
                 )
             )
         indexes = cur.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND tbl_name IN ({', '.join('?' * len(BULK_TABLES))}) ORDER BY rowid",
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' "
+            f"AND sql IS NOT NULL AND tbl_name IN ({', '.join('?' * len(BULK_TABLES))}) "
+            "ORDER BY rowid",
             BULK_TABLES,
         ).fetchall()
-        for name, _sql in indexes:
+        for name, _table, _sql in indexes:
             cur.execute(f'DROP INDEX "{name}"')
         triggers = replaceable_triggers(cur)
         for name, _create, _backfill in triggers:
             cur.execute(f'DROP TRIGGER "{name}"')
+
+        def recreate(tables: tuple[str, ...]) -> list[tuple[str, tuple]]:
+            return [(sql, ()) for _name, table, sql in indexes if table in tables]
 
         self.progress(_("Business settings and users"), 0.0)
         self.settings_and_users()
@@ -947,20 +985,21 @@ class _Demo:
         self.projects_and_opportunities()
         self.quotes_and_orders()
         self.progress(_("Invoices"), 0.22)
-        self.invoices()
+        # Two threads from here: SQLite releases the GIL while one statement runs, so each
+        # long statement (an INSERT ... SELECT, a CREATE INDEX) runs in a second thread while
+        # the main thread builds rows in Python without touching the connection.
+        done = tuple(t for t in BULK_TABLES if t not in _LATE_TABLES)
+        with _Background(cur.connection, recreate(done)):
+            self.plan_invoices()
+        self.progress(_("Invoices"), 0.36)
+        self.stage_invoices()
+        self.ids = {table: self.next_id(table) for table in ("payment", "activity")}
         self.progress(_("Invoices"), 0.42)
-        expand = self.expand_invoices()
-        try:
-            # Pure Python while SQLite expands the invoices in the other thread.
+        with _Background(cur.connection, self.expansion()) as expand:
             rect_rows, rect_lines = self.rectifying_rows()
             payment_rows, allocations = self.payment_rows()
             self.client_figures()
             activities = self.activity_rows()
-            client_rows = self.client_rows()
-            docs = self.search_docs()
-        finally:
-            expand.wait()
-        expand.check()
         self.counts["invoice_lines"] = expand.rowcounts[1] + len(rect_lines)
         self.progress(_("Payments"), 0.58)
         cur.executemany(INVOICE_INSERT, rect_rows)
@@ -971,16 +1010,21 @@ class _Demo:
         for _name, create, backfill in triggers:
             cur.execute(backfill)
             cur.execute(create)
-        self.progress(_("Timeline"), 0.66)
+        del rect_rows, payment_rows, allocations
+        self.progress(_("Indexes"), 0.66)
+        with _Background(cur.connection, recreate(("invoice", "payment", "payment_allocation"))):
+            client_rows = self.client_rows()
+            docs = self.search_docs()
+        self.progress(_("Timeline"), 0.80)
         self.insert("activity", ACTIVITY_COLUMNS, activities)
-        self.progress(_("Clients"), 0.72)
         self.insert_clients(client_rows)
-        del rect_rows, payment_rows, allocations, activities, client_rows
-        self.progress(_("Indexes"), 0.75)
-        for number, (_name, sql) in enumerate(indexes):
-            cur.execute(sql)
-            if number % 8 == 7:
-                self.progress(_("Indexes"), 0.75 + 0.13 * number / len(indexes))
+        del activities, client_rows
+        self.progress(_("Indexes"), 0.84)
+        late = recreate(("client", "activity"))
+        for number, (sql, params) in enumerate(late):
+            cur.execute(sql, params)
+            if number % 4 == 3:
+                self.progress(_("Indexes"), 0.84 + 0.04 * (number + 1) / len(late))
         self.progress(_("Search index"), 0.88)
         self.search_index(docs)
         self.progress(_("Statistics"), 0.96)
@@ -1082,7 +1126,7 @@ class _Demo:
         # Tax profiles: (preferred IVA bp, recargo). Each draws line sets from its own pool.
         self.profiles = [(2100, 0), (1000, 0), (400, 0), (2100, 1), (1000, 1), (400, 1), (0, 0)]
         shares = (0.62, 0.12, 0.05, 0.08, 0.03, 0.06, 0.04)
-        total_sets = max(300, min(60_000, self.n_invoices // 12))
+        total_sets = max(300, min(20_000, self.n_invoices // 20))
         r = self.rng.random
         self.set_lines: list[list[tuple]] = []  # per set: template rows
         self.set_totals: list[tuple[int, int, int, int]] = []  # base, vat, recargo, cost
@@ -1171,7 +1215,10 @@ class _Demo:
         profile_index = {p: i for i, p in enumerate(self.profiles)}
         self.clients: list[_Client] = []
         ci = di = 0
+        step = max(1, n // 5)
         for i in range(n):
+            if i % step == step - 1:
+                self.progress(_("Clients"), 0.02 + 0.06 * i / n)
             c = _Client()
             company = i < n_companies  # shuffled below through the name order
             prov = provinces[int(r() * len(provinces))]
@@ -1321,7 +1368,7 @@ class _Demo:
             c.row = [
                 legal,
                 trade,
-                fold(trade or legal)[:200],
+                fast_fold(trade or legal)[:200],
                 tax_id,
                 email,
                 phone,
@@ -1364,7 +1411,10 @@ class _Demo:
         sector_choices = set(CUSTOM_FIELDS[0][3])
         origins = CUSTOM_FIELDS[2][3]
         n_contacts_table = (1, 1, 2, 2, 2, 3, 3, 4)
+        step = max(1, len(self.clients) // 5)
         for index, c in enumerate(self.clients):
+            if index % step == step - 1:
+                self.progress(_("Contacts and addresses"), 0.08 + 0.08 * index / len(self.clients))
             client_id = cid0 + index
             legal, _trade, _sort, _tax, email, _phone, _mobile, _fax, _web, prov = c.row
             code, province, _w, _pre, capital, towns = prov
@@ -1437,7 +1487,7 @@ class _Demo:
                     people.append((first, last, cemail, cmobile or cphone))
                     contact_id += 1
             else:
-                first, _, last = legal.partition(" ")
+                first, _sep, last = legal.partition(" ")
                 contacts.append(
                     (contact_id, 1, created, created, c.owner[1], client_id, first, last,
                      "Titular", email, c.row[5], c.row[6], 1, "")
@@ -1738,7 +1788,9 @@ class _Demo:
             counts[i] = fixed.get(k) or 1 + floors[k]
         return counts
 
-    def invoices(self) -> None:
+    def plan_invoices(self) -> None:
+        """Every invoice's client, date, number, totals, fate, and the payments: pure Python
+        (it runs while the other thread indexes the tables written so far)."""
         r = self.rng.random
         T = self.T
         clients = self.clients
@@ -1811,22 +1863,34 @@ class _Demo:
         year_last: dict[int, int] = {}
         # payer profile: (earliest, latest) days after the due date, chance of never paying
         delays = {"good": (-8, 22, 0.002), "late": (5, 70, 0.01), "bad": (25, 160, 0.35)}
+        # What the loop needs of each client, in one tuple (unpacking beats attribute lookups).
+        facts = []
+        for c in clients:
+            low, high, never = delays[c.payer]
+            if c.archived:  # archived clients settled everything before leaving
+                never = -1.0
+            facts.append(
+                (c.pool[0], c.pool[1], c.irpf_bp, c.payment_days + low, high - low, never,
+                 c.projects)
+            )  # fmt: skip
         paid_lists: list[list[int] | None] = [None] * len(clients)
         partial: list[int] = []
         revenue = self.revenue = [0] * len(clients)
+        year = number = -1
         for x in range(n):
             key = keys[x]
             i = key & mask
             day = key >> shift
-            c = clients[i]
-            year = dyear[day]
-            number = year_counter.get(year, 0) + 1
-            year_counter[year] = number
-            year_last[year] = day
-            start, size = c.pool
+            if dyear[day] != year:  # keys are in date order: numbers restart each year
+                if year != -1:
+                    year_counter[year] = number
+                    year_last[year] = inv_day[x - 1]
+                year = dyear[day]
+                number = 0
+            number += 1
+            start, size, irpf_bp, pay_after, pay_span, never, projects = facts[i]
             sid = start + int(r() * size)
             base, vat, rec, _cost = set_totals[sid]
-            irpf_bp = c.irpf_bp
             irpf = (2 * base * irpf_bp + 10_000) // 20_000 if irpf_bp else 0  # half up, base > 0
             total = base + vat + rec - irpf
             inv_client[x] = i
@@ -1836,17 +1900,14 @@ class _Demo:
             inv_irpf[x] = irpf
             inv_number[x] = number
             inv_tod[x] = int(r() * 240)
-            if c.projects and r() < 0.3:
-                inv_project[x] = c.projects[int(r() * len(c.projects))]
+            if projects and r() < 0.3:
+                inv_project[x] = projects[int(r() * len(projects))]
             revenue[i] += base
-            low, high, never = delays[c.payer]
-            pay_day = day + c.payment_days + low + int(r() * (high - low))
+            pay_day = day + pay_after + int(r() * pay_span)
             if pay_day < day:
                 pay_day = day
-            if c.archived:  # archived clients settled everything before leaving
-                never = 0.0
-                if pay_day > T:
-                    pay_day = T
+            if pay_day > T and never < 0:
+                pay_day = T
             if pay_day <= T and r() >= never:
                 inv_paid_day[x] = pay_day
                 if r() < 0.006:
@@ -1860,10 +1921,13 @@ class _Demo:
                         paid_lists[i] = [x]
                     else:
                         lst.append(x)
+        if n:
+            year_counter[year] = number
+            year_last[year] = inv_day[n - 1]
         self.year_counter = year_counter
         self.year_last = year_last
         del keys
-        self.progress(_("Invoices"), 0.32)
+        self.progress(_("Invoices"), 0.30)
         self.ensure_statuses(paid_lists, partial)
 
         # Payments: (day, client index, amount, [(invoice index, amount)], method, reference);
@@ -1911,10 +1975,20 @@ class _Demo:
                     items.append((x, share))
                     amount += share
                 payments.append((day, i, amount, items, None, None))
-        self.progress(_("Invoices"), 0.36)
+        self.progress(_("Invoices"), 0.33)
 
-        # The rows: a narrow staging table of integers (fed by zip, no Python loop), expanded
-        # into the wide invoice rows and their lines by SQLite itself.
+        self.counts["invoices"] = n + len(self.rect)
+        self.counts["rectifying"] = len(self.rect)
+        self.payments = payments
+
+    def stage_invoices(self) -> None:
+        """A narrow staging table of integers (fed by zip, no Python loop), which SQLite
+        expands into the wide invoice rows and their lines (expand_invoices)."""
+        n = self.n
+        inv_client, inv_day, inv_set = self.inv_client, self.inv_day, self.inv_set
+        inv_irpf, inv_total, inv_number = self.inv_irpf, self.inv_total, self.inv_number
+        inv_paid, inv_paid_day, inv_state = self.inv_paid, self.inv_paid_day, self.inv_state
+        inv_pays, inv_tod, inv_project = self.inv_pays, self.inv_tod, self.inv_project
         self.inv_id0 = self.next_id("invoice")
         cur = self.cur
         self.stage_lookups()
@@ -1931,13 +2005,10 @@ class _Demo:
                 strict=True,
             ),
         )  # fmt: skip
-        self.counts["invoices"] = n + len(self.rect)
-        self.counts["rectifying"] = len(self.rect)
-        self.payments = payments
 
-    def expand_invoices(self) -> _Background:
-        """The wide invoice rows and their lines, made by SQLite from the staging tables, in a
-        second thread (the main thread builds the remaining rows meanwhile)."""
+    def expansion(self) -> list[tuple[str, tuple]]:
+        """The statements making the wide invoice rows and their lines from the staging
+        tables (run in the second thread)."""
         issuer_name, issuer_tax_id, issuer_address = self.issuer
         invoices = (
             f"INSERT INTO invoice ({INVOICE_COLUMNS}) SELECT "
@@ -1972,7 +2043,7 @@ class _Demo:
         for table in ("demo_inv", "demo_client", "demo_set", "demo_day", "demo_time"):
             statements.append((f"DROP TABLE temp.{table}", ()))
         statements.append(("DROP TABLE temp.demo_set_line", ()))
-        return _Background(self.cur.connection, statements)
+        return statements
 
     def client_figures(self) -> None:
         """Per client: outstanding, first and last invoice day; invoices to chase."""
@@ -2244,7 +2315,7 @@ class _Demo:
         inv_id0 = self.inv_id0
         r_codes = self.r_codes
         payments.sort(key=lambda p: (p[0], p[1]))
-        pay_id0 = self.next_id("payment")
+        pay_id0 = self.ids["payment"]
         rows: list[tuple] = []
         allocs: list[tuple] = []
         accountants = self.accountants
@@ -2301,7 +2372,7 @@ class _Demo:
         cid0 = self.client_id0
         kinds = _expand((("call", 30), ("meeting", 12), ("email", 28), ("note", 15), ("task", 15)))
         authors = self.authors or ["admin"]
-        activity_id = self.next_id("activity")
+        activity_id = self.ids["activity"]
         rows: list[tuple] = []
         follow_ups = 0
         self.last_activity = [0] * len(self.clients)
@@ -2445,10 +2516,7 @@ class _Demo:
                 if contact_phone:
                     parts.append(_NON_DIGIT.sub("", contact_phone))
             raw.append(" | ".join(p for p in parts if p))
-        # fold() works character by character (NFKD, drop combining marks, casefold), so one
-        # translation table of every character present gives the same text much faster.
-        table = {ord(ch): fold(ch) for ch in set("".join(raw))}
-        return [(cid0 + index, text.translate(table)) for index, text in enumerate(raw)]
+        return [(cid0 + index, text.translate(_FOLD)) for index, text in enumerate(raw)]
 
     def search_index(self, docs: list[tuple[int, str]]) -> None:
         self.cur.execute("DELETE FROM client_search")
