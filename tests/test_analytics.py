@@ -287,6 +287,12 @@ def test_defaulters_report_rows(book) -> None:
             "share_of_overdue": D("1.0000"),
         }
     ]
+    # The overdue total the shares divide by is the four overdue buckets together.
+    from tui_crm.services import receivables
+
+    flt = receivables.ReceivablesFilter(as_of=AS_OF)
+    buckets = receivables.bucket_totals(flt)
+    assert receivables.total_overdue(flt) == sum(b.amount for b in buckets[1:]) == D("5808.00")
 
 
 # --- profit and loss ---------------------------------------------------------------------------

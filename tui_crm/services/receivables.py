@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..db import execute, is_sqlite
@@ -281,6 +281,16 @@ def bucket_totals(flt: ReceivablesFilter) -> tuple[BucketTotal, ...]:
     )
 
 
+def total_overdue(flt: ReceivablesFilter) -> Decimal:
+    """What is overdue as of the date (the four overdue buckets together), one SUM."""
+    where, params = _where(replace(flt, bucket="overdue"))
+    row = execute(
+        f"SELECT COALESCE(SUM(i.outstanding_cents), 0) FROM {_unpaid_from()} WHERE {where}",
+        params,
+    ).fetchone()
+    return from_cents(int(row[0]))
+
+
 def total_billing(flt: ReceivablesFilter) -> Decimal:
     """The total of every invoice issued up to the as-of date (same client/owner filter)."""
     where, params = _filters(flt)
@@ -307,7 +317,7 @@ def defaulters(
     as_of = flt.date
     d0 = as_of.isoformat()
     if overdue_total is None:
-        overdue_total = sum((b.amount for b in bucket_totals(base) if b.bucket != "not_due"), ZERO)
+        overdue_total = total_overdue(base)
     if billing is None:
         billing = total_billing(flt)
     page = " LIMIT ?" if limit is not None else ""
