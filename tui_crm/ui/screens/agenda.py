@@ -121,6 +121,7 @@ class AgendaScreen(Screen[None]):
         self.query_one("#agenda-filters", Static).update(" · ".join(parts))
 
     @on(LazyTable.RowHighlighted)
+    @on(LazyTable.Loaded)
     def _rows_arrived(self) -> None:
         self._show_filter()
 

@@ -182,6 +182,7 @@ class ClientsScreen(Screen[None]):
 
     @on(LazyTable.RowHighlighted)
     @on(LazyTable.RowSelected)
+    @on(LazyTable.Loaded)
     def _rows_arrived(self) -> None:
         self._show_filters()
 
@@ -196,7 +197,9 @@ class ClientsScreen(Screen[None]):
         self.app.open_client(int(event.row_key))  # type: ignore[attr-defined]
 
     def action_search(self) -> None:
-        self.query_one("#client-search", Input).focus()
+        # Focus now, not on the next idle: what is typed right after "/" (pasted, or fast
+        # over SSH) must reach the search, not trigger the list's one-letter keys.
+        self.set_focus(self.query_one("#client-search", Input))
 
     def action_cycle_kind(self) -> None:
         index = KIND_FILTERS.index(self.flt.kind)

@@ -284,6 +284,16 @@ class FormScreen(ModalScreen[T], Generic[T]):
         if self._saving:
             return
         self._saving = True
+        # ctrl+s is a priority binding, handled as soon as it arrives, while the keys typed
+        # just before it may still wait in the focused field's queue (a paste, a fast typist
+        # over SSH): read the values only after that field has processed them.
+        focused = self.focused
+        if focused is not None:
+            focused.call_later(self._save_values)
+        else:
+            self._save_values()
+
+    def _save_values(self) -> None:
         self.clear_errors()
         self._run_save(self.values())
 

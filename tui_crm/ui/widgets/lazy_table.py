@@ -315,6 +315,19 @@ class LazyTable(ScrollView, can_focus=True):
             """The table that sent the message (for `@on(..., selector)`)."""
             return self.lazy_table
 
+    class Loaded(Message):
+        """The row count of the current source was (re)read; `row_count` is ready."""
+
+        def __init__(self, row_count: int, lazy_table: LazyTable | None = None) -> None:
+            super().__init__()
+            self.row_count = row_count
+            self.lazy_table = lazy_table
+
+        @property
+        def control(self) -> LazyTable | None:
+            """The table that sent the message (for `@on(..., selector)`)."""
+            return self.lazy_table
+
     class LoadFailed(Message):
         """The source raised; the affected rows are left blank."""
 
@@ -492,6 +505,7 @@ class LazyTable(ScrollView, can_focus=True):
             self._row_count = message.count
             for page, rows in message.pages.items():
                 self._pages.set(page, rows)
+            self.post_message(self.Loaded(message.count, self))
         self._update_virtual_size()
         # Re-validate the cursor against the new count (the watcher runs if it changed).
         self.cursor_index = self.cursor_index
