@@ -120,7 +120,7 @@ class DocumentEditor(ServiceCalls, Screen[Any]):
         Binding("escape", "close", _("Close"), id="close"),
     ]
 
-    AUTO_FOCUS = None
+    AUTO_FOCUS = ""  # set per editor from first_focus() in compose
 
     def __init__(
         self,
@@ -175,6 +175,9 @@ class DocumentEditor(ServiceCalls, Screen[Any]):
     # --- layout -----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # Focused as soon as the editor is composed, before its first paint: keys typed
+        # the moment it appears must not arrive with nothing focused.
+        self.AUTO_FOCUS = self.first_focus()
         yield Header()
         with Horizontal(id="doc-head"):
             yield Static(Content(self.title_text()), id="doc-title")
@@ -226,13 +229,8 @@ class DocumentEditor(ServiceCalls, Screen[Any]):
 
     def on_mount(self) -> None:
         self._saved_state = self.state()
-        self.call_after_refresh(self._focus_first)
-
-    def _focus_first(self) -> None:
-        try:
-            self.query_one(self.first_focus()).focus()
-        except Exception:
-            self.query_one("#le-table").focus()
+        if self.focused is None:
+            self.set_focus(self.query_one("#le-table"))
 
     @property
     def line_editor(self) -> LineEditor:

@@ -166,10 +166,12 @@ class InvoiceView(ServiceCalls, Screen[None]):
         return f"{kind} {d.display_code}"
 
     def _status(self) -> str:
+        return label(INVOICE_STATUS_LABELS, self.detail.status)
+
+    def _amounts(self) -> str:
         d = self.detail
         return " · ".join(
             [
-                label(INVOICE_STATUS_LABELS, d.status),
                 _("Total {amount}").format(amount=money(d.totals.total)),
                 _("Paid {amount}").format(amount=money(d.paid)),
                 _("Outstanding {amount}").format(amount=money(d.outstanding)),
@@ -191,7 +193,7 @@ class InvoiceView(ServiceCalls, Screen[None]):
             dates.append(
                 _("by {user} {when}").format(user=d.issued_by, when=local_datetime(d.issued_at))
             )
-        facts = [" · ".join(dates)]
+        facts = [self._amounts(), " · ".join(dates)]
         address = one_line(d.client_address.replace("\n", ", "))
         facts.append(
             _("To {client} ({tax_id}) · {address}").format(

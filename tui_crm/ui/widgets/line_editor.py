@@ -29,7 +29,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -229,6 +229,24 @@ def totals_text(totals: Totals, irpf_rate: Decimal) -> str:
     return "\n".join(rows)
 
 
+def _route(widget: Any, event: events.Key) -> bool:
+    """Give a key to the line editor's widget that has the focus now, if it is not `widget`.
+
+    Textual routes each key to the widget focused when the key is read, and runs bindings
+    only once the key has bubbled up to the app. Typed fast ("n" then "WEB01", a tab then
+    "3", or pasted by a terminal multiplexer), keys reach a field or the table after an
+    earlier key moved the focus away: they belong to the widget focused now. Returns
+    True when the key was handled here."""
+    focused = widget.screen.focused
+    if focused is widget or not isinstance(focused, (CellInput, LinesTable)):
+        return False
+    if focused.apply_key(event):
+        event.stop()
+        event.prevent_default()
+        return True
+    return False
+
+
 class LinesTable(DataTable):
     """The lines, one per row; the keys of the table mode."""
 
@@ -251,6 +269,24 @@ class LinesTable(DataTable):
     def on_resize(self) -> None:
         self.editor.table_resized(self.size.width)
 
+    def apply_key(self, event: events.Key) -> bool:
+        """n / e / enter act at once (not as bindings run later): the focus is in the new
+        line before the next key typed is handled."""
+        if event.key == "n":
+            self.editor.add_line()
+            return True
+        if event.key in ("e", "enter"):
+            self.editor.edit_current()
+            return True
+        return False
+
+    def on_key(self, event: events.Key) -> None:
+        if _route(self, event):
+            return
+        if self.has_focus and self.apply_key(event):
+            event.stop()
+            event.prevent_default()
+
     def action_new_line(self) -> None:
         self.editor.add_line()
 
@@ -265,18 +301,18 @@ class LinesTable(DataTable):
 
 
 class CellInput(Input):
-    """One field of the edit row."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", _("Undo line"), show=False),
-        Binding("up", "step(-1)", show=False),
-        Binding("down", "step(1)", show=False),
-        Binding("tab", "tab(1)", show=False),
-        Binding("shift+tab", "tab(-1)", show=False),
-    ]
+    """One field of the edit row: tab / shift+tab across, up / down between lines, enter
+    back to the table, escape undoes the line (handled as the key is read, see `_route`)."""
 
     def __init__(self, field: str, **kwargs: Any):
-        super().__init__(compact=True, id=f"le-{field.replace('_', '-')}", **kwargs)
+        # The editor selects a field's text itself as it moves there (LineEditor._focus):
+        # a Focus event handled late would select characters already typed into it.
+        super().__init__(
+            compact=True,
+            select_on_focus=False,
+            id=f"le-{field.replace('_', '-')}",
+            **kwargs,
+        )
         self.field = field
 
     @property
@@ -287,14 +323,37 @@ class CellInput(Input):
         assert node is not None
         return node
 
-    def action_cancel(self) -> None:
-        self.editor.cancel_edit()
+    def apply_key(self, event: events.Key) -> bool:
+        key = event.key
+        editor = self.editor
+        if key in ("tab", "shift+tab"):
+            editor.tab_key(self.field, 1 if key == "tab" else -1)
+        elif key in ("up", "down"):
+            editor.step_key(self.field, -1 if key == "up" else 1)
+        elif key == "escape":
+            editor.cancel_edit()
+        elif key == "enter":
+            editor.submit(self)
+        elif key == "backspace" and not self.has_focus:
+            self.action_delete_left()
+        elif event.is_printable and event.character and not self.has_focus:
+            selection = self.selection
+            if selection.is_empty:
+                self.insert_text_at_cursor(event.character)
+            else:
+                self.replace(event.character, *selection)
+        else:
+            return False
+        return True
 
-    def action_step(self, step: int) -> None:
-        self.editor.step_key(self.field, step)
-
-    def action_tab(self, step: int) -> None:
-        self.editor.tab_key(self.field, step)
+    async def _on_key(self, event: events.Key) -> None:
+        if _route(self, event):
+            return
+        if self.apply_key(event):
+            event.stop()
+            event.prevent_default()
+            return
+        await super()._on_key(event)
 
 
 _WIDTHS = {"#": 3, "quantity": 6, "unit_price": 10, "discount": 5, "vat_rate": 4, "re": 4}
@@ -409,6 +468,14 @@ class LineEditor(Vertical):
     @property
     def table(self) -> LinesTable:
         return self.query_one(LinesTable)
+
+    def _focus(self, widget: Any) -> None:
+        """Focus now, not after the keys already typed: "n" then "WEB01" typed fast must
+        land in the new line's description (`Widget.focus()` is deferred). A field's text
+        is selected, so what is typed replaces it."""
+        self.screen.set_focus(widget)
+        if isinstance(widget, CellInput):
+            widget.select_all()
 
     def _input(self, field: str) -> CellInput:
         return self.query_one(f"#le-{field.replace('_', '-')}", CellInput)
@@ -611,9 +678,10 @@ class LineEditor(Vertical):
 
     @on(Input.Submitted, "#le-edit CellInput")
     def _cell_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        widget = event.input
-        assert isinstance(widget, CellInput)
+        event.stop()  # enter is handled as it is read (CellInput.apply_key -> submit)
+
+    def submit(self, widget: CellInput) -> None:
+        """Enter in the edit row: take the highlighted product, else back to the table."""
         options = self.query_one("#le-suggestions", OptionList)
         if (
             widget.field == "description"
@@ -623,7 +691,7 @@ class LineEditor(Vertical):
             self._pick(options.highlighted)
             return
         self._finish_edit()
-        self.table.focus()
+        self._focus(self.table)
 
     def _begin_edit(self) -> None:
         if self.current is not None and self.current < len(self.lines):
@@ -654,7 +722,7 @@ class LineEditor(Vertical):
         self._finish_edit()
         self._load_current()
         self._update_totals()
-        self.table.focus()
+        self._focus(self.table)
 
     def step_key(self, field: str, step: int) -> None:
         """Up/down in the edit row: through the suggestions, else to the line above/below."""
@@ -673,7 +741,7 @@ class LineEditor(Vertical):
         """Tab across the fields of the line, then on to the next line (or out)."""
         position = FIELDS.index(field) + step
         if 0 <= position < len(FIELDS):
-            self._input(FIELDS[position]).focus()
+            self._focus(self._input(FIELDS[position]))
             return
         if self.current is None:
             return
@@ -685,7 +753,7 @@ class LineEditor(Vertical):
         if step > 0:
             self.screen.focus_next()
         else:
-            self.table.focus()
+            self._focus(self.table)
 
     def _go_line(self, step: int, field: str) -> None:
         if self.current is None:
@@ -700,7 +768,7 @@ class LineEditor(Vertical):
         self.current = target
         self.table.move_cursor(row=target, animate=False)
         self._load_current()
-        self._input(field).focus()
+        self._focus(self._input(field))
 
     # --- commands ---------------------------------------------------------------------
 
@@ -713,7 +781,7 @@ class LineEditor(Vertical):
         self._rebuild()
         self._load_current()
         self._begin_edit()
-        self._input("description").focus()
+        self._focus(self._input("description"))
         self._update_totals()
         self.post_message(self.Changed(self))
 
@@ -722,7 +790,7 @@ class LineEditor(Vertical):
             self.add_line()
             return
         self._load_current()
-        self._input("description").focus()
+        self._focus(self._input("description"))
 
     def delete_current(self) -> None:
         """Delete the highlighted line after a confirmation naming it."""
@@ -904,7 +972,7 @@ class LineEditor(Vertical):
         self._refresh_row(index)
         if self.current == index:
             self._load_current()
-            self._input("quantity").focus()
+            self._focus(self._input("quantity"))
         self._update_totals()
         self.post_message(self.Changed(self))
 
