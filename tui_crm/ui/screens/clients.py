@@ -90,7 +90,9 @@ class ClientsScreen(Screen[None]):
     """All clients and leads; `/` searches, enter opens the one under the cursor."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "search", _("Search"), id="search"),
+        # A priority binding is handled as the key arrives, before the keys typed right after
+        # it are routed: "/munoz" typed fast (or pasted over SSH) all lands in the search.
+        Binding("slash", "search", _("Search"), id="search", priority=True),
         Binding("k", "cycle_kind", _("Leads/clients"), id="filter_kind"),
         Binding("a", "cycle_status", _("Archived"), id="filter_status"),
         Binding("o", "cycle_sort", _("Sort"), id="sort"),
@@ -197,9 +199,11 @@ class ClientsScreen(Screen[None]):
         self.app.open_client(int(event.row_key))  # type: ignore[attr-defined]
 
     def action_search(self) -> None:
-        # Focus now, not on the next idle: what is typed right after "/" (pasted, or fast
-        # over SSH) must reach the search, not trigger the list's one-letter keys.
-        self.set_focus(self.query_one("#client-search", Input))
+        search = self.query_one("#client-search", Input)
+        if search.has_focus:  # a "/" typed in the search is part of it ("S/N")
+            search.insert_text_at_cursor("/")
+            return
+        self.set_focus(search)
 
     def action_cycle_kind(self) -> None:
         index = KIND_FILTERS.index(self.flt.kind)
