@@ -13,7 +13,7 @@ _COMMON = (
     '"purpose" VARCHAR(12) NOT NULL, "invoice_id" INTEGER, "quote_id" INTEGER, '
     '"reminder_level" INTEGER, "reminder_invoices" TEXT NOT NULL DEFAULT \'\', '
     '"to_addr" VARCHAR(254) NOT NULL, "to_name" VARCHAR(200) NOT NULL DEFAULT \'\', '
-    '"template" VARCHAR(60) NOT NULL DEFAULT \'\', "language" VARCHAR(5) NOT NULL DEFAULT \'\', '
+    "\"template\" VARCHAR(60) NOT NULL DEFAULT '', \"language\" VARCHAR(5) NOT NULL DEFAULT '', "
     '"attempts" INTEGER NOT NULL DEFAULT 0, "error" TEXT NOT NULL DEFAULT \'\', '
     'FOREIGN KEY ("activity_id") REFERENCES "activity" ("id") ON DELETE CASCADE, '
     'FOREIGN KEY ("invoice_id") REFERENCES "invoice" ("id") ON DELETE SET NULL, '
