@@ -31,6 +31,7 @@ from .sales_support import (
     METHOD_LABELS,
     MODE_LABELS,
     PromptForm,
+    RefreshOnReturn,
     ServiceCalls,
     label,
 )
@@ -105,7 +106,7 @@ def pdf_form(title: str, filename: str, render: Any) -> PromptForm:
     )
 
 
-class InvoiceView(ServiceCalls, Screen[None]):
+class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
     """One issued invoice."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -121,7 +122,6 @@ class InvoiceView(ServiceCalls, Screen[None]):
 
     def __init__(self, detail: Any):
         super().__init__()
-        self._shown_once = False
         self.detail = detail
 
     def compose(self) -> ComposeResult:
@@ -350,8 +350,6 @@ class InvoiceView(ServiceCalls, Screen[None]):
         """The send dialog (services.email): the PDF to the billing contact."""
         self.app.send_document("invoice", self.detail.id)  # type: ignore[attr-defined]
 
-    def on_screen_resume(self) -> None:
-        if not self._shown_once:  # the first resume is the first paint: already loading
-            self._shown_once = True
-            return
+    def returned(self) -> None:
+        """Back from another screen (an editor, a view, another mode): re-read."""
         self.action_reload()

@@ -26,7 +26,7 @@ from ...services.invoices import InvoiceFilter, InvoiceRow
 from ..formatting import date as show_date
 from ..formatting import money
 from ..widgets.lazy_table import Column, LazyTable, Row
-from .sales_support import INVOICE_STATUS_LABELS, ServiceCalls, label
+from .sales_support import INVOICE_STATUS_LABELS, RefreshOnReturn, ServiceCalls, label
 
 STATUS_FILTERS = ("", "unpaid", "draft", "issued", "partially_paid", "paid")
 STATUS_FILTER_LABELS = {
@@ -100,7 +100,7 @@ def invoice_columns() -> list[Column]:
     ]
 
 
-class InvoicesScreen(ServiceCalls, Screen[None]):
+class InvoicesScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
     """All invoices; `/` searches, enter opens the one under the cursor."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -120,7 +120,6 @@ class InvoicesScreen(ServiceCalls, Screen[None]):
 
     def __init__(self, flt: InvoiceFilter | None = None) -> None:
         super().__init__()
-        self._shown_once = False
         self.flt = flt or InvoiceFilter()
         self.client_name = ""
 
@@ -376,9 +375,6 @@ class InvoicesScreen(ServiceCalls, Screen[None]):
             notes=lists.describe_invoice_filter(flt),
         )
 
-    def on_screen_resume(self) -> None:
-        """Back from an editor, a view or a form: what changed there shows here."""
-        if not self._shown_once:  # the first resume is the first paint: already loading
-            self._shown_once = True
-            return
+    def returned(self) -> None:
+        """Back from another screen (an editor, a view, another mode): re-read."""
         self.table.refresh_rows()

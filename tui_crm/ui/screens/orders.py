@@ -32,7 +32,7 @@ from ..safe_text import one_line
 from ..widgets.form import FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row, sanitize
 from ..widgets.line_editor import number_text, parse_quantity
-from .sales_support import ORDER_STATUS_LABELS, PromptForm, ServiceCalls, label
+from .sales_support import ORDER_STATUS_LABELS, PromptForm, RefreshOnReturn, ServiceCalls, label
 
 STATUS_FILTERS = ("pending", "", "open", "partially_invoiced", "invoiced", "cancelled")
 STATUS_FILTER_LABELS = {"pending": N_("still to invoice"), "": N_("every status")}
@@ -91,7 +91,7 @@ def order_columns() -> list[Column]:
     ]
 
 
-class OrdersScreen(ServiceCalls, Screen[None]):
+class OrdersScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
     """Orders, newest first; by default those with something still to invoice."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -104,7 +104,6 @@ class OrdersScreen(ServiceCalls, Screen[None]):
     def __init__(self, flt: OrderFilter | None = None) -> None:
         super().__init__()
         self.flt = flt or OrderFilter(status="pending")
-        self._shown_once = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -184,10 +183,8 @@ class OrdersScreen(ServiceCalls, Screen[None]):
     def action_reload(self) -> None:
         self.table.refresh_rows()
 
-    def on_screen_resume(self) -> None:
-        if not self._shown_once:
-            self._shown_once = True
-            return
+    def returned(self) -> None:
+        """Back from another screen (an editor, a view, another mode): re-read."""
         self.table.refresh_rows()
 
 
@@ -222,7 +219,7 @@ def order_lines_table(table: DataTable, lines: Sequence[Any]) -> None:
         )
 
 
-class OrderView(ServiceCalls, Screen[None]):
+class OrderView(RefreshOnReturn, ServiceCalls, Screen[None]):
     """One order: what is ordered, invoiced and still open."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -238,7 +235,6 @@ class OrderView(ServiceCalls, Screen[None]):
     def __init__(self, detail: Any):
         super().__init__()
         self.detail = detail
-        self._shown_once = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -317,10 +313,8 @@ class OrderView(ServiceCalls, Screen[None]):
         order_lines_table(self.query_one("#ov-lines", DataTable), detail.lines)
         self.refresh_bindings()
 
-    def on_screen_resume(self) -> None:
-        if not self._shown_once:
-            self._shown_once = True
-            return
+    def returned(self) -> None:
+        """Back from another screen (an editor, a view, another mode): re-read."""
         self.action_reload()
 
     def action_invoice_all(self) -> None:

@@ -31,7 +31,14 @@ from ..widgets.form import ConfirmDialog, FieldSpec
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.line_editor import totals_text
 from .invoice_view import lines_table, pdf_form
-from .sales_support import QUOTE_STATUS_LABELS, SHIPPING_LABELS, PromptForm, ServiceCalls, label
+from .sales_support import (
+    QUOTE_STATUS_LABELS,
+    SHIPPING_LABELS,
+    PromptForm,
+    RefreshOnReturn,
+    ServiceCalls,
+    label,
+)
 
 STATUS_FILTERS = ("", "draft", "sent", "accepted", "rejected", "expired")
 STATUS_FILTER_LABELS = {"": N_("every status")}
@@ -101,7 +108,7 @@ def quote_columns() -> list[Column]:
     ]
 
 
-class QuotesScreen(ServiceCalls, Screen[None]):
+class QuotesScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
     """Every quote, newest first."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -117,7 +124,6 @@ class QuotesScreen(ServiceCalls, Screen[None]):
         super().__init__()
         self.flt = flt or QuoteFilter()
         self.client_name = ""
-        self._shown_once = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -223,17 +229,15 @@ class QuotesScreen(ServiceCalls, Screen[None]):
     def action_reload(self) -> None:
         self.table.refresh_rows()
 
-    def on_screen_resume(self) -> None:
-        if not self._shown_once:
-            self._shown_once = True
-            return
+    def returned(self) -> None:
+        """Back from another screen (an editor, a view, another mode): re-read."""
         self.table.refresh_rows()
 
 
 # --- one quote -----------------------------------------------------------------------
 
 
-class QuoteView(ServiceCalls, Screen[None]):
+class QuoteView(RefreshOnReturn, ServiceCalls, Screen[None]):
     """One quote, with its status actions."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -254,7 +258,6 @@ class QuoteView(ServiceCalls, Screen[None]):
     def __init__(self, detail: Any):
         super().__init__()
         self.detail = detail
-        self._shown_once = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -372,10 +375,8 @@ class QuoteView(ServiceCalls, Screen[None]):
         lines_table(self.query_one("#qv-lines", DataTable), detail.lines)
         self.refresh_bindings()
 
-    def on_screen_resume(self) -> None:
-        if not self._shown_once:
-            self._shown_once = True
-            return
+    def returned(self) -> None:
+        """Back from another screen (an editor, a view, another mode): re-read."""
         self.action_reload()
 
     def action_edit(self) -> None:

@@ -12,6 +12,7 @@ filters: `c` client, `u` owner, `b` bucket, `a` as-of date.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -28,7 +29,7 @@ from ..formatting import date as show_date
 from ..formatting import money
 from ..widgets.form import FieldSpec
 from ..widgets.lazy_table import Column, LazyTable, Row
-from .sales_support import PromptForm, ServiceCalls, parse_day
+from .sales_support import PromptForm, RefreshOnReturn, ServiceCalls, parse_day
 
 BUCKET_FILTERS = ("", "overdue", *BUCKETS)
 FILTER_LABELS = {"": N_("every invoice"), "overdue": N_("overdue only")}
@@ -72,17 +73,33 @@ def receivable_row(r: ReceivableRow, reminded: Any = None) -> Row:
 
 
 class ReceivableSource:
-    """Pages of the board, read in the table's worker thread on its own connection."""
+    """Pages of the board, read in the table's worker thread on its own connection.
 
-    def __init__(self, flt: ReceivablesFilter):
+    `shown(flt)` is called (in that thread) once the count and the first page are read:
+    the screen reads its summary then, after the rows rather than competing with them."""
+
+    def __init__(
+        self,
+        flt: ReceivablesFilter,
+        shown: Callable[[ReceivablesFilter], None] | None = None,
+    ):
         self.flt = flt
+        self.shown = shown
+
+    def _rows_read(self) -> None:
+        if self.shown is not None:
+            shown, self.shown = self.shown, None
+            shown(self.flt)
 
     def count(self) -> int:
         from ...db import database
         from ...services.receivables import count_receivables
 
         with database.connection_context():
-            return count_receivables(self.flt)
+            count = count_receivables(self.flt)
+        if count == 0:
+            self._rows_read()  # no page will be read
+        return count
 
     def fetch(self, offset: int, limit: int) -> list[Row]:
         from ...db import database
@@ -92,7 +109,9 @@ class ReceivableSource:
         with database.connection_context():
             rows = list_receivables(self.flt, offset, limit)
             reminded = last_reminders([r.invoice_id for r in rows])
-        return [receivable_row(r, reminded.get(r.invoice_id)) for r in rows]
+        page = [receivable_row(r, reminded.get(r.invoice_id)) for r in rows]
+        self._rows_read()
+        return page
 
 
 def receivable_columns() -> list[Column]:
@@ -137,7 +156,7 @@ def summary_text(summary: Any) -> str:
     return "\n".join((head, buckets, defaulters))
 
 
-class ReceivablesScreen(ServiceCalls, Screen[None]):
+class ReceivablesScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
     """Unpaid issued invoices, most overdue first, with the aging summary."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -154,10 +173,10 @@ class ReceivablesScreen(ServiceCalls, Screen[None]):
 
     def __init__(self, flt: ReceivablesFilter | None = None) -> None:
         super().__init__()
-        self._shown_once = False
         self.flt = flt or ReceivablesFilter()
         self.client_name = ""
         self.summary: Any = None
+        self._board_source: ReceivableSource | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -165,7 +184,7 @@ class ReceivablesScreen(ServiceCalls, Screen[None]):
         yield Static("", id="rv-filters")
         yield LazyTable(
             receivable_columns(),
-            ReceivableSource(self.flt),
+            self._source(),
             page_size=100,
             empty_text=_("Nothing is waiting to be paid."),
             id="rv-table",
@@ -175,8 +194,15 @@ class ReceivablesScreen(ServiceCalls, Screen[None]):
     def on_mount(self) -> None:
         self.title = _("Receivables")
         self._show_filters()
-        self._load_summary(self.flt)
         self.table.focus()
+
+    def _source(self) -> ReceivableSource:
+        self._board_source = ReceivableSource(self.flt, self._rows_shown)
+        return self._board_source
+
+    def _rows_shown(self, flt: ReceivablesFilter) -> None:
+        """In the table's worker: the rows are read, now the summary."""
+        self.app.call_from_thread(self._load_summary, flt)
 
     @property
     def table(self) -> LazyTable:
@@ -206,9 +232,8 @@ class ReceivablesScreen(ServiceCalls, Screen[None]):
 
     def _apply(self, **changes: Any) -> None:
         self.flt = replace(self.flt, **changes)
-        self.table.set_source(ReceivableSource(self.flt))
+        self.table.set_source(self._source())  # its first page then reads the summary
         self._show_filters()
-        self._load_summary(self.flt)
 
     def _show_filters(self) -> None:
         parts = [bucket_label(self.flt.bucket)]
@@ -361,9 +386,13 @@ class ReceivablesScreen(ServiceCalls, Screen[None]):
         self.app.show_reminders((int(key),) if key is not None else ())  # type: ignore[attr-defined]
 
     def action_reload(self) -> None:
-        """Re-read the rows in place (the cursor stays) and the summary."""
-        self.table.refresh_rows()
-        self._load_summary(self.flt)
+        """Re-read the rows in place (the cursor stays), then the summary."""
+        source = self._board_source
+        if source is not None and source.flt == self.flt:
+            source.shown = self._rows_shown
+            self.table.refresh_rows()
+        else:
+            self.table.set_source(self._source(), keep_cursor=True)
 
     def action_export(self) -> None:
         """The board as filtered now (bucket, client, owner, as-of date), to Excel."""
@@ -381,8 +410,6 @@ class ReceivablesScreen(ServiceCalls, Screen[None]):
             count=lambda: count_receivables(flt),
         )
 
-    def on_screen_resume(self) -> None:
-        if not self._shown_once:  # the first resume is the first paint: already loading
-            self._shown_once = True
-            return
+    def returned(self) -> None:
+        """Back from another screen (an editor, a view, another mode): re-read."""
         self.action_reload()

@@ -115,6 +115,25 @@ class ServiceCalls(DOMNode):
             failed()
 
 
+class RefreshOnReturn(DOMNode):
+    """Mixin for screens: re-read (`returned()`) when coming back from another screen,
+    an editor, a view or another mode; not after a dialog, whose own callback refreshes
+    what it changed (a board over a million invoices is not re-read for nothing)."""
+
+    _left_for_screen = False
+
+    def on_screen_suspend(self) -> None:
+        self._left_for_screen = not isinstance(self.app.screen, ModalScreen)
+
+    def on_screen_resume(self) -> None:
+        if self._left_for_screen:
+            self._left_for_screen = False
+            self.returned()
+
+    def returned(self) -> None:
+        """Re-read what another screen may have changed."""
+
+
 class MessageDialog(ModalScreen[None]):
     """A message that must be read (why an invoice cannot be issued); enter or escape closes."""
 
