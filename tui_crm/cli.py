@@ -29,7 +29,7 @@ class UserError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: {_('error')}: {message}\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: " + _("error") + f": {message}\n")
 
 
 def _date(text: str) -> dt.date:
@@ -402,25 +402,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except ValidationError as exc:
         print(
-            f"tui-crm: {_('error')}: "
+            "tui-crm: "
+            + _("error")
+            + ": "
             + "; ".join(f"{field}: {reason}" for field, reason in exc.errors.items()),
             file=sys.stderr,
         )
     except (ServiceError, DatabaseError, SchemaError, UserError) as exc:
-        print(f"tui-crm: {_('error')}: {_one_line(str(exc))}", file=sys.stderr)
+        print("tui-crm: " + _("error") + f": {_one_line(str(exc))}", file=sys.stderr)
     except KeyboardInterrupt:
-        print(f"tui-crm: {_('interrupted')}", file=sys.stderr)
+        print("tui-crm: " + _("interrupted"), file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_OK
     except OSError as exc:
         name = f" {exc.filename}" if exc.filename else ""
-        print(f"tui-crm: {_('error')}:{name} {exc.strerror or exc}", file=sys.stderr)
+        print("tui-crm: " + _("error") + f":{name} {exc.strerror or exc}", file=sys.stderr)
     except Exception as exc:
         path = _log_crash()
         where = _(" (details in {path})").format(path=path) if path else ""
         print(
-            f"tui-crm: {_('internal error')}: {type(exc).__name__}: {exc}{where}", file=sys.stderr
+            "tui-crm: " + _("internal error") + f": {type(exc).__name__}: {exc}{where}",
+            file=sys.stderr,
         )
     return EXIT_ERROR
 

@@ -193,7 +193,7 @@ def render_pdf(doc: PdfDocument) -> bytes:
     pdf.set_font(FONT, "B", 12)
     pdf.multi_cell(width * 0.55, 6, doc.issuer.name, **nl)
     pdf.set_font(FONT, "", 9)
-    issuer_lines = [f"{_('Tax ID')}: {doc.issuer.tax_id}", *doc.issuer.address.splitlines()]
+    issuer_lines = [_("Tax ID") + f": {doc.issuer.tax_id}", *doc.issuer.address.splitlines()]
     pdf.multi_cell(width * 0.55, 4.5, "\n".join([*issuer_lines, *doc.issuer.extra]), **nl)
     left_bottom = pdf.get_y()
     pdf.set_xy(pdf.l_margin + width * 0.55, top)
@@ -202,19 +202,19 @@ def render_pdf(doc: PdfDocument) -> bytes:
     pdf.set_font(FONT, "", 9)
     facts: list[str] = []
     if doc.kind == "quote":
-        facts.append(f"{_('Quote number')}: {doc.number}")
-        facts.append(f"{_('Date')}: {format_date(doc.date)}")
+        facts.append(_("Quote number") + f": {doc.number}")
+        facts.append(_("Date") + f": {format_date(doc.date)}")
         if doc.valid_until:
-            facts.append(f"{_('Valid until')}: {format_date(doc.valid_until)}")
+            facts.append(_("Valid until") + f": {format_date(doc.valid_until)}")
     else:
-        facts.append(f"{_('Invoice number')}: {doc.number}")
+        facts.append(_("Invoice number") + f": {doc.number}")
         if doc.series:
-            facts.append(f"{_('Series')}: {doc.series}")
-        facts.append(f"{_('Issue date')}: {format_date(doc.date)}")
+            facts.append(_("Series") + f": {doc.series}")
+        facts.append(_("Issue date") + f": {format_date(doc.date)}")
         if doc.operation_date and doc.operation_date != doc.date:
-            facts.append(f"{_('Operation date')}: {format_date(doc.operation_date)}")
+            facts.append(_("Operation date") + f": {format_date(doc.operation_date)}")
         if doc.due_date:
-            facts.append(f"{_('Due date')}: {format_date(doc.due_date)}")
+            facts.append(_("Due date") + f": {format_date(doc.due_date)}")
     pdf.set_x(pdf.l_margin + width * 0.55)
     pdf.multi_cell(width * 0.45, 4.5, "\n".join(facts), align="R", **nl)
     pdf.set_y(max(left_bottom, pdf.get_y()) + 4)
@@ -227,7 +227,7 @@ def render_pdf(doc: PdfDocument) -> bytes:
     pdf.multi_cell(width, 5, doc.recipient.name, **nl)
     pdf.set_font(FONT, "", 9)
     recipient_lines = [
-        f"{_('Tax ID')}: {doc.recipient.tax_id}" if doc.recipient.tax_id else "",
+        _("Tax ID") + f": {doc.recipient.tax_id}" if doc.recipient.tax_id else "",
         *doc.recipient.address.splitlines(),
         *doc.recipient.extra,
     ]
@@ -252,7 +252,7 @@ def render_pdf(doc: PdfDocument) -> bytes:
             if doc.rectification_mode == "replacement"
             else _("by difference: the lines below are the corrections")
         )
-        pdf.multi_cell(width, 4.5, f"{_('Reason')}: {doc.rectification_reason}\n{mode}", **nl)
+        pdf.multi_cell(width, 4.5, _("Reason") + f": {doc.rectification_reason}\n{mode}", **nl)
         pdf.ln(2)
     if doc.kind == "quote" and doc.title:
         pdf.set_font(FONT, "B", 11)

@@ -77,8 +77,8 @@ class AuditDetail(ModalScreen[None]):
         for name, pair in e.changes.items():
             before, after = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
             lines.append(f"{name}:")
-            lines.append(f"    {_('before')}: {'' if before is None else before}")
-            lines.append(f"    {_('after')}:  {'' if after is None else after}")
+            lines.append("    " + _("before") + f": {'' if before is None else before}")
+            lines.append("    " + _("after") + f":  {'' if after is None else after}")
         with Vertical(classes="dialog"), VerticalScroll():
             yield Static(Content("\n".join(lines)))
 
