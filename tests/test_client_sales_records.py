@@ -449,3 +449,40 @@ def test_client_list_filters_and_sorts(db) -> None:
     rows = {r.name: r for r in clients.list_clients(ClientFilter(), 0, None)}
     assert rows["Gamma"].revenue_year == Decimal("300.00")
     assert rows["Delta"].revenue_year == Decimal("0.00")
+
+
+def test_revenue_sort_pages_match_the_full_order_from_both_ends(db) -> None:
+    """Every page, walked forwards or backwards, agrees with the order computed in Python."""
+    import random
+
+    rng = random.Random(7)
+    year = dt.date.today().year
+    expected: list[tuple[Decimal, str, int]] = []
+    for i in range(37):
+        name = f"Cliente {rng.randint(0, 9)}{i:02d}"
+        cid = make(name)
+        revenue = Decimal(0)
+        if i % 3:
+            revenue = Decimal(rng.choice(["100", "250", "250", "999.99"]))
+            invoice(cid, str(revenue), dt.date(year, 1, 2))
+        if i in (4, 9, 12):  # archived earners and non-earners are not in the active list
+            clients.archive_client(cid)
+            continue
+        expected.append((revenue, name, cid))
+    earners = sorted((e for e in expected if e[0] > 0), key=lambda e: (-e[0], e[1].lower(), e[2]))
+    rest = sorted((e for e in expected if e[0] <= 0), key=lambda e: (e[1].lower(), e[2]))
+    order = [e[2] for e in earners + rest]
+    flt = ClientFilter(sort="revenue")
+    assert [r.id for r in clients.list_clients(flt, 0, None)] == order
+    for size in (1, 5, 10, 36, 50):
+        pages = [
+            r.id
+            for offset in range(0, len(order), size)
+            for r in clients.list_clients(flt, offset, size)
+        ]
+        assert pages == order, size
+    assert clients.list_clients(flt, 40, 10) == []
+    everyone = ClientFilter(sort="revenue", status="")
+    assert len(clients.list_clients(everyone, 0, None)) == 37
+    tail = [r.id for r in clients.list_clients(everyone, 30, 10)]
+    assert tail == [r.id for r in clients.list_clients(everyone, 0, None)][30:]

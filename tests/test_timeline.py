@@ -299,3 +299,27 @@ def test_report_agenda_json(db, cli) -> None:
     assert len(lines) == 4 and any("De Marta" in line and ",today" in line for line in lines)
     bad = cli("--db", db, "report", "agenda", "--as-of", "10/03/2026")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_agenda_pages_follow_the_full_order(db) -> None:
+    cid = make("Alfa SL")
+    for days in (3, -1, 0, 5, 0, 2):
+        note(cid, f"seguir {days}", due_date=TODAY + dt.timedelta(days=days))
+    for days, hour in ((0, 10), (2, 9), (5, 18), (1, 8)):
+        timeline.create_activity(
+            cid,
+            ActivityData(
+                kind="meeting",
+                subject=f"reunión {days}",
+                occurred_at=_local(TODAY + dt.timedelta(days=days), hour),
+            ),
+        )
+    flt = AgendaFilter(as_of=TODAY)
+    full = agenda.list_agenda(flt, 0, None)
+    assert len(full) == agenda.count_agenda(flt) == 10
+    assert [i.due_date for i in full] == sorted(i.due_date for i in full)
+    # within a day: the follow-ups, then the meetings by time
+    today = [(i.is_follow_up, i.time) for i in full if i.due_date == TODAY]
+    assert today == [(True, ""), (True, ""), (False, "10:00")]
+    paged = [i.activity_id for o in range(0, 10, 3) for i in agenda.list_agenda(flt, o, 3)]
+    assert paged == [i.activity_id for i in full]

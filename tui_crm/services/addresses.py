@@ -21,7 +21,7 @@ from ..text import clean_input
 from . import audit
 from .errors import NotFound, ValidationError
 from .permissions import require
-from .records import live_client, save_versioned, text_limit
+from .records import live_client, model_rows, save_versioned, text_limit
 from .session import login
 
 DEFAULT_FLAGS = ("is_invoice_default", "is_delivery_default", "is_quote_default")
@@ -91,26 +91,25 @@ def validate(data: AddressData) -> AddressData:
     return clean
 
 
-def _row(a: Address) -> AddressRow:
-    data = AddressData(**{f.name: getattr(a, f.name) for f in fields(AddressData)})
-    return AddressRow(id=a.id, client_id=a.client_id, version=a.version, data=data)
+_DATA_FIELDS = tuple(f.name for f in fields(AddressData))
+
+
+def _row(a: dict) -> AddressRow:
+    data = AddressData(**{name: a[name] for name in _DATA_FIELDS})
+    return AddressRow(id=a["id"], client_id=a["client"], version=a["version"], data=data)
 
 
 def list_addresses(client_id: int) -> list[AddressRow]:
     """The client's addresses: the invoice default first, then in the order they were added."""
-    query = (
-        Address.select()
-        .where(Address.client == client_id)
-        .order_by(Address.is_invoice_default.desc(), Address.id)
-    )
-    return [_row(a) for a in query]
+    rows = model_rows(Address, "client_id = ?", [client_id], "is_invoice_default DESC, id")
+    return [_row(a) for a in rows]
 
 
 def get_address(address_id: int) -> AddressRow:
-    address = Address.get_or_none(Address.id == address_id)
-    if address is None:
+    found = model_rows(Address, "id = ?", [address_id])
+    if not found:
         raise NotFound(_("address {id} does not exist").format(id=address_id))
-    return _row(address)
+    return _row(found[0])
 
 
 def _clear_other_defaults(client_id: int, keep_id: int, data: AddressData) -> None:

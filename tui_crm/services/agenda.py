@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..db import execute, is_sqlite
+from ..db import execute
 from ..i18n import N_
 from .session import login
 
@@ -60,69 +60,54 @@ class AgendaItem:
     is_follow_up: bool
 
 
-def _utc_offset_modifier() -> tuple[str, int]:
-    """The local UTC offset now, as an SQLite date modifier and in minutes."""
-    offset = dt.datetime.now().astimezone().utcoffset() or dt.timedelta(0)
-    minutes = int(offset.total_seconds() // 60)
-    return f"{minutes:+d} minutes", minutes
-
-
 def _local_midnight_utc(day: dt.date) -> str:
     local = dt.datetime.combine(day, dt.time(0, 0)).astimezone()
     return local.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
 
 
-def _query(flt: AgendaFilter) -> tuple[str, list[Any]]:
-    day = flt.day()
-    modifier, minutes = _utc_offset_modifier()
-    if is_sqlite():
-        meeting_day = "date(a.occurred_at, ?)"
-        meeting_param: object = modifier
-    else:
-        meeting_day = "CAST(a.occurred_at + CAST(? AS INTERVAL) AS DATE)"
-        meeting_param = f"{minutes} minutes"
-    who = ""
-    who_params: list[Any] = []
+def _conditions(flt: AgendaFilter) -> tuple[str, list[Any], str, list[Any]]:
+    """WHERE clauses (and parameters) of the open follow-ups and of the planned meetings.
+
+    Each matches a partial index of migration 0004, so both are index walks. Entries of
+    merged-away clients need no test: a merge moves them to the surviving client.
+    """
+    who, who_params = "", []
     if not flt.everyone:
-        who = " AND a.author = ?"
-        who_params = [flt.login or login()]
-    columns = (
-        "a.id, a.version, a.client_id, c.legal_name, {day} AS agenda_day, {time}, a.kind, "
-        "CASE WHEN a.subject <> '' THEN a.subject ELSE substr(a.body, 1, 200) END, "
-        "TRIM(COALESCE(ct.first_name, '') || ' ' || COALESCE(ct.last_name, '')), a.author, "
-        "{follow_up}, a.occurred_at"
+        who, who_params = " AND a.author = ?", [flt.login or login()]
+    follow = "a.done_at IS NULL AND a.due_date IS NOT NULL" + who
+    follow_params: list[Any] = list(who_params)
+    meeting = (
+        # COALESCE: keeps SQLite on the meetings' partial index, not the (due_date, done_at)
+        # index that holds every undated entry
+        "a.done_at IS NULL AND a.kind = 'meeting' AND COALESCE(a.due_date, NULL) IS NULL "
+        "AND a.occurred_at >= ?" + who
     )
-    joins = (
-        "FROM activity a JOIN client c ON c.id = a.client_id "
-        "LEFT JOIN contact ct ON ct.id = a.contact_id "
-    )
-    follow_ups = (
-        "SELECT "
-        + columns.format(day="a.due_date", time="''", follow_up="1")
-        + " "
-        + joins
-        + "WHERE a.done_at IS NULL AND a.due_date IS NOT NULL AND c.status <> 'merged'"
-        + who
-    )
-    meetings = (
-        "SELECT "
-        + columns.format(day=meeting_day, time="a.occurred_at", follow_up="0")
-        + " "
-        + joins
-        + "WHERE a.done_at IS NULL AND a.kind = 'meeting' AND a.due_date IS NULL "
-        "AND a.occurred_at >= ? AND c.status <> 'merged'" + who
-    )
-    params: list[Any] = [*who_params, meeting_param, _local_midnight_utc(day), *who_params]
-    sql = f"SELECT * FROM ({follow_ups} UNION ALL {meetings}) agenda"
+    meeting_params: list[Any] = [_local_midnight_utc(flt.day()), *who_params]
     if flt.until is not None:
-        sql += " WHERE agenda_day <= ?"
-        params.append(flt.until.isoformat())
-    return sql, params
+        follow += " AND a.due_date <= ?"
+        follow_params.append(flt.until.isoformat())
+        meeting += " AND a.occurred_at < ?"
+        meeting_params.append(_local_midnight_utc(flt.until + dt.timedelta(days=1)))
+    return follow, follow_params, meeting, meeting_params
 
 
 def count_agenda(flt: AgendaFilter) -> int:
-    sql, params = _query(flt)
-    return int(execute(f"SELECT COUNT(*) FROM ({sql}) counted", params).fetchone()[0])
+    follow, follow_params, meeting, meeting_params = _conditions(flt)
+    row = execute(
+        f"SELECT (SELECT COUNT(*) FROM activity a WHERE {follow}), "
+        f"(SELECT COUNT(*) FROM activity a WHERE {meeting})",
+        [*follow_params, *meeting_params],
+    ).fetchone()
+    return int(row[0]) + int(row[1])
+
+
+_COLUMNS = (
+    "SELECT a.id, a.version, a.client_id, c.legal_name, a.due_date, a.occurred_at, a.kind, "
+    "CASE WHEN a.subject <> '' THEN a.subject ELSE substr(a.body, 1, 200) END, "
+    "TRIM(COALESCE(ct.first_name, '') || ' ' || COALESCE(ct.last_name, '')), a.author "
+    "FROM activity a JOIN client c ON c.id = a.client_id "
+    "LEFT JOIN contact ct ON ct.id = a.contact_id "
+)
 
 
 def _as_date(value: object) -> dt.date:
@@ -133,24 +118,43 @@ def _as_date(value: object) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _local_time(value: object) -> str:
-    if not value:
-        return ""
-    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
-    return moment.replace(tzinfo=dt.UTC).astimezone().strftime("%H:%M")
+def _moment(value: object) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))
 
 
 def list_agenda(flt: AgendaFilter, offset: int = 0, limit: int | None = 200) -> list[AgendaItem]:
-    """The agenda in date order (overdue first); within a day follow-ups, then meetings by time."""
-    sql, params = _query(flt)
-    sql += " ORDER BY agenda_day, 11 DESC, 12, 1"  # to-dos of a day first, then meetings
+    """The agenda in date order (overdue first); within a day follow-ups, then meetings by time.
+
+    Follow-ups and meetings are read in their own index order, as many as the page
+    needs, and merged here.
+    """
+    follow, follow_params, meeting, meeting_params = _conditions(flt)
+    page = ""
+    page_params: list[Any] = []
     if limit is not None:
-        sql += " LIMIT ? OFFSET ?"
-        params = [*params, limit, offset]
+        page = " LIMIT ?"
+        page_params = [offset + limit]
+    rows = [
+        (True, r)
+        for r in execute(
+            f"{_COLUMNS}WHERE {follow} ORDER BY a.due_date, a.occurred_at, a.id{page}",
+            [*follow_params, *page_params],
+        )
+    ] + [
+        (False, r)
+        for r in execute(
+            f"{_COLUMNS}WHERE {meeting} ORDER BY a.occurred_at, a.id{page}",
+            [*meeting_params, *page_params],
+        )
+    ]
     day = flt.day()
     items = []
-    for r in execute(sql, params):
-        due = _as_date(r[4])
+    for is_follow_up, r in rows:
+        moment = _moment(r[5])
+        local = moment.replace(tzinfo=dt.UTC).astimezone()
+        due = _as_date(r[4]) if is_follow_up else local.date()
         status = "overdue" if due < day else "today" if due == day else "upcoming"
         items.append(
             AgendaItem(
@@ -159,16 +163,18 @@ def list_agenda(flt: AgendaFilter, offset: int = 0, limit: int | None = 200) -> 
                 client_id=r[2],
                 client=r[3],
                 due_date=due,
-                time=_local_time(r[5]),
+                time="" if is_follow_up else local.strftime("%H:%M"),
                 kind=r[6],
                 subject=(r[7] or "").split("\n", 1)[0],
                 contact=r[8] or "",
                 author=r[9],
                 status=status,
-                is_follow_up=bool(r[10]),
+                is_follow_up=is_follow_up,
             )
         )
-    return items
+    items.sort(key=lambda i: (i.due_date, not i.is_follow_up, i.time, i.activity_id))
+    end = None if limit is None else offset + limit
+    return items[offset:end]
 
 
 def agenda_rows(flt: AgendaFilter) -> Iterator[dict[str, Any]]:

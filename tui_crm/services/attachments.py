@@ -26,10 +26,10 @@ from ..i18n import _
 from ..models import Document
 from ..text import clean_input
 from . import audit
-from .documents import DocumentInfo, blob_path, get_document, list_documents, store_dir
+from .documents import DocumentInfo, blob_path, get_document, store_dir
 from .errors import RuleViolation, ValidationError
 from .permissions import require
-from .records import live_client
+from .records import live_client, model_rows
 from .session import login
 
 CHUNK = 1 << 20
@@ -46,7 +46,24 @@ __all__ = [
 
 def client_documents(client_id: int) -> list[DocumentInfo]:
     """The client's documents, newest first."""
-    return list_documents(client_id=client_id)
+    rows = model_rows(Document, "client_id = ?", [client_id], "uploaded_at DESC, id DESC")
+    return [
+        DocumentInfo(
+            id=r["id"],
+            sha256=r["sha256"],
+            filename=r["filename"],
+            size=r["size"],
+            mime=r["mime"],
+            client_id=r["client"],
+            project_id=r["project"],
+            quote_id=r["quote"],
+            invoice_id=r["invoice"],
+            uploaded_by=r["uploaded_by"],
+            uploaded_at=r["uploaded_at"],
+            notes=r["notes"],
+        )
+        for r in rows
+    ]
 
 
 def _source(path: str | os.PathLike[str]) -> Path:

@@ -48,25 +48,30 @@ class ClientFile:
 def key_figures(client_id: int, as_of: dt.date | None = None) -> KeyFigures:
     """Revenue, outstanding and overdue of one client, aggregated in SQL."""
     day = as_of or dt.date.today()
-    row = execute(
-        "SELECT COALESCE(SUM(CASE WHEN status <> 'draft' THEN base_cents END), 0), "
-        "COALESCE(SUM(CASE WHEN status <> 'draft' AND issue_date >= ? AND issue_date <= ? "
-        "  THEN base_cents END), 0), "
-        "COALESCE(SUM(CASE WHEN status IN ('issued', 'partially_paid') "
-        "  THEN outstanding_cents END), 0), "
-        "COALESCE(SUM(CASE WHEN status IN ('issued', 'partially_paid') AND due_date < ? "
-        "  THEN outstanding_cents END), 0), "
-        "COUNT(CASE WHEN status IN ('issued', 'partially_paid') AND due_date < ? "
-        "  AND outstanding_cents <> 0 THEN 1 END) "
-        "FROM invoice WHERE client_id = ?",
-        (
-            dt.date(day.year, 1, 1).isoformat(),
-            day.isoformat(),
-            day.isoformat(),
-            day.isoformat(),
-            client_id,
-        ),
+    if as_of is None:
+        # Revenue per year is kept by the database (client_revenue, migration 0004).
+        revenue = execute(
+            "SELECT COALESCE(SUM(base_cents), 0), "
+            "COALESCE(SUM(CASE WHEN year = ? THEN base_cents END), 0) "
+            "FROM client_revenue WHERE client_id = ?",
+            (day.year, client_id),
+        ).fetchone()
+    else:  # a past day: only what was issued up to it counts
+        revenue = execute(
+            "SELECT COALESCE(SUM(base_cents), 0), "
+            "COALESCE(SUM(CASE WHEN issue_date >= ? THEN base_cents END), 0) "
+            "FROM invoice WHERE client_id = ? AND status <> 'draft' AND issue_date <= ?",
+            (dt.date(day.year, 1, 1).isoformat(), client_id, day.isoformat()),
+        ).fetchone()
+    unpaid = execute(
+        "SELECT COALESCE(SUM(outstanding_cents), 0), "
+        "COALESCE(SUM(CASE WHEN due_date < ? THEN outstanding_cents END), 0), "
+        "COUNT(CASE WHEN due_date < ? THEN 1 END) "
+        "FROM invoice WHERE client_id = ? AND status IN ('issued', 'partially_paid') "
+        "AND outstanding_cents <> 0",
+        (day.isoformat(), day.isoformat(), client_id),
     ).fetchone()
+    row = (*revenue, *unpaid)
     follow = execute(
         "SELECT COUNT(*), COUNT(CASE WHEN due_date < ? THEN 1 END) FROM activity "
         "WHERE client_id = ? AND due_date IS NOT NULL AND done_at IS NULL",
@@ -149,28 +154,61 @@ def _date(value: object) -> dt.date | None:
 
 
 _SALES = (
-    "SELECT 'quote' AS kind, id, code, date AS day, title, status, total_cents, 0 AS open, "
-    "valid_until AS due FROM quote WHERE client_id = ? "
-    "UNION ALL SELECT 'order', id, code, date, title, status, total_cents, 0, NULL "
-    "FROM sales_order WHERE client_id = ? "
-    "UNION ALL SELECT 'invoice', id, COALESCE(code, ''), "
-    "COALESCE(issue_date, substr(created_at, 1, 10)), "
-    "CASE WHEN rectification_reason <> '' THEN rectification_reason ELSE notes END, status, "
-    "total_cents, outstanding_cents, due_date FROM invoice WHERE client_id = ?"
+    # (kind, FROM/WHERE/ORDER BY of one index walk, newest first)
+    (
+        "quote",
+        "SELECT 'quote', id, code, date, title, status, total_cents, 0, valid_until "
+        "FROM quote WHERE client_id = ? ORDER BY date DESC, id DESC",
+    ),
+    (
+        "order",
+        "SELECT 'order', id, code, date, title, status, total_cents, 0, NULL "
+        "FROM sales_order WHERE client_id = ? ORDER BY date DESC, id DESC",
+    ),
+    (
+        "invoice",
+        "SELECT 'invoice', id, COALESCE(code, ''), issue_date, "
+        "CASE WHEN rectification_reason <> '' THEN rectification_reason ELSE notes END, "
+        "status, total_cents, outstanding_cents, due_date FROM invoice "
+        "WHERE client_id = ? AND issue_date IS NOT NULL ORDER BY issue_date DESC, id DESC",
+    ),
+    (
+        "draft",
+        "SELECT 'invoice', id, COALESCE(code, ''), substr(created_at, 1, 10), "
+        "CASE WHEN rectification_reason <> '' THEN rectification_reason ELSE notes END, "
+        "status, total_cents, outstanding_cents, due_date FROM invoice "
+        "WHERE client_id = ? AND issue_date IS NULL ORDER BY created_at DESC, id DESC",
+    ),
 )
 
 
 def count_sales(client_id: int) -> int:
-    return int(execute(f"SELECT COUNT(*) FROM ({_SALES}) sales", (client_id,) * 3).fetchone()[0])
+    row = execute(
+        "SELECT (SELECT COUNT(*) FROM quote WHERE client_id = ?) + "
+        "(SELECT COUNT(*) FROM sales_order WHERE client_id = ?) + "
+        "(SELECT COUNT(*) FROM invoice WHERE client_id = ?)",
+        (client_id,) * 3,
+    ).fetchone()
+    return int(row[0])
 
 
 def list_sales(client_id: int, offset: int = 0, limit: int | None = 100) -> list[SalesRow]:
-    """Quotes, orders and invoices of a client, newest first (drafts by their creation day)."""
-    sql = f"SELECT * FROM ({_SALES}) sales ORDER BY day DESC, kind, id DESC"
-    params: list[object] = [client_id] * 3
-    if limit is not None:
-        sql += " LIMIT ? OFFSET ?"
-        params += [limit, offset]
+    """Quotes, orders and invoices of a client, newest first (drafts by their creation day).
+
+    Each kind is read in its own index order, only as far as the page needs, and the
+    walks are merged here: a client with thousands of invoices opens as fast as one
+    with ten.
+    """
+    page = "" if limit is None else " LIMIT ?"
+    page_params: list[object] = [] if limit is None else [offset + limit]
+    found: list[tuple] = []
+    for _kind, sql in _SALES:
+        found.extend(execute(sql + page, [client_id, *page_params]).fetchall())
+    # newest first (ISO days sort as text); on the same day invoices, then orders, then
+    # quotes; the newest id first. Only the page's rows become SalesRow objects.
+    found.sort(key=lambda r: (r[0], -r[1]))
+    found.sort(key=lambda r: str(r[3] or "")[:10], reverse=True)
+    end = None if limit is None else offset + limit
     return [
         SalesRow(
             kind=r[0],
@@ -183,5 +221,5 @@ def list_sales(client_id: int, offset: int = 0, limit: int | None = 100) -> list
             outstanding=from_cents(int(r[7])),
             due_date=_date(r[8]),
         )
-        for r in execute(sql, params)
+        for r in found[offset:end]
     ]

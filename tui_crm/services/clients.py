@@ -503,36 +503,36 @@ def delete_client(client_id: int) -> None:
 
 
 def get_client(client_id: int) -> ClientDetail:
-    client = _load(client_id)
+    """The client with its addresses (NotFound when missing or merged away)."""
+    from .records import model_rows
+
+    found = model_rows(Client, "id = ?", [client_id])
+    if not found or found[0]["status"] == "merged":
+        raise NotFound(_("client {id} does not exist").format(id=client_id))
+    client = found[0]
+    owner_login = ""
+    if client["owner"] is not None:
+        owner = execute('SELECT login FROM "user" WHERE id = ?', (client["owner"],)).fetchone()
+        owner_login = owner[0] if owner else ""
+    names = [f.name for f in fields(AddressInput)]
     addresses = tuple(
-        AddressInput(
-            label=a.label,
-            line1=a.line1,
-            line2=a.line2,
-            postal_code=a.postal_code,
-            city=a.city,
-            province=a.province,
-            country=a.country,
-            contact_name=a.contact_name,
-        )
-        for a in Address.select()
-        .where(Address.client == client_id)
-        .order_by(Address.is_invoice_default.desc(), Address.id)
+        AddressInput(**{name: a[name] for name in names})
+        for a in model_rows(Address, "client_id = ?", [client_id], "is_invoice_default DESC, id")
     )
-    data = _input_of(client)
+    data = ClientInput(owner_login=owner_login, **{name: client[name] for name in EDITABLE})
     return ClientDetail(
-        id=client.id,
-        version=client.version,
-        status=client.status,
+        id=client["id"],
+        version=client["version"],
+        status=client["status"],
         data=data,
-        owner_login=data.owner_login,
-        revenue_total=client.revenue_total,
-        outstanding=client.outstanding,
-        created_at=client.created_at,
-        updated_at=client.updated_at,
-        updated_by=client.updated_by,
-        became_client_at=client.became_client_at,
-        merged_into_id=client.merged_into_id,
+        owner_login=owner_login,
+        revenue_total=client["revenue_total"],
+        outstanding=client["outstanding"],
+        created_at=client["created_at"],
+        updated_at=client["updated_at"],
+        updated_by=client["updated_by"],
+        became_client_at=client["became_client_at"],
+        merged_into_id=client["merged_into"],
         addresses=addresses,
     )
 
@@ -594,11 +594,14 @@ class ClientRow:
     revenue_year: Decimal = Decimal("0.00")  # taxable base invoiced this calendar year
 
 
-def _where(flt: ClientFilter) -> tuple[str, list[object]]:
+def _where(flt: ClientFilter, *, status_index: bool = True) -> tuple[str, list[object]]:
+    """The WHERE clause of the list. Without `status_index` the status test is written so
+    that SQLite does not drive the query from the status index (`+c.status`): a search or
+    a sort by another index is then far cheaper than walking every active client."""
     clauses = ["c.status <> 'merged'"]
     params: list[object] = []
     if flt.status:
-        clauses.append("c.status = ?")
+        clauses.append("c.status = ?" if status_index or not is_sqlite() else "+c.status = ?")
         params.append(flt.status)
     if flt.kind:
         clauses.append("c.kind = ?")
@@ -625,8 +628,13 @@ def _where(flt: ClientFilter) -> tuple[str, list[object]]:
     return " AND ".join(clauses), params
 
 
+def _prefix_search(flt: ClientFilter) -> bool:
+    """A search of one or two letters: a prefix of names and tax IDs (index ranges)."""
+    return 0 < len(fold(flt.text.strip())) < search.MIN_TRIGRAM
+
+
 def count_clients(flt: ClientFilter) -> int:
-    where, params = _where(flt)
+    where, params = _where(flt, status_index=not _prefix_search(flt))
     return int(execute(f"SELECT COUNT(*) FROM client c WHERE {where}", params).fetchone()[0])
 
 
@@ -676,7 +684,11 @@ def list_clients(flt: ClientFilter, offset: int = 0, limit: int | None = 100) ->
     year = (flt.as_of or dt.date.today()).year
     if flt.sort == "revenue":
         return _list_by_revenue(flt, year, offset, limit)
-    where, params = _where(flt)
+    # Walk the status index in name order unless another index serves better: the sort's
+    # own index (outstanding, last activity) or a prefix search's ranges. A substring
+    # search walks the names too: its matches are spread across the alphabet.
+    status_index = flt.sort == "name" and not _prefix_search(flt)
+    where, params = _where(flt, status_index=status_index)
     order = SORTS.get(flt.sort) or SORTS["name"]
     if flt.sort == "last_activity" and not is_sqlite():
         order = "c.last_activity_at DESC NULLS LAST, c.sort_name, c.id"
@@ -690,9 +702,10 @@ def _list_by_revenue(
 ) -> list[ClientRow]:
     """By this year's revenue, highest first; clients without revenue follow by name.
 
-    Two index walks instead of a sort of every client: those with revenue this year
-    in `client_revenue_year_base` order, then the others in `sort_name` order. Only
-    when a page starts past the first group is that group counted.
+    Two index walks instead of a sort of every client: those with revenue this year in
+    `client_revenue_year_base` order, then the others in `sort_name` order. A page in the
+    second half of a group is read walking that group's index backwards, so the last
+    page is as quick as the first.
     """
     where, params = _where(flt)
     earning = (
@@ -700,26 +713,101 @@ def _list_by_revenue(
         f"WHERE er.year = ? AND er.base_cents > 0 AND {where}"
     )
     earning_params = [year, *params]
-    page, page_params = _page(offset, limit)
-    rows = _client_rows(
-        f"SELECT {_ROW_COLUMNS} {earning} ORDER BY er.base_cents DESC, c.sort_name, c.id{page}",
-        [year, *earning_params, *page_params],
+    others = (
+        f"FROM client c WHERE {where} AND NOT EXISTS "
+        "(SELECT 1 FROM client_revenue nr WHERE nr.client_id = c.id AND nr.year = ? "
+        "AND nr.base_cents > 0)"
     )
-    if limit is not None and len(rows) >= limit:
-        return rows
-    if rows:
+    others_params = [*params, year]
+    first_order = (
+        "er.base_cents DESC, c.sort_name, c.id",
+        "er.base_cents, c.sort_name DESC, c.id DESC",
+    )
+    rest_order = ("c.sort_name, c.id", "c.sort_name DESC, c.id DESC")
+
+    if offset == 0 and limit is not None:
+        # The usual first page: no counting at all unless the earners do not fill it.
+        rows = _client_rows(
+            f"SELECT {_ROW_COLUMNS} {earning} ORDER BY {first_order[0]} LIMIT ?",
+            [year, *earning_params, limit],
+        )
+        if len(rows) >= limit:
+            return rows
+        return rows + _client_rows(
+            f"SELECT {_ROW_COLUMNS} {others} ORDER BY {rest_order[0]} LIMIT ?",
+            [year, *others_params, limit - len(rows)],
+        )
+
+    earning_count = _earning_count(flt, year, earning, earning_params)
+    rows: list[ClientRow] = []
+    wanted = limit
+    if offset < earning_count:
+        rows = _group_page(
+            earning, earning_params, first_order, year, offset, wanted, earning_count
+        )
+        if limit is not None and len(rows) >= limit:
+            return rows
+        wanted = None if limit is None else limit - len(rows)
         rest_offset = 0
     else:
-        earning_count = int(execute(f"SELECT COUNT(*) {earning}", earning_params).fetchone()[0])
-        rest_offset = max(0, offset - earning_count)
-    rest_limit = None if limit is None else limit - len(rows)
-    page, page_params = _page(rest_offset, rest_limit)
-    others = (
-        f"SELECT {_ROW_COLUMNS} FROM client c WHERE {where} AND NOT EXISTS "
-        "(SELECT 1 FROM client_revenue nr WHERE nr.client_id = c.id AND nr.year = ? "
-        f"AND nr.base_cents > 0) ORDER BY c.sort_name, c.id{page}"
+        rest_offset = offset - earning_count
+    others_count = count_clients(flt) - earning_count
+    return rows + _group_page(
+        others, others_params, rest_order, year, rest_offset, wanted, others_count
     )
-    return rows + _client_rows(others, [year, *params, year, *page_params])
+
+
+def _earning_count(flt: ClientFilter, year: int, earning: str, earning_params: list[object]) -> int:
+    """How many clients of the list have revenue this year.
+
+    With only a status filter (the browser's usual view) the count is every earner minus
+    the earners of the other statuses, read through the status index; counting the
+    matching earners directly would look up tens of thousands of clients.
+    """
+    from dataclasses import replace
+
+    if replace(flt, sort="name", as_of=None) == ClientFilter(status=flt.status):
+        others = ("active", "archived", "merged") if flt.status else ("merged",)
+        others = tuple(s for s in others if s != flt.status)
+        marks = ", ".join("?" for _ in others)
+        row = execute(
+            "SELECT (SELECT COUNT(*) FROM client_revenue WHERE year = ? AND base_cents > 0), "
+            f"(SELECT COUNT(*) FROM client c WHERE c.status IN ({marks}) AND EXISTS "
+            "(SELECT 1 FROM client_revenue r WHERE r.client_id = c.id AND r.year = ? "
+            "AND r.base_cents > 0))",
+            [year, *others, year],
+        ).fetchone()
+        return int(row[0]) - int(row[1])
+    return int(execute(f"SELECT COUNT(*) {earning}", earning_params).fetchone()[0])
+
+
+def _group_page(
+    from_where: str,
+    params: list[object],
+    orders: tuple[str, str],
+    year: int,
+    offset: int,
+    limit: int | None,
+    size: int,
+) -> list[ClientRow]:
+    """Rows offset..offset+limit of one group; from its end when that is nearer."""
+    if limit is not None and offset > size // 2:
+        # Walk backwards: the rows size-offset-limit .. size-offset of the reversed order.
+        end = max(0, size - offset)
+        take = min(limit, end)
+        if take <= 0:
+            return []
+        back_offset = end - take
+        rows = _client_rows(
+            f"SELECT {_ROW_COLUMNS} {from_where} ORDER BY {orders[1]} LIMIT ? OFFSET ?",
+            [year, *params, take, back_offset],
+        )
+        return rows[::-1]
+    page, page_params = _page(offset, limit)
+    return _client_rows(
+        f"SELECT {_ROW_COLUMNS} {from_where} ORDER BY {orders[0]}{page}",
+        [year, *params, *page_params],
+    )
 
 
 def position_of(flt: ClientFilter, client_id: int) -> int | None:

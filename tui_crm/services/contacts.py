@@ -19,7 +19,7 @@ from ..text import clean_input
 from . import audit, search
 from .errors import NotFound, ValidationError
 from .permissions import require
-from .records import live_client, save_versioned, text_limit
+from .records import live_client, model_rows, save_versioned, text_limit
 from .session import login
 from .validation import check_email, check_phone
 
@@ -79,19 +79,24 @@ def validate(data: ContactData) -> ContactData:
     return clean
 
 
-def _row(c: Contact) -> ContactRow:
-    data = ContactData(**{f.name: getattr(c, f.name) for f in fields(ContactData)})
-    return ContactRow(id=c.id, client_id=c.client_id, version=c.version, data=data)
+_DATA_FIELDS = tuple(f.name for f in fields(ContactData))
+
+
+def _row(c: Contact | dict) -> ContactRow:
+    if not isinstance(c, dict):
+        c = {name: getattr(c, name) for name in (*_DATA_FIELDS, "id", "version")} | {
+            "client": c.client_id
+        }
+    data = ContactData(**{name: c[name] for name in _DATA_FIELDS})
+    return ContactRow(id=c["id"], client_id=c["client"], version=c["version"], data=data)
 
 
 def list_contacts(client_id: int) -> list[ContactRow]:
     """Billing contacts first, then by name."""
-    query = (
-        Contact.select()
-        .where(Contact.client == client_id)
-        .order_by(Contact.is_billing.desc(), Contact.first_name, Contact.last_name, Contact.id)
+    rows = model_rows(
+        Contact, "client_id = ?", [client_id], "is_billing DESC, first_name, last_name, id"
     )
-    return [_row(c) for c in query]
+    return [_row(c) for c in rows]
 
 
 def billing_contacts(client_id: int) -> list[ContactRow]:

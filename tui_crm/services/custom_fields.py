@@ -15,14 +15,14 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from ..db import transactional
+from ..db import execute, transactional
 from ..i18n import N_, _
 from ..models import CUSTOM_FIELD_KINDS, CustomFieldDef, CustomFieldValue
 from ..text import clean_input
 from . import audit
 from .errors import NotFound, ValidationError
 from .permissions import require
-from .records import live_client
+from .records import live_client, model_rows
 
 KIND_LABELS = {
     "text": N_("text"),
@@ -71,10 +71,10 @@ def _def(row: CustomFieldDef) -> FieldDef:
 
 def list_definitions(*, include_inactive: bool = False) -> list[FieldDef]:
     """The business's custom fields in their display order."""
-    query = CustomFieldDef.select().order_by(CustomFieldDef.position, CustomFieldDef.id)
-    if not include_inactive:
-        query = query.where(CustomFieldDef.active == True)  # noqa: E712
-    return [_def(r) for r in query]
+    rows = model_rows(
+        CustomFieldDef, "1 = 1" if include_inactive else "active <> 0", [], "position, id"
+    )
+    return [_def(CustomFieldDef(**r)) for r in rows]
 
 
 def _choices(value: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
@@ -242,11 +242,10 @@ def field_name(key: str) -> str:
 
 def values_of(client_id: int) -> dict[str, str]:
     """The client's custom values by field key (active and inactive fields)."""
-    query = (
-        CustomFieldValue.select(CustomFieldDef.key, CustomFieldValue.value)
-        .join(CustomFieldDef)
-        .where(CustomFieldValue.client == client_id)
-        .tuples()
+    query = execute(
+        "SELECT d.key, v.value FROM custom_field_value v "
+        "JOIN custom_field_def d ON d.id = v.field_id WHERE v.client_id = ?",
+        (client_id,),
     )
     return {key: value for key, value in query}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..db import transactional
+from ..db import execute, transactional
 from ..i18n import _
 from ..models import ClientTag, Tag
 from ..text import clean_input, fold
@@ -49,7 +49,10 @@ def all_tags() -> list[str]:
 
 
 def tags_of(client_id: int) -> list[str]:
-    query = Tag.select(Tag.name).join(ClientTag).where(ClientTag.client == client_id).tuples()
+    query = execute(
+        "SELECT t.name FROM tag t JOIN client_tag ct ON ct.tag_id = t.id WHERE ct.client_id = ?",
+        (client_id,),
+    )
     return sorted((name for (name,) in query), key=fold)
 
 
