@@ -40,8 +40,7 @@ def test_search_open_note_quit_and_report(db, tmp_path, app_env, cli):
         pane.send("slash")
         pane.type("munoz")
         pane.wait_gone("Panadería Peña")
-        pane.send("enter")  # to the first match
-        pane.send("enter")  # open it
+        pane.send("enter")  # opens the first match
         screen = pane.wait_for("Legal name")
         assert "Ferretería Muñoz SL" in screen and "A58818501" in screen
         pane.send("4")

@@ -72,7 +72,12 @@ async def test_client_list_search_and_filters(db):
         await pilot.press("slash", *"munoz")
         await _settle(pilot, app)
         assert table.row_count == 1
-        await pilot.press("enter")
+        await pilot.press("enter")  # opens the first match (issue 3)
+        await _settle(pilot, app)
+        from tui_crm.ui.screens.client_file import ClientFileScreen
+
+        assert isinstance(app.screen, ClientFileScreen)
+        await pilot.press("escape")
         await _settle(pilot, app)
         assert app.focused is table
         assert "Muñoz Hermanos SL" in table.render_line(1).text

@@ -271,12 +271,13 @@ async def test_enter_on_the_first_search_match_opens_its_file(db) -> None:
     app = CrmApp(db.opened, first_run=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
-        await pilot.press("slash", *"pena", "enter")
-        await settle(pilot, app)
-        await pilot.press("enter")
+        await pilot.press("slash", *"pena", "enter")  # enter opens the first match
         await settle(pilot, app)
         assert isinstance(app.screen, ClientFileScreen)
         assert "Peña Arquitectos" in screen_text(app)
+        await pilot.press("escape", "slash", *"zzz", "enter")  # no match: nothing opens
+        await settle(pilot, app)
+        assert isinstance(app.screen, ClientsScreen)
 
 
 # --- hostile input ------------------------------------------------------------------------

@@ -167,9 +167,12 @@ class ClientsScreen(Screen[None]):
 
     @on(Input.Submitted, "#client-search")
     def _search_submitted(self) -> None:
+        """Enter in the search opens the first match (↓ goes to the list instead)."""
         table = self.query_one(LazyTable)
         table.move_cursor(0)
-        table.focus()
+        self.set_focus(table)
+        if table.row_count or table.is_loading:
+            table.action_select_cursor()
 
     def on_key(self, event) -> None:
         search = self.query_one("#client-search", Input)
