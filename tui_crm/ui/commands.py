@@ -81,12 +81,24 @@ class ClientActionCommands(Provider):
             self._new_template,
             help=_("A reusable text for timeline notes"),
         )
+        yield DiscoveryHit(
+            Content(_("Comment templates")),
+            self._templates,
+            help=_("List, change or delete the reusable notes"),
+        )
+        yield DiscoveryHit(
+            Content(_("Custom fields")),
+            self._custom_fields,
+            help=_("Fields of your own on every client (admins)"),
+        )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for label, command, help_text in (
             (_("New client"), self._new_client, _("A lead or a client")),
             (_("New comment template"), self._new_template, _("A reusable text for notes")),
+            (_("Comment templates"), self._templates, _("List, change or delete them")),
+            (_("Custom fields"), self._custom_fields, _("Fields of your own on every client")),
         ):
             score = matcher.match(label)
             if score > 0:
@@ -130,6 +142,16 @@ class ClientActionCommands(Provider):
         screen = self.app.screen
         if isinstance(screen, ClientFileScreen):
             screen.call_after_refresh(screen.open_activity_form)
+
+    def _templates(self) -> None:
+        from .screens.client_settings import CommentTemplatesScreen
+
+        self.app.push_screen(CommentTemplatesScreen())
+
+    def _custom_fields(self) -> None:
+        from .screens.client_settings import CustomFieldsScreen
+
+        self.app.push_screen(CustomFieldsScreen())
 
     def _new_template(self) -> None:
         from .screens.template_form import TemplateForm
