@@ -134,7 +134,14 @@ class InvoiceEditor(DocumentEditor):
         first = [
             HeaderField("issue_date", _("Issue date"), "date", 10),
             HeaderField("operation_date", _("Operation"), "date", 10),
-            HeaderField("due_date", _("Due"), "date", 10),
+            HeaderField(
+                "due_date",
+                _("Due"),
+                "date",
+                10,
+                # Left empty, the due date is the issue date plus the client's payment days.
+                placeholder=_("+{days} days").format(days=self.data.defaults.payment_days),
+            ),
         ]
         if not self.is_rectifying:
             first.insert(0, HeaderField("series", _("Series"), "text", 4, label_width=8))

@@ -41,6 +41,7 @@ class PaymentFormData:
     open_invoices: Sequence[Any]  # payments.OpenInvoice, oldest due first
     invoice_id: int | None  # the invoice the form was opened from
     today: dt.date
+    method: str = "transfer"  # the client's usual payment method
 
 
 def load_payment_form(client_id: int, invoice_id: int | None = None) -> PaymentFormData:
@@ -54,6 +55,9 @@ def load_payment_form(client_id: int, invoice_id: int | None = None) -> PaymentF
         open_invoices=payments.open_invoices(client_id),
         invoice_id=invoice_id,
         today=dt.date.today(),
+        method=client.data.payment_method
+        if client.data.payment_method in PAYABLE_METHODS
+        else "transfer",
     )
 
 
@@ -72,7 +76,7 @@ class PaymentForm(FormScreen[int]):
             {
                 "date": data.today.isoformat(),
                 "amount": amount,
-                "method": "transfer",
+                "method": data.method,
                 "reference": "",
                 "notes": "",
             },
