@@ -175,7 +175,13 @@ class PaymentForm(FormScreen[int]):
         return values
 
     def is_dirty(self) -> bool:
-        return False if self._saving else super().is_dirty()
+        if self._saving:
+            return False
+        values = self.values()
+        allocations = values.pop("allocations")
+        prefilled = [self.prefill.get(i.id, "") for i in self.data.open_invoices]
+        typed = any(str(values[k]) != str(self.initial.get(k, "")) for k in values)
+        return typed or allocations != prefilled
 
     def save(self, values: dict[str, Any]) -> int:
         from ...services import payments
