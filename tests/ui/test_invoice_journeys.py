@@ -493,3 +493,39 @@ def test_amounts_are_read_in_both_notations(db) -> None:
     assert parsed.unit_price == Decimal("1234.56") and parsed.discount == 0
     assert EditLine(unit_price="1.2.3").to_input().unit_price == "1.2.3"  # the service says why
     assert execute("SELECT 1").fetchone() == (1,)
+
+
+async def test_rectify_by_replacement_restates_the_invoice(business) -> None:
+    opened, client_id = business
+    original = issued(client_id, TODAY - dt.timedelta(days=2), line(quantity="2", price="100"))
+    app = CrmApp(opened, first_run=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        app.open_invoice(original.id)
+        await settle(pilot, app)
+        await pilot.press("r")
+        await settle(pilot, app)
+        await pilot.press("enter", "down", "enter")  # the mode: by replacement
+        await settle(pilot, app)
+        await pilot.press("tab", *"Precio pactado: 90", "ctrl+s")
+        await settle(pilot, app)
+        editor = app.screen
+        assert isinstance(editor, InvoiceEditor) and editor.is_rectifying
+        text = screen_text(app)
+        assert f"Cancels the 1 lines of {original.code}" in text
+        lines = editor.query_one(LineEditor)
+        assert [(x.quantity, x.unit_price) for x in lines.lines] == [("2", "100.00")]
+        assert lines.last_totals.total == D("0.00")  # cancelled and restated as it was
+        await pilot.press("enter", "tab", "tab", *"90", "enter")
+        await settle(pilot, app)
+        assert lines.last_totals.total == D("-24.20")  # 2 × 10.00 less, with its IVA
+        await pilot.press("f9")
+        await settle(pilot, app)
+        await pilot.press("y")
+        await settle(pilot, app)
+        assert isinstance(app.screen, InvoiceView)
+        rectifying = app.screen.detail
+    assert rectifying.kind == "rectifying" and rectifying.rectification_mode == "replacement"
+    assert rectifying.totals.total == D("-24.20")  # cancels 242.00, restates 217.80
+    assert rectifying.outstanding == D("217.80")  # what is owed now: 2 × 90 + IVA
+    assert invoices.get_invoice(original.id).outstanding == D("0.00")
