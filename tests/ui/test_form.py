@@ -115,3 +115,23 @@ async def test_escape_with_changes_asks_before_discarding(db):
         await pilot.press("escape", "y")
         await pilot.pause()
         assert app.result is None
+
+
+async def test_conflict_keep_both_puts_my_changes_on_top_of_theirs(db):
+    from textual.widgets import Checkbox, Select
+
+    form = NameForm("conflict", initial={"name": "Mine", "kind": "lead", "vip": False})
+    form.reload = lambda: {"name": "Theirs", "kind": "client", "vip": False}  # type: ignore
+    app = FormApp(form)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("tab", "tab", "space", "ctrl+s")  # I only ticked VIP
+        await _settle(pilot, app)
+        assert isinstance(app.screen, ConflictDialog)
+        await pilot.press("b")
+        await _settle(pilot, app)
+        assert app.screen is form
+        assert form.query_one(f"#{field_id('name')}", Input).value == "Theirs"
+        assert form.query_one(f"#{field_id('kind')}", Select).value == "client"
+        assert form.query_one(f"#{field_id('vip')}", Checkbox).value is True
+        assert form.changed_values() == {"vip": True}  # unsaved, for review

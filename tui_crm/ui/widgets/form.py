@@ -117,9 +117,10 @@ class ConfirmDialog(ModalScreen[bool]):
 
 
 class ConflictDialog(ModalScreen[str]):
-    """Someone saved first: say who, when and what differs; reload or keep editing."""
+    """Someone saved first: say who, when and what differs; keep both, reload or keep editing."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("b", "choose('both')", _("Keep both"), id="both"),
         Binding("r", "choose('reload')", _("Reload theirs"), id="reload"),
         Binding("k,escape", "choose('keep')", _("Keep editing"), id="keep"),
     ]
@@ -144,19 +145,25 @@ class ConflictDialog(ModalScreen[str]):
             yield Static(
                 Content(
                     _(
-                        "Reload shows their version (your typing is lost); keep editing lets you "
-                        "copy what you need, then reload and save again."
+                        "Keep both loads their version and puts the fields you changed back on "
+                        "top, for you to review and save; reload shows their version (your "
+                        "typing is lost); keep editing leaves the form as it is."
                     )
                 ),
                 classes="dialog-hint",
             )
             with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Keep both (b)"), id="conflict-both", variant="primary")
                 yield Button(_("Reload theirs (r)"), id="conflict-reload", variant="warning")
                 yield Button(_("Keep editing (k)"), id="conflict-keep")
 
+    def on_mount(self) -> None:
+        self.query_one("#conflict-both", Button).focus()
+
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss("reload" if event.button.id == "conflict-reload" else "keep")
+        choice = {"conflict-both": "both", "conflict-reload": "reload"}
+        self.dismiss(choice.get(event.button.id or "", "keep"))
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)
@@ -227,7 +234,8 @@ class FormScreen(ModalScreen[T], Generic[T]):
             spec.key: read_value(self.query_one(f"#{field_id(spec.key)}")) for spec in self.fields()
         }
 
-    def set_values(self, values: dict[str, Any]) -> None:
+    def set_values(self, values: dict[str, Any], *, remember: bool = True) -> None:
+        """Show `values` in the fields; `remember` makes them the baseline for "changed"."""
         for spec in self.fields():
             if spec.key not in values:
                 continue
@@ -241,15 +249,21 @@ class FormScreen(ModalScreen[T], Generic[T]):
                 widget.text = str(value or "")
             elif isinstance(widget, Input):
                 widget.value = "" if value is None else str(value)
-        self.initial.update(values)
+        if remember:
+            self.initial.update(values)
+
+    def changed_values(self) -> dict[str, Any]:
+        """The fields the person changed since the form was filled (or last reloaded)."""
+        current = self.values()
+        return {
+            k: v
+            for k, v in current.items()
+            if str(v if v is not None else "") != str(self.initial.get(k, "") or "")
+            and not (v in ("", False) and self.initial.get(k) in (None, "", False))
+        }
 
     def is_dirty(self) -> bool:
-        current = self.values()
-        return any(
-            str(current.get(k, "")) != str(self.initial.get(k, "") or "")
-            for k in current
-            if not (current.get(k) in ("", False) and self.initial.get(k) in (None, "", False))
-        )
+        return bool(self.changed_values())
 
     # --- errors ----------------------------------------------------------------
 
@@ -333,27 +347,38 @@ class FormScreen(ModalScreen[T], Generic[T]):
         self.dismiss(result)
 
     def _conflict(self, exc: Any) -> None:
+        mine = self.changed_values()
+
         def chosen(choice: str | None) -> None:
             if choice == "reload":
                 self._run_reload()
+            elif choice == "both":
+                self._run_reload(mine)
 
         self.app.push_screen(
             ConflictDialog(str(exc), exc.info.differences, self.field_labels()), chosen
         )
 
     @work(thread=True, exclusive=True, group="form-reload", exit_on_error=False)
-    def _run_reload(self) -> None:
+    def _run_reload(self, reapply: dict[str, Any] | None = None) -> None:
         from ...db import database
 
         with database.connection_context():
             fresh = self.reload()
         if fresh is not None:
-            self.app.call_from_thread(self._reloaded, fresh)
+            self.app.call_from_thread(self._reloaded, fresh, reapply)
 
-    def _reloaded(self, fresh: dict[str, Any]) -> None:
+    def _reloaded(self, fresh: dict[str, Any], reapply: dict[str, Any] | None = None) -> None:
         self.set_values(fresh)
         self.clear_errors()
-        self.notify(_("Reloaded the latest version."))
+        if reapply:
+            # Theirs is now the baseline; yours go back on top, unsaved, for review.
+            self.set_values(reapply, remember=False)
+            self.notify(
+                _("Their version is loaded and your changes are back on top: review, then ctrl+s.")
+            )
+        else:
+            self.notify(_("Reloaded the latest version."))
 
     def action_close(self) -> None:
         if not self.is_dirty():
