@@ -14,7 +14,7 @@ What it does
    Figures are medians of several repetitions after a warm-up. The exit status is 1 when
    a target is missed or a benchmark fails.
 
-Options: `-k TEXT` runs the benchmarks whose name contains TEXT; `--repeat N`;
+Options: `-k TEXT` (repeatable) runs the benchmarks whose name contains TEXT; `--repeat N`;
 `--regenerate`; `--list`.
 
 Adding a benchmark (a 10-line job)
@@ -88,14 +88,21 @@ def result_line(result: Result, label_width: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument("-k", dest="only", default="", help="run benchmarks whose name has TEXT")
+    parser.add_argument(
+        "-k",
+        dest="only",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="run the benchmarks whose name contains TEXT (repeatable)",
+    )
     parser.add_argument("--repeat", type=int, default=7, help="timed repetitions (median)")
     parser.add_argument("--regenerate", action="store_true", help="regenerate the dataset")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     args = parser.parse_args(argv)
 
     load_targets()
-    chosen = [b for b in registry.ordered() if args.only in b.name]
+    chosen = [b for b in registry.ordered() if not args.only or any(k in b.name for k in args.only)]
     if args.list:
         for bench in registry.ordered():
             print(f"{bench.order:4d}  {bench.name}")
@@ -104,9 +111,13 @@ def main(argv: list[str] | None = None) -> int:
     dataset = ensure_dataset(regenerate=args.regenerate)
     at_scale = (dataset.clients, dataset.invoices) == (SCALE_CLIENTS, SCALE_INVOICES)
     where = "at scale" if at_scale else f"at {dataset.clients:,}/{dataset.invoices:,}"
-    cached = "" if dataset.generated_now else " [cached]"
+    context = [f"CPU {dataset.meta.get('cpu_seconds', '?')} s"]
+    context.append(f"load average {dataset.meta.get('load_average', '?')}")
+    if not dataset.generated_now:
+        context.append(f"cached, generated {dataset.generated_at}")
     print(
-        f"demo generation {where}: {dataset.generation_seconds:.1f} s (target < 90 s){cached}",
+        f"demo generation {where}: {dataset.generation_seconds:.1f} s (target < 90 s) "
+        f"[{', '.join(context)}]",
         flush=True,
     )
     ctx = Context(dataset=dataset, repeat=args.repeat)

@@ -2,11 +2,13 @@
 
 `.bench/scale-c{clients}-i{invoices}-s{seed}.sqlite3` (git-ignored) is made with
 `open_for_use` + `services.demo.generate_demo`, exactly like `tui-crm demo`. It is
-regenerated when it is missing, when its schema version differs from the latest
-migration, or with `.venv/bin/python -m bench --regenerate`. A dataset made by an older
-version of the generator is kept (regenerating costs a minute or more) but reported.
-The generation time is recorded beside it (`.json`) and reported by the "demo
-generation" benchmark. Two `make bench` runs at once wait for each other (a lock file)
+regenerated when it is missing, when it was generated at another schema version than
+the latest migration (opening it migrates the file in place, but a new table or column
+would then have no demo data), or with `.venv/bin/python -m bench --regenerate`. A
+dataset made by an older version of the generator is kept (regenerating costs a minute
+or more) but reported. The generation time (wall clock, CPU of both threads, and the
+machine's load average meanwhile) is recorded beside it (`.json`) and reported by the
+"demo generation" benchmark. Two `make bench` runs at once wait for each other (a lock file)
 instead of both generating.
 """
 
@@ -66,12 +68,15 @@ def _why_stale(path: Path, meta_path: Path) -> str | None:
     if not path.exists() or not meta_path.exists():
         return "missing"
     try:
-        float(json.loads(meta_path.read_text(encoding="utf-8"))["seconds"])
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        float(meta["seconds"])
     except (OSError, ValueError, KeyError, TypeError):
         return "unreadable metadata"
-    version = _schema_version(path)
+    version = meta.get("schema_version")
     if version != latest_version():
-        return f"schema version {version}, latest is {latest_version()}"
+        return f"generated at schema version {version}, latest is {latest_version()}"
+    if _schema_version(path) < 1:
+        return "not a tui-crm database"
     return None
 
 
@@ -94,7 +99,7 @@ def _progress_printer():
     return show, interactive
 
 
-def generate(path: Path, clients: int, invoices: int, seed: int) -> tuple[float, dict]:
+def generate(path: Path, clients: int, invoices: int, seed: int) -> tuple[float, dict, object]:
     """What `tui-crm demo --clients N --invoices N --seed S` does, timed."""
     from tui_crm.config import DatabaseTarget
     from tui_crm.db import close_database
@@ -106,14 +111,18 @@ def generate(path: Path, clients: int, invoices: int, seed: int) -> tuple[float,
     show, interactive = _progress_printer()
     open_for_use(DatabaseTarget(str(path)))
     try:
+        load = os.getloadavg()[0]
+        cpu = time.process_time()
         started = time.perf_counter()
         summary = generate_demo(clients, invoices, seed, progress=show)
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu
+        load = max(load, os.getloadavg()[0])
     finally:
         close_database()
     if interactive:
         print()
-    return seconds, summary.as_dict()
+    return seconds, {"cpu_seconds": round(cpu, 1), "load_average": round(load, 1)}, summary
 
 
 @contextlib.contextmanager
@@ -153,7 +162,7 @@ def _ensure(path: Path, clients: int, invoices: int, seed: int, regenerate: bool
             generation_seconds=float(meta["seconds"]),
             generated_now=False,
             generated_at=str(meta.get("generated_at", "")),
-            summary=dict(meta.get("summary", {})),
+            meta=meta,
         )
     print(
         f"generating {path.relative_to(ROOT)} ({clients:,} clients, {invoices:,} invoices, "
@@ -161,18 +170,22 @@ def _ensure(path: Path, clients: int, invoices: int, seed: int, regenerate: bool
         flush=True,
     )
     partial = path.with_name(path.name + ".part")
-    seconds, summary = generate(partial, clients, invoices, seed)
+    seconds, machine, summary = generate(partial, clients, invoices, seed)
     _remove(path)
     os.replace(partial, path)
     generated_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    from tui_crm.migrations import latest_version
+
     meta = {
         "seconds": round(seconds, 3),
+        **machine,  # CPU seconds of both threads, and the machine's load meanwhile
         "generated_at": generated_at,
+        "schema_version": latest_version(),
         "generator": generator_fingerprint(),
         "clients": clients,
         "invoices": invoices,
         "seed": seed,
-        "summary": summary,
+        "summary": summary.as_dict(),
     }
     meta_path.write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    return Dataset(path, clients, invoices, seed, seconds, True, generated_at, summary)
+    return Dataset(path, clients, invoices, seed, seconds, True, generated_at, meta)

@@ -57,7 +57,7 @@ class Dataset:
     generation_seconds: float  # what `generate_demo` took when the file was made
     generated_now: bool  # False: reused from .bench/
     generated_at: str  # ISO timestamp of the generation
-    summary: dict
+    meta: dict  # the .json beside it: cpu_seconds, load_average, schema_version, summary...
 
 
 @dataclass(frozen=True)
