@@ -9,23 +9,36 @@ issued invoices numbered without gaps per series and year, payments (many
 settling several invoices), a few rectifying invoices, and the client search
 index.
 
-How it stays fast (100,000 clients and 1,000,000 invoices in well under 90 s):
-- everything goes in ONE transaction with `executemany` of plain tuples on the
-  raw sqlite3 connection, with `synchronous=OFF`, a rollback journal instead of
-  WAL (pages appended to an empty file need no journal), a large page cache and
-  foreign-key checks off; every pragma is restored afterwards;
-- the secondary indexes of the bulk tables are dropped first and recreated at
-  the end from the exact SQL read from `sqlite_master` (a sort is cheaper than
-  a million random B-tree inserts; `PRAGMA threads` lets the sorter use both
-  cores);
-- the arithmetic is integer cents, rounded exactly like `money.document_totals`
-  (ROUND_HALF_UP per line, tax per rate on the sum of the line bases;
-  `tests/test_demo.py` recomputes every invoice of a small run with
-  `money.document_totals`); invoice lines come from a pool of precomputed line
-  sets and are expanded into `invoice_line` by one `INSERT ... SELECT` in SQLite;
-- randomness is one `random.Random(seed)` used through `random()` and integer
-  arithmetic on precomputed pools, never the global generator, so a seed and a
-  fixed `today` always give the same data.
+It follows the rules of the services it stands in for: invoices carry the frozen
+client and issuer snapshot (`invoices.format_address`, `invoices.issuer_snapshot`),
+numbers and issue dates grow together per series and year with `series_counter`
+matching, totals are those of `money.document_totals`, statuses follow paid and
+outstanding, a rectifying invoice is compensated against its original by a
+zero-amount "compensation" payment (or refunded by a negative payment when the
+original was already paid), client figures and `client_revenue` add up, and
+leads have no invoices. A client buys in bursts and pays each burst with one
+payment, so about one payment per ten invoices still gives believable days to pay.
+
+How it stays fast (100,000 clients and 1,000,000 invoices: ~40 s of CPU):
+- ONE transaction on the raw sqlite3 connection with `synchronous=OFF`, a rollback
+  journal instead of WAL (pages appended to an empty file need no journal), a 1 GB
+  page cache and foreign-key checks off; every pragma is restored afterwards;
+- the secondary indexes of the bulk tables are dropped first and recreated from the
+  exact SQL read from `sqlite_master` (a sort beats a million random B-tree
+  inserts); a trigger that maintains a derived table row by row is replaced by its
+  migration's own backfill statement (see `replaceable_triggers`);
+- plain tuples through `executemany`, and the wide rows (a million invoices, their
+  lines) made by SQLite itself with `INSERT ... SELECT` from a narrow staging table
+  fed by `zip` and a pool of precomputed line sets;
+- two threads: SQLite releases the GIL while a statement runs, so the long ones (an
+  `INSERT ... SELECT`, a `CREATE INDEX`) run in a second thread while the main thread
+  builds the next rows in Python (`_Background`);
+- integer cents rounded exactly like `money.py` (ROUND_HALF_UP per line, tax per rate
+  on the sum of the line bases); `tests/test_demo.py` recomputes every invoice of a
+  small run with `money.document_totals`;
+- one `random.Random(seed)` used through `random()` and integer arithmetic on
+  precomputed pools, never the global generator: a seed and a fixed `today` always
+  give the same data.
 """
 
 from __future__ import annotations
@@ -604,7 +617,8 @@ METHOD_TEXT = {
 }
 BANKS = ("2100", "0049", "0182", "0081", "2038", "0128", "3058", "2080", "0075", "1465")
 
-# Written last: their indexes are recreated at the very end.
+# Tables written after the invoices are planned; the indexes of the other bulk tables are
+# recreated in the second thread while the invoices are planned.
 _LATE_TABLES = ("client", "activity", "invoice", "payment", "payment_allocation")
 
 # Big tables whose secondary indexes are dropped during the load and recreated after (a sort
@@ -898,6 +912,11 @@ class _Client:
 
 
 class _Demo:
+    """One generation. Days are integers counted from `today - _PAST_DAYS` (`self.T` is
+    today) with their ISO strings precomputed; clients, invoices and payments are plain
+    lists indexed from 0, turned into ids only when rows are written. `run` gives the
+    order of the phases."""
+
     def __init__(
         self,
         clients: int,
