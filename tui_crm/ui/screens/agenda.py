@@ -105,7 +105,10 @@ class AgendaScreen(Screen[None]):
         self.query_one(LazyTable).focus()
 
     def on_screen_resume(self) -> None:
-        self.action_reload()
+        """Back from a client or a form (or F3 again): show what changed meanwhile."""
+        if getattr(self, "_resumed_once", False):
+            self.action_reload()
+        self._resumed_once = True
 
     def _show_filter(self) -> None:
         whose = _("everyone's") if self.flt.everyone else _("mine")

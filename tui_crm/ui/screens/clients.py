@@ -223,8 +223,12 @@ class ClientsScreen(Screen[None]):
         self.query_one(LazyTable).refresh_rows()
 
     def on_screen_resume(self) -> None:
-        """Back from a client file or a form: what was changed there shows here."""
-        self.query_one(LazyTable).refresh_rows()
+        """Back from a client file or a form: what was changed there shows here.
+
+        (Not on the first showing: the table is reading its first page already.)"""
+        if getattr(self, "_resumed_once", False):
+            self.query_one(LazyTable).refresh_rows()
+        self._resumed_once = True
 
     def action_new_client(self) -> None:
         self.app.new_client()  # type: ignore[attr-defined]
