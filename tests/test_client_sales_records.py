@@ -486,3 +486,25 @@ def test_revenue_sort_pages_match_the_full_order_from_both_ends(db) -> None:
     assert len(clients.list_clients(everyone, 0, None)) == 37
     tail = [r.id for r in clients.list_clients(everyone, 30, 10)]
     assert tail == [r.id for r in clients.list_clients(everyone, 0, None)][30:]
+
+
+def test_deleting_a_client_removes_its_stored_files_unless_shared(db, tmp_path) -> None:
+    only = tmp_path / "only.txt"
+    only.write_bytes(b"solo de Alfa")
+    shared = tmp_path / "shared.txt"
+    shared.write_bytes(b"de los dos")
+    alfa = make("Alfa SL")
+    beta = make("Beta SL")
+    attachments.attach_file(alfa, only)
+    attachments.attach_file(alfa, shared)
+    attachments.attach_file(beta, shared)
+    store = config.attachments_dir(db.path)
+
+    def blob(content: bytes):
+        sha = hashlib.sha256(content).hexdigest()
+        return store / sha[:2] / sha
+
+    clients.delete_client(alfa)
+    assert not blob(b"solo de Alfa").exists()
+    assert blob(b"de los dos").exists()  # Beta still has it
+    assert [d.filename for d in attachments.client_documents(beta)] == ["shared.txt"]

@@ -487,7 +487,10 @@ def delete_client(client_id: int) -> None:
     execute("DELETE FROM sales_order WHERE client_id = ?", (client_id,))
     execute("DELETE FROM quote WHERE client_id = ?", (client_id,))
     execute("UPDATE client SET merged_into_id = NULL WHERE merged_into_id = ?", (client_id,))
-    Client.delete().where(Client.id == client_id).execute()
+    stored = [
+        r[0] for r in execute("SELECT sha256 FROM document WHERE client_id = ?", (client_id,))
+    ]
+    Client.delete().where(Client.id == client_id).execute()  # documents go with it (cascade)
     search.reindex_client(client_id)
     audit.record(
         "delete",
@@ -497,6 +500,20 @@ def delete_client(client_id: int) -> None:
         changes={k: (v, None) for k, v in snapshot.items() if v not in ("", None, False)},
         summary=client.legal_name,
     )
+    _forget_files(stored)
+
+
+def _forget_files(hashes: list[str]) -> None:
+    """Delete stored document files that no document row refers to any more."""
+    if not hashes:
+        return
+    from .documents import blob_path
+
+    for sha256 in set(hashes):
+        if execute("SELECT 1 FROM document WHERE sha256 = ? LIMIT 1", (sha256,)).fetchone():
+            continue
+        with contextlib.suppress(OSError):
+            blob_path(sha256).unlink()
 
 
 # --- reads ---------------------------------------------------------------------
