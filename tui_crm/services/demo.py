@@ -1949,15 +1949,17 @@ class _Demo:
         self.progress(_("Invoices"), 0.30)
         self.ensure_statuses(paid_lists, partial)
 
-        # Payments: (day, client index, amount, [(invoice index, amount)], method, reference);
-        # method/reference None: the client's usual method and a generated reference.
+        # Payments: (day, client index, amount, [(invoice index, amount)], method, reference,
+        # [invoice index paid in full]): the allocations of the last list are written by SQL
+        # (amount = the invoice's total); method/reference None: the client's usual method
+        # and a generated reference.
         payments: list[tuple] = []
         # Rectifying invoices, as `invoices.issue_invoice` handles them (see plan_rectifying).
         credit = self.plan_rectifying(paid_lists, payments)
         for x in partial:
             inv_pays[x] += 1
             payments.append(
-                (inv_paid_day[x], inv_client[x], inv_paid[x], [(x, inv_paid[x])], None, None)
+                (inv_paid_day[x], inv_client[x], inv_paid[x], [(x, inv_paid[x])], None, None, ())
             )
         # Each client's paid invoices are split into consecutive groups, each settled by one
         # payment on the day the last of them was paid; ~1 payment per 10 invoices overall.
@@ -1990,10 +1992,20 @@ class _Demo:
                     t = inv_total[x]
                     inv_paid[x] = t
                     inv_pays[x] += 1
-                    share = t - credit[x] if x in credit else t
-                    items.append((x, share))
-                    amount += share
-                payments.append((day, i, amount, items, None, None))
+                    if x in credit:  # the rest, after the compensation
+                        items.append((x, t - credit[x]))
+                        amount += t - credit[x]
+                    else:
+                        amount += t
+                whole = [x for x in chunk if x not in credit] if credit else chunk
+                payments.append((day, i, amount, items, None, None, whole))
+        # Dated order; the invoices paid in full learn their payment's number.
+        payments.sort(key=lambda p: (p[0], p[1]))
+        inv_payno: list[int | None] = [None] * n
+        for number, payment in enumerate(payments):
+            for x in payment[6]:
+                inv_payno[x] = number
+        self.inv_payno = inv_payno
         self.progress(_("Invoices"), 0.33)
 
         self.counts["invoices"] = n + len(self.rect)
@@ -2014,20 +2026,21 @@ class _Demo:
         cur.execute(
             "CREATE TEMP TABLE demo_inv (x INTEGER PRIMARY KEY, client INTEGER, day INTEGER, "
             "set_id INTEGER, irpf INTEGER, total INTEGER, number INTEGER, paid INTEGER, "
-            "paid_day INTEGER, state INTEGER, pays INTEGER, tod INTEGER, project INTEGER)"
+            "paid_day INTEGER, state INTEGER, pays INTEGER, tod INTEGER, project INTEGER, "
+            "payno INTEGER)"
         )
         cur.executemany(
-            "INSERT INTO temp.demo_inv VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO temp.demo_inv VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             zip(
                 range(n), inv_client, inv_day, inv_set, inv_irpf, inv_total, inv_number,
                 inv_paid, inv_paid_day, inv_state, inv_pays, inv_tod, inv_project,
-                strict=True,
+                self.inv_payno, strict=True,
             ),
         )  # fmt: skip
 
     def expansion(self) -> list[tuple[str, tuple]]:
-        """The statements making the wide invoice rows and their lines from the staging
-        tables (run in the second thread)."""
+        """The statements making the wide invoice rows, their lines and the allocations of
+        the invoices paid in full, from the staging tables (run in the second thread)."""
         issuer_name, issuer_tax_id, issuer_address = self.issuer
         invoices = (
             f"INSERT INTO invoice ({INVOICE_COLUMNS}) SELECT "
@@ -2054,10 +2067,15 @@ class _Demo:
             "FROM temp.demo_inv m CROSS JOIN temp.demo_set_line t WHERE t.set_id = m.set_id "
             "ORDER BY m.x, t.position"
         )
+        in_full = (
+            "INSERT INTO payment_allocation (payment_id, invoice_id, amount_cents) "
+            "SELECT ? + m.payno, ? + m.x, m.total FROM temp.demo_inv m WHERE m.payno IS NOT NULL"
+        )
         statements: list[tuple[str, tuple]] = [
             (invoices, (self.inv_id0, self.series, self.series, issuer_name, issuer_tax_id,
                         issuer_address)),
             (lines, (self.inv_id0,)),
+            (in_full, (self.ids["payment"], self.inv_id0)),
         ]  # fmt: skip
         for table in ("demo_inv", "demo_client", "demo_set", "demo_day", "demo_time"):
             statements.append((f"DROP TABLE temp.{table}", ()))
@@ -2230,13 +2248,12 @@ class _Demo:
                 self.inv_paid[x] = self.inv_total[x]
                 inv_pays[x] += 1
                 payments.append(
-                    (inv_paid_day[x], inv_client[x], self.inv_total[x],
-                     [(x, self.inv_total[x])], None, None)
-                )  # fmt: skip
+                    (inv_paid_day[x], inv_client[x], self.inv_total[x], [], None, None, (x,))
+                )
                 paid_day = min(T, day + 2 + int(r() * 10))
                 payments.append(
                     (paid_day, inv_client[x], total, [(rid_index, total)], "transfer",
-                     "Devolución {code}")
+                     "Devolución {code}", ())
                 )  # fmt: skip
             else:
                 # Still owed: compensated on the day of the correction.
@@ -2249,7 +2266,7 @@ class _Demo:
                 paid_day = day
                 payments.append(
                     (day, inv_client[x], 0, [(x, -total), (rid_index, total)], "compensation",
-                     "{code}")
+                     "{code}", ())
                 )  # fmt: skip
             self.rect.append((x, day, paid_day, pid, desc, vat_bp, rec_bp, price, totals))
             rid_index += 1
@@ -2333,12 +2350,12 @@ class _Demo:
         cid0 = self.client_id0
         inv_id0 = self.inv_id0
         r_codes = self.r_codes
-        payments.sort(key=lambda p: (p[0], p[1]))
         pay_id0 = self.ids["payment"]
         rows: list[tuple] = []
         allocs: list[tuple] = []
         accountants = self.accountants
-        for number, (day, i, amount, items, method, reference) in enumerate(payments):
+        in_full = 0
+        for number, (day, i, amount, items, method, reference, whole) in enumerate(payments):
             pid = pay_id0 + number
             if reference is not None:  # a rectification: compensation or refund
                 reference = reference.format(code=r_codes[items[-1][0]])
@@ -2354,14 +2371,16 @@ class _Demo:
                     reference = f"Cheque nº {int(r() * 1e7):07d}"
                 else:
                     reference = ""
-            note = f"{len(items)} facturas" if len(items) > 1 and method != "compensation" else ""
+            count = len(items) + len(whole)
+            in_full += len(whole)
+            note = f"{count} facturas" if count > 1 and method != "compensation" else ""
             rows.append(
                 (pid, cid0 + i, dstr[day], amount, method, reference, note,
                  accountants[int(r() * len(accountants))], dstr[day] + " 17:00:00", None, "", "")
             )  # fmt: skip
             allocs.extend([(pid, inv_id0 + x, part) for x, part in items])
         self.counts["payments"] = len(rows)
-        self.counts["allocations"] = len(allocs)
+        self.counts["allocations"] = len(allocs) + in_full
         return rows, allocs
 
     def write_counters(self) -> None:
