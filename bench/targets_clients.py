@@ -244,22 +244,24 @@ def _open_client_file(client_id: int) -> None:
         projects,
         timeline,
     )
+    from tui_crm.ui.screens.client_file import FILE_PAGE
 
     client_file.client_file(client_id)
     addresses.list_addresses(client_id)
     contacts.list_contacts(client_id)
     timeline.count_timeline(client_id)
-    timeline.list_timeline(client_id, 0, 100)
+    timeline.list_timeline(client_id, 0, FILE_PAGE)
     projects.list_projects(client_id)
     opportunities.list_opportunities(client_id)
     attachments.client_documents(client_id)
     client_file.count_sales(client_id)
-    client_file.list_sales(client_id, 0, 100)
+    client_file.list_sales(client_id, 0, FILE_PAGE)
 
 
 def _raw_client_file(client_id: int) -> None:
     """The same figures and rows with hand-written SQL and no Python objects."""
     from tui_crm.db import execute
+    from tui_crm.ui.screens.client_file import FILE_PAGE
 
     today = time.strftime("%Y-%m-%d")
     year_start = today[:4] + "-01-01"
@@ -276,16 +278,16 @@ def _raw_client_file(client_id: int) -> None:
         ("SELECT * FROM address WHERE client_id = ?", (client_id,)),
         ("SELECT * FROM contact WHERE client_id = ?", (client_id,)),
         (
-            "SELECT * FROM activity WHERE client_id = ? ORDER BY occurred_at DESC LIMIT 100",
-            (client_id,),
+            "SELECT * FROM activity WHERE client_id = ? ORDER BY occurred_at DESC LIMIT ?",
+            (client_id, FILE_PAGE),
         ),
         ("SELECT * FROM project WHERE client_id = ?", (client_id,)),
         ("SELECT * FROM opportunity WHERE client_id = ?", (client_id,)),
         ("SELECT * FROM document WHERE client_id = ?", (client_id,)),
         (
             "SELECT id, code, issue_date, status, total_cents, outstanding_cents FROM invoice "
-            "WHERE client_id = ? ORDER BY issue_date DESC LIMIT 100",
-            (client_id,),
+            "WHERE client_id = ? ORDER BY issue_date DESC LIMIT ?",
+            (client_id, FILE_PAGE),
         ),
     ):
         execute(sql, params).fetchall()

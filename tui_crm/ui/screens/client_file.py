@@ -49,6 +49,7 @@ TABS = (
 )
 TAB_KEYS = tuple(key for key, _label in TABS)
 LIST_TABS = TAB_KEYS[1:]
+FILE_PAGE = 50  # rows read per page in the file's lists (a screen shows fewer)
 TAB_KEYS = (*TAB_KEYS, ANALYTICS_TAB)  # its own widget: ui/widgets/client_analytics.py
 
 
@@ -369,7 +370,7 @@ class ClientFileScreen(Screen[None]):
                     yield LazyTable(
                         columns_for(key),
                         source_for(key, self.client_id, self.today),
-                        page_size=100,
+                        page_size=FILE_PAGE,
                         empty_text=_(EMPTY_TEXT[key]),
                         id=table_id(key),
                     )
