@@ -10,6 +10,7 @@ reload. Validation itself lives in the services, never here.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
@@ -22,6 +23,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
+from textual.widgets.select import InvalidSelectValueError
 
 from ...i18n import _
 
@@ -244,7 +246,12 @@ class FormScreen(ModalScreen[T], Generic[T]):
             if isinstance(widget, Checkbox):
                 widget.value = bool(value)
             elif isinstance(widget, Select):
-                widget.value = value if value not in (None, "") else Select.BLANK
+                # "" may be a real option ("(nobody)"); blank only when it is not one.
+                if any(value == option for _label, option in spec.choices):
+                    widget.value = value
+                elif value in (None, ""):
+                    with contextlib.suppress(InvalidSelectValueError):  # no blank allowed
+                        widget.clear()
             elif isinstance(widget, TextArea):
                 widget.text = str(value or "")
             elif isinstance(widget, Input):
