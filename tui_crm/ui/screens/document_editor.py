@@ -9,6 +9,7 @@ database connection, returning the record's id and version).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -32,6 +33,7 @@ from textual.widgets import (
     TabPane,
     TextArea,
 )
+from textual.widgets.select import InvalidSelectValueError
 
 from ...i18n import _
 from ..widgets.form import ConfirmDialog, ConflictDialog
@@ -253,7 +255,12 @@ class DocumentEditor(ServiceCalls, Screen[Any]):
                 if isinstance(widget, Checkbox):
                     widget.value = bool(value)
                 elif isinstance(widget, Select):
-                    widget.value = value if value not in (None, "") else Select.BLANK
+                    # "" may be a real option; blank only when it is not one and blank is allowed.
+                    if any(value == option for _label, option in spec.choices):
+                        widget.value = value
+                    elif value in (None, ""):
+                        with contextlib.suppress(InvalidSelectValueError):
+                            widget.clear()
                 elif isinstance(widget, TextArea):
                     widget.text = str(value or "")
                 elif isinstance(widget, Input):
