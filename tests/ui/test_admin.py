@@ -63,3 +63,21 @@ async def test_audit_log_filters_and_shows_details(db):
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, AuditScreen)
+
+
+async def test_the_client_file_shows_its_own_history(db):
+    mine = clients.create_client(clients.ClientInput(legal_name="Historia SL"))
+    other = clients.create_client(clients.ClientInput(legal_name="Otra SL"))
+    clients.update_client(mine, clients.ClientInput(legal_name="Historia SL", phone="600000000"), 1)
+    clients.update_client(other, clients.ClientInput(legal_name="Otra SL 2"), 1)
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await _settle(pilot, app)
+        app.open_client(mine)
+        await _settle(pilot, app)
+        await pilot.press("H")
+        await _settle(pilot, app)
+        assert isinstance(app.screen, AuditScreen)
+        table = app.screen.query_one(LazyTable)
+        assert table.row_count == 2  # its create and update, not the other client's
+        assert "phone" in table.render_line(1).text

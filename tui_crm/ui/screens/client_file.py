@@ -331,6 +331,7 @@ class ClientFileScreen(Screen[None]):
         Binding("c", "convert", _("Make client"), id="convert"),
         Binding("m", "merge", _("Merge"), id="merge"),
         Binding("M", "email", _("Email"), id="email"),
+        Binding("H", "history", _("History"), id="history"),
         Binding("left", "tab(-1)", _("Tabs"), key_display="←→", id="tab_prev"),
         Binding("right", "tab(1)", _("Next tab"), show=False, id="tab_next"),
         Binding("ctrl+r", "reload", _("Reload"), show=False, id="reload"),
@@ -1041,6 +1042,12 @@ class ClientFileScreen(Screen[None]):
                 self.notify(_("Saved."))
 
         open_client_form(self.app, self.client_id, saved)
+
+    def action_history(self) -> None:
+        """This client's own audit trail: who changed what, and when."""
+        self.app.show_audit(  # type: ignore[attr-defined]
+            self.client_id, _("History of {name}").format(name=self.sub_title or self.client_id)
+        )
 
     def action_archive(self) -> None:
         from ...services import clients
