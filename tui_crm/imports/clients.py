@@ -699,8 +699,9 @@ def plan_clients(rows: list[ClientRowData], on_duplicate: str) -> _Plan:
 class _RowMaker:
     """Database rows of one model from field values, its defaults filled in.
 
-    Built once per model: only the fields whose stored form differs from the
-    Python value (money, rates, quantities, foreign keys) are converted per row.
+    Built once per import: the defaults are evaluated once (every row of an import
+    has the same timestamps), and only the fields whose stored form differs from
+    the Python value (money, rates, quantities, foreign keys) are converted.
     """
 
     def __init__(self, model) -> None:
@@ -709,25 +710,24 @@ class _RowMaker:
         from ..models.base import MoneyField, QuantityField, RateField
 
         converted = (MoneyField, RateField, QuantityField, peewee.ForeignKeyField)
-        self.fields = [
-            (
-                f.name,
-                f.column_name,
-                f.default,
-                callable(f.default),
-                f.db_value if isinstance(f, converted) else None,
-            )
-            for f in model._meta.sorted_fields
-            if f.name != "id"
-        ]
+        self.base: dict[str, Any] = {}
+        self.lookup: dict[str, tuple[str, Any]] = {}
+        for f in model._meta.sorted_fields:
+            if f.name == "id":
+                continue
+            default = f.default() if callable(f.default) else f.default
+            convert = f.db_value if isinstance(f, converted) else None
+            if convert is not None and default is not None:
+                default = convert(default)
+            self.base[f.column_name] = default
+            self.lookup[f.name] = (f.column_name, convert)
 
     def __call__(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        row: dict[str, Any] = {}
-        for name, column, default, is_factory, convert in self.fields:
-            value = values[name] if name in values else default() if is_factory else default
-            if convert is not None and value is not None:
-                value = convert(value)
-            row[column] = value
+        row = dict(self.base)
+        lookup = self.lookup
+        for name, value in values.items():
+            column, convert = lookup[name]
+            row[column] = convert(value) if convert is not None and value is not None else value
         return row
 
 
