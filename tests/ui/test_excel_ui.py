@@ -183,3 +183,30 @@ async def test_x_on_the_receivables_board_exports_what_it_shows(db, tmp_path):
     rows = list(openpyxl.load_workbook(out, read_only=True).active.iter_rows(values_only=True))
     assert rows[0][0] == "Receivables"
     assert rows[4][0] == "F2026-00001" and rows[4][12] == 242
+
+
+async def test_x_on_the_agenda_exports_the_follow_ups(db, tmp_path):
+    import datetime as dt
+
+    from tui_crm.services import timeline
+
+    client = clients.create_client(clients.ClientInput(legal_name="Agenda SL"))
+    timeline.create_activity(
+        client,
+        timeline.ActivityData(kind="call", subject="=Llamar", due_date=dt.date.today()),
+    )
+    out = tmp_path / "agenda.xlsx"
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _settle(pilot, app)
+        await pilot.press("f3")
+        await _settle(pilot, app)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportDialog)
+        await pilot.press(*_type_path(out), "enter")
+        await _settle(pilot, app)
+    sheet = openpyxl.load_workbook(out).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Agenda"
+    assert "Agenda SL" in rows[4] and "=Llamar" in rows[4]

@@ -64,6 +64,7 @@ class AgendaScreen(Screen[None]):
         Binding("d", "done", _("Done"), id="done"),
         Binding("r", "reschedule", _("Reschedule"), id="reschedule"),
         Binding("m", "toggle_mine", _("Mine/everyone"), id="mine"),
+        Binding("x", "export", _("Export"), id="export"),
         Binding("ctrl+r", "reload", _("Reload"), id="reload"),
     ]
 
@@ -142,6 +143,20 @@ class AgendaScreen(Screen[None]):
     def action_reload(self) -> None:
         self.query_one(LazyTable).refresh_rows()
         self._show_filter()
+
+    def action_export(self) -> None:
+        """The agenda as shown (mine or everyone's, as of its day), to Excel."""
+        from ...services import reports
+        from ..widgets.export import export_list
+
+        flt = self.flt
+        export_list(
+            self,
+            _("Agenda"),
+            reports.AGENDA_COLUMNS,
+            lambda: reports.agenda_rows(flt),
+            stem="agenda",
+        )
 
     def _current(self) -> Any:
         table = self.query_one(LazyTable)
