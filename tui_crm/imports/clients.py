@@ -736,7 +736,7 @@ def _insert(model, rows: list[dict[str, Any]], first_id: int | None) -> list[int
 
     On SQLite the ids are given explicitly from `first_id` (we hold the write
     lock, so nobody else takes them) and the rows go in with executemany;
-    elsewhere each row is inserted on its own and returns its id.
+    elsewhere (PostgreSQL) each row is inserted on its own and returns its id.
     """
     if not rows:
         return []
@@ -751,11 +751,12 @@ def _insert(model, rows: list[dict[str, Any]], first_id: int | None) -> list[int
             [(i, *row.values()) for i, row in zip(ids, rows, strict=True)],
         )
         return ids
-    ids = []
-    for row in rows:
-        by_field = {f.name: row[f.column_name] for f in model._meta.sorted_fields if f.name != "id"}
-        ids.append(model.insert(**by_field).execute())
-    return ids
+    # The values are already in their stored form: plain SQL, not the model (which
+    # would convert money and rates a second time).
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _c in columns)
+    sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks}) RETURNING "id"'
+    return [int(execute(sql, list(row.values())).fetchone()[0]) for row in rows]
 
 
 def _next_id(table: str) -> int | None:
