@@ -529,3 +529,28 @@ async def test_rectify_by_replacement_restates_the_invoice(business) -> None:
     assert rectifying.totals.total == D("-24.20")  # cancels 242.00, restates 217.80
     assert rectifying.outstanding == D("217.80")  # what is owed now: 2 × 90 + IVA
     assert invoices.get_invoice(original.id).outstanding == D("0.00")
+
+
+async def test_keys_typed_in_one_burst_land_in_their_fields(business) -> None:
+    """A fast typist or a terminal multiplexer delivers keys before the previous ones moved
+    the focus: each still lands in its field (n, tab, enter act as they are read)."""
+    from textual import events
+
+    opened, client_id = business
+    app = CrmApp(opened, first_run=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        app.new_invoice(client_id)
+        await settle(pilot, app)
+        keys = ["n", *"Diseño web", "tab", "3", "tab", *"45,50", "enter"]
+        keys += ["n", *"Hosting", "tab", "tab", *"12", "tab", *"5", "enter", "e", "escape"]
+        for key in keys:  # all queued at once, no pause between them
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await settle(pilot, app)
+        lines = app.screen.query_one(LineEditor)
+        assert [(x.description, x.quantity, x.unit_price, x.discount) for x in lines.lines] == [
+            ("Diseño web", "3", "45,50", ""),
+            ("Hosting", "1", "12", "5"),
+        ]
+        assert lines.last_totals.base == D("147.90")  # 136.50 + 11.40
+        assert app.focused is lines.table

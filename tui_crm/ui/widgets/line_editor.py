@@ -240,7 +240,7 @@ def _route(widget: Any, event: events.Key) -> bool:
     focused = widget.screen.focused
     if focused is widget or not isinstance(focused, (CellInput, LinesTable)):
         return False
-    if focused.apply_key(event):
+    if focused.apply_key(event, routed=True):
         event.stop()
         event.prevent_default()
         return True
@@ -269,7 +269,7 @@ class LinesTable(DataTable):
     def on_resize(self) -> None:
         self.editor.table_resized(self.size.width)
 
-    def apply_key(self, event: events.Key) -> bool:
+    def apply_key(self, event: events.Key, routed: bool = False) -> bool:
         """n / e / enter act at once (not as bindings run later): the focus is in the new
         line before the next key typed is handled."""
         if event.key == "n":
@@ -323,7 +323,9 @@ class CellInput(Input):
         assert node is not None
         return node
 
-    def apply_key(self, event: events.Key) -> bool:
+    def apply_key(self, event: events.Key, routed: bool = False) -> bool:
+        """The keys of the edit row; `routed`: typed for this field but delivered to
+        another widget (see `_route`), so ordinary typing is done here too."""
         key = event.key
         editor = self.editor
         if key in ("tab", "shift+tab"):
@@ -334,9 +336,9 @@ class CellInput(Input):
             editor.cancel_edit()
         elif key == "enter":
             editor.submit(self)
-        elif key == "backspace" and not self.has_focus:
+        elif key == "backspace" and routed:
             self.action_delete_left()
-        elif event.is_printable and event.character and not self.has_focus:
+        elif event.is_printable and event.character and routed:
             selection = self.selection
             if selection.is_empty:
                 self.insert_text_at_cursor(event.character)
@@ -577,6 +579,7 @@ class LineEditor(Vertical):
             return
         if not 0 <= target < len(self.lines):
             return
+        self.sync_current()
         removed = self._finish_edit()
         if removed is not None:
             return  # the rows moved; _remove put the cursor where it belongs
@@ -680,8 +683,34 @@ class LineEditor(Vertical):
     def _cell_submitted(self, event: Input.Submitted) -> None:
         event.stop()  # enter is handled as it is read (CellInput.apply_key -> submit)
 
+    def sync_current(self) -> None:
+        """Take what the edit row's fields hold now into the current line.
+
+        Typing reaches the line through Input.Changed, handled a moment later; keys typed
+        fast (enter, tab to another line, n) can act before that: they sync first."""
+        if self.current is None or self.current >= len(self.lines):
+            return
+        line = self.lines[self.current]
+        changed = False
+        for field in FIELDS:
+            value = self._input(field).value
+            if getattr(line, field) != value:
+                if self._editing != self.current:
+                    self._begin_edit()
+                setattr(line, field, value)
+                changed = True
+        if not changed:
+            return
+        if not line.description.strip():
+            line.product_id = None
+            line.product_code = ""
+        self._refresh_row(self.current)
+        self._update_totals()
+        self.post_message(self.Changed(self))
+
     def submit(self, widget: CellInput) -> None:
         """Enter in the edit row: take the highlighted product, else back to the table."""
+        self.sync_current()
         options = self.query_one("#le-suggestions", OptionList)
         if (
             widget.field == "description"
@@ -758,6 +787,7 @@ class LineEditor(Vertical):
     def _go_line(self, step: int, field: str) -> None:
         if self.current is None:
             return
+        self.sync_current()
         target = self.current + step
         if not 0 <= target < len(self.lines):
             return
@@ -774,6 +804,8 @@ class LineEditor(Vertical):
 
     def add_line(self) -> None:
         """Append a line and put the cursor in its description."""
+        if self.screen.focused in self.query(CellInput).nodes:
+            self.sync_current()
         self._finish_edit()
         default_vat = Decimal(0) if self.tax.exemption_reason else self.tax.default_vat
         self.lines.append(EditLine(vat_rate=number_text(default_vat)))
@@ -999,6 +1031,7 @@ class LineEditor(Vertical):
 
     def inputs_for_save(self) -> tuple[list[Any], list[int]]:
         """The lines to send (blank ones left out) and, for each, its row in the editor."""
+        self.sync_current()
         inputs, rows = [], []
         for index, line in enumerate(self.lines):
             if line.is_blank():
