@@ -554,3 +554,41 @@ async def test_keys_typed_in_one_burst_land_in_their_fields(business) -> None:
         ]
         assert lines.last_totals.base == D("147.90")  # 136.50 + 11.40
         assert app.focused is lines.table
+
+
+async def test_catalog_add_edit_and_use_a_product(business) -> None:
+    from tui_crm.ui.screens.catalog import CatalogScreen
+
+    opened, client_id = business
+    app = CrmApp(opened, first_run=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+p", *"Catalog")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, CatalogScreen)
+        assert "WEB01" in screen_text(app)
+        await pilot.press("n", *"hora-soporte", "tab", *"Soporte técnico", "tab", "tab")
+        await pilot.press(*"45,00", "tab", "tab", *"20", "ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, CatalogScreen)
+        assert "HORA-SOPORTE" in screen_text(app) and "€45.00" in screen_text(app)
+        product = catalog.find_by_code("hora-soporte")
+        assert product.data.unit_cost == D("20.00") and product.data.vat_rate == D(21)
+        # A code already in the catalog is refused beside the field.
+        await pilot.press("n", *"web01", "tab", *"Otra", "tab", "tab", *"1", "ctrl+s")
+        await settle(pilot, app)
+        assert "WEB01 is already in the catalog" in screen_text(app)
+        await pilot.press("escape", "y")
+        await settle(pilot, app)
+        # The new product is offered by the line editor.
+        app.new_invoice(client_id)
+        await settle(pilot, app)
+        await pilot.press("n", *"soporte")
+        await settle(pilot, app)
+        assert "HORA-SOPORTE  Soporte técnico" in screen_text(app)
+        await pilot.press("down", "enter")
+        await settle(pilot, app)
+        line_one = app.screen.query_one(LineEditor).lines[0]
+        assert line_one.product_id == product.id and line_one.unit_price == "45.00"

@@ -171,6 +171,11 @@ class SalesActions(ServiceCalls):
 
         self.push_screen(QuotesScreen())  # type: ignore[attr-defined]
 
+    def show_catalog(self) -> None:
+        from .screens.catalog import CatalogScreen
+
+        self.push_screen(CatalogScreen())  # type: ignore[attr-defined]
+
     def show_orders(self) -> None:
         from .screens.orders import OrdersScreen
 

@@ -1,5 +1,5 @@
 """Palette commands (ctrl+p) of the sales side: "New invoice", "New quote", "Register
-payment", "Receivables", "Invoices", "Quotes", "Orders", and "New invoice for …" /
+payment", "Receivables", "Invoices", "Quotes", "Orders", "Catalog", and "New invoice for …" /
 "New quote for …" / "Payment from …" any client found by what is typed."""
 
 from __future__ import annotations
@@ -35,6 +35,11 @@ class SalesCommands(Provider):
             (_("Invoices"), lambda: app.switch_mode("invoices"), _("Every invoice (F4)")),
             (_("Quotes"), lambda: app.show_quotes(), _("Every quote, with its status")),  # type: ignore[attr-defined]
             (_("Orders"), lambda: app.show_orders(), _("Orders and what is left to invoice")),  # type: ignore[attr-defined]
+            (
+                _("Catalog"),
+                lambda: app.show_catalog(),  # type: ignore[attr-defined]
+                _("Products and services that lines pick by code or name"),
+            ),
         ]
 
     async def discover(self) -> Hits:
