@@ -176,6 +176,12 @@ class SalesActions(ServiceCalls):
 
         self.push_screen(CatalogScreen())  # type: ignore[attr-defined]
 
+    def show_recurring(self, client_id: int | None = None, client_name: str = "") -> None:
+        """Recurring invoice templates: every client's, or one client's (its Sales tab)."""
+        from .screens.recurring import RecurringScreen
+
+        self.push_screen(RecurringScreen(client_id, client_name))  # type: ignore[attr-defined]
+
     def show_orders(self) -> None:
         from .screens.orders import OrdersScreen
 

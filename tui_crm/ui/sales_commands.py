@@ -1,5 +1,6 @@
 """Palette commands (ctrl+p) of the sales side: "New invoice", "New quote", "Register
-payment", "Receivables", "Invoices", "Quotes", "Orders", "Catalog", and "New invoice for …" /
+payment", "Receivables", "Invoices", "Quotes", "Orders", "Recurring
+invoices", "Catalog", and "New invoice for …" /
 "New quote for …" / "Payment from …" any client found by what is typed."""
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ class SalesCommands(Provider):
             (_("Invoices"), lambda: app.switch_mode("invoices"), _("Every invoice (F4)")),
             (_("Quotes"), lambda: app.show_quotes(), _("Every quote, with its status")),  # type: ignore[attr-defined]
             (_("Orders"), lambda: app.show_orders(), _("Orders and what is left to invoice")),  # type: ignore[attr-defined]
+            (
+                _("Recurring invoices"),
+                lambda: app.show_recurring(),  # type: ignore[attr-defined]
+                _("Invoices made every month, quarter or year; run what is due"),
+            ),
             (
                 _("Catalog"),
                 lambda: app.show_catalog(),  # type: ignore[attr-defined]

@@ -332,6 +332,7 @@ class ClientFileScreen(Screen[None]):
         Binding("m", "merge", _("Merge"), id="merge"),
         Binding("M", "email", _("Email"), id="email"),
         Binding("H", "history", _("History"), id="history"),
+        Binding("R", "recurring", _("Recurring"), id="recurring"),
         Binding("left", "tab(-1)", _("Tabs"), key_display="←→", id="tab_prev"),
         Binding("right", "tab(1)", _("Next tab"), show=False, id="tab_next"),
         Binding("ctrl+r", "reload", _("Reload"), show=False, id="reload"),
@@ -435,6 +436,8 @@ class ClientFileScreen(Screen[None]):
             return tab == "addresses"
         if action == "email":
             return tab in ("sales", "timeline")
+        if action == "recurring":
+            return tab == "sales"
         if action == "convert":
             return self.file is not None and self.file.detail.data.kind == "lead"
         return True
@@ -1042,6 +1045,11 @@ class ClientFileScreen(Screen[None]):
                 self.notify(_("Saved."))
 
         open_client_form(self.app, self.client_id, saved)
+
+    def action_recurring(self) -> None:
+        """`R` on the Sales tab: this client's recurring invoice templates."""
+        name = self.file.detail.data.legal_name if self.file else ""
+        self.app.show_recurring(self.client_id, name)  # type: ignore[attr-defined]
 
     def action_history(self) -> None:
         """This client's own audit trail: who changed what, and when."""

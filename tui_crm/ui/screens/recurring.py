@@ -1,0 +1,465 @@
+"""Recurring invoices (palette "Recurring invoices", or `R` on a client's Sales tab):
+the templates that become an invoice every month, quarter or year.
+
+The list shows client, title, frequency, next date, end date, whether the run leaves
+a draft or issues directly, whether the template is active, and the total per run.
+`n` new (the client is asked for, unless the list is one client's), `e` or enter
+edits, `delete` deletes after confirmation (the invoices made stay), `a` activates or
+deactivates, `r` runs what is due today (`recurring.run_recurring`) and reports what
+was created and any problem.
+
+The editor is a document editor (`document_editor.DocumentEditor`): header fields
+title, frequency, next date, end date, issue directly, series and IRPF above the line
+editor with running totals; ctrl+s saves through `recurring.create_recurring` /
+`update_recurring` (reasons beside the fields; a colleague's save -> conflict dialog).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from ...i18n import N_, _, ngettext
+from ..formatting import date as show_date
+from ..formatting import money
+from ..safe_text import one_line
+from ..widgets.form import ConfirmDialog
+from ..widgets.lazy_table import Column, LazyTable, Row
+from ..widgets.line_editor import EditLine, TaxContext, number_text
+from .document_editor import DocumentEditor, HeaderField, Page
+from .invoice_editor import parse_percent
+from .sales_support import MessageDialog, RefreshOnReturn, ServiceCalls, label
+
+FREQUENCY_LABELS = {
+    "monthly": N_("Monthly"),
+    "quarterly": N_("Quarterly"),
+    "yearly": N_("Yearly"),
+}
+
+
+def _iso(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def run_total(detail: Any) -> Decimal:
+    """What one run invoices: the template's lines and IRPF, as the invoice will store it."""
+    from ...services.lines import totals_of
+
+    lines = [line.as_input() for line in detail.lines]
+    return totals_of(lines, detail.data.irpf_rate or 0).total
+
+
+def template_row(detail: Any) -> Row:
+    data = detail.data
+    return Row(
+        key=detail.id,
+        cells=(
+            one_line(detail.client_name),
+            one_line(data.title),
+            label(FREQUENCY_LABELS, data.frequency),
+            show_date(data.next_date) if data.next_date else "",
+            show_date(data.end_date) if data.end_date else "",
+            _("issue") if data.issue_directly else _("draft"),
+            _("active") if data.active else _("inactive"),
+            money(run_total(detail)),
+        ),
+        style="" if data.active else "muted",
+    )
+
+
+class TemplateSource:
+    """Every template (or one client's), next date first; there are few of them."""
+
+    def __init__(self, client_id: int | None):
+        self.client_id = client_id
+
+    def count(self) -> int:
+        from ...db import database
+        from ...models import RecurringInvoice
+
+        with database.connection_context():
+            query = RecurringInvoice.select()
+            if self.client_id is not None:
+                query = query.where(RecurringInvoice.client == self.client_id)
+            return query.count()
+
+    def fetch(self, offset: int, limit: int) -> list[Row]:
+        from ...db import database
+        from ...services import recurring
+
+        with database.connection_context():
+            templates = recurring.list_recurring(self.client_id)[offset : offset + limit]
+            return [template_row(t) for t in templates]
+
+
+# --- the editor ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecurringEditorData:
+    defaults: Any  # invoices.InvoiceDefaults of the client (IRPF, recargo, exemption, IVA)
+    detail: Any | None = None  # recurring.RecurringDetail of an existing template
+
+
+def load_new_template(client_id: int) -> RecurringEditorData:
+    from ...services import invoices
+
+    return RecurringEditorData(invoices.invoice_defaults(client_id))
+
+
+def load_template(recurring_id: int) -> RecurringEditorData:
+    from ...services import invoices, recurring
+
+    detail = recurring.get_recurring(recurring_id)
+    return RecurringEditorData(invoices.invoice_defaults(detail.client_id), detail)
+
+
+def template_values(data: Any) -> dict[str, Any]:
+    return {
+        "title": data.title,
+        "frequency": data.frequency,
+        "next_date": _iso(data.next_date),
+        "end_date": _iso(data.end_date),
+        "issue_directly": bool(data.issue_directly),
+        "series": data.series,
+        "irpf_rate": number_text(data.irpf_rate or 0),
+    }
+
+
+class RecurringEditor(DocumentEditor):
+    """A recurring invoice template: its header and the lines every invoice will carry."""
+
+    def __init__(self, data: RecurringEditorData):
+        self.data = data
+        defaults = data.defaults
+        detail = data.detail
+        if detail is None:
+            values = {
+                "title": "",
+                "frequency": "monthly",
+                "next_date": dt.date.today().isoformat(),
+                "end_date": "",
+                "issue_directly": False,
+                "series": "",
+                "irpf_rate": number_text(defaults.irpf_rate),
+            }
+            lines: list[EditLine] = []
+        else:
+            values = template_values(detail.data)
+            lines = [EditLine.of(line) for line in detail.lines]
+        super().__init__(
+            values,
+            lines,
+            record_id=detail.id if detail else None,
+            version=detail.version if detail else None,
+        )
+
+    def first_focus(self) -> str:
+        return "#hf-title"
+
+    def pages(self) -> Sequence[Page]:
+        frequencies = [(_(text), key) for key, text in FREQUENCY_LABELS.items()]
+        return [
+            Page(
+                "recurring",
+                _("Recurring invoice"),
+                [
+                    [HeaderField("title", _("Title"), "text", label_width=11)],
+                    [
+                        HeaderField(
+                            "frequency", _("Every"), "select", 14, frequencies, label_width=11
+                        ),
+                        HeaderField("next_date", _("Next"), "date", 10),
+                        HeaderField("end_date", _("Ends"), "date", 10, placeholder=_("never")),
+                    ],
+                    [
+                        HeaderField("series", _("Series"), "text", 4, label_width=11),
+                        HeaderField("irpf_rate", _("IRPF %"), "percent", 3),
+                        HeaderField("issue_directly", _("Issue directly"), "bool"),
+                    ],
+                ],
+            )
+        ]
+
+    def tax_context(self, values: dict[str, Any]) -> TaxContext:
+        irpf = parse_percent(str(values.get("irpf_rate", "")))
+        defaults = self.data.defaults
+        return TaxContext(
+            recargo=bool(defaults.recargo),
+            exemption_reason=str(defaults.exemption_reason or "").strip(),
+            irpf_rate=irpf if isinstance(irpf, Decimal) else Decimal(0),
+            default_vat=defaults.vat_rate,
+        )
+
+    def title_text(self) -> str:
+        if self.record_id is None:
+            return _("New recurring invoice")
+        return _("Recurring invoice {id}").format(id=self.record_id)
+
+    def subtitle_text(self) -> str:
+        defaults = self.data.defaults
+        text = one_line(defaults.client_name)
+        if defaults.tax_id:
+            text += f" ({one_line(defaults.tax_id)})"
+        return text
+
+    def template_input(self, values: dict[str, Any], lines: list[Any]) -> Any:
+        from ...services import recurring
+        from ...services.errors import ValidationError
+        from ...services.records import parse_date
+
+        errors: dict[str, str] = {}
+        days = {key: parse_date(values.get(key), errors, key) for key in ("next_date", "end_date")}
+        if errors:
+            raise ValidationError(errors)
+        detail = self.data.detail
+        return recurring.RecurringInput(
+            client_id=self.data.defaults.client_id,
+            title=str(values.get("title") or ""),
+            frequency=str(values.get("frequency") or "monthly"),
+            next_date=days["next_date"],
+            end_date=days["end_date"],
+            issue_directly=bool(values.get("issue_directly")),
+            series=str(values.get("series") or "").strip().upper(),
+            irpf_rate=parse_percent(str(values.get("irpf_rate", ""))),
+            lines=lines,
+            active=detail.data.active if detail is not None else True,
+        )
+
+    def persist(self, values: dict[str, Any], lines: list[Any]) -> tuple[int, int]:
+        from ...services import recurring
+
+        data = self.template_input(values, lines)
+        if self.record_id is None:
+            recurring_id = recurring.create_recurring(data)
+            self.data = load_template(recurring_id)
+            return recurring_id, self.data.detail.version
+        assert self.version is not None
+        version = recurring.update_recurring(self.record_id, data, self.version)
+        self.data = load_template(self.record_id)
+        return self.record_id, version
+
+    def reload(self) -> tuple[dict[str, Any], list[EditLine], int] | None:
+        if self.record_id is None:
+            return None
+        self.data = load_template(self.record_id)
+        detail = self.data.detail
+        return template_values(detail.data), [EditLine.of(x) for x in detail.lines], detail.version
+
+
+# --- the list -----------------------------------------------------------------------------
+
+
+def run_report(run: Any, names: dict[int, str]) -> tuple[str, str]:
+    """The run's outcome in words: (message, severity)."""
+    parts: list[str] = []
+    if not run.created:
+        parts.append(_("Nothing was due on {date}.").format(date=show_date(run.as_of)))
+    else:
+        created = ngettext("{n} invoice created:", "{n} invoices created:", len(run.created))
+        parts.append(created.format(n=len(run.created)))
+        for made in run.created:
+            what = (
+                _("issued {code}").format(code=made.code)
+                if made.code
+                else _("draft {id}").format(id=made.invoice_id)
+            )
+            parts.append(
+                "  "
+                + _("{client}, period {date}: {what}").format(
+                    client=one_line(names.get(made.recurring_id, "?")),
+                    date=show_date(made.period),
+                    what=what,
+                )
+            )
+    if run.problems:
+        parts.append("")
+        parts.append(_("Problems:"))
+        for problem in run.problems:
+            parts.append(
+                "  "
+                + _("{client}, period {date}: {message}").format(
+                    client=one_line(names.get(problem.recurring_id, "?")),
+                    date=show_date(problem.period),
+                    message=one_line(problem.message),
+                )
+            )
+    return "\n".join(parts), ("warning" if run.problems else "information")
+
+
+class RecurringScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
+    """Every recurring invoice template, or one client's."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", _("Back"), id="back"),
+        Binding("n", "new", _("New"), id="new"),
+        Binding("e", "edit", _("Edit"), id="edit"),
+        Binding("delete", "delete", _("Delete"), id="delete"),
+        Binding("a", "toggle_active", _("Activate/deactivate"), id="toggle_active"),
+        Binding("r", "run_due", _("Run due now"), id="run_due"),
+    ]
+
+    def __init__(self, client_id: int | None = None, client_name: str = ""):
+        super().__init__()
+        self.client_id = client_id
+        self.client_name = client_name
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="recurring-filters", classes="list-filters")
+        yield LazyTable(
+            [
+                Column("client", _("Client"), 18, flex=True, min_width=10),
+                Column("title", _("Title"), 18, flex=True, min_width=8, priority=2),
+                Column("frequency", _("Every"), 9, min_width=7),
+                Column("next", _("Next"), 10, min_width=10),
+                Column("end", _("Ends"), 10, min_width=10, priority=3),
+                Column("mode", _("Run"), 6, min_width=5, priority=1),
+                Column("state", _("State"), 8, min_width=8, priority=1),
+                Column("total", _("Per run"), 12, align="right", min_width=10),
+            ],
+            TemplateSource(self.client_id),
+            empty_text=_("No recurring invoices: n creates one."),
+            id="recurring-table",
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Recurring invoices")
+        if self.client_name:
+            self.sub_title = one_line(self.client_name)
+        self._show_filters()
+        self.table.focus()
+
+    @property
+    def table(self) -> LazyTable:
+        return self.query_one("#recurring-table", LazyTable)
+
+    def _show_filters(self) -> None:
+        parts = [
+            _("client {name}").format(name=one_line(self.client_name))
+            if self.client_id is not None
+            else _("all clients")
+        ]
+        if not self.table.is_loading:
+            parts.append(_("{n} rows").format(n=f"{self.table.row_count:,}"))
+        self.query_one("#recurring-filters", Static).update(Content(" · ".join(parts)))
+
+    @on(LazyTable.RowHighlighted)
+    def _rows_arrived(self) -> None:
+        self._show_filters()
+
+    @on(LazyTable.RowSelected, "#recurring-table")
+    def _open(self) -> None:
+        self.action_edit()
+
+    def returned(self) -> None:
+        self.reload_rows()
+
+    def reload_rows(self) -> None:
+        self.table.refresh_rows()
+        self._show_filters()
+
+    def _selected_id(self) -> int | None:
+        key = self.table.selected_key
+        if key is None:
+            self.notify(_("Nothing selected."), severity="warning")
+            return None
+        return int(key)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_new(self) -> None:
+        if self.client_id is not None:
+            self._new_for(self.client_id)
+            return
+        self.app.pick_client(  # type: ignore[attr-defined]
+            _("Recurring invoice for which client?"), self._new_for
+        )
+
+    def _new_for(self, client_id: int) -> None:
+        self.call_service(
+            lambda: load_new_template(client_id),
+            lambda data: self.app.push_screen(RecurringEditor(data)),
+        )
+
+    def action_edit(self) -> None:
+        recurring_id = self._selected_id()
+        if recurring_id is None:
+            return
+        self.call_service(
+            lambda: load_template(recurring_id),
+            lambda data: self.app.push_screen(RecurringEditor(data)),
+        )
+
+    def action_delete(self) -> None:
+        from ...services import recurring
+
+        row = self.table.get_row(self.table.cursor_index)
+        if row is None:
+            self.notify(_("Nothing selected."), severity="warning")
+            return
+        recurring_id = int(row.key)
+
+        def answer(ok: bool | None) -> None:
+            if ok:
+                self.call_service(
+                    lambda: recurring.delete_recurring(recurring_id),
+                    lambda _r: self.reload_rows(),
+                    done=_("Deleted."),
+                )
+
+        question = _(
+            "Delete the recurring invoice {title} of {client}? The invoices it made stay."
+        ).format(title=row.cells[1] or "-", client=row.cells[0])
+        self.app.push_screen(ConfirmDialog(question, yes=_("Delete")), answer)
+
+    def action_toggle_active(self) -> None:
+        from ...services import recurring
+
+        recurring_id = self._selected_id()
+        if recurring_id is None:
+            return
+
+        def toggle() -> bool:
+            detail = recurring.get_recurring(recurring_id)
+            active = not detail.data.active
+            data = replace(detail.data, active=active)
+            recurring.update_recurring(recurring_id, data, detail.version)
+            return active
+
+        def done(active: bool) -> None:
+            self.notify(_("Activated.") if active else _("Deactivated."))
+            self.reload_rows()
+
+        self.call_service(toggle, done)
+
+    def action_run_due(self) -> None:
+        from ...services import recurring
+
+        def run() -> tuple[Any, dict[int, str]]:
+            result = recurring.run_recurring(dt.date.today())
+            names = {t.id: t.client_name for t in recurring.list_recurring()}
+            return result, names
+
+        def report(found: tuple[Any, dict[int, str]]) -> None:
+            result, names = found
+            message, severity = run_report(result, names)
+            self.reload_rows()
+            self.app.push_screen(
+                MessageDialog(_("Recurring invoices run"), message, severity=severity)
+            )
+
+        self.notify(_("Creating the invoices due today…"))
+        self.call_service(run, report, refusal_title=_("Cannot run"))
