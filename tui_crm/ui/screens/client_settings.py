@@ -104,9 +104,13 @@ class _ListScreen(Screen[None]):
         self.items = {getattr(item, "id", None): item for item in items}
         return items
 
+    def __init__(self) -> None:
+        super().__init__()
+        # Filled by the table's worker (possibly before on_mount runs: children mount first).
+        self.items: dict[Any, Any] = {}
+
     def on_mount(self) -> None:
         self.title = _(self.TITLE_TEXT)
-        self.items: dict[Any, Any] = {}
         self.query_one(LazyTable).focus()
 
     def selected(self) -> Any:
