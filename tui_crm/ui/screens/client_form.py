@@ -286,7 +286,7 @@ class DuplicateDialog(ModalScreen[object]):
         Binding("s", "answer('save')", _("Save anyway"), id="save_anyway"),
         Binding("o", "open(0)", _("Open it"), id="open_other"),
         Binding("escape,k", "answer('keep')", _("Keep editing"), id="keep"),
-        *[Binding(str(i + 1), f"open({i})", show=False) for i in range(9)],
+        *[Binding(str(i + 1), f"open({i})", _("Open that one"), show=False) for i in range(9)],
     ]
 
     def __init__(self, duplicates: Sequence[Any]):

@@ -37,7 +37,7 @@ class MergeScreen(ModalScreen[int | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", _("Cancel"), id="cancel"),
-        Binding("down", "to_list", show=False),
+        Binding("down", "to_list", _("To the list"), show=False),
     ]
 
     def __init__(self, client_id: int, name: str):

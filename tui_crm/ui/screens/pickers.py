@@ -27,8 +27,8 @@ class ChoicePrompt(ModalScreen[Any]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", _("Cancel"), id="cancel"),
-        Binding("down", "move(1)", show=False),
-        Binding("up", "move(-1)", show=False),
+        Binding("down", "move(1)", _("Next"), show=False),
+        Binding("up", "move(-1)", _("Previous"), show=False),
     ]
 
     def __init__(
