@@ -222,7 +222,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         kind=args.kind or "",
         status="" if args.status == "all" else args.status,
         owner_login=args.owner,
-        sort=args.sort,
+        # the report shows the revenue total: "revenue" sorts by it (the browser's column,
+        # and its "revenue" sort, is this year's)
+        sort="revenue_total" if args.sort == "revenue" else args.sort,
         as_of=args.as_of,
     )
     columns = [c.key for c in reports.CLIENT_COLUMNS]
