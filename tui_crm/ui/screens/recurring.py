@@ -272,7 +272,7 @@ def run_report(run: Any, names: dict[int, str]) -> tuple[str, str]:
             what = (
                 _("issued {code}").format(code=made.code)
                 if made.code
-                else _("draft {id}").format(id=made.invoice_id)
+                else _("draft invoice {id}").format(id=made.invoice_id)
             )
             parts.append(
                 "  "
@@ -319,14 +319,14 @@ class RecurringScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
         yield Static("", id="recurring-filters", classes="list-filters")
         yield LazyTable(
             [
-                Column("client", _("Client"), 18, flex=True, min_width=10),
-                Column("title", _("Title"), 18, flex=True, min_width=8, priority=2),
+                Column("client", _("Client"), 12, flex=True, min_width=10),
+                Column("title", _("Title"), 10, flex=True, min_width=8),
                 Column("frequency", _("Every"), 9, min_width=7),
                 Column("next", _("Next"), 10, min_width=10),
                 Column("end", _("Ends"), 10, min_width=10, priority=3),
-                Column("mode", _("Run"), 6, min_width=5, priority=1),
-                Column("state", _("State"), 8, min_width=8, priority=1),
-                Column("total", _("Per run"), 12, align="right", min_width=10),
+                Column("mode", _("Run"), 5, min_width=5, priority=1),
+                Column("state", _("State"), 8, min_width=8, priority=2),
+                Column("total", _("Per run"), 11, align="right", min_width=10),
             ],
             TemplateSource(self.client_id),
             empty_text=_("No recurring invoices: n creates one."),
