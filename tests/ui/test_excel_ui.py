@@ -9,7 +9,7 @@ import openpyxl
 from tests.import_support import NIFS, client_count, xlsx
 from tui_crm.services import clients
 from tui_crm.ui.app import CrmApp
-from tui_crm.ui.screens.import_clients import ImportClientsScreen
+from tui_crm.ui.screens.import_clients import ImportClientsScreen, ImportScreen
 from tui_crm.ui.widgets.export import ExportDialog, ExportProgress, complete_path
 
 
@@ -133,7 +133,55 @@ async def test_the_palette_opens_the_import_screen_from_any_screen(db):
         await _settle(pilot, app)
         await pilot.press("enter")
         await _settle(pilot, app)
-        assert isinstance(app.screen, ImportClientsScreen)
+        assert isinstance(app.screen, ImportScreen) and app.screen.kind.name == "clients"
+
+
+async def test_invoice_history_from_the_palette(db, tmp_path):
+    from tests.invoicing_support import set_issuer
+    from tui_crm.db import execute
+
+    set_issuer()
+    path = xlsx(
+        tmp_path / "historico.xlsx",
+        [
+            ["Número", "Fecha", "Cliente", "NIF", "Base", "IVA %", "Total", "Cobrado"],
+            ["A-15", "15/03/2025", "Histórica SL", NIFS[4], 1000, 21, 1210, 1210],
+        ],
+    )
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await _settle(pilot, app)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Import invoice history")
+        await _settle(pilot, app)
+        await pilot.press("enter")
+        await _settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, ImportScreen) and screen.kind.name == "invoices"
+        await pilot.press(*str(path), "enter")
+        await _settle(pilot, app)
+        assert screen.mapping == {
+            0: "number",
+            1: "date",
+            2: "client",
+            3: "tax_id",
+            4: "base",
+            5: "vat_rate",
+            6: "total",
+            7: "paid",
+        }
+        await pilot.press("d")
+        await _settle(pilot, app)
+        report = str(screen.query_one("#import-report-text").render())
+        assert "1 invoice to create, 1 new clients, 1 payments" in report
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await _settle(pilot, app)
+        assert "1 invoice created" in str(screen.query_one("#import-report-text").render())
+    rows = list(execute("SELECT code, status, imported, paid_cents FROM invoice"))
+    assert rows == [("A-15", "paid", 1, 121000)]
 
 
 async def test_x_on_the_invoice_list_exports_it(db, tmp_path):

@@ -556,12 +556,7 @@ def read_invoices(
     with table:
         guessed = guess_mapping(table.headers, INVOICE_COLUMNS)
         columns = dict(guessed.columns if mapping is None else mapping)
-        problems = check_mapping(columns, INVOICE_COLUMNS)
-        has = set(columns.values())
-        if "vat_rate" not in has and "vat" not in has:
-            problems.append(_("no column for the IVA rate (a header such as IVA %, VAT %)"))
-        if "client" not in has and "tax_id" not in has:
-            problems.append(_("no column for the client (Cliente, CIF, Tax ID)"))
+        problems = mapping_problems(columns)
         if problems:
             raise ImportFileError(
                 _("{file}: {problems}").format(file=table.path.name, problems="; ".join(problems))
@@ -807,3 +802,22 @@ def import_invoices(
     if not report.committed:
         report.created = report.payments = report.created_clients = 0
     return report
+
+
+def inspect_file(path: Path | str):
+    """Open an invoice history and guess its column mapping (the import screen shows it)."""
+    from .clients import Inspection
+
+    table = open_table(path, _score)
+    return Inspection(table, guess_mapping(table.headers, INVOICE_COLUMNS))
+
+
+def mapping_problems(mapping: Mapping[int, str]) -> list[str]:
+    """What keeps a mapping from importing: required columns, and the IVA and client ones."""
+    problems = check_mapping(mapping, INVOICE_COLUMNS)
+    has = set(mapping.values())
+    if "vat_rate" not in has and "vat" not in has:
+        problems.append(_("no column for the IVA rate (a header such as IVA %, VAT %)"))
+    if "client" not in has and "tax_id" not in has:
+        problems.append(_("no column for the client (Cliente, CIF, Tax ID)"))
+    return problems

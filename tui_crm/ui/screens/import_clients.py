@@ -1,6 +1,7 @@
-"""Import clients from a spreadsheet: choose the file, check the mapping, dry run, import.
+"""Import clients, or an invoice history, from a spreadsheet: file, mapping, dry run, import.
 
-From the client browser (`i`) or the palette. Every step reads or writes in a
+Clients from the client browser (`i`) or the palette; invoice history from the
+palette ("Import invoice history"). Every step reads or writes in a
 thread worker; the screen only shows what the import services say:
 
 1. the file name (→ completes a path), enter opens it: the header row and how
@@ -16,6 +17,8 @@ thread worker; the screen only shows what the import services say:
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -30,7 +33,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Static
 from textual.worker import get_current_worker
 
-from ...i18n import _
+from ...i18n import N_, _
 from ..widgets.export import PathSuggester
 from ..widgets.form import ConfirmDialog
 
@@ -48,8 +51,33 @@ class MappingTable(DataTable[Any]):
     ]
 
 
-class ImportClientsScreen(Screen[None]):
-    """The client import, step by step (see the module docstring)."""
+@dataclass(frozen=True)
+class ImportKind:
+    """What one import screen imports."""
+
+    name: str  # "clients" or "invoices"
+    title: str  # N_-marked
+    duplicates: bool  # the skip/update choice applies
+
+
+KINDS = {
+    "clients": ImportKind("clients", N_("Import clients"), True),
+    "invoices": ImportKind("invoices", N_("Import invoice history"), False),
+}
+
+
+def _columns_of(kind: str):
+    if kind == "invoices":
+        from ...imports.invoices import INVOICE_COLUMNS
+
+        return INVOICE_COLUMNS
+    from ...imports.clients import CLIENT_COLUMNS
+
+    return CLIENT_COLUMNS
+
+
+class ImportScreen(Screen[None]):
+    """An import, step by step (see the module docstring)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", _("Back"), id="back"),
@@ -59,8 +87,9 @@ class ImportClientsScreen(Screen[None]):
         Binding("s", "toggle_skip_invalid", _("Rejected rows"), id="skip_invalid"),
     ]
 
-    def __init__(self, path: str = "") -> None:
+    def __init__(self, path: str = "", *, kind: str = "clients") -> None:
         super().__init__()
+        self.kind = KINDS[kind]
         self.initial_path = path
         self.path: Path | None = None
         self.headers: list[str] = []
@@ -101,7 +130,7 @@ class ImportClientsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = _("Import clients")
+        self.title = _(self.kind.title)
         table = self.query_one("#import-mapping", DataTable)
         table.add_columns(_("Column"), _("Header"), _("Imported as"), _("First values"))
         self.query_one("#import-progress", ProgressBar).display = False
@@ -124,7 +153,12 @@ class ImportClientsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def _inspect(self, text: str) -> None:
         from ...db import database
-        from ...imports.clients import inspect_file, mapping_notes
+        from ...imports import clients, invoices
+        from ...imports.clients import mapping_notes
+
+        inspect_file = (
+            invoices.inspect_file if self.kind.name == "invoices" else clients.inspect_file
+        )
         from ...services.errors import ServiceError
 
         path = Path(text).expanduser()
@@ -186,10 +220,8 @@ class ImportClientsScreen(Screen[None]):
     # --- step 2: the mapping --------------------------------------------------------
 
     def _fields(self) -> list[tuple[str, str]]:
-        from ...imports.clients import CLIENT_COLUMNS
-
         return [(NOT_IMPORTED, _("(not imported)"))] + [
-            (f.key, _(f.label)) for f in CLIENT_COLUMNS.fields
+            (f.key, _(f.label)) for f in _columns_of(self.kind.name).fields
         ]
 
     def _field_label(self, key: str) -> str:
@@ -214,10 +246,13 @@ class ImportClientsScreen(Screen[None]):
             table.move_cursor(row=min(max(row, 0), len(self.headers) - 1))
 
     def _mapping_problems(self) -> list[str]:
-        from ...imports.clients import CLIENT_COLUMNS
         from ...imports.columns import check_mapping
 
-        return check_mapping(self.mapping, CLIENT_COLUMNS)
+        if self.kind.name == "invoices":
+            from ...imports.invoices import mapping_problems
+
+            return mapping_problems(self.mapping)
+        return check_mapping(self.mapping, _columns_of(self.kind.name))
 
     def action_change_field(self, step: int) -> None:
         table = self.query_one("#import-mapping", DataTable)
@@ -248,6 +283,14 @@ class ImportClientsScreen(Screen[None]):
         self._report(problems or [_("Mapping ready: d for a dry run, ctrl+s to import.")])
 
     def _show_options(self) -> None:
+        if not self.kind.duplicates:
+            invalid_only = (
+                _("rejected rows: import the others")
+                if self.skip_invalid
+                else _("rejected rows: import nothing")
+            )
+            self.query_one("#import-options", Static).update(Content(f"{invalid_only} (s)"))
+            return
         duplicates = (
             _("duplicates: update the client on file")
             if self.on_duplicate == "update"
@@ -263,7 +306,7 @@ class ImportClientsScreen(Screen[None]):
         )
 
     def action_toggle_duplicates(self) -> None:
-        if self._typing():
+        if self._typing() or not self.kind.duplicates:
             return
         self.on_duplicate = "update" if self.on_duplicate == "skip" else "skip"
         self._show_options()
@@ -307,8 +350,12 @@ class ImportClientsScreen(Screen[None]):
         assert self.path is not None
         self.app.push_screen(
             ConfirmDialog(
-                _(
-                    "Import the clients of {file}? Everything is written in one go, or nothing."
+                (
+                    _("Import the invoices of {file}? Everything is written in one go, or nothing.")
+                    if self.kind.name == "invoices"
+                    else _(
+                        "Import the clients of {file}? Everything is written in one go, or nothing."
+                    )
                 ).format(file=self.path.name),
                 yes=_("Import"),
                 no=_("Not yet"),
@@ -331,6 +378,7 @@ class ImportClientsScreen(Screen[None]):
     ) -> None:
         from ...db import database
         from ...imports.clients import import_clients
+        from ...imports.invoices import import_invoices
         from ...imports.report import ImportCancelled
         from ...services.errors import ServiceError
 
@@ -343,15 +391,26 @@ class ImportClientsScreen(Screen[None]):
         assert self.path is not None
         try:
             with database.connection_context():
-                report = import_clients(
-                    self.path,
-                    mapping=mapping,
-                    dry_run=dry_run,
-                    skip_invalid=skip_invalid,
-                    on_duplicate=on_duplicate,
-                    progress=progress,
-                    cancelled=lambda: self._cancel.is_set() or worker.is_cancelled,
-                )
+                cancel = lambda: self._cancel.is_set() or worker.is_cancelled  # noqa: E731
+                if self.kind.name == "invoices":
+                    report = import_invoices(
+                        self.path,
+                        mapping=mapping,
+                        dry_run=dry_run,
+                        skip_invalid=skip_invalid,
+                        progress=progress,
+                        cancelled=cancel,
+                    )
+                else:
+                    report = import_clients(
+                        self.path,
+                        mapping=mapping,
+                        dry_run=dry_run,
+                        skip_invalid=skip_invalid,
+                        on_duplicate=on_duplicate,
+                        progress=progress,
+                        cancelled=cancel,
+                    )
         except ImportCancelled as exc:
             self.app.call_from_thread(self._done, [str(exc)], True, None)
         except ServiceError as exc:
@@ -390,27 +449,42 @@ class ImportClientsScreen(Screen[None]):
         self.dismiss(None)
 
 
-class ImportCommands(Provider):
-    """The palette's "Import clients from Excel or CSV", from any screen."""
+class ImportClientsScreen(ImportScreen):
+    """The client import (`i` on the client list)."""
 
-    def _label(self) -> str:
-        return _("Import clients from Excel or CSV")
+    def __init__(self, path: str = "") -> None:
+        super().__init__(path, kind="clients")
+
+
+class ImportCommands(Provider):
+    """The palette's "Import clients …" and "Import invoice history …", from any screen."""
+
+    def _entries(self) -> list[tuple[str, str, str]]:
+        return [
+            (
+                _("Import clients from Excel or CSV"),
+                "clients",
+                _("key i on the client list; check the columns, dry run, import"),
+            ),
+            (
+                _("Import invoice history from Excel or CSV"),
+                "invoices",
+                _("issued invoices with their numbers, and what was paid"),
+            ),
+        ]
 
     async def discover(self) -> Hits:
-        yield DiscoveryHit(
-            Content(self._label()),
-            self._open,
-            help=_("Choose the file, check its columns, dry run, import"),
-        )
+        for label, kind, help_text in self._entries():
+            yield DiscoveryHit(Content(label), partial(self._open, kind), help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        label = self._label()
-        score = matcher.match(label)
-        if score > 0:
-            yield Hit(
-                score, matcher.highlight(label), self._open, help=_("key i on the client list")
-            )
+        for label, kind, help_text in self._entries():
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(
+                    score, matcher.highlight(label), partial(self._open, kind), help=help_text
+                )
 
-    def _open(self) -> None:
-        self.app.push_screen(ImportClientsScreen())
+    def _open(self, kind: str) -> None:
+        self.app.push_screen(ImportScreen(kind=kind))
