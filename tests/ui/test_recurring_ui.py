@@ -6,6 +6,7 @@ issues directly, opened from the client file's Sales tab; the service's reasons 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from invoicing_support import D, line, make_client, set_issuer
@@ -17,7 +18,7 @@ from tui_crm.ui.formatting import date as show_date
 from tui_crm.ui.screens.client_file import ClientFileScreen
 from tui_crm.ui.screens.recurring import RecurringEditor, RecurringScreen
 from tui_crm.ui.screens.sales_support import MessageDialog
-from tui_crm.ui.widgets.form import ConfirmDialog
+from tui_crm.ui.widgets.form import ConfirmDialog, ConflictDialog
 from tui_crm.ui.widgets.lazy_table import LazyTable
 from tui_crm.ui.widgets.line_editor import LineEditor
 
@@ -127,10 +128,11 @@ async def test_write_run_edit_deactivate_delete_by_keyboard(business) -> None:
         await settle(pilot, app)
         assert len(invoices.list_invoices(invoices.InvoiceFilter(client_id=client_id))) == 1
 
-        # e: the editor again; the frequency becomes quarterly.
+        # e: the editor again (it says what the template made); frequency -> quarterly.
         await pilot.press("e")
         await settle(pilot, app)
         assert isinstance(app.screen, RecurringEditor)
+        assert "1 invoice made" in screen_text(app)
         await pilot.press("tab")  # title -> frequency
         await pilot.press("enter", "down", "enter")
         await settle(pilot, app)
@@ -216,3 +218,34 @@ async def test_client_file_opens_its_templates_and_r_issues_directly(business) -
         assert "is before the next date" in screen_text(app)
         assert editor.query_one("#hf-end-date").has_class("-bad")
         assert len(recurring.list_recurring(client_id)) == 1
+
+
+async def test_a_colleagues_save_meanwhile_shows_the_conflict_dialog(business) -> None:
+    opened, client_id = business
+    data = recurring.RecurringInput(
+        client_id=client_id, title="Cuota", next_date=TODAY, lines=[line("Cuota", "1", "50")]
+    )
+    recurring_id = recurring.create_recurring(data)
+    app = CrmApp(opened, first_run=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        app.show_recurring()
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        editor = app.screen
+        assert isinstance(editor, RecurringEditor)
+        # Someone else saves the template while it is open here.
+        recurring.update_recurring(recurring_id, replace(data, title="Suya"), 1)
+        await pilot.press("ctrl+u", *"Mía", "ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ConflictDialog)
+        assert recurring.get_recurring(recurring_id).data.title == "Suya"
+        # r reloads theirs: the title field shows it, and the next save goes through.
+        await pilot.press("r")
+        await settle(pilot, app)
+        assert app.screen is editor
+        assert editor.values()["title"] == "Suya"
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert recurring.get_recurring(recurring_id).version == 3

@@ -211,6 +211,12 @@ class RecurringEditor(DocumentEditor):
         text = one_line(defaults.client_name)
         if defaults.tax_id:
             text += f" ({one_line(defaults.tax_id)})"
+        detail = self.data.detail
+        if detail is not None and detail.invoice_ids:
+            made = ngettext("{n} invoice made", "{n} invoices made", len(detail.invoice_ids))
+            text += " · " + made.format(n=len(detail.invoice_ids))
+            if detail.last_run_date:
+                text += " · " + _("last run {date}").format(date=show_date(detail.last_run_date))
         return text
 
     def template_input(self, values: dict[str, Any], lines: list[Any]) -> Any:
