@@ -20,10 +20,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
@@ -366,7 +367,9 @@ class ClientFileScreen(Screen[None]):
         yield ClientAnalyticsLine(self.client_id, as_of=self.as_of, id="cf-analytics-line")
         with TabbedContent(initial=pane_id(self.initial_tab), id="cf-tabs"):
             with TabPane(_("Overview"), id=pane_id("overview")), VerticalScroll(id="cf-overview"):
-                yield Static(_("Loading…"), id="cf-overview-text")
+                with Vertical(id="cf-overview-rows"):
+                    yield Static(_("Loading…"))
+                yield Static("", id="cf-notes")
             for key, label in TABS[1:]:
                 with TabPane(_(label), id=pane_id(key)):
                     yield LazyTable(
@@ -485,7 +488,7 @@ class ClientFileScreen(Screen[None]):
         self.query_one("#cf-badges", Static).update(Content(one_line(" · ".join(badges))))
         self._figure_groups = self._figures(data.figures)
         self._layout_figures()
-        self.query_one("#cf-overview-text", Static).update(self._overview(data))
+        self._show_overview(*self._overview(data))
         tabs = self.query_one(TabbedContent)
         for key, label in TABS[1:]:
             count = data.counts.get(key, 0)
@@ -533,7 +536,26 @@ class ClientFileScreen(Screen[None]):
         if self._figure_groups:
             self._layout_figures()
 
-    def _overview(self, data: Any) -> Content:
+    def _show_overview(self, rows: list[tuple[str, str]], notes: Content) -> None:
+        """Label and value side by side; a long value wraps under itself, not the labels."""
+        width = max(cell_len(label) for label, _value in rows) + 2
+        box = self.query_one("#cf-overview-rows", Vertical)
+        box.remove_children()
+        widgets = []
+        for label, value in rows:
+            name = Static(Content(label), classes="cf-label")
+            name.styles.width = width
+            widgets.append(
+                Horizontal(
+                    name,
+                    Static(Content(one_line(value) or "—"), classes="cf-value"),
+                    classes="cf-row",
+                )
+            )
+        box.mount_all(widgets)
+        self.query_one("#cf-notes", Static).update(notes)
+
+    def _overview(self, data: Any) -> tuple[list[tuple[str, str]], Content]:
         from .client_form import PAYMENT_METHOD_LABELS
 
         def payment_method_label(key: str) -> str:
@@ -579,15 +601,11 @@ class ClientFileScreen(Screen[None]):
                 ),
             )
         )
-        width = max(len(label) for label, _value in rows) + 2
-        parts: list[tuple[str, str] | str] = []
-        for label, value in rows:
-            parts.append((label.ljust(width), "dim"))
-            parts.append(one_line(value) or "—")
-            parts.append("\n")
-        parts.append(("\n" + _("Notes") + "\n", "bold"))
-        parts.append(lines(d.notes) if d.notes else _("(none) — E edits the client"))
-        return Content.assemble(*parts)
+        notes = Content.assemble(
+            (_("Notes") + "\n", "bold"),
+            lines(d.notes) if d.notes else _("(none) — E edits the client"),
+        )
+        return rows, notes
 
     @staticmethod
     def _taxes(d: Any) -> str:
