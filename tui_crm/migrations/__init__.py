@@ -73,9 +73,10 @@ def upgrade(target: int | None = None) -> list[Migration]:
     """Apply every pending migration up to `target` (default: the latest). Returns those applied."""
     migrations = all_migrations()
     target = migrations[-1].version if target is None else target
-    with database.atomic():
-        _ensure_version_table()
-    version = current_version()
+    version = current_version()  # a read: starting up takes no write lock when up to date
+    if version == 0:
+        with database.atomic():
+            _ensure_version_table()
     if version > migrations[-1].version:
         raise SchemaError(
             f"the database is at schema version {version}, newer than this tui-crm "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from ..db import transactional
@@ -12,6 +13,8 @@ from . import audit
 from .errors import NotFound, ValidationError
 from .permissions import require
 from .session import Actor
+
+SEEN_EVERY = dt.timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,8 @@ def register(login: str) -> UserInfo:
         audit.record(
             "create", "user", user.id, changes={"login": (None, login), "role": (None, role)}
         )
-    else:
+    elif user.last_seen_at is None or utcnow() - user.last_seen_at > SEEN_EVERY:
+        # Once an hour is enough for "last seen", and spares every start a write.
         User.update(last_seen_at=utcnow()).where(User.id == user.id).execute()
     return _info(user)
 

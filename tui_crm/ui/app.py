@@ -14,11 +14,17 @@ from .commands import ClientActionCommands, ClientCommands, ScreenActionCommands
 from .email_actions import EmailActions, EmailCommands
 from .sales_actions import SalesActions
 from .sales_commands import SalesCommands
-from .screens.import_clients import ImportCommands
 from .styles import css_paths
 
 if TYPE_CHECKING:
     from ..services.startup import Opened
+
+
+def _import_commands():
+    """The import screen's palette entries, imported when the palette first opens."""
+    from .screens.import_clients import ImportCommands
+
+    return ImportCommands
 
 
 def _clients_screen():
@@ -74,7 +80,7 @@ class CrmApp(EmailActions, SalesActions, App[None]):
         ScreenActionCommands,
         SalesCommands,
         EmailCommands,
-        ImportCommands,
+        _import_commands,
     }
     ENABLE_COMMAND_PALETTE = True
     MODES: ClassVar = {

@@ -89,6 +89,10 @@ def client_columns() -> list[Column]:
 class ClientsScreen(Screen[None]):
     """All clients and leads; `/` searches, enter opens the one under the cursor."""
 
+    # The list has the focus from the first frame (not the search, then the list): each
+    # change of focus rebuilds the footer, which costs a start-up frame.
+    AUTO_FOCUS = "#client-table"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         # A priority binding is handled as the key arrives, before the keys typed right after
         # it are routed: "/munoz" typed fast (or pasted over SSH) all lands in the search.

@@ -1,0 +1,81 @@
+"""Cold start: a new process until the client list shows its first page, against a bare
+Textual app with a table (DESIGN §6: ≤ 1.5 ×). Both are whole processes, interpreter
+start and imports included, measured from launch to exit right after the first paint."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+
+from .registry import Context, Result, register
+
+OURS = textwrap.dedent(
+    """
+    import sys
+    from tui_crm import config, i18n
+    from tui_crm.config import DatabaseTarget
+    from tui_crm.services.startup import open_for_use
+    from tui_crm.ui.app import CrmApp
+    from tui_crm.ui.widgets.lazy_table import LazyTable
+
+    i18n.setup(config.read_user_settings().get("ui.language"))
+    opened = open_for_use(DatabaseTarget(sys.argv[1]), create=False)
+
+    class Timed(CrmApp):
+        def on_lazy_table_loaded(self, message) -> None:
+            table = self.screen.query(LazyTable).first()
+            if table.get_row(0) is not None:
+                self.call_after_refresh(self.exit)
+
+    Timed(opened, first_run=False).run(headless=True, size=(100, 30))
+    """
+)
+
+BARE = textwrap.dedent(
+    """
+    from textual.app import App
+    from textual.widgets import DataTable, Footer, Header
+
+    class Bare(App):
+        def compose(self):
+            yield Header()
+            yield DataTable()
+            yield Footer()
+
+        def on_mount(self):
+            table = self.query_one(DataTable)
+            table.add_columns("Name", "Tax ID", "City", "Outstanding")
+            table.add_rows([(f"Cliente {i}", "B12345674", "Jaén", "1.000,00 €") for i in range(60)])
+            self.call_after_refresh(self.exit)
+
+    Bare().run(headless=True, size=(100, 30))
+    """
+)
+
+
+def _process_seconds(code: str, *args: str, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", code, *args],
+        check=True,
+        env=env,
+        timeout=120,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
+@register(order=5, name="cold start")
+def cold_start(ctx: Context) -> Result:
+    env = ctx.env()
+    measured = ctx.measure(lambda: _process_seconds(OURS, str(ctx.db_path), env=env), repeat=5)
+    reference = ctx.measure(lambda: _process_seconds(BARE, env=env), repeat=5)
+    return Result(
+        measured,
+        reference,
+        f"cold start to the client list, {ctx.clients:,} clients",
+        "≤ 1.5 × a bare Textual app with a table",
+        max_ratio=1.5,
+    )
