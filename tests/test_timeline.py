@@ -119,7 +119,7 @@ def test_mark_done_reopen_and_reschedule(db) -> None:
 
 def test_edit_keeps_the_author_and_detects_conflicts(db) -> None:
     cid = make("Alfa SL")
-    aid = note(cid, "Nota")
+    aid = note(cid, "Nota", occurred_at=dt.datetime(2026, 1, 5, 10, 30))
     start = timeline.get_activity(aid)
     act_as("marta")
     timeline.update_activity(aid, ActivityData(subject="Nota corregida"), start.version)

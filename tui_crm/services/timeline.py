@@ -18,7 +18,7 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from ..db import execute, transactional
 from ..i18n import N_, _
@@ -319,6 +319,8 @@ def update_activity(activity_id: int, data: ActivityData, expected_version: int)
     require("timeline.write")
     current = get_activity(activity_id)
     live_client(current.client_id)
+    if data.occurred_at in (None, ""):  # not given: the entry keeps its moment
+        data = replace(data, occurred_at=current.occurred_at)
     clean = validate(current.client_id, data)
     values = {column: getattr(clean, name) for name, column in _COLUMNS.items()}
     version = save_versioned(
@@ -336,11 +338,7 @@ def update_activity(activity_id: int, data: ActivityData, expected_version: int)
         "activity",
         activity_id,
         client_id=current.client_id,
-        changes={
-            k: (before[k], v)
-            for k, v in asdict(clean).items()
-            if before[k] != v and not (k == "occurred_at" and data.occurred_at is None)
-        },
+        changes={k: (before[k], v) for k, v in asdict(clean).items() if before[k] != v},
         summary=_summary(clean.kind, clean.subject or clean.body),
     )
     return version
