@@ -110,7 +110,7 @@ async def test_write_run_edit_deactivate_delete_by_keyboard(business) -> None:
         await settle(pilot, app)
         assert isinstance(app.screen, MessageDialog)
         report = screen_text(app)
-        assert "1 invoice created" in report and "draft" in report
+        assert "1 invoice created" in report and "draft invoice" in report
         made = invoices.list_invoices(invoices.InvoiceFilter(client_id=client_id))
         assert len(made) == 1 and made[0].status == "draft"
         assert invoices.get_invoice(made[0].id).totals.total == D("146.41")
@@ -148,6 +148,12 @@ async def test_write_run_edit_deactivate_delete_by_keyboard(business) -> None:
         await settle(pilot, app)
         assert recurring.get_recurring(recurring_id).data.active is False
         assert rows(screen.table)[0].cells[6] == "inactive"
+        await pilot.press("a")
+        await settle(pilot, app)
+        assert recurring.get_recurring(recurring_id).data.active is True
+        await pilot.press("a")
+        await settle(pilot, app)
+        assert recurring.get_recurring(recurring_id).data.active is False
 
         # delete, confirmed: the template goes, its invoice stays.
         await pilot.press("delete")

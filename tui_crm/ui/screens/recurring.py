@@ -300,6 +300,9 @@ def run_report(run: Any, names: dict[int, str]) -> tuple[str, str]:
                     message=one_line(problem.message),
                 )
             )
+    if run.created:
+        parts.append("")
+        parts.append(_("F4 lists them; drafts wait there to be checked and issued."))
     return "\n".join(parts), ("warning" if run.problems else "information")
 
 
@@ -438,15 +441,23 @@ class RecurringScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
         if recurring_id is None:
             return
 
-        def toggle() -> bool:
+        def toggle() -> tuple[bool, dt.date | None]:
             detail = recurring.get_recurring(recurring_id)
             active = not detail.data.active
             data = replace(detail.data, active=active)
             recurring.update_recurring(recurring_id, data, detail.version)
-            return active
+            return active, data.next_date
 
-        def done(active: bool) -> None:
-            self.notify(_("Activated.") if active else _("Deactivated."))
+        def done(result: tuple[bool, dt.date | None]) -> None:
+            active, next_date = result
+            if not active:
+                self.notify(_("Deactivated."))
+            elif next_date is not None and next_date <= dt.date.today():
+                # Reactivated late: the periods missed since then are all due now.
+                message = _("Activated. Due since {date}: r creates those invoices.")
+                self.notify(message.format(date=show_date(next_date)), severity="warning")
+            else:
+                self.notify(_("Activated."))
             self.reload_rows()
 
         self.call_service(toggle, done)
