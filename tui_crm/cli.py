@@ -85,10 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help=_("print a report"))
     report.add_argument(
         "name",
-        choices=["clients", "invoices", "receivables", "defaulters", *ANALYTICS_REPORTS],
+        choices=[
+            *("clients", "agenda", "timeline", "invoices", "receivables", "defaulters"),
+            *ANALYTICS_REPORTS,
+        ],
         metavar="NAME",
         help=_("report name: {names}").format(
-            names="clients, invoices, receivables, defaulters, revenue, monthly, pnl, pipeline"
+            names="clients, agenda, timeline, invoices, receivables, defaulters, "
+            "revenue, monthly, pnl, pipeline"
         ),
     )
     report.add_argument("--format", choices=["plain", "github", "csv", "json"], default="plain")
@@ -104,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--sort", choices=["name", "revenue", "outstanding", "last_activity"], default="name"
     )
+    report.add_argument(
+        "--all-users", action="store_true", help=_("agenda: everyone's, not only mine")
+    )
+    report.add_argument("--client", metavar="TAX_ID", help=_("timeline: the client's tax ID"))
 
     sub.add_parser("check", help=_("check the database: integrity, permissions, file system"))
 
@@ -211,6 +219,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         from . import cli_analytics
 
         return cli_analytics.cmd_report(args, _open)
+    if args.name in ("agenda", "timeline"):
+        return _report_client_work(args)
     _open(args)
     from .db import read_snapshot
     from .exports.tabular import write_report
@@ -231,6 +241,33 @@ def cmd_report(args: argparse.Namespace) -> int:
     headers = [_(c.label) for c in reports.CLIENT_COLUMNS]
     with read_snapshot():  # one consistent snapshot across pages
         write_report(reports.client_rows(flt), columns, args.format, sys.stdout, headers)
+    return EXIT_OK
+
+
+def _report_client_work(args: argparse.Namespace) -> int:
+    """`report agenda` (follow-ups and meetings) and `report timeline --client TAX_ID`."""
+    _open(args)
+    from .db import read_snapshot
+    from .exports.tabular import write_report
+    from .services import reports
+
+    if args.name == "agenda":
+        from .services.agenda import AgendaFilter
+
+        rows = reports.agenda_rows(AgendaFilter(as_of=args.as_of, everyone=args.all_users))
+        columns = reports.AGENDA_COLUMNS
+    else:
+        if not args.client:
+            raise UserError(_("report timeline needs --client TAX_ID"))
+        client_id = reports.client_id_for(args.client)
+        if client_id is None:
+            raise UserError(_("no client with tax ID {tax_id}").format(tax_id=args.client))
+        rows = reports.timeline_rows(client_id)
+        columns = reports.TIMELINE_COLUMNS
+    with read_snapshot():
+        write_report(
+            rows, [c.key for c in columns], args.format, sys.stdout, [_(c.label) for c in columns]
+        )
     return EXIT_OK
 
 
