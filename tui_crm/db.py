@@ -12,6 +12,7 @@ import functools
 import os
 import random
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +20,11 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import peewee
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: there SQLite's busy handler alone decides
+    fcntl = None  # type: ignore[assignment]
 
 from .config import DatabaseTarget
 
@@ -155,7 +161,7 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
                 return fn(*args, **kwargs)
         for attempt in range(LOCK_RETRIES + 1):
             try:
-                with database.atomic():
+                with writer_turn(), database.atomic():
                     return fn(*args, **kwargs)
             except (peewee.OperationalError, sqlite3.OperationalError) as exc:
                 if not is_locked_error(exc) or attempt == LOCK_RETRIES:
@@ -164,6 +170,37 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
         raise AssertionError("unreachable")
 
     return wrapper
+
+
+_turn_lock = threading.Lock()
+_turn_files: dict[str, int] = {}
+
+
+@contextmanager
+def writer_turn() -> Iterator[None]:
+    """Writers of every process on one SQLite file take turns through a lock file.
+
+    SQLite's busy handler polls with growing sleeps, so under steady writing one
+    process can starve while the others keep winning the lock; a blocking flock on
+    `<database>-writer.lock` queues them in the kernel instead. Threads of one process
+    queue on a mutex first. The lock goes with the process if it dies. PostgreSQL
+    needs none of this.
+    """
+    path = db_path()
+    if path is None or fcntl is None:
+        yield
+        return
+    with _turn_lock:
+        key = str(path)
+        fd = _turn_files.get(key)
+        if fd is None:
+            fd = os.open(f"{key}-writer.lock", os.O_RDWR | os.O_CREAT, 0o660)
+            _turn_files[key] = fd
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 @contextmanager
