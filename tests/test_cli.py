@@ -322,9 +322,12 @@ def test_backup_into_a_missing_directory(cli, db) -> None:
     one_line_error(cli("--db", db, "backup", "/nonexistent/dir/b.sqlite3"), "/nonexistent/dir")
 
 
-@pytest.mark.skip(reason="the Spanish catalog is still being written")
 def test_spanish_messages_with_a_spanish_locale(cli, private_dir: Path) -> None:
-    result = cli(
-        "--db", private_dir / "x.sqlite3", "config", "get", "nope", env={"LANG": "es_ES.UTF-8"}
-    )
-    assert "desconocid" in result.stderr
+    spanish = {"LANG": "es_ES.UTF-8"}
+    missing = cli("--db", private_dir / "x.sqlite3", "config", "get", "nope", env=spanish)
+    assert missing.returncode == 1
+    assert "no existe" in missing.stderr  # the database does not exist yet
+    assert cli("--db", private_dir / "x.sqlite3", "init").returncode == 0
+    unknown = cli("--db", private_dir / "x.sqlite3", "config", "get", "nope", env=spanish)
+    assert unknown.returncode == 1
+    assert "desconocid" in unknown.stderr

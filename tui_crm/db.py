@@ -27,6 +27,7 @@ except ImportError:  # not on Windows: there SQLite's busy handler alone decides
     fcntl = None  # type: ignore[assignment]
 
 from .config import DatabaseTarget
+from .i18n import _
 
 database = peewee.DatabaseProxy()
 
@@ -52,15 +53,19 @@ class DatabaseError(Exception):
 
 def _connect_sqlite(path: Path, *, create: bool) -> peewee.SqliteDatabase:
     if path.exists() and path.is_dir():
-        raise DatabaseError(f"{path} is a directory, not a database file")
+        raise DatabaseError(_("{path} is a directory, not a database file").format(path=path))
     if not path.parent.exists():
-        raise DatabaseError(f"directory {path.parent} does not exist")
+        raise DatabaseError(_("directory {path} does not exist").format(path=path.parent))
     if not path.exists() and not create:
-        raise DatabaseError(f"database {path} does not exist (run `tui-crm init`)")
+        raise DatabaseError(
+            _("database {path} does not exist (run `tui-crm init`)").format(path=path)
+        )
     if path.exists() and path.stat().st_size > 0:
         with open(path, "rb") as fh:
             if fh.read(16) != b"SQLite format 3\x00":
-                raise DatabaseError(f"{path} is not a tui-crm database (not SQLite)")
+                raise DatabaseError(
+                    _("{path} is not a tui-crm database (not SQLite)").format(path=path)
+                )
     secure_umask(path.parent)
     if not path.exists():
         # Group-shared by design, never world-readable; WAL and SHM files inherit this mode.
@@ -90,7 +95,7 @@ def _connect_postgres(url: str) -> peewee.Database:
     try:
         return connect(url)
     except Exception as exc:  # an unknown scheme or a missing driver
-        raise DatabaseError(f"cannot use database URL: {exc}") from exc
+        raise DatabaseError(_("cannot use database URL: {error}").format(error=exc)) from exc
 
 
 def open_database(target: DatabaseTarget, *, create: bool = True) -> peewee.Database:
@@ -106,7 +111,9 @@ def open_database(target: DatabaseTarget, *, create: bool = True) -> peewee.Data
         db.execute_sql("SELECT 1").fetchone()
     except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
         db.close()
-        raise DatabaseError(f"cannot open database {target}: {exc}") from exc
+        raise DatabaseError(
+            _("cannot open database {target}: {error}").format(target=target, error=exc)
+        ) from exc
     return db
 
 
@@ -155,7 +162,7 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         if database.obj is None:
-            raise DatabaseError("no database is open")
+            raise DatabaseError(_("no database is open"))
         if database.in_transaction():
             with database.atomic():
                 return fn(*args, **kwargs)
