@@ -29,7 +29,7 @@ async def _until(pilot, ready, timeout: float = 30.0) -> None:
     while not ready():
         if time.perf_counter() > deadline:
             raise TimeoutError("the screen never got ready")
-        await pilot.pause(0)
+        await pilot.pause(0.01)  # a busy wait would starve the worker threads of the GIL
 
 
 def _browser_first_paint(opened) -> float:
