@@ -117,6 +117,10 @@ def test_services_and_cli_on_postgresql(pg_url, cli, app_env):
         found = clients.list_clients(clients.ClientFilter(text="munoz"))
         assert [r.id for r in found] == [cid]
         assert clients.list_clients(clients.ClientFilter(text="B1234"))[0].city == "Cádiz"
+        from tui_crm.services import timeline
+
+        timeline.create_activity(cid, timeline.ActivityData(kind="call", subject="Llamada"))
+        assert [a.subject for a in timeline.list_timeline(cid)] == ["Llamada"]
         clients.update_client(cid, clients.ClientInput(legal_name="Muñoz Hermanos SL"), 1)
         with pytest.raises(ConflictError):
             clients.update_client(cid, clients.ClientInput(legal_name="Stale"), 1)

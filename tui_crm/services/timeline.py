@@ -176,7 +176,8 @@ def refresh_last_activity(client_id: int) -> None:
     row = execute(
         "SELECT MAX(t) FROM ("
         " SELECT MAX(occurred_at) AS t FROM activity WHERE client_id = ? AND occurred_at <= ?"
-        " UNION ALL SELECT MAX(done_at) FROM activity WHERE client_id = ? AND done_at <= ?)",
+        " UNION ALL SELECT MAX(done_at) FROM activity WHERE client_id = ? AND done_at <= ?)"
+        " AS moments",  # PostgreSQL requires the alias
         (client_id, now, client_id, now),
     ).fetchone()
     execute("UPDATE client SET last_activity_at = ? WHERE id = ?", (row[0], client_id))
