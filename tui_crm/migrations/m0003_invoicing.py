@@ -17,7 +17,7 @@ STATEMENTS = (
     'ALTER TABLE "invoice" ADD COLUMN "recurring_id" INTEGER '
     'REFERENCES "recurring_invoice" ("id") ON DELETE SET NULL',
     'ALTER TABLE "invoice" ADD COLUMN "recurring_date" DATE',
-    'CREATE UNIQUE INDEX "invoice_recurring_period" ON "invoice" ("recurring_id", "recurring_date")',
+    'CREATE UNIQUE INDEX "invoice_recurring_period" ON "invoice" ("recurring_id", "recurring_date")',  # noqa: E501
     'CREATE INDEX "recurring_invoice_due" ON "recurring_invoice" ("active", "next_date")',
 )
 

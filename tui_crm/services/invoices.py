@@ -743,9 +743,7 @@ def create_rectifying_draft(
         )
     if mode == "replacement":
         previous = (
-            Invoice.select(Invoice.code, Invoice.id)
-            .where(Invoice.rectifies == original_id)
-            .first()
+            Invoice.select(Invoice.code, Invoice.id).where(Invoice.rectifies == original_id).first()
         )
         if previous is not None:
             raise RuleViolation(

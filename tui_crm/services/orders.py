@@ -128,7 +128,9 @@ def check_invoiceable(lines: Sequence[LineInput], exclude_invoice_id: int | None
     asked: dict[int, Decimal] = {}
     for line in lines:
         if line.order_line_id is not None:
-            asked[line.order_line_id] = asked.get(line.order_line_id, NO_QUANTITY) + Decimal(line.quantity)
+            asked[line.order_line_id] = asked.get(line.order_line_id, NO_QUANTITY) + Decimal(
+                line.quantity
+            )
     drafted = _drafted(list(asked), exclude_invoice_id)
     for order_line_id, quantity in asked.items():
         row = OrderLine.get_or_none(OrderLine.id == order_line_id)
