@@ -234,10 +234,11 @@ def remove_document(document_id: int) -> bool:
 
 
 def human_size(size: int) -> str:
-    """1536 -> "1.5 KB"."""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
+    """1536 -> "1.5 KB" (integer arithmetic, rounded half up to a tenth)."""
+    if size < 1024:
+        return f"{size} B"
+    for power, unit in ((1, "KB"), (2, "MB"), (3, "GB")):
+        tenths = (size * 10 + 1024**power // 2) // 1024**power
+        if tenths < 10240 or unit == "GB":
+            return f"{tenths // 10}.{tenths % 10} {unit}"
+    raise AssertionError("unreachable")

@@ -48,7 +48,6 @@ import contextlib
 import datetime as dt
 import gc
 import json
-import math
 import random
 import re
 import sqlite3
@@ -2279,19 +2278,23 @@ class _Demo:
         for k in sizes:
             histogram[k] = histogram.get(k, 0) + 1
 
-        def total(s: float) -> int:
-            return sum(m * max(1, math.ceil(k / s)) for k, m in histogram.items())
+        # The divisor is in thousandths, so the search is exact integer arithmetic.
+        def scaled(k: int, divisor: int) -> int:
+            return max(1, -(-k * 1000 // divisor))
 
-        if not histogram or total(1.0) <= budget:
+        def total(divisor: int) -> int:
+            return sum(m * scaled(k, divisor) for k, m in histogram.items())
+
+        if not histogram or total(1000) <= budget:
             return lambda k: k
-        lo, hi = 1.0, float(max(histogram))
-        for _n in range(50):
-            mid = (lo + hi) / 2
+        lo, hi = 1000, max(histogram) * 1000
+        while hi - lo > 1:  # the smallest divisor that fits the budget
+            mid = (lo + hi) // 2
             if total(mid) > budget:
                 lo = mid
             else:
                 hi = mid
-        return lambda k: max(1, math.ceil(k / hi))
+        return lambda k: scaled(k, hi)
 
     def rectifying_rows(self) -> tuple[list[tuple], list[tuple]]:
         """The rectifying invoices (own series, by difference, paid: compensated or refunded)

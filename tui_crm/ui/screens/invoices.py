@@ -26,7 +26,12 @@ from ...services.invoices import InvoiceFilter, InvoiceRow
 from ..formatting import date as show_date
 from ..formatting import money
 from ..widgets.lazy_table import Column, LazyTable, Row
-from .sales_support import INVOICE_STATUS_LABELS, RefreshOnReturn, ServiceCalls, label
+from .sales_support import (
+    INVOICE_STATUS_LABELS,
+    ClientFilterToggle,
+    RefreshOnReturn,
+    label,
+)
 
 STATUS_FILTERS = ("", "unpaid", "draft", "issued", "partially_paid", "paid")
 STATUS_FILTER_LABELS = {
@@ -100,8 +105,10 @@ def invoice_columns() -> list[Column]:
     ]
 
 
-class InvoicesScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
+class InvoicesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
     """All invoices; `/` searches, enter opens the one under the cursor."""
+
+    CLIENT_PROMPT = N_("Invoices of which client?")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", _("Search"), id="search"),
@@ -207,30 +214,6 @@ class InvoicesScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
     def action_cycle_status(self) -> None:
         index = STATUS_FILTERS.index(self.flt.status) if self.flt.status in STATUS_FILTERS else 0
         self._apply(status=STATUS_FILTERS[(index + 1) % len(STATUS_FILTERS)])
-
-    def action_filter_client(self) -> None:
-        """Choose a client to filter by; with one chosen, `c` shows every client again."""
-        from .client_picker import ClientPicker
-
-        if self.flt.client_id is not None:
-            self.client_name = ""
-            self._apply(client_id=None)
-            return
-
-        def chosen(client_id: int | None) -> None:
-            if client_id is not None:
-                self._name_client(client_id)
-
-        self.app.push_screen(ClientPicker(_("Invoices of which client?")), chosen)
-
-    def _name_client(self, client_id: int) -> None:
-        from ...services import clients
-
-        def named(name: str) -> None:
-            self.client_name = name
-            self._apply(client_id=client_id)
-
-        self.call_service(lambda: clients.get_client(client_id).data.legal_name, named)
 
     def action_filter_series(self) -> None:
         self._choose_filter("series")

@@ -34,6 +34,7 @@ from .invoice_view import lines_table, pdf_form
 from .sales_support import (
     QUOTE_STATUS_LABELS,
     SHIPPING_LABELS,
+    ClientFilterToggle,
     PromptForm,
     RefreshOnReturn,
     ServiceCalls,
@@ -108,8 +109,10 @@ def quote_columns() -> list[Column]:
     ]
 
 
-class QuotesScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
+class QuotesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
     """Every quote, newest first."""
+
+    CLIENT_PROMPT = N_("Quotes of which client?")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", _("Back"), id="back"),
@@ -204,27 +207,6 @@ class QuotesScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
     def action_cycle_status(self) -> None:
         index = STATUS_FILTERS.index(self.flt.status) if self.flt.status in STATUS_FILTERS else 0
         self._apply(status=STATUS_FILTERS[(index + 1) % len(STATUS_FILTERS)])
-
-    def action_filter_client(self) -> None:
-        from ...services import clients
-        from .client_picker import ClientPicker
-
-        if self.flt.client_id is not None:
-            self.client_name = ""
-            self._apply(client_id=None)
-            return
-
-        def chosen(client_id: int | None) -> None:
-            if client_id is None:
-                return
-
-            def named(name: str) -> None:
-                self.client_name = name
-                self._apply(client_id=client_id)
-
-            self.call_service(lambda: clients.get_client(client_id).data.legal_name, named)
-
-        self.app.push_screen(ClientPicker(_("Quotes of which client?")), chosen)
 
     def action_reload(self) -> None:
         self.table.refresh_rows()

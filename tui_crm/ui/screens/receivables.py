@@ -29,7 +29,7 @@ from ..formatting import date as show_date
 from ..formatting import money
 from ..widgets.form import FieldSpec
 from ..widgets.lazy_table import Column, LazyTable, Row
-from .sales_support import PromptForm, RefreshOnReturn, ServiceCalls, parse_day
+from .sales_support import ClientFilterToggle, PromptForm, RefreshOnReturn, parse_day
 
 BUCKET_FILTERS = ("", "overdue", *BUCKETS)
 FILTER_LABELS = {"": N_("every invoice"), "overdue": N_("overdue only")}
@@ -156,8 +156,10 @@ def summary_text(summary: Any) -> str:
     return "\n".join((head, buckets, defaulters))
 
 
-class ReceivablesScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
+class ReceivablesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
     """Unpaid issued invoices, most overdue first, with the aging summary."""
+
+    CLIENT_PROMPT = N_("Receivables of which client?")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "pay", _("Payment"), id="pay"),
@@ -264,30 +266,6 @@ class ReceivablesScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
     def action_cycle_bucket(self) -> None:
         index = BUCKET_FILTERS.index(self.flt.bucket) if self.flt.bucket in BUCKET_FILTERS else 0
         self._apply(bucket=BUCKET_FILTERS[(index + 1) % len(BUCKET_FILTERS)])
-
-    def action_filter_client(self) -> None:
-        """Choose a client; with one chosen, `c` shows every client again."""
-        from .client_picker import ClientPicker
-
-        if self.flt.client_id is not None:
-            self.client_name = ""
-            self._apply(client_id=None)
-            return
-
-        def chosen(client_id: int | None) -> None:
-            if client_id is not None:
-                self.filter_client(client_id)
-
-        self.app.push_screen(ClientPicker(_("Receivables of which client?")), chosen)
-
-    def filter_client(self, client_id: int) -> None:
-        from ...services import clients
-
-        def named(name: str) -> None:
-            self.client_name = name
-            self._apply(client_id=client_id)
-
-        self.call_service(lambda: clients.get_client(client_id).data.legal_name, named)
 
     def action_filter_owner(self) -> None:
         from ...services import users

@@ -115,6 +115,37 @@ class ServiceCalls(DOMNode):
             failed()
 
 
+class ClientFilterToggle(ServiceCalls):
+    """Mixin for list screens with `flt.client_id`, `client_name` and `_apply(**changes)`:
+    `c` chooses a client to filter by; with one chosen, `c` shows every client again.
+    The screen names its question in `CLIENT_PROMPT` (N_-marked)."""
+
+    CLIENT_PROMPT = N_("Of which client?")
+
+    def action_filter_client(self) -> None:
+        from .client_picker import ClientPicker
+
+        if self.flt.client_id is not None:  # type: ignore[attr-defined]
+            self.client_name = ""
+            self._apply(client_id=None)  # type: ignore[attr-defined]
+            return
+
+        def chosen(client_id: int | None) -> None:
+            if client_id is not None:
+                self.filter_client(client_id)
+
+        self.app.push_screen(ClientPicker(_(self.CLIENT_PROMPT)), chosen)
+
+    def filter_client(self, client_id: int) -> None:
+        from ...services import clients
+
+        def named(name: str) -> None:
+            self.client_name = name
+            self._apply(client_id=client_id)  # type: ignore[attr-defined]
+
+        self.call_service(lambda: clients.get_client(client_id).data.legal_name, named)
+
+
 class RefreshOnReturn(DOMNode):
     """Mixin for screens: re-read (`returned()`) when coming back from another screen,
     an editor, a view or another mode; not after a dialog, whose own callback refreshes
