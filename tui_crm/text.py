@@ -18,8 +18,12 @@ def fold(text: str) -> str:
     return "".join(filterfalse(unicodedata.combining, decomposed)).casefold()
 
 
+_NOT_DIGIT = re.compile(r"\D")
+
+
 def digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())
+    """Only the digits of `text`: "+34 600-12" -> "3460012"."""
+    return _NOT_DIGIT.sub("", text)
 
 
 def one_line(text: str) -> str:

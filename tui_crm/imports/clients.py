@@ -44,7 +44,7 @@ from .columns import (
     guess_mapping,
 )
 from .report import Cancelled, ImportCancelled, ImportReport, Progress, RowIssue
-from .tables import CELL_ERRORS, ImportFileError, Table, cell_text, open_table
+from .tables import CELL_ERRORS, ImportFileError, Table, bulk_work, cell_text, open_table
 
 CLIENT_COLUMNS = KnownColumns(
     fields=(
@@ -290,6 +290,7 @@ class ClientRowData:
     compact_tax_id: str = ""
     columns: dict[str, Any] = field(default_factory=dict)  # the client table's values
     merged_rows: list[int] = field(default_factory=list)  # later rows folded into this one
+    stored: _Stored | None = None  # the rows a creation writes, built while reading
 
 
 @dataclass
@@ -502,8 +503,14 @@ def read_clients(
     *,
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
+    builder: _RowBuilder | None = None,
 ) -> tuple[list[ClientRowData], list[RowIssue], int, list[str]]:
-    """Every data row checked: (valid rows, problems, rows read, remarks)."""
+    """Every data row checked: (valid rows, problems, rows read, remarks).
+
+    Each valid row is also prepared for writing (its columns and compact tax ID, and
+    with a `builder` the very rows an insert needs): a large workbook is parsed by a
+    child process meanwhile (see tables), so this work costs no time of its own.
+    """
     pairs = [(index, key) for index, key in sorted(mapping.items()) if key != IGNORE]
     valid: list[ClientRowData] = []
     issues: list[RowIssue] = []
@@ -521,6 +528,9 @@ def read_clients(
             count -= 1
             empty.append(number)
         elif row is not None:
+            _prepare(row)
+            if builder is not None:
+                builder.build(row)
             valid.append(row)
         for index in range(len(headers), len(values)):
             if index not in mapped and values[index] not in (None, ""):
@@ -618,6 +628,7 @@ def _merge_into(target: ClientRowData, newer: ClientRowData) -> None:
     target.present = target.present | newer.present
     target.merged_rows.append(newer.row)
     _prepare(target)
+    target.stored = None  # built again from the merged values
 
 
 def _client_fields_of(present: frozenset[str]) -> list[str]:
@@ -635,7 +646,8 @@ def plan_clients(rows: list[ClientRowData], on_duplicate: str) -> _Plan:
     from ..services.validation import tax_id_variants
 
     for row in rows:
-        _prepare(row)
+        if not row.columns:
+            _prepare(row)
     by_tax, by_email = _on_file(rows)
     plan = _Plan()
     seen_tax: dict[str, ClientRowData] = {}
@@ -701,120 +713,153 @@ class _RowMaker:
 
     Built once per import: the defaults are evaluated once (every row of an import
     has the same timestamps), and only the fields whose stored form differs from
-    the Python value (money, rates, quantities, foreign keys) are converted.
+    the Python value (money, rates, quantities, foreign keys) are converted. A row
+    is a list in the order of `columns`: the id first (given when it is inserted),
+    then the field named `first` (the owning client, known only then too).
     """
 
-    def __init__(self, model) -> None:
+    def __init__(self, model, first: str | None = None) -> None:
         import peewee
 
         from ..models.base import MoneyField, QuantityField, RateField
 
         converted = (MoneyField, RateField, QuantityField, peewee.ForeignKeyField)
-        self.base: dict[str, Any] = {}
-        self.lookup: dict[str, tuple[str, Any]] = {}
-        for f in model._meta.sorted_fields:
-            if f.name == "id":
-                continue
+        fields = [f for f in model._meta.sorted_fields if f.name != "id"]
+        fields.sort(key=lambda f: f.name != first)  # stable: the rest keep their order
+        self.table: str = model._meta.table_name
+        self.columns = ["id", *(f.column_name for f in fields)]
+        self.base: list[Any] = [None]
+        self.lookup: dict[str, tuple[int, Any]] = {}
+        for position, f in enumerate(fields, 1):
             default = f.default() if callable(f.default) else f.default
             convert = f.db_value if isinstance(f, converted) else None
             if convert is not None and default is not None:
                 default = convert(default)
-            self.base[f.column_name] = default
-            self.lookup[f.name] = (f.column_name, convert)
+            self.base.append(default)
+            self.lookup[f.name] = (position, convert)
 
-    def __call__(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        row = dict(self.base)
+    def __call__(self, values: Mapping[str, Any]) -> list[Any]:
+        row = self.base.copy()
         lookup = self.lookup
         for name, value in values.items():
-            column, convert = lookup[name]
-            row[column] = convert(value) if convert is not None and value is not None else value
+            position, convert = lookup[name]
+            row[position] = convert(value) if convert is not None and value is not None else value
         return row
 
 
-def _insert(model, rows: list[dict[str, Any]], first_id: int | None) -> list[int]:
-    """Insert many rows of `model`; returns their ids in order.
+def _insert(maker: _RowMaker, rows: list[list[Any]]) -> list[int]:
+    """Insert rows made by `maker`; returns their ids in order.
 
-    On SQLite the ids are given explicitly from `first_id` (we hold the write
-    lock, so nobody else takes them) and the rows go in with executemany;
-    elsewhere (PostgreSQL) each row is inserted on its own and returns its id.
+    On SQLite the ids are given explicitly from the highest one on file (we hold
+    the write lock, so nobody else takes them) and the rows go in with one
+    executemany; elsewhere (PostgreSQL) each row is inserted on its own and
+    returns its id. The values are already in their stored form: plain SQL, not
+    the model (which would convert money and rates a second time).
     """
     if not rows:
         return []
-    table = model._meta.table_name
-    columns = list(rows[0])
-    if first_id is not None:
-        ids = list(range(first_id, first_id + len(rows)))
-        names = ", ".join(f'"{c}"' for c in ["id", *columns])
-        marks = ", ".join("?" for _c in range(len(columns) + 1))
-        database.cursor().executemany(
-            f'INSERT INTO "{table}" ({names}) VALUES ({marks})',
-            [(i, *row.values()) for i, row in zip(ids, rows, strict=True)],
-        )
+    table = maker.table
+    if is_sqlite():
+        first = int(execute(f'SELECT COALESCE(MAX(id), 0) + 1 FROM "{table}"').fetchone()[0])
+        ids = list(range(first, first + len(rows)))
+        for row_id, row in zip(ids, rows, strict=True):
+            row[0] = row_id
+        names = ", ".join(f'"{c}"' for c in maker.columns)
+        marks = ", ".join("?" for _c in maker.columns)
+        database.cursor().executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
         return ids
-    # The values are already in their stored form: plain SQL, not the model (which
-    # would convert money and rates a second time).
-    names = ", ".join(f'"{c}"' for c in columns)
-    marks = ", ".join("?" for _c in columns)
+    names = ", ".join(f'"{c}"' for c in maker.columns[1:])
+    marks = ", ".join("?" for _c in maker.columns[1:])
     sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks}) RETURNING "id"'
-    return [int(execute(sql, list(row.values())).fetchone()[0]) for row in rows]
+    return [int(execute(sql, row[1:]).fetchone()[0]) for row in rows]
 
 
-def _next_id(table: str) -> int | None:
-    if not is_sqlite():
-        return None
-    return int(execute(f'SELECT COALESCE(MAX(id), 0) + 1 FROM "{table}"').fetchone()[0])
+@dataclass
+class _Stored:
+    """The database rows one new client is written as (ids are given at insert time)."""
+
+    client: list[Any]
+    address: list[Any] | None
+    contact: list[Any] | None
+    search_doc: str
 
 
-def _create_all(
-    plan: _Plan, progress: Progress | None, cancelled: Cancelled | None, total: int
-) -> list[int]:
-    from ..models import Address, Client, Contact
-    from ..models.base import utcnow
-    from ..services.session import login
+class _RowBuilder:
+    """Builds the rows of new clients: one import stamps them all with one moment and
+    one user, as the services would for a single save."""
 
-    now, who, today = utcnow(), login(), dt.date.today()
-    client_row, address_row, contact_row = _RowMaker(Client), _RowMaker(Address), _RowMaker(Contact)
-    client_rows, address_rows, contact_rows = [], [], []
-    owners: list[int] = []  # index in client_rows of each address / contact
-    contact_owners: list[int] = []
-    for position, row in enumerate(plan.creates):
+    def __init__(self) -> None:
+        from ..models import Address, Client, Contact
+        from ..models.base import utcnow
+        from ..services.session import login
+
+        # Dates as the text SQLite stores them (what its adapter would make of them, once).
+        now = utcnow().isoformat(" ")
+        self.today = dt.date.today().isoformat()
+        self.client_row = _RowMaker(Client)
+        self.address_row = _RowMaker(Address, first="client")
+        self.contact_row = _RowMaker(Contact, first="client")
+        self.stamp = {"created_at": now, "updated_at": now, "updated_by": login()}
+
+    def build(self, row: ClientRowData) -> _Stored:
+        from ..services.search import client_search_doc
+
         values = dict(row.columns)
         values.update(
             status=row.status,
-            became_client_at=today if row.client.kind == "client" else None,
-            created_at=now,
-            updated_at=now,
-            updated_by=who,
+            became_client_at=self.today if row.client.kind == "client" else None,
+            **self.stamp,
         )
-        client_rows.append(client_row(values))
-        if row.address is not None:
-            address_rows.append(vars(row.address))
-            owners.append(position)
+        contacts_doc: list[tuple[str, str, str, str]] = []
+        contact = None
         if row.contact is not None:
-            contact_rows.append(vars(row.contact))
-            contact_owners.append(position)
+            c = row.contact
+            contact = self.contact_row({**vars(c), **self.stamp})
+            contacts_doc.append((c.first_name, c.last_name, c.email, c.mobile or c.phone))
+        address = None
+        if row.address is not None:
+            address = self.address_row({**vars(row.address), **self.stamp})
+        c = row.columns
+        doc = client_search_doc(
+            c["legal_name"],
+            c["trade_name"],
+            c["tax_id"],
+            c["email"],
+            (c["phone"], c["mobile"], c["fax"]),
+            contacts_doc,
+        )
+        row.stored = _Stored(self.client_row(values), address, contact, doc)
+        return row.stored
+
+
+def _create_all(
+    plan: _Plan,
+    builder: _RowBuilder,
+    progress: Progress | None,
+    cancelled: Cancelled | None,
+    total: int,
+) -> list[int]:
+    """Insert the planned new clients with their address and contact and index them for
+    search; returns their ids in the order of the plan."""
+    from ..services.search import index_new_clients
+
+    stored = []
+    for position, row in enumerate(plan.creates):
+        stored.append(row.stored or builder.build(row))
         if cancelled is not None and position % CHECK_EVERY == 0 and cancelled():
             raise ImportCancelled()
-    ids = _insert(Client, client_rows, _next_id("client"))
+    ids = _insert(builder.client_row, [s.client for s in stored])
     if progress is not None:
         progress("write", len(ids) // 2, total)
-    stamp = {"created_at": now, "updated_at": now, "updated_by": who}
-    _insert(
-        Address,
-        [
-            address_row({**a, **stamp, "client": ids[o]})
-            for a, o in zip(address_rows, owners, strict=True)
-        ],
-        _next_id("address"),
-    )
-    _insert(
-        Contact,
-        [
-            contact_row({**c, **stamp, "client": ids[o]})
-            for c, o in zip(contact_rows, contact_owners, strict=True)
-        ],
-        _next_id("contact"),
-    )
+    for part, maker in (("address", builder.address_row), ("contact", builder.contact_row)):
+        rows = []
+        for client_id, s in zip(ids, stored, strict=True):
+            row = getattr(s, part)
+            if row is not None:
+                row[1] = client_id
+                rows.append(row)
+        _insert(maker, rows)
+    index_new_clients(zip(ids, (s.search_doc for s in stored), strict=True))
     return ids
 
 
@@ -893,6 +938,7 @@ def _commit(
     rows: list[ClientRowData],
     report: ImportReport,
     on_duplicate: str,
+    builder: _RowBuilder,
     progress: Progress | None,
     cancelled: Cancelled | None,
 ) -> None:
@@ -904,11 +950,11 @@ def _commit(
     plan = plan_clients(rows, on_duplicate)
     report.skipped = plan.skipped
     total = len(plan.creates) + len(plan.updates)
-    created = _create_all(plan, progress, cancelled, total)
+    created = _create_all(plan, builder, progress, cancelled, total)
     updated = _update_all(plan)
     if cancelled is not None and cancelled():
         raise ImportCancelled()
-    search.reindex_clients([*created, *updated])
+    search.reindex_clients(updated)
     report.created, report.updated = len(created), len(updated)
     changes: dict[str, tuple[Any, Any]] = {
         "file": (None, report.file),
@@ -955,6 +1001,19 @@ def import_clients(
     require("data.import")
     if on_duplicate not in ("skip", "update"):
         raise ValueError(on_duplicate)
+    with bulk_work():
+        return _import(path, mapping, dry_run, skip_invalid, on_duplicate, progress, cancelled)
+
+
+def _import(
+    path: Path | str,
+    mapping: Mapping[int, str] | None,
+    dry_run: bool,
+    skip_invalid: bool,
+    on_duplicate: str,
+    progress: Progress | None,
+    cancelled: Cancelled | None,
+) -> ImportReport:
     inspection = inspect_file(path)
     with inspection.table as table:
         columns = dict(inspection.mapping.columns if mapping is None else mapping)
@@ -979,8 +1038,9 @@ def import_clients(
                 )
             )
         report.notes.extend(mapping_notes(inspection, columns))
+        builder = None if dry_run else _RowBuilder()
         rows, issues, count, notes = read_clients(
-            table, columns, progress=progress, cancelled=cancelled
+            table, columns, progress=progress, cancelled=cancelled, builder=builder
         )
     report.rows = count
     report.rejected = issues
@@ -994,6 +1054,6 @@ def import_clients(
         report.created, report.updated = len(plan.creates), len(plan.updates)
         return report
     if rows:
-        _commit(rows, report, on_duplicate, progress, cancelled)
+        _commit(rows, report, on_duplicate, builder or _RowBuilder(), progress, cancelled)
         report.committed = True
     return report

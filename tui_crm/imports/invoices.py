@@ -45,7 +45,7 @@ from ..text import clean_input, fold
 from .clients import CLIENT_COLUMNS
 from .columns import IGNORE, ImportField, KnownColumns, check_mapping, column_name, guess_mapping
 from .report import Cancelled, ImportCancelled, ImportReport, Progress, RowIssue
-from .tables import CELL_ERRORS, ImportFileError, cell_text, open_table
+from .tables import CELL_ERRORS, ImportFileError, bulk_work, cell_text, open_table
 
 _TAX_ID_ALIASES = next(f.aliases for f in CLIENT_COLUMNS.fields if f.key == "tax_id")
 
@@ -788,8 +788,20 @@ def import_invoices(
     report = ImportReport(
         what="invoices", file=Path(path).name, dry_run=dry_run, skip_invalid=skip_invalid
     )
+    with bulk_work():
+        return _import(path, mapping, report, skip_invalid, progress, cancelled)
+
+
+def _import(
+    path: Path | str,
+    mapping: Mapping[int, str] | None,
+    report: ImportReport,
+    skip_invalid: bool,
+    progress: Progress | None,
+    cancelled: Cancelled | None,
+) -> ImportReport:
     rows = read_invoices(path, mapping, report, progress, cancelled)
-    if dry_run or (report.rejected and not skip_invalid):
+    if report.dry_run or (report.rejected and not skip_invalid):
         with read_snapshot():
             rows = _check_numbers(rows, report.rejected)
             report.created_clients = _match_clients(rows)

@@ -28,10 +28,12 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import gc
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -41,10 +43,14 @@ from xml.etree import ElementTree
 from ..i18n import N_, _
 from ..services.errors import ServiceError
 from ..text import fold
+from .xlsx_child import is_empty as _is_empty
 
 MAX_FILE_BYTES = 40 * 1024 * 1024
 MAX_ROWS = 100_000
 HEADER_SEARCH_ROWS = 10
+# Workbooks from this size on are parsed in a child process while this one checks the
+# rows (see xlsx_child); below it, starting the child costs more than it saves.
+CHILD_READER_BYTES = 256 * 1024
 CELL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -96,6 +102,24 @@ class Table:
         self.close()
 
 
+@contextmanager
+def bulk_work() -> Iterator[None]:
+    """Pause the cyclic garbage collector while an import builds its rows.
+
+    An import allocates tens of thousands of records that live until it ends, and
+    every collection of the oldest generation walks them all again, with the whole
+    program's heap: about a sixth of the time of a 10,000-row import. The rows form no
+    reference cycles; what other threads leave meanwhile is collected afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def column_letter(index: int) -> str:
     """0 -> "A", 27 -> "AB"."""
     letters = ""
@@ -142,13 +166,6 @@ def cell_text(value: Any) -> str:
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return str(value).strip()
-
-
-def _is_empty(values: Sequence[Any]) -> bool:
-    for value in values:
-        if value is not None and (value.__class__ is not str or value.strip()):
-            return False
-    return True
 
 
 def _size_text(size: int) -> str:
@@ -444,6 +461,24 @@ def _open_xlsx(source: Path, score: Callable[[list[str]], int]) -> Table:
             )
         )
 
+    def check_header(header_row: int, width: int) -> None:
+        for r1, c1, r2, c2 in scan.merged:
+            if r1 <= header_row <= r2 and c2 > c1 and c1 < max(width, 1):
+                raise ImportFileError(
+                    _(
+                        "{file}: header cells {cells} are merged: unmerge them so that every "
+                        "column has its own header"
+                    ).format(
+                        file=name,
+                        cells=f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}",
+                    )
+                )
+
+    if source.stat().st_size >= CHILD_READER_BYTES:
+        table = _read_in_child(source, chosen.name, score, notes, check_header)
+        if table is not None:
+            return table
+
     import openpyxl
 
     try:
@@ -466,19 +501,6 @@ def _open_xlsx(source: Path, score: Callable[[list[str]], int]) -> Table:
             if not _is_empty(values):
                 yield number, values
 
-    def check_header(header_row: int, width: int) -> None:
-        for r1, c1, r2, c2 in scan.merged:
-            if r1 <= header_row <= r2 and c2 > c1 and c1 < max(width, 1):
-                raise ImportFileError(
-                    _(
-                        "{file}: header cells {cells} are merged: unmerge them so that every "
-                        "column has its own header"
-                    ).format(
-                        file=name,
-                        cells=f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}",
-                    )
-                )
-
     try:
         return _table_from_rows(
             source,
@@ -499,6 +521,66 @@ def _open_xlsx(source: Path, score: Callable[[list[str]], int]) -> Table:
         raise ImportFileError(
             _("{file} is damaged: {error}").format(file=name, error=type(exc).__name__)
         ) from None
+
+
+def _read_in_child(
+    source: Path,
+    sheet: str,
+    score: Callable[[list[str]], int],
+    notes: list[str],
+    check_header: Callable[[int, int], None],
+) -> Table | None:
+    """The sheet read by a child process; None when no child can be started here."""
+    from .xlsx_child import ChildReader, ChildReadError
+
+    name = source.name
+    try:
+        reader = ChildReader(str(source), sheet)
+    except OSError:
+        return None  # no processes to spare: the caller reads in this one
+
+    def failure(exc: ChildReadError) -> ImportFileError:
+        if exc.phase == "open":
+            return ImportFileError(
+                _("{file} is damaged or not an Excel workbook ({error})").format(
+                    file=name, error=exc.error
+                )
+            )
+        if exc.error:
+            return ImportFileError(
+                _("{file} is damaged: {error}").format(file=name, error=exc.error)
+            )
+        return ImportFileError(
+            _("{file}: the process reading it stopped unexpectedly (exit code {code})").format(
+                file=name, code=exc.exitcode
+            )
+        )
+
+    def rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
+        try:
+            yield from reader.rows()
+        except ChildReadError as exc:
+            raise failure(exc) from None
+
+    try:
+        declared = reader.declared_rows()
+        return _table_from_rows(
+            source,
+            "xlsx",
+            sheet,
+            rows(),
+            score,
+            notes,
+            declared if declared is not None and declared < 1_048_576 else None,
+            reader.close,
+            check_header,
+        )
+    except ChildReadError as exc:
+        reader.close()
+        raise failure(exc) from None
+    except BaseException:
+        reader.close()
+        raise
 
 
 # --- csv -------------------------------------------------------------------------

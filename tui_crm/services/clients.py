@@ -13,7 +13,6 @@ Rules enforced here, for the TUI and the command line alike:
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
@@ -27,6 +26,7 @@ from ..text import clean_input, fold
 from . import audit, search
 from .errors import ConflictError, ConflictInfo, NotFound, RuleViolation, ValidationError
 from .permissions import require
+from .records import copy_record
 from .session import login
 from .validation import TaxIdError, check_email, check_phone, check_tax_id, tax_id_variants
 
@@ -101,7 +101,7 @@ class ClientDetail:
 def validate(data: ClientInput) -> ClientInput:
     """Return a cleaned copy of `data`, or raise ValidationError naming every bad field."""
     errors: dict[str, str] = {}
-    clean = dataclasses.replace(data)  # a copy to clean (asdict would deep-copy: slow)
+    clean = copy_record(data)
     for name in (
         "legal_name",
         "trade_name",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import peewee
 
@@ -20,6 +20,8 @@ from ..models.base import utcnow
 from ..money import MoneyError, parse_amount
 from .errors import ConflictError, ConflictInfo, NotFound
 from .session import login
+
+R = TypeVar("R")
 
 
 def live_client(client_id: int) -> Client:
@@ -143,6 +145,15 @@ def optional_id(value: object) -> int | None:
     if value in (None, "", 0, "0"):
         return None
     return int(value)  # type: ignore[arg-type]
+
+
+def copy_record(record: R) -> R:
+    """A shallow copy of a plain (not frozen, no slots) dataclass record, to clean in
+    place: `dataclasses.replace` runs `__init__` with every field, five times slower,
+    and an import copies three records per row."""
+    clone = object.__new__(record.__class__)
+    clone.__dict__.update(record.__dict__)
+    return clone
 
 
 def text_limit(value: str, limit: int, errors: dict[str, str], name: str) -> str:

@@ -94,6 +94,15 @@ def reindex_clients(client_ids: Iterable[int]) -> None:
             )
 
 
+def index_new_clients(documents: Iterable[tuple[int, str]]) -> None:
+    """Index clients just inserted, from (id, `client_search_doc` of the values written):
+    an import builds the documents while it reads, not by reading the rows back.
+    Call inside the writing transaction."""
+    if not is_sqlite():
+        return
+    database.cursor().executemany("INSERT INTO client_search (rowid, doc) VALUES (?, ?)", documents)
+
+
 def rebuild_search_index() -> int:
     """Recompute every document from the tables (after a bulk load or a migration)."""
     if not is_sqlite():

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..i18n import _
+from ..text import digits
 
 EU_VAT_PREFIXES = frozenset(
     {
@@ -75,6 +77,14 @@ def check_tax_id(value: str, country: str = "ES") -> TaxId:
     Spanish NIF/CIF/NIE, EU VAT numbers (a two-letter prefix), Czech IČO (8 digits)
     and DIČ ("CZ" + digits). Other countries are accepted as typed.
     """
+    return _check_tax_id(value, country)
+
+
+@lru_cache(maxsize=1024)
+def _check_tax_id(value: str, country: str) -> TaxId:
+    """check_tax_id, remembered: a save and an import check each value more than once
+    (validate, then the compact form for duplicates). Only valid IDs are remembered
+    (an exception is not), so every reason is phrased in the language of the moment."""
     from stdnum.exceptions import ValidationError as StdnumError
 
     raw = value.strip().upper()
@@ -135,7 +145,7 @@ def check_phone(value: str) -> str:
     phone = value.strip()
     if not PHONE_CHARS.match(phone):
         raise ValueError(_("may contain only digits, spaces, + ( ) - . /"))
-    count = sum(ch.isdigit() for ch in phone)
+    count = len(digits(phone))
     if not 6 <= count <= 15:
         raise ValueError(_("must have between 6 and 15 digits"))
     return phone

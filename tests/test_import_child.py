@@ -1,0 +1,187 @@
+"""Large workbooks are parsed by a child process while the import checks the rows.
+
+The child must hand over exactly what openpyxl reads in this process, by fork and
+by a fresh interpreter alike; a child that fails or dies is one sentence; a
+cancelled or refused import leaves no child behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import os
+import signal
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+
+from tests.import_support import client_count, import_audits
+from tui_crm.imports.clients import import_clients
+from tui_crm.imports.report import ImportCancelled
+from tui_crm.imports.tables import CHILD_READER_BYTES, ImportFileError, open_table
+from tui_crm.imports.xlsx_child import ChildReader, ChildReadError
+
+METHODS = ("fork", "exec")
+ROWS = 4500
+
+
+def _valid_nif(n: int) -> str:
+    number = 10_000_000 + n
+    return f"{number}{'TRWAGMYFPDXBNJZSQVHLCKE'[number % 23]}"
+
+
+def big_book(path: Path, rows: int = ROWS) -> Path:
+    """A client list over the child-reader threshold, with every kind of cell value."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Clientes")
+    date_format = book.add_format({"num_format": "dd/mm/yyyy"})
+    headers = ["Nombre", "NIF", "Email", "Teléfono", "Ciudad", "Días de pago", "Notas"]
+    sheet.write_row(0, 0, headers)
+    for i in range(1, rows + 1):
+        r = i + (i // 1000)  # an empty row every thousand: row numbers must survive
+        sheet.write_string(r, 0, f"Construcciones Peña {i} S.L.")
+        sheet.write_string(r, 1, _valid_nif(i))
+        sheet.write_string(r, 2, f"admin{i}@pena{i}.es")
+        sheet.write_string(r, 3, f"91 {i:03d} {i % 1000:03d}")
+        sheet.write_string(r, 4, ("Madrid", "Córdoba", "A Coruña")[i % 3])
+        sheet.write_formula(r, 5, "=15*2", None, 30)  # a formula with its computed value
+        sheet.write_string(r, 6, f"Nota {i}: cliente desde el año {2000 + i % 25}")
+        sheet.write_datetime(r, 7, dt.datetime(2024, 1, 1) + dt.timedelta(days=i), date_format)
+        sheet.write_number(r, 8, i / 4)
+        sheet.write_boolean(r, 9, i % 2 == 0)
+    book.close()
+    assert path.stat().st_size >= CHILD_READER_BYTES  # otherwise no child is started
+    return path
+
+
+def _in_process(path: Path) -> list[tuple[int, tuple]]:
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = book["Clientes"]
+        sheet.reset_dimensions()  # as the import does: what is there, not what is declared
+        rows = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
+            if any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):
+                rows.append((number, values))
+        return rows
+    finally:
+        book.close()
+
+
+def _gone(reader: ChildReader, pid: int) -> bool:
+    if reader._popen is not None:
+        return reader._popen.poll() is not None
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True  # already waited for: no zombie left
+    return False
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_the_child_hands_over_exactly_what_openpyxl_reads(tmp_path, method):
+    path = big_book(tmp_path / "clientes.xlsx")
+    expected = _in_process(path)
+    with ChildReader(str(path), "Clientes", method=method) as reader:
+        declared = reader.declared_rows()
+        received = list(reader.rows())
+    assert declared == expected[-1][0]
+    assert received == expected
+    assert received[1000][0] == 1002  # the empty row 1001 is skipped, numbers kept
+    first = received[1][1]
+    assert first[5] == 30 and first[7] == dt.datetime(2024, 1, 2) and first[9] is False
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_closing_early_stops_the_child(tmp_path, method):
+    path = big_book(tmp_path / "clientes.xlsx")
+    reader = ChildReader(str(path), "Clientes", method=method)
+    pid = reader.pid
+    reader.declared_rows()
+    next(reader.rows())
+    reader.close()
+    assert pid is not None and _gone(reader, pid)
+    reader.close()  # twice is harmless
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_child_that_dies_is_reported_with_its_exit(tmp_path, method):
+    path = big_book(tmp_path / "clientes.xlsx")
+    with ChildReader(str(path), "Clientes", method=method) as reader:
+        reader.declared_rows()
+        assert reader.pid is not None
+        os.kill(reader.pid, signal.SIGKILL)
+        with pytest.raises(ChildReadError) as raised:
+            for _row in reader.rows():
+                pass
+    assert raised.value.error == "" and raised.value.exitcode == -signal.SIGKILL
+
+
+def _damage_shared_strings(source: Path, target: Path) -> Path:
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for item in old.infolist():
+            data = old.read(item.filename)
+            if item.filename == "xl/sharedStrings.xml":
+                data = data[: len(data) // 2]  # cut in the middle of an element
+            new.writestr(item, data)
+    return target
+
+
+def test_a_damaged_large_workbook_is_one_sentence_and_writes_nothing(db, cli, tmp_path):
+    good = big_book(tmp_path / "bueno.xlsx", rows=7000)
+    broken = _damage_shared_strings(good, tmp_path / "roto.xlsx")
+    assert broken.stat().st_size >= CHILD_READER_BYTES
+    with pytest.raises(ImportFileError, match=r"roto\.xlsx is damaged or not an Excel workbook"):
+        open_table(broken, lambda headers: 1)
+    result = cli("--db", db, "import", "clients", broken)
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert client_count() == 0 and import_audits() == []
+
+
+def test_a_large_import_indexes_every_client_as_a_full_rebuild_would(db, tmp_path):
+    from tui_crm.db import execute
+    from tui_crm.services.search import rebuild_search_index, search_condition
+
+    path = big_book(tmp_path / "clientes.xlsx")
+    report = import_clients(path)
+    assert report.committed and report.created == ROWS and not report.rejected
+    assert client_count() == ROWS
+    assert execute("SELECT COUNT(*) FROM address").fetchone()[0] == ROWS  # each has a city
+    indexed = execute("SELECT rowid, doc FROM client_search ORDER BY rowid").fetchall()
+    rebuild_search_index()
+    assert execute("SELECT rowid, doc FROM client_search ORDER BY rowid").fetchall() == indexed
+    where, params = search_condition("pena 4499")
+    found = execute(f"SELECT c.legal_name FROM client c WHERE {where}", params).fetchall()
+    assert [r[0] for r in found] == ["Construcciones Peña 4499 S.L."]
+    row = execute(
+        "SELECT payment_days, created_at FROM client WHERE legal_name = ?",
+        ("Construcciones Peña 7 S.L.",),
+    ).fetchone()
+    assert row[0] == 30
+    assert dt.datetime.fromisoformat(row[1]) <= dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def test_a_cancelled_large_import_writes_nothing_and_restores_the_collector(db, tmp_path):
+    path = big_book(tmp_path / "clientes.xlsx")
+    calls = []
+
+    def cancelled() -> bool:
+        calls.append(1)
+        return len(calls) > 2  # partway through the reading
+
+    assert gc.isenabled()
+    with pytest.raises(ImportCancelled):
+        import_clients(path, cancelled=cancelled)
+    assert gc.isenabled()
+    assert client_count() == 0 and import_audits() == []
+    gc.disable()
+    try:
+        import_clients(path, dry_run=True)
+        assert not gc.isenabled()  # a caller's choice is left as it was
+    finally:
+        gc.enable()
