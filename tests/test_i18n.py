@@ -28,7 +28,7 @@ def test_translations_keep_their_placeholders():
     for message in extract_messages():
         if not message.id or isinstance(message.id, tuple):
             continue
-        entry = catalog.get(message.id)
+        entry = catalog.get(message.id, context=message.context)
         if entry is None or not entry.string:
             continue
         if sorted(PLACEHOLDER.findall(message.id)) != sorted(PLACEHOLDER.findall(entry.string)):
@@ -43,3 +43,26 @@ def test_spanish_from_the_environment(cli, db):
     assert result.returncode == 1
     assert "invoice.default_vat" in result.stderr
     assert "debe ser" in result.stderr  # "must be one of" in Spanish
+
+
+def test_one_english_word_two_spanish_ones():
+    """Contexts: an invoice is "Cobrada", an amount "Cobrado"; a row count agrees in number."""
+    from tui_crm import i18n
+    from tui_crm.services.projects import STATUS_LABELS
+    from tui_crm.ui.formatting import rows_text
+    from tui_crm.ui.screens.sales_support import INVOICE_STATUS_LABELS
+
+    try:
+        i18n.setup("es")
+        assert i18n._(INVOICE_STATUS_LABELS["paid"]) == "Cobrada"
+        assert i18n._("Paid") == "Cobrado"
+        assert i18n._(STATUS_LABELS["active"]) == "activo"
+        assert i18n.pgettext("recurring invoice", "inactive") == "inactiva"
+        assert rows_text(1) == "1 fila"
+        assert rows_text(12345) == "12.345 filas"
+        i18n.setup("en")
+        assert i18n._(INVOICE_STATUS_LABELS["paid"]) == "Paid"
+        assert rows_text(1) == "1 row"
+        assert rows_text(12345) == "12,345 rows"
+    finally:
+        i18n.setup("en")

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .i18n import _
+from .i18n import _, count_text
 
 CLIENT_STATUSES = ["active", "archived", "all"]
 INVOICE_STATUSES = ["draft", "issued", "partially_paid", "paid", "unpaid"]
@@ -93,9 +93,11 @@ def _progress(label: str):
         if not interactive:
             return
         if total:
-            sys.stderr.write(f"\r{label} {done:,}/{total:,} ({min(done / total, 1):.0%})")
+            sys.stderr.write(
+                f"\r{label} {count_text(done)}/{count_text(total)} ({min(done / total, 1):.0%})"
+            )
         else:
-            sys.stderr.write(f"\r{label} {done:,}")
+            sys.stderr.write(f"\r{label} {count_text(done)}")
         sys.stderr.flush()
 
     return show, interactive
@@ -120,7 +122,7 @@ def cmd_export(args: argparse.Namespace, open_db) -> int:
         result = export_list(args.list, target, vars(args), progress=show)
     if interactive:
         sys.stderr.write("\n")
-    print(_("Exported {n} rows to {path}").format(n=f"{result.rows:,}", path=result.path))
+    print(_("Exported {n} rows to {path}").format(n=count_text(result.rows), path=result.path))
     return EXIT_OK
 
 

@@ -57,7 +57,8 @@ def test_search_open_note_quit_and_report(db, tmp_path, app_env, cli):
         lines = screen.splitlines()
         assert len(lines) <= 30 and all(len(line) <= 100 for line in lines)
         pane.send("escape")
-        pane.wait_for("1 rows")  # back in the list, still searching "munoz"
+        screen = pane.wait_for("· 1 row")  # back in the list, still searching "munoz"
+        assert "1 rows" not in screen
         pane.send("ctrl+q")
         assert pane.wait_exit() == "0"
 

@@ -40,7 +40,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from ..i18n import _, current_language
+from ..i18n import _, count_text, current_language
 from ..services.errors import ServiceError
 from ..services.reports import ReportColumn
 
@@ -429,7 +429,7 @@ def _write_sheet(
             if row_index >= limit:
                 raise ExportError(
                     _("the list has more than {n} rows, the most a worksheet holds").format(
-                        n=f"{limit - FIRST_DATA_ROW:,}"
+                        n=count_text(limit - FIRST_DATA_ROW)
                     )
                 )
             for col, write in writers:

@@ -2,7 +2,10 @@
 
 `_()` translates with the language chosen at start-up (`ui.language` setting, else
 LANGUAGE / LC_ALL / LC_MESSAGES / LANG). `N_()` marks a string for extraction
-where it must be translated later, at use.
+where it must be translated later, at use. One English word may need two Spanish
+ones ("Paid": an invoice is "Cobrada", an amount "Cobrado"): `pgettext(context,
+message)` translates in a context, and `NC_(context, message)` marks a string
+whose later `_()` will.
 """
 
 from __future__ import annotations
@@ -47,8 +50,20 @@ def current_language() -> str:
     return _language
 
 
+class _InContext(str):
+    """A message marked by NC_: `_()` translates it in its context."""
+
+    context: str
+
+
 def _(message: str) -> str:
+    if message.__class__ is _InContext:
+        return _translations.pgettext(message.context, message)  # type: ignore[attr-defined]
     return _translations.gettext(message)
+
+
+def pgettext(context: str, message: str) -> str:
+    return _translations.pgettext(context, message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
@@ -57,6 +72,23 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 def N_(message: str) -> str:
     return message
+
+
+def NC_(context: str, message: str) -> str:
+    """N_ with a context: the message, remembering its context for `_()`."""
+    marked = _InContext(message)
+    marked.context = context
+    return marked
+
+
+_NUMBER_LOCALES = {"es": "es_ES", "en": "en_IE"}
+
+
+def count_text(n: int) -> str:
+    """A whole number (a count of rows) as the language writes it: 12,345 / 12.345."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(n, locale=_NUMBER_LOCALES.get(_language, "en_IE"))
 
 
 def po_path(lang: str) -> Path:

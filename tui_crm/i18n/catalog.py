@@ -13,17 +13,23 @@ from babel.messages.pofile import read_po, write_po
 from . import DOMAIN, LANGUAGES, mo_path, po_path
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "N_": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "NC_": ((1, "c"), 2),
+}
 
 
 def extract_messages() -> Catalog:
     """Every translatable string in the package's Python sources."""
     catalog = Catalog(project="tui-crm", domain=DOMAIN)
     method_map = [("**.py", "python")]
-    for filename, lineno, message, comments, _ctx in extract_from_dir(
+    for filename, lineno, message, comments, context in extract_from_dir(
         str(PACKAGE_DIR), method_map=method_map, keywords=KEYWORDS
     ):
-        catalog.add(message, None, [(filename, lineno)], auto_comments=comments)
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
 
 
@@ -83,7 +89,7 @@ def missing_translations(lang: str) -> list[str]:
     for message in extract_messages():
         if not message.id:
             continue
-        entry = catalog.get(message.id)
+        entry = catalog.get(message.id, context=message.context)
         if (
             entry is None
             or entry.fuzzy

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from ..i18n import N_, _
+from ..i18n import N_, _, count_text
 from ..services.errors import ServiceError
 from ..text import fold
 from .xlsx_child import is_empty as _is_empty
@@ -199,7 +199,7 @@ def open_table(path: Path | str, score: Callable[[list[str]], int]) -> Table:
                 file=name,
                 size=_size_text(size),
                 limit=_size_text(MAX_FILE_BYTES),
-                rows=f"{MAX_ROWS:,}",
+                rows=count_text(MAX_ROWS),
             )
         )
     try:
@@ -289,7 +289,7 @@ def _table_from_rows(
                     _(
                         "{file} has more than {n} data rows, the most one import takes: "
                         "split it into smaller files"
-                    ).format(file=path.name, n=f"{MAX_ROWS:,}")
+                    ).format(file=path.name, n=count_text(MAX_ROWS))
                 )
             yield item
 
@@ -457,7 +457,7 @@ def _open_xlsx(source: Path, score: Callable[[list[str]], int]) -> Table:
     if scan.formulas:
         notes.append(
             _("{n} cells have formulas: the values the spreadsheet computed were imported").format(
-                n=f"{scan.formulas:,}"
+                n=count_text(scan.formulas)
             )
         )
 

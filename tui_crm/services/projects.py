@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from ..db import execute, transactional
-from ..i18n import N_, _
+from ..i18n import N_, NC_, _
 from ..models import PROJECT_STATUSES, Project
 from ..money import from_cents
 from ..text import clean_input
@@ -25,7 +25,7 @@ from .session import login
 
 STATUS_LABELS = {
     "planned": N_("planned"),
-    "active": N_("active"),
+    "active": NC_("project status", "active"),
     "on_hold": N_("on hold"),
     "done": N_("done"),
     "cancelled": N_("cancelled"),

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from functools import lru_cache
 
-from ..i18n import current_language
+from ..i18n import count_text, current_language, ngettext
 
 _LOCALES = {"es": "es_ES", "en": "en_IE"}
 
@@ -25,6 +25,11 @@ def money(amount: Decimal | None, currency: str = "EUR") -> str:
     from babel.numbers import format_currency
 
     return format_currency(amount, currency, locale=_locale(current_language()))
+
+
+def rows_text(n: int) -> str:
+    """How many rows a list shows: "1 row", "12,345 rows" / "1 fila", "12.345 filas"."""
+    return ngettext("{n} row", "{n} rows", n).format(n=count_text(n))
 
 
 def date(value: dt.date | None) -> str:

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from ...i18n import _, ngettext
+from ...i18n import _, count_text, ngettext
 from ..formatting import date as show_date
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.sources import PagedSource
@@ -120,7 +120,9 @@ class AgendaScreen(Screen[None]):
         ]
         if not table.is_loading:
             parts.append(
-                ngettext("{n} entry", "{n} entries", table.row_count).format(n=table.row_count)
+                ngettext("{n} entry", "{n} entries", table.row_count).format(
+                    n=count_text(table.row_count)
+                )
             )
         self.query_one("#agenda-filters", Static).update(" · ".join(parts))
 

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from ...i18n import _
-from ..formatting import money
+from ..formatting import money, rows_text
 from ..widgets.form import ConfirmDialog, FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.line_editor import number_text
@@ -198,7 +198,7 @@ class CatalogScreen(ServiceCalls, Screen[None]):
     def _show_filters(self) -> None:
         parts = [_("active and inactive") if self.include_inactive else _("active")]
         if not self.table.is_loading:
-            parts.append(_("{n} rows").format(n=f"{self.table.row_count:,}"))
+            parts.append(rows_text(self.table.row_count))
         self.query_one("#catalog-filters", Static).update(Content(" · ".join(parts)))
 
     @on(LazyTable.RowHighlighted)

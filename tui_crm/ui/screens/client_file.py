@@ -29,7 +29,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from ...i18n import N_, _, ngettext
+from ...i18n import N_, _, ngettext, pgettext
 from ..formatting import date as show_date
 from ..formatting import local_datetime, money
 from ..safe_text import lines, one_line
@@ -241,7 +241,7 @@ def columns_for(tab: str) -> list[Column]:
             Column("stage", _("Stage"), 14, min_width=8),
             Column("amount", _("Amount"), 13, align="right", min_width=10),
             Column("probability", _("Prob."), 6, align="right", min_width=5, priority=2),
-            Column("close", _("Close"), 10, min_width=8, priority=1),
+            Column("close", pgettext("expected close date", "Close"), 10, min_width=8, priority=1),
             Column("owner", _("Owner"), 8, min_width=5, priority=3),
         ]
     if tab == "documents":

@@ -15,7 +15,7 @@ from textual.widgets import Footer, Header, Input, Static
 from ...i18n import N_, _
 from ...services.clients import ClientFilter, ClientRow
 from ...text import fold
-from ..formatting import money
+from ..formatting import money, rows_text
 from ..widgets.lazy_table import Column, LazyTable, Row
 
 KIND_LABELS = {"lead": N_("Lead"), "client": N_("Client")}
@@ -162,7 +162,7 @@ class ClientsScreen(Screen[None]):
         table = self.query_one(LazyTable)
         total = count if count is not None else table.row_count
         if not table.is_loading:
-            parts.append(_("{n} rows").format(n=f"{total:,}"))
+            parts.append(rows_text(total))
         self.query_one("#client-filters", Static).update(Content(" · ".join(parts)))
 
     @on(Input.Changed, "#client-search")

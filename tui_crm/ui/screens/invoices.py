@@ -24,7 +24,7 @@ from textual.widgets import Footer, Header, Input, Static
 from ...i18n import N_, _
 from ...services.invoices import InvoiceFilter, InvoiceRow
 from ..formatting import date as show_date
-from ..formatting import money
+from ..formatting import money, rows_text
 from ..widgets.lazy_table import Column, LazyTable, Row
 from .sales_support import (
     INVOICE_STATUS_LABELS,
@@ -171,7 +171,7 @@ class InvoicesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
         if self.flt.year is not None:
             parts.append(str(self.flt.year))
         if not self.table.is_loading:
-            parts.append(_("{n} rows").format(n=f"{self.table.row_count:,}"))
+            parts.append(rows_text(self.table.row_count))
         self.query_one("#invoice-filters", Static).update(Content(" · ".join(parts)))
 
     @on(Input.Changed, "#invoice-search")

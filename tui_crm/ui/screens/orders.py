@@ -27,7 +27,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 from ...i18n import N_, _
 from ...services.orders import OrderFilter, OrderRow
 from ..formatting import date as show_date
-from ..formatting import money
+from ..formatting import money, rows_text
 from ..safe_text import one_line
 from ..widgets.form import FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row, sanitize
@@ -142,7 +142,7 @@ class OrdersScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
             else label(ORDER_STATUS_LABELS, status)
         ]
         if not self.table.is_loading:
-            parts.append(_("{n} rows").format(n=f"{self.table.row_count:,}"))
+            parts.append(rows_text(self.table.row_count))
         self.query_one("#order-filters", Static).update(Content(" · ".join(parts)))
 
     @on(Input.Changed, "#order-search")

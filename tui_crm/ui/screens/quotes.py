@@ -22,10 +22,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from ...i18n import N_, _
+from ...i18n import N_, _, pgettext
 from ...services.quotes import QuoteFilter, QuoteRow
 from ..formatting import date as show_date
-from ..formatting import money
+from ..formatting import money, rows_text
 from ..safe_text import one_line
 from ..widgets.form import ConfirmDialog, FieldSpec
 from ..widgets.lazy_table import Column, LazyTable, Row
@@ -167,7 +167,7 @@ class QuotesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
         if self.flt.client_id is not None:
             parts.append(_("client {name}").format(name=self.client_name or self.flt.client_id))
         if not self.table.is_loading:
-            parts.append(_("{n} rows").format(n=f"{self.table.row_count:,}"))
+            parts.append(rows_text(self.table.row_count))
         self.query_one("#quote-filters", Static).update(Content(" · ".join(parts)))
 
     @on(Input.Changed, "#quote-search")
@@ -228,7 +228,7 @@ class QuoteView(RefreshOnReturn, ServiceCalls, Screen[None]):
         Binding("s", "mark_sent", _("Sent"), id="mark_sent"),
         Binding("a", "accept", _("Accept"), id="accept"),
         Binding("d", "reject", _("Reject"), id="reject"),
-        Binding("i", "invoice", _("Invoice"), id="invoice"),
+        Binding("i", "invoice", pgettext("action", "Invoice"), id="invoice"),
         Binding("o", "pdf", _("PDF"), id="pdf"),
         Binding("g", "order", _("Order"), id="order"),
         Binding("c", "client", _("Client"), id="client"),

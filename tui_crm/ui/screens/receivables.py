@@ -23,10 +23,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from ...i18n import N_, _
+from ...i18n import N_, _, count_text
 from ...services.receivables import BUCKET_LABELS, BUCKETS, ReceivableRow, ReceivablesFilter
 from ..formatting import date as show_date
-from ..formatting import money
+from ..formatting import money, rows_text
 from ..widgets.form import FieldSpec
 from ..widgets.lazy_table import Column, LazyTable, Row
 from .sales_support import ClientFilterToggle, PromptForm, RefreshOnReturn, parse_day
@@ -136,14 +136,15 @@ def summary_text(summary: Any) -> str:
         "{share} of {billing} billed"
     ).format(
         date=show_date(summary.as_of),
-        n=f"{summary.count:,}",
+        n=count_text(summary.count),
         outstanding=money(summary.outstanding),
         overdue=money(summary.overdue),
         share=percent(summary.overdue_share),
         billing=money(summary.billing),
     )
     buckets = " · ".join(
-        f"{bucket_label(b.bucket)} {money(b.amount)} ({b.count:,})" for b in summary.buckets
+        f"{bucket_label(b.bucket)} {money(b.amount)} ({count_text(b.count)})"
+        for b in summary.buckets
     )
     if summary.defaulters:
         shown = ", ".join(
@@ -246,7 +247,7 @@ class ReceivablesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
         if self.flt.as_of is not None:
             parts.append(_("as of {date}").format(date=show_date(self.flt.as_of)))
         if not self.table.is_loading:
-            parts.append(_("{n} rows").format(n=f"{self.table.row_count:,}"))
+            parts.append(rows_text(self.table.row_count))
         self.query_one("#rv-filters", Static).update(Content(" · ".join(parts)))
 
     @on(LazyTable.RowHighlighted)

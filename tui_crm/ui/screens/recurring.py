@@ -29,9 +29,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from ...i18n import N_, _, ngettext
+from ...i18n import N_, _, ngettext, pgettext
 from ..formatting import date as show_date
-from ..formatting import money
+from ..formatting import money, rows_text
 from ..safe_text import one_line
 from ..widgets.form import ConfirmDialog
 from ..widgets.lazy_table import Column, LazyTable, Row
@@ -70,7 +70,9 @@ def template_row(detail: Any) -> Row:
             show_date(data.next_date) if data.next_date else "",
             show_date(data.end_date) if data.end_date else "",
             _("issue") if data.issue_directly else _("draft"),
-            _("active") if data.active else _("inactive"),
+            pgettext("recurring invoice", "active")
+            if data.active
+            else pgettext("recurring invoice", "inactive"),
             money(run_total(detail)),
         ),
         style="" if data.active else "muted",
@@ -361,7 +363,7 @@ class RecurringScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
             else _("all clients")
         ]
         if not self.table.is_loading:
-            parts.append(_("{n} rows").format(n=f"{self.table.row_count:,}"))
+            parts.append(rows_text(self.table.row_count))
         self.query_one("#recurring-filters", Static).update(Content(" · ".join(parts)))
 
     @on(LazyTable.RowHighlighted)

@@ -20,7 +20,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from ...i18n import _
+from ...i18n import _, count_text
 from ...services.receivables import ReceivablesFilter
 from ..formatting import date as show_date
 from ..formatting import local_datetime, money
@@ -151,7 +151,7 @@ class RemindersScreen(Screen[None]):
         )
         clients = {self.owners.get(i, (None, ""))[0] for i in self.marked}
         text = _("{n} overdue invoices · {marked} marked ({clients} clients) · {schedule}").format(
-            n=f"{table.row_count:,}",
+            n=count_text(table.row_count),
             marked=len(self.marked),
             clients=len(clients - {None}),
             schedule=schedule,

@@ -30,7 +30,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from ...i18n import N_, _, ngettext
+from ...i18n import N_, _, count_text, ngettext
 from ...money import ZERO
 from ..analytics_text import month_label, percent, share, signed_money, signed_percent
 from ..formatting import date as show_date
@@ -132,7 +132,7 @@ def ranking_summary(ranking: Any) -> Content:
 
 def ranked_text(clients: int, top: int) -> str:
     if clients <= 2 * top:
-        return ngettext("{n} client", "{n} clients", clients).format(n=clients)
+        return ngettext("{n} client", "{n} clients", clients).format(n=count_text(clients))
     return _("{n} clients; the top and bottom {top}").format(n=clients, top=top)
 
 
@@ -215,7 +215,11 @@ def defaulter_summary(summary: Any, count: int) -> Content:
             "green",
         )
     return Content.assemble(
-        (ngettext("{n} defaulter owes", "{n} defaulters owe", count).format(n=count) + " ", "dim"),
+        (
+            ngettext("{n} defaulter owes", "{n} defaulters owe", count).format(n=count_text(count))
+            + " ",
+            "dim",
+        ),
         (money(summary.overdue), "bold red"),
         (" " + _("overdue:") + " ", "dim"),
         (share(summary.overdue_share), "bold"),

@@ -21,14 +21,14 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...i18n import N_, _
+from ...i18n import N_, NC_, _
 from ..widgets.form import FieldSpec, FormScreen
 
 INVOICE_STATUS_LABELS = {
     "draft": N_("Draft"),
     "issued": N_("Issued"),
     "partially_paid": N_("Partially paid"),
-    "paid": N_("Paid"),
+    "paid": NC_("invoice status", "Paid"),
 }
 QUOTE_STATUS_LABELS = {
     "draft": N_("Draft"),

@@ -33,7 +33,7 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Label, ProgressBar, Static
 from textual.worker import get_current_worker
 
-from ...i18n import _
+from ...i18n import _, count_text
 from ...services.reports import ReportColumn
 from .form import ConfirmDialog
 
@@ -219,16 +219,18 @@ class ExportProgress(ModalScreen[Any]):
             self.app.call_from_thread(
                 self._finish,
                 result,
-                _("Exported {n} rows to {path}").format(n=f"{result.rows:,}", path=result.path),
+                _("Exported {n} rows to {path}").format(
+                    n=count_text(result.rows), path=result.path
+                ),
             )
 
     def _progress(self, done: int, total: int | None) -> None:
         bar = self.query_one("#export-progress", ProgressBar)
         bar.update(total=total, progress=done)
         status = (
-            _("{done} of {total} rows").format(done=f"{done:,}", total=f"{total:,}")
+            _("{done} of {total} rows").format(done=count_text(done), total=count_text(total))
             if total
-            else _("{done} rows").format(done=f"{done:,}")
+            else _("{done} rows").format(done=count_text(done))
         )
         if self._cancel.is_set():
             status = _("Cancelling…")
