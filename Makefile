@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # soffice) opens the Excel exports as a real spreadsheet.
 SYSTEM_PACKAGES := tmux postgresql libreoffice-calc-nogui
 
-.PHONY: run test bench lint format install system-deps i18n clean
+.PHONY: run test bench lint format install compile system-deps i18n clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,13 @@ $(TEST_STAMP): $(STAMP)
 
 install: $(STAMP)
 
-run: $(STAMP)
+# Byte-compile the package as pip does for an installed wheel: an editable install in an
+# environment with PYTHONDONTWRITEBYTECODE would otherwise compile ~40 modules at every
+# start (a fifth of the cold start). Up-to-date files are skipped; stale ones Python redoes.
+compile: $(STAMP)
+	@$(BIN)/python -m compileall -q tui_crm
+
+run: compile
 	$(BIN)/tui-crm --demo
 
 system-deps:
@@ -39,7 +45,7 @@ system-deps:
 test: $(TEST_STAMP) system-deps
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
-bench: $(STAMP)
+bench: compile
 	$(BIN)/python -m bench
 
 lint: $(TEST_STAMP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import TYPE_CHECKING, ClassVar
 
@@ -109,6 +110,19 @@ class CrmApp(EmailActions, SalesActions, App[None]):
         self._first_run = first_run
         if os.environ.get("SSH_CONNECTION"):
             self.animation_level = "none"  # every frame costs bandwidth over SSH
+
+    def run(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """Run the TUI; when it ends, so does the process.
+
+        Before it goes, the heap (some 66,000 objects: Textual's, babel's locale data,
+        ours) is frozen, so that the interpreter's last collections on the way out do
+        not walk it all: a fifth of a short session's time, spent after the screen
+        has closed. Memory goes back to the system with the process either way.
+        """
+        try:
+            return super().run(*args, **kwargs)
+        finally:
+            gc.freeze()
 
     def on_mount(self) -> None:
         if self.opened is not None:

@@ -15,10 +15,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ...i18n import _, count_text, ngettext
 from ..formatting import date as show_date
+from ..widgets.footer import Footer
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.sources import PagedSource
 

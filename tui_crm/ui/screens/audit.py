@@ -12,11 +12,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Header, Input, Label, Static
 
 from ...i18n import _
 from ...services.audit import AuditEntry, AuditFilter
 from ..formatting import local_datetime
+from ..widgets.footer import Footer
 from ..widgets.lazy_table import Column, LazyTable, Row
 
 

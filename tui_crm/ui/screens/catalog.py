@@ -12,10 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ...i18n import _
 from ..formatting import money, rows_text
+from ..widgets.footer import Footer
 from ..widgets.form import ConfirmDialog, FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.line_editor import number_text

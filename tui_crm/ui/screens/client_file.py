@@ -27,13 +27,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from ...i18n import N_, _, ngettext, pgettext
 from ..formatting import date as show_date
 from ..formatting import local_datetime, money
 from ..safe_text import lines, one_line
 from ..widgets.client_analytics import ANALYTICS_TAB, ClientAnalyticsLine, ClientAnalyticsPanel
+from ..widgets.footer import Footer
 from ..widgets.form import ConfirmDialog
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.sources import LoadedSource, PagedSource

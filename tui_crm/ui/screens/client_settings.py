@@ -15,9 +15,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ...i18n import N_, _
+from ..widgets.footer import Footer
 from ..widgets.form import ConfirmDialog, FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.sources import LoadedSource

@@ -10,12 +10,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from ...i18n import N_, _
 from ...services.clients import ClientFilter, ClientRow
 from ...text import fold
 from ..formatting import money, rows_text
+from ..widgets.footer import Footer
 from ..widgets.lazy_table import Column, LazyTable, Row
 
 KIND_LABELS = {"lead": N_("Lead"), "client": N_("Client")}

@@ -23,7 +23,6 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import (
     Checkbox,
-    Footer,
     Header,
     Input,
     Label,
@@ -36,6 +35,7 @@ from textual.widgets import (
 from textual.widgets.select import InvalidSelectValueError
 
 from ...i18n import _
+from ..widgets.footer import Footer
 from ..widgets.form import ConfirmDialog, ConflictDialog
 from ..widgets.line_editor import EditLine, LineEditor, TaxContext
 from .sales_support import ServiceCalls

@@ -30,11 +30,12 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Static
+from textual.widgets import DataTable, Header, Input, Label, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from ...i18n import N_, _
 from ..widgets.export import PathSuggester
+from ..widgets.footer import Footer
 from ..widgets.form import ConfirmDialog
 
 NOT_IMPORTED = ""

@@ -17,12 +17,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from ...i18n import _
 from ..formatting import date as show_date
 from ..formatting import local_datetime, money
 from ..safe_text import one_line
+from ..widgets.footer import Footer
 from ..widgets.form import FieldSpec
 from ..widgets.lazy_table import sanitize
 from ..widgets.line_editor import number_text, totals_text

@@ -19,12 +19,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from ...i18n import N_, _
 from ...services.invoices import InvoiceFilter, InvoiceRow
 from ..formatting import date as show_date
 from ..formatting import money, rows_text
+from ..widgets.footer import Footer
 from ..widgets.lazy_table import Column, LazyTable, Row
 from .sales_support import (
     INVOICE_STATUS_LABELS,

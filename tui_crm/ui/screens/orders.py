@@ -22,13 +22,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Header, Input, Label, Static
 
 from ...i18n import N_, _
 from ...services.orders import OrderFilter, OrderRow
 from ..formatting import date as show_date
 from ..formatting import money, rows_text
 from ..safe_text import one_line
+from ..widgets.footer import Footer
 from ..widgets.form import FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row, sanitize
 from ..widgets.line_editor import number_text, parse_quantity

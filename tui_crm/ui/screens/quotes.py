@@ -20,13 +20,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from ...i18n import N_, _, pgettext
 from ...services.quotes import QuoteFilter, QuoteRow
 from ..formatting import date as show_date
 from ..formatting import money, rows_text
 from ..safe_text import one_line
+from ..widgets.footer import Footer
 from ..widgets.form import ConfirmDialog, FieldSpec
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.line_editor import totals_text

@@ -21,12 +21,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ...i18n import N_, _, count_text
 from ...services.receivables import BUCKET_LABELS, BUCKETS, ReceivableRow, ReceivablesFilter
 from ..formatting import date as show_date
 from ..formatting import money, rows_text
+from ..widgets.footer import Footer
 from ..widgets.form import FieldSpec
 from ..widgets.lazy_table import Column, LazyTable, Row
 from .sales_support import ClientFilterToggle, PromptForm, RefreshOnReturn, parse_day

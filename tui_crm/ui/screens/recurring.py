@@ -27,12 +27,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ...i18n import N_, _, ngettext, pgettext
 from ..formatting import date as show_date
 from ..formatting import money, rows_text
 from ..safe_text import one_line
+from ..widgets.footer import Footer
 from ..widgets.form import ConfirmDialog
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.line_editor import EditLine, TaxContext, number_text

@@ -18,12 +18,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ...i18n import _, count_text
 from ...services.receivables import ReceivablesFilter
 from ..formatting import date as show_date
 from ..formatting import local_datetime, money
+from ..widgets.footer import Footer
 from ..widgets.form import ConfirmDialog
 from ..widgets.lazy_table import Column, LazyTable, Row
 

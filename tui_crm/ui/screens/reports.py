@@ -28,13 +28,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from ...i18n import N_, _, count_text, ngettext
 from ...money import ZERO
 from ..analytics_text import month_label, percent, share, signed_money, signed_percent
 from ..formatting import date as show_date
 from ..formatting import money
+from ..widgets.footer import Footer
 from ..widgets.form import FieldSpec
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.sources import PagedSource

@@ -8,12 +8,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ...i18n import _
 from ...models import ROLES
 from ...services.permissions import ROLE_LABELS
 from ..formatting import local_datetime
+from ..widgets.footer import Footer
 from ..widgets.form import FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row
 

@@ -1,0 +1,42 @@
+"""Textual's footer, rebuilt only when the keys it shows change.
+
+Textual's Footer recomposes itself, all its ~20 key widgets and their styles, on
+every "bindings updated" signal of its screen: three times while the client list
+starts, once per focus move, each time for the same keys. This one coalesces the
+signals of a frame and rebuilds only when the keys shown (key, label, enabled,
+tooltip) are not the ones already on screen.
+"""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+from textual.widgets import Footer as TextualFooter
+
+
+class Footer(TextualFooter):
+    _shown: tuple[tuple[str, str, bool, bool, str], ...] | None = None
+    _pending: bool = False
+
+    def _keys_to_show(self) -> tuple[tuple[str, str, bool, bool, str], ...]:
+        return tuple(
+            (binding.key, binding.description, binding.show, enabled, tooltip)
+            for (_node, binding, enabled, tooltip) in self.screen.active_bindings.values()
+        )
+
+    def compose(self):
+        if self._bindings_ready:
+            self._shown = self._keys_to_show()
+        yield from super().compose()
+
+    def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen and not self._pending:
+            self._pending = True
+            self.call_after_refresh(self._refresh_keys)
+
+    async def _refresh_keys(self) -> None:
+        self._pending = False
+        if self.is_attached and self._keys_to_show() != self._shown:
+            await self.recompose()
