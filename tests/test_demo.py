@@ -133,9 +133,31 @@ def test_summary_matches_the_tables(runs: dict[str, Generated], sql: sqlite3.Con
     assert summary.leads == _one(sql, "SELECT COUNT(*) FROM client WHERE kind = 'lead'")
     assert 0 < summary.leads < CLIENTS // 3
     assert summary.archived == _one(sql, "SELECT COUNT(*) FROM client WHERE status='archived'")
-    # One audit row summarises the load; no audit row per generated record.
+    assert 3 <= summary.recurring == _one(sql, "SELECT COUNT(*) FROM recurring_invoice")
+    assert summary.recurring == _one(sql, "SELECT COUNT(DISTINCT recurring_id) FROM recurring_line")
+    assert 0 < summary.documents == _one(sql, "SELECT COUNT(*) FROM document")
+    # One audit row summarises the bulk load, no row per generated record (the few
+    # recurring invoices and documents come through their services, with their own).
     assert _one(sql, "SELECT COUNT(*) FROM audit_log WHERE entity = 'demo'") == 1
     assert _one(sql, "SELECT COUNT(*) FROM audit_log WHERE entity = 'invoice'") == 0
+
+
+def test_recurring_invoices_and_their_contracts(opened: Path) -> None:
+    from tui_crm.services import documents, recurring
+
+    templates = recurring.list_recurring()
+    assert {t.data.frequency for t in templates} == {"monthly", "quarterly", "yearly"}
+    for template in templates:
+        assert template.data.next_date > TODAY and len(template.lines) == 1
+        assert template.lines[0].unit_price > 0
+    files = documents.list_documents()
+    assert files and all(f.filename.startswith("Contrato ") for f in files)
+    first = files[0]
+    text = documents.read_document(first.id).decode("utf-8")
+    name = database.execute_sql(
+        "SELECT legal_name FROM client WHERE id = ?", (first.client_id,)
+    ).fetchone()[0]
+    assert "CONTRATO DE PRESTACIÓN DE SERVICIOS" in text and name in text
 
 
 def test_summary_describes_itself(runs: dict[str, Generated]) -> None:

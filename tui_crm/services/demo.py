@@ -56,8 +56,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 
-from ..db import database, is_sqlite
+from ..db import database, execute, is_sqlite
 from ..i18n import _
+from ..money import from_cents
 from ..text import fold
 from .errors import RuleViolation
 from .session import login
@@ -94,6 +95,8 @@ class DemoSummary:
     payments: int
     allocations: int
     seconds: float
+    recurring: int = 0  # recurring invoice templates
+    documents: int = 0  # files attached to clients
 
     def as_dict(self) -> dict[str, int | float]:
         return asdict(self)
@@ -103,7 +106,8 @@ class DemoSummary:
         return _(
             "{clients} clients ({leads} leads), {contacts} contacts, {activities} timeline "
             "entries ({follow_ups} open follow-ups), {quotes} quotes, {invoices} invoices "
-            "({rectifying} rectifying), {payments} payments, in {seconds:.1f} s"
+            "({rectifying} rectifying), {payments} payments, {recurring} recurring invoices, "
+            "in {seconds:.1f} s"
         ).format(**self.as_dict())
 
 
@@ -2638,5 +2642,101 @@ def generate_demo(
                 conn.execute("PRAGMA journal_mode = WAL").fetchone()
         conn.execute(f"PRAGMA synchronous = {int(saved['synchronous'])}")
         conn.execute(f"PRAGMA foreign_keys = {int(saved['foreign_keys'])}")
+    demo.progress(_("Recurring invoices and documents"), 0.99)
+    recurring_count, document_count = _recurring_and_documents(seed, demo.today)
     demo.progress(_("Done"), 1.0)
-    return replace(summary, seconds=round(time.perf_counter() - started, 3))
+    return replace(
+        summary,
+        recurring=recurring_count,
+        documents=document_count,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+# (product code, title, frequency, first run within so many days)
+_RECURRING = (
+    ("SRV-003", "Mantenimiento informático", "monthly", 28),
+    ("SRV-007", "Asesoría fiscal", "quarterly", 80),
+    ("SRV-009", "Alojamiento web y dominio", "yearly", 300),
+)
+_CONTRACT = """CONTRATO DE PRESTACIÓN DE SERVICIOS
+
+Cliente: {client}
+Servicio: {service}
+Periodicidad de facturación: {frequency}
+Fecha de inicio: {start}
+
+1. Objeto. El prestador realizará el servicio descrito con la diligencia debida.
+2. Precio. El indicado en cada factura, con el IVA vigente en la fecha de devengo.
+3. Pago. Por transferencia a la cuenta indicada en la factura, en el plazo acordado.
+4. Duración. Un año, prorrogable tácitamente por periodos iguales salvo aviso con
+   un mes de antelación.
+5. Protección de datos. Las partes cumplen el RGPD y la LOPDGDD.
+"""
+
+
+def _recurring_and_documents(seed: int, today: dt.date) -> tuple[int, int]:
+    """Recurring invoices for a few clients (a monthly maintenance fee, quarterly tax
+    advice, yearly hosting) with the signed contract attached: written through the
+    services, so they follow the same rules and leave the same audit as by hand."""
+    from . import documents, recurring
+    from .lines import LineInput
+
+    rng = random.Random(seed * 7919 + 11)  # its own stream: the bulk data stay as they were
+    products = {
+        code: (pid, name, from_cents(price), from_cents(cost))
+        for pid, code, name, price, cost in execute(
+            "SELECT id, code, name, unit_price_cents, unit_cost_cents FROM product "
+            "WHERE code IN (?, ?, ?)",
+            [code for code, *_rest in _RECURRING],
+        )
+    }
+    if len(products) < len(_RECURRING):
+        return 0, 0  # a catalog someone already had: no guessing at their services
+    candidates = execute(
+        "SELECT id, legal_name FROM client WHERE kind = 'client' AND status = 'active' "
+        "AND vat_exempt = 0 AND recargo = 0 AND vat_rate_bp = 2100 ORDER BY id"
+    ).fetchall()
+    chosen = rng.sample(candidates, min(len(candidates), max(3, min(40, len(candidates) // 12))))
+    frequency_names = {"monthly": "mensual", "quarterly": "trimestral", "yearly": "anual"}
+    made = attached = 0
+    for number, (client_id, name) in enumerate(sorted(chosen)):
+        code, title, frequency, within = _RECURRING[number % len(_RECURRING)]
+        product_id, description, price, cost = products[code]
+        next_date = today + dt.timedelta(days=1 + int(rng.random() * within))
+        recurring.create_recurring(
+            recurring.RecurringInput(
+                client_id=client_id,
+                title=title,
+                frequency=frequency,
+                next_date=next_date,
+                issue_directly=number % 4 == 3,
+                lines=[
+                    LineInput(
+                        description=description,
+                        unit_price=price,
+                        unit_cost=cost,
+                        product_id=product_id,
+                    )
+                ],
+            )
+        )
+        made += 1
+        if number % 3 != 2:  # most have their contract on file
+            contract = _CONTRACT.format(
+                client=name,
+                service=description,
+                frequency=frequency_names[frequency],
+                start=(today - dt.timedelta(days=30 + int(rng.random() * 600))).strftime(
+                    "%d/%m/%Y"
+                ),
+            )
+            documents.add_document(
+                contract.encode("utf-8"),
+                f"Contrato {title.lower()}.txt",
+                mime="text/plain",
+                client_id=client_id,
+                notes="Contrato firmado",
+            )
+            attached += 1
+    return made, attached
