@@ -43,8 +43,8 @@ with read_snapshot():
         import datetime as dt
         import xlsxwriter
         from tui_crm.exports.lists import invoice_filter
-        from tui_crm.services.invoices import _where
-        where, params = _where(invoice_filter({}))
+        from tui_crm.services.invoices import invoice_where
+        where, params = invoice_where(invoice_filter({}))
         cursor = execute(
             "SELECT i.code, i.series, i.kind, i.status, i.issue_date, i.due_date, "
             "CASE WHEN i.status = 'draft' THEN c.legal_name ELSE i.client_name END, "

@@ -298,9 +298,9 @@ def invoice_rows(flt) -> Iterator[tuple[Any, ...]]:
     """
     from ..db import execute
     from ..money import from_cents
-    from ..services.invoices import _where  # the invoice list's filter, not a copy of it
+    from ..services.invoices import invoice_where  # the invoice list's filter, not a copy of it
 
-    where, params = _where(flt)
+    where, params = invoice_where(flt)
     cursor = execute(
         "SELECT i.code, i.series, i.kind, i.status, i.issue_date, i.due_date, "
         "CASE WHEN i.status = 'draft' THEN c.legal_name ELSE i.client_name END, "

@@ -607,9 +607,9 @@ class _Plan:
 
 def _prepare(row: ClientRowData) -> None:
     """The columns create_client would write for this row (its compact tax ID among them)."""
-    from ..services.clients import _columns  # the same columns create_client writes
+    from ..services.clients import column_values  # the same columns create_client writes
 
-    row.columns = _columns(row.client)
+    row.columns = column_values(row.client)
     row.compact_tax_id = str(row.columns["tax_id_compact"])
 
 
@@ -867,7 +867,7 @@ def _update_all(plan: _Plan) -> list[int]:
     """Existing clients updated with the values their rows have (empty cells keep theirs)."""
     from ..models import Address, Client, Contact
     from ..models.base import utcnow
-    from ..services.clients import _columns, get_client
+    from ..services.clients import column_values, get_client
     from ..services.session import login
 
     updated = []
@@ -884,7 +884,7 @@ def _update_all(plan: _Plan) -> list[int]:
                     row=row.row, id=client_id, reason=exc
                 )
             ) from None
-        values = _columns(clean)
+        values = column_values(clean)
         if "status" in row.present:
             values["status"] = row.status
         count = (

@@ -219,7 +219,7 @@ def _owner_id(owner_login: str) -> int | None:
     return user.id if user else None
 
 
-def _columns(data: ClientInput) -> dict[str, object]:
+def column_values(data: ClientInput) -> dict[str, object]:
     values = {name: getattr(data, name) for name in EDITABLE}
     values["sort_name"] = fold(data.trade_name or data.legal_name)[:200]
     values["tax_id_compact"] = _compact_tax_id(data)
@@ -290,7 +290,7 @@ def create_client(
     be there) are saved with it when given."""
     require("clients.write")
     clean, clean_tags, clean_custom = _validate_with_extras(data, tags, custom)
-    values = _columns(clean)
+    values = column_values(clean)
     if clean.kind == "client":
         values["became_client_at"] = dt.date.today()
     client = Client.create(updated_by=login(), **values)
@@ -374,7 +374,7 @@ def update_client(
     clean, clean_tags, clean_custom = _validate_with_extras(data, tags, custom)
     client = _load(client_id)
     before = _input_of(client)
-    values = _columns(clean)
+    values = column_values(clean)
     if clean.kind == "client" and client.kind == "lead" and client.became_client_at is None:
         values["became_client_at"] = dt.date.today()
     rows = (

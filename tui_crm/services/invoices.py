@@ -230,7 +230,7 @@ def format_address(address: Address | None) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _address_for(client_id: int, address_id: int | None) -> Address | None:
+def address_for(client_id: int, address_id: int | None) -> Address | None:
     if address_id is not None:
         address = Address.get_or_none((Address.id == address_id) & (Address.client == client_id))
         if address is None:
@@ -283,7 +283,7 @@ def _status_for(paid: Decimal, outstanding: Decimal) -> str:
 def invoice_defaults(client_id: int) -> InvoiceDefaults:
     """The defaults a new invoice for `client_id` takes (shown by the editor before saving)."""
     client = _client(client_id)
-    address = _address_for(client_id, None)
+    address = address_for(client_id, None)
     days = client.payment_days
     return InvoiceDefaults(
         client_id=client.id,
@@ -352,7 +352,7 @@ def _clean_draft(
     if exemption and recargo:
         errors["recargo"] = _("an IVA-exempt invoice has no recargo de equivalencia")
     try:
-        address = _address_for(client.id, data.address_id)
+        address = address_for(client.id, data.address_id)
     except ValidationError as exc:
         errors.update(exc.errors)
         address = None
@@ -635,9 +635,9 @@ def issue_invoice(invoice_id: int, issue_date: dt.date | None = None) -> IssuedI
     totals = totals_of([line.as_input() for line in lines], invoice.irpf_rate)
     issuer_name, issuer_tax_id, issuer_address = issuer_snapshot()
     address = (
-        _address_for(client.id, invoice.address_id)
+        address_for(client.id, invoice.address_id)
         if invoice.address_id
-        else _address_for(client.id, None)
+        else address_for(client.id, None)
     )
     if invoice.kind == "rectifying":
         original = _load(invoice.rectifies_id)
@@ -845,9 +845,9 @@ def get_invoice(invoice_id: int) -> InvoiceDetail:
     if invoice.status == "draft":
         client = _client(invoice.client_id)
         address = (
-            _address_for(client.id, invoice.address_id)
+            address_for(client.id, invoice.address_id)
             if invoice.address_id
-            else (_address_for(client.id, None))
+            else (address_for(client.id, None))
         )
         client_name, client_tax_id, client_address = (
             client.legal_name,
@@ -1041,7 +1041,7 @@ class InvoiceRow:
     outstanding: Decimal
 
 
-def _where(flt: InvoiceFilter) -> tuple[str, list[object]]:
+def invoice_where(flt: InvoiceFilter) -> tuple[str, list[object]]:
     clauses = ["1 = 1"]
     params: list[object] = []
     if flt.client_id is not None:
@@ -1078,7 +1078,7 @@ def _where(flt: InvoiceFilter) -> tuple[str, list[object]]:
 
 
 def count_invoices(flt: InvoiceFilter) -> int:
-    where, params = _where(flt)
+    where, params = invoice_where(flt)
     join = " JOIN client c ON c.id = i.client_id" if flt.text.strip() else ""
     return int(execute(f"SELECT COUNT(*) FROM invoice i{join} WHERE {where}", params).fetchone()[0])
 
@@ -1087,7 +1087,7 @@ def list_invoices(
     flt: InvoiceFilter, offset: int = 0, limit: int | None = 100, *, oldest_first: bool = False
 ) -> list[InvoiceRow]:
     """One page of invoices: drafts first, then newest issued first (or oldest first)."""
-    where, params = _where(flt)
+    where, params = invoice_where(flt)
     order = (
         "i.issue_date, i.series, i.number, i.id"
         if oldest_first

@@ -29,7 +29,7 @@ from ..money import ZERO, Totals, from_cents, round_cents
 from ..text import clean_input
 from . import audit
 from .errors import ConflictError, ConflictInfo, NotFound, RuleViolation, ValidationError
-from .invoices import _address_for, format_address
+from .invoices import address_for, format_address
 from .lines import (
     DocumentLine,
     LineInput,
@@ -212,7 +212,7 @@ def _clean(data: QuoteInput) -> tuple[dict[str, object], list[LineInput], Totals
     )
     address = None
     try:
-        address = _address_for(client.id, data.address_id)
+        address = address_for(client.id, data.address_id)
     except ValidationError as exc:
         errors.update(exc.errors)
     lines: list[LineInput] = []
@@ -473,7 +473,7 @@ def get_quote(quote_id: int) -> QuoteDetail:
     totals = totals_of(charged, quote.irpf_rate)
     address = None
     try:
-        address = _address_for(client.id, quote.address_id)
+        address = address_for(client.id, quote.address_id)
     except ValidationError:
         address = None
     order_ids = tuple(

@@ -12,7 +12,7 @@ from textual.content import Content
 from ..i18n import _
 
 
-def _search_clients(text: str, limit: int = 12) -> list[tuple[int, str, str]]:
+def client_matches(text: str, limit: int = 12) -> list[tuple[int, str, str]]:
     from ..db import database
     from ..services.clients import ClientFilter, list_clients
 
@@ -32,7 +32,7 @@ class ClientCommands(Provider):
         if len(text) < 2:
             return
         try:
-            found = await asyncio.to_thread(_search_clients, text)
+            found = await asyncio.to_thread(client_matches, text)
         except Exception as exc:  # the palette must not break because the database is busy
             self.app.notify(str(exc), severity="error")
             return
@@ -111,7 +111,7 @@ class ClientActionCommands(Provider):
         if len(text) < 2:
             return
         try:
-            found = await asyncio.to_thread(_search_clients, text, 8)
+            found = await asyncio.to_thread(client_matches, text, 8)
         except Exception:
             return
         for position, (client_id, name, tax_id) in enumerate(found):

@@ -12,7 +12,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from ..i18n import _
-from .commands import _search_clients
+from .commands import client_matches
 
 
 class SalesCommands(Provider):
@@ -71,7 +71,7 @@ class SalesCommands(Provider):
             if len(name) < 2:
                 return
             try:
-                found = await asyncio.to_thread(_search_clients, name, 8)
+                found = await asyncio.to_thread(client_matches, name, 8)
             except Exception:  # the palette must not break because the database is busy
                 return
             for position, (client_id, client_name, tax_id) in enumerate(found):

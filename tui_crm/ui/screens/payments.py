@@ -104,13 +104,13 @@ class PaymentForm(FormScreen[int]):
         with Vertical(classes="form payment-form"):
             yield Static(Content(self.title_text), classes="form-title")
             with VerticalScroll(classes="form-fields"):
-                from ..widgets.form import _editor
+                from ..widgets.form import field_editor
 
                 for spec in self.fields():
                     with Horizontal(classes=f"form-row form-row-{spec.kind}"):
                         marker = " *" if spec.required else ""
                         yield Label(Content(spec.label + marker), classes="form-label")
-                        yield _editor(spec, self.initial.get(spec.key))
+                        yield field_editor(spec, self.initial.get(spec.key))
                     yield Label("", classes="form-error", id=field_id(spec.key) + "-error")
                 yield Static(
                     Content(

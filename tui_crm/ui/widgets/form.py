@@ -47,7 +47,7 @@ def field_id(key: str) -> str:
     return "field-" + key.replace(".", "-").replace("_", "-")
 
 
-def _editor(spec: FieldSpec, value: Any) -> Widget:
+def field_editor(spec: FieldSpec, value: Any) -> Widget:
     wid = field_id(spec.key)
     if spec.kind == "bool":
         return Checkbox(spec.label, value=bool(value), id=wid, compact=True)
@@ -220,7 +220,7 @@ class FormScreen(ModalScreen[T], Generic[T]):
                             yield Label(Content(spec.label + marker), classes="form-label")
                         else:
                             yield Label("", classes="form-label")
-                        yield _editor(spec, self.initial.get(spec.key))
+                        yield field_editor(spec, self.initial.get(spec.key))
                     yield Label("", classes="form-error", id=field_id(spec.key) + "-error")
             yield Static(
                 Content(_("ctrl+s save · escape close · tab next field")), classes="form-keys"
