@@ -117,6 +117,21 @@ def test_services_and_cli_on_postgresql(pg_url, cli, app_env):
         found = clients.list_clients(clients.ClientFilter(text="munoz"))
         assert [r.id for r in found] == [cid]
         assert clients.list_clients(clients.ClientFilter(text="B1234"))[0].city == "Cádiz"
+        # The same search documents as SQLite's: contact people, phones, any case or accent.
+        from tui_crm.services import contacts
+
+        other = clients.create_client(
+            clients.ClientInput(legal_name="TALLERES ÁVILA 50% SL", phone="+34 911 234 567")
+        )
+        contacts.create_contact(cid, contacts.ContactData(first_name="José", last_name="Peña"))
+
+        def search(text: str) -> list[int]:
+            return [r.id for r in clients.list_clients(clients.ClientFilter(text=text))]
+
+        assert search("jose pena") == [cid]
+        assert search("talleres avila") == [other]
+        assert search("911234") == [other] and search("911 234") == [other]
+        assert search("50%") == [other] and search("0%s") == []  # % and _ are literal
         from tui_crm.services import timeline
 
         timeline.create_activity(cid, timeline.ActivityData(kind="call", subject="Llamada"))

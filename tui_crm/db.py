@@ -240,6 +240,14 @@ def execute(sql: str, params: tuple | list = ()):
     return database.execute_sql(sql, params)
 
 
+def execute_many(sql: str, rows) -> None:
+    """`execute` for many rows of parameters (one statement, executemany)."""
+    obj = database.obj
+    if obj is not None and not isinstance(obj, peewee.SqliteDatabase):
+        sql = sql.replace("?", obj.param)
+    database.cursor().executemany(sql, rows)
+
+
 def read_snapshot():
     """A read-only transaction: one consistent view across several queries (a long report),
     without taking SQLite's write lock."""

@@ -1,15 +1,17 @@
-"""Client search: one folded document per client in an FTS5 trigram index (SQLite).
+"""Client search: one folded document per client, in an FTS5 trigram index on SQLite
+and in a table with a pg_trgm index (when the role could create it) on PostgreSQL.
 
 Substring, case- and accent-insensitive: the document and the query are both
-folded ("Muñoz" -> "munoz"). Queries of three characters or more use the
-trigram index; shorter ones match the start of the sort name (an index range).
+folded ("Muñoz" -> "munoz"). Queries of three characters or more search the
+documents; shorter ones match the start of the sort name or the tax ID (an index
+range).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..db import database, execute, is_sqlite
+from ..db import execute, execute_many, is_sqlite
 from ..text import digits, fold
 
 MIN_TRIGRAM = 3
@@ -55,8 +57,6 @@ def _doc_for(client_id: int) -> str | None:
 
 def reindex_client(client_id: int) -> None:
     """Bring one client's search document up to date (call inside the writing transaction)."""
-    if not is_sqlite():
-        return
     execute("DELETE FROM client_search WHERE rowid = ?", (client_id,))
     doc = _doc_for(client_id)
     if doc is not None:
@@ -66,8 +66,6 @@ def reindex_client(client_id: int) -> None:
 def reindex_clients(client_ids: Iterable[int]) -> None:
     """`reindex_client` for many clients at once (an import): a few statements per
     500 clients instead of four per client. Call inside the writing transaction."""
-    if not is_sqlite():
-        return
     ids = sorted(set(client_ids))
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
@@ -89,24 +87,18 @@ def reindex_clients(client_ids: Iterable[int]) -> None:
             )
         ]
         if docs:
-            database.cursor().executemany(
-                "INSERT INTO client_search (rowid, doc) VALUES (?, ?)", docs
-            )
+            execute_many("INSERT INTO client_search (rowid, doc) VALUES (?, ?)", docs)
 
 
 def index_new_clients(documents: Iterable[tuple[int, str]]) -> None:
     """Index clients just inserted, from (id, `client_search_doc` of the values written):
     an import builds the documents while it reads, not by reading the rows back.
     Call inside the writing transaction."""
-    if not is_sqlite():
-        return
-    database.cursor().executemany("INSERT INTO client_search (rowid, doc) VALUES (?, ?)", documents)
+    execute_many("INSERT INTO client_search (rowid, doc) VALUES (?, ?)", documents)
 
 
 def rebuild_search_index() -> int:
     """Recompute every document from the tables (after a bulk load or a migration)."""
-    if not is_sqlite():
-        return 0
     execute("DELETE FROM client_search")
     contacts: dict[int, list[tuple[str, str, str, str]]] = {}
     for cid, first, last, email, phone in execute(
@@ -127,13 +119,11 @@ def rebuild_search_index() -> int:
     for row in rows:
         batch.append(row)
         if len(batch) >= 5000:
-            database.cursor().executemany(
-                "INSERT INTO client_search (rowid, doc) VALUES (?, ?)", batch
-            )
+            execute_many("INSERT INTO client_search (rowid, doc) VALUES (?, ?)", batch)
             count += len(batch)
             batch.clear()
     if batch:
-        database.cursor().executemany("INSERT INTO client_search (rowid, doc) VALUES (?, ?)", batch)
+        execute_many("INSERT INTO client_search (rowid, doc) VALUES (?, ?)", batch)
         count += len(batch)
     return count
 
@@ -164,10 +154,9 @@ def search_condition(text: str) -> tuple[str, list[object]]:
             "UNION ALL SELECT id FROM client WHERE tax_id_compact >= ? AND tax_id_compact < ?)",
             [folded, upper, tax, tax_upper],
         )
-    # PostgreSQL: substring over the folded sort name, the tax ID and the email.
-    like = f"%{folded}%"
+    # PostgreSQL: a substring of the same documents (the % and _ typed are literal).
+    escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return (
-        "(c.sort_name LIKE ? OR LOWER(c.legal_name) LIKE ? OR LOWER(c.tax_id_compact) LIKE ? "
-        "OR LOWER(c.email) LIKE ?)",
-        [like, like, like, like],
+        "c.id IN (SELECT rowid FROM client_search WHERE doc LIKE ? ESCAPE '\\')",
+        [f"%{escaped}%"],
     )
