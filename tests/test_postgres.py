@@ -156,3 +156,39 @@ def test_unreachable_server_is_one_line(cli):
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_issued_invoices_are_immutable_below_the_services_on_postgresql(pg_url, app_env):
+    import peewee
+
+    from tests.invoicing_support import draft, line, make_client, set_issuer
+    from tui_crm.config import DatabaseTarget
+    from tui_crm.db import close_database, database, execute
+    from tui_crm.services import invoices
+    from tui_crm.services.startup import open_for_use
+
+    open_for_use(DatabaseTarget(pg_url))
+    try:
+        set_issuer()
+        client_id = make_client("Inmutable SL", "B60889649")
+        issued = invoices.issue_invoice(draft(client_id, line(price="250")))
+        other = draft(client_id, line(price="10"))
+        refused = (
+            ("UPDATE invoice SET total_cents = 1 WHERE id = ?", "issued invoices are immutable"),
+            ("UPDATE invoice SET status = 'draft' WHERE id = ?", "issued invoices are immutable"),
+            ("DELETE FROM invoice WHERE id = ?", "issued invoices cannot be deleted"),
+            ("UPDATE invoice_line SET unit_price_cents = 1 WHERE invoice_id = ?", "lines of"),
+            ("DELETE FROM invoice_line WHERE invoice_id = ?", "lines of an issued invoice"),
+        )
+        for sql, message in refused:
+            with pytest.raises(peewee.DatabaseError, match=message), database.atomic():
+                execute(sql, (issued.id,))
+        with database.atomic():  # what may change: payments, and drafts entirely
+            execute("UPDATE invoice SET paid_cents = 100 WHERE id = ?", (issued.id,))
+            execute("UPDATE invoice_line SET unit_price_cents = 1 WHERE invoice_id = ?", (other,))
+            execute("DELETE FROM invoice_line WHERE invoice_id = ?", (other,))
+            execute("DELETE FROM invoice WHERE id = ?", (other,))
+        row = execute("SELECT total_cents, paid_cents FROM invoice WHERE id = ?", (issued.id,))
+        assert row.fetchone() == (30250, 100)
+    finally:
+        close_database()
