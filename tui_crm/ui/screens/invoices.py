@@ -9,7 +9,6 @@ payment, `o` prints the PDF; filters: `c` client, `s` status, `f` series, `y` ye
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -17,20 +16,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Header, Input, Static
+from textual.widgets import Header, Static
 
 from ...i18n import N_, _
 from ...services.invoices import InvoiceFilter, InvoiceRow
 from ..formatting import date as show_date
-from ..formatting import money, rows_text
+from ..formatting import money
 from ..widgets.footer import Footer
 from ..widgets.lazy_table import Column, LazyTable, Row
+from .list_screen import SearchableList
 from .sales_support import (
     INVOICE_STATUS_LABELS,
     ClientFilterToggle,
-    RefreshOnReturn,
     label,
 )
 
@@ -106,8 +104,11 @@ def invoice_columns() -> list[Column]:
     ]
 
 
-class InvoicesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
+class InvoicesScreen(SearchableList, ClientFilterToggle, Screen[None]):
     """All invoices; `/` searches, enter opens the one under the cursor."""
+
+    LIST_ID = "invoice"
+    STATUS_FILTERS = STATUS_FILTERS
 
     CLIENT_PROMPT = N_("Invoices of which client?")
 
@@ -134,13 +135,11 @@ class InvoicesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="invoice-search-bar", classes="list-search-bar"):
-            yield Input(
-                placeholder=_("/ search number or client…"), compact=True, id="invoice-search"
-            )
+            yield self.search_box(_("/ search number or client…"))
             yield Static("", id="invoice-filters", classes="list-filters")
         yield LazyTable(
             invoice_columns(),
-            InvoiceSource(self.flt),
+            self.make_source(),
             page_size=100,
             empty_text=_("No invoices match. n writes one."),
             id="invoice-table",
@@ -152,18 +151,12 @@ class InvoicesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
         self._show_filters()
         self.query_one(LazyTable).focus()
 
-    @property
-    def table(self) -> LazyTable:
-        return self.query_one("#invoice-table", LazyTable)
-
     # --- filters and search ---------------------------------------------------------
 
-    def _apply(self, **changes: Any) -> None:
-        self.flt = replace(self.flt, **changes)
-        self.table.set_source(InvoiceSource(self.flt))
-        self._show_filters()
+    def make_source(self) -> InvoiceSource:
+        return InvoiceSource(self.flt)
 
-    def _show_filters(self) -> None:
+    def filter_parts(self) -> list[str]:
         parts = [_(STATUS_FILTER_LABELS.get(self.flt.status, self.flt.status))]
         if self.flt.client_id is not None:
             parts.append(_("client {name}").format(name=self.client_name or self.flt.client_id))
@@ -171,33 +164,7 @@ class InvoicesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
             parts.append(_("series {series}").format(series=self.flt.series))
         if self.flt.year is not None:
             parts.append(str(self.flt.year))
-        if not self.table.is_loading:
-            parts.append(rows_text(self.table.row_count))
-        self.query_one("#invoice-filters", Static).update(Content(" · ".join(parts)))
-
-    @on(Input.Changed, "#invoice-search")
-    def _search_changed(self, event: Input.Changed) -> None:
-        self._apply(text=event.value)
-
-    @on(Input.Submitted, "#invoice-search")
-    def _search_submitted(self) -> None:
-        self.table.move_cursor(0)
-        self.table.focus()
-
-    def on_key(self, event: Any) -> None:
-        search = self.query_one("#invoice-search", Input)
-        if event.key == "escape" and search.has_focus:
-            event.stop()
-            if search.value:
-                search.value = ""
-            self.table.focus()
-        elif event.key == "down" and search.has_focus:
-            event.stop()
-            self.table.focus()
-
-    @on(LazyTable.RowHighlighted)
-    def _rows_arrived(self) -> None:
-        self._show_filters()
+        return parts
 
     @on(LazyTable.LoadFailed)
     def _load_failed(self, event: LazyTable.LoadFailed) -> None:
@@ -208,13 +175,6 @@ class InvoicesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
     @on(LazyTable.RowSelected, "#invoice-table")
     def _open(self, event: LazyTable.RowSelected) -> None:
         self.app.open_invoice(int(event.row_key))  # type: ignore[attr-defined]
-
-    def action_search(self) -> None:
-        self.query_one("#invoice-search", Input).focus()
-
-    def action_cycle_status(self) -> None:
-        index = STATUS_FILTERS.index(self.flt.status) if self.flt.status in STATUS_FILTERS else 0
-        self._apply(status=STATUS_FILTERS[(index + 1) % len(STATUS_FILTERS)])
 
     def action_filter_series(self) -> None:
         self._choose_filter("series")
@@ -339,9 +299,6 @@ class InvoicesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
             ),
             answer,
         )
-
-    def action_reload(self) -> None:
-        self.table.refresh_rows()
 
     def action_export(self) -> None:
         """The invoice list as filtered now, to Excel."""

@@ -11,7 +11,6 @@ invoiced yet.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -27,12 +26,13 @@ from textual.widgets import DataTable, Header, Input, Label, Static
 from ...i18n import N_, _
 from ...services.orders import OrderFilter, OrderRow
 from ..formatting import date as show_date
-from ..formatting import money, rows_text
+from ..formatting import money
 from ..safe_text import one_line
 from ..widgets.footer import Footer
 from ..widgets.form import FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row, sanitize
 from ..widgets.line_editor import number_text, parse_quantity
+from .list_screen import SearchableList
 from .sales_support import ORDER_STATUS_LABELS, PromptForm, RefreshOnReturn, ServiceCalls, label
 
 STATUS_FILTERS = ("pending", "", "open", "partially_invoiced", "invoiced", "cancelled")
@@ -92,8 +92,11 @@ def order_columns() -> list[Column]:
     ]
 
 
-class OrdersScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
+class OrdersScreen(SearchableList, ServiceCalls, Screen[None]):
     """Orders, newest first; by default those with something still to invoice."""
+
+    LIST_ID = "order"
+    STATUS_FILTERS = STATUS_FILTERS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", _("Back"), id="back"),
@@ -109,13 +112,11 @@ class OrdersScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(classes="list-search-bar"):
-            yield Input(
-                placeholder=_("/ search code, title or client…"), compact=True, id="order-search"
-            )
+            yield self.search_box(_("/ search code, title or client…"))
             yield Static("", id="order-filters", classes="list-filters")
         yield LazyTable(
             order_columns(),
-            OrderSource(self.flt),
+            self.make_source(),
             empty_text=_("No orders here: an accepted quote becomes one."),
             id="order-table",
         )
@@ -126,46 +127,16 @@ class OrdersScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
         self._show_filters()
         self.table.focus()
 
-    @property
-    def table(self) -> LazyTable:
-        return self.query_one("#order-table", LazyTable)
+    def make_source(self) -> OrderSource:
+        return OrderSource(self.flt)
 
-    def _apply(self, **changes: Any) -> None:
-        self.flt = replace(self.flt, **changes)
-        self.table.set_source(OrderSource(self.flt))
-        self._show_filters()
-
-    def _show_filters(self) -> None:
+    def filter_parts(self) -> list[str]:
         status = self.flt.status
-        parts = [
+        return [
             _(STATUS_FILTER_LABELS[status])
             if status in STATUS_FILTER_LABELS
             else label(ORDER_STATUS_LABELS, status)
         ]
-        if not self.table.is_loading:
-            parts.append(rows_text(self.table.row_count))
-        self.query_one("#order-filters", Static).update(Content(" · ".join(parts)))
-
-    @on(Input.Changed, "#order-search")
-    def _search_changed(self, event: Input.Changed) -> None:
-        self._apply(text=event.value)
-
-    @on(Input.Submitted, "#order-search")
-    def _search_submitted(self) -> None:
-        self.table.move_cursor(0)
-        self.table.focus()
-
-    def on_key(self, event: Any) -> None:
-        search = self.query_one("#order-search", Input)
-        if event.key in ("escape", "down") and search.has_focus:
-            event.stop()
-            if event.key == "escape" and search.value:
-                search.value = ""
-            self.table.focus()
-
-    @on(LazyTable.RowHighlighted)
-    def _rows_arrived(self) -> None:
-        self._show_filters()
 
     @on(LazyTable.RowSelected, "#order-table")
     def _open(self, event: LazyTable.RowSelected) -> None:
@@ -173,20 +144,6 @@ class OrdersScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss(None)
-
-    def action_search(self) -> None:
-        self.query_one("#order-search", Input).focus()
-
-    def action_cycle_status(self) -> None:
-        index = STATUS_FILTERS.index(self.flt.status) if self.flt.status in STATUS_FILTERS else 0
-        self._apply(status=STATUS_FILTERS[(index + 1) % len(STATUS_FILTERS)])
-
-    def action_reload(self) -> None:
-        self.table.refresh_rows()
-
-    def returned(self) -> None:
-        """Back from another screen (an editor, a view, another mode): re-read."""
-        self.table.refresh_rows()
 
 
 # --- one order -----------------------------------------------------------------------

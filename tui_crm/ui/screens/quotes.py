@@ -10,7 +10,6 @@ client, `delete` deletes a draft.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,18 +19,19 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Static
+from textual.widgets import DataTable, Header, Static
 
 from ...i18n import N_, _, pgettext
 from ...services.quotes import QuoteFilter, QuoteRow
 from ..formatting import date as show_date
-from ..formatting import money, rows_text
+from ..formatting import money
 from ..safe_text import one_line
 from ..widgets.footer import Footer
 from ..widgets.form import ConfirmDialog, FieldSpec
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.line_editor import totals_text
 from .invoice_view import lines_table, pdf_form
+from .list_screen import SearchableList
 from .sales_support import (
     QUOTE_STATUS_LABELS,
     SHIPPING_LABELS,
@@ -110,9 +110,11 @@ def quote_columns() -> list[Column]:
     ]
 
 
-class QuotesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
+class QuotesScreen(SearchableList, ClientFilterToggle, Screen[None]):
     """Every quote, newest first."""
 
+    LIST_ID = "quote"
+    STATUS_FILTERS = STATUS_FILTERS
     CLIENT_PROMPT = N_("Quotes of which client?")
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -132,13 +134,11 @@ class QuotesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(classes="list-search-bar"):
-            yield Input(
-                placeholder=_("/ search code, title or client…"), compact=True, id="quote-search"
-            )
+            yield self.search_box(_("/ search code, title or client…"))
             yield Static("", id="quote-filters", classes="list-filters")
         yield LazyTable(
             quote_columns(),
-            QuoteSource(self.flt),
+            self.make_source(),
             empty_text=_("No quotes match. n writes one."),
             id="quote-table",
         )
@@ -149,16 +149,10 @@ class QuotesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
         self._show_filters()
         self.table.focus()
 
-    @property
-    def table(self) -> LazyTable:
-        return self.query_one("#quote-table", LazyTable)
+    def make_source(self) -> QuoteSource:
+        return QuoteSource(self.flt)
 
-    def _apply(self, **changes: Any) -> None:
-        self.flt = replace(self.flt, **changes)
-        self.table.set_source(QuoteSource(self.flt))
-        self._show_filters()
-
-    def _show_filters(self) -> None:
+    def filter_parts(self) -> list[str]:
         status = self.flt.status
         parts = [
             _(STATUS_FILTER_LABELS[status])
@@ -167,30 +161,7 @@ class QuotesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
         ]
         if self.flt.client_id is not None:
             parts.append(_("client {name}").format(name=self.client_name or self.flt.client_id))
-        if not self.table.is_loading:
-            parts.append(rows_text(self.table.row_count))
-        self.query_one("#quote-filters", Static).update(Content(" · ".join(parts)))
-
-    @on(Input.Changed, "#quote-search")
-    def _search_changed(self, event: Input.Changed) -> None:
-        self._apply(text=event.value)
-
-    @on(Input.Submitted, "#quote-search")
-    def _search_submitted(self) -> None:
-        self.table.move_cursor(0)
-        self.table.focus()
-
-    def on_key(self, event: Any) -> None:
-        search = self.query_one("#quote-search", Input)
-        if event.key in ("escape", "down") and search.has_focus:
-            event.stop()
-            if event.key == "escape" and search.value:
-                search.value = ""
-            self.table.focus()
-
-    @on(LazyTable.RowHighlighted)
-    def _rows_arrived(self) -> None:
-        self._show_filters()
+        return parts
 
     @on(LazyTable.RowSelected, "#quote-table")
     def _open(self, event: LazyTable.RowSelected) -> None:
@@ -199,22 +170,8 @@ class QuotesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
     def action_back(self) -> None:
         self.dismiss(None)
 
-    def action_search(self) -> None:
-        self.query_one("#quote-search", Input).focus()
-
     def action_new_quote(self) -> None:
         self.app.new_quote(self.flt.client_id)  # type: ignore[attr-defined]
-
-    def action_cycle_status(self) -> None:
-        index = STATUS_FILTERS.index(self.flt.status) if self.flt.status in STATUS_FILTERS else 0
-        self._apply(status=STATUS_FILTERS[(index + 1) % len(STATUS_FILTERS)])
-
-    def action_reload(self) -> None:
-        self.table.refresh_rows()
-
-    def returned(self) -> None:
-        """Back from another screen (an editor, a view, another mode): re-read."""
-        self.table.refresh_rows()
 
 
 # --- one quote -----------------------------------------------------------------------

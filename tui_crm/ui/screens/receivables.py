@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -26,11 +25,12 @@ from textual.widgets import Header, Static
 from ...i18n import N_, _, count_text
 from ...services.receivables import BUCKET_LABELS, BUCKETS, ReceivableRow, ReceivablesFilter
 from ..formatting import date as show_date
-from ..formatting import money, rows_text
+from ..formatting import money
 from ..widgets.footer import Footer
 from ..widgets.form import FieldSpec
 from ..widgets.lazy_table import Column, LazyTable, Row
-from .sales_support import ClientFilterToggle, PromptForm, RefreshOnReturn, parse_day
+from .list_screen import FilteredList
+from .sales_support import ClientFilterToggle, PromptForm, parse_day
 
 BUCKET_FILTERS = ("", "overdue", *BUCKETS)
 FILTER_LABELS = {"": N_("every invoice"), "overdue": N_("overdue only")}
@@ -158,8 +158,12 @@ def summary_text(summary: Any) -> str:
     return "\n".join((head, buckets, defaulters))
 
 
-class ReceivablesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
+class ReceivablesScreen(FilteredList, ClientFilterToggle, Screen[None]):
     """Unpaid issued invoices, most overdue first, with the aging summary."""
+
+    LIST_ID = "rv"
+    STATUS_FIELD = "bucket"
+    STATUS_FILTERS = BUCKET_FILTERS
 
     CLIENT_PROMPT = N_("Receivables of which client?")
 
@@ -188,7 +192,7 @@ class ReceivablesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
         yield Static("", id="rv-filters")
         yield LazyTable(
             receivable_columns(),
-            self._source(),
+            self.make_source(),
             page_size=100,
             empty_text=_("Nothing is waiting to be paid."),
             id="rv-table",
@@ -200,17 +204,13 @@ class ReceivablesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
         self._show_filters()
         self.table.focus()
 
-    def _source(self) -> ReceivableSource:
+    def make_source(self) -> ReceivableSource:
         self._board_source = ReceivableSource(self.flt, self._rows_shown)
         return self._board_source
 
     def _rows_shown(self, flt: ReceivablesFilter) -> None:
         """In the table's worker: the rows are read, now the summary."""
         self.app.call_from_thread(self._load_summary, flt)
-
-    @property
-    def table(self) -> LazyTable:
-        return self.query_one("#rv-table", LazyTable)
 
     # --- summary and filters --------------------------------------------------------
 
@@ -234,12 +234,7 @@ class ReceivablesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
         self.summary = summary
         self.query_one("#rv-summary", Static).update(Content(summary_text(summary)))
 
-    def _apply(self, **changes: Any) -> None:
-        self.flt = replace(self.flt, **changes)
-        self.table.set_source(self._source())  # its first page then reads the summary
-        self._show_filters()
-
-    def _show_filters(self) -> None:
+    def filter_parts(self) -> list[str]:
         parts = [bucket_label(self.flt.bucket)]
         if self.flt.client_id is not None:
             parts.append(_("client {name}").format(name=self.client_name or self.flt.client_id))
@@ -247,13 +242,7 @@ class ReceivablesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
             parts.append(_("owner {login}").format(login=self.flt.owner_login))
         if self.flt.as_of is not None:
             parts.append(_("as of {date}").format(date=show_date(self.flt.as_of)))
-        if not self.table.is_loading:
-            parts.append(rows_text(self.table.row_count))
-        self.query_one("#rv-filters", Static).update(Content(" · ".join(parts)))
-
-    @on(LazyTable.RowHighlighted)
-    def _rows_arrived(self) -> None:
-        self._show_filters()
+        return parts
 
     @on(LazyTable.LoadFailed)
     def _load_failed(self, event: LazyTable.LoadFailed) -> None:
@@ -266,8 +255,7 @@ class ReceivablesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
         self.app.open_invoice(int(event.row_key))  # type: ignore[attr-defined]
 
     def action_cycle_bucket(self) -> None:
-        index = BUCKET_FILTERS.index(self.flt.bucket) if self.flt.bucket in BUCKET_FILTERS else 0
-        self._apply(bucket=BUCKET_FILTERS[(index + 1) % len(BUCKET_FILTERS)])
+        self.action_cycle_status()
 
     def action_filter_owner(self) -> None:
         from ...services import users
@@ -372,7 +360,7 @@ class ReceivablesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
             source.shown = self._rows_shown
             self.table.refresh_rows()
         else:
-            self.table.set_source(self._source(), keep_cursor=True)
+            self.table.set_source(self.make_source(), keep_cursor=True)
 
     def action_export(self) -> None:
         """The board as filtered now (bucket, client, owner, as-of date), to Excel."""
@@ -389,7 +377,3 @@ class ReceivablesScreen(RefreshOnReturn, ClientFilterToggle, Screen[None]):
             stem="cobros",
             count=lambda: count_receivables(flt),
         )
-
-    def returned(self) -> None:
-        """Back from another screen (an editor, a view, another mode): re-read."""
-        self.action_reload()

@@ -1,0 +1,101 @@
+"""What the document lists (invoices, quotes, orders, the receivables board) share.
+
+A list screen shows `self.flt`, a frozen filter dataclass, through a LazyTable with
+id `<LIST_ID>-table`, and says what it shows in the line `<LIST_ID>-filters`: the
+screen's own parts (`filter_parts()`) and the row count once the rows are read.
+Changing a filter is `_apply(field=value)`: a new filter, a new source, the line
+again. With a search box (`<LIST_ID>-search`, class `list-search`), typing filters
+`flt.text`, enter or down goes to the list, escape clears the box and then leaves it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, ClassVar
+
+from textual import on
+from textual.content import Content
+from textual.widgets import Input, Static
+
+from ..formatting import rows_text
+from ..widgets.lazy_table import LazyTable
+from .sales_support import RefreshOnReturn
+
+
+class FilteredList(RefreshOnReturn):
+    """Mixin for a list screen (see the module docstring)."""
+
+    LIST_ID: ClassVar[str]
+    STATUS_FIELD: ClassVar[str] = "status"
+    STATUS_FILTERS: ClassVar[tuple[str, ...]] = ()  # what `s` cycles through
+    flt: Any
+
+    def make_source(self) -> Any:
+        raise NotImplementedError
+
+    def filter_parts(self) -> list[str]:
+        return []
+
+    @property
+    def table(self) -> LazyTable:
+        return self.query_one(f"#{self.LIST_ID}-table", LazyTable)
+
+    def _apply(self, **changes: Any) -> None:
+        self.flt = replace(self.flt, **changes)
+        self.table.set_source(self.make_source())
+        self._show_filters()
+
+    def _show_filters(self) -> None:
+        parts = self.filter_parts()
+        if not self.table.is_loading:
+            parts.append(rows_text(self.table.row_count))
+        self.query_one(f"#{self.LIST_ID}-filters", Static).update(Content(" · ".join(parts)))
+
+    @on(LazyTable.RowHighlighted)
+    def _rows_arrived(self) -> None:
+        self._show_filters()
+
+    def action_cycle_status(self) -> None:
+        filters = self.STATUS_FILTERS
+        current = getattr(self.flt, self.STATUS_FIELD)
+        index = filters.index(current) if current in filters else 0
+        self._apply(**{self.STATUS_FIELD: filters[(index + 1) % len(filters)]})
+
+    def action_reload(self) -> None:
+        self.table.refresh_rows()
+
+    def returned(self) -> None:
+        """Back from another screen (an editor, a view, another mode): re-read."""
+        self.action_reload()
+
+
+class SearchableList(FilteredList):
+    """FilteredList with a search box over `flt.text`."""
+
+    def search_box(self, placeholder: str) -> Input:
+        return Input(
+            placeholder=placeholder,
+            compact=True,
+            id=f"{self.LIST_ID}-search",
+            classes="list-search",
+        )
+
+    @on(Input.Changed, ".list-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self._apply(text=event.value)
+
+    @on(Input.Submitted, ".list-search")
+    def _search_submitted(self) -> None:
+        self.table.move_cursor(0)
+        self.table.focus()
+
+    def on_key(self, event: Any) -> None:
+        search = self.query_one(f"#{self.LIST_ID}-search", Input)
+        if event.key in ("escape", "down") and search.has_focus:
+            event.stop()
+            if event.key == "escape" and search.value:
+                search.value = ""
+            self.table.focus()
+
+    def action_search(self) -> None:
+        self.query_one(f"#{self.LIST_ID}-search", Input).focus()
