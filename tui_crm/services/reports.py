@@ -92,6 +92,26 @@ DEFAULTER_COLUMNS = (
 )
 
 
+def _invoice_values(row: Any) -> dict[str, Any]:
+    """An invoice list row or a receivables board row as INVOICE_COLUMNS name its values."""
+    return {
+        "number": row.code,
+        "series": row.series,
+        "issue_date": row.issue_date,
+        "due_date": row.due_date,
+        "client": row.client_name,
+        "tax_id": row.tax_id,
+        "base": row.base,
+        "vat": row.vat,
+        "recargo": row.recargo,
+        "irpf": row.irpf,
+        "total": row.total,
+        "paid": row.paid,
+        "outstanding": row.outstanding,
+        "status": row.status,
+    }
+
+
 def invoice_rows(year: int | None = None, as_of=None) -> Iterator[dict[str, Any]]:
     """Every issued invoice (the invoice book), oldest first, read a page at a time."""
     from .invoices import InvoiceFilter, list_invoices
@@ -101,22 +121,7 @@ def invoice_rows(year: int | None = None, as_of=None) -> Iterator[dict[str, Any]
     while True:
         page = list_invoices(flt, offset, PAGE, oldest_first=True)
         for row in page:
-            yield {
-                "number": row.code,
-                "series": row.series,
-                "issue_date": row.issue_date,
-                "due_date": row.due_date,
-                "client": row.client_name,
-                "tax_id": row.tax_id,
-                "base": row.base,
-                "vat": row.vat,
-                "recargo": row.recargo,
-                "irpf": row.irpf,
-                "total": row.total,
-                "paid": row.paid,
-                "outstanding": row.outstanding,
-                "status": row.status,
-            }
+            yield _invoice_values(row)
         if len(page) < PAGE:
             return
         offset += PAGE
@@ -133,24 +138,10 @@ def receivable_rows(
     for row in board_rows(flt or ReceivablesFilter(as_of=as_of)):
         if year is not None and row.issue_date.year != year:
             continue
-        yield {
-            "number": row.code,
-            "series": row.series,
-            "issue_date": row.issue_date,
-            "due_date": row.due_date,
-            "client": row.client_name,
-            "tax_id": row.tax_id,
-            "base": row.base,
-            "vat": row.vat,
-            "recargo": row.recargo,
-            "irpf": row.irpf,
-            "total": row.total,
-            "paid": row.paid,
-            "outstanding": row.outstanding,
-            "status": row.status,
-            "days_overdue": row.days_overdue,
-            "bucket": row.bucket,
-        }
+        values = _invoice_values(row)
+        values["days_overdue"] = row.days_overdue
+        values["bucket"] = row.bucket
+        yield values
 
 
 def defaulter_rows(as_of=None, year: int | None = None) -> Iterator[dict[str, Any]]:
