@@ -185,3 +185,15 @@ def test_a_cancelled_large_import_writes_nothing_and_restores_the_collector(db, 
         assert not gc.isenabled()  # a caller's choice is left as it was
     finally:
         gc.enable()
+
+
+def test_a_child_that_cannot_start_leaves_the_reading_to_this_process(db, tmp_path, monkeypatch):
+    """An interpreter that exits at once (here /bin/false stands for one that cannot
+    import the package): the workbook is read in this process, and imported."""
+    from tui_crm.imports import xlsx_child
+
+    path = big_book(tmp_path / "clientes.xlsx")
+    monkeypatch.setattr(xlsx_child, "_can_fork", lambda: False)
+    monkeypatch.setattr(xlsx_child.sys, "executable", "/bin/false")
+    report = import_clients(path)
+    assert report.committed and report.created == ROWS

@@ -564,6 +564,15 @@ def _read_in_child(
 
     try:
         declared = reader.declared_rows()
+    except ChildReadError as exc:
+        reader.close()
+        if not exc.error and exc.exitcode == 1:
+            # The child failed to start (a fresh interpreter that cannot import this
+            # package, say): read here, as small files are. A child killed while it
+            # opened the file (out of memory on a hostile one) is reported instead.
+            return None
+        raise failure(exc) from None
+    try:
         return _table_from_rows(
             source,
             "xlsx",

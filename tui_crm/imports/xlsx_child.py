@@ -134,14 +134,14 @@ class ChildReader:
             try:
                 pid = os.fork()
             except BaseException:
+                gc.unfreeze()
                 os.close(read_fd)
                 os.close(write_fd)
                 raise
-            finally:
-                gc.unfreeze()
             if pid == 0:
                 os.close(read_fd)
-                _forked_child(write_fd, path, sheet)
+                _forked_child(write_fd, path, sheet)  # never returns
+            gc.unfreeze()
             os.close(write_fd)
             self._pid = pid
             self._stream: BinaryIO = os.fdopen(read_fd, "rb")
