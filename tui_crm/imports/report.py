@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..i18n import _, ngettext
+from ..i18n import _, count_text, ngettext
 from ..services.errors import ServiceError
 
 # progress(phase, done, total): phase is "read" or "write"; total None when unknown.
@@ -71,12 +71,12 @@ class ImportReport:
         counts = {
             "skip_hint": skip_hint or _("use --skip-invalid to import the other rows"),
             "file": self.file,
-            "created": self.created,
+            "created": count_text(self.created),
             "what": self.what_label(self.created),
-            "updated": self.updated,
-            "skipped": len({i.row for i in self.skipped}),
-            "rejected": self.rejected_rows,
-            "total": self.rows,
+            "updated": count_text(self.updated),
+            "skipped": count_text(len({i.row for i in self.skipped})),
+            "rejected": count_text(self.rejected_rows),
+            "total": count_text(self.rows),
         }
         if self.what == "invoices":
             return self._invoice_summary(counts)
@@ -98,7 +98,11 @@ class ImportReport:
         return line
 
     def _invoice_summary(self, counts: dict[str, object]) -> str:
-        counts = {**counts, "clients": self.created_clients, "payments": self.payments}
+        counts = {
+            **counts,
+            "clients": count_text(self.created_clients),
+            "payments": count_text(self.payments),
+        }
         if self.rejected and not self.skip_invalid:
             return _(
                 "Nothing imported: {rejected} of {total} rows rejected; fix them, or "
