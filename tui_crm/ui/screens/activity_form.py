@@ -34,6 +34,8 @@ class ActivityForm(RecordForm):
     the form opens. The subject is focused first: typing a note is one step.
     """
 
+    SERVICE, RECORD, DATA = "timeline", "activity", "ActivityData"
+
     def __init__(
         self,
         client_id: int,
@@ -90,7 +92,7 @@ class ActivityForm(RecordForm):
             "due_date": row.due_date.isoformat() if row.due_date else "",
         }
 
-    def _data(self, values: dict[str, Any]):
+    def to_data(self, values: dict[str, Any]) -> Any:
         from ...services.records import optional_id
         from ...services.timeline import ActivityData
 
@@ -105,22 +107,9 @@ class ActivityForm(RecordForm):
             due_date=values["due_date"] or None,
         )
 
-    def create(self, values: dict[str, Any]) -> int:
-        from ...services import timeline
-
-        return timeline.create_activity(self.client_id, self._data(values))
-
-    def update(self, values: dict[str, Any], version: int) -> int:
-        from ...services import timeline
-
-        assert self.record_id is not None
-        return timeline.update_activity(self.record_id, self._data(values), version)
-
     def load(self) -> tuple[int, dict[str, Any]]:
-        from ...services import timeline
-
         assert self.record_id is not None
-        row = timeline.get_activity(self.record_id)
+        row = self._service().get_activity(self.record_id)  # the row itself is the data
         return row.version, self.values_of(row)
 
 

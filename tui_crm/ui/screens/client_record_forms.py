@@ -7,9 +7,10 @@ dialog). Validation is the services'; the forms only collect and show.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any
+from typing import Any, ClassVar
 
 from ...i18n import _
 from ..widgets.form import FieldSpec, FormScreen
@@ -20,7 +21,17 @@ def _text(value: object) -> str:
 
 
 class RecordForm(FormScreen[int]):
-    """Create (no `record_id`) or edit one record of a client; dismisses with its id."""
+    """Create (no `record_id`) or edit one record of a client; dismisses with its id.
+
+    A form names its service module (`SERVICE`, under tui_crm.services, imported when
+    used), the record (`RECORD`: the service has create_RECORD(client_id, data),
+    update_RECORD(id, data, version) -> version and get_RECORD(id) -> a row with
+    `version` and `data`) and the data class (`DATA`).
+    """
+
+    SERVICE: ClassVar[str]
+    RECORD: ClassVar[str]
+    DATA: ClassVar[str]
 
     def __init__(
         self,
@@ -36,17 +47,31 @@ class RecordForm(FormScreen[int]):
         self.record_id = record_id
         self.version = version
 
-    # subclasses: create(values) -> id, update(values, version) -> new version,
-    # load() -> (version, values)
+    def _service(self) -> Any:
+        return importlib.import_module(f"...services.{self.SERVICE}", __package__)
+
+    @staticmethod
+    def values_of(data: Any) -> dict[str, Any]:
+        """The form's values of a record's data (dates and amounts as text)."""
+        return asdict(data)
+
+    def to_data(self, values: dict[str, Any]) -> Any:
+        """The service's data class from the form's values."""
+        return getattr(self._service(), self.DATA)(**values)
 
     def create(self, values: dict[str, Any]) -> int:
-        raise NotImplementedError
+        create = getattr(self._service(), f"create_{self.RECORD}")
+        return create(self.client_id, self.to_data(values))
 
     def update(self, values: dict[str, Any], version: int) -> int:
-        raise NotImplementedError
+        assert self.record_id is not None
+        update = getattr(self._service(), f"update_{self.RECORD}")
+        return update(self.record_id, self.to_data(values), version)
 
     def load(self) -> tuple[int, dict[str, Any]]:
-        raise NotImplementedError
+        assert self.record_id is not None
+        row = getattr(self._service(), f"get_{self.RECORD}")(self.record_id)
+        return row.version, self.values_of(row.data)
 
     def save(self, values: dict[str, Any]) -> int:
         if self.record_id is None:
@@ -67,6 +92,7 @@ class RecordForm(FormScreen[int]):
 
 class AddressForm(RecordForm):
     TITLE_TEXT = ""
+    SERVICE, RECORD, DATA = "addresses", "address", "AddressData"
 
     def fields(self) -> Sequence[FieldSpec]:
         return [
@@ -83,38 +109,13 @@ class AddressForm(RecordForm):
             FieldSpec("is_quote_default", _("Default for quotes"), "bool"),
         ]
 
-    @staticmethod
-    def values_of(data: Any) -> dict[str, Any]:
-        return asdict(data)
-
-    def _data(self, values: dict[str, Any]):
-        from ...services.addresses import AddressData
-
-        return AddressData(**{k: values[k] for k in values})
-
-    def create(self, values: dict[str, Any]) -> int:
-        from ...services import addresses
-
-        return addresses.create_address(self.client_id, self._data(values))
-
-    def update(self, values: dict[str, Any], version: int) -> int:
-        from ...services import addresses
-
-        assert self.record_id is not None
-        return addresses.update_address(self.record_id, self._data(values), version)
-
-    def load(self) -> tuple[int, dict[str, Any]]:
-        from ...services import addresses
-
-        assert self.record_id is not None
-        row = addresses.get_address(self.record_id)
-        return row.version, self.values_of(row.data)
-
 
 # --- contacts ----------------------------------------------------------------------
 
 
 class ContactForm(RecordForm):
+    SERVICE, RECORD, DATA = "contacts", "contact", "ContactData"
+
     def fields(self) -> Sequence[FieldSpec]:
         return [
             FieldSpec("first_name", _("First name"), max_length=100),
@@ -127,38 +128,13 @@ class ContactForm(RecordForm):
             FieldSpec("notes", _("Notes"), "multiline"),
         ]
 
-    @staticmethod
-    def values_of(data: Any) -> dict[str, Any]:
-        return asdict(data)
-
-    def _data(self, values: dict[str, Any]):
-        from ...services.contacts import ContactData
-
-        return ContactData(**values)
-
-    def create(self, values: dict[str, Any]) -> int:
-        from ...services import contacts
-
-        return contacts.create_contact(self.client_id, self._data(values))
-
-    def update(self, values: dict[str, Any], version: int) -> int:
-        from ...services import contacts
-
-        assert self.record_id is not None
-        return contacts.update_contact(self.record_id, self._data(values), version)
-
-    def load(self) -> tuple[int, dict[str, Any]]:
-        from ...services import contacts
-
-        assert self.record_id is not None
-        row = contacts.get_contact(self.record_id)
-        return row.version, self.values_of(row.data)
-
 
 # --- projects ----------------------------------------------------------------------
 
 
 class ProjectForm(RecordForm):
+    SERVICE, RECORD, DATA = "projects", "project", "ProjectData"
+
     def fields(self) -> Sequence[FieldSpec]:
         from ...services.projects import STATUS_LABELS
 
@@ -184,35 +160,14 @@ class ProjectForm(RecordForm):
         values["budget"] = _text(values["budget"])
         return values
 
-    def _data(self, values: dict[str, Any]):
-        from ...services.projects import ProjectData
-
-        return ProjectData(**values)
-
-    def create(self, values: dict[str, Any]) -> int:
-        from ...services import projects
-
-        return projects.create_project(self.client_id, self._data(values))
-
-    def update(self, values: dict[str, Any], version: int) -> int:
-        from ...services import projects
-
-        assert self.record_id is not None
-        return projects.update_project(self.record_id, self._data(values), version)
-
-    def load(self) -> tuple[int, dict[str, Any]]:
-        from ...services import projects
-
-        assert self.record_id is not None
-        row = projects.get_project(self.record_id)
-        return row.version, self.values_of(row.data)
-
 
 # --- opportunities -----------------------------------------------------------------
 
 
 class OpportunityForm(RecordForm):
     """`projects` and `owners` are (label, value) choices read before the form opens."""
+
+    SERVICE, RECORD, DATA = "opportunities", "opportunity", "OpportunityData"
 
     def __init__(
         self,
@@ -263,26 +218,7 @@ class OpportunityForm(RecordForm):
         values["project_id"] = values["project_id"] or ""
         return values
 
-    def _data(self, values: dict[str, Any]):
-        from ...services.opportunities import OpportunityData
+    def to_data(self, values: dict[str, Any]) -> Any:
         from ...services.records import optional_id
 
-        return OpportunityData(**{**values, "project_id": optional_id(values.get("project_id"))})
-
-    def create(self, values: dict[str, Any]) -> int:
-        from ...services import opportunities
-
-        return opportunities.create_opportunity(self.client_id, self._data(values))
-
-    def update(self, values: dict[str, Any], version: int) -> int:
-        from ...services import opportunities
-
-        assert self.record_id is not None
-        return opportunities.update_opportunity(self.record_id, self._data(values), version)
-
-    def load(self) -> tuple[int, dict[str, Any]]:
-        from ...services import opportunities
-
-        assert self.record_id is not None
-        row = opportunities.get_opportunity(self.record_id)
-        return row.version, self.values_of(row.data)
+        return super().to_data({**values, "project_id": optional_id(values.get("project_id"))})
