@@ -20,6 +20,7 @@ from ..widgets.footer import Footer
 from ..widgets.form import ConfirmDialog, FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.line_editor import number_text
+from ..widgets.sources import PagedSource
 from .sales_support import ServiceCalls, parse_money_field
 
 
@@ -40,24 +41,14 @@ def product_row(p: Any) -> Row:
     )
 
 
-class ProductSource:
-    def __init__(self, include_inactive: bool):
-        self.include_inactive = include_inactive
+def product_source(include_inactive: bool) -> PagedSource[Any]:
+    from ...services import catalog
 
-    def count(self) -> int:
-        from ...db import database
-        from ...services import catalog
-
-        with database.connection_context():
-            return catalog.count_products(self.include_inactive)
-
-    def fetch(self, offset: int, limit: int) -> list[Row]:
-        from ...db import database
-        from ...services import catalog
-
-        with database.connection_context():
-            products = catalog.list_products(self.include_inactive, offset, limit)
-        return [product_row(p) for p in products]
+    return PagedSource(
+        lambda: catalog.count_products(include_inactive),
+        lambda offset, limit: catalog.list_products(include_inactive, offset, limit),
+        product_row,
+    )
 
 
 class ProductForm(FormScreen[int]):
@@ -181,7 +172,7 @@ class CatalogScreen(ServiceCalls, Screen[None]):
                 Column("unit", _("Unit"), 6, min_width=4, priority=3),
                 Column("state", _("State"), 9, min_width=8, priority=1),
             ],
-            ProductSource(False),
+            product_source(False),
             empty_text=_("The catalog is empty: n adds a product or service."),
             id="catalog-table",
         )
@@ -264,5 +255,5 @@ class CatalogScreen(ServiceCalls, Screen[None]):
 
     def action_toggle_inactive(self) -> None:
         self.include_inactive = not self.include_inactive
-        self.table.set_source(ProductSource(self.include_inactive))
+        self.table.set_source(product_source(self.include_inactive))
         self._show_filters()

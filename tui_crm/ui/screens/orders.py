@@ -32,6 +32,7 @@ from ..widgets.footer import Footer
 from ..widgets.form import FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row, sanitize
 from ..widgets.line_editor import number_text, parse_quantity
+from ..widgets.sources import PagedSource
 from .list_screen import SearchableList
 from .sales_support import ORDER_STATUS_LABELS, PromptForm, RefreshOnReturn, ServiceCalls, label
 
@@ -59,24 +60,14 @@ def order_row(r: OrderRow) -> Row:
     )
 
 
-class OrderSource:
-    def __init__(self, flt: OrderFilter):
-        self.flt = flt
+def order_source(flt: OrderFilter) -> PagedSource[OrderRow]:
+    from ...services import orders
 
-    def count(self) -> int:
-        from ...db import database
-        from ...services.orders import count_orders
-
-        with database.connection_context():
-            return count_orders(self.flt)
-
-    def fetch(self, offset: int, limit: int) -> list[Row]:
-        from ...db import database
-        from ...services.orders import list_orders
-
-        with database.connection_context():
-            rows = list_orders(self.flt, offset, limit)
-        return [order_row(r) for r in rows]
+    return PagedSource(
+        lambda: orders.count_orders(flt),
+        lambda offset, limit: orders.list_orders(flt, offset, limit),
+        order_row,
+    )
 
 
 def order_columns() -> list[Column]:
@@ -127,8 +118,8 @@ class OrdersScreen(SearchableList, ServiceCalls, Screen[None]):
         self._show_filters()
         self.table.focus()
 
-    def make_source(self) -> OrderSource:
-        return OrderSource(self.flt)
+    def make_source(self) -> PagedSource[OrderRow]:
+        return order_source(self.flt)
 
     def filter_parts(self) -> list[str]:
         status = self.flt.status

@@ -30,6 +30,7 @@ from ..widgets.footer import Footer
 from ..widgets.form import ConfirmDialog, FieldSpec
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.line_editor import totals_text
+from ..widgets.sources import PagedSource
 from .invoice_view import lines_table, pdf_form
 from .list_screen import SearchableList
 from .sales_support import (
@@ -78,24 +79,14 @@ def quote_row(r: QuoteRow) -> Row:
     )
 
 
-class QuoteSource:
-    def __init__(self, flt: QuoteFilter):
-        self.flt = flt
+def quote_source(flt: QuoteFilter) -> PagedSource[QuoteRow]:
+    from ...services import quotes
 
-    def count(self) -> int:
-        from ...db import database
-        from ...services.quotes import count_quotes
-
-        with database.connection_context():
-            return count_quotes(self.flt)
-
-    def fetch(self, offset: int, limit: int) -> list[Row]:
-        from ...db import database
-        from ...services.quotes import list_quotes
-
-        with database.connection_context():
-            rows = list_quotes(self.flt, offset, limit)
-        return [quote_row(r) for r in rows]
+    return PagedSource(
+        lambda: quotes.count_quotes(flt),
+        lambda offset, limit: quotes.list_quotes(flt, offset, limit),
+        quote_row,
+    )
 
 
 def quote_columns() -> list[Column]:
@@ -149,8 +140,8 @@ class QuotesScreen(SearchableList, ClientFilterToggle, Screen[None]):
         self._show_filters()
         self.table.focus()
 
-    def make_source(self) -> QuoteSource:
-        return QuoteSource(self.flt)
+    def make_source(self) -> PagedSource[QuoteRow]:
+        return quote_source(self.flt)
 
     def filter_parts(self) -> list[str]:
         status = self.flt.status
