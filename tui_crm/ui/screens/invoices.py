@@ -15,15 +15,12 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Header, Static
 
 from ...i18n import N_, _
 from ...services.invoices import InvoiceFilter, InvoiceRow
 from ..formatting import date as show_date
 from ..formatting import money
-from ..widgets.footer import Footer
 from ..widgets.lazy_table import Column, LazyTable, Row
 from .list_screen import SearchableList
 from .sales_support import (
@@ -133,23 +130,15 @@ class InvoicesScreen(SearchableList, ClientFilterToggle, Screen[None]):
         self.client_name = ""
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        with Horizontal(id="invoice-search-bar", classes="list-search-bar"):
-            yield self.search_box(_("/ search number or client…"))
-            yield Static("", id="invoice-filters", classes="list-filters")
-        yield LazyTable(
+        yield from self.compose_list(
             invoice_columns(),
-            self.make_source(),
+            _("/ search number or client…"),
+            _("No invoices match. n writes one."),
             page_size=100,
-            empty_text=_("No invoices match. n writes one."),
-            id="invoice-table",
         )
-        yield Footer()
 
     def on_mount(self) -> None:
-        self.title = _("Invoices")
-        self._show_filters()
-        self.query_one(LazyTable).focus()
+        self.show_list(_("Invoices"))
 
     # --- filters and search ---------------------------------------------------------
 

@@ -14,11 +14,14 @@ from dataclasses import replace
 from typing import Any, ClassVar
 
 from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import Input, Static
+from textual.widgets import Header, Input, Static
 
 from ..formatting import rows_text
-from ..widgets.lazy_table import LazyTable
+from ..widgets.footer import Footer
+from ..widgets.lazy_table import Column, LazyTable
 from .sales_support import RefreshOnReturn
 
 
@@ -72,13 +75,33 @@ class FilteredList(RefreshOnReturn):
 class SearchableList(FilteredList):
     """FilteredList with a search box over `flt.text`."""
 
-    def search_box(self, placeholder: str) -> Input:
-        return Input(
-            placeholder=placeholder,
-            compact=True,
-            id=f"{self.LIST_ID}-search",
-            classes="list-search",
+    def compose_list(
+        self, columns: list[Column], placeholder: str, empty_text: str, **table_options: Any
+    ) -> ComposeResult:
+        """The screen: header, search box and filter line, the table, footer."""
+        yield Header()
+        with Horizontal(id=f"{self.LIST_ID}-search-bar", classes="list-search-bar"):
+            yield Input(
+                placeholder=placeholder,
+                compact=True,
+                id=f"{self.LIST_ID}-search",
+                classes="list-search",
+            )
+            yield Static("", id=f"{self.LIST_ID}-filters", classes="list-filters")
+        yield LazyTable(
+            columns,
+            self.make_source(),
+            empty_text=empty_text,
+            id=f"{self.LIST_ID}-table",
+            **table_options,
         )
+        yield Footer()
+
+    def show_list(self, title: str) -> None:
+        """On mount: the title, the filter line, the focus in the list."""
+        self.title = title  # type: ignore[attr-defined]
+        self._show_filters()
+        self.table.focus()
 
     @on(Input.Changed, ".list-search")
     def _search_changed(self, event: Input.Changed) -> None:

@@ -101,22 +101,14 @@ class OrdersScreen(SearchableList, ServiceCalls, Screen[None]):
         self.flt = flt or OrderFilter(status="pending")
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        with Horizontal(classes="list-search-bar"):
-            yield self.search_box(_("/ search code, title or client…"))
-            yield Static("", id="order-filters", classes="list-filters")
-        yield LazyTable(
+        yield from self.compose_list(
             order_columns(),
-            self.make_source(),
-            empty_text=_("No orders here: an accepted quote becomes one."),
-            id="order-table",
+            _("/ search code, title or client…"),
+            _("No orders here: an accepted quote becomes one."),
         )
-        yield Footer()
 
     def on_mount(self) -> None:
-        self.title = _("Orders")
-        self._show_filters()
-        self.table.focus()
+        self.show_list(_("Orders"))
 
     def make_source(self) -> PagedSource[OrderRow]:
         return order_source(self.flt)

@@ -123,22 +123,14 @@ class QuotesScreen(SearchableList, ClientFilterToggle, Screen[None]):
         self.client_name = ""
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        with Horizontal(classes="list-search-bar"):
-            yield self.search_box(_("/ search code, title or client…"))
-            yield Static("", id="quote-filters", classes="list-filters")
-        yield LazyTable(
+        yield from self.compose_list(
             quote_columns(),
-            self.make_source(),
-            empty_text=_("No quotes match. n writes one."),
-            id="quote-table",
+            _("/ search code, title or client…"),
+            _("No quotes match. n writes one."),
         )
-        yield Footer()
 
     def on_mount(self) -> None:
-        self.title = _("Quotes")
-        self._show_filters()
-        self.table.focus()
+        self.show_list(_("Quotes"))
 
     def make_source(self) -> PagedSource[QuoteRow]:
         return quote_source(self.flt)
