@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..i18n import _
-from .screens.sales_support import ServiceCalls
+from .service_calls import ServiceCalls
 
 
 class SalesActions(ServiceCalls):

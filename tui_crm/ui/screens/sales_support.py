@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -22,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ...i18n import N_, NC_, _
+from ..service_calls import ServiceCalls
 from ..widgets.form import FieldSpec, FormScreen
 
 INVOICE_STATUS_LABELS = {
@@ -66,53 +66,6 @@ MODE_LABELS = {
 def label(labels: dict[str, str], value: str) -> str:
     """The translated label of a status or method (the raw value if unknown)."""
     return _(labels[value]) if value in labels else value
-
-
-class ServiceCalls(DOMNode):
-    """Mixin for screens: run one service call in a worker, then continue on the UI thread."""
-
-    @work(thread=True, group="service-call", exit_on_error=False)
-    def call_service(
-        self,
-        call: Callable[[], Any],
-        then: Callable[[Any], None] | None = None,
-        *,
-        done: str = "",
-        refusal_title: str = "",
-        failed: Callable[[], None] | None = None,
-    ) -> None:
-        """`call()` inside a database connection; a refusal (ServiceError) is shown in one
-        line, or in a dialog titled `refusal_title` when it must be read; never crashes."""
-        from ...db import database
-        from ...services.errors import ServiceError
-
-        try:
-            with database.connection_context():
-                result = call()
-        except ServiceError as exc:
-            message = str(exc)
-            self.app.call_from_thread(self._refused, message, refusal_title, failed)
-            return
-        except Exception as exc:  # the database is busy or gone: say so, keep the screen
-            message = _("Could not do it: {error}").format(error=exc)
-            self.app.call_from_thread(self._refused, message, refusal_title, failed)
-            return
-
-        def finish() -> None:
-            if done:
-                self.notify(done)
-            if then is not None:
-                then(result)
-
-        self.app.call_from_thread(finish)
-
-    def _refused(self, message: str, title: str, failed: Callable[[], None] | None = None) -> None:
-        if title:
-            self.app.push_screen(MessageDialog(title, message))
-        else:
-            self.notify(message, severity="error", timeout=10)
-        if failed is not None:
-            failed()
 
 
 class ClientFilterToggle(ServiceCalls):
