@@ -100,7 +100,7 @@ def _forked_child(write_fd: int, path: str, sheet: str) -> None:
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C is the parent's to handle
-        gc.disable()  # see _read
+        gc.disable()  # see _read; its collections would also copy the heap it shares with us
         with os.fdopen(write_fd, "wb") as out:
             _read(out, path, sheet)
         code = 0
@@ -128,20 +128,15 @@ class ChildReader:
             method = "fork" if _can_fork() else "exec"
         if method == "fork":
             read_fd, write_fd = os.pipe()
-            # The child's collector must not walk (and so copy, page by page) the heap
-            # it shares with this process: freeze it for the fork, as the gc module advises.
-            gc.freeze()
             try:
                 pid = os.fork()
             except BaseException:
-                gc.unfreeze()
                 os.close(read_fd)
                 os.close(write_fd)
                 raise
             if pid == 0:
                 os.close(read_fd)
                 _forked_child(write_fd, path, sheet)  # never returns
-            gc.unfreeze()
             os.close(write_fd)
             self._pid = pid
             self._stream: BinaryIO = os.fdopen(read_fd, "rb")
