@@ -36,7 +36,7 @@ from textual.widgets.select import InvalidSelectValueError
 
 from ...i18n import _
 from ..widgets.footer import Footer
-from ..widgets.form import ConfirmDialog, ConflictDialog
+from ..widgets.form import ConfirmDialog, ConflictDialog, field_editor, read_value
 from ..widgets.line_editor import EditLine, LineEditor, TaxContext
 from .sales_support import ServiceCalls
 
@@ -65,52 +65,6 @@ class Page:
 
 def header_id(key: str) -> str:
     return "hf-" + key.replace("_", "-").replace(".", "-")
-
-
-def _editor_widget(spec: HeaderField, value: Any) -> Widget:
-    wid = header_id(spec.key)
-    if spec.kind == "bool":
-        return Checkbox(spec.label, value=bool(value), id=wid, compact=True)
-    if spec.kind == "select":
-        values = [v for _label, v in spec.choices]
-        current = value if value in values else (values[0] if values else Select.BLANK)
-        return Select(list(spec.choices), value=current, allow_blank=False, compact=True, id=wid)
-    if spec.kind == "multiline":
-        area = TextArea(
-            str(value or ""),
-            id=wid,
-            soft_wrap=True,
-            tab_behavior="focus",
-            placeholder=spec.placeholder,
-        )
-        area.show_line_numbers = False
-        return area
-    placeholder = spec.placeholder or (_("YYYY-MM-DD") if spec.kind == "date" else "")
-    restrict = {
-        "int": r"-?[0-9]*",
-        "money": r"[-0-9.,' €]*",
-        "percent": r"[0-9.,]*",
-        "date": r"[0-9/\-]*",
-    }.get(spec.kind)
-    return Input(
-        value="" if value is None else str(value),
-        placeholder=placeholder,
-        restrict=restrict,
-        compact=True,
-        id=wid,
-    )
-
-
-def _read(widget: Widget) -> Any:
-    if isinstance(widget, Checkbox):
-        return widget.value
-    if isinstance(widget, Select):
-        return "" if widget.value == Select.BLANK else widget.value
-    if isinstance(widget, TextArea):
-        return widget.text
-    if isinstance(widget, Input):
-        return widget.value
-    raise TypeError(widget)
 
 
 class DocumentEditor(ServiceCalls, Screen[Any]):
@@ -221,7 +175,9 @@ class DocumentEditor(ServiceCalls, Screen[Any]):
                             label = Label(Content(spec.label), classes="doc-label")
                             label.styles.width = width
                             yield label
-                        widget = _editor_widget(spec, self.values_at_start.get(spec.key))
+                        widget = field_editor(
+                            spec, self.values_at_start.get(spec.key), header_id(spec.key)
+                        )
                         widget.add_class("doc-field")
                         if spec.width:
                             widget.styles.width = spec.width
@@ -242,7 +198,9 @@ class DocumentEditor(ServiceCalls, Screen[Any]):
         return [spec for page in self.pages() for row in page.rows for spec in row]
 
     def values(self) -> dict[str, Any]:
-        return {spec.key: _read(self.query_one(f"#{header_id(spec.key)}")) for spec in self.specs()}
+        return {
+            spec.key: read_value(self.query_one(f"#{header_id(spec.key)}")) for spec in self.specs()
+        }
 
     def set_values(self, values: dict[str, Any]) -> None:
         for spec in self.specs():

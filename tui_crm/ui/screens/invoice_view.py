@@ -14,10 +14,9 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from ...i18n import _
 from ..formatting import date as show_date
@@ -34,6 +33,7 @@ from .sales_support import (
     PromptForm,
     RefreshOnReturn,
     ServiceCalls,
+    document_top,
     label,
 )
 
@@ -127,13 +127,9 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
 
     def compose(self) -> ComposeResult:
         d = self.detail
-        yield Header()
-        with Horizontal(id="doc-head"):
-            yield Static(Content(self._title()), id="doc-title")
-            yield Static(Content(self._status()), id="doc-subtitle")
-        yield Static(Content("\n".join(self._facts())), id="iv-facts")
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="iv-lines")
-        yield Static(Content(totals_text(d.totals, d.irpf_rate)), id="iv-totals")
+        yield from document_top(
+            "iv", self._title(), self._status(), self._facts(), totals_text(d.totals, d.irpf_rate)
+        )
         yield Static(Content(self._payments_title()), id="iv-payments-title")
         yield DataTable(cursor_type="row", id="iv-payments")
         yield Footer()

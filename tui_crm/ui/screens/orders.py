@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from ...i18n import N_, _
 from ...services.orders import OrderFilter, OrderRow
@@ -34,7 +34,14 @@ from ..widgets.lazy_table import Column, LazyTable, Row, sanitize
 from ..widgets.line_editor import number_text, parse_quantity
 from ..widgets.sources import PagedSource
 from .list_screen import SearchableList
-from .sales_support import ORDER_STATUS_LABELS, PromptForm, RefreshOnReturn, ServiceCalls, label
+from .sales_support import (
+    ORDER_STATUS_LABELS,
+    PromptForm,
+    RefreshOnReturn,
+    ServiceCalls,
+    document_top,
+    label,
+)
 
 STATUS_FILTERS = ("pending", "", "open", "partially_invoiced", "invoiced", "cancelled")
 STATUS_FILTER_LABELS = {"pending": N_("still to invoice"), "": N_("every status")}
@@ -178,13 +185,7 @@ class OrderView(RefreshOnReturn, ServiceCalls, Screen[None]):
         self.detail = detail
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        with Horizontal(id="doc-head"):
-            yield Static(Content(self._title()), id="doc-title")
-            yield Static(Content(self._status()), id="doc-subtitle")
-        yield Static(Content("\n".join(self._facts())), id="ov-facts")
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="ov-lines")
-        yield Static(Content(self._totals()), id="ov-totals")
+        yield from document_top("ov", self._title(), self._status(), self._facts(), self._totals())
         yield Footer()
 
     def on_mount(self) -> None:

@@ -16,10 +16,9 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from ...i18n import N_, _, pgettext
 from ...services.quotes import QuoteFilter, QuoteRow
@@ -40,6 +39,7 @@ from .sales_support import (
     PromptForm,
     RefreshOnReturn,
     ServiceCalls,
+    document_top,
     label,
 )
 
@@ -183,13 +183,7 @@ class QuoteView(RefreshOnReturn, ServiceCalls, Screen[None]):
         self.detail = detail
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        with Horizontal(id="doc-head"):
-            yield Static(Content(self._title()), id="doc-title")
-            yield Static(Content(self._status()), id="doc-subtitle")
-        yield Static(Content("\n".join(self._facts())), id="qv-facts")
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="qv-lines")
-        yield Static(Content(self._totals()), id="qv-totals")
+        yield from document_top("qv", self._title(), self._status(), self._facts(), self._totals())
         yield Footer()
 
     def on_mount(self) -> None:

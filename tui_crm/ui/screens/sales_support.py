@@ -14,11 +14,11 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.dom import DOMNode
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import DataTable, Header, Static
 
 from ...i18n import N_, NC_, _
 from ..service_calls import ServiceCalls
@@ -66,6 +66,20 @@ MODE_LABELS = {
 def label(labels: dict[str, str], value: str) -> str:
     """The translated label of a status or method (the raw value if unknown)."""
     return _(labels[value]) if value in labels else value
+
+
+def document_top(
+    view_id: str, title: str, status: str, facts: Sequence[str], totals: str
+) -> ComposeResult:
+    """The top of a document's view (invoice, quote, order): its title and status, its
+    facts, the table of its lines (`#<view_id>-lines`, filled on mount) and its totals."""
+    yield Header()
+    with Horizontal(id="doc-head"):
+        yield Static(Content(title), id="doc-title")
+        yield Static(Content(status), id="doc-subtitle")
+    yield Static(Content("\n".join(facts)), id=f"{view_id}-facts")
+    yield DataTable(cursor_type="row", zebra_stripes=True, id=f"{view_id}-lines")
+    yield Static(Content(totals), id=f"{view_id}-totals")
 
 
 class ClientFilterToggle(ServiceCalls):

@@ -47,8 +47,10 @@ def field_id(key: str) -> str:
     return "field-" + key.replace(".", "-").replace("_", "-")
 
 
-def field_editor(spec: FieldSpec, value: Any) -> Widget:
-    wid = field_id(spec.key)
+def field_editor(spec: Any, value: Any, widget_id: str | None = None) -> Widget:
+    """The editor of one field (a FieldSpec, or anything with its key, label, kind,
+    choices and placeholder: the document editor's header fields)."""
+    wid = widget_id or field_id(spec.key)
     if spec.kind == "bool":
         return Checkbox(spec.label, value=bool(value), id=wid, compact=True)
     if spec.kind == "select":
@@ -57,18 +59,29 @@ def field_editor(spec: FieldSpec, value: Any) -> Widget:
         current = value if value in values else (values[0] if values else Select.BLANK)
         return Select(options, value=current, allow_blank=not values, compact=True, id=wid)
     if spec.kind == "multiline":
-        area = TextArea(str(value or ""), id=wid, soft_wrap=True, tab_behavior="focus")
+        area = TextArea(
+            str(value or ""),
+            id=wid,
+            soft_wrap=True,
+            tab_behavior="focus",
+            placeholder=spec.placeholder,
+        )
         area.show_line_numbers = False
         return area
     placeholder = spec.placeholder
     if not placeholder and spec.kind == "date":
         placeholder = _("YYYY-MM-DD")
-    restrict = {"int": r"-?[0-9]*", "money": r"[-0-9.,' €]*", "percent": r"[0-9.,]*"}.get(spec.kind)
+    restrict = {
+        "int": r"-?[0-9]*",
+        "money": r"[-0-9.,' €]*",
+        "percent": r"[0-9.,]*",
+        "date": r"[0-9/\-]*",
+    }.get(spec.kind)
     return Input(
         value="" if value is None else str(value),
         placeholder=placeholder,
         restrict=restrict,
-        max_length=spec.max_length,
+        max_length=getattr(spec, "max_length", 0),
         compact=True,
         id=wid,
     )
