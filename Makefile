@@ -4,23 +4,28 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# The exact versions the suite passed with (pip, the build backend, every dependency and
+# test tool): every install below is constrained by it, so a fresh machine gets what the
+# last green run had, whatever PyPI released since. Refresh it on purpose with `make lock`.
+LOCK := requirements.lock
+PIP_LOCKED := $(BIN)/python -m pip install --quiet --constraint $(LOCK) --build-constraint $(LOCK)
 # Debian packages the tests need: tmux drives end-to-end journeys in a real terminal,
 # postgresql serves the PostgreSQL path of the same code, libreoffice-calc-nogui (headless
 # soffice) opens the Excel exports as a real spreadsheet.
 SYSTEM_PACKAGES := tmux postgresql libreoffice-calc-nogui
 
-.PHONY: run test bench lint format install compile system-deps i18n clean
+.PHONY: run test bench lint format install compile system-deps i18n lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --constraint $(LOCK) pip
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+$(STAMP): $(BIN)/python pyproject.toml $(LOCK)
+	$(PIP_LOCKED) -e .
 	touch $@
 
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(PIP_LOCKED) -e '.[test]'
 	touch $@
 
 install: $(STAMP)
@@ -59,6 +64,20 @@ format: $(TEST_STAMP)
 # Recompile the message catalogs after editing a .po file.
 i18n: $(STAMP)
 	$(BIN)/python -m tui_crm.i18n compile
+
+# Resolve pyproject.toml's ranges afresh in a throw-away environment and write the exact
+# versions to $(LOCK). Run the tests after it: the lock is the set they passed with.
+LOCK_VENV := .lock-venv
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet -e '.[test,postgres]' hatchling
+	{ echo "# Exact versions for every install (make lock writes it; make run/test/bench use it)."; \
+	  $(LOCK_VENV)/bin/python -m pip freeze --all --exclude-editable | grep -v '^#' | grep -v '^setuptools=='; } > $(LOCK).new
+	mv $(LOCK).new $(LOCK)
+	rm -rf $(LOCK_VENV)
+	rm -f $(STAMP) $(TEST_STAMP)
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .ruff_cache

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+LOCK = ROOT / "requirements.lock"  # the exact versions `make` installs
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheel")]
 
@@ -52,6 +53,8 @@ def test_wheel_ships_styles_and_runs(tmp_path: Path, app_env) -> None:
         [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(ROOT)],
         check=True,
         capture_output=True,
+        # the build backend at the locked version, as `make` installs it
+        env={**os.environ, "PIP_CONSTRAINT": str(LOCK)},
     )
     wheels = list(dist.glob("tui_crm-*.whl"))
     assert len(wheels) == 1
@@ -67,7 +70,7 @@ def test_wheel_ships_styles_and_runs(tmp_path: Path, app_env) -> None:
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", str(wheels[0])],
+        [str(python), "-m", "pip", "install", "--quiet", "--constraint", str(LOCK), str(wheels[0])],
         check=True,
         capture_output=True,
         timeout=900,
