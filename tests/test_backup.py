@@ -58,7 +58,7 @@ def test_restore_brings_back_the_backup_and_keeps_a_safety_copy(db, tmp_path):
     first = clients.create_client(clients.ClientInput(legal_name="Antes SL"))
     backup = maintenance.backup_database(tmp_path / "b.sqlite3")
     clients.update_client(first, clients.ClientInput(legal_name="Después SL"), 1)
-    safety = maintenance.restore_database(backup)
+    safety = maintenance.restore_database(backup).safety
     assert clients.get_client(first).data.legal_name == "Antes SL"
     conn = sqlite3.connect(safety)
     assert conn.execute("SELECT legal_name FROM client").fetchone()[0] == "Después SL"
@@ -87,6 +87,12 @@ def test_restore_from_the_command_line_asks_for_confirmation(db, cli, tmp_path):
     refused = cli("--db", db, "restore", backup)
     assert refused.returncode == 1
     assert "--yes" in refused.stderr
+    busy = cli("--db", db, "restore", backup, "--yes")  # this test process has it open
+    assert busy.returncode == 1
+    assert "other tui-crm sessions have" in busy.stderr
+    from tui_crm.db import close_database
+
+    close_database()
     done = cli("--db", db, "restore", backup, "--yes")
     assert done.returncode == 0, done.stderr
     assert "before-restore" in done.stdout
