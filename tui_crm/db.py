@@ -60,6 +60,14 @@ class DatabaseError(Exception):
     """A database that cannot be opened or used: the message names the problem."""
 
 
+class DamagedDatabase(DatabaseError):
+    """A SQLite file that SQLite cannot read as it is: `tui-crm check` says what it can."""
+
+    def __init__(self, message: str, error: str = "") -> None:
+        super().__init__(message)
+        self.error = error or message
+
+
 class ReadOnlyDatabase(DatabaseError):
     """A write on a database this process opened read-only: the message says why."""
 
@@ -193,8 +201,11 @@ def inspect_file(path: Path) -> str:
     try:
         app_id, tables, version = peek(path)
     except sqlite3.DatabaseError as exc:
-        raise DatabaseError(
-            _("cannot open database {target}: {error}").format(target=path, error=exc)
+        raise DamagedDatabase(
+            _("cannot open database {target}: {error} (run `tui-crm check`)").format(
+                target=path, error=exc
+            ),
+            str(exc),
         ) from None
     if app_id == APPLICATION_ID:
         return "ours"

@@ -139,7 +139,24 @@ def _schema_findings(query: Query, findings: list[Finding]) -> None:
 
 
 def _integrity_findings(query: Query, findings: list[Finding]) -> None:
-    result = [str(row[0]) for row in query("PRAGMA integrity_check", ())]
+    """SQLite's integrity check, one finding per problem; when the check itself cannot run
+    (a damaged page stops it), table by table, so every damaged table is named."""
+    try:
+        result = [str(row[0]) for row in query("PRAGMA integrity_check", ())]
+    except (sqlite3.DatabaseError, peewee.DatabaseError):
+        result = []
+        for (table,) in query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", ()
+        ):
+            try:
+                rows = query(f'PRAGMA integrity_check("{table}")', ())
+            except (sqlite3.DatabaseError, peewee.DatabaseError) as exc:
+                result.append(_("table {table}: {error}").format(table=table, error=exc))
+                continue
+            for row in rows:
+                for line in str(row[0]).splitlines():
+                    if line != "ok" and not line.startswith("*** in database"):
+                        result.append(_("table {table}: {error}").format(table=table, error=line))
     if result == ["ok"]:
         findings.append(Finding("ok", _("integrity check passed")))
         return
@@ -230,12 +247,23 @@ def check_file(path: Path) -> list[Finding]:
     journal mode; the file system and permissions; and it removes the temporary files
     interrupted backups left beside the database and in `backup.directory`. Opens the
     file read-only (`db.peek`'s way: nothing is created beside it)."""
-    from ..db import DatabaseError, _read_only_uri, inspect_file, read_only_reason_for
+    from ..db import (
+        DamagedDatabase,
+        DatabaseError,
+        _read_only_uri,
+        inspect_file,
+        read_only_reason_for,
+    )
 
     path = path.expanduser()
     findings: list[Finding] = []
     try:
         kind = inspect_file(path)
+    except DamagedDatabase as exc:  # say so, then see what else can be read
+        findings.append(
+            Finding("error", _("the database cannot be read: {error}").format(error=exc.error))
+        )
+        kind = "damaged"
     except DatabaseError as exc:
         return [Finding("error", str(exc))]
     if kind == "missing":
