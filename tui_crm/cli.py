@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -493,34 +494,43 @@ def _fault_line(exc: BaseException) -> str | None:
     return _("{cause}; nothing was changed").format(cause=cause)
 
 
+def _complain(message: str) -> None:
+    """One line on stderr, whatever bytes it holds (a file name that is not UTF-8)."""
+    text = "tui-crm: " + message
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    print(text, file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from .db import DatabaseError, secure_umask
     from .migrations import SchemaError
     from .services.errors import ServiceError, ValidationError
 
     secure_umask()
+    if hasattr(signal, "SIGXFSZ"):
+        # Past a file size limit (ulimit -f) a write fails with EFBIG, which is reported in
+        # one line, instead of the signal killing the process half-way.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     i18n.setup(config.read_user_settings().get("ui.language"))
     arguments = list(sys.argv[1:] if argv is None else argv)
     invalid = _invalid_argument(arguments)
     if invalid is not None:
-        print("tui-crm: " + _("error") + f": {invalid}", file=sys.stderr)
+        _complain(_("error") + f": {invalid}")
         return EXIT_USAGE
     parser = build_parser()
     args = parser.parse_args(arguments)
     try:
         return COMMANDS[args.command](args)
     except ValidationError as exc:
-        print(
-            "tui-crm: "
-            + _("error")
+        _complain(
+            _("error")
             + ": "
-            + "; ".join(f"{field}: {reason}" for field, reason in exc.errors.items()),
-            file=sys.stderr,
+            + "; ".join(f"{field}: {reason}" for field, reason in exc.errors.items())
         )
     except (ServiceError, DatabaseError, SchemaError, UserError) as exc:
-        print("tui-crm: " + _("error") + f": {_one_line(str(exc))}", file=sys.stderr)
+        _complain(_("error") + f": {_one_line(str(exc))}")
     except KeyboardInterrupt:
-        print("tui-crm: " + _("interrupted"), file=sys.stderr)
+        _complain(_("interrupted"))
         return 130
     except BrokenPipeError:
         return EXIT_OK
@@ -528,20 +538,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         cause = _fault_line(exc)
         name = f" {exc.filename}" if exc.filename else ""
         if cause is not None:
-            print("tui-crm: " + _("error") + f":{name} {cause}", file=sys.stderr)
+            _complain(_("error") + f":{name} {cause}")
         else:
-            print("tui-crm: " + _("error") + f":{name} {exc.strerror or exc}", file=sys.stderr)
+            _complain(_("error") + f":{name} {exc.strerror or exc}")
     except Exception as exc:
         cause = _fault_line(exc)
         if cause is not None:
-            print("tui-crm: " + _("error") + f": {cause}", file=sys.stderr)
+            _complain(_("error") + f": {cause}")
             return EXIT_ERROR
         path = _log_crash()
         where = _(" (details in {path})").format(path=path) if path else ""
-        print(
-            "tui-crm: " + _("internal error") + f": {type(exc).__name__}: {exc}{where}",
-            file=sys.stderr,
-        )
+        _complain(_("internal error") + f": {type(exc).__name__}: {exc}{where}")
     return EXIT_ERROR
 
 

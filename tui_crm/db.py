@@ -80,17 +80,30 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 OPEN_WAIT_S = 30  # a process opening the database waits this long for a restore to finish
 
 
+def _size_limit() -> int | None:
+    """This process's file size limit in bytes (`ulimit -f`), None when unlimited."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
 def describe_fault(exc: BaseException) -> str | None:
     """The cause of a failed write in words ("the disk is full"), or None when it is not one
     of the faults of the machine a person can act on (disk, quota, size limit, permissions)."""
     import errno
 
-    while exc is not None:
+    size_limit = _size_limit()
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
         if isinstance(exc, OSError) and exc.errno is not None:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 return _("the disk is full")
             if exc.errno == errno.EFBIG:
-                return _("the file is larger than this system's file size limit allows")
+                return _("a file reached the size limit of this process (ulimit -f)")
             if exc.errno == errno.EROFS:
                 return _("the file system is read-only")
             if exc.errno in (errno.EACCES, errno.EPERM):
@@ -102,6 +115,8 @@ def describe_fault(exc: BaseException) -> str | None:
             if "disk is full" in text:
                 return _("the disk is full")
             if "disk i/o error" in text:
+                if size_limit is not None:
+                    return _("a file reached the size limit of this process (ulimit -f)")
                 return _("the disk reported an input/output error (is it full?)")
             if "readonly database" in text or "read-only" in text:
                 return _("the database is read-only for this process")
@@ -372,7 +387,9 @@ def open_database(
         db.close()
         release_open_lock()
         raise DatabaseError(
-            _("cannot open database {target}: {error}").format(target=target, error=exc)
+            _("cannot open database {target}: {error}").format(
+                target=target, error=describe_fault(exc) or exc
+            )
         ) from exc
     return db
 

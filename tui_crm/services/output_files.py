@@ -74,35 +74,54 @@ class OutputFile:
 
 
 class _Abandonable:
-    """A binary file object that, after its first OSError, drops every later call.
+    """A binary file object that, after its first error, only pretends to write.
 
-    zipfile (under xlsxwriter) retries writing the archive's end from its destructor
-    after a failed close; against a full disk that printed a second, raw traceback."""
+    zipfile (under xlsxwriter) finishes the archive from its destructor after a failed
+    close; against a full disk that printed a second, raw traceback. Once abandoned,
+    writes and seeks move a position of its own (so the archive's arithmetic stays in
+    range) and nothing reaches the disk: the temporary file is deleted anyway."""
 
     def __init__(self, fd: int) -> None:
         self._fh = os.fdopen(os.dup(fd), "w+b")
         self.failed: BaseException | None = None
+        self._pos = 0
+
+    def abandon(self, exc: BaseException) -> None:
+        if self.failed is None:
+            try:
+                self._pos = self._fh.tell()
+            except (OSError, ValueError):
+                self._pos = 0
+            self.failed = exc
 
     def _call(self, name: str, *args: Any) -> Any:
-        if self.failed is not None:
-            return 0 if name in ("write", "tell", "seek") else None
         try:
             return getattr(self._fh, name)(*args)
         except OSError as exc:
-            self.failed = exc
+            self.abandon(exc)
             raise
 
     def write(self, data: Any) -> int:
+        if self.failed is not None:
+            self._pos += len(data)
+            return len(data)
         return self._call("write", data)
 
     def flush(self) -> None:
-        self._call("flush")
+        if self.failed is None:
+            self._call("flush")
 
     def tell(self) -> int:
-        return self._call("tell")
+        return self._pos if self.failed is not None else self._call("tell")
 
-    def seek(self, *args: Any) -> int:
-        return self._call("seek", *args)
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if self.failed is None:
+            return self._call("seek", offset, whence)
+        if whence == 0:
+            self._pos = offset
+        elif whence == 1:
+            self._pos += offset
+        return self._pos
 
     def seekable(self) -> bool:
         return True
@@ -114,23 +133,27 @@ class _Abandonable:
         return True
 
     def read(self, *args: Any) -> bytes:
-        return self._call("read", *args) or b""
+        return b"" if self.failed is not None else self._call("read", *args)
 
     def truncate(self, *args: Any) -> int:
-        return self._call("truncate", *args)
+        return self._pos if self.failed is not None else self._call("truncate", *args)
 
     def close(self) -> None:
-        if not self._fh.closed:
-            try:
+        if self._fh.closed:
+            return
+        if self.failed is not None:
+            with suppress(OSError):  # what could not be flushed goes with the file
                 self._fh.close()
-            except OSError as exc:
-                if self.failed is None:
-                    self.failed = exc
-                    raise
+            return
+        try:
+            self._fh.close()
+        except OSError as exc:
+            self.abandon(exc)
+            raise
 
     @property
     def closed(self) -> bool:
-        return self._fh.closed
+        return False if self.failed is not None else self._fh.closed
 
 
 # --- what may be replaced -------------------------------------------------------------
@@ -340,9 +363,8 @@ def output_file(
         _fsync_directory(target.parent)
     except BaseException as exc:
         if out.file is not None:
-            out.file.failed = out.file.failed or exc
-            with suppress(OSError):
-                out.file.close()
+            out.file.abandon(exc)
+            out.file.close()
         _remove_quietly(tmp)
         for suffix in TEMP_COMPANIONS:
             _remove_quietly(Path(f"{tmp}{suffix}"))
