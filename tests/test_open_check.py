@@ -211,6 +211,10 @@ def test_a_database_you_cannot_write_is_read_leaving_nothing_behind(db, cli, unw
     issue = cli("--db", db, "invoice", "create", "--client", "A58818501", "--line", "x|1|1|21")
     assert issue.returncode == 1 and "editing is off" in issue.stderr
     assert cli("--db", db, "check").returncode == 1  # says it is read-only for you
+    copy = db.path.parent.parent / "copy.sqlite3"
+    backup = cli("--db", db, "backup", copy)  # reading is allowed, a backup included
+    assert backup.returncode == 0, backup.stderr
+    assert "F2026-00001" in cli("--db", copy, "report", "invoices").stdout
     assert _companions(db.path) == ["crm.sqlite3-open.lock", "crm.sqlite3-writer.lock"]
 
 

@@ -156,10 +156,37 @@ def _read_only_uri(path: Path, *, live: bool) -> str:
     return uri
 
 
+def reading_connection(path: Path, *, query_only: bool = True) -> sqlite3.Connection:
+    """A connection that only reads the SQLite file at `path` and leaves nothing behind.
+
+    A file this process may write is opened the ordinary way, with `query_only`: SQLite
+    makes its WAL files and removes them when the last connection closes, and its locks
+    keep the reading consistent while others write. A file it may not write is opened
+    read-only (`_read_only_uri`): a read-only connection would create `-wal`/`-shm`
+    files it can never remove."""
+    if read_only_reason_for(path):
+        conn = sqlite3.connect(_read_only_uri(path, live=True), uri=True, timeout=BUSY_TIMEOUT_S)
+    else:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, uri=False)
+        if query_only:  # (VACUUM INTO, which writes another file, needs it off)
+            conn.execute("PRAGMA query_only = 1")
+    return conn
+
+
+def attach_name(path: Path) -> str:
+    """What `ATTACH DATABASE ?` takes to read `path` (see `reading_connection`); the main
+    connection must have been opened with `uri=True`."""
+    if read_only_reason_for(path):
+        return _read_only_uri(path, live=True)
+    from urllib.parse import quote
+
+    return f"file:{quote(str(path.absolute()))}"
+
+
 def peek(path: Path) -> tuple[int, set[str], int | None]:
     """(application id, tables, schema version or None) of an existing SQLite file, read
-    without writing anything (see `_read_only_uri`)."""
-    conn = sqlite3.connect(_read_only_uri(path, live=True), uri=True, timeout=BUSY_TIMEOUT_S)
+    without writing anything (see `reading_connection`)."""
+    conn = reading_connection(path)
     try:
         app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

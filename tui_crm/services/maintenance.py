@@ -250,9 +250,9 @@ def check_file(path: Path) -> list[Finding]:
     from ..db import (
         DamagedDatabase,
         DatabaseError,
-        _read_only_uri,
         inspect_file,
         read_only_reason_for,
+        reading_connection,
     )
 
     path = path.expanduser()
@@ -275,7 +275,7 @@ def check_file(path: Path) -> list[Finding]:
     if kind == "empty":
         return [Finding("error", _("{path} is empty (run `tui-crm init`)").format(path=path))]
     try:
-        conn = sqlite3.connect(_read_only_uri(path, live=True), uri=True, timeout=10)
+        conn = reading_connection(path)
     except sqlite3.DatabaseError as exc:
         return [
             Finding(
@@ -365,12 +365,9 @@ def _copy_database(source: Path, destination: Path) -> None:
     """A consistent copy of the database at `source` into the empty file `destination`:
     SQLite's `VACUUM INTO` reads one snapshot (writers go on meanwhile), writes a compact
     file in rollback-journal mode, application id included; checked after."""
-    from ..db import _read_only_uri, read_only_reason_for
+    from ..db import reading_connection
 
-    if read_only_reason_for(source):
-        src = sqlite3.connect(_read_only_uri(source, live=True), uri=True, timeout=30)
-    else:
-        src = sqlite3.connect(str(source), timeout=30)
+    src = reading_connection(source, query_only=False)
     try:
         src.execute("VACUUM INTO ?", (str(destination),))
     finally:

@@ -39,7 +39,7 @@ import peewee
 from ..db import (
     APPLICATION_ID,
     SQLITE_MAGIC,
-    _read_only_uri,
+    attach_name,
     close_database,
     database,
     db_path,
@@ -47,6 +47,7 @@ from ..db import (
     exclusive_open_lock,
     execute,
     missing_tables,
+    reading_connection,
 )
 from ..i18n import _, ngettext
 from ..migrations import expected_tables, latest_version
@@ -185,7 +186,7 @@ def inspect_backup(path: Path) -> int:
         if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
             _refuse(_("{path} is not a tui-crm database (not SQLite)").format(path=path))
     try:
-        conn = sqlite3.connect(_read_only_uri(path, live=True), uri=True, timeout=10)
+        conn = reading_connection(path)
     except sqlite3.DatabaseError as exc:
         _refuse(_("{path} cannot be read: {error}").format(path=path, error=exc))
     try:
@@ -263,7 +264,14 @@ def _inspect(conn: sqlite3.Connection, path: Path) -> int:
 
 
 def _attach(conn: sqlite3.Connection, path: Path, name: str) -> None:
-    conn.execute(f"ATTACH DATABASE ? AS {name}", (_read_only_uri(path, live=True),))
+    conn.execute(f"ATTACH DATABASE ? AS {name}", (attach_name(path),))
+
+
+def _uri_connection(path: Path) -> sqlite3.Connection:
+    """A reading connection (`db.reading_connection`'s rules) that can ATTACH by URI."""
+    conn = sqlite3.connect(attach_name(path), uri=True, timeout=10)
+    conn.execute("PRAGMA query_only = 1")
+    return conn
 
 
 def _lacking(conn: sqlite3.Connection, legal: LegalTable) -> list[LegalRecord]:
@@ -297,7 +305,7 @@ def _qualified(condition: str, alias: str) -> str:
 
 
 def _compare(backup: Path, live: Path) -> tuple[LegalRecord, ...]:
-    conn = sqlite3.connect(_read_only_uri(backup, live=True), uri=True, timeout=10)
+    conn = _uri_connection(backup)
     try:
         _attach(conn, live, "live")
         found: list[LegalRecord] = []
@@ -597,7 +605,7 @@ def _refresh_client_figures(carry: Carry) -> None:
 
 def _verify_staging(path: Path, live: Path) -> None:
     """The built data: sound, and with every legal record of the live database."""
-    conn = sqlite3.connect(str(path))
+    conn = _uri_connection(path)
     try:
         problems = [r[0] for r in conn.execute("PRAGMA integrity_check")]
         if problems != ["ok"]:
@@ -635,7 +643,7 @@ def _build(staging: Path, backup: Path, live: Path, plan: RestorePlan, safety: P
     from ..migrations import upgrade
     from . import audit
 
-    source = sqlite3.connect(_read_only_uri(backup, live=True), uri=True, timeout=10)
+    source = reading_connection(backup, query_only=False)
     try:
         source.execute("VACUUM INTO ?", (str(staging),))
     finally:
@@ -650,7 +658,7 @@ def _build(staging: Path, backup: Path, live: Path, plan: RestorePlan, safety: P
     )
     db.connect()
     try:
-        db.execute_sql("ATTACH DATABASE ? AS live", (_read_only_uri(live, live=True),))
+        db.execute_sql("ATTACH DATABASE ? AS live", (attach_name(live),))
         with _bound_to(db):
             upgrade()
             carry = Carry()
@@ -682,9 +690,11 @@ def _build(staging: Path, backup: Path, live: Path, plan: RestorePlan, safety: P
 
 def _match_page_size(staging: Path, live: Path) -> None:
     """SQLite copies into a WAL database only between equal page sizes."""
-    with sqlite3.connect(_read_only_uri(live, live=True), uri=True) as conn:
+    conn = reading_connection(live)
+    try:
         wanted = int(conn.execute("PRAGMA page_size").fetchone()[0])
-    conn.close()
+    finally:
+        conn.close()
     conn = sqlite3.connect(str(staging))
     try:
         if int(conn.execute("PRAGMA page_size").fetchone()[0]) != wanted:
