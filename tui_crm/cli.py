@@ -357,7 +357,18 @@ def cmd_restore(args: argparse.Namespace) -> int:
         if input(question).strip().lower() not in ("y", "yes", "s", "si", "sí"):
             print(_("Nothing was changed."))
             return EXIT_ERROR
-    result = restore_database(args.file, confirmed=plan, wait_s=args.wait)
+    # What the person saw and agreed to: more issued meanwhile refuses (--yes agrees to
+    # carry over whatever the backup lacks when the restore runs).
+    confirmed = None if args.yes else plan
+    result = restore_database(args.file, confirmed=confirmed, wait_s=args.wait)
+    if len(result.carried) != len(plan.missing):
+        print(
+            ngettext(
+                "{n} issued invoice was carried over: {codes}",
+                "{n} issued invoices were carried over: {codes}",
+                len(result.carried),
+            ).format(n=len(result.carried), codes=", ".join(r.key for r in result.carried))
+        )
     print(
         _("Restored {file}. The previous data is kept in {safety}.").format(
             file=args.file, safety=result.safety

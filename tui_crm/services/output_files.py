@@ -48,9 +48,9 @@ TEMP_PREFIX = ".tui-crm-"
 TEMP_SUFFIX = ".part"
 # SQLite may put companion files beside a temporary database it writes.
 TEMP_COMPANIONS = ("-journal", "-wal", "-shm")
-# A temporary file younger than this with nothing in it may be one a writer has just
-# created and not yet locked: the cleaner leaves it for next time.
-STALE_EMPTY_AGE_S = 5.0
+# An empty temporary file may be one a writer has just created and not yet locked: the
+# cleaner looks again after this pause before it removes one.
+EMPTY_RECHECK_S = 0.1
 DATABASE_COMPANIONS = ("-wal", "-shm", "-journal", "-open.lock", "-writer.lock")
 
 
@@ -468,15 +468,17 @@ def _remove_if_unlocked(path: Path) -> bool:
     except OSError:
         return False
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _unlocked(fd):
             return False  # a live writer
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return False
-        if info.st_size == 0 and time.time() - info.st_mtime < STALE_EMPTY_AGE_S:
-            return False  # maybe created an instant ago and not locked yet
+        if info.st_size == 0:
+            # Created an instant ago by mkstemp, and about to be locked? Look again.
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            time.sleep(EMPTY_RECHECK_S)
+            if not _unlocked(fd):
+                return False
         try:
             if not _same_file(os.lstat(path), info):
                 return False
@@ -486,3 +488,12 @@ def _remove_if_unlocked(path: Path) -> bool:
         return True
     finally:
         os.close(fd)
+
+
+def _unlocked(fd: int) -> bool:
+    """Take the writer's lock if nobody holds it (kept until `fd` closes)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
