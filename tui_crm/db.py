@@ -46,13 +46,13 @@ SQLITE_PRAGMAS = (
     ("cache_size", -32000),  # 32 MB page cache per connection
     ("temp_store", "memory"),
 )
-# A database this process may only read: nothing that writes (not even the journal mode).
+# A database this process may only read: nothing that writes (not even the journal mode);
+# the read-only URI keeps the file as it is (temporary tables, in memory, still work).
 READ_ONLY_PRAGMAS = (
     ("foreign_keys", 1),
     ("busy_timeout", BUSY_TIMEOUT_S * 1000),
     ("cache_size", -32000),
     ("temp_store", "memory"),
-    ("query_only", 1),
 )
 
 

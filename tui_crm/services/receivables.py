@@ -99,10 +99,57 @@ def _source(as_of: dt.date) -> tuple[str, list[object]]:
     the board reads (amounts and payment status of that day).
 
     Today's unpaid invoices that no later payment or reversal touched are read through
-    their index as they are; the few that were touched are read with their amounts put
-    back (a UNION ALL of the two)."""
+    their index as they are; the ones that were touched are read with their amounts put
+    back (a UNION ALL of the two). On SQLite that is computed once per connection, date
+    and state of the data into a temporary table (`_as_of_table`): the board's count,
+    page, buckets and defaulters then read it instead of replaying it each time."""
     if not needs_replay(as_of):
         return _unpaid_from(), []
+    if is_sqlite():
+        return f"{_as_of_table(as_of)} i", []
+    return _replayed(as_of)
+
+
+# Per SQLite connection: (as-of date, data_version, total_changes) of its temporary table.
+_AS_OF_TABLE = "receivables_as_of"
+_as_of_built: dict[int, tuple[object, ...]] = {}
+
+
+def _as_of_table(as_of: dt.date) -> str:
+    """The as-of rows of `_replayed` in a temporary table of this connection, rebuilt when the
+    date changes or anyone wrote since (PRAGMA data_version: other connections; the
+    connection's total_changes: its own)."""
+    from ..db import database
+
+    conn = database.connection()
+    version = execute("PRAGMA data_version").fetchone()[0]
+    key = (as_of, version, conn.total_changes)
+    exists = execute(
+        "SELECT 1 FROM temp.sqlite_master WHERE type = 'table' AND name = ?", (_AS_OF_TABLE,)
+    ).fetchone()
+    if exists is None or _as_of_built.get(id(conn)) != key:
+        sql, params = _replayed(as_of)
+        execute(f"DROP TABLE IF EXISTS temp.{_AS_OF_TABLE}")
+        execute(
+            f"CREATE TEMP TABLE {_AS_OF_TABLE} AS SELECT * FROM {sql} "
+            "WHERE i.outstanding_cents <> 0",
+            params,
+        )
+        execute(f"CREATE INDEX temp.{_AS_OF_TABLE}_due ON {_AS_OF_TABLE} (due_date, client_id, id)")
+        _as_of_built[id(conn)] = (as_of, version, conn.total_changes)
+    return f"temp.{_AS_OF_TABLE}"
+
+
+def forget_as_of() -> None:
+    """Drop this connection's as-of table (the next board as of a past date recomputes it)."""
+    from ..db import database
+
+    execute(f"DROP TABLE IF EXISTS temp.{_AS_OF_TABLE}")
+    _as_of_built.pop(id(database.connection()), None)
+
+
+def _replayed(as_of: dt.date) -> tuple[str, list[object]]:
+    """`_source`'s replay as a derived table `i` with its parameters."""
     day = as_of.isoformat()
     adjusted = "COALESCE(adj.cents, 0)"
     owed = f"i.outstanding_cents + {adjusted}"
@@ -335,7 +382,7 @@ def get_receivable(invoice_id: int, as_of: dt.date | None = None) -> ReceivableR
     flt = ReceivablesFilter(as_of=as_of)
     where, params = _where(flt)
     source, source_params = _source(flt.date)
-    if not source_params:
+    if source == _unpaid_from():
         source = "invoice i"  # one row by its key, not through the index of unpaid ones
     r = execute(
         f"SELECT {_COLUMNS} FROM {source} WHERE {where} AND i.id = ?",
