@@ -223,3 +223,24 @@ def test_print_and_export_refuse_an_existing_file_alike(db, cli, tmp_path):
             assert refused.returncode == 1
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tui-crm-")] == []
     assert sqlite3.connect(db.path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_files_we_write_follow_the_folders_sharing_rules(db, tmp_path):
+    """Group-readable and -writable in a group-shared (setgid) folder, never world-readable."""
+    from tui_crm.services.output_files import write_bytes
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o2770)
+    private = tmp_path / "private"
+    private.mkdir()
+    private.chmod(0o700)
+    old = os.umask(0o022)
+    try:
+        assert oct(maintenance.backup_database(shared / "b.sqlite3").stat().st_mode & 0o777) == (
+            "0o660"
+        )
+        assert oct(write_bytes(shared / "f.pdf", b"%PDF-").stat().st_mode & 0o777) == "0o660"
+        assert oct(write_bytes(private / "f.pdf", b"%PDF-").stat().st_mode & 0o777) == "0o640"
+    finally:
+        os.umask(old)

@@ -299,3 +299,27 @@ def test_the_legal_tables_are_named_in_one_registry():
     invoice = LEGAL_TABLES[0]
     assert invoice.key == "code"
     assert ("invoice_line", "invoice_id") in invoice.children
+
+
+def test_a_backup_from_before_the_mark_is_recognised_by_its_schema(db, shop, tmp_path):
+    """A backup written before migration 9 has no application id: all the tables of its
+    schema version prove it is ours; the restored data is brought up to date."""
+    issued(shop, DAY)
+    backup = maintenance.backup_database(tmp_path / "old.sqlite3")
+    conn = sqlite3.connect(backup)
+    conn.execute("PRAGMA application_id = 0")
+    conn.execute('DROP INDEX "payment_date"')
+    conn.execute('DROP INDEX "payment_reversed_at"')
+    conn.execute("DELETE FROM schema_version WHERE version = 9")
+    conn.commit()
+    conn.close()
+    assert maintenance.inspect_backup(backup) == 8
+    result = restore_database(backup)
+    assert result.version == 8
+    close_database()
+    with open(db.path, "rb") as fh:
+        assert int.from_bytes(fh.read(100)[68:72], "big") == 0x7443524D
+    conn = sqlite3.connect(db.path)
+    assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 9
+    conn.close()
+    assert _codes(db.path) == ["F2026-00001"]
