@@ -192,3 +192,70 @@ def test_issued_invoices_are_immutable_below_the_services_on_postgresql(pg_url, 
         assert row.fetchone() == (30250, 100)
     finally:
         close_database()
+
+
+def test_check_sees_altered_guards_on_postgresql_and_init_puts_them_back(pg_url, cli):
+    """`check` compares migration 8's guard functions and triggers with the database."""
+    import psycopg2
+
+    assert cli("--db", pg_url, "init").returncode == 0
+    assert cli("--db", pg_url, "check").returncode == 0
+    conn = psycopg2.connect(pg_url)
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute(
+        'CREATE OR REPLACE FUNCTION "invoice_line_issued_guard"() RETURNS trigger AS $$ '
+        "BEGIN RETURN NEW; END $$ LANGUAGE plpgsql"
+    )
+    cur.execute('ALTER TABLE "invoice" DISABLE TRIGGER "invoice_issued_guard"')
+    conn.close()
+    check = cli("--db", pg_url, "check")
+    assert check.returncode == 1
+    assert "function invoice_line_issued_guard differs" in check.stdout, check.stdout
+    assert "trigger invoice_issued_guard on invoice is disabled" in check.stdout
+    init = cli("--db", pg_url, "init")
+    assert init.returncode == 0, init.stderr
+    assert "invoice_line_issued_guard" in init.stdout
+    again = cli("--db", pg_url, "check")
+    assert again.returncode == 0, again.stdout
+
+
+def test_receivables_as_of_a_past_date_on_postgresql(pg_url, app_env):
+    """The as-of replay (payments after the date put back) in PostgreSQL's SQL too."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from tests.invoicing_support import issued, line, make_client, set_issuer
+    from tui_crm.config import DatabaseTarget
+    from tui_crm.db import close_database, execute
+    from tui_crm.services import payments
+    from tui_crm.services import receivables as rv
+    from tui_crm.services.startup import open_for_use
+
+    open_for_use(DatabaseTarget(pg_url))
+    try:
+        set_issuer()
+        client = make_client("Cobros Atrasados SL", "B63272603")
+        bill = issued(client, dt.date(2027, 3, 1), line(price="200"))  # 242.00
+        early = payments.register_payment(
+            client, dt.date(2027, 3, 5), Decimal("50"), allocations=[(bill.id, Decimal("50"))]
+        )
+        payments.register_payment(
+            client, dt.date(2027, 4, 10), Decimal("100"), allocations=[(bill.id, Decimal("100"))]
+        )
+        payments.reverse_payment(early, "devuelto")
+        execute("UPDATE payment SET reversed_at = ? WHERE id = ?", ("2027-03-20 12:00:00", early))
+
+        def owed(day: dt.date) -> list[Decimal]:
+            flt = rv.ReceivablesFilter(as_of=day, client_id=client)
+            return [r.outstanding for r in rv.list_receivables(flt)]
+
+        assert owed(dt.date(2027, 3, 10)) == [Decimal("192.00")]
+        assert owed(dt.date(2027, 3, 25)) == [Decimal("242.00")]
+        assert owed(dt.date(2027, 4, 15)) == [Decimal("142.00")]
+        summary = rv.receivables_summary(
+            rv.ReceivablesFilter(as_of=dt.date(2027, 4, 5), client_id=client)
+        )
+        assert summary.overdue == Decimal("242.00")
+    finally:
+        close_database()

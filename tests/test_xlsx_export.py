@@ -227,7 +227,7 @@ def test_a_failing_row_source_leaves_the_previous_file_untouched(tmp_path: Path)
         raise RuntimeError("database went away")
 
     with pytest.raises(RuntimeError):
-        write_xlsx(path, COLUMNS, rows(), title="T")
+        write_xlsx(path, COLUMNS, rows(), title="T", force=True)
     assert path.read_bytes() == b"previous version"
     assert list(tmp_path.iterdir()) == [path]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from . import config, i18n
 from .cli_analytics import ANALYTICS_REPORTS
-from .i18n import _
+from .i18n import _, ngettext
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -118,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help=_("take a consistent copy of the database"))
     backup.add_argument("file", type=Path, metavar="FILE", nargs="?")
     backup.add_argument(
+        "--force",
+        action="store_true",
+        help=_("replace FILE if it exists (never a database in use)"),
+    )
+    backup.add_argument(
         "--daily",
         action="store_true",
         help=_("take today's backup if daily backups are on (backup.daily), and prune old ones"),
@@ -126,6 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help=_("replace the database with a backup (admin)"))
     restore.add_argument("file", type=Path, metavar="FILE")
     restore.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
+    restore.add_argument(
+        "--wait",
+        type=_positive,
+        default=0,
+        metavar="SECONDS",
+        help=_("wait this long for other sessions to close the database (default: refuse at once)"),
+    )
 
     cfg = sub.add_parser("config", help=_("read or change a setting"))
     cfg_sub = cfg.add_subparsers(
@@ -151,11 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
 # --- commands ------------------------------------------------------------------
 
 
-def _open(args: argparse.Namespace, *, create: bool = False):
+def _open(args: argparse.Namespace, *, create: bool = False, initialise: bool = False):
     from .services.startup import open_for_use
 
     target = _target(args)
-    return open_for_use(target, user=args.user, create=create)
+    return open_for_use(target, user=args.user, create=create, initialise=initialise)
 
 
 def _target(args: argparse.Namespace) -> config.DatabaseTarget:
@@ -165,10 +178,15 @@ def _target(args: argparse.Namespace) -> config.DatabaseTarget:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    """Create or upgrade the database, and put back the protections that live in it."""
     _ensure_default_dir(args)
-    opened = _open(args, create=True)
+    opened = _open(args, create=True, initialise=True)
     from .migrations import current_version
+    from .services.protections import restore_protections
 
+    repaired = [] if opened.read_only else restore_protections()
+    for what in repaired:
+        print(_("Put back {what} (it was missing or altered).").format(what=what))
     print(
         _("Database {target} ready at schema version {version} ({n} migrations applied).").format(
             target=opened.target, version=current_version(), n=opened.migrated
@@ -272,10 +290,18 @@ def _report_client_work(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    _open(args)
-    from .services.maintenance import check_database
+    """Every problem found, one line each; a damaged file is examined, never opened for use."""
+    target = _target(args)
+    if target.is_sqlite:
+        assert target.path is not None
+        from .services.maintenance import check_file
 
-    findings = check_database()
+        findings = check_file(target.path)
+    else:
+        _open(args)
+        from .services.maintenance import check_database
+
+        findings = check_database()
     labels = {"ok": _("ok"), "warning": _("warning"), "error": _("error")}
     for finding in findings:
         print(f"{labels[finding.level]:>8}  {finding.message}")
@@ -296,31 +322,56 @@ def cmd_backup(args: argparse.Namespace) -> int:
             print(_("Backup written to {path}").format(path=taken))
         if args.file is None:
             return EXIT_OK
-    path = backup_database(args.file)
+    path = backup_database(args.file, force=args.force)
     print(_("Backup written to {path}").format(path=path))
     return EXIT_OK
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    """Show what the restore will do (the issued invoices the backup lacks, carried over),
+    ask (or --yes), then restore; every outcome names the safety copy."""
     opened = _open(args)
-    from .services.maintenance import inspect_backup, restore_database
-    from .services.permissions import require
+    from .services.restore import plan_restore, restore_database
 
-    require("data.restore")
-    version = inspect_backup(args.file)
+    plan = plan_restore(args.file)
+    if plan.missing:
+        print(
+            ngettext(
+                "The backup lacks {n} issued invoice. Issued invoices are legal records: it "
+                "will be carried over into the restored data, with its lines, its client if "
+                "the backup lacks it, and its payments:",
+                "The backup lacks {n} issued invoices. Issued invoices are legal records: they "
+                "will be carried over into the restored data, with their lines, their clients "
+                "if the backup lacks them, and their payments:",
+                len(plan.missing),
+            ).format(n=len(plan.missing))
+        )
+        for record in plan.missing:
+            print(f"  {record.describe()}")
     if not args.yes:
         if not sys.stdin.isatty():
             raise UserError(_("restoring replaces every record; add --yes to confirm"))
         question = _("Replace all data in {db} with {file} (schema version {v})? [y/N] ").format(
-            db=opened.target, file=args.file, v=version
+            db=opened.target, file=args.file, v=plan.version
         )
         if input(question).strip().lower() not in ("y", "yes", "s", "si", "sí"):
             print(_("Nothing was changed."))
             return EXIT_ERROR
-    safety = restore_database(args.file)
+    # What the person saw and agreed to: more issued meanwhile refuses (--yes agrees to
+    # carry over whatever the backup lacks when the restore runs).
+    confirmed = None if args.yes else plan
+    result = restore_database(args.file, confirmed=confirmed, wait_s=args.wait)
+    if len(result.carried) != len(plan.missing):
+        print(
+            ngettext(
+                "{n} issued invoice was carried over: {codes}",
+                "{n} issued invoices were carried over: {codes}",
+                len(result.carried),
+            ).format(n=len(result.carried), codes=", ".join(r.key for r in result.carried))
+        )
     print(
         _("Restored {file}. The previous data is kept in {safety}.").format(
-            file=args.file, safety=safety
+            file=args.file, safety=result.safety
         )
     )
     return EXIT_OK
@@ -365,7 +416,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
     from .db import close_database
     from .ui.app import run_app
 
-    close_database()
+    close_database(keep_lock=True)  # the workers reconnect to the same file
     run_app(opened, mouse=not args.no_mouse)
     return EXIT_OK
 
@@ -414,18 +465,51 @@ def _one_line(text: str) -> str:
 
 
 def _log_crash() -> Path | None:
+    """Append the traceback to the crash log; whatever happens, never raise (the argument
+    list may hold bytes that are not UTF-8, the disk may be full)."""
     try:
         from platformdirs import user_log_dir
 
         directory = Path(user_log_dir(config.APP_NAME, appauthor=False))
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / "crash.log"
-        with path.open("a", encoding="utf-8") as fh:
+        with path.open("a", encoding="utf-8", errors="backslashreplace") as fh:
             fh.write(f"--- {dt.datetime.now().isoformat()} {' '.join(sys.argv)}\n")
             fh.write(traceback.format_exc())
         return path
-    except OSError:
+    except Exception:
         return None
+
+
+def _invalid_argument(argv: Sequence[str]) -> str | None:
+    """The first argument that is not valid UTF-8 (Python keeps such bytes as surrogates),
+    shown with the bad bytes escaped; None when all are valid."""
+    for index, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            return _(
+                "argument {n} ({arg}) is not valid UTF-8; type it again or rename the file"
+            ).format(n=index, arg=shown)
+    return None
+
+
+def _fault_line(exc: BaseException) -> str | None:
+    """One line for a fault of the machine (disk full, read-only, I/O error), or None."""
+    from .db import describe_fault
+
+    cause = describe_fault(exc)
+    if cause is None:
+        return None
+    return _("{cause}; nothing was changed").format(cause=cause)
+
+
+def _complain(message: str) -> None:
+    """One line on stderr, whatever bytes it holds (a file name that is not UTF-8)."""
+    text = "tui-crm: " + message
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    print(text, file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -434,36 +518,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .services.errors import ServiceError, ValidationError
 
     secure_umask()
+    if hasattr(signal, "SIGXFSZ"):
+        # Past a file size limit (ulimit -f) a write fails with EFBIG, which is reported in
+        # one line, instead of the signal killing the process half-way.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     i18n.setup(config.read_user_settings().get("ui.language"))
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    invalid = _invalid_argument(arguments)
+    if invalid is not None:
+        _complain(_("error") + f": {invalid}")
+        return EXIT_USAGE
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     try:
         return COMMANDS[args.command](args)
     except ValidationError as exc:
-        print(
-            "tui-crm: "
-            + _("error")
+        _complain(
+            _("error")
             + ": "
-            + "; ".join(f"{field}: {reason}" for field, reason in exc.errors.items()),
-            file=sys.stderr,
+            + "; ".join(f"{field}: {reason}" for field, reason in exc.errors.items())
         )
     except (ServiceError, DatabaseError, SchemaError, UserError) as exc:
-        print("tui-crm: " + _("error") + f": {_one_line(str(exc))}", file=sys.stderr)
+        _complain(_("error") + f": {_one_line(str(exc))}")
     except KeyboardInterrupt:
-        print("tui-crm: " + _("interrupted"), file=sys.stderr)
+        _complain(_("interrupted"))
         return 130
     except BrokenPipeError:
         return EXIT_OK
     except OSError as exc:
+        cause = _fault_line(exc)
         name = f" {exc.filename}" if exc.filename else ""
-        print("tui-crm: " + _("error") + f":{name} {exc.strerror or exc}", file=sys.stderr)
+        if cause is not None:
+            _complain(_("error") + f":{name} {cause}")
+        else:
+            _complain(_("error") + f":{name} {exc.strerror or exc}")
     except Exception as exc:
+        cause = _fault_line(exc)
+        if cause is not None:
+            _complain(_("error") + f": {cause}")
+            return EXIT_ERROR
         path = _log_crash()
         where = _(" (details in {path})").format(path=path) if path else ""
-        print(
-            "tui-crm: " + _("internal error") + f": {type(exc).__name__}: {exc}{where}",
-            file=sys.stderr,
-        )
+        _complain(_("internal error") + f": {type(exc).__name__}: {exc}{where}")
     return EXIT_ERROR
 
 

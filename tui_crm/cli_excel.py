@@ -119,7 +119,7 @@ def cmd_export(args: argparse.Namespace, open_db) -> int:
     check_destination(target)
     show, interactive = _progress(_("Exporting"))
     with read_snapshot():  # one consistent view of the list, however long it is
-        result = export_list(args.list, target, vars(args), progress=show)
+        result = export_list(args.list, target, vars(args), progress=show, force=args.force)
     if interactive:
         sys.stderr.write("\n")
     print(_("Exported {n} rows to {path}").format(n=count_text(result.rows), path=result.path))

@@ -47,6 +47,7 @@ def add_parsers(sub, date_type) -> None:
     printer.add_argument("kind", choices=["invoice", "quote"], metavar="invoice|quote")
     printer.add_argument("number", metavar="NUMBER", help=_("e.g. F2026-00001 or P2026-0001"))
     printer.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.pdf")
+    printer.add_argument("--force", action="store_true", help=_("replace FILE.pdf if it exists"))
 
     recurring = sub.add_parser("recurring", help=_("recurring invoices"))
     recurring_sub = recurring.add_subparsers(
@@ -154,20 +155,46 @@ def cmd_invoice(args: argparse.Namespace, open_db) -> int:
 
 
 def cmd_print(args: argparse.Namespace, open_db) -> int:
+    """The PDF to FILE (written the safe way: an existing FILE only with --force), then kept
+    with the record's documents; a failure says why and leaves neither behind."""
     from .cli import EXIT_OK
 
     open_db(args)
     from .services import invoices, printing, quotes
+    from .services.output_files import check_target, write_bytes
 
+    output: Path = args.output.expanduser()
+    finder = invoices.find_by_code if args.kind == "invoice" else quotes.find_by_code
+    record_id = finder(args.number)
+    check_target(output, force=args.force)  # refused before the PDF is made
     if args.kind == "invoice":
-        printed = printing.print_invoice(invoices.find_by_code(args.number))
+        printed = printing.print_invoice(record_id, store=False)
     else:
-        printed = printing.print_quote(quotes.find_by_code(args.number))
-    output: Path = args.output
-    tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_bytes(printed.data)
-    tmp.replace(output)
-    print(_("{file} written ({size} bytes)").format(file=output, size=len(printed.data)))
+        printed = printing.print_quote(record_id, store=False)
+    from .db import transactional
+
+    published: list[Path] = []
+
+    @transactional
+    def write_and_keep() -> Path:
+        # The document row commits only once the file is complete: one without the other
+        # is never left behind.
+        printing.keep_printed(args.kind, record_id, printed)
+        published.append(write_bytes(output, printed.data, force=args.force))
+        return published[-1]
+
+    from .db import read_only_reason
+
+    try:
+        if read_only_reason():  # printing is reading: the PDF is not kept
+            written = write_bytes(output, printed.data, force=args.force)
+        else:
+            written = write_and_keep()
+    except BaseException:
+        for path in published:  # written, but the record of it could not be committed
+            path.unlink(missing_ok=True)
+        raise
+    print(_("{file} written ({size} bytes)").format(file=written, size=len(printed.data)))
     return EXIT_OK
 
 

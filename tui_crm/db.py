@@ -12,6 +12,7 @@ import functools
 import os
 import random
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -45,47 +46,339 @@ SQLITE_PRAGMAS = (
     ("cache_size", -32000),  # 32 MB page cache per connection
     ("temp_store", "memory"),
 )
+# A database this process may only read: nothing that writes (not even the journal mode);
+# the read-only URI keeps the file as it is (temporary tables, in memory, still work).
+READ_ONLY_PRAGMAS = (
+    ("foreign_keys", 1),
+    ("busy_timeout", BUSY_TIMEOUT_S * 1000),
+    ("cache_size", -32000),
+    ("temp_store", "memory"),
+)
 
 
 class DatabaseError(Exception):
     """A database that cannot be opened or used: the message names the problem."""
 
 
-def _connect_sqlite(path: Path, *, create: bool) -> peewee.SqliteDatabase:
-    if path.exists() and path.is_dir():
+class DamagedDatabase(DatabaseError):
+    """A SQLite file that SQLite cannot read as it is: `tui-crm check` says what it can."""
+
+    def __init__(self, message: str, error: str = "") -> None:
+        super().__init__(message)
+        self.error = error or message
+
+
+class ReadOnlyDatabase(DatabaseError):
+    """A write on a database this process opened read-only: the message says why."""
+
+
+# The mark `PRAGMA application_id` leaves in the header of every tui-crm database ("tCRM"),
+# written by migration 9 (so at `init` and on the first start after an upgrade). Older
+# files are recognised by their schema instead (`inspect_file`).
+APPLICATION_ID = 0x7443524D
+SQLITE_MAGIC = b"SQLite format 3\x00"
+OPEN_WAIT_S = 30  # a process opening the database waits this long for a restore to finish
+
+
+def _size_limit() -> int | None:
+    """This process's file size limit in bytes (`ulimit -f`), None when unlimited."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+def describe_fault(exc: BaseException) -> str | None:
+    """The cause of a failed write in words ("the disk is full"), or None when it is not one
+    of the faults of the machine a person can act on (disk, quota, size limit, permissions)."""
+    import errno
+
+    size_limit = _size_limit()
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno is not None:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                return _("the disk is full")
+            if exc.errno == errno.EFBIG:
+                return _("a file reached the size limit of this process (ulimit -f)")
+            if exc.errno == errno.EROFS:
+                return _("the file system is read-only")
+            if exc.errno in (errno.EACCES, errno.EPERM):
+                return _("permission denied")
+            if exc.errno == errno.EIO:
+                return _("the disk reported an input/output error")
+        text = str(exc).lower()
+        if isinstance(exc, sqlite3.Error | peewee.DatabaseError):
+            if "disk is full" in text:
+                return _("the disk is full")
+            if "disk i/o error" in text:
+                if size_limit is not None:
+                    return _("a file reached the size limit of this process (ulimit -f)")
+                return _("the disk reported an input/output error (is it full?)")
+            if "readonly database" in text or "read-only" in text:
+                return _("the database is read-only for this process")
+            if "malformed" in text or "not a database" in text:
+                return _("the database file is damaged (run `tui-crm check`)")
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return None
+
+
+def file_mode(directory: Path) -> int:
+    """The mode of a file we create in `directory`: the umask's, never world-accessible, and
+    group-readable and -writable in a group-shared directory (setgid or group-writable)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    mask |= 0o007
+    try:
+        dir_mode = directory.stat().st_mode
+    except OSError:
+        dir_mode = 0
+    if dir_mode & 0o2000 or dir_mode & 0o020:
+        mask &= ~0o060
+    return 0o666 & ~mask
+
+
+def _read_only_uri(path: Path, *, live: bool) -> str:
+    """A URI that opens `path` for reading and never creates a file beside it.
+
+    With no `-wal` beside it nobody is writing in WAL mode, and `immutable` keeps SQLite
+    from creating `-wal`/`-shm` files (a reader that cannot write the database would
+    leave them behind with its own owner and mode, locking the others out); with one,
+    a plain read-only connection shares the writers' WAL index."""
+    from urllib.parse import quote
+
+    uri = f"file:{quote(str(path.absolute()))}?mode=ro"
+    if not (live and Path(f"{path}-wal").exists()):
+        uri += "&immutable=1"
+    return uri
+
+
+def reading_connection(path: Path, *, query_only: bool = True) -> sqlite3.Connection:
+    """A connection that only reads the SQLite file at `path` and leaves nothing behind.
+
+    A file this process may write is opened the ordinary way, with `query_only`: SQLite
+    makes its WAL files and removes them when the last connection closes, and its locks
+    keep the reading consistent while others write. A file it may not write is opened
+    read-only (`_read_only_uri`): a read-only connection would create `-wal`/`-shm`
+    files it can never remove."""
+    if read_only_reason_for(path):
+        conn = sqlite3.connect(_read_only_uri(path, live=True), uri=True, timeout=BUSY_TIMEOUT_S)
+    else:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, uri=False)
+        if query_only:  # (VACUUM INTO, which writes another file, needs it off)
+            conn.execute("PRAGMA query_only = 1")
+    return conn
+
+
+def attach_name(path: Path) -> str:
+    """What `ATTACH DATABASE ?` takes to read `path` (see `reading_connection`); the main
+    connection must have been opened with `uri=True`."""
+    if read_only_reason_for(path):
+        return _read_only_uri(path, live=True)
+    from urllib.parse import quote
+
+    return f"file:{quote(str(path.absolute()))}"
+
+
+def peek(path: Path) -> tuple[int, set[str], int | None]:
+    """(application id, tables, schema version or None) of an existing SQLite file, read
+    without writing anything (see `reading_connection`)."""
+    conn = reading_connection(path)
+    try:
+        app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        version = None
+        if "schema_version" in tables:
+            try:
+                row = conn.execute('SELECT MAX("version") FROM "schema_version"').fetchone()
+                version = int(row[0]) if row and row[0] is not None else None
+            except sqlite3.DatabaseError:
+                version = None
+        return app_id, tables, version
+    finally:
+        conn.close()
+
+
+def missing_tables(tables: set[str], version: int) -> list[str]:
+    """The tables of tui-crm's schema `version` that `tables` lacks (none for a version this
+    release does not know: the migrations refuse those by name)."""
+    from .migrations import expected_tables, latest_version
+
+    if version < 1 or version > latest_version():
+        return []
+    return sorted(set(expected_tables(version)) - tables)
+
+
+def inspect_file(path: Path) -> str:
+    """What `path` holds: "missing", "empty" (no bytes, or SQLite without a table) or "ours"
+    (a tui-crm database: our application id, or a schema version with all its tables).
+
+    Anything else is refused with one line (DatabaseError) and left exactly as it was:
+    a file that is not SQLite, a database of another application.
+    """
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        raise DatabaseError(
+            _("cannot read {path}: {error}").format(path=path, error=exc.strerror)
+        ) from None
+    if stat.S_ISDIR(st.st_mode):
         raise DatabaseError(_("{path} is a directory, not a database file").format(path=path))
+    if st.st_size == 0:
+        return "empty"
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise DatabaseError(
+            _("cannot read {path}: {error}").format(path=path, error=exc.strerror)
+        ) from None
+    if header != SQLITE_MAGIC:
+        raise DatabaseError(_("{path} is not a tui-crm database (not SQLite)").format(path=path))
+    try:
+        app_id, tables, version = peek(path)
+    except sqlite3.DatabaseError as exc:
+        raise DamagedDatabase(
+            _("cannot open database {target}: {error} (run `tui-crm check`)").format(
+                target=path, error=exc
+            ),
+            str(exc),
+        ) from None
+    if app_id == APPLICATION_ID:
+        return "ours"
+    if app_id != 0:
+        raise DatabaseError(
+            _(
+                "{path} is the database of another application (SQLite application id "
+                "{app_id:#010x}), not tui-crm's; nothing was changed"
+            ).format(path=path, app_id=app_id)
+        )
+    if not tables:
+        return "empty"
+    if version is None:
+        raise DatabaseError(
+            _("{path} is not a tui-crm database (it has other tables); nothing was changed").format(
+                path=path
+            )
+        )
+    lacking = missing_tables(tables, version)
+    if lacking:
+        raise DatabaseError(
+            _(
+                "{path} is not a complete tui-crm database: schema version {v} lacks {tables}; "
+                "nothing was changed"
+            ).format(path=path, v=version, tables=", ".join(lacking))
+        )
+    return "ours"
+
+
+def read_only_reason_for(path: Path) -> str:
+    """Why this process can only read `path` ("" when it may write): the file, or a WAL
+    companion, is not writable, or SQLite could not create its `-wal`/`-shm` files."""
+    if not path.exists():
+        return ""
+    if not os.access(path, os.W_OK):
+        return _("you cannot write {path}").format(path=path)
+    companions = [Path(f"{path}{suffix}") for suffix in ("-wal", "-shm")]
+    for companion in companions:
+        if companion.exists() and not os.access(companion, os.W_OK):
+            return _("you cannot write {path}").format(path=companion)
+    directory = path.parent
+    if not os.access(directory, os.W_OK | os.X_OK) and not all(c.exists() for c in companions):
+        return _("you cannot create files in {directory}").format(directory=directory)
+    return ""
+
+
+class _SqliteDatabase:
+    """Mixed into the pool class: the file's path, read-only state, and rollbacks that do not
+    hide the error that ended the transaction.
+
+    SQLite rolls a transaction back by itself when a write fails for the disk (full, I/O
+    error); peewee's ROLLBACK then fails with "cannot rollback - no transaction is
+    active", and that message used to replace the real one."""
+
+    file_path: Path
+    read_only: str = ""  # why this process may not write, or ""
+
+    def rollback(self):  # type: ignore[no-untyped-def]
+        if not self.is_closed() and not self.connection().in_transaction:
+            return None  # SQLite already rolled back: let the original error through
+        return super().rollback()  # type: ignore[misc]
+
+    def savepoint(self):  # type: ignore[no-untyped-def]
+        return _Savepoint(self)
+
+
+class _Savepoint(peewee._savepoint):
+    def rollback(self, begin: bool = True) -> None:
+        if not self.db.connection().in_transaction:
+            return  # the whole transaction is gone already (see _SqliteDatabase)
+        super().rollback(begin)
+
+
+def _pool_class():
+    from playhouse.pool import PooledSqliteDatabase
+
+    return type("TuiCrmSqliteDatabase", (_SqliteDatabase, PooledSqliteDatabase), {})
+
+
+def _connect_sqlite(path: Path, *, create: bool, initialise: bool = False) -> peewee.Database:
     if not path.parent.exists():
         raise DatabaseError(_("directory {path} does not exist").format(path=path.parent))
-    if not path.exists() and not create:
+    kind = inspect_file(path)
+    if kind == "missing" and not create:
         raise DatabaseError(
             _("database {path} does not exist (run `tui-crm init`)").format(path=path)
         )
-    if path.exists() and path.stat().st_size > 0:
-        with open(path, "rb") as fh:
-            if fh.read(16) != b"SQLite format 3\x00":
-                raise DatabaseError(
-                    _("{path} is not a tui-crm database (not SQLite)").format(path=path)
-                )
-    secure_umask(path.parent)
-    if not path.exists():
-        # Group-shared by design, never world-readable; WAL and SHM files inherit this mode.
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o660))
-    from playhouse.pool import PooledSqliteDatabase
-
+    if kind == "empty" and not initialise:
+        raise DatabaseError(
+            _(
+                "{path} is empty; only `tui-crm init` makes a tui-crm database of an existing file"
+            ).format(path=path)
+        )
+    read_only = read_only_reason_for(path)
+    if kind == "missing":
+        secure_umask(path.parent)
+        try:
+            # Group-shared by design, never world-readable; WAL and SHM files inherit this mode.
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, file_mode(path.parent)))
+        except FileExistsError:
+            return _connect_sqlite(path, create=create, initialise=initialise)
+        except OSError as exc:
+            raise DatabaseError(
+                _("cannot create {path}: {error}").format(path=path, error=exc.strerror)
+            ) from None
+    elif not read_only:
+        secure_umask(path.parent)
+    hold_open_lock(path)
     # A pool: the UI reads in short-lived thread workers, each inside
     # `connection_context()`; closing hands the connection back instead of dropping its
     # page cache, so the next worker's query runs warm (a search keystroke over 100,000
     # clients: ~8 ms warm, ~35 ms on a fresh connection). The busy timeout is the pragma.
-    db = PooledSqliteDatabase(
-        str(path),
-        pragmas=SQLITE_PRAGMAS,
-        max_connections=POOL_CONNECTIONS,
-        stale_timeout=POOL_STALE_S,
-        timeout=POOL_WAIT_S,
-        lock_type="IMMEDIATE",
-        check_same_thread=False,
-        autoconnect=True,
-    )
+    pool = _pool_class()
+    options = {
+        "max_connections": POOL_CONNECTIONS,
+        "stale_timeout": POOL_STALE_S,
+        "timeout": POOL_WAIT_S,
+        "check_same_thread": False,
+        "autoconnect": True,
+    }
+    if read_only:
+        db = pool(
+            _read_only_uri(path, live=True),
+            uri=True,
+            pragmas=READ_ONLY_PRAGMAS,
+            **options,
+        )
+    else:
+        db = pool(str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", **options)
+    db.file_path = path
+    db.read_only = read_only
     return db
 
 
@@ -98,11 +391,19 @@ def _connect_postgres(url: str) -> peewee.Database:
         raise DatabaseError(_("cannot use database URL: {error}").format(error=exc)) from exc
 
 
-def open_database(target: DatabaseTarget, *, create: bool = True) -> peewee.Database:
-    """Point the shared proxy at `target` and check it answers."""
+def open_database(
+    target: DatabaseTarget, *, create: bool = True, initialise: bool = False
+) -> peewee.Database:
+    """Point the shared proxy at `target` and check it answers.
+
+    SQLite: a missing file is created when `create`; an existing empty one only when
+    `initialise` (`tui-crm init`); a file that is not a tui-crm database is refused and
+    left untouched; one this process cannot write is opened read-only (`read_only_reason`).
+    While the file is open the process holds a shared lock on `<database>-open.lock`
+    (see `hold_open_lock`)."""
     if target.is_sqlite:
         assert target.path is not None
-        db = _connect_sqlite(target.path, create=create)
+        db = _connect_sqlite(target.path, create=create, initialise=initialise)
     else:
         db = _connect_postgres(target.value)
     database.initialize(db)
@@ -111,13 +412,18 @@ def open_database(target: DatabaseTarget, *, create: bool = True) -> peewee.Data
         db.execute_sql("SELECT 1").fetchone()
     except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
         db.close()
+        release_open_lock()
         raise DatabaseError(
-            _("cannot open database {target}: {error}").format(target=target, error=exc)
+            _("cannot open database {target}: {error}").format(
+                target=target, error=describe_fault(exc) or exc
+            )
         ) from exc
     return db
 
 
-def close_database() -> None:
+def close_database(*, keep_lock: bool = False) -> None:
+    """Close this thread's connection and the pool's idle ones; the open lock goes too unless
+    `keep_lock` (the TUI closes before its workers reconnect lazily to the same file)."""
     obj = database.obj
     if obj is None:
         return
@@ -126,6 +432,8 @@ def close_database() -> None:
     close_all = getattr(obj, "close_all", None)
     if close_all is not None:  # the pool's idle connections too
         close_all()
+    if not keep_lock:
+        release_open_lock()
 
 
 def is_sqlite() -> bool:
@@ -135,8 +443,117 @@ def is_sqlite() -> bool:
 def db_path() -> Path | None:
     obj = database.obj
     if isinstance(obj, peewee.SqliteDatabase):
-        return Path(obj.database)
+        return getattr(obj, "file_path", None) or Path(obj.database)
     return None
+
+
+def read_only_reason() -> str:
+    """Why the open database is read-only for this process ("" when it may write)."""
+    return getattr(database.obj, "read_only", "") or ""
+
+
+def refuse_if_read_only() -> None:
+    """Refuse a write, in one sentence that says why editing is off."""
+    reason = read_only_reason()
+    if reason:
+        raise ReadOnlyDatabase(
+            _("editing is off: {reason}, so tui-crm opened the database read-only").format(
+                reason=reason
+            )
+        )
+
+
+# --- the open lock: who has the database open ---------------------------------------
+
+_open_lock: dict[str, object] = {}  # "path" -> str, "fd" -> int
+
+
+def open_lock_path(path: Path) -> Path:
+    return Path(f"{path}-open.lock")
+
+
+def hold_open_lock(path: Path) -> None:
+    """Hold a shared flock on `<database>-open.lock` while this process has the file open.
+
+    A restore takes the same lock exclusively (`exclusive_open_lock`), so it runs only
+    when nobody else has the database open, and a process that starts during a restore
+    waits for it (up to OPEN_WAIT_S) and then reads the restored data. The kernel drops
+    the lock when the process ends, however it ends. A reader that can neither create
+    nor open the lock file (a read-only directory) goes without it."""
+    if fcntl is None:
+        return
+    key = str(path.absolute())
+    if _open_lock.get("path") == key:
+        return
+    release_open_lock()
+    lock_path = open_lock_path(path)
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, file_mode(path.parent))
+    except OSError:
+        try:
+            fd = os.open(lock_path, os.O_RDONLY)
+        except OSError:
+            return
+    deadline = time.monotonic() + OPEN_WAIT_S
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                raise DatabaseError(
+                    _("a restore of {path} is in progress; try again when it has finished").format(
+                        path=path
+                    )
+                ) from None
+            time.sleep(0.1)
+    _open_lock.update(path=key, fd=fd)
+
+
+def release_open_lock() -> None:
+    fd = _open_lock.pop("fd", None)
+    _open_lock.pop("path", None)
+    if isinstance(fd, int):
+        os.close(fd)  # closing the descriptor drops the flock
+
+
+@contextmanager
+def exclusive_open_lock(path: Path, wait_s: float = 0) -> Iterator[None]:
+    """The open lock taken exclusively: nobody else has the database open, and nobody opens
+    it until this ends (they wait). Refused (DatabaseError) when others keep it open for
+    more than `wait_s` seconds. This process's own shared lock, if any, is converted."""
+    if fcntl is None:
+        yield
+        return
+    key = str(path.absolute())
+    own = _open_lock.get("fd") if _open_lock.get("path") == key else None
+    fd = (
+        own
+        if isinstance(own, int)
+        else os.open(open_lock_path(path), os.O_RDWR | os.O_CREAT, file_mode(path.parent))
+    )
+    deadline = time.monotonic() + wait_s
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise DatabaseError(
+                        _(
+                            "other tui-crm sessions have {path} open; ask everyone to quit "
+                            "tui-crm (and wait for running cron jobs), then run the restore again"
+                        ).format(path=path)
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        if fd is own:
+            fcntl.flock(fd, fcntl.LOCK_SH)  # back to an ordinary user of the database
+        else:
+            os.close(fd)
 
 
 def is_locked_error(exc: BaseException) -> bool:
@@ -163,6 +580,7 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         if database.obj is None:
             raise DatabaseError(_("no database is open"))
+        refuse_if_read_only()
         if database.in_transaction():
             with database.atomic():
                 return fn(*args, **kwargs)

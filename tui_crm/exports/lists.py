@@ -538,8 +538,10 @@ def export_list(
     *,
     progress=None,
     cancelled=None,
+    force: bool = False,
 ):
-    """Write list `name` with the filter `options` to `path` (the command line's `export`)."""
+    """Write list `name` with the filter `options` to `path` (the command line's `export`);
+    an existing file is replaced only with `force`."""
     from ..services.session import login
     from .xlsx import write_xlsx
 
@@ -557,4 +559,5 @@ def export_list(
         progress=progress,
         cancelled=cancelled,
         author=login(),
+        force=force,
     )

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import secrets
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -311,18 +310,6 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def _create_temporary(target: Path) -> Path:
-    """An empty file beside `target` that nobody else uses; mode follows the umask."""
-    for _attempt in range(100):
-        candidate = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
-        try:
-            os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
-        except FileExistsError:
-            continue
-        return candidate
-    raise ExportError(_("cannot create a temporary file beside {path}").format(path=target))
-
-
 def write_xlsx(
     path: Path | str,
     columns: Sequence[ReportColumn],
@@ -335,8 +322,13 @@ def write_xlsx(
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
     author: str = "",
+    force: bool = False,
 ) -> ExportResult:
     """Write `rows` to a formatted workbook at `path`; the file appears only when complete.
+
+    It is written through `services.output_files` (a temporary file beside it, renamed
+    when complete; an existing file replaced only with `force`, and never the database);
+    a failure, the disk full included, leaves nothing behind and says what happened.
 
     `rows` yields either mappings keyed by `ReportColumn.key` or sequences in
     column order. `total` (if known) is handed to `progress(done, total)`, which
@@ -349,37 +341,41 @@ def write_xlsx(
     columns = list(columns)
     if not columns:
         raise ExportError(_("nothing to export: the list has no columns"))
-    temporary = _create_temporary(target)
+    from ..services.output_files import output_file
+
     work_dir = tempfile.TemporaryDirectory(prefix="tui-crm-xlsx-")
     workbook = None
     try:
-        workbook = xlsxwriter.Workbook(
-            str(temporary),
-            {
-                "constant_memory": True,
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "strings_to_numbers": False,
-                "tmpdir": work_dir.name,
-            },
-        )
-        workbook.set_properties(
-            {"title": title, "author": author, "comments": "tui-crm", "created": dt.datetime.now()}
-        )
-        worksheet = workbook.add_worksheet(sheet_name(title))
-        sheet = _Sheet(workbook, worksheet, columns)
-        count = _write_sheet(sheet, rows, title, as_of, notes, total, progress, cancelled)
-        workbook.close()
-        workbook = None
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+        with output_file(target, force=force) as out:
+            workbook = xlsxwriter.Workbook(
+                out.file,
+                {
+                    "constant_memory": True,
+                    "strings_to_formulas": False,
+                    "strings_to_urls": False,
+                    "strings_to_numbers": False,
+                    "tmpdir": work_dir.name,
+                },
+            )
+            workbook.set_properties(
+                {
+                    "title": title,
+                    "author": author,
+                    "comments": "tui-crm",
+                    "created": dt.datetime.now(),
+                }
+            )
+            worksheet = workbook.add_worksheet(sheet_name(title))
+            sheet = _Sheet(workbook, worksheet, columns)
+            count = _write_sheet(sheet, rows, title, as_of, notes, total, progress, cancelled)
+            workbook.close()
+            workbook = None
     finally:
         if workbook is not None:
             _abandon(workbook)
         work_dir.cleanup()
-    return ExportResult(target, count)
+    assert out.final is not None
+    return ExportResult(out.final, count)
 
 
 def _abandon(workbook: Any) -> None:

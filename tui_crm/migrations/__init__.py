@@ -7,6 +7,7 @@ previous version, never half-way.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 import re
@@ -47,6 +48,40 @@ def latest_version() -> int:
     return all_migrations()[-1].version
 
 
+@functools.cache
+def expected_tables(version: int) -> dict[str, frozenset[str]]:
+    """Every table (with its columns) a SQLite tui-crm database has at schema `version`.
+
+    Built by running migrations 1..version on an empty in-memory database, so it is what
+    the migrations make, never a list kept by hand; FTS5 shadow tables included."""
+    scratch = peewee.SqliteDatabase(":memory:")
+    scratch.connect()
+    # Migration 2 rebuilds the search index through the shared handle: point it at the
+    # scratch database meanwhile (this runs once per process, where one thread opens or
+    # checks a database, never while the TUI's workers run).
+    live = database.obj
+    database.initialize(scratch)
+    try:
+        for migration in all_migrations():
+            if migration.version <= version:
+                migration.module.up(scratch, "sqlite")
+        names = [
+            r[0]
+            for r in scratch.execute_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        tables = {
+            name: frozenset(r[1] for r in scratch.execute_sql(f'PRAGMA table_info("{name}")'))
+            for name in names
+        }
+    finally:
+        database.initialize(live)
+        scratch.close()
+    tables["schema_version"] = frozenset({"version", "name", "applied_at"})
+    return tables
+
+
 def dialect() -> str:
     return "sqlite" if isinstance(database.obj, peewee.SqliteDatabase) else "postgresql"
 
@@ -82,6 +117,20 @@ def upgrade(target: int | None = None) -> list[Migration]:
             f"the database is at schema version {version}, newer than this tui-crm "
             f"understands ({migrations[-1].version}): upgrade tui-crm"
         )
+    if version < target:
+        from ..db import read_only_reason
+
+        reason = read_only_reason()
+        if reason:
+            from ..i18n import _
+
+            raise SchemaError(
+                _(
+                    "the database is at schema version {version} and needs upgrading to "
+                    "{target}, which needs write access ({reason}): ask whoever may write it "
+                    "to run `tui-crm init`"
+                ).format(version=version, target=target, reason=reason)
+            )
     applied = []
     for migration in migrations:
         if migration.version <= version or migration.version > target:

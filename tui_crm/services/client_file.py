@@ -3,7 +3,8 @@
 - `client_file(id)`: the client's data, tags, custom values, how many records each
   tab holds, and the key figures: revenue total and this year (taxable base of
   issued invoices), outstanding and overdue (unpaid issued invoices, overdue = due
-  date passed), computed in SQL from the invoices themselves;
+  date passed), computed in SQL from the invoices themselves; as of a past date, what
+  was owed on that day (the receivables board's figures, payments after it put back);
 - `list_sales(id, offset, limit)`: the client's quotes, orders and invoices, newest
   first, a page at a time (a client may have thousands).
 """
@@ -63,14 +64,26 @@ def key_figures(client_id: int, as_of: dt.date | None = None) -> KeyFigures:
             "FROM invoice WHERE client_id = ? AND status <> 'draft' AND issue_date <= ?",
             (dt.date(day.year, 1, 1).isoformat(), client_id, day.isoformat()),
         ).fetchone()
-    unpaid = execute(
-        "SELECT COALESCE(SUM(outstanding_cents), 0), "
-        "COALESCE(SUM(CASE WHEN due_date < ? THEN outstanding_cents END), 0), "
-        "COUNT(CASE WHEN due_date < ? THEN 1 END) "
-        "FROM invoice WHERE client_id = ? AND status IN ('issued', 'partially_paid') "
-        "AND outstanding_cents <> 0",
-        (day.isoformat(), day.isoformat(), client_id),
-    ).fetchone()
+    if as_of is None:
+        unpaid = execute(
+            "SELECT COALESCE(SUM(outstanding_cents), 0), "
+            "COALESCE(SUM(CASE WHEN due_date < ? THEN outstanding_cents END), 0), "
+            "COUNT(CASE WHEN due_date < ? THEN 1 END) "
+            "FROM invoice WHERE client_id = ? AND status IN ('issued', 'partially_paid') "
+            "AND outstanding_cents <> 0",
+            (day.isoformat(), day.isoformat(), client_id),
+        ).fetchone()
+    else:  # what was owed on that day: the receivables board's figures as of it
+        from ..money import to_cents
+        from .receivables import ReceivablesFilter, bucket_totals
+
+        buckets = bucket_totals(ReceivablesFilter(as_of=day, client_id=client_id))
+        overdue = [b for b in buckets if b.bucket != "not_due"]
+        unpaid = (
+            to_cents(sum((b.amount for b in buckets), Decimal(0))),
+            to_cents(sum((b.amount for b in overdue), Decimal(0))),
+            sum(b.count for b in overdue),
+        )
     row = (*revenue, *unpaid)
     follow = execute(
         "SELECT COUNT(*), COUNT(CASE WHEN due_date < ? THEN 1 END) FROM activity "

@@ -633,11 +633,11 @@ def _where(flt: ClientFilter, *, status_index: bool = True) -> tuple[str, list[o
         )
         params.append(flt.tag)
     if flt.has_overdue:
-        clauses.append(
-            "c.id IN (SELECT i.client_id FROM invoice i WHERE i.outstanding_cents <> 0 "
-            "AND i.status IN ('issued', 'partially_paid') AND i.due_date < ?)"
-        )
-        params.append((flt.as_of or dt.date.today()).isoformat())
+        from .receivables import overdue_clients
+
+        overdue_sql, overdue_params = overdue_clients(flt.as_of)  # as of the date, paid or not
+        clauses.append(f"c.id IN ({overdue_sql})")
+        params.extend(overdue_params)
     if flt.text.strip():
         condition, condition_params = search.search_condition(flt.text)
         clauses.append(condition)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import stat
-import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..db import database, db_path, is_sqlite
-from ..i18n import _
+import peewee
+
+from ..db import database, db_path
+from ..i18n import _, ngettext
 from ..migrations import current_version, latest_version
+from .errors import RuleViolation
+from .output_files import output_file, remove_stale_temporaries
 
 NETWORK_FILESYSTEMS = frozenset(
     {
@@ -80,8 +83,260 @@ def _permission_findings(path: Path) -> list[Finding]:
     return findings
 
 
+Query = Callable[[str, tuple], list[tuple]]
+
+INTEGRITY_LINES = 20  # problems listed one per line; past this, how many more
+
+
+def _guarded(findings: list[Finding], what: str, step: Callable[[], None]) -> None:
+    """Run one check; a database error becomes one finding instead of ending `check`."""
+    try:
+        step()
+    except (sqlite3.DatabaseError, peewee.DatabaseError) as exc:
+        findings.append(
+            Finding(
+                "error", _("{what}: {error}").format(what=what, error=" ".join(str(exc).split()))
+            )
+        )
+
+
+def _schema_findings(query: Query, findings: list[Finding]) -> None:
+    from ..db import missing_tables
+
+    tables = {r[0] for r in query("SELECT name FROM sqlite_master WHERE type = 'table'", ())}
+    if "schema_version" not in tables:
+        findings.append(Finding("error", _("no schema_version table: not a tui-crm database")))
+        return
+    version = int(query('SELECT MAX("version") FROM "schema_version"', ())[0][0] or 0)
+    latest = latest_version()
+    if version == latest:
+        findings.append(Finding("ok", _("schema version {v} (up to date)").format(v=version)))
+    elif version > latest:
+        findings.append(
+            Finding(
+                "error",
+                _(
+                    "schema version {v} is newer than this tui-crm ({latest}): upgrade tui-crm"
+                ).format(v=version, latest=latest),
+            )
+        )
+    else:
+        findings.append(
+            Finding(
+                "warning",
+                _("schema version {v}, this tui-crm expects {latest}").format(
+                    v=version, latest=latest
+                ),
+            )
+        )
+    for table in missing_tables(tables, version):
+        findings.append(
+            Finding(
+                "error",
+                _("table {table} of schema version {v} is missing").format(table=table, v=version),
+            )
+        )
+
+
+def _integrity_findings(query: Query, findings: list[Finding]) -> None:
+    """SQLite's integrity check, one finding per problem; when the check itself cannot run
+    (a damaged page stops it), table by table, so every damaged table is named."""
+    try:
+        result = [str(row[0]) for row in query("PRAGMA integrity_check", ())]
+    except (sqlite3.DatabaseError, peewee.DatabaseError):
+        result = []
+        for (table,) in query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", ()
+        ):
+            try:
+                rows = query(f'PRAGMA integrity_check("{table}")', ())
+            except (sqlite3.DatabaseError, peewee.DatabaseError) as exc:
+                result.append(_("table {table}: {error}").format(table=table, error=exc))
+                continue
+            for row in rows:
+                for line in str(row[0]).splitlines():
+                    if line != "ok" and not line.startswith("*** in database"):
+                        result.append(_("table {table}: {error}").format(table=table, error=line))
+    if result == ["ok"]:
+        findings.append(Finding("ok", _("integrity check passed")))
+        return
+    for line in result[:INTEGRITY_LINES]:
+        findings.append(
+            Finding("error", _("integrity check: {details}").format(details=" ".join(line.split())))
+        )
+    if len(result) > INTEGRITY_LINES:
+        findings.append(
+            Finding(
+                "error",
+                _("integrity check: {n} more problems").format(n=len(result) - INTEGRITY_LINES),
+            )
+        )
+
+
+def _foreign_key_findings(query: Query, findings: list[Finding]) -> None:
+    broken: dict[tuple[str, str], int] = {}
+    for row in query("PRAGMA foreign_key_check", ()):
+        key = (str(row[0]), str(row[2]))
+        broken[key] = broken.get(key, 0) + 1
+    for (table, parent), n in sorted(broken.items()):
+        findings.append(
+            Finding(
+                "error",
+                _("{n} rows of {table} point to {parent} records that do not exist").format(
+                    n=n, table=table, parent=parent
+                ),
+            )
+        )
+
+
+def _protection_findings(query: Query, dialect: str, findings: list[Finding]) -> None:
+    from .protections import protection_problems
+
+    problems = protection_problems(query, dialect)
+    for problem in problems:
+        findings.append(
+            Finding(
+                "error",
+                _("{problem}: issued invoices are not protected; run `tui-crm init`").format(
+                    problem=problem
+                ),
+            )
+        )
+    if not problems:
+        findings.append(Finding("ok", _("issued invoices are protected in the database")))
+
+
+def _file_findings(path: Path, findings: list[Finding], backup_dir: str = "") -> None:
+    from .output_files import remove_stale_temporaries
+
+    fs_type = filesystem_type(path)
+    if fs_type in NETWORK_FILESYSTEMS:
+        findings.append(
+            Finding(
+                "error",
+                _(
+                    "the database is on a network file system ({fs}); SQLite's WAL mode needs "
+                    "a local disk: move it to the server's own disk"
+                ).format(fs=fs_type),
+            )
+        )
+    findings.extend(_permission_findings(path))
+    directories = [path.parent]
+    if backup_dir:
+        directories.append(Path(backup_dir).expanduser())
+    removed = [p for d in directories for p in remove_stale_temporaries(d)]
+    if removed:
+        findings.append(
+            Finding(
+                "ok",
+                ngettext(
+                    "removed {n} temporary file left by an interrupted backup, export or print",
+                    "removed {n} temporary files left by interrupted backups, exports or prints",
+                    len(removed),
+                ).format(n=len(removed)),
+            )
+        )
+
+
+def check_file(path: Path) -> list[Finding]:
+    """`tui-crm check` of a SQLite file: every problem found, one finding each, even on a
+    damaged file (each check runs on its own; a failing one becomes a finding).
+
+    Checks: a tui-crm database at all; the schema version and every table of it;
+    integrity; foreign keys; the issued-invoice triggers (`services.protections`); the
+    journal mode; the file system and permissions; and it removes the temporary files
+    interrupted backups left beside the database and in `backup.directory`. Opens the
+    file read-only (`db.peek`'s way: nothing is created beside it)."""
+    from ..db import (
+        DamagedDatabase,
+        DatabaseError,
+        inspect_file,
+        read_only_reason_for,
+        reading_connection,
+    )
+
+    path = path.expanduser()
+    findings: list[Finding] = []
+    try:
+        kind = inspect_file(path)
+    except DamagedDatabase as exc:  # say so, then see what else can be read
+        findings.append(
+            Finding("error", _("the database cannot be read: {error}").format(error=exc.error))
+        )
+        kind = "damaged"
+    except DatabaseError as exc:
+        return [Finding("error", str(exc))]
+    if kind == "missing":
+        return [
+            Finding(
+                "error", _("database {path} does not exist (run `tui-crm init`)").format(path=path)
+            )
+        ]
+    if kind == "empty":
+        return [Finding("error", _("{path} is empty (run `tui-crm init`)").format(path=path))]
+    try:
+        conn = reading_connection(path)
+    except sqlite3.DatabaseError as exc:
+        return [
+            Finding(
+                "error", _("cannot open database {target}: {error}").format(target=path, error=exc)
+            )
+        ]
+
+    def query(sql: str, params: tuple) -> list[tuple]:
+        return conn.execute(sql, params).fetchall()
+
+    backup_dir = ""
+    try:
+        _guarded(findings, _("schema"), lambda: _schema_findings(query, findings))
+        _guarded(findings, _("integrity check"), lambda: _integrity_findings(query, findings))
+        _guarded(findings, _("foreign keys"), lambda: _foreign_key_findings(query, findings))
+        _guarded(
+            findings, _("protections"), lambda: _protection_findings(query, "sqlite", findings)
+        )
+
+        def backups() -> None:
+            nonlocal backup_dir
+            rows = query("SELECT value FROM setting WHERE key = 'backup.directory'", ())
+            backup_dir = str(rows[0][0]) if rows and rows[0][0] else ""
+
+        _guarded(findings, _("settings"), backups)
+    finally:
+        conn.close()
+    header_mode = _header_journal_mode(path)
+    if header_mode and header_mode != "wal":
+        findings.append(
+            Finding("warning", _("journal mode is {mode}, expected wal").format(mode=header_mode))
+        )
+    reason = read_only_reason_for(path)
+    if reason:
+        findings.append(
+            Finding(
+                "warning", _("{reason}: tui-crm opens it read-only for you").format(reason=reason)
+            )
+        )
+    _file_findings(path, findings, backup_dir)
+    return findings
+
+
+def _header_journal_mode(path: Path) -> str:
+    """ "wal" or "delete" from the file's header (bytes 18-19), "" if unreadable."""
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(20)
+    except OSError:
+        return ""
+    if len(header) < 20:
+        return ""
+    return "wal" if header[18] == 2 else "delete"
+
+
 def check_database() -> list[Finding]:
-    """Integrity, schema version, journal mode, permissions and file system of the database."""
+    """`check` of the open database: the SQLite file's checks (`check_file`), or on
+    PostgreSQL the schema version and the protections of migration 8."""
+    path = db_path()
+    if path is not None:
+        return check_file(path)
     findings: list[Finding] = []
     version, latest = current_version(), latest_version()
     if version == latest:
@@ -95,164 +350,63 @@ def check_database() -> list[Finding]:
                 ),
             )
         )
-    if not is_sqlite():
-        findings.append(Finding("ok", _("PostgreSQL database: file checks do not apply")))
-        return findings
-    result = [row[0] for row in database.execute_sql("PRAGMA integrity_check").fetchall()]
-    if result == ["ok"]:
-        findings.append(Finding("ok", _("integrity check passed")))
-    else:
-        findings.append(
-            Finding(
-                "error",
-                _("integrity check failed: {details}").format(details="; ".join(result[:5])),
-            )
-        )
-    broken = database.execute_sql("PRAGMA foreign_key_check").fetchall()
-    if broken:
-        findings.append(
-            Finding("error", _("{n} rows point to records that do not exist").format(n=len(broken)))
-        )
-    mode = database.execute_sql("PRAGMA journal_mode").fetchone()[0]
-    if str(mode).lower() != "wal":
-        findings.append(
-            Finding("warning", _("journal mode is {mode}, expected wal").format(mode=mode))
-        )
-    path = db_path()
-    if path is not None:
-        fs_type = filesystem_type(path)
-        if fs_type in NETWORK_FILESYSTEMS:
-            findings.append(
-                Finding(
-                    "error",
-                    _(
-                        "the database is on a network file system ({fs}); SQLite's WAL mode needs "
-                        "a local disk: move it to the server's own disk"
-                    ).format(fs=fs_type),
-                )
-            )
-        findings.extend(_permission_findings(path))
+
+    def query(sql: str, params: tuple) -> list[tuple]:
+        return list(database.execute_sql(sql, params).fetchall())
+
+    _guarded(
+        findings, _("protections"), lambda: _protection_findings(query, "postgresql", findings)
+    )
+    findings.append(Finding("ok", _("PostgreSQL database: file checks do not apply")))
     return findings
 
 
-def backup_database(destination: Path) -> Path:
-    """A consistent copy while others keep writing (SQLite's online backup), checked after.
+def _copy_database(source: Path, destination: Path) -> None:
+    """A consistent copy of the database at `source` into the empty file `destination`:
+    SQLite's `VACUUM INTO` reads one snapshot (writers go on meanwhile), writes a compact
+    file in rollback-journal mode, application id included; checked after."""
+    from ..db import reading_connection
 
-    The copy is written under a temporary name and renamed when complete, so a
-    half-written backup never looks like a good one.
+    src = reading_connection(source, query_only=False)
+    try:
+        src.execute("VACUUM INTO ?", (str(destination),))
+    finally:
+        src.close()
+    dst = sqlite3.connect(str(destination))
+    try:
+        ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        dst.close()
+    if ok != "ok":
+        raise RuleViolation(
+            _("the backup failed its integrity check: {details}").format(details=ok)
+        )
+
+
+def backup_database(destination: Path, *, force: bool = False) -> Path:
+    """A consistent copy while others keep writing, checked after, written the safe way.
+
+    Refused: the database itself or one of its files (by name, symlink or hard link),
+    any existing file unless `force`, and even with it a database in use
+    (`output_files.check_target`). The copy is made in a fresh temporary file beside
+    the target and renamed when complete and checked; a failure (the disk full…) leaves
+    nothing behind. Temporary files an interrupted backup left in that directory are
+    removed first.
     """
     source = db_path()
     if source is None:
-        from .errors import RuleViolation
-
         raise RuleViolation(_("backup works on SQLite databases; use pg_dump for PostgreSQL"))
-    destination = destination.expanduser()
-    if not destination.parent.is_dir():
-        from .errors import RuleViolation
-
-        raise RuleViolation(_("directory {path} does not exist").format(path=destination.parent))
-    fd, tmp_name = tempfile.mkstemp(dir=destination.parent, prefix=".backup-", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        src = sqlite3.connect(str(source), timeout=30)
-        dst = sqlite3.connect(tmp_name)
-        try:
-            src.backup(dst, pages=4096)
-            dst.execute("PRAGMA journal_mode=DELETE")
-            ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            dst.close()
-            src.close()
-        if ok != "ok":
-            from .errors import RuleViolation
-
-            raise RuleViolation(
-                _("the backup failed its integrity check: {details}").format(details=ok)
-            )
-        os.chmod(tmp, 0o660)
-        os.replace(tmp, destination)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return destination
+    destination = Path(destination).expanduser()
+    if destination.parent.is_dir():
+        remove_stale_temporaries(destination.parent)
+    with output_file(destination, force=force) as out:
+        _copy_database(source, out.path)
+    assert out.final is not None
+    return out.final
 
 
 def _refuse(message: str) -> None:
-    from .errors import RuleViolation
-
     raise RuleViolation(message)
-
-
-def inspect_backup(path: Path) -> int:
-    """Check that `path` is a sound tui-crm database; returns its schema version."""
-    from ..migrations import latest_version as newest
-
-    path = path.expanduser()
-    if not path.is_file():
-        _refuse(_("{path} does not exist").format(path=path))
-    with open(path, "rb") as fh:
-        if fh.read(16) != b"SQLite format 3\x00":
-            _refuse(_("{path} is not a tui-crm database (not SQLite)").format(path=path))
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        if ok != "ok":
-            _refuse(_("{path} fails its integrity check: {details}").format(path=path, details=ok))
-        try:
-            version = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
-        except sqlite3.DatabaseError:
-            version = 0
-    finally:
-        conn.close()
-    if version == 0:
-        _refuse(_("{path} is not a tui-crm database (no schema version)").format(path=path))
-    if version > newest():
-        _refuse(
-            _("{path} is at schema version {v}, newer than this tui-crm ({latest})").format(
-                path=path, v=version, latest=newest()
-            )
-        )
-    return int(version)
-
-
-def restore_database(backup: Path) -> Path:
-    """Replace the open database's content with a backup (admin only).
-
-    The backup must pass its integrity check. The current content is first saved
-    beside the database (`…before-restore-<time>.sqlite3`), then the backup is
-    copied in through SQLite's online backup, so colleagues' processes see the
-    restored data on their next read instead of a swapped file under their feet.
-    Returns the path of the safety copy.
-    """
-    import datetime as dt
-
-    from ..migrations import upgrade
-    from . import audit
-    from .permissions import require
-
-    require("data.restore")
-    live = db_path()
-    if live is None:
-        _refuse(_("restore works on SQLite databases; use pg_restore for PostgreSQL"))
-    backup = backup.expanduser().resolve()
-    if backup == live.resolve():
-        _refuse(_("that is the database itself, not a backup"))
-    inspect_backup(backup)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    safety = live.with_name(f"{live.stem}.before-restore-{stamp}{live.suffix}")
-    backup_database(safety)
-    database.close()
-    src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
-    dst = sqlite3.connect(str(live), timeout=60)
-    try:
-        src.backup(dst, pages=4096)
-    finally:
-        dst.close()
-        src.close()
-    database.connect(reuse_if_open=True)
-    upgrade()  # an older backup is brought up to this version's schema
-    audit.record("restore", "database", str(live), summary=str(backup))
-    return safety
 
 
 def daily_backup(today=None) -> Path | None:
@@ -283,3 +437,17 @@ def daily_backup(today=None) -> Path | None:
         if (today - day).days >= keep:
             old.unlink(missing_ok=True)
     return taken
+
+
+def inspect_backup(path: Path) -> int:
+    """See `services.restore.inspect_backup`."""
+    from .restore import inspect_backup as inspect
+
+    return inspect(path)
+
+
+def restore_database(backup: Path, **options):
+    """See `services.restore.restore_database`."""
+    from .restore import restore_database as restore
+
+    return restore(backup, **options)

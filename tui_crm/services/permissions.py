@@ -65,7 +65,17 @@ def can(action: str, role: str | None = None) -> bool:
 
 
 def require(action: str) -> None:
-    """Refuse with a sentence naming the user, the role and what was refused."""
+    """Refuse with a sentence naming the user, the role and what was refused; on a database
+    this process opened read-only, refuse every change saying why editing is off."""
+    from ..db import read_only_reason
+
+    reason = read_only_reason()
+    if reason:
+        raise PermissionDenied(
+            _("editing is off: {reason}, so tui-crm opened the database read-only").format(
+                reason=reason
+            )
+        )
     current = actor()
     if not can(action, current.role):
         raise PermissionDenied(

@@ -166,24 +166,46 @@ def _store(data: bytes, filename: str, *, client_id: int, **owner: int) -> int:
 
 
 def print_invoice(invoice_id: int, *, store: bool = True) -> PrintedDocument:
-    """The invoice's PDF; an issued invoice's PDF is kept with its documents."""
+    """The invoice's PDF; an issued invoice's PDF is kept with its documents (not on a
+    database opened read-only: printing is reading)."""
     inv = invoices.get_invoice(invoice_id)
     data = render_pdf(invoice_document(invoice_id))
     filename = f"{inv.code}.pdf" if inv.code else f"draft-{inv.id}.pdf"
-    document_id = None
-    if store and not inv.is_draft:
-        require("invoices.draft")
-        document_id = _store(data, filename, client_id=inv.client_id, invoice_id=invoice_id)
-    return PrintedDocument(filename, data, document_id)
+    printed = PrintedDocument(filename, data, None)
+    if store:
+        return keep_printed("invoice", invoice_id, printed)
+    return printed
 
 
 def print_quote(quote_id: int, *, store: bool = True) -> PrintedDocument:
-    """The quote's PDF, kept with the quote's documents."""
+    """The quote's PDF, kept with the quote's documents (not on a read-only database)."""
     quote = quotes.get_quote(quote_id)
     data = render_pdf(quote_document(quote_id))
-    filename = f"{quote.code}.pdf"
-    document_id = None
+    printed = PrintedDocument(f"{quote.code}.pdf", data, None)
     if store:
+        return keep_printed("quote", quote_id, printed)
+    return printed
+
+
+def keep_printed(kind: str, record_id: int, printed: PrintedDocument) -> PrintedDocument:
+    """Keep a printed PDF with the invoice's (issued only) or quote's documents; returns it
+    with its document id. Nothing is kept on a database this process opened read-only."""
+    from ..db import read_only_reason
+
+    if read_only_reason():
+        return printed
+    if kind == "invoice":
+        inv = invoices.get_invoice(record_id)
+        if inv.is_draft:
+            return printed
+        require("invoices.draft")
+        document_id = _store(
+            printed.data, printed.filename, client_id=inv.client_id, invoice_id=record_id
+        )
+    else:
+        quote = quotes.get_quote(record_id)
         require("quotes.write")
-        document_id = _store(data, filename, client_id=quote.client_id, quote_id=quote_id)
-    return PrintedDocument(filename, data, document_id)
+        document_id = _store(
+            printed.data, printed.filename, client_id=quote.client_id, quote_id=record_id
+        )
+    return PrintedDocument(printed.filename, printed.data, document_id)

@@ -4,9 +4,16 @@ Rules and choices:
 - an invoice is on the board while it is issued or partially paid with an
   outstanding amount (the partial index `invoice_unpaid` covers exactly that
   predicate, so every query here is written with it verbatim) and was issued on
-  or before the as-of date; amounts are today's (payments are not replayed);
-- days overdue = as-of date - due date; aging buckets: `not_due` (0 or fewer
-  days), `1-30`, `31-60`, `61-90`, `90+`;
+  or before the as-of date;
+- as of a date D the amounts are D's: an invoice issued on or before D owes its total
+  less the payments dated on or before D that were not reversed on or before D (in
+  local time). Today's figures are kept on the invoice; for D they differ only by the
+  payments dated after D and the reversals made after D, so `_source` adds those back
+  (a few rows, by index) instead of replaying every payment, and when there are none
+  (as of today, usually) the board reads the invoices exactly as before;
+- days overdue = as-of date - due date, negative for an invoice not yet due (the days
+  until it is); aging buckets: `not_due` (0 or fewer days), `1-30`, `31-60`, `61-90`,
+  `90+`;
 - row style hint: due within 7 days -> "warning", overdue -> "danger", more than
   60 days -> "danger-strong", else "";
 - sorted by days overdue, most overdue first (due date ascending, then client and id);
@@ -54,6 +61,117 @@ def _unpaid_from() -> str:
     SQLite's planner otherwise picks `invoice_status_due_date`, which cannot give the
     board's order and sorts every unpaid invoice for each page."""
     return "invoice i INDEXED BY invoice_unpaid" if is_sqlite() else "invoice i"
+
+
+def reversal_cutoff(as_of: dt.date) -> str:
+    """The first moment after the as-of day, in UTC as stored: a reversal at or after it was
+    not yet made on that day (the day is the local one, as people see dates)."""
+    start = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+    return start.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+
+
+# Payments whose effect differs between the as-of day and now: dated after it and still
+# standing (counted now, not then), or dated by it and reversed after it (then, not now).
+_LATER = "(p.reversed_at IS NULL AND p.date > ?) OR (p.reversed_at >= ? AND p.date <= ?)"
+
+
+def needs_replay(as_of: dt.date) -> bool:
+    """True when some payment counts differently on `as_of` than today (see `_LATER`):
+    two index probes (m0009's payment indexes)."""
+    day = as_of.isoformat()
+    row = execute(
+        "SELECT EXISTS (SELECT 1 FROM payment WHERE date > ? AND reversed_at IS NULL), "
+        "EXISTS (SELECT 1 FROM payment WHERE reversed_at >= ? AND date <= ?)",
+        (day, reversal_cutoff(as_of), day),
+    ).fetchone()
+    return bool(row[0]) or bool(row[1])
+
+
+_REPLAY_COLUMNS = (
+    "i.id, i.code, i.series, i.client_id, i.client_name, i.client_tax_id, i.issue_date, "
+    "i.due_date, i.total_cents, {paid} AS paid_cents, {owed} AS outstanding_cents, "
+    "i.base_cents, i.vat_cents, i.recargo_cents, i.irpf_cents, {status} AS status"
+)
+
+
+def _source(as_of: dt.date) -> tuple[str, list[object]]:
+    """The invoices as they stood on `as_of`, as a table `i` with the columns of `invoice`
+    the board reads (amounts and payment status of that day).
+
+    Today's unpaid invoices that no later payment or reversal touched are read through
+    their index as they are; the ones that were touched are read with their amounts put
+    back (a UNION ALL of the two). On SQLite that is computed once per connection, date
+    and state of the data into a temporary table (`_as_of_table`): the board's count,
+    page, buckets and defaulters then read it instead of replaying it each time."""
+    if not needs_replay(as_of):
+        return _unpaid_from(), []
+    if is_sqlite():
+        return f"{_as_of_table(as_of)} i", []
+    return _replayed(as_of)
+
+
+# Per SQLite connection: (as-of date, data_version, total_changes) of its temporary table.
+_AS_OF_TABLE = "receivables_as_of"
+_as_of_built: dict[int, tuple[object, ...]] = {}
+
+
+def _as_of_table(as_of: dt.date) -> str:
+    """The as-of rows of `_replayed` in a temporary table of this connection, rebuilt when the
+    date changes or anyone wrote since (PRAGMA data_version: other connections; the
+    connection's total_changes: its own)."""
+    from ..db import database
+
+    conn = database.connection()
+    version = execute("PRAGMA data_version").fetchone()[0]
+    key = (as_of, version, conn.total_changes)
+    exists = execute(
+        "SELECT 1 FROM temp.sqlite_master WHERE type = 'table' AND name = ?", (_AS_OF_TABLE,)
+    ).fetchone()
+    if exists is None or _as_of_built.get(id(conn)) != key:
+        sql, params = _replayed(as_of)
+        execute(f"DROP TABLE IF EXISTS temp.{_AS_OF_TABLE}")
+        execute(
+            f"CREATE TEMP TABLE {_AS_OF_TABLE} AS SELECT * FROM {sql} "
+            "WHERE i.outstanding_cents <> 0",
+            params,
+        )
+        execute(f"CREATE INDEX temp.{_AS_OF_TABLE}_due ON {_AS_OF_TABLE} (due_date, client_id, id)")
+        _as_of_built[id(conn)] = (as_of, version, conn.total_changes)
+    return f"temp.{_AS_OF_TABLE}"
+
+
+def forget_as_of() -> None:
+    """Drop this connection's as-of table (the next board as of a past date recomputes it)."""
+    from ..db import database
+
+    execute(f"DROP TABLE IF EXISTS temp.{_AS_OF_TABLE}")
+    _as_of_built.pop(id(database.connection()), None)
+
+
+def _replayed(as_of: dt.date) -> tuple[str, list[object]]:
+    """`_source`'s replay as a derived table `i` with its parameters."""
+    day = as_of.isoformat()
+    adjusted = "COALESCE(adj.cents, 0)"
+    owed = f"i.outstanding_cents + {adjusted}"
+    paid = f"i.paid_cents - {adjusted}"
+    status = (
+        f"CASE WHEN {owed} = 0 THEN 'paid' WHEN {paid} <> 0 THEN 'partially_paid' ELSE 'issued' END"
+    )
+    as_they_are = _REPLAY_COLUMNS.format(
+        paid="i.paid_cents", owed="i.outstanding_cents", status="i.status"
+    )
+    put_back = _REPLAY_COLUMNS.format(paid=paid, owed=owed, status=status)
+    sql = (
+        "(WITH adj AS (SELECT a.invoice_id, SUM(CASE WHEN p.reversed_at IS NULL "
+        "THEN a.amount_cents ELSE -a.amount_cents END) AS cents FROM payment p "
+        f"JOIN payment_allocation a ON a.payment_id = p.id WHERE {_LATER} "
+        "GROUP BY a.invoice_id) "
+        f"SELECT {as_they_are} FROM {_unpaid_from()} WHERE {UNPAID} AND i.issue_date <= ? "
+        "AND i.id NOT IN (SELECT invoice_id FROM adj) "
+        f"UNION ALL SELECT {put_back} FROM adj JOIN invoice i ON i.id = adj.invoice_id "
+        "WHERE i.status <> 'draft' AND i.issue_date <= ?) i"
+    )
+    return sql, [day, reversal_cutoff(as_of), day, day, day]
 
 
 def aging_bucket(days_overdue: int) -> str:
@@ -204,8 +322,11 @@ def _where(flt: ReceivablesFilter) -> tuple[str, list[object]]:
 def count_receivables(flt: ReceivablesFilter) -> int:
     """How many invoices the board shows (the LazyTable's count)."""
     where, params = _where(flt)
+    source, source_params = _source(flt.date)
     return int(
-        execute(f"SELECT COUNT(*) FROM {_unpaid_from()} WHERE {where}", params).fetchone()[0]
+        execute(
+            f"SELECT COUNT(*) FROM {source} WHERE {where}", [*source_params, *params]
+        ).fetchone()[0]
     )
 
 
@@ -219,12 +340,14 @@ def list_receivables(
     """One page of the board, most overdue first; only that page is read."""
     where, params = _where(flt)
     as_of = flt.date
+    source, source_params = _source(as_of)
     page = ""
+    params = [*source_params, *params]
     if limit is not None:
         page = " LIMIT ? OFFSET ?"
         params = [*params, limit, offset]
     order = "i.due_date, i.client_id, i.id"
-    sql = f"SELECT {_COLUMNS} FROM {_unpaid_from()} WHERE {where} ORDER BY {order}{page}"
+    sql = f"SELECT {_COLUMNS} FROM {source} WHERE {where} ORDER BY {order}{page}"
     return [_row(r, as_of) for r in execute(sql, params)]
 
 
@@ -258,8 +381,12 @@ def get_receivable(invoice_id: int, as_of: dt.date | None = None) -> ReceivableR
     """One row of the board (to update it in place after a payment); None once paid."""
     flt = ReceivablesFilter(as_of=as_of)
     where, params = _where(flt)
+    source, source_params = _source(flt.date)
+    if source == _unpaid_from():
+        source = "invoice i"  # one row by its key, not through the index of unpaid ones
     r = execute(
-        f"SELECT {_COLUMNS} FROM invoice i WHERE {where} AND i.id = ?", [*params, invoice_id]
+        f"SELECT {_COLUMNS} FROM {source} WHERE {where} AND i.id = ?",
+        [*source_params, *params, invoice_id],
     ).fetchone()
     return _row(r, flt.date) if r is not None else None
 
@@ -269,12 +396,16 @@ def bucket_totals(flt: ReceivablesFilter) -> tuple[BucketTotal, ...]:
     base = ReceivablesFilter(as_of=flt.as_of, client_id=flt.client_id, owner_login=flt.owner_login)
     where, params = _where(base)
     d0, d30, d60, d90 = _bounds(flt.date)
+    source, source_params = _source(flt.date)
     sql = (
         "SELECT CASE WHEN i.due_date >= ? THEN 0 WHEN i.due_date >= ? THEN 1 "
         "WHEN i.due_date >= ? THEN 2 WHEN i.due_date >= ? THEN 3 ELSE 4 END AS b, "
-        f"COUNT(*), SUM(i.outstanding_cents) FROM {_unpaid_from()} WHERE {where} GROUP BY b"
+        f"COUNT(*), SUM(i.outstanding_cents) FROM {source} WHERE {where} GROUP BY b"
     )
-    found = {int(r[0]): (int(r[1]), int(r[2])) for r in execute(sql, [d0, d30, d60, d90, *params])}
+    found = {
+        int(r[0]): (int(r[1]), int(r[2]))
+        for r in execute(sql, [d0, d30, d60, d90, *source_params, *params])
+    }
     return tuple(
         BucketTotal(name, found.get(i, (0, 0))[0], from_cents(found.get(i, (0, 0))[1]))
         for i, name in enumerate(BUCKETS)
@@ -284,9 +415,10 @@ def bucket_totals(flt: ReceivablesFilter) -> tuple[BucketTotal, ...]:
 def total_overdue(flt: ReceivablesFilter) -> Decimal:
     """What is overdue as of the date (the four overdue buckets together), one SUM."""
     where, params = _where(replace(flt, bucket="overdue"))
+    source, source_params = _source(flt.date)
     row = execute(
-        f"SELECT COALESCE(SUM(i.outstanding_cents), 0) FROM {_unpaid_from()} WHERE {where}",
-        params,
+        f"SELECT COALESCE(SUM(i.outstanding_cents), 0) FROM {source} WHERE {where}",
+        [*source_params, *params],
     ).fetchone()
     return from_cents(int(row[0]))
 
@@ -321,15 +453,16 @@ def defaulters(
     if billing is None:
         billing = total_billing(flt)
     page = " LIMIT ?" if limit is not None else ""
+    source, source_params = _source(as_of)
     # Aggregate first, then look the (few) clients up: cheaper than joining every invoice.
     sql = (
         "SELECT g.client_id, c.legal_name, c.tax_id, g.owed, g.n, g.oldest FROM ("
         "SELECT i.client_id, SUM(i.outstanding_cents) AS owed, COUNT(*) AS n, "
-        f"MIN(i.due_date) AS oldest FROM {_unpaid_from()} WHERE {where} AND i.due_date < ? "
+        f"MIN(i.due_date) AS oldest FROM {source} WHERE {where} AND i.due_date < ? "
         "GROUP BY i.client_id HAVING SUM(i.outstanding_cents) > 0) g "
         f"JOIN client c ON c.id = g.client_id ORDER BY g.owed DESC, g.client_id{page}"
     )
-    args = [*params, d0] + ([limit] if limit is not None else [])
+    args = [*source_params, *params, d0] + ([limit] if limit is not None else [])
     out = []
     for r in execute(sql, args):
         owed = from_cents(int(r[3]))
@@ -346,6 +479,17 @@ def defaulters(
             )
         )
     return out
+
+
+def overdue_clients(as_of: dt.date | None = None) -> tuple[str, list[object]]:
+    """SQL (with its parameters) selecting the ids of the clients with invoices overdue as of
+    the date: the board's rule, for the client list's "only with overdue invoices"."""
+    day = as_of or dt.date.today()
+    source, source_params = _source(day)
+    return (
+        f"SELECT i.client_id FROM {source} WHERE {UNPAID} AND i.issue_date <= ? AND i.due_date < ?",
+        [*source_params, day.isoformat(), day.isoformat()],
+    )
 
 
 def receivables_summary(flt: ReceivablesFilter, top: int = 10) -> ReceivablesSummary:

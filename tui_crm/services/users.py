@@ -46,6 +46,12 @@ def register(login: str) -> UserInfo:
     return _info(user)
 
 
+def find(login: str) -> UserInfo | None:
+    """The user with this login, or None (reads only)."""
+    user = User.get_or_none(User.login == login)
+    return _info(user) if user is not None else None
+
+
 def actor_for(login: str) -> Actor:
     user = User.get_or_none(User.login == login)
     if user is None:

@@ -128,6 +128,16 @@ class CrmApp(EmailActions, SalesActions, App[None]):
         if self.opened is not None:
             role = _(ROLE_LABELS.get(self.opened.role, self.opened.role))
             self.sub_title = f"{self.opened.login} ({role}) · {self.opened.target}"
+            if self.opened.read_only:
+                self.sub_title += " · " + _("read-only")
+                self.notify(
+                    read_only_notice(self.opened.read_only),
+                    title=_("Read-only"),
+                    severity="warning",
+                    timeout=30,
+                    markup=False,
+                )
+                return  # nothing to fill in, nothing to back up: this process cannot write
         self.check_first_run()
 
     def check_first_run(self) -> None:
@@ -218,6 +228,13 @@ class CrmApp(EmailActions, SalesActions, App[None]):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+
+def read_only_notice(reason: str) -> str:
+    """What the TUI says when it opened the database read-only."""
+    return _("Editing is off: {reason}, so tui-crm opened the database read-only.").format(
+        reason=reason
+    )
 
 
 def run_app(opened: Opened, *, mouse: bool = True) -> None:

@@ -37,7 +37,12 @@ class ServiceCalls(DOMNode):
             self.app.call_from_thread(self._refused, message, refusal_title, failed)
             return
         except Exception as exc:  # the database is busy or gone: say so, keep the screen
-            message = _("Could not do it: {error}").format(error=exc)
+            from ..db import ReadOnlyDatabase, describe_fault
+
+            if isinstance(exc, ReadOnlyDatabase):
+                message = str(exc)
+            else:
+                message = _("Could not do it: {error}").format(error=describe_fault(exc) or exc)
             self.app.call_from_thread(self._refused, message, refusal_title, failed)
             return
 

@@ -8,6 +8,7 @@ prints its PDF to a file, `c` opens the client.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -64,11 +65,12 @@ def lines_table(table: DataTable, lines: Any) -> None:
         )
 
 
-def write_pdf(data: bytes, path: Path) -> None:
-    """Write next to the target, then rename: a half-written PDF never has the name."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+def write_pdf(data: bytes, path: Path, *, replace: bool = False) -> Path:
+    """Write the safe way (services.output_files): a half-written PDF never has the name,
+    an existing file is replaced only when the person said so, never the database."""
+    from ...services.output_files import write_bytes
+
+    return write_bytes(path, data, force=replace)
 
 
 def pdf_form(title: str, filename: str, render: Any) -> PromptForm:
@@ -89,15 +91,19 @@ def pdf_form(title: str, filename: str, render: Any) -> PromptForm:
             raise ValidationError(
                 {"path": _("the folder {folder} does not exist").format(folder=path.parent)}
             )
-        if path.exists() and confirmed.get("path") != str(path):
+        replace = confirmed.get("path") == str(path)
+        if os.path.lexists(path) and not replace:
             confirmed["path"] = str(path)
             raise ValidationError({"path": _("exists: ctrl+s again replaces it")})
-        data = render()
+        from ...services.errors import ServiceError
+        from ...services.output_files import check_target
+
         try:
-            write_pdf(data, path)
-        except OSError as exc:
+            check_target(path, force=replace)
+            data = render()
+            return write_pdf(data, path, replace=replace)
+        except ServiceError as exc:
             raise ValidationError({"path": str(exc)}) from None
-        return path
 
     return PromptForm(
         title,

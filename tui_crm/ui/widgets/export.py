@@ -88,7 +88,8 @@ def default_path(stem: str, today: dt.date | None = None) -> str:
 
 
 class ExportDialog(ModalScreen[Path | None]):
-    """Ask where to write the file; enter accepts, escape cancels."""
+    """Ask where to write the file; enter accepts, escape cancels. An existing file is
+    replaced only after the person says so (`replace` is then True)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", _("Cancel"), id="cancel"),
@@ -97,6 +98,7 @@ class ExportDialog(ModalScreen[Path | None]):
     def __init__(self, job: ExportJob) -> None:
         super().__init__(classes="dialog-screen")
         self.job = job
+        self.replace = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog excel-dialog"):
@@ -131,10 +133,19 @@ class ExportDialog(ModalScreen[Path | None]):
         except ExportError as exc:
             self.query_one("#export-error", Static).update(Content(str(exc)))
             return
-        if path.exists():
+        from ...services.errors import ServiceError
+        from ...services.output_files import check_target
+
+        try:
+            check_target(path, force=True)  # never the database, a directory, a live one
+        except ServiceError as exc:
+            self.query_one("#export-error", Static).update(Content(str(exc)))
+            return
+        if os.path.lexists(path):
 
             def answer(replace: bool | None) -> None:
                 if replace:
+                    self.replace = True
                     self.dismiss(path)
 
             self.app.push_screen(
@@ -159,10 +170,11 @@ class ExportProgress(ModalScreen[Any]):
         Binding("escape", "cancel", _("Cancel"), id="cancel"),
     ]
 
-    def __init__(self, job: ExportJob, path: Path) -> None:
+    def __init__(self, job: ExportJob, path: Path, *, replace: bool = False) -> None:
         super().__init__(classes="dialog-screen")
         self.job = job
         self.path = path
+        self.replace = replace  # the person agreed to replace an existing file
         self._cancel = threading.Event()
 
     def compose(self) -> ComposeResult:
@@ -208,12 +220,16 @@ class ExportProgress(ModalScreen[Any]):
                     progress=progress,
                     cancelled=cancelled,
                     author=login(),
+                    force=self.replace,
                 )
         except ExportCancelled:
             self.app.call_from_thread(self._finish, None, _("Export cancelled; no file written"))
         except Exception as exc:  # shown to the person, never a traceback
+            from ...db import describe_fault
+
+            error = describe_fault(exc) or exc
             self.app.call_from_thread(
-                self._finish, None, _("Export failed: {error}").format(error=exc), "error"
+                self._finish, None, _("Export failed: {error}").format(error=error), "error"
             )
         else:
             self.app.call_from_thread(
@@ -258,9 +274,10 @@ def export_list(
 ) -> None:
     """Ask for a file name, then export the list with a progress bar (see the module doc)."""
     job = ExportJob(title, tuple(columns), rows, count, stem, tuple(notes))
+    dialog = ExportDialog(job)
 
     def chosen(path: Path | None) -> None:
         if path is not None:
-            owner.app.push_screen(ExportProgress(job, path), done)
+            owner.app.push_screen(ExportProgress(job, path, replace=dialog.replace), done)
 
-    owner.app.push_screen(ExportDialog(job), chosen)
+    owner.app.push_screen(dialog, chosen)
