@@ -156,11 +156,20 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
         self.query_one("#iv-verifactu", Static).update(Content(self._record_text()))
         self.refresh_bindings()
 
+    def _correctable(self) -> bool:
+        """AEAT rejected the record, or accepted an alta with errors: it is corrected."""
+        r = self.record
+        if r is None or r.kind != "record":
+            return False
+        return r.status == "rejected" or (
+            r.status == "accepted_with_errors" and r.record_type == "alta"
+        )
+
     def _record_text(self) -> str:
         if self.record is None:
             return "VERI*FACTU: …"
         text = "VERI*FACTU: " + one_line(self.record.describe())
-        if self.record.status == "rejected":
+        if self._correctable():
             text += " · " + _("s corrects it")
         return text
 
@@ -274,7 +283,7 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
         if action == "void":
             return d.status not in ("draft", "voided") and not d.imported
         if action == "correct_record":
-            return self.record is not None and self.record.status == "rejected"
+            return self._correctable()
         if action == "reverse":
             return any(not p.reversed and p.method != "compensation" for p in d.payments)
         return True
@@ -433,7 +442,7 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
     def action_correct_record(self) -> None:
         from .verifactu import correction_form
 
-        if self.record is None or self.record.status != "rejected":
+        if not self._correctable():
             self.notify(_("Only a record AEAT rejected is corrected."), severity="warning")
             return
 
