@@ -206,6 +206,43 @@ def _protection_findings(query: Query, dialect: str, findings: list[Finding]) ->
         findings.append(Finding("ok", _("issued invoices are protected in the database")))
 
 
+class _BorrowedConnection(peewee.SqliteDatabase):
+    """The services' queries, run on a reading connection `check` already holds."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__(":memory:", autoconnect=True)
+        self._borrowed = conn
+
+    def _connect(self):  # type: ignore[no-untyped-def]
+        return self._borrowed
+
+    def _close(self, conn) -> None:  # type: ignore[no-untyped-def]
+        pass  # the connection is the caller's
+
+
+def _record_findings(
+    findings: list[Finding], path: Path | None = None, conn: sqlite3.Connection | None = None
+) -> None:
+    """The legal records' own checks (VERI*FACTU: every hash and chain, every invoice against
+    its record), through the services' queries. `check` of a file that is not the open
+    database lends them its reading connection for the time of the check."""
+    from .verifactu import verify_chain
+
+    def run() -> None:
+        findings.extend(Finding(f.level, f.message) for f in verify_chain())
+
+    open_path = db_path()
+    if conn is None or (open_path is not None and path is not None and open_path == path):
+        run()
+        return
+    previous = database.obj
+    database.initialize(_BorrowedConnection(conn))
+    try:
+        run()
+    finally:
+        database.initialize(previous)
+
+
 def _file_findings(path: Path, findings: list[Finding], backup_dir: str = "") -> None:
     from .output_files import remove_stale_temporaries
 
@@ -301,6 +338,7 @@ def check_file(path: Path) -> list[Finding]:
             backup_dir = str(rows[0][0]) if rows and rows[0][0] else ""
 
         _guarded(findings, _("settings"), backups)
+        _guarded(findings, _("records"), lambda: _record_findings(findings, path, conn))
     finally:
         conn.close()
     header_mode = _header_journal_mode(path)
@@ -357,6 +395,7 @@ def check_database() -> list[Finding]:
     _guarded(
         findings, _("protections"), lambda: _protection_findings(query, "postgresql", findings)
     )
+    _guarded(findings, _("records"), lambda: _record_findings(findings))
     findings.append(Finding("ok", _("PostgreSQL database: file checks do not apply")))
     return findings
 
