@@ -19,6 +19,7 @@ import pytest
 from invoicing_support import issued, line, make_client, set_issuer
 
 from tui_crm.db import close_database, execute
+from tui_crm.migrations import latest_version
 from tui_crm.services import clients, invoices, maintenance, payments
 from tui_crm.services.errors import PermissionDenied, RuleViolation
 from tui_crm.services.restore import LEGAL_TABLES, plan_restore, restore_database
@@ -210,18 +211,20 @@ def test_a_number_used_for_another_invoice_in_the_backup_is_refused(db, shop, tm
     backup = maintenance.backup_database(tmp_path / "b.sqlite3")
     issued(shop, DAY, line("Live", "1", "100"))
     conn = sqlite3.connect(backup)  # the backup got a different F2026-00002 somehow
+    changed = {  # the first invoice again, under the live second one's number
+        "id": "id + 100",
+        "base_cents": "base_cents + 1",
+        "total_cents": "total_cents + 1",
+        "outstanding_cents": "outstanding_cents + 1",
+        "number": "2",
+        "code": "'F2026-00002'",
+    }
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(invoice)")]
+    selected = ", ".join(changed.get(c, f'"{c}"') for c in columns)
     conn.execute(
-        "INSERT INTO invoice SELECT * FROM invoice WHERE id = (SELECT MIN(id) FROM invoice)"
-        .replace("SELECT *", "SELECT id + 100, version, created_at, updated_at, updated_by, "
-                 "base_cents + 1, vat_cents, recargo_cents, irpf_rate_bp, irpf_cents, "
-                 "total_cents + 1, cost_cents, exemption_reason, kind, status, series, year, 2, "
-                 "'F2026-00002', client_id, project_id, quote_id, order_id, rectifies_id, "
-                 "rectification_reason, rectification_mode, issue_date, operation_date, "
-                 "due_date, paid_cents, outstanding_cents + 1, paid_date, payment_terms, notes, "
-                 "imported, client_name, client_tax_id, client_address, issuer_name, "
-                 "issuer_tax_id, issuer_address, address_id, created_by, issued_by, issued_at, "
-                 "recurring_id, recurring_date")
-    )  # fmt: skip
+        f"INSERT INTO invoice SELECT {selected} FROM invoice "
+        "WHERE id = (SELECT MIN(id) FROM invoice)"
+    )
     conn.commit()
     conn.close()
     with pytest.raises(RuleViolation, match="F2026-00002 is a different record"):
@@ -303,15 +306,26 @@ def test_the_legal_tables_are_named_in_one_registry():
 
 def test_a_backup_from_before_the_mark_is_recognised_by_its_schema(db, shop, tmp_path):
     """A backup written before migration 9 has no application id: all the tables of its
-    schema version prove it is ours; the restored data is brought up to date."""
+    schema version prove it is ours; the restored data is brought up to date (the live
+    issued invoice, which it lacks, carried over)."""
     issued(shop, DAY)
-    backup = maintenance.backup_database(tmp_path / "old.sqlite3")
+    backup = tmp_path / "old.sqlite3"
+    made = subprocess.run(  # a database of schema version 8, made by another process
+        [
+            sys.executable,
+            "-c",
+            "import sys; from tui_crm.config import DatabaseTarget; "
+            "from tui_crm.db import open_database, close_database; "
+            "from tui_crm.migrations import upgrade; "
+            "open_database(DatabaseTarget(sys.argv[1])); upgrade(8); close_database()",
+            str(backup),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert made.returncode == 0, made.stderr
     conn = sqlite3.connect(backup)
-    conn.execute("PRAGMA application_id = 0")
-    conn.execute('DROP INDEX "payment_date"')
-    conn.execute('DROP INDEX "payment_reversed_at"')
-    conn.execute("DELETE FROM schema_version WHERE version = 9")
-    conn.commit()
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == 0
     conn.close()
     assert maintenance.inspect_backup(backup) == 8
     result = restore_database(backup)
@@ -320,6 +334,6 @@ def test_a_backup_from_before_the_mark_is_recognised_by_its_schema(db, shop, tmp
     with open(db.path, "rb") as fh:
         assert int.from_bytes(fh.read(100)[68:72], "big") == 0x7443524D
     conn = sqlite3.connect(db.path)
-    assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 9
+    assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == latest_version()
     conn.close()
     assert _codes(db.path) == ["F2026-00001"]

@@ -142,7 +142,13 @@ def _integrity_findings(query: Query, findings: list[Finding]) -> None:
     """SQLite's integrity check, one finding per problem; when the check itself cannot run
     (a damaged page stops it), table by table, so every damaged table is named."""
     try:
-        result = [str(row[0]) for row in query("PRAGMA integrity_check", ())]
+        # one row can hold several problems, one a line, under a "*** in database" heading
+        result = [
+            line
+            for row in query("PRAGMA integrity_check", ())
+            for line in str(row[0]).splitlines()
+            if line.strip() and not line.startswith("*** in database")
+        ]
     except (sqlite3.DatabaseError, peewee.DatabaseError):
         result = []
         for (table,) in query(
