@@ -16,6 +16,7 @@ from .email_actions import EmailActions, EmailCommands
 from .sales_actions import SalesActions
 from .sales_commands import SalesCommands
 from .styles import css_paths
+from .verifactu_sending import VerifactuSending
 
 if TYPE_CHECKING:
     from ..services.startup import Opened
@@ -58,7 +59,7 @@ def _reports_screen():
     return ReportsScreen()
 
 
-class CrmApp(EmailActions, SalesActions, App[None]):
+class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
     """tui-crm: one mode per area (F2 clients …), each its own screen stack."""
 
     TITLE = "tui-crm"
@@ -128,6 +129,7 @@ class CrmApp(EmailActions, SalesActions, App[None]):
         if self.opened is not None:
             role = _(ROLE_LABELS.get(self.opened.role, self.opened.role))
             self.sub_title = f"{self.opened.login} ({role}) · {self.opened.target}"
+            self.start_verifactu_sender()
         self.check_first_run()
 
     def check_first_run(self) -> None:
@@ -198,6 +200,11 @@ class CrmApp(EmailActions, SalesActions, App[None]):
         yield from super().get_system_commands(screen)
         yield SystemCommand(_("Users and roles"), _("Who may do what (admin)"), self.show_users)
         yield SystemCommand(_("Audit log"), _("Who changed what, and when"), self.show_audit)
+        yield SystemCommand(
+            _("Send VERI*FACTU records now"),
+            _("Send what waits for AEAT without waiting for the background sender"),
+            self.send_verifactu_now,
+        )
 
     def show_users(self) -> None:
         from ..services.permissions import can
