@@ -95,6 +95,9 @@ def check_database() -> list[Finding]:
                 ),
             )
         )
+    from .verifactu import verify_chain
+
+    findings.extend(Finding(f.level, f.message) for f in verify_chain())
     if not is_sqlite():
         findings.append(Finding("ok", _("PostgreSQL database: file checks do not apply")))
         return findings
