@@ -27,8 +27,8 @@ a record's result (AceptadoConErrores or Incorrecto with AEAT's codes), and `.sc
 queue of `Behaviour`s, one per request (then the normal answer): a SOAP fault, an answer
 after a delay (a timeout for the client), the connection cut in the middle of the answer,
 an HTTP error, or a longer TiempoEsperaEnvio. `late` and `cut` register the records
-before failing (AEAT got the message, the answer was lost); `drop` closes the connection
-without processing (the message never arrived).
+before failing (AEAT got the message, the answer was lost); `hang` and `drop` register
+nothing (the message never got to AEAT's processing).
 
 Fixtures: `aeat_pki` (one per session) and `aeat` (a started stand-in, stopped after the
 test); conftest.py makes them available to every test.
@@ -454,9 +454,10 @@ class Behaviour:
 
     kind: "answer" (the normal answer; with `wait` a different TiempoEsperaEnvio),
     "fault" (a SOAP fault: `fault_code` Client or Server, `fault_string`), "late" (register,
-    then answer after `delay` seconds), "cut" (register, then close the connection halfway
-    through the answer), "drop" (close the connection without reading the message further),
-    "http" (HTTP `status` with an HTML page)."""
+    then answer after `delay` seconds), "hang" (read the message, register nothing, close
+    after `delay` seconds without answering), "cut" (register, then close the connection
+    halfway through the answer), "drop" (close the connection without reading the message
+    further), "http" (HTTP `status` with an HTML page)."""
 
     kind: str = "answer"
     wait: int | None = None
@@ -811,6 +812,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 owner.invalid.append("; ".join(problems))
             self._send(500, fault_answer("Client", SCHEMA_FAULT))
             owner.arrived.set()
+            return
+        if behaviour.kind == "hang":
+            owner.arrived.set()
+            owner._stopping.wait(behaviour.delay)
+            self.close_connection = True
             return
         if behaviour.kind == "fault":
             owner.arrived.set()

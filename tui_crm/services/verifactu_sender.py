@@ -55,7 +55,7 @@ from ..i18n import _, ngettext
 from ..models import VerifactuChain, VerifactuRecord, VerifactuSubmission
 from ..models.base import utcnow
 from ..verifactu import schema, soap, transport
-from . import audit
+from . import audit, settings, verifactu
 from .errors import RuleViolation, ServiceError
 from .permissions import require
 from .session import login
@@ -70,13 +70,6 @@ DEFAULT_WAIT_S = 60  # TiempoEsperaEnvio before AEAT's first answer (Orden art. 
 # Without an OS lock, a submission "sending" for longer than the transport can take is
 # taken for one whose sender died.
 LEASE_S = int(transport.TIMEOUT_S + transport.CONNECT_TIMEOUT_S) + 60
-
-ENDPOINTS = {
-    "test": "https://prewww1.aeat.es/wlpl/TIKE-CONT/ws/SistemaFacturacion/VerifactuSOAP",
-    "production": (
-        "https://www1.agenciatributaria.gob.es/wlpl/TIKE-CONT/ws/SistemaFacturacion/VerifactuSOAP"
-    ),
-}
 
 SENDING = "sending"
 IN_DOUBT = "in_doubt"
@@ -136,28 +129,17 @@ def local_time(moment: dt.datetime) -> str:
 # --- configuration --------------------------------------------------------------
 
 
-def _setting(key: str, default: str = "") -> str:
-    from . import settings
-
-    try:
-        return settings.get(key)
-    except ServiceError:  # a key this version does not know
-        return default
-
-
 def enabled() -> bool:
-    return _setting("verifactu.enabled", "no") == "yes"
+    return verifactu.enabled()
 
 
 def endpoint_for(environment: str) -> str:
-    """Where records made for `environment` go: `verifactu.endpoint` for the configured
-    environment when it is set, else AEAT's address for that environment."""
-    configured = _setting("verifactu.environment", "test") or "test"
-    custom = _setting("verifactu.endpoint").strip()
-    if custom and environment == configured:
-        return custom
+    """Where records made for `environment` go: `verifactu.endpoint` (or AEAT's address)
+    for the configured environment, AEAT's address for the other one."""
+    if environment == verifactu.environment():
+        return verifactu.endpoint()
     try:
-        return ENDPOINTS[environment]
+        return verifactu.ENDPOINTS[environment]
     except KeyError:
         raise RuleViolation(
             _("records made for an unknown environment {name!r} cannot be sent").format(
@@ -170,7 +152,7 @@ def _tls_context(cafile: str | None):
     """The certificate (verifactu.certificate) opened with its password from the keyring."""
     from . import secrets
 
-    path = _setting("verifactu.certificate").strip()
+    path = settings.get("verifactu.certificate").strip()
     if not path:
         raise RuleViolation(
             _(
@@ -499,9 +481,9 @@ def _store_answer(
             unanswered += 1  # stays pending: it goes again, AEAT says what it holds
             continue
         values = _result(matching.pop(0), item, csv)
-        VerifactuRecord.update(**values).where(
-            (VerifactuRecord.id == item.id) & (VerifactuRecord.submission == submission_id)
-        ).execute()
+        verifactu.record_result(
+            item.id, submission_id=submission_id, sent_at=submission.started_at, **values
+        )
         counts[values["status"]] += 1
         if values["status"] == "rejected":
             report.rejections.append(f"{item.number}: [{values['error_code']}] {values['error']}")
@@ -607,7 +589,7 @@ def _send_groups(report, max_batch, cafile, timeout, connect_timeout) -> None:
                 break
             try:
                 message = schema.build_message(
-                    records[-1].issuer_name,
+                    verifactu.issuer_name(issuer_nif),
                     issuer_nif,
                     [r.xml.encode("utf-8") for r in records],
                 )
