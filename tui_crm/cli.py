@@ -145,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_email import add_parsers as add_email_parsers
 
     add_email_parsers(sub, _date)
+    from .cli_verifactu import add_parsers as add_verifactu_parsers
+
+    add_verifactu_parsers(sub, _date)
     return parser
 
 
@@ -388,6 +391,12 @@ def _email(name: str, args: argparse.Namespace) -> int:
     return getattr(cli_email, name)(args, _open)
 
 
+def _verifactu(name: str, args: argparse.Namespace) -> int:
+    from . import cli_verifactu
+
+    return getattr(cli_verifactu, name)(args, _open)
+
+
 COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     None: cmd_tui,
     "init": cmd_init,
@@ -405,6 +414,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "send": lambda args: _email("cmd_send", args),
     "remind": lambda args: _email("cmd_remind", args),
     "secrets": lambda args: _email("cmd_secrets", args),
+    "verifactu": lambda args: _verifactu("cmd_verifactu", args),
 }
 
 
