@@ -35,6 +35,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from ..i18n import _
+
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 _AEAT = (
     "https://www2.agenciatributaria.gob.es/static_files/common/internet/dep/aplicaciones/"
@@ -85,13 +87,16 @@ def wrap(message: bytes | etree._Element) -> bytes:
         try:
             element = etree.fromstring(bytes(message), _parser())
         except etree.XMLSyntaxError as exc:
-            raise MalformedMessage(f"the message is not well-formed XML: {exc}") from None
+            raise MalformedMessage(
+                _("the message is not well-formed XML: {reason}").format(reason=exc)
+            ) from None
     else:
         element = message
     if element.tag != MESSAGE_TAG:
         raise MalformedMessage(
-            f"the message must be a {{{NS_LR}}}RegFactuSistemaFacturacion element, "
-            f"not {element.tag}"
+            _("the message must be a RegFactuSistemaFacturacion element, not {tag}").format(
+                tag=element.tag
+            )
         )
     envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap=ENVELOPE_NSMAP)
     etree.SubElement(envelope, f"{{{SOAP_ENV}}}Header")
@@ -193,23 +198,29 @@ def _local(tag: object) -> str:
 
 def _parse_envelope(data: bytes) -> etree._Element:
     if not data or not data.strip():
-        raise MalformedResponse("the answer is empty")
+        raise MalformedResponse(_("the answer is empty"))
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
-        raise MalformedResponse(f"the answer is not well-formed XML ({exc})") from None
+        raise MalformedResponse(
+            _("the answer is not well-formed XML ({reason})").format(reason=exc)
+        ) from None
     if root.tag != f"{{{SOAP_ENV}}}Envelope":
-        raise MalformedResponse(f"the answer is not a SOAP 1.1 envelope (root {root.tag})")
+        raise MalformedResponse(
+            _("the answer is not a SOAP 1.1 envelope (root {tag})").format(tag=root.tag)
+        )
     return root
 
 
 def _body_child(root: etree._Element) -> etree._Element:
     body = root.find(f"{{{SOAP_ENV}}}Body")
     if body is None:
-        raise MalformedResponse("the SOAP envelope has no Body")
+        raise MalformedResponse(_("the SOAP envelope has no Body"))
     children = [c for c in body if isinstance(c.tag, str)]
     if len(children) != 1:
-        raise MalformedResponse(f"the SOAP Body holds {len(children)} elements, not one")
+        raise MalformedResponse(
+            _("the SOAP Body holds {n} elements, not one").format(n=len(children))
+        )
     return children[0]
 
 
@@ -239,7 +250,7 @@ def _text(parent: etree._Element, ns: str, name: str, *, required: bool, where: 
     element = parent.find(f"{{{ns}}}{name}")
     if element is None:
         if required:
-            raise MalformedResponse(f"{where} has no {name}")
+            raise MalformedResponse(_("{where} has no {name}").format(where=where, name=name))
         return None
     # §6.7: AEAT trims values; so do we.
     return (element.text or "").strip()
@@ -249,13 +260,19 @@ def _int(value: str | None, name: str) -> int | None:
     if value is None or value == "":
         return None
     if not value.lstrip("-").isdigit():
-        raise MalformedResponse(f"{name} is not a number: {value!r}")
+        raise MalformedResponse(
+            _("{name} is not a number: {value!r}").format(name=name, value=value)
+        )
     return int(value)
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], name: str) -> str:
     if value not in allowed:
-        raise MalformedResponse(f"{name} is {value!r}, not one of {', '.join(allowed)}")
+        raise MalformedResponse(
+            _("{name} is {value!r}, not one of {allowed}").format(
+                name=name, value=value, allowed=", ".join(allowed)
+            )
+        )
     return value  # type: ignore[return-value]
 
 
@@ -266,15 +283,15 @@ def _timestamp(value: str | None) -> dt.datetime | None:
         return dt.datetime.fromisoformat(value)
     except ValueError:
         raise MalformedResponse(
-            f"TimestampPresentacion is not a date and time: {value!r}"
+            _("TimestampPresentacion is not a date and time: {value!r}").format(value=value)
         ) from None
 
 
 def _line(element: etree._Element, position: int) -> ResponseLine:
-    where = f"RespuestaLinea {position}"
+    where = _("RespuestaLinea {n}").format(n=position)
     id_block = element.find(f"{{{NS_RESPONSE}}}IDFactura")
     if id_block is None:
-        raise MalformedResponse(f"{where} has no IDFactura")
+        raise MalformedResponse(_("{where} has no {name}").format(where=where, name="IDFactura"))
     invoice = InvoiceId(
         issuer_nif=_text(id_block, NS_SF, "IDEmisorFactura", required=True, where=where) or "",
         number=_text(id_block, NS_SF, "NumSerieFactura", required=True, where=where) or "",
@@ -285,11 +302,13 @@ def _line(element: etree._Element, position: int) -> ResponseLine:
         invoice.date  # noqa: B018 - the check is the parse
     except ValueError:
         raise MalformedResponse(
-            f"{where}: FechaExpedicionFactura is not dd-mm-yyyy: {invoice.issue_date!r}"
+            _("{where}: FechaExpedicionFactura is not dd-mm-yyyy: {value!r}").format(
+                where=where, value=invoice.issue_date
+            )
         ) from None
     operation = element.find(f"{{{NS_RESPONSE}}}Operacion")
     if operation is None:
-        raise MalformedResponse(f"{where} has no Operacion")
+        raise MalformedResponse(_("{where} has no {name}").format(where=where, name="Operacion"))
     duplicate = None
     dup = element.find(f"{{{NS_RESPONSE}}}RegistroDuplicado")
     if dup is not None:
@@ -341,12 +360,12 @@ def parse_response(data: bytes) -> SubmissionResponse:
     not the documented structure raises MalformedResponse, naming what is wrong."""
     child = _body_child(_parse_envelope(data))
     if child.tag == f"{{{SOAP_ENV}}}Fault":
-        raise MalformedResponse("the answer is a SOAP fault, not a response")
+        raise MalformedResponse(_("the answer is a SOAP fault, not a response"))
     if child.tag != RESPONSE_TAG:
         raise MalformedResponse(
-            f"the answer is {child.tag}, not RespuestaRegFactuSistemaFacturacion"
+            _("the answer is {tag}, not RespuestaRegFactuSistemaFacturacion").format(tag=child.tag)
         )
-    where = "the response"
+    where = _("the response")
     presenter_nif = presented_at = None
     presentation = child.find(f"{{{NS_RESPONSE}}}DatosPresentacion")
     if presentation is not None:
@@ -356,16 +375,18 @@ def parse_response(data: bytes) -> SubmissionResponse:
         )
     header = child.find(f"{{{NS_RESPONSE}}}Cabecera")
     if header is None:
-        raise MalformedResponse("the response has no Cabecera")
+        raise MalformedResponse(_("{where} has no {name}").format(where=where, name="Cabecera"))
     issuer = header.find(f"{{{NS_SF}}}ObligadoEmision")
     if issuer is None:
-        raise MalformedResponse("the response's Cabecera has no ObligadoEmision")
+        raise MalformedResponse(
+            _("{where} has no {name}").format(where="Cabecera", name="ObligadoEmision")
+        )
     wait = _int(
         _text(child, NS_RESPONSE, "TiempoEsperaEnvio", required=True, where=where),
         "TiempoEsperaEnvio",
     )
     if wait is None or wait < 0:
-        raise MalformedResponse("TiempoEsperaEnvio is empty or negative")
+        raise MalformedResponse(_("TiempoEsperaEnvio is empty or negative"))
     lines = tuple(
         _line(element, i)
         for i, element in enumerate(child.findall(f"{{{NS_RESPONSE}}}RespuestaLinea"), start=1)
