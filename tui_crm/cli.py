@@ -88,11 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=[
             *("clients", "agenda", "timeline", "invoices", "receivables", "defaulters"),
             *ANALYTICS_REPORTS,
+            "verifactu",
         ],
         metavar="NAME",
         help=_("report name: {names}").format(
             names="clients, agenda, timeline, invoices, receivables, defaulters, "
-            "revenue, monthly, pnl, pipeline"
+            "revenue, monthly, pnl, pipeline, verifactu"
         ),
     )
     report.add_argument("--format", choices=["plain", "github", "csv", "json"], default="plain")
@@ -222,6 +223,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         from . import cli_analytics
 
         return cli_analytics.cmd_report(args, _open)
+    if args.name == "verifactu":
+        from . import cli_verifactu
+
+        return cli_verifactu.cmd_report(args, _open)
     if args.name in ("agenda", "timeline"):
         return _report_client_work(args)
     _open(args)
@@ -385,16 +390,16 @@ def _excel(name: str, args: argparse.Namespace) -> int:
     return getattr(cli_excel, name)(args, _open)
 
 
-def _email(name: str, args: argparse.Namespace) -> int:
-    from . import cli_email
-
-    return getattr(cli_email, name)(args, _open)
-
-
 def _verifactu(name: str, args: argparse.Namespace) -> int:
     from . import cli_verifactu
 
     return getattr(cli_verifactu, name)(args, _open)
+
+
+def _email(name: str, args: argparse.Namespace) -> int:
+    from . import cli_email
+
+    return getattr(cli_email, name)(args, _open)
 
 
 COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {

@@ -1558,13 +1558,31 @@ def _check_invoices(report) -> None:
     first = execute("SELECT MIN(created_at) FROM verifactu_record").fetchone()[0]
     if first is None:
         return
-    missing = execute(
-        "SELECT i.code FROM invoice i WHERE i.status <> 'draft' AND i.imported = ? "
-        "AND i.issued_at >= ? "
-        "AND NOT EXISTS (SELECT 1 FROM verifactu_record r WHERE r.invoice_id = i.id) "
-        "ORDER BY i.code",
-        (False, first),
-    )
+    # Expected to have one: issued after the first record was made (timestamps are to the
+    # second, hence also: numbered after an invoice of its series and year that has one).
+    no_record = "AND NOT EXISTS (SELECT 1 FROM verifactu_record r WHERE r.invoice_id = i.id)"
+    codes = {
+        row[0]
+        for row in execute(
+            "SELECT i.code FROM invoice i WHERE i.status <> 'draft' AND i.imported = ? "
+            f"AND i.issued_at > ? {no_record}",
+            (False, first),
+        )
+    }
+    starts = execute(
+        "SELECT p.series, p.year, MIN(p.number) FROM verifactu_record q "
+        "JOIN invoice p ON p.id = q.invoice_id GROUP BY p.series, p.year"
+    ).fetchall()
+    for series, year, number in starts:
+        codes.update(
+            row[0]
+            for row in execute(
+                "SELECT i.code FROM invoice i WHERE i.series = ? AND i.year = ? AND i.number > ? "
+                f"AND i.imported = ? {no_record}",
+                (series, year, number, False),
+            )
+        )
+    missing = [(code,) for code in sorted(codes)]
     for (code,) in missing:
         report(
             "missing",
