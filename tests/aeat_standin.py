@@ -461,6 +461,7 @@ class Behaviour:
 
     kind: str = "answer"
     wait: int | None = None
+    omit: int = 0  # leave the last `omit` RespuestaLinea out of the answer
     delay: float = 0.0
     fault_code: str = "Server"
     fault_string: str = "Codigo[9999].Error técnico. Vuelva a intentarlo más tarde."
@@ -583,7 +584,7 @@ class AeatStandIn:
         with self._lock:
             return self.script.popleft() if self.script else Behaviour()
 
-    def process(self, message: etree._Element, presenter: str, wait: int) -> bytes:
+    def process(self, message: etree._Element, presenter: str, wait: int, omit: int = 0) -> bytes:
         """Register what the message carries, AEAT-like, and build the answer's bytes."""
         with self._lock:
             self._request_count += 1
@@ -606,7 +607,7 @@ class AeatStandIn:
             else:
                 overall = "ParcialmenteCorrecto"
             return self._answer(
-                lines,
+                lines[: len(lines) - omit],
                 overall,
                 header_nif,
                 header_name,
@@ -829,7 +830,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             )
             return
         answer = owner.process(
-            message, presenter, behaviour.wait if behaviour.wait is not None else owner.wait_seconds
+            message,
+            presenter,
+            behaviour.wait if behaviour.wait is not None else owner.wait_seconds,
+            behaviour.omit,
         )
         owner.arrived.set()
         if behaviour.kind == "late":

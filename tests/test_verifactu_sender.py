@@ -174,6 +174,21 @@ def test_answer_lost_on_the_way_back_is_resolved_by_aeat_s_duplicates(outbox, fa
     assert outbox.aeat.registered_count() == {_key(c): 1 for c in codes}
 
 
+def test_a_record_aeat_s_answer_leaves_out_waits_for_the_next_run(outbox):
+    outbox.aeat.wait_seconds = 0
+    codes = outbox.issue(3)
+    outbox.aeat.script.append(Behaviour("answer", omit=1))
+    report = outbox.send()
+    assert (report.sent, report.accepted, report.pending) == (2, 2, 1)
+    assert report.problems == ["AEAT's answer did not mention 1 record; it goes again"]
+    assert "did not mention" in VerifactuSubmission.get().error
+    assert _records()[codes[2]].status == "pending"
+    report = outbox.send()  # AEAT registered it: it says so, as a duplicate
+    assert (report.sent, report.accepted, report.pending) == (1, 1, 0)
+    assert _records()[codes[2]].error_code == "3000"
+    assert outbox.aeat.registered_count() == {_key(c): 1 for c in codes}
+
+
 def test_a_duplicate_of_a_record_never_sent_is_a_real_rejection(outbox):
     (code,) = outbox.issue(1)
     # AEAT already holds another record with this invoice's identity (another system).

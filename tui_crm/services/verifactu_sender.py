@@ -464,8 +464,9 @@ def _result(line: soap.ResponseLine, outgoing: _Outgoing, csv: str) -> dict:
 @transactional
 def _store_answer(
     submission_id: int, outgoing: list[_Outgoing], sent: transport.Submitted, report: SendReport
-) -> None:
-    """AEAT's answer, per record and for the submission; the next send time from it."""
+) -> int:
+    """AEAT's answer, per record and for the submission; the next send time from it.
+    Returns how many records the answer left out (they stay pending)."""
     answer = sent.response
     csv = answer.csv or ""
     submission = VerifactuSubmission.get_by_id(submission_id)
@@ -527,6 +528,7 @@ def _store_answer(
             rejected=counts["rejected"],
         ),
     )
+    return unanswered
 
 
 # --- the use case ---------------------------------------------------------------------
@@ -623,4 +625,5 @@ def _send_groups(report, max_batch, cafile, timeout, connect_timeout) -> None:
                 _store_failure(submission_id, exc)
                 report.problems.append(f"{issuer_nif}: {exc}")
                 break
-            _store_answer(submission_id, outgoing, sent, report)
+            if _store_answer(submission_id, outgoing, sent, report):
+                break  # AEAT left some records out: they wait for the next run
