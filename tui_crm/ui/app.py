@@ -201,9 +201,17 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
         yield SystemCommand(_("Users and roles"), _("Who may do what (admin)"), self.show_users)
         yield SystemCommand(_("Audit log"), _("Who changed what, and when"), self.show_audit)
         yield SystemCommand(
+            "VERI*FACTU",
+            _("Invoice records for AEAT: what waits to be sent, what AEAT refused"),
+            self.show_verifactu,
+        )
+        yield SystemCommand(
             _("Send VERI*FACTU records now"),
             _("Send what waits for AEAT without waiting for the background sender"),
             self.send_verifactu_now,
+        )
+        yield SystemCommand(
+            _("About"), _("Version and the declaración responsable"), self.show_about
         )
 
     def show_users(self) -> None:
@@ -219,6 +227,16 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
         from .screens.audit import AuditScreen
 
         self.push_screen(AuditScreen(client_id, title))
+
+    def show_verifactu(self) -> None:
+        from .screens.verifactu import VerifactuScreen
+
+        self.push_screen(VerifactuScreen())
+
+    def show_about(self) -> None:
+        from .screens.about import AboutScreen
+
+        self.push_screen(AboutScreen())
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):
