@@ -105,3 +105,30 @@ async def test_send_now_from_the_palette_and_quiet_background_when_offline(db, o
         app.send_verifactu_now()
         await _settle(pilot, app)
         assert any("pending 1" in m and "no connection to 127.0.0.1" in m for m in _messages(app))
+
+
+async def test_send_now_on_the_verifactu_screen_then_it_reloads(db, office, aeat):
+    from textual.widgets import DataTable
+
+    from tui_crm.ui.screens.verifactu import VerifactuScreen
+
+    codes = [issued(office, TODAY).code for _ in range(2)]
+    aeat.outcomes[codes[0]] = ("Incorrecto", *FUTURE_DATE)
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await _settle(pilot, app)
+        await app.push_screen(VerifactuScreen())
+        await _settle(pilot, app)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 2  # both wait
+        await pilot.press("S")
+        assert wait_until(lambda: len(aeat.requests) == 1, timeout=15)
+        for _ in range(50):
+            await _settle(pilot, app)
+            if table.row_count == 1:
+                break
+        # Reloaded after AEAT's answer: only the refused one is left, with AEAT's words.
+        assert isinstance(app.screen, VerifactuScreen) and table.row_count == 1
+        row = [str(cell) for cell in table.get_row_at(0)]
+        assert row[0] == codes[0] and "1112" in row[-1] and FUTURE_DATE[1] in row[-1]
+        assert any("rejected 1" in m for m in _messages(app))

@@ -13,6 +13,7 @@ process, and the next sender resolves that submission through AEAT's duplicates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..i18n import _, ngettext
@@ -69,6 +70,7 @@ class VerifactuSending:
     """Mixed into CrmApp: the background sender's timer, and `send_verifactu_now()`."""
 
     _verifactu_running = False
+    _verifactu_then: Callable[[], None] | None = None
 
     def start_verifactu_sender(self) -> None:
         """Look at the outbox shortly after start-up, then every minute."""
@@ -78,12 +80,14 @@ class VerifactuSending:
     def _verifactu_tick(self) -> None:
         self._start_verifactu_run(manual=False)
 
-    def send_verifactu_now(self) -> None:
-        """Send what is pending now (the VERI*FACTU screen's key and the palette's entry)."""
+    def send_verifactu_now(self, then: Callable[[], None] | None = None) -> None:
+        """Send what is pending now (the VERI*FACTU screen's key and the palette's entry);
+        `then` runs on the UI thread once the run is over."""
         if self._verifactu_running:
             self.notify(_("VERI*FACTU records are being sent already."))  # type: ignore[attr-defined]
             return
         self.notify(_("Sending VERI*FACTU records to AEAT…"))  # type: ignore[attr-defined]
+        self._verifactu_then = then
         self._start_verifactu_run(manual=True)
 
     def _start_verifactu_run(self, *, manual: bool) -> None:
@@ -129,12 +133,15 @@ class VerifactuSending:
             )
         if not manual:
             return  # the background stays quiet about the rest (offline is normal)
+        then, self._verifactu_then = self._verifactu_then, None
         if not outcome.ran:
             notify(outcome.reason or _("Nothing is due yet."))
-            return
-        extra = [*outcome.problems, *outcome.notes][:3]
-        notify(
-            "\n".join([outcome.summary, *extra]),
-            severity="warning" if outcome.problems else "information",
-            timeout=15,
-        )
+        else:
+            extra = [*outcome.problems, *outcome.notes][:3]
+            notify(
+                "\n".join([outcome.summary, *extra]),
+                severity="warning" if outcome.problems else "information",
+                timeout=15,
+            )
+        if then is not None:
+            then()
