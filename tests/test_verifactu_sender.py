@@ -360,3 +360,31 @@ def test_two_sender_processes_at_once_send_each_record_once(outbox):
     assert sum("another tui-crm is sending" in err for _out, err in outputs) == 1
     assert outbox.aeat.received_count() == {_key(c): 1 for c in codes}
     assert {r.status for r in _records().values()} == {"accepted"}
+
+
+def test_without_an_os_lock_a_young_claim_is_respected_and_an_old_one_resolved(outbox, monkeypatch):
+    """Where no lock file can be used (Windows), a submission another sender claimed is
+    left alone until it is older than any send can take (the lease)."""
+    monkeypatch.setattr(sender, "fcntl", None)
+    outbox.aeat.wait_seconds = 0
+    codes = outbox.issue(3)
+    # Another machine's sender claimed the first two a moment ago and is waiting for AEAT.
+    other = VerifactuSubmission.create(
+        issuer_nif=NIF, environment="test", started_at=utcnow(), record_count=2, outcome="sending"
+    )
+    claimed = [r.id for r in VerifactuRecord.select().order_by(VerifactuRecord.sequence)][:2]
+    VerifactuRecord.update(submission=other.id, attempts=1).where(
+        VerifactuRecord.id.in_(claimed)
+    ).execute()
+    report = outbox.send()
+    assert report.in_doubt == 0 and report.sent == 1  # only the third went
+    assert [r.key[1] for r in outbox.aeat.received] == [codes[2]]
+    assert VerifactuSubmission.get_by_id(other.id).outcome == "sending"
+    # Past the lease, its sender is taken for dead: its records go again.
+    old = utcnow() - dt.timedelta(seconds=sender.LEASE_S + 1)
+    VerifactuSubmission.update(started_at=old).where(VerifactuSubmission.id == other.id).execute()
+    outbox.allow_next_send()
+    report = outbox.send()
+    assert report.in_doubt == 2 and report.accepted == 2 and report.pending == 0
+    assert VerifactuSubmission.get_by_id(other.id).outcome == "in_doubt"
+    assert [r.key[1] for r in outbox.aeat.received] == [codes[2], codes[0], codes[1]]

@@ -44,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import ssl
 import threading
 import zlib
 from collections import defaultdict
@@ -97,10 +98,6 @@ class SendReport:
     notes: list[str] = field(default_factory=list)  # skipped on purpose (flow control, busy)
     busy: bool = False  # another sender holds the lock
 
-    @property
-    def failed(self) -> bool:
-        return bool(self.problems)
-
     def summary(self) -> str:
         """One line: sent, accepted, with errors, rejected, pending, next send allowed at."""
         text = _(
@@ -148,7 +145,7 @@ def endpoint_for(environment: str) -> str:
         ) from None
 
 
-def _tls_context(cafile: str | None):
+def _tls_context(cafile: str | None) -> ssl.SSLContext:
     """The certificate (verifactu.certificate) opened with its password from the keyring."""
     from . import secrets
 
@@ -189,10 +186,15 @@ def sender_turn() -> Iterator[str]:
     try:
         path = db_path()
         if path is not None:
-            if fcntl is None:
+            try:
+                fd = os.open(f"{path}-verifactu.lock", os.O_RDWR | os.O_CREAT, 0o660)
+            except OSError:  # a directory we may not write to: fall back on the lease
+                fd = -1
+            if fcntl is None or fd < 0:
+                if fd >= 0:
+                    os.close(fd)
                 yield "lease"
                 return
-            fd = os.open(f"{path}-verifactu.lock", os.O_RDWR | os.O_CREAT, 0o660)
             try:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -376,9 +378,17 @@ def _claim(
     """Open the submission and point the batch at it, before anything leaves. None when a
     record of the batch is no longer pending (answered meanwhile): build it again."""
     ids = [r.id for r in records]
+    live = VerifactuSubmission.select(VerifactuSubmission.id).where(
+        VerifactuSubmission.outcome == SENDING
+    )
+    # Under the write lock: still pending, and no live submission carries any of them.
     still = (
         VerifactuRecord.select()
-        .where(VerifactuRecord.id.in_(ids) & (VerifactuRecord.status == "pending"))
+        .where(
+            VerifactuRecord.id.in_(ids)
+            & (VerifactuRecord.status == "pending")
+            & (VerifactuRecord.submission.is_null() | VerifactuRecord.submission.not_in(live))
+        )
         .count()
     )
     if still != len(ids):
