@@ -132,3 +132,24 @@ async def test_send_now_on_the_verifactu_screen_then_it_reloads(db, office, aeat
         row = [str(cell) for cell in table.get_row_at(0)]
         assert row[0] == codes[0] and "1112" in row[-1] and FUTURE_DATE[1] in row[-1]
         assert any("rejected 1" in m for m in _messages(app))
+
+
+async def test_without_the_password_the_background_warns_once_then_waits_for_a_manual_send(
+    db, office, aeat, aeat_pki
+):
+    issued(office, TODAY)
+    secrets.delete_verifactu_password()
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _settle(pilot, app)
+        for _ in range(2):
+            app._verifactu_tick()
+            await _settle(pilot, app)
+        warnings = [m for m in _messages(app) if "not being sent" in m]
+        assert len(warnings) == 1 and "secrets set verifactu" in warnings[0]
+        assert app._verifactu_paused and aeat.requests == []
+        # The password stored again: a send from the palette works and the background resumes.
+        secrets.set_verifactu_password(aeat_pki.password)
+        app.send_verifactu_now()
+        await _settle(pilot, app)
+        assert VerifactuRecord.get().status == "accepted" and not app._verifactu_paused

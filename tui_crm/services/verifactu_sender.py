@@ -97,6 +97,7 @@ class SendReport:
     problems: list[str] = field(default_factory=list)  # why something was not sent
     notes: list[str] = field(default_factory=list)  # skipped on purpose (flow control, busy)
     busy: bool = False  # another sender holds the lock
+    needs_setup: bool = False  # the certificate or its password is missing or unusable
 
     def summary(self) -> str:
         """One line: sent, accepted, with errors, rejected, pending, next send allowed at."""
@@ -617,6 +618,7 @@ def _send_groups(report, max_batch, cafile, timeout, connect_timeout) -> None:
                     context = _tls_context(cafile)
                 except (ServiceError, transport.TransportError) as exc:
                     report.problems.append(str(exc))
+                    report.needs_setup = True
                     return
             outgoing = [_Outgoing(r.id, _key(r), r.invoice_number, r.attempts > 0) for r in records]
             submission_id = _claim(issuer_nif, environment, endpoint, records)

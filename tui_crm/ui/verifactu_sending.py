@@ -2,10 +2,12 @@
 
 A timer on the UI thread only starts a thread worker (`services.verifactu_sender`); the
 network call and every query run in that worker, inside a database connection. The
-background run is quiet: offline, not configured, nothing due, another sender at work
-or a user without the `verifactu.send` permission all pass without a word. What needs a
-person is said: a record AEAT rejected (an error notification naming it), and, on "send
-now", the summary or why nothing went.
+background run is quiet: offline, VERI*FACTU off, nothing due, another sender at work or
+a user without the `verifactu.send` permission all pass without a word. What needs a
+person is said: a record AEAT rejected (an error notification naming it); a certificate
+or password that is missing or unusable (one warning, then the background stops trying,
+so a locked keyring is not asked every minute, until a send from the screen or the
+palette works); and, on "send now", the summary or why nothing went.
 
 Quitting while a message is on its way is safe: the worker's thread dies with the
 process, and the next sender resolves that submission through AEAT's duplicates.
@@ -32,6 +34,7 @@ class SendOutcome:
     rejections: tuple[str, ...]
     problems: tuple[str, ...]
     notes: tuple[str, ...]
+    needs_setup: bool = False  # the certificate or its password is missing or unusable
 
 
 def run_sender(*, manual: bool) -> SendOutcome:
@@ -63,6 +66,7 @@ def run_sender(*, manual: bool) -> SendOutcome:
         tuple(report.rejections),
         tuple(report.problems),
         tuple(report.notes),
+        report.needs_setup,
     )
 
 
@@ -71,6 +75,10 @@ class VerifactuSending:
 
     _verifactu_running = False
     _verifactu_then: Callable[[], None] | None = None
+    # Set when the background run found the certificate or its password missing: it stops
+    # asking the keyring every minute (a locked keyring would prompt each time) until a
+    # send from the screen or the palette works again.
+    _verifactu_paused = False
 
     def start_verifactu_sender(self) -> None:
         """Look at the outbox shortly after start-up, then every minute."""
@@ -78,7 +86,8 @@ class VerifactuSending:
         self.set_interval(SEND_EVERY_S, self._verifactu_tick)  # type: ignore[attr-defined]
 
     def _verifactu_tick(self) -> None:
-        self._start_verifactu_run(manual=False)
+        if not self._verifactu_paused:
+            self._start_verifactu_run(manual=False)
 
     def send_verifactu_now(self, then: Callable[[], None] | None = None) -> None:
         """Send what is pending now (the VERI*FACTU screen's key and the palette's entry);
@@ -131,6 +140,17 @@ class VerifactuSending:
                 severity="error",
                 timeout=30,
             )
+        if outcome.needs_setup and not self._verifactu_paused and not manual:
+            self._verifactu_paused = True
+            notify(
+                _("VERI*FACTU records are not being sent: {reason}").format(
+                    reason=outcome.problems[0] if outcome.problems else ""
+                ),
+                severity="warning",
+                timeout=20,
+            )
+        if manual and outcome.ran and not outcome.needs_setup:
+            self._verifactu_paused = False
         if not manual:
             return  # the background stays quiet about the rest (offline is normal)
         then, self._verifactu_then = self._verifactu_then, None
