@@ -24,6 +24,9 @@ Fixtures
     of None removes the variable) and returns the `subprocess.CompletedProcess`
     with text stdout/stderr. Arguments may be `Path`s or an `OpenDatabase`.
     It never raises on a non-zero exit: assert on `.returncode`.
+`aeat_pki`, `aeat`
+    Certificates for, and a running, local stand-in of AEAT's VERI*FACTU service over
+    HTTPS with mutual TLS (tests/aeat_standin.py).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from aeat_standin import aeat, aeat_pki  # noqa: F401 - fixtures for every test
 
 from tui_crm.config import DatabaseTarget
 

@@ -61,17 +61,25 @@ def add_parsers(sub, date_type) -> None:
         ("status", _("say which keyring is used and whether a password is stored")),
     ):
         parser = secrets_sub.add_parser(action, help=text)
-        parser.add_argument("name", choices=["smtp"], metavar="smtp")
+        parser.add_argument(
+            "name",
+            choices=["smtp", "verifactu"],
+            metavar="smtp|verifactu",
+            help=_(
+                "smtp: the SMTP password; verifactu: the password of the certificate file "
+                "(verifactu.certificate) that signs in to AEAT"
+            ),
+        )
 
 
-def _read_password() -> str:
+def _read_password(prompt: str | None = None) -> str:
     """From the terminal without echo (asked twice), else the first line of standard input."""
     import getpass
 
     from .cli import UserError
 
     if sys.stdin is not None and sys.stdin.isatty():
-        first = getpass.getpass(_("SMTP password: "))
+        first = getpass.getpass(prompt or _("SMTP password: "))
         second = getpass.getpass(_("Again, to confirm: "))
         if first != second:
             raise UserError(_("the two passwords differ; nothing was stored"))
@@ -84,6 +92,8 @@ def cmd_secrets(args: argparse.Namespace, open_db) -> int:
     from .cli import EXIT_ERROR, EXIT_OK
     from .services import secrets
 
+    if args.name == "verifactu":
+        return _verifactu_secret(args, open_db)
     # The SMTP account is in the user's settings file: no database is needed here.
     if args.action == "status":
         status = secrets.keyring_status()
@@ -113,6 +123,41 @@ def cmd_secrets(args: argparse.Namespace, open_db) -> int:
         _("SMTP password stored in the keyring ({backend}) for {account}.").format(
             backend=status.backend, account=account
         )
+    )
+    return EXIT_OK
+
+
+def _verifactu_secret(args: argparse.Namespace, open_db) -> int:
+    """`secrets set|delete|status verifactu`: the certificate named by verifactu.certificate
+    (a business setting, so the database is opened to read it)."""
+    from .cli import EXIT_ERROR, EXIT_OK
+    from .services import secrets
+
+    open_db(args)
+    status = secrets.keyring_status("verifactu")
+    if not status.usable:  # say so before asking for a password that cannot be kept
+        raise secrets.KeyringUnavailable(status.message)
+    account = secrets.verifactu_account()
+    if args.action == "status":
+        stored = secrets.verifactu_password() is not None
+        print(
+            _("keyring: {backend}; {account}: {state}").format(
+                backend=status.backend,
+                account=account,
+                state=_("password stored") if stored else _("no password stored"),
+            )
+        )
+        return EXIT_OK if stored else EXIT_ERROR
+    if args.action == "delete":
+        removed = secrets.delete_verifactu_password()
+        print(_("Password removed.") if removed else _("No password was stored."))
+        return EXIT_OK
+    account = secrets.set_verifactu_password(_read_password(_("Certificate password: ")))
+    print(
+        _(
+            "The certificate's password is stored in the keyring ({backend}) for {account}; "
+            "it opens the certificate."
+        ).format(backend=status.backend, account=account)
     )
     return EXIT_OK
 

@@ -1,12 +1,14 @@
 """VERI*FACTU on the command line: `report verifactu`, `verifactu xml NUMBER`, `verifactu
-declaration`, and `invoice void` / `invoice rectify`. `cli.py` registers these; the rules
-live in `services.verifactu` and `services.invoices`, exactly as the TUI uses them.
+declaration`, `verifactu send` (for cron), and `invoice void` / `invoice rectify`. `cli.py`
+registers these; the rules live in `services.verifactu`, `services.verifactu_sender` and
+`services.invoices`, exactly as the TUI uses them.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from typing import Any
 
 from .i18n import N_, _
@@ -44,6 +46,21 @@ def add_parsers(sub, date_type) -> argparse.ArgumentParser:
     )
     actions.add_parser(
         "declaration", help=_("print the declaración responsable of this invoicing system")
+    )
+    send = actions.add_parser(
+        "send",
+        help=_("send the pending records to AEAT (for cron: safe to run twice or at once)"),
+        description=_(
+            "Send the records waiting for AEAT, per issuer in chain order, at most 1,000 to "
+            "a message, honouring AEAT's waiting time between messages; print one line: sent, "
+            "accepted, with errors, rejected, pending, and when the next send is allowed. "
+            "Exit status 1 when something could not be sent or AEAT rejected a record."
+        ),
+    )
+    send.add_argument(
+        "--wait",
+        action="store_true",
+        help=_("when AEAT's waiting time has not passed yet, wait for it instead of stopping"),
     )
     return verifactu
 
@@ -179,6 +196,8 @@ def cmd_report(args: argparse.Namespace, open_db) -> int:
 def cmd_verifactu(args: argparse.Namespace, open_db) -> int:
     from .cli import EXIT_OK, UserError
 
+    if args.action == "send":
+        return _send(args, open_db)
     if args.action == "declaration":
         from .services.verifactu import declaration
 
@@ -197,3 +216,38 @@ def cmd_verifactu(args: argparse.Namespace, open_db) -> int:
     for _id, _type, _status, xml in found if args.all else found[-1:]:
         sys.stdout.write(xml + "\n")
     return EXIT_OK
+
+
+def _send(args: argparse.Namespace, open_db) -> int:
+    """`verifactu send`: the outbox now (and, with --wait, again once AEAT's time has passed)."""
+    from .cli import EXIT_ERROR, EXIT_OK
+    from .models.base import utcnow
+    from .services import verifactu_sender
+
+    open_db(args)
+    total = verifactu_sender.SendReport()
+    while True:
+        report = verifactu_sender.send_pending()
+        for name in ("sent", "accepted", "with_errors", "rejected", "in_doubt"):
+            setattr(total, name, getattr(total, name) + getattr(report, name))
+        total.rejections += report.rejections
+        total.problems += report.problems
+        total.pending, total.next_send_at = report.pending, report.next_send_at
+        due = report.next_send_at
+        if not (args.wait and report.pending and due and not report.problems and not report.busy):
+            total.notes += report.notes
+            break
+        seconds = max(0.0, (due - utcnow()).total_seconds()) + 1
+        print(
+            _("waiting {seconds} s for AEAT's waiting time").format(seconds=round(seconds)),
+            file=sys.stderr,
+        )
+        time.sleep(seconds)
+    for line in total.notes:
+        print(line, file=sys.stderr)
+    for line in total.rejections:
+        print(_("rejected: {record}").format(record=line), file=sys.stderr)
+    for line in total.problems:
+        print(_("not sent: {reason}").format(reason=line), file=sys.stderr)
+    print(total.summary())
+    return EXIT_ERROR if total.problems or total.rejections else EXIT_OK

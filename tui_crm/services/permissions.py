@@ -29,6 +29,7 @@ ACTIONS = {
     "data.import": N_("import data"),
     "data.restore": N_("restore a backup"),
     "email.send": N_("send email"),
+    "verifactu.send": N_("send VERI*FACTU records to AEAT"),
 }
 
 _SALES = {
@@ -40,6 +41,7 @@ _SALES = {
     "email.send",
 }
 _ACCOUNTING = _SALES | {
+    "verifactu.send",
     "invoices.issue",
     "invoices.rectify",
     "payments.write",

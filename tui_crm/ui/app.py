@@ -16,6 +16,7 @@ from .email_actions import EmailActions, EmailCommands
 from .sales_actions import SalesActions
 from .sales_commands import SalesCommands
 from .styles import css_paths
+from .verifactu_sending import VerifactuSending
 
 if TYPE_CHECKING:
     from ..services.startup import Opened
@@ -58,7 +59,7 @@ def _reports_screen():
     return ReportsScreen()
 
 
-class CrmApp(EmailActions, SalesActions, App[None]):
+class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
     """tui-crm: one mode per area (F2 clients …), each its own screen stack."""
 
     TITLE = "tui-crm"
@@ -138,6 +139,7 @@ class CrmApp(EmailActions, SalesActions, App[None]):
                     markup=False,
                 )
                 return  # nothing to fill in, nothing to back up: this process cannot write
+            self.start_verifactu_sender()
         self.check_first_run()
 
     def check_first_run(self) -> None:
@@ -212,6 +214,11 @@ class CrmApp(EmailActions, SalesActions, App[None]):
             "VERI*FACTU",
             _("Invoice records for AEAT: what waits to be sent, what AEAT refused"),
             self.show_verifactu,
+        )
+        yield SystemCommand(
+            _("Send VERI*FACTU records now"),
+            _("Send what waits for AEAT without waiting for the background sender"),
+            self.send_verifactu_now,
         )
         yield SystemCommand(
             _("About"), _("Version and the declaración responsable"), self.show_about

@@ -2,7 +2,8 @@
 
 `enter` opens the record's invoice; `s` corrects a refused record (a subsanación, or the
 anulación again: `services.verifactu.correct_record`), optionally with another exemption
-code; `r` reloads. A record refused and already corrected is not listed.
+code; `S` sends what waits now (the app's sender, `ui.verifactu_sending`) and reloads once
+AEAT has answered; `r` reloads. A record refused and already corrected is not listed.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ class VerifactuScreen(ServiceCalls, Screen[None]):
         Binding("escape", "back", _("Back"), id="back"),
         Binding("enter", "open", _("Open invoice"), id="open"),
         Binding("s", "correct", _("Correct"), id="correct"),
+        Binding("S", "send_now", _("Send now"), id="send_now"),
         Binding("r", "reload", _("Reload"), id="reload"),
     ]
 
@@ -190,6 +192,13 @@ class VerifactuScreen(ServiceCalls, Screen[None]):
                 self.action_reload()
 
         self.app.push_screen(correction_form(row.record_id, row.number, row.record_type), done)
+
+    def action_send_now(self) -> None:
+        def reload() -> None:
+            if self.is_attached:  # still open once AEAT has answered
+                self.action_reload()
+
+        self.app.send_verifactu_now(then=reload)  # type: ignore[attr-defined]
 
     def action_back(self) -> None:
         self.app.pop_screen()
