@@ -237,3 +237,54 @@ async def test_the_tui_says_why_editing_is_off(db, unwritable):
     finally:
         close_database()
     assert _companions(db.path) == ["crm.sqlite3-open.lock", "crm.sqlite3-writer.lock"]
+
+
+PROBE_LOCK = """
+import fcntl, os, sys
+# SQLite's SHARED lock range on a database file (os_unix.c: PENDING_BYTE 0x40000000,
+# SHARED_FIRST = PENDING_BYTE + 2, SHARED_SIZE = 510): a write lock there is refused
+# while any other process holds SQLite's shared lock.
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 510, 0x40000000 + 2)
+    print("free")
+except OSError:
+    print("held")
+"""
+
+
+def _sqlite_lock(path, env) -> str:
+    import sys
+
+    probe = subprocess.run(
+        [sys.executable, "-c", PROBE_LOCK, str(path)], capture_output=True, text=True, env=env
+    )
+    return probe.stdout.strip()
+
+
+def test_reading_a_database_file_this_process_has_open_keeps_its_locks(db, app_env):
+    """Closing any descriptor of a file drops the process's POSIX locks on it, SQLite's
+    too. `check`, opening and the backup-target checks read the header of a database this
+    process may have open; with open()/close() a colleague closing the database could then
+    reset the WAL under our connection ("database disk image is malformed")."""
+    import sqlite3
+
+    from tui_crm.db import inspect_file, read_header
+    from tui_crm.services.maintenance import check_file
+    from tui_crm.services.output_files import sqlite_in_use
+
+    conn = sqlite3.connect(db.path)
+    conn.execute("BEGIN")
+    conn.execute("SELECT COUNT(*) FROM client").fetchone()  # SQLite's shared lock, held
+    try:
+        assert _sqlite_lock(db.path, app_env.vars) == "held"
+        assert read_header(db.path, 16) == b"SQLite format 3\x00"
+        assert inspect_file(db.path) == "ours"
+        sqlite_in_use(db.path)
+        check_file(db.path)
+        assert _sqlite_lock(db.path, app_env.vars) == "held"
+        with open(db.path, "rb") as fh:  # what the code did before: the lock is gone
+            fh.read(16)
+        assert _sqlite_lock(db.path, app_env.vars) == "free"
+    finally:
+        conn.close()

@@ -212,6 +212,39 @@ def missing_tables(tables: set[str], version: int) -> list[str]:
     return sorted(set(expected_tables(version)) - tables)
 
 
+_header_lock = threading.Lock()
+_header_fds: dict[tuple[int, int], int] = {}
+_spare_fds: list[int] = []  # descriptors of SQLite files that must stay open, unused
+
+
+def read_header(path: Path, size: int = 100) -> bytes:
+    """The first `size` bytes of a file that may be a SQLite database open in this process.
+
+    Closing any descriptor of a file drops every POSIX lock the process holds on it,
+    SQLite's included: a plain open() and close() of a database that a connection of this
+    process has open lets a colleague's process reset the WAL under that connection, which
+    then reads "database disk image is malformed" (SQLite's "How To Corrupt", 2.2). So a
+    SQLite file is read through one descriptor per file, kept for the life of the process
+    and never closed; another file's descriptor is closed at once (SQLite locks none)."""
+    info = os.stat(path)  # no descriptor, no lock dropped
+    key = (info.st_dev, info.st_ino)
+    with _header_lock:
+        fd = _header_fds.get(key)
+        if fd is not None:
+            return os.pread(fd, size, 0)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        opened = os.fstat(fd)
+        key = (opened.st_dev, opened.st_ino)  # the file may have been replaced meanwhile
+        header = os.pread(fd, size, 0)
+        if header[: len(SQLITE_MAGIC)] != SQLITE_MAGIC:
+            os.close(fd)
+        elif key in _header_fds:
+            _spare_fds.append(fd)
+        else:
+            _header_fds[key] = fd
+        return header
+
+
 def inspect_file(path: Path) -> str:
     """What `path` holds: "missing", "empty" (no bytes, or SQLite without a table) or "ours"
     (a tui-crm database: our application id, or a schema version with all its tables).
@@ -232,8 +265,7 @@ def inspect_file(path: Path) -> str:
     if st.st_size == 0:
         return "empty"
     try:
-        with open(path, "rb") as fh:
-            header = fh.read(len(SQLITE_MAGIC))
+        header = read_header(path, len(SQLITE_MAGIC))
     except OSError as exc:
         raise DatabaseError(
             _("cannot read {path}: {error}").format(path=path, error=exc.strerror)

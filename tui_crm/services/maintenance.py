@@ -10,7 +10,7 @@ from pathlib import Path
 
 import peewee
 
-from ..db import database, db_path
+from ..db import database, db_path, read_snapshot
 from ..i18n import _, ngettext
 from ..migrations import current_version, latest_version
 from .errors import RuleViolation
@@ -230,15 +230,16 @@ def _record_findings(
     findings: list[Finding], path: Path | None = None, conn: sqlite3.Connection | None = None
 ) -> None:
     """The legal records' own checks (VERI*FACTU: every hash and chain, every invoice against
-    its record), through the services' queries. `check` of a file that is not the open
-    database lends them its reading connection for the time of the check."""
+    its record), through the services' queries. `check` of a SQLite file lends them its
+    reading connection for the time of the check (never the pool's, which would reopen
+    a closed database and keep a connection behind)."""
     from .verifactu import verify_chain
 
     def run() -> None:
-        findings.extend(Finding(f.level, f.message) for f in verify_chain())
+        with read_snapshot():  # records, chain heads and invoices as of one moment
+            findings.extend(Finding(f.level, f.message) for f in verify_chain())
 
-    open_path = db_path()
-    if conn is None or (open_path is not None and path is not None and open_path == path):
+    if conn is None:  # `check` of the open database (PostgreSQL)
         run()
         return
     previous = database.obj
@@ -365,9 +366,10 @@ def check_file(path: Path) -> list[Finding]:
 
 def _header_journal_mode(path: Path) -> str:
     """ "wal" or "delete" from the file's header (bytes 18-19), "" if unreadable."""
+    from ..db import read_header
+
     try:
-        with open(path, "rb") as fh:
-            header = fh.read(20)
+        header = read_header(path, 20)
     except OSError:
         return ""
     if len(header) < 20:

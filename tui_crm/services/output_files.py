@@ -206,9 +206,10 @@ def sqlite_in_use(path: Path) -> str:
             return _("{path} is a database in use ({suffix} file beside it)").format(
                 path=path, suffix=suffix
             )
+    from ..db import read_header
+
     try:
-        with open(path, "rb") as fh:
-            header = fh.read(20)
+        header = read_header(path, 20)
     except OSError:
         return ""
     if header[:16] != SQLITE_MAGIC:

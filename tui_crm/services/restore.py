@@ -47,6 +47,7 @@ from ..db import (
     exclusive_open_lock,
     execute,
     missing_tables,
+    read_header,
     reading_connection,
 )
 from ..i18n import _, ngettext
@@ -182,9 +183,8 @@ def inspect_backup(path: Path) -> int:
     path = Path(path).expanduser()
     if not path.is_file():
         _refuse(_("{path} does not exist").format(path=path))
-    with open(path, "rb") as fh:
-        if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
-            _refuse(_("{path} is not a tui-crm database (not SQLite)").format(path=path))
+    if read_header(path, len(SQLITE_MAGIC)) != SQLITE_MAGIC:
+        _refuse(_("{path} is not a tui-crm database (not SQLite)").format(path=path))
     try:
         conn = reading_connection(path)
     except sqlite3.DatabaseError as exc:
