@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import tempfile
@@ -11,7 +10,6 @@ from pathlib import Path
 
 APP_NAME = "tui-crm"
 ENV_DB = "TUI_CRM_DB"
-ENV_USER = "TUI_CRM_USER"
 DB_FILENAME = "tui-crm.sqlite3"
 DEMO_DB_FILENAME = "demo.sqlite3"
 
@@ -73,14 +71,20 @@ def resolve_database(cli_value: str | None) -> DatabaseTarget:
 
 
 def current_login() -> str:
-    """The login name of the process (over SSH, the SSH user)."""
-    for name in (os.environ.get(ENV_USER),):
-        if name:
-            return name
+    """The login of the process's real user id, from the password database (over SSH, the
+    SSH user). Never from the environment: TUI_CRM_USER, LOGNAME and USER are anyone's to
+    set, so a colleague could sign as someone else."""
     try:
+        import pwd
+    except ImportError:  # Windows: no user ids, and no shared server to guard
+        import getpass
+
         return getpass.getuser()
-    except Exception:  # no passwd entry (containers): fall back to the uid
-        return f"uid{os.getuid()}"
+    uid = os.getuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # no passwd entry (containers): the uid is still the person
+        return f"uid{uid}"
 
 
 def attachments_dir(db_path: Path) -> Path:

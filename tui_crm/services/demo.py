@@ -61,7 +61,7 @@ from ..i18n import _
 from ..money import from_cents
 from ..text import fold
 from .errors import RuleViolation
-from .session import login
+from .session import actor, login
 
 __all__ = ["DemoSummary", "ProgressCallback", "generate_demo"]
 
@@ -1050,6 +1050,9 @@ class _Demo:
         self.progress(_("Search index"), 0.88)
         self.search_index(docs)
         self.progress(_("Statistics"), 0.96)
+        from . import evidence
+
+        evidence.seal_unsealed()  # every issued invoice fingerprinted, as issuing does
         summary = DemoSummary(seconds=0.0, **self.counts)
         self.audit(summary)
         cur.execute("PRAGMA analysis_limit = 400")
@@ -1097,6 +1100,7 @@ class _Demo:
             if log not in existing
         ]
         self.insert("user", "login, full_name, email, role, active, created_at", new_users)
+        self.new_users = [(log, full, role) for log, full, _e, role, _a, _n in new_users]
         self.counts["users"] = len(new_users)
         ids = dict(cur.execute('SELECT login, id FROM "user"'))
         roles = dict(cur.execute('SELECT login, role FROM "user"'))
@@ -2571,18 +2575,27 @@ class _Demo:
     def audit(self, summary: DemoSummary) -> None:
         changes = {k: [None, v] for k, v in summary.as_dict().items() if k != "seconds"}
         changes["seed"] = [None, self.seed]
+        # the colleagues it made, with their roles: `check` compares roles with the audit log
+        changes["users"] = [None, {login_: role for login_, _full, role in self.new_users}]
         changes["today"] = [None, self.today.isoformat()]
-        self.cur.execute(
-            "INSERT INTO audit_log (at, user, action, entity, entity_id, client_id, changes, "
-            "summary) VALUES (?, ?, 'import', 'demo', '', NULL, ?, ?)",
-            (
-                self.dstr[self.T] + " 08:00:00",
-                login(),
-                json.dumps(changes, ensure_ascii=False),
-                _("Demo data: {clients} clients, {invoices} invoices, {payments} payments").format(
+        from . import evidence
+
+        evidence.append_audit(
+            {
+                "at": self.dstr[self.T] + " 08:00:00",
+                "user": login(),
+                "real_user": actor().really,
+                "action": "import",
+                "entity": "demo",
+                "entity_id": "",
+                "client_id": None,
+                "changes": json.dumps(changes, ensure_ascii=False),
+                "summary": _(
+                    "Demo data: {clients} clients, {invoices} invoices, {payments} payments"
+                ).format(
                     clients=summary.clients, invoices=summary.invoices, payments=summary.payments
                 ),
-            ),
+            }
         )
 
 

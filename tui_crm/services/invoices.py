@@ -674,6 +674,9 @@ def issue_invoice(invoice_id: int, issue_date: dt.date | None = None) -> IssuedI
     )
     if updated != 1:
         raise RuleViolation(_("the invoice was issued or deleted meanwhile"))
+    from . import evidence
+
+    evidence.seal_invoice(invoice_id)  # a fingerprint of what was issued, for `check`
     execute(
         "UPDATE client SET revenue_total_cents = revenue_total_cents + ?, "
         "outstanding_cents = outstanding_cents + ? WHERE id = ?",

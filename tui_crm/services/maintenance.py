@@ -95,6 +95,9 @@ def check_database() -> list[Finding]:
                 ),
             )
         )
+    from . import evidence
+
+    findings.extend(evidence.findings())  # audit chain, issued invoices, guard triggers
     if not is_sqlite():
         findings.append(Finding("ok", _("PostgreSQL database: file checks do not apply")))
         return findings

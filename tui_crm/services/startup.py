@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from .. import config, i18n
 from ..config import DatabaseTarget
-from ..db import open_database
+from ..db import is_sqlite, open_database
 from ..migrations import upgrade
 from . import settings, users
-from .errors import PermissionDenied
+from .errors import NotFound, PermissionDenied
 from .session import Actor, set_actor
 
 
@@ -20,30 +20,58 @@ class Opened:
     role: str
     language: str
     migrated: int  # migrations applied now
+    real_login: str = ""  # the person at the keyboard, when acting as `login` (--user)
+
+
+def own_login() -> str:
+    """Who is at the keyboard: the process's real user on SQLite (the password database,
+    never the environment), the server's `session_user` on PostgreSQL (peer
+    authentication makes it the same person)."""
+    if is_sqlite():
+        return config.current_login()
+    from . import pg_roles
+
+    return pg_roles.session_login()
 
 
 def open_for_use(target: DatabaseTarget, *, user: str | None = None, create: bool = True) -> Opened:
     """Open (creating if allowed), bring the schema up to date, and say who is acting.
 
-    `user` (the --user option) acts as another person: allowed when the process's own
-    login is an admin of this database, or when the database has no users yet.
+    The person is `own_login()`; the first person to open a database becomes its admin.
+    `user` (the --user option) acts as another, existing user: an admin's power only,
+    checked against this database's roles; the audit log then records both names.
     """
     open_database(target, create=create)
     applied = upgrade()
-    own_login = config.current_login()
-    own = users.register(own_login)
-    login = own_login
-    if user and user != own_login:
+    me = own_login()
+    own = users.register(me)
+    if not own.active:
+        raise PermissionDenied(
+            i18n._("the account {login} is deactivated; ask an admin").format(login=me)
+        )
+    info = own
+    if user and user != me:
         if own.role != "admin":
             raise PermissionDenied(
                 i18n._("only an admin may act as another user (--user {user})").format(user=user)
             )
-        login = user
-    info = users.register(login)
-    if not info.active:
-        raise PermissionDenied(
-            i18n._("the account {login} is deactivated; ask an admin").format(login=login)
-        )
-    set_actor(Actor(login=info.login, role=info.role))
+        found = users.find_user(user)
+        if found is None:
+            raise NotFound(
+                i18n._("unknown user {login}: add them first (Users and roles)").format(login=user)
+            )
+        if not found.active:
+            raise PermissionDenied(
+                i18n._("the account {login} is deactivated; ask an admin").format(login=user)
+            )
+        info = found
+    set_actor(Actor(login=info.login, role=info.role, real_login=me if info.login != me else ""))
     language = i18n.setup(settings.get("ui.language"))
-    return Opened(target, info.login, info.role, language, len(applied))
+    return Opened(
+        target,
+        info.login,
+        info.role,
+        language,
+        len(applied),
+        real_login=me if info.login != me else "",
+    )

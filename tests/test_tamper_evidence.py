@@ -1,0 +1,160 @@
+"""A colleague with the sqlite3 shell: what the guards refuse, and what `check` then names.
+
+On a shared SQLite file the group may write the file, so nothing stops someone set on
+cheating; but every audit entry is hash-chained and every issued invoice fingerprinted,
+so `tui-crm check` names each entry changed or removed, each invoice that no longer
+matches what was issued, each guard trigger dropped and each role given behind the
+application's back.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from tests.invoicing_support import draft, line, make_client, set_issuer
+from tests.people import ME
+from tui_crm import hashchain
+from tui_crm.db import close_database, execute
+from tui_crm.services import clients, evidence, invoices, users
+
+
+def _issue_some(count: int = 2) -> list[str]:
+    set_issuer()
+    client_id = make_client("Cliente Honrado SL", "B60889649")
+    return [
+        invoices.issue_invoice(draft(client_id, line(price=str(100 * (n + 1))))).code
+        for n in range(count)
+    ]
+
+
+def test_hash_chain_verifies_and_names_each_kind_of_break() -> None:
+    contents = [{"n": n, "text": f"entrada {n}"} for n in range(5)]
+    entries, previous = [], hashchain.GENESIS
+    for n, content in enumerate(contents, 1):
+        digest = hashchain.link(previous, content)
+        entries.append(hashchain.Entry(n, previous, digest, content))
+        previous = digest
+    assert hashchain.verify(entries) == []
+    changed = [*entries[:2], hashchain.Entry(3, entries[2].previous, entries[2].hash, {"n": 9})]
+    assert hashchain.verify([*changed, *entries[3:]]) == [hashchain.Break("changed", 3, 2)]
+    assert hashchain.verify([entries[0], *entries[2:]]) == [hashchain.Break("gap", 3, 1)]
+    assert hashchain.verify(entries[1:]) == [hashchain.Break("gap", 2, None)]
+    slipped = hashchain.Entry(99, "", "", {"n": 99})
+    # an entry slipped in without a hash is named; the chain around it still holds
+    assert hashchain.verify([entries[0], slipped, *entries[1:]]) == [
+        hashchain.Break("unchained", 99, 1)
+    ]
+    # key order does not matter; values do
+    assert hashchain.digest({"a": 1, "b": 2}) == hashchain.digest({"b": 2, "a": 1})
+    assert hashchain.digest({"a": 1}) != hashchain.digest({"a": "1"})
+
+
+def test_check_is_clean_after_ordinary_work(db, cli) -> None:
+    _issue_some()
+    clients.create_client(clients.ClientInput(legal_name="Otro SL"))
+    assert evidence.audit_breaks() == []
+    assert evidence.invoice_mismatches() == []
+    assert evidence.role_mismatches() == []
+    assert evidence.missing_guards() == []
+    rows = execute('SELECT "prev_hash", "hash" FROM "audit_log" ORDER BY "id"').fetchall()
+    assert rows[0][0] == "" and all(len(h) == 64 for _p, h in rows)
+    assert all(rows[n][0] == rows[n - 1][1] for n in range(1, len(rows)))  # each links back
+    close_database()
+    result = cli("--db", db, "check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "their chain intact" in result.stdout
+    assert "2 issued invoices match what was issued" in result.stdout
+
+
+def test_the_guards_refuse_a_plain_sqlite3_shell(db) -> None:
+    _issue_some(1)
+    close_database()
+    shell = sqlite3.connect(db.path)
+    try:
+        for sql in (
+            "UPDATE audit_log SET summary = 'nada' WHERE id = 1",
+            "DELETE FROM audit_log WHERE id = 1",
+            "UPDATE invoice SET total_cents = 999999 WHERE status <> 'draft'",
+            "UPDATE invoice SET fiscal_hash = '' WHERE status <> 'draft'",
+            "DELETE FROM invoice WHERE status <> 'draft'",
+        ):
+            with pytest.raises(sqlite3.IntegrityError):
+                shell.execute(sql)
+    finally:
+        shell.close()
+
+
+def test_check_names_what_a_colleague_with_the_sqlite3_shell_changed(db, cli) -> None:
+    codes = _issue_some(2)
+    users.add_user("luis", "sales")
+    for n in range(3):
+        clients.create_client(clients.ClientInput(legal_name=f"Relleno {n} SL"))
+    last = execute('SELECT MAX("id") FROM "audit_log"').fetchone()[0]
+    close_database()
+    # What the issue saw: made himself admin, deleted audit entries, dropped the trigger
+    # and raised an invoice's total.
+    shell = sqlite3.connect(db.path)
+    with shell:
+        shell.execute("UPDATE user SET role = 'admin' WHERE login = 'luis'")
+        for name in ("audit_log_no_update", "audit_log_no_delete", "invoice_issued_update"):
+            shell.execute(f"DROP TRIGGER {name}")
+        shell.execute("DELETE FROM audit_log WHERE id = 3")
+        shell.execute("UPDATE audit_log SET summary = 'nada que ver' WHERE id = 5")
+        shell.execute(f"DELETE FROM audit_log WHERE id = {last}")
+        shell.execute(
+            "UPDATE invoice SET total_cents = total_cents + 10000 WHERE code = ?", (codes[1],)
+        )
+    shell.close()
+    result = cli("--db", db, "check")
+    assert result.returncode == 1
+    out = result.stdout
+    for expected in (
+        "the guard trigger audit_log_no_update was dropped",
+        "the guard trigger invoice_issued_update was dropped",
+        "audit entries between #2 and #4 were removed or replaced",
+        "audit entry #5 was changed after it was written",
+        f"audit entries after #{last - 1} were removed (the log ended at #{last})",
+        f"issued invoice {codes[1]} no longer matches what was issued",
+        "user luis is admin, but the audit log last made them sales",
+    ):
+        assert expected in out, (expected, out)
+    assert codes[0] not in out  # the untouched invoice is not named
+    assert "their chain intact" not in out
+
+
+def test_entries_slipped_in_and_roles_given_without_a_trace(db, cli) -> None:
+    clients.create_client(clients.ClientInput(legal_name="Uno SL"))
+    close_database()
+    shell = sqlite3.connect(db.path)
+    with shell:
+        shell.execute(
+            "INSERT INTO audit_log (at, user, action, entity, entity_id, changes, summary) "
+            "VALUES ('2026-01-01 00:00:00', 'ana', 'delete', 'client', '1', '{}', '')"
+        )
+        shell.execute(
+            "INSERT INTO user (login, full_name, email, role, active, created_at) "
+            "VALUES ('mallory', '', '', 'admin', 1, '2026-01-01 00:00:00')"
+        )
+    shell.close()
+    out = cli("--db", db, "check").stdout
+    assert "was written behind the application's back" in out
+    assert "audit entries after #" in out and "were added behind the application's back" in out
+    assert "user mallory is admin, and the audit log never made them so" in out
+    assert f"user {ME}" not in out
+
+
+def test_migration_chains_existing_entries_and_fingerprints_issued_invoices(db) -> None:
+    """m0012's frozen copies compute exactly what the live code computes."""
+    from tui_crm.migrations import m0012_tamper_evidence as m
+
+    codes = _issue_some(2)
+    row = evidence._dicts(execute('SELECT * FROM "audit_log" ORDER BY "id" LIMIT 1'))[0]
+    assert m._link("", m.audit_content(row)) == row["hash"]
+    for code in codes:
+        [(invoice_id, fingerprint)] = execute(
+            'SELECT "id", "fiscal_hash" FROM "invoice" WHERE "code" = ?', (code,)
+        ).fetchall()
+        [(invoice, lines)] = list(evidence._fiscal_rows([invoice_id]))
+        assert m._fingerprint(m.fiscal_content(invoice, lines)) == fingerprint

@@ -1,0 +1,449 @@
+"""Tamper evidence: the audit log's hash chain and the fingerprints of issued invoices.
+
+Rules enforced here:
+- every audit entry is appended through `append_audit`, which links it to the previous
+  entry (`tui_crm.hashchain`) while holding the writer's turn (SQLite's IMMEDIATE
+  transaction; on PostgreSQL a row lock on `audit_chain_head`), so two writers never
+  fork the chain; the head row remembers the last entry, so removing entries from the
+  end shows too;
+- every issued invoice is fingerprinted once, in the transaction that issues (or
+  imports) it: SHA-256 of its frozen fiscal columns and its lines (`seal_invoice`);
+  the database refuses to change the fingerprint afterwards;
+- `findings()` walks both and names every audit entry changed, removed or slipped in,
+  and every issued invoice whose data no longer matches what was issued; on SQLite it
+  also names every guard trigger that was dropped.
+
+On a shared SQLite file this is evidence, not a lock: a colleague with the sqlite3 shell
+and this source code could rewrite the whole chain. PostgreSQL's privileges are the lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from .. import hashchain
+from ..db import execute, is_sqlite, transactional
+from ..i18n import _, ngettext
+
+AUDIT_COLUMNS = (
+    "at",
+    "user",
+    "real_user",
+    "action",
+    "entity",
+    "entity_id",
+    "client_id",
+    "changes",
+    "summary",
+)
+# The fiscal content of an issued invoice: what migration 3 froze (see m0012's copy).
+FISCAL_COLUMNS = (
+    "kind",
+    "series",
+    "year",
+    "number",
+    "code",
+    "issue_date",
+    "operation_date",
+    "due_date",
+    "base_cents",
+    "vat_cents",
+    "recargo_cents",
+    "irpf_rate_bp",
+    "irpf_cents",
+    "total_cents",
+    "exemption_reason",
+    "rectifies_id",
+    "client_name",
+    "client_tax_id",
+    "client_address",
+    "issuer_name",
+    "issuer_tax_id",
+    "issuer_address",
+)
+LINE_COLUMNS = (
+    "description",
+    "quantity_milli",
+    "unit_price_cents",
+    "discount_bp",
+    "vat_rate_bp",
+    "recargo_rate_bp",
+    "base_cents",
+)
+# Triggers that keep issued invoices and the audit log as written (SQLite names).
+SQLITE_GUARDS = (
+    "invoice_issued_update",
+    "invoice_issued_delete",
+    "invoice_line_issued_update",
+    "invoice_line_issued_delete",
+    "audit_log_no_update",
+    "audit_log_no_delete",
+)
+READ_BATCH = 2000
+
+
+def _at(value: Any) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+
+
+def _date(value: Any) -> str | None:
+    """A date as its ISO text, however the driver returned it (SQLite: text)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)[:10]
+
+
+def audit_content(values: dict[str, Any]) -> dict[str, Any]:
+    """The canonical content of an audit entry (what its hash covers)."""
+    content = {name: values[name] for name in AUDIT_COLUMNS}
+    content["at"] = _at(values["at"])
+    content["real_user"] = content["real_user"] or ""
+    return content
+
+
+# --- writing ---------------------------------------------------------------------
+
+
+def append_audit(values: dict[str, Any]) -> None:
+    """Insert one audit entry (keys: AUDIT_COLUMNS) chained to the last one.
+
+    Joins the caller's transaction, or makes its own: the read of the head, the insert
+    and the head's update are one unit under the writer's lock."""
+    from ..db import database
+
+    if database.in_transaction():
+        _append(values)
+    else:
+        transactional(_append)(values)
+
+
+def _append(values: dict[str, Any]) -> None:
+    lock = "" if is_sqlite() else " FOR UPDATE"
+    head = execute(f'SELECT "last_id", "last_hash" FROM "audit_chain_head" WHERE "id" = 1{lock}')
+    row = head.fetchone()
+    previous = row[1] if row else hashchain.GENESIS
+    content = audit_content(values)
+    digest = hashchain.link(previous, content)
+    names = ", ".join(f'"{c}"' for c in (*AUDIT_COLUMNS, "prev_hash", "hash"))
+    marks = ", ".join("?" for _c in range(len(AUDIT_COLUMNS) + 2))
+    sql = f'INSERT INTO "audit_log" ({names}) VALUES ({marks})'
+    params = [values[c] for c in AUDIT_COLUMNS] + [previous, digest]
+    at = _at(values["at"])
+    params[0] = at.isoformat(sep=" ") if is_sqlite() else at  # as Peewee stores it
+    if is_sqlite():
+        cursor = execute(sql, params)
+        new_id = cursor.lastrowid
+    else:
+        new_id = execute(sql + ' RETURNING "id"', params).fetchone()[0]
+    if row is None:
+        execute(
+            'INSERT INTO "audit_chain_head" ("id", "last_id", "last_hash") VALUES (1, ?, ?)',
+            (new_id, digest),
+        )
+    else:
+        execute(
+            'UPDATE "audit_chain_head" SET "last_id" = ?, "last_hash" = ? WHERE "id" = 1',
+            (new_id, digest),
+        )
+
+
+def fiscal_content(invoice: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """The canonical fiscal content of an invoice as stored: the frozen columns and lines."""
+    content = {name: invoice[name] for name in FISCAL_COLUMNS}
+    for name in ("issue_date", "operation_date", "due_date"):
+        content[name] = _date(content[name])
+    content["lines"] = [[line[name] for name in LINE_COLUMNS] for line in lines]
+    return content
+
+
+def _fiscal_rows(ids: list[int]) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    if not ids:
+        return
+    columns = ", ".join(f'"{c}"' for c in ("id", "fiscal_hash", *FISCAL_COLUMNS))
+    line_columns = ", ".join(f'"{c}"' for c in ("invoice_id", *LINE_COLUMNS))
+    marks = ", ".join("?" for _i in ids)
+    invoices = _dicts(execute(f'SELECT {columns} FROM "invoice" WHERE "id" IN ({marks})', ids))
+    lines: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    for line in _dicts(
+        execute(
+            f'SELECT {line_columns} FROM "invoice_line" WHERE "invoice_id" IN ({marks}) '
+            'ORDER BY "invoice_id", "position", "id"',
+            ids,
+        )
+    ):
+        lines[line["invoice_id"]].append(line)
+    for invoice in sorted(invoices, key=lambda r: r["id"]):
+        yield invoice, lines[invoice["id"]]
+
+
+def _dicts(cursor) -> list[dict[str, Any]]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def seal_invoices(invoice_ids: list[int]) -> None:
+    """Fingerprint issued invoices, inside the transaction that issued them (write-once:
+    the database refuses to change a fingerprint once written)."""
+    for start in range(0, len(invoice_ids), READ_BATCH):
+        batch = invoice_ids[start : start + READ_BATCH]
+        updates = [
+            (hashchain.digest(fiscal_content(inv, lines)), inv["id"])
+            for inv, lines in _fiscal_rows(batch)
+            if not inv["fiscal_hash"]
+        ]
+        if updates:
+            from ..db import execute_many
+
+            execute_many(
+                'UPDATE "invoice" SET "fiscal_hash" = ? WHERE "id" = ? '
+                "AND \"status\" <> 'draft' AND \"fiscal_hash\" = ''",
+                updates,
+            )
+
+
+def seal_invoice(invoice_id: int) -> None:
+    seal_invoices([invoice_id])
+
+
+def seal_unsealed() -> int:
+    """Fingerprint every issued invoice that has none yet (a bulk load: demo data); returns
+    how many. Runs in the caller's transaction."""
+    sealed, after = 0, -1
+    while True:
+        ids = [
+            int(r[0])
+            for r in execute(
+                'SELECT "id" FROM "invoice" WHERE "status" <> \'draft\' '
+                'AND "fiscal_hash" = \'\' AND "id" > ? ORDER BY "id" LIMIT ?',
+                (after, READ_BATCH),
+            )
+        ]
+        if not ids:
+            return sealed
+        seal_invoices(ids)
+        sealed += len(ids)
+        after = ids[-1]
+
+
+# --- checking --------------------------------------------------------------------
+
+
+def audit_breaks() -> list[str]:
+    """One sentence per break of the audit chain (empty: every entry is as it was written)."""
+    messages: list[str] = []
+
+    def entries() -> Iterator[hashchain.Entry]:
+        after = -1
+        columns = ", ".join(f'"{c}"' for c in ("id", "prev_hash", "hash", *AUDIT_COLUMNS))
+        while True:
+            rows = _dicts(
+                execute(
+                    f'SELECT {columns} FROM "audit_log" WHERE "id" > ? ORDER BY "id" LIMIT ?',
+                    (after, 5000),
+                )
+            )
+            if not rows:
+                return
+            for row in rows:
+                yield hashchain.Entry(row["id"], row["prev_hash"], row["hash"], audit_content(row))
+            after = rows[-1]["id"]
+
+    last: list[tuple[int, str]] = []
+
+    def tracked() -> Iterator[hashchain.Entry]:
+        for entry in entries():
+            last[:] = [(int(entry.key), entry.hash)]  # type: ignore[call-overload]
+            yield entry
+
+    for found in hashchain.verify(tracked()):
+        if found.kind == "changed":
+            messages.append(
+                _("audit entry #{id} was changed after it was written").format(id=found.key)
+            )
+        elif found.kind == "unchained":
+            messages.append(
+                _("audit entry #{id} was written behind the application's back").format(
+                    id=found.key
+                )
+            )
+        elif found.after is None:
+            messages.append(
+                _("audit entries before #{id} were removed (the log's start is gone)").format(
+                    id=found.key
+                )
+            )
+        else:
+            messages.append(
+                _("audit entries between #{after} and #{id} were removed or replaced").format(
+                    after=found.after, id=found.key
+                )
+            )
+    head = execute('SELECT "last_id", "last_hash" FROM "audit_chain_head" WHERE "id" = 1')
+    row = head.fetchone()
+    if row is not None:
+        last_id, last_hash = int(row[0]), row[1]
+        seen_id, seen_hash = last[0] if last else (0, hashchain.GENESIS)
+        if seen_id < last_id:
+            messages.append(
+                _("audit entries after #{id} were removed (the log ended at #{last})").format(
+                    id=seen_id, last=last_id
+                )
+            )
+        elif seen_id == last_id and seen_hash != last_hash:
+            messages.append(
+                _("audit entry #{id} was replaced after it was written").format(id=last_id)
+            )
+        elif seen_id > last_id:
+            messages.append(
+                _("audit entries after #{id} were added behind the application's back").format(
+                    id=last_id
+                )
+            )
+    elif last:
+        messages.append(_("the audit log's chain head is missing"))
+    return messages
+
+
+def invoice_mismatches() -> list[str]:
+    """One sentence per issued invoice whose fiscal data no longer matches what was issued."""
+    messages: list[str] = []
+    after = -1
+    while True:
+        ids = [
+            int(r[0])
+            for r in execute(
+                'SELECT "id" FROM "invoice" WHERE "status" <> \'draft\' AND "id" > ? '
+                'ORDER BY "id" LIMIT ?',
+                (after, READ_BATCH),
+            )
+        ]
+        if not ids:
+            return messages
+        for invoice, lines in _fiscal_rows(ids):
+            label = invoice["code"] or _("invoice {id}").format(id=invoice["id"])
+            if not invoice["fiscal_hash"]:
+                messages.append(
+                    _("issued invoice {code} carries no fingerprint of what was issued").format(
+                        code=label
+                    )
+                )
+            elif hashchain.digest(fiscal_content(invoice, lines)) != invoice["fiscal_hash"]:
+                messages.append(
+                    _("issued invoice {code} no longer matches what was issued").format(code=label)
+                )
+        after = ids[-1]
+
+
+def role_mismatches() -> list[str]:
+    """Users whose role or active flag differs from what the audit log says they were given
+    (a role written behind the application's back). SQLite only: on PostgreSQL the
+    server's group roles are the roles."""
+    import json
+
+    if not is_sqlite():
+        return []
+    logins = {int(r[0]): r[1] for r in execute('SELECT "id", "login" FROM "user"')}
+    roles: dict[str, str] = {}
+    actives: dict[str, bool] = {}
+    for entity, entity_id, text in execute(
+        'SELECT "entity", "entity_id", "changes" FROM "audit_log" '
+        "WHERE \"entity\" IN ('user', 'demo') ORDER BY \"id\""
+    ):
+        try:
+            changes = json.loads(text or "{}")
+        except ValueError:
+            continue
+        if entity == "demo":
+            made = changes.get("users", [None, {}])[1] or {}
+            roles.update({str(k): str(v) for k, v in made.items()})
+            actives.update({str(k): True for k in made})
+            continue
+        name = logins.get(int(entity_id)) if str(entity_id).isdigit() else None
+        if name is None:
+            continue
+        if "role" in changes:
+            roles[name] = changes["role"][1]
+        if "active" in changes:
+            actives[name] = bool(changes["active"][1])
+        elif "login" in changes:
+            actives.setdefault(name, True)
+    messages = []
+    for name, role, active in execute('SELECT "login", "role", "active" FROM "user" ORDER BY 1'):
+        if name not in roles:
+            if role == "admin":
+                messages.append(
+                    _("user {login} is admin, and the audit log never made them so").format(
+                        login=name
+                    )
+                )
+            continue
+        if roles[name] != role:
+            messages.append(
+                _("user {login} is {role}, but the audit log last made them {logged}").format(
+                    login=name, role=role, logged=roles[name]
+                )
+            )
+        if name in actives and actives[name] != bool(active):
+            messages.append(
+                _(
+                    "user {login}'s account was re-activated or deactivated behind the "
+                    "application's back"
+                ).format(login=name)
+            )
+    return messages
+
+
+def missing_guards() -> list[str]:
+    """The guard triggers that are gone (SQLite; PostgreSQL's are the server's to keep)."""
+    if not is_sqlite():
+        return []
+    present = {
+        r[0] for r in execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    }
+    return [name for name in SQLITE_GUARDS if name not in present]
+
+
+def findings() -> list:
+    """`tui-crm check`'s findings on tamper evidence (maintenance.Finding rows)."""
+    from .maintenance import Finding
+
+    result: list[Finding] = []
+    missing = missing_guards()
+    for name in missing:
+        result.append(Finding("error", _("the guard trigger {name} was dropped").format(name=name)))
+    breaks = audit_breaks()
+    result.extend(Finding("error", message) for message in breaks)
+    result.extend(Finding("error", message) for message in role_mismatches())
+    if not breaks:
+        count = int(execute('SELECT COUNT(*) FROM "audit_log"').fetchone()[0])
+        result.append(
+            Finding(
+                "ok",
+                ngettext(
+                    "audit log: {n} entry, its chain intact",
+                    "audit log: {n} entries, their chain intact",
+                    count,
+                ).format(n=count),
+            )
+        )
+    mismatches = invoice_mismatches()
+    result.extend(Finding("error", message) for message in mismatches)
+    if not mismatches:
+        count = int(
+            execute('SELECT COUNT(*) FROM "invoice" WHERE "status" <> \'draft\'').fetchone()[0]
+        )
+        result.append(
+            Finding(
+                "ok",
+                ngettext(
+                    "{n} issued invoice matches what was issued",
+                    "{n} issued invoices match what was issued",
+                    count,
+                ).format(n=count),
+            )
+        )
+    return result
