@@ -128,7 +128,13 @@ def cmd_invoice(args: argparse.Namespace, open_db) -> int:
     open_db(args)
     from .db import transactional
     from .services import clients, invoices
+    from .services.permissions import require
 
+    require("invoices.issue" if args.issue else "invoices.draft")  # before anything is written
+    if args.issue and args.date is not None:
+        problem = invoices.issue_date_problem(args.date)
+        if problem:
+            raise UserError(_("--date: {reason}").format(reason=problem))
     client_id = clients.find_by_tax_id(args.client)
     if client_id is None:
         raise UserError(_("no client has the tax ID {tax_id}").format(tax_id=args.client))
@@ -177,8 +183,9 @@ def cmd_recurring(args: argparse.Namespace, open_db) -> int:
     open_db(args)
     from .services import quotes, recurring
 
-    expired = quotes.expire_quotes(args.as_of)
-    run = recurring.run_recurring(args.as_of)
+    as_of = recurring.check_run(args.as_of)  # refused here, before anything is written
+    expired = quotes.expire_quotes(as_of)
+    run = recurring.run_recurring(as_of)
     for created in run.created:
         label = created.code or _("draft {id}").format(id=created.invoice_id)
         print(

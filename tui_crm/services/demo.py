@@ -2615,6 +2615,9 @@ def generate_demo(
     already has clients or is not SQLite. Everything is written in one transaction:
     on any error nothing is left behind.
     """
+    from .permissions import require
+
+    require("settings.write")  # it writes the business's settings and users: an admin's job
     if clients < 1 or invoices < 0:
         raise RuleViolation(_("demo data needs at least one client and zero or more invoices"))
     if database.obj is None:

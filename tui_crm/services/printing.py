@@ -16,7 +16,7 @@ from ..exports.pdf import PdfDocument, PdfLine, PdfParty, format_money, render_p
 from ..i18n import _
 from ..models import Document
 from . import documents, invoices, quotes, settings
-from .permissions import require
+from .permissions import can
 
 
 @dataclass(frozen=True)
@@ -166,24 +166,24 @@ def _store(data: bytes, filename: str, *, client_id: int, **owner: int) -> int:
 
 
 def print_invoice(invoice_id: int, *, store: bool = True) -> PrintedDocument:
-    """The invoice's PDF; an issued invoice's PDF is kept with its documents."""
+    """The invoice's PDF; an issued invoice's PDF is kept with its documents, when the
+    person printing may write them (a read-only user gets the PDF, and nothing is stored)."""
     inv = invoices.get_invoice(invoice_id)
     data = render_pdf(invoice_document(invoice_id))
     filename = f"{inv.code}.pdf" if inv.code else f"draft-{inv.id}.pdf"
     document_id = None
-    if store and not inv.is_draft:
-        require("invoices.draft")
+    if store and not inv.is_draft and can("invoices.draft"):
         document_id = _store(data, filename, client_id=inv.client_id, invoice_id=invoice_id)
     return PrintedDocument(filename, data, document_id)
 
 
 def print_quote(quote_id: int, *, store: bool = True) -> PrintedDocument:
-    """The quote's PDF, kept with the quote's documents."""
+    """The quote's PDF, kept with the quote's documents when the person printing may write
+    them (a read-only user gets the PDF, and nothing is stored)."""
     quote = quotes.get_quote(quote_id)
     data = render_pdf(quote_document(quote_id))
     filename = f"{quote.code}.pdf"
     document_id = None
-    if store:
-        require("quotes.write")
+    if store and can("quotes.write"):
         document_id = _store(data, filename, client_id=quote.client_id, quote_id=quote_id)
     return PrintedDocument(filename, data, document_id)
