@@ -32,9 +32,9 @@ def _raw_ranking(start: dt.date, end: dt.date, p_start: dt.date, p_end: dt.date)
     return execute(
         "SELECT client_id, SUM(cur), SUM(prev) FROM ("
         "SELECT client_id, base_cents AS cur, 0 AS prev FROM invoice "
-        "WHERE status <> 'draft' AND issue_date BETWEEN ? AND ? "
+        "WHERE status NOT IN ('draft', 'voided') AND issue_date BETWEEN ? AND ? "
         "UNION ALL SELECT client_id, 0, base_cents FROM invoice "
-        "WHERE status <> 'draft' AND issue_date BETWEEN ? AND ?) "
+        "WHERE status NOT IN ('draft', 'voided') AND issue_date BETWEEN ? AND ?) "
         "GROUP BY client_id",
         (start.isoformat(), end.isoformat(), p_start.isoformat(), p_end.isoformat()),
     ).fetchall()
@@ -56,7 +56,7 @@ def analytics_ranking(ctx: Context) -> list[Result]:
         lambda: execute(
             "SELECT client_id, SUM(CASE WHEN issue_date >= ? THEN base_cents ELSE 0 END), "
             "SUM(CASE WHEN issue_date <= ? THEN base_cents ELSE 0 END) FROM invoice "
-            "WHERE status <> 'draft' "
+            "WHERE status NOT IN ('draft', 'voided') "
             "AND (issue_date BETWEEN ? AND ? OR issue_date BETWEEN ? AND ?) GROUP BY client_id",
             (
                 ytd.start.isoformat(),
@@ -112,14 +112,15 @@ def analytics_monthly(ctx: Context) -> list[Result]:
     reference = ctx.measure(
         lambda: execute(
             "SELECT substr(issue_date, 1, 7), SUM(base_cents) FROM invoice "
-            "WHERE status <> 'draft' AND issue_date BETWEEN ? AND ? GROUP BY 1",
+            "WHERE status NOT IN ('draft', 'voided') AND issue_date BETWEEN ? AND ? GROUP BY 1",
             params,
         ).fetchall()
     )
     per_day = ctx.measure(
         lambda: execute(
             "SELECT issue_date, SUM(base_cents) FROM invoice "
-            "WHERE status <> 'draft' AND issue_date BETWEEN ? AND ? GROUP BY issue_date",
+            "WHERE status NOT IN ('draft', 'voided') AND issue_date BETWEEN ? AND ? "
+            "GROUP BY issue_date",
             params,
         ).fetchall()
     )
@@ -154,7 +155,8 @@ def analytics_defaulters(ctx: Context) -> list[Result]:
             (today, today),
         ).fetchall()
         execute(
-            "SELECT SUM(total_cents) FROM invoice WHERE status <> 'draft' AND issue_date <= ?",
+            "SELECT SUM(total_cents) FROM invoice WHERE status NOT IN ('draft', 'voided') "
+            "AND issue_date <= ?",
             (today,),
         ).fetchone()
         execute(
@@ -190,7 +192,7 @@ def analytics_informational(ctx: Context) -> list[Result]:
     raw_pnl = ctx.measure(
         lambda: execute(
             "SELECT client_id, substr(issue_date, 1, 7), SUM(base_cents), SUM(cost_cents) "
-            "FROM invoice WHERE status <> 'draft' AND issue_date BETWEEN ? AND ? "
+            "FROM invoice WHERE status NOT IN ('draft', 'voided') AND issue_date BETWEEN ? AND ? "
             "GROUP BY 1, 2",
             (period.start.isoformat(), period.end.isoformat()),
         ).fetchall(),

@@ -264,8 +264,9 @@ def _raw_client_file(client_id: int) -> None:
     for sql, params in (
         ("SELECT * FROM client WHERE id = ?", (client_id,)),
         (
-            "SELECT SUM(CASE WHEN status <> 'draft' THEN base_cents END), "
-            "SUM(CASE WHEN status <> 'draft' AND issue_date >= ? THEN base_cents END), "
+            "SELECT SUM(CASE WHEN status NOT IN ('draft', 'voided') THEN base_cents END), "
+            "SUM(CASE WHEN status NOT IN ('draft', 'voided') AND issue_date >= ? "
+            "THEN base_cents END), "
             "SUM(CASE WHEN status IN ('issued', 'partially_paid') THEN outstanding_cents END), "
             "SUM(CASE WHEN status IN ('issued', 'partially_paid') AND due_date < ? "
             "THEN outstanding_cents END) FROM invoice WHERE client_id = ?",

@@ -38,7 +38,8 @@ def _raw_queries(as_of: dt.date):
     def summary() -> None:
         aggregate()
         execute(
-            "SELECT SUM(total_cents) FROM invoice WHERE status <> 'draft' AND issue_date <= ?",
+            "SELECT SUM(total_cents) FROM invoice WHERE status NOT IN ('draft', 'voided') "
+            "AND issue_date <= ?",
             (as_of.isoformat(),),
         ).fetchone()
         execute(

@@ -192,3 +192,61 @@ def test_issued_invoices_are_immutable_below_the_services_on_postgresql(pg_url, 
         assert row.fetchone() == (30250, 100)
     finally:
         close_database()
+
+
+def test_verifactu_records_on_postgresql(pg_url, app_env):
+    import peewee
+
+    from tests.invoicing_support import draft, line, make_client, set_issuer
+    from tui_crm.config import DatabaseTarget
+    from tui_crm.db import close_database, database, execute
+    from tui_crm.services import invoices, settings, verifactu
+    from tui_crm.services.startup import open_for_use
+
+    open_for_use(DatabaseTarget(pg_url))
+    try:
+        set_issuer()
+        settings.set_value("verifactu.enabled", "yes")
+        client_id = make_client("Cadena SL", "B60889649")
+        first = invoices.issue_invoice(draft(client_id, line(price="100")))
+        second = invoices.issue_invoice(draft(client_id, line(price="40")))
+        verifactu.void_invoice(second.id, "Emitida por error")
+        rows = execute(
+            "SELECT sequence, record_type, previous_hash, hash FROM verifactu_record "
+            "WHERE invoice_id IN (?, ?) ORDER BY sequence",
+            (first.id, second.id),
+        ).fetchall()
+        assert [r[1] for r in rows][-3:] == ["alta", "alta", "anulacion"]
+        assert [r[2] for r in rows[1:]] == [r[3] for r in rows[:-1]]
+        findings = verifactu.verify_chain()
+        assert [f.level for f in findings] == ["ok"], [f.message for f in findings]
+        refused = (
+            ("UPDATE verifactu_record SET total = '1.00' WHERE invoice_id = ?", "immutable"),
+            ("DELETE FROM verifactu_record WHERE invoice_id = ?", "cannot be deleted"),
+            ("UPDATE invoice SET status = 'issued' WHERE id = ?", "immutable"),
+        )
+        for sql, message in refused:
+            with pytest.raises(peewee.DatabaseError, match=message), database.atomic():
+                execute(sql, (second.id,))
+        with pytest.raises(peewee.DatabaseError, match="chain"), database.atomic():
+            execute(
+                "INSERT INTO verifactu_record (issuer_nif, issuer_name, sequence, invoice_id, "
+                "record_type, subsanacion, sin_registro_previo, invoice_number, issue_date, "
+                "first_record, previous_hash, hash, generated_at, environment, xml, created_at, "
+                "created_by) SELECT issuer_nif, issuer_name, sequence + 1, invoice_id, "
+                "record_type, subsanacion, sin_registro_previo, invoice_number, issue_date, "
+                "first_record, 'X', 'Y', generated_at, environment, xml, created_at, created_by "
+                "FROM verifactu_record WHERE invoice_id = ? AND record_type = 'anulacion'",
+                (second.id,),
+            )
+        with database.atomic():  # the transmission columns do change
+            execute(
+                "UPDATE verifactu_record SET status = 'accepted', csv = 'CSV' WHERE invoice_id = ?",
+                (first.id,),
+            )
+        revenue = execute(
+            "SELECT SUM(base_cents) FROM client_revenue WHERE client_id = ?", (client_id,)
+        ).fetchone()[0]
+        assert int(revenue) == 10000  # the voided invoice no longer counts
+    finally:
+        close_database()

@@ -88,11 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=[
             *("clients", "agenda", "timeline", "invoices", "receivables", "defaulters"),
             *ANALYTICS_REPORTS,
+            "verifactu",
         ],
         metavar="NAME",
         help=_("report name: {names}").format(
             names="clients, agenda, timeline, invoices, receivables, defaulters, "
-            "revenue, monthly, pnl, pipeline"
+            "revenue, monthly, pnl, pipeline, verifactu"
         ),
     )
     report.add_argument("--format", choices=["plain", "github", "csv", "json"], default="plain")
@@ -145,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_email import add_parsers as add_email_parsers
 
     add_email_parsers(sub, _date)
+    from .cli_verifactu import add_parsers as add_verifactu_parsers
+
+    add_verifactu_parsers(sub, _date)
     return parser
 
 
@@ -219,6 +223,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         from . import cli_analytics
 
         return cli_analytics.cmd_report(args, _open)
+    if args.name == "verifactu":
+        from . import cli_verifactu
+
+        return cli_verifactu.cmd_report(args, _open)
     if args.name in ("agenda", "timeline"):
         return _report_client_work(args)
     _open(args)
@@ -382,6 +390,12 @@ def _excel(name: str, args: argparse.Namespace) -> int:
     return getattr(cli_excel, name)(args, _open)
 
 
+def _verifactu(name: str, args: argparse.Namespace) -> int:
+    from . import cli_verifactu
+
+    return getattr(cli_verifactu, name)(args, _open)
+
+
 def _email(name: str, args: argparse.Namespace) -> int:
     from . import cli_email
 
@@ -405,6 +419,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "send": lambda args: _email("cmd_send", args),
     "remind": lambda args: _email("cmd_remind", args),
     "secrets": lambda args: _email("cmd_secrets", args),
+    "verifactu": lambda args: _verifactu("cmd_verifactu", args),
 }
 
 

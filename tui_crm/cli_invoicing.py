@@ -42,6 +42,41 @@ def add_parsers(sub, date_type) -> None:
     create.add_argument("--date", type=date_type, metavar="DATE", help=_("issue date (YYYY-MM-DD)"))
     create.add_argument("--series", metavar="S", help=_("invoice series (default: the setting)"))
     create.add_argument("--issue", action="store_true", help=_("issue it now (assigns the number)"))
+    create.add_argument(
+        "--type",
+        choices=["F1", "F2", "F3"],
+        default="F1",
+        help=_(
+            "F1 invoice (default), F2 simplified invoice (no recipient's tax ID; up to the limit "
+            "of invoice.simplified_limit), F3 invoice replacing simplified ones"
+        ),
+    )
+    create.add_argument(
+        "--replaces",
+        action="append",
+        default=[],
+        metavar="NUMBER",
+        help=_("F3: a simplified invoice it replaces; repeat for more"),
+    )
+    create.add_argument(
+        "--exempt",
+        metavar="REASON",
+        help=_("the legal reason the lines carry no IVA (printed on the invoice)"),
+    )
+    create.add_argument(
+        "--exemption-code",
+        choices=["E1", "E2", "E3", "E4", "E5", "E6", "N1", "N2"],
+        help=_(
+            "AEAT's code of the exemption: E1-E6 exempt (arts. 20, 21, 22, 23-24, 25, other), "
+            "N1/N2 not subject; by default guessed from the reason"
+        ),
+    )
+    create.add_argument(
+        "--operation-date", type=date_type, metavar="DATE", help=_("date of the operation")
+    )
+    from .cli_verifactu import add_invoice_actions
+
+    add_invoice_actions(invoice_sub, date_type)
 
     printer = sub.add_parser("print", help=_("write the PDF of an invoice or quote"))
     printer.add_argument("kind", choices=["invoice", "quote"], metavar="invoice|quote")
@@ -116,6 +151,11 @@ def _plain_number(text: str) -> Decimal:
 def cmd_invoice(args: argparse.Namespace, open_db) -> int:
     from .cli import EXIT_OK, UserError
 
+    if args.action in ("void", "rectify"):
+        from . import cli_verifactu
+
+        return getattr(cli_verifactu, f"cmd_{args.action}")(args, open_db)
+
     lines = [_parse_line(n, text) for n, text in enumerate(args.line, start=1)]
     irpf = None
     if args.irpf is not None:
@@ -145,6 +185,11 @@ def cmd_invoice(args: argparse.Namespace, open_db) -> int:
         issue_date=args.date,
         irpf_rate=irpf,
         recargo=True if args.recargo else None,
+        invoice_type=args.type,
+        replaces=list(args.replaces),
+        exemption_reason=args.exempt,
+        exemption_code=args.exemption_code,
+        operation_date=args.operation_date,
     )
     if not args.issue:
         print(invoices.create_draft(data))

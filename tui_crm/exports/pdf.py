@@ -34,6 +34,15 @@ from ..i18n import _, current_language
 FONT_DIR = Path(__file__).with_name("fonts")
 FONT = "DejaVu"
 LEGAL_RECTIFYING = "Factura rectificativa"
+LEGAL_SIMPLIFIED = "Factura simplificada"
+# The QR code of a VERI*FACTU invoice (Orden HAC/1177/2024 arts. 20-21, AEAT's QR
+# specification): 30-40 mm, at the top of the first page, these words above and below it
+# in Spanish whatever the language, in a font no smaller than the invoice's data (9 pt).
+QR_ABOVE = "QR tributario:"
+QR_BELOW = "VERI*FACTU"
+QR_SIZE_MM = 32.0  # the symbol itself, without its quiet zone
+QR_BORDER_MODULES = 4  # quiet zone: ISO/IEC 18004's four modules (over AEAT's 2 mm minimum)
+QR_FONT_PT = 10
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,11 @@ class PdfDocument:
     conditions: str = ""
     created_at: dt.datetime | None = None  # the PDF's creation date (determinism)
     extra_totals: tuple[tuple[str, Decimal], ...] = field(default_factory=tuple)
+    # VERI*FACTU: the QR code's URL (empty: no QR), a simplified invoice (no recipient
+    # identified), a voided one (printed marked as such, without its QR code)
+    qr_url: str = ""
+    simplified: bool = False
+    voided: bool = False
 
 
 # --- formatting (locale of the person printing: Spanish or English) ---------------
@@ -148,7 +162,36 @@ def _title(doc: PdfDocument) -> str:
         title = _("Rectifying invoice")
         # The legal wording is required whatever the language (RD 1619/2012 art. 15).
         return title if "rectificativa" in title.lower() else f"{title} ({LEGAL_RECTIFYING})"
+    if doc.simplified:
+        title = _("Simplified invoice")
+        return title if "simplificada" in title.lower() else f"{title} ({LEGAL_SIMPLIFIED})"
     return _("Invoice")
+
+
+def _qr_block(pdf, doc: PdfDocument) -> None:
+    """The QR code centred at the top of the first page, "QR tributario:" above it and
+    "VERI*FACTU" below it, with white space around it (AEAT asks for at least 2 mm)."""
+    import io
+
+    import segno
+
+    code = segno.make_qr(doc.qr_url, error="m", boost_error=False)
+    modules = code.symbol_size(border=0)[0]
+    module_mm = QR_SIZE_MM / modules
+    image_mm = module_mm * (modules + 2 * QR_BORDER_MODULES)
+    png = io.BytesIO()
+    code.save(png, kind="png", scale=8, border=QR_BORDER_MODULES)
+    png.seek(0)
+    centre = pdf.l_margin + pdf.epw / 2
+    top = pdf.get_y()
+    pdf.set_font(FONT, "B", QR_FONT_PT)
+    pdf.set_xy(centre - 30, top)
+    pdf.cell(60, 5, QR_ABOVE, align="C")
+    image_top = top + 5
+    pdf.image(png, x=centre - image_mm / 2, y=image_top, w=image_mm, h=image_mm)
+    pdf.set_xy(centre - 30, image_top + image_mm)
+    pdf.cell(60, 5, QR_BELOW, align="C")
+    pdf.set_xy(pdf.l_margin, image_top + image_mm + 8)
 
 
 def render_pdf(doc: PdfDocument) -> bytes:
@@ -187,6 +230,14 @@ def render_pdf(doc: PdfDocument) -> bytes:
     pdf.add_page()
     width = pdf.epw
     nl = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
+    if doc.qr_url:
+        _qr_block(pdf, doc)
+    if doc.voided:
+        pdf.set_font(FONT, "B", 14)
+        pdf.set_text_color(170, 0, 0)
+        pdf.multi_cell(width, 7, _("VOIDED: this invoice should never have existed"), **nl)
+        pdf.set_text_color(0)
+        pdf.ln(2)
 
     # Header: the issuer on the left, the document on the right.
     top = pdf.get_y()
@@ -329,6 +380,10 @@ def render_pdf(doc: PdfDocument) -> bytes:
     totals.append((_("IVA"), format_money(doc.vat), False))
     if doc.recargo:
         totals.append((_("Recargo de equivalencia"), format_money(doc.recargo), False))
+    if doc.irpf_rate and doc.qr_url:
+        # AEAT FAQ 20: the invoice total (the QR code's amount) is base plus taxes; the
+        # withholding only changes what is paid.
+        totals.append((_("Invoice total"), format_money(doc.base + doc.vat + doc.recargo), False))
     if doc.irpf_rate:
         totals.append(
             (
@@ -339,7 +394,8 @@ def render_pdf(doc: PdfDocument) -> bytes:
         )
     for label, amount in doc.extra_totals:
         totals.append((label, format_money(amount), False))
-    totals.append((_("Total"), format_money(doc.total), True))
+    total_label = _("Total to pay") if doc.irpf_rate and doc.qr_url else _("Total")
+    totals.append((total_label, format_money(doc.total), True))
     for label, value, strong in totals:
         pdf.set_font(FONT, "B" if strong else "", 11 if strong else 9)
         pdf.set_x(pdf.l_margin + width * 0.45)

@@ -384,8 +384,13 @@ class OrderLine(_LineFields):
         table_name = "order_line"
 
 
-INVOICE_STATUSES = ("draft", "issued", "partially_paid", "paid")
+INVOICE_STATUSES = ("draft", "issued", "partially_paid", "paid", "voided")
 INVOICE_KINDS = ("standard", "rectifying")
+# AEAT's TipoFactura (VERI*FACTU, list L2): F1 invoice, F2 simplified, F3 replacing simplified
+# ones, R1-R4 rectifying by legal cause, R5 rectifying a simplified invoice.
+INVOICE_TYPES = ("F1", "F2", "F3", "R1", "R2", "R3", "R4", "R5")
+# Why an invoice line carries no IVA: exempt (E1-E6, list L10) or not subject (N1, N2).
+EXEMPTION_CODES = ("E1", "E2", "E3", "E4", "E5", "E6", "N1", "N2")
 
 
 class Invoice(_Totals):
@@ -430,6 +435,14 @@ class Invoice(_Totals):
     recurring_date = DateField(null=True)
     # m0012: SHA-256 of the fiscal content as issued (services.evidence), written once
     fiscal_hash = CharField(max_length=64, default="")
+    # VERI*FACTU (m0010): AEAT's type (frozen on issue), the exemption or non-subjection code
+    # of the lines without IVA, and voiding (status "voided": the invoice should never have
+    # existed; it stays, counts for nothing, and a registro de anulación joins the chain).
+    invoice_type = CharField(max_length=2, default="")
+    exemption_code = CharField(max_length=2, default="")
+    voided_at = DateTimeField(null=True)
+    voided_by = CharField(max_length=64, default="")
+    void_reason = TextField(default="")
 
     class Meta:
         indexes = (
@@ -439,6 +452,17 @@ class Invoice(_Totals):
             (("issue_date",), False),
             (("status", "due_date"), False),
         )
+
+
+class InvoiceReplaced(BaseModel):
+    """The simplified invoices (F2) an F3 invoice replaces (m0010; frozen once issued)."""
+
+    invoice = ForeignKeyField(Invoice, on_delete="CASCADE", backref="replaced_links")
+    replaced = ForeignKeyField(Invoice, on_delete="RESTRICT")
+
+    class Meta:
+        table_name = "invoice_replaced"
+        primary_key = CompositeKey("invoice", "replaced")
 
 
 class InvoiceLine(_LineFields):
@@ -596,6 +620,132 @@ class Document(BaseModel):
     notes = TextField(default="")
 
 
+# --- VERI*FACTU -------------------------------------------------------------------
+
+VERIFACTU_RECORD_TYPES = ("alta", "anulacion")
+VERIFACTU_STATUSES = ("pending", "accepted", "accepted_with_errors", "rejected")
+
+
+class VerifactuSubmission(BaseModel):
+    """One RegFactuSistemaFacturacion message sent to AEAT (written by the sender).
+
+    `outcome` is AEAT's EstadoEnvio (Correcto, ParcialmenteCorrecto, Incorrecto) or, when
+    no answer came, "fault" (a SOAP fault) or "error" (network, timeout; `error` says
+    which). `response` is AEAT's raw answer, `csv` its CSV (only kept here: AEAT cannot
+    give it again), `wait_seconds` its TiempoEsperaEnvio.
+    """
+
+    id = AutoField()
+    issuer_nif = CharField(max_length=9)
+    environment = CharField(max_length=10, default="")
+    endpoint = TextField(default="")
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+    record_count = IntegerField(default=0)
+    outcome = CharField(max_length=24, default="")
+    csv = CharField(max_length=30, default="")
+    response = TextField(default="")
+    error = TextField(default="")
+    wait_seconds = IntegerField(null=True)
+    sent_by = CharField(max_length=64, default="")
+
+    class Meta:
+        table_name = "verifactu_submission"
+
+
+class VerifactuRecord(BaseModel):
+    """A registro de facturación (alta or anulación), in chain order per issuer NIF.
+
+    Written only by `services.verifactu` (in the transaction that issues or voids the
+    invoice, or that corrects a rejected record); every column down to `created_by`
+    is immutable below the services (m0010 triggers: no UPDATE of them, no DELETE,
+    and an INSERT must follow its chain). What was sent is exactly `xml` (the
+    RegistroAlta / RegistroAnulacion element, UTF-8, namespace-qualified); the other
+    record columns repeat what it says, for queries and for `tui-crm check`.
+
+    - `sequence`: position in the issuer's chain, 1, 2, 3 … without gaps;
+      UNIQUE(issuer_nif, sequence) and UNIQUE(issuer_nif, previous_hash) forbid forks.
+    - `first_record` (PrimerRegistro=S) or the previous record's identity
+      (`previous_issuer_nif`, `previous_number`, `previous_issue_date`) and `hash`.
+    - `subsanacion` (Subsanacion=S), `rechazo_previo` ('' = not sent, 'S' or 'X'),
+      `sin_registro_previo` (anulación of an invoice AEAT never registered);
+      `corrects_id` is the record this one corrects (a subsanación or a repeated
+      anulación), None for an ordinary record.
+    - `invoice_type` F1…R5, `vat_total` (CuotaTotal) and `total` (ImporteTotal) are the
+      exact text sent ('' for an anulación); `generated_at` is FechaHoraHusoGenRegistro
+      ("2026-01-15T10:20:30+01:00"); `environment` is where it must go ("test" or
+      "production", `verifactu.environment` when it was made).
+
+    Transmission columns, the only ones that change (the sender writes them):
+    - `status`: "pending" (waiting to be sent, or sent without an answer yet),
+      "accepted" (Correcto), "accepted_with_errors" (AceptadoConErrores),
+      "rejected" (Incorrecto). A rejected record stays rejected: its correction is a
+      new record (`corrects_id` points back).
+    - `error_code`, `error`: AEAT's CodigoErrorRegistro and DescripcionErrorRegistro
+      (also for accepted_with_errors).
+    - `csv`, `submission_id`, `sent_at`: the submission that carried it, its CSV and when.
+    - `attempts`: how many times it was put in a message.
+
+    The outbox of an issuer is `services.verifactu.pending_records(nif)`: status
+    "pending", ordered by `sequence` (the partial index `verifactu_record_open` serves it).
+    """
+
+    id = AutoField()
+    issuer_nif = CharField(max_length=9)
+    issuer_name = CharField(max_length=120)
+    sequence = IntegerField()
+    invoice = ForeignKeyField(Invoice, on_delete="RESTRICT", backref="verifactu_records")
+    record_type = CharField(max_length=9)
+    subsanacion = BooleanField(default=False)
+    rechazo_previo = CharField(max_length=1, default="")
+    sin_registro_previo = BooleanField(default=False)
+    corrects = ForeignKeyField("self", null=True, on_delete="RESTRICT", backref="corrections")
+    invoice_number = CharField(max_length=60)
+    issue_date = DateField()
+    invoice_type = CharField(max_length=2, default="")
+    vat_total = CharField(max_length=20, default="")
+    total = CharField(max_length=20, default="")
+    first_record = BooleanField(default=False)
+    previous_issuer_nif = CharField(max_length=9, default="")
+    previous_number = CharField(max_length=60, default="")
+    previous_issue_date = DateField(null=True)
+    previous_hash = CharField(max_length=64, default="")
+    hash = CharField(max_length=64)
+    generated_at = CharField(max_length=25)
+    environment = CharField(max_length=10)
+    xml = TextField()
+    created_at = DateTimeField(default=utcnow)
+    created_by = CharField(max_length=64)
+    # transmission (mutable)
+    status = CharField(max_length=20, default="pending")
+    error_code = CharField(max_length=10, default="")
+    error = TextField(default="")
+    csv = CharField(max_length=30, default="")
+    submission = ForeignKeyField(
+        VerifactuSubmission, null=True, on_delete="RESTRICT", backref="records"
+    )
+    sent_at = DateTimeField(null=True)
+    attempts = IntegerField(default=0)
+
+    class Meta:
+        table_name = "verifactu_record"
+
+
+class VerifactuChain(BaseModel):
+    """The head of one issuer's chain (the row that serialises record generation) and
+    when the next message to AEAT may leave (`next_send_at`, UTC, from TiempoEsperaEnvio)."""
+
+    issuer_nif = CharField(max_length=9, primary_key=True)
+    last_sequence = IntegerField(default=0)
+    last_hash = CharField(max_length=64, default="")
+    last_generated_at = CharField(max_length=25, default="")
+    next_send_at = DateTimeField(null=True)
+    updated_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "verifactu_chain"
+
+
 ALL_MODELS = (
     User,
     Setting,
@@ -620,6 +770,7 @@ ALL_MODELS = (
     OrderLine,
     Invoice,
     InvoiceLine,
+    InvoiceReplaced,
     SeriesCounter,
     Payment,
     PaymentAllocation,
@@ -629,4 +780,7 @@ ALL_MODELS = (
     EmailTemplate,
     EmailMessage,
     Document,
+    VerifactuSubmission,
+    VerifactuRecord,
+    VerifactuChain,
 )

@@ -60,7 +60,8 @@ def key_figures(client_id: int, as_of: dt.date | None = None) -> KeyFigures:
         revenue = execute(
             "SELECT COALESCE(SUM(base_cents), 0), "
             "COALESCE(SUM(CASE WHEN issue_date >= ? THEN base_cents END), 0) "
-            "FROM invoice WHERE client_id = ? AND status <> 'draft' AND issue_date <= ?",
+            "FROM invoice WHERE client_id = ? AND status NOT IN ('draft', 'voided') "
+            "AND issue_date <= ?",
             (dt.date(day.year, 1, 1).isoformat(), client_id, day.isoformat()),
         ).fetchone()
     unpaid = execute(

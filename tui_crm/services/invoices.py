@@ -33,11 +33,11 @@ from decimal import Decimal
 
 from ..db import execute, transactional
 from ..i18n import _
-from ..models import Address, Client, Invoice, InvoiceLine, SeriesCounter
+from ..models import Address, Client, Invoice, InvoiceLine, InvoiceReplaced, SeriesCounter
 from ..models.base import utcnow
 from ..money import ZERO, Totals, from_cents, to_cents
 from ..text import clean_input
-from . import audit, settings
+from . import audit, settings, verifactu
 from .errors import ConflictError, ConflictInfo, NotFound, RuleViolation, ValidationError
 from .lines import (
     DocumentLine,
@@ -86,6 +86,12 @@ class InvoiceDraftInput:
     project_id: int | None = None
     address_id: int | None = None
     rectification_reason: str = ""  # rectifying drafts only
+    # VERI*FACTU coding: F1/F2/F3 ("" = F1; a rectifying draft keeps its R1-R5), the AEAT
+    # code of an exemption (None or "" = inferred from its text), the simplified invoices
+    # an F3 replaces (their numbers).
+    invoice_type: str = ""
+    exemption_code: str | None = None
+    replaces: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -165,10 +171,26 @@ class InvoiceDetail:
     updated_at: dt.datetime
     updated_by: str
     payments: tuple[AllocationInfo, ...] = ()
+    invoice_type: str = "F1"
+    exemption_code: str = ""
+    replaces: tuple[str, ...] = ()
+    imported: bool = False
+    voided_at: dt.datetime | None = None
+    voided_by: str = ""
+    void_reason: str = ""
 
     @property
     def is_draft(self) -> bool:
         return self.status == "draft"
+
+    @property
+    def is_voided(self) -> bool:
+        return self.status == "voided"
+
+    @property
+    def is_simplified(self) -> bool:
+        """A simplified invoice (F2) or its rectification (R5): no recipient identified."""
+        return self.invoice_type in ("F2", "R5")
 
     @property
     def display_code(self) -> str:
@@ -191,6 +213,9 @@ class InvoiceDetail:
             project_id=self.project_id,
             address_id=self.address_id,
             rectification_reason=self.rectification_reason,
+            invoice_type=self.invoice_type,
+            exemption_code=self.exemption_code,
+            replaces=list(self.replaces),
         )
 
 
@@ -309,6 +334,25 @@ class _Clean:
     values: dict[str, object]
     lines: list[LineInput]
     totals: Totals
+    replaced: list[int] = field(default_factory=list)
+
+
+def rectifying_type_for(requested: str, original: Invoice | None) -> str:
+    """R5 when the rectified invoice is simplified, else the legal cause asked (R1-R4)."""
+    if original is None:
+        return verifactu.check_invoice_type(requested or "R1", "rectifying")
+    try:
+        return verifactu.rectifying_type(requested or "R1", original)
+    except ValidationError as exc:
+        raise ValidationError({"invoice_type": next(iter(exc.errors.values()))}) from None
+
+
+def _write_replaced(invoice_id: int, replaced: list[int]) -> None:
+    InvoiceReplaced.delete().where(InvoiceReplaced.invoice == invoice_id).execute()
+    if replaced:
+        InvoiceReplaced.insert_many(
+            [{"invoice": invoice_id, "replaced": other} for other in replaced]
+        ).execute()
 
 
 def _recargo_of_lines(lines: list[DocumentLine]) -> bool:
@@ -366,6 +410,28 @@ def _clean_draft(
         )
     if data.due_date and data.issue_date and data.due_date < data.issue_date:
         errors["due_date"] = _("is before the issue date")
+    invoice_type = ""
+    exemption_code = ""
+    replaced: list[int] = []
+    try:
+        if kind == "rectifying":
+            invoice_type = rectifying_type_for(data.invoice_type, original)
+        else:
+            invoice_type = verifactu.check_invoice_type(data.invoice_type, kind)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    try:
+        exemption_code = verifactu.check_exemption_code(data.exemption_code or "", exemption)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    codes = [c for c in (data.replaces or []) if c.strip()]
+    if codes and invoice_type != "F3":
+        errors["replaces"] = _("only an F3 invoice replaces simplified invoices")
+    elif codes:
+        try:
+            replaced = verifactu.replaced_invoices(codes)
+        except ValidationError as exc:
+            errors.update(exc.errors)
     reason = clean_input(data.rectification_reason or "")
     if kind == "rectifying" and not reason:
         errors["rectification_reason"] = _("is required")
@@ -409,9 +475,11 @@ def _clean_draft(
         "project": data.project_id,
         "address": address.id if address else None,
         "rectification_reason": reason if kind == "rectifying" else "",
+        "invoice_type": invoice_type,
+        "exemption_code": exemption_code,
         **totals_columns(totals, irpf, exemption),
     }
-    return _Clean(values, lines, totals)
+    return _Clean(values, lines, totals, replaced)
 
 
 def _check_order_lines(lines: list[LineInput], exclude_invoice_id: int | None) -> None:
@@ -439,6 +507,7 @@ def create_draft(
         **clean.values,
     )
     write_lines(InvoiceLine, "invoice", invoice.id, clean.lines)
+    _write_replaced(invoice.id, clean.replaced)
     audit.record(
         "create",
         "invoice",
@@ -492,6 +561,8 @@ def update_draft(invoice_id: int, data: InvoiceDraftInput, expected_version: int
     require("invoices.draft")
     invoice = _load_draft(invoice_id)
     original = _load(invoice.rectifies_id) if invoice.rectifies_id else None
+    if invoice.kind == "rectifying" and not data.invoice_type:
+        data = replace(data, invoice_type=invoice.invoice_type)
     clean = _clean_draft(
         data, kind=invoice.kind, original=original, mode=invoice.rectification_mode
     )
@@ -511,6 +582,7 @@ def update_draft(invoice_id: int, data: InvoiceDraftInput, expected_version: int
     if not updated:
         raise _conflict(invoice_id, expected_version)
     write_lines(InvoiceLine, "invoice", invoice_id, clean.lines)
+    _write_replaced(invoice_id, clean.replaced)
     audit.record(
         "update",
         "invoice",
@@ -596,9 +668,6 @@ def issue_invoice(invoice_id: int, issue_date: dt.date | None = None) -> IssuedI
     require("invoices.issue")
     invoice = _load_draft(invoice_id)
     date = issue_date or invoice.issue_date or dt.date.today()
-    problem = issue_date_problem(date)
-    if problem:
-        raise RuleViolation(_("Cannot issue: {reason}").format(reason=problem))
     missing = settings.missing_for_invoicing()
     if missing:
         raise RuleViolation(
@@ -608,7 +677,10 @@ def issue_invoice(invoice_id: int, issue_date: dt.date | None = None) -> IssuedI
             ).format(fields=", ".join(settings.label(key) for key in missing))
         )
     client = _client(invoice.client_id)
-    client_tax_id = _valid_tax_id(client)
+    simplified = verifactu.is_simplified(invoice.invoice_type)
+    # A simplified invoice (F2, and R5 rectifying one) needs no recipient's tax ID and
+    # identifies none (RD 1619/2012 art. 7); every other invoice needs a valid one.
+    client_tax_id = "" if simplified else _valid_tax_id(client)
     lines = read_lines(InvoiceLine, InvoiceLine.invoice, invoice_id)
     if not lines:
         raise RuleViolation(_("Cannot issue an invoice without lines"))
@@ -619,6 +691,12 @@ def issue_invoice(invoice_id: int, issue_date: dt.date | None = None) -> IssuedI
                 '(e.g. "Exenta de IVA, art. 20.Uno Ley 37/1992")'
             )
         )
+    recording = verifactu.enabled() and not invoice.imported
+    if recording:
+        verifactu.check_issue_dates(date, invoice.operation_date)
+    problem = issue_date_problem(date)
+    if problem:
+        raise RuleViolation(_("Cannot issue: {reason}").format(reason=problem))
     if invoice.due_date is not None:
         due = invoice.due_date
     else:
@@ -663,6 +741,7 @@ def issue_invoice(invoice_id: int, issue_date: dt.date | None = None) -> IssuedI
         raise RuleViolation(_("the invoice counter moved meanwhile; try again"))
     code = invoice_code(series, year, number)
     totals = totals_of([line.as_input() for line in lines], invoice.irpf_rate)
+    verifactu.check_simplified(invoice, totals.base + totals.vat + totals.recargo)
     issuer_name, issuer_tax_id, issuer_address = issuer_snapshot()
     address = (
         address_for(client.id, invoice.address_id)
@@ -673,6 +752,10 @@ def issue_invoice(invoice_id: int, issue_date: dt.date | None = None) -> IssuedI
         original = _load(invoice.rectifies_id)
         if original.status == "draft":
             raise RuleViolation(_("the rectified invoice is not issued"))
+        if original.status == "voided":
+            raise RuleViolation(
+                _("{code} was voided; a voided invoice is not rectified").format(code=original.code)
+            )
     now = utcnow()
     updated = (
         Invoice.update(
@@ -687,7 +770,7 @@ def issue_invoice(invoice_id: int, issue_date: dt.date | None = None) -> IssuedI
             paid_date=date if totals.total == 0 else None,
             client_name=client.legal_name,
             client_tax_id=client_tax_id,
-            client_address=format_address(address),
+            client_address="" if simplified else format_address(address),
             issuer_name=issuer_name,
             issuer_tax_id=issuer_tax_id,
             issuer_address=issuer_address,
@@ -722,6 +805,9 @@ def issue_invoice(invoice_id: int, issue_date: dt.date | None = None) -> IssuedI
         from .clients import convert_to_client
 
         convert_to_client(client.id)
+    if recording:
+        # The registro de alta, chained, in this same transaction: no invoice without it.
+        verifactu.record_issue(invoice_id)
     audit.record(
         "issue",
         "invoice",
@@ -749,8 +835,14 @@ def create_rectifying_draft(
     lines: list[LineInput] | None = None,
     *,
     issue_date: dt.date | None = None,
+    cause: str = "R1",
 ) -> int:
     """A draft rectifying invoice for an issued one, in the rectifying series.
+
+    `cause` is the legal cause AEAT classifies it by (VERI*FACTU's TipoFactura): R1 error
+    in law and art. 80.1, 80.2, 80.6 LIVA (the usual one: wrong data, returns, discounts),
+    R2 insolvency proceedings (art. 80.3), R3 bad debt (art. 80.4), R4 any other; a
+    simplified invoice (F2) is always rectified by an R5.
 
     mode "difference": `lines` are the corrections (negative quantities take away);
     by default every line of the original negated (a full cancellation).
@@ -769,6 +861,10 @@ def create_rectifying_draft(
             _("{code} is itself a rectifying invoice; rectify the original invoice again").format(
                 code=original.code
             )
+        )
+    if original.status == "voided":
+        raise RuleViolation(
+            _("{code} was voided; a voided invoice is not rectified").format(code=original.code)
         )
     if mode not in RECTIFICATION_MODES:
         raise ValidationError(
@@ -804,6 +900,8 @@ def create_rectifying_draft(
         address_id=original.address_id,
         project_id=original.project_id,
         rectification_reason=reason,
+        invoice_type=cause,
+        exemption_code=original.exemption_code or None,
     )
     clean = _clean_draft(data, kind="rectifying", original=original, mode=mode)
     invoice = Invoice.create(
@@ -825,6 +923,7 @@ def create_rectifying_draft(
             "kind": (None, "rectifying"),
             "rectifies": (None, original.code),
             "mode": (None, mode),
+            "type": (None, clean.values["invoice_type"]),
             "reason": (None, clean.values["rectification_reason"]),
         },
         summary=_("Rectifying draft for {code}").format(code=original.code),
@@ -977,6 +1076,19 @@ def get_invoice(invoice_id: int) -> InvoiceDetail:
         updated_at=invoice.updated_at,
         updated_by=invoice.updated_by,
         payments=payments,
+        invoice_type=invoice.invoice_type or ("R1" if invoice.kind == "rectifying" else "F1"),
+        exemption_code=invoice.exemption_code,
+        replaces=tuple(
+            r.code
+            for r in Invoice.select(Invoice.code)
+            .join(InvoiceReplaced, on=(InvoiceReplaced.replaced == Invoice.id))
+            .where(InvoiceReplaced.invoice == invoice_id)
+            .order_by(Invoice.code)
+        ),
+        imported=bool(invoice.imported),
+        voided_at=invoice.voided_at,
+        voided_by=invoice.voided_by,
+        void_reason=invoice.void_reason,
     )
 
 

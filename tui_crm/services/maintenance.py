@@ -95,6 +95,9 @@ def check_database() -> list[Finding]:
                 ),
             )
         )
+    from .verifactu import verify_chain
+
+    findings.extend(Finding(f.level, f.message) for f in verify_chain())
     from . import evidence
 
     findings.extend(evidence.findings())  # audit chain, issued invoices, guard triggers

@@ -183,6 +183,28 @@ def record_invoiced(invoice_id: int) -> None:
         _refresh_status(order_id)
 
 
+def release_invoiced(invoice_id: int) -> None:
+    """When an issued invoice is voided: its quantities are no longer invoiced on their
+    order lines (the inverse of `record_invoiced`, inside the voiding transaction)."""
+    orders: set[int] = set()
+    for line in InvoiceLine.select().where(
+        (InvoiceLine.invoice == invoice_id) & InvoiceLine.order_line.is_null(False)
+    ):
+        row = OrderLine.get_or_none(OrderLine.id == line.order_line_id)
+        if row is None:
+            continue
+        OrderLine.update(quantity_invoiced=row.quantity_invoiced - line.quantity).where(
+            OrderLine.id == row.id
+        ).execute()
+        execute(
+            "UPDATE sales_order SET invoiced_cents = invoiced_cents - ? WHERE id = ?",
+            (to_cents(line.base), row.order_id),
+        )
+        orders.add(row.order_id)
+    for order_id in orders:
+        _refresh_status(order_id)
+
+
 def _refresh_status(order_id: int) -> None:
     open_lines = execute(
         "SELECT COUNT(*) FROM order_line WHERE order_id = ? "

@@ -1,6 +1,6 @@
 """Roles and what they may do, enforced in the services so the TUI and the CLI obey alike.
 
-admin       everything, users and settings
+admin       everything, users and settings, voiding issued invoices
 accounting  invoices (draft, issue, rectify), payments, clients, timeline, quotes, import
 sales       clients, timeline, quotes and orders, draft invoices, import
 readonly    reading only
@@ -21,6 +21,7 @@ ACTIONS = {
     "invoices.draft": N_("write draft invoices"),
     "invoices.issue": N_("issue invoices"),
     "invoices.rectify": N_("correct invoices"),
+    "invoices.void": N_("void issued invoices"),
     "payments.write": N_("register payments"),
     "catalog.write": N_("change products and services"),
     "settings.write": N_("change the business settings"),

@@ -62,6 +62,11 @@ def invoice_document(invoice_id: int) -> PdfDocument:
         )
         issuer = PdfParty(inv.issuer_name, inv.issuer_tax_id, inv.issuer_address, extra)
     kind = "draft" if inv.is_draft else ("rectifying" if inv.kind == "rectifying" else "invoice")
+    qr = None
+    if not inv.is_draft and not inv.is_voided and not inv.imported:
+        from .verifactu import qr_for_invoice
+
+        qr = qr_for_invoice(invoice_id)
     return PdfDocument(
         kind=kind,
         number=inv.display_code,
@@ -88,6 +93,9 @@ def invoice_document(invoice_id: int) -> PdfDocument:
         rectification_reason=inv.rectification_reason,
         rectification_mode=inv.rectification_mode,
         created_at=inv.issued_at,
+        qr_url=qr.url if qr else "",
+        simplified=inv.is_simplified and not inv.is_draft,
+        voided=inv.is_voided,
     )
 
 

@@ -76,7 +76,7 @@ def _rows(where: str, params: tuple) -> list[ProjectRow]:
         "SELECT p.id, p.client_id, p.version, p.name, p.status, p.start_date, p.end_date, "
         "p.budget_cents, p.description, "
         "(SELECT COALESCE(SUM(i.base_cents), 0) FROM invoice i WHERE i.project_id = p.id "
-        " AND i.status <> 'draft') FROM project p WHERE "
+        " AND i.status NOT IN ('draft', 'voided')) FROM project p WHERE "
         + where
         + " ORDER BY CASE p.status WHEN 'active' THEN 0 WHEN 'planned' THEN 1 "
         "WHEN 'on_hold' THEN 2 ELSE 3 END, p.start_date DESC, p.id DESC"

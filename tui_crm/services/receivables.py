@@ -295,8 +295,8 @@ def total_billing(flt: ReceivablesFilter) -> Decimal:
     """The total of every invoice issued up to the as-of date (same client/owner filter)."""
     where, params = _filters(flt)
     row = execute(
-        f"SELECT COALESCE(SUM(i.total_cents), 0) FROM invoice i WHERE i.status <> 'draft' "
-        f"AND {where}",
+        "SELECT COALESCE(SUM(i.total_cents), 0) FROM invoice i "
+        f"WHERE i.status NOT IN ('draft', 'voided') AND {where}",
         params,
     ).fetchone()
     return from_cents(int(row[0]))

@@ -154,6 +154,34 @@ def _schedule(value: str) -> str:
     return ",".join(str(d) for d in days)
 
 
+def _https_url(value: str) -> str:
+    """A service URL: empty (AEAT's own for the environment) or https://host/path."""
+    from urllib.parse import urlsplit
+
+    value = value.strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or any(ch.isspace() for ch in value):
+        raise ValueError(_("must be an https:// address, or empty for AEAT's own"))
+    return value
+
+
+def _certificate_file(value: str) -> str:
+    """The PKCS#12 file (.p12 or .pfx) of the certificate that signs in to AEAT."""
+    import os
+
+    value = value.strip()
+    if not value:
+        return ""
+    path = os.path.abspath(os.path.expanduser(value))
+    if not os.path.isfile(path):
+        raise ValueError(_("{path} is not a file").format(path=path))
+    if not path.lower().endswith((".p12", ".pfx")):
+        raise ValueError(_("must be a PKCS#12 certificate file (.p12 or .pfx)"))
+    return path
+
+
 @dataclass(frozen=True)
 class SettingSpec:
     key: str
@@ -179,6 +207,12 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("invoice.default_vat", N_("Default IVA %"), "21", _rate(VAT_RATES)),
     SettingSpec("invoice.default_irpf", N_("Default IRPF %"), "0", _rate(IRPF_RATES)),
     SettingSpec("invoice.payment_days", N_("Payment days"), "30", _int_range(0, 365)),
+    SettingSpec(
+        "invoice.simplified_limit",
+        N_("Simplified invoices (F2) up to, IVA included (400, or 3000 for art. 4.1 activities)"),
+        "400",
+        _choice("400", "3000"),
+    ),
     SettingSpec(
         "clients.lead_to_client_on_invoice",
         N_("Lead becomes client on first invoice"),
@@ -212,6 +246,24 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "smtp.timeout", N_("SMTP timeout (seconds)"), "30", _int_range(5, 300), scope="user"
     ),
+    # VERI*FACTU (RD 1007/2023): records of every issued invoice, sent to AEAT.
+    SettingSpec(
+        "verifactu.enabled", N_("VERI*FACTU: record every invoice for AEAT"), "no", _yes_no
+    ),
+    SettingSpec(
+        "verifactu.environment",
+        N_("VERI*FACTU environment (test, production)"),
+        "test",
+        _choice("test", "production"),
+    ),
+    SettingSpec("verifactu.endpoint", N_("VERI*FACTU service URL (empty: AEAT's)"), "", _https_url),
+    SettingSpec(
+        "verifactu.certificate",
+        N_("VERI*FACTU certificate (PKCS#12 file)"),
+        "",
+        _certificate_file,
+    ),
+    SettingSpec("verifactu.installation", N_("VERI*FACTU installation number"), "", _text(100)),
     SettingSpec(
         "reminders.schedule",
         N_("Payment reminders: days overdue for levels 1, 2, 3"),
@@ -298,6 +350,17 @@ def set_many(values: dict[str, str]) -> dict[str, str]:
             errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
+    if any(key.startswith("verifactu.") for key in clean):
+        from . import verifactu
+
+        errors.update(verifactu.check_settings_change(clean))
+        if errors:
+            raise ValidationError(errors)
+        if clean.get("verifactu.enabled") == "yes" and not (
+            clean.get("verifactu.installation") or get("verifactu.installation")
+        ):
+            # AEAT's recommended installation number: the moment it was installed (FAQ 4).
+            clean["verifactu.installation"] = verifactu.new_installation_number()
     user_values = config.read_user_settings()
     user_changed = False
     for key, value in clean.items():
