@@ -29,26 +29,21 @@ def _issue_some(count: int = 2) -> list[str]:
     ]
 
 
-def test_hash_chain_verifies_and_names_each_kind_of_break() -> None:
-    contents = [{"n": n, "text": f"entrada {n}"} for n in range(5)]
-    entries, previous = [], hashchain.GENESIS
-    for n, content in enumerate(contents, 1):
-        digest = hashchain.link(previous, content)
-        entries.append(hashchain.Entry(n, previous, digest, content))
-        previous = digest
-    assert hashchain.verify(entries) == []
-    changed = [*entries[:2], hashchain.Entry(3, entries[2].previous, entries[2].hash, {"n": 9})]
-    assert hashchain.verify([*changed, *entries[3:]]) == [hashchain.Break("changed", 3, 2)]
-    assert hashchain.verify([entries[0], *entries[2:]]) == [hashchain.Break("gap", 3, 1)]
-    assert hashchain.verify(entries[1:]) == [hashchain.Break("gap", 2, None)]
-    slipped = hashchain.Entry(99, "", "", {"n": 99})
-    # an entry slipped in without a hash is named; the chain around it still holds
-    assert hashchain.verify([entries[0], slipped, *entries[1:]]) == [
-        hashchain.Break("unchained", 99, 1)
-    ]
-    # key order does not matter; values do
-    assert hashchain.digest({"a": 1, "b": 2}) == hashchain.digest({"b": 2, "a": 1})
+def test_a_link_binds_the_previous_hash_and_the_canonical_content() -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    first = hashchain.link(hashchain.GENESIS, {"n": 1, "text": "entrada"})
+    assert len(first) == 64 and first == hashchain.link("", {"text": "entrada", "n": 1})
+    assert hashchain.link(first, {"n": 2}) != hashchain.link("0" * 64, {"n": 2})
     assert hashchain.digest({"a": 1}) != hashchain.digest({"a": "1"})
+    assert (
+        hashchain.canonical(
+            {"d": dt.date(2026, 1, 2), "t": dt.datetime(2026, 1, 2, 3, 4, 5), "m": Decimal("1.50")}
+        )
+        == b'{"d":"2026-01-02","m":"1.50","t":"2026-01-02 03:04:05"}'
+    )
+    assert hashchain.canonical({"ñ": "Muñoz"}) == '{"ñ":"Muñoz"}'.encode()
 
 
 def test_check_is_clean_after_ordinary_work(db, cli) -> None:

@@ -1,9 +1,10 @@
-"""A hash chain: each entry carries the hash of the one before it, so an entry changed,
-removed or slipped in between shows when the chain is walked again.
+"""Hashing for tamper evidence: a canonical form of a content, its fingerprint, and the
+link of a hash chain (each entry's hash covers the previous entry's hash and its own
+canonical content, so an entry changed, removed or slipped in between shows).
 
-Generic on purpose (the audit log uses it; a VERI*FACTU record chain is the same idea):
-the caller says what an entry's canonical content is, this module links and verifies.
-No database, no Textual: plain values in, plain findings out.
+Walking a chain and naming its breaks is `verifactu.chain.verify_chain`, shared with
+VERI*FACTU's record chain (whose hash, the huella, AEAT defines itself). No database,
+no Textual: plain values in, plain hashes out.
 
 `link(previous, content)` is SHA-256 over the previous hash, a newline and the canonical
 content, as lower-case hex. The first entry's previous hash is "" (GENESIS).
@@ -14,8 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -53,47 +53,3 @@ def digest(content: Mapping[str, Any]) -> str:
 def link(previous: str, content: Mapping[str, Any]) -> str:
     """The hash of an entry: its canonical content bound to the previous entry's hash."""
     return hashlib.sha256(previous.encode("ascii") + b"\n" + canonical(content)).hexdigest()
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One stored entry as read back: its key (an id), the hashes it carries, its content."""
-
-    key: object
-    previous: str
-    hash: str
-    content: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Break:
-    """What walking the chain found wrong at one entry.
-
-    kind: "changed"  the entry's content no longer gives its hash (edited after writing);
-          "gap"      the entry does not follow the one before it (entries removed, or
-                     inserted, between `after` and `key`);
-          "unchained" the entry carries no hash at all (written behind the application's back).
-    """
-
-    kind: str
-    key: object
-    after: object = None
-
-
-def verify(entries: Iterable[Entry]) -> list[Break]:
-    """Walk the entries in chain order and name every break (empty list: the chain holds)."""
-    breaks: list[Break] = []
-    expected = GENESIS
-    previous_key: object = None
-    for entry in entries:
-        if not entry.hash:
-            breaks.append(Break("unchained", entry.key, previous_key))
-            previous_key = entry.key
-            continue
-        if entry.previous != expected:
-            breaks.append(Break("gap", entry.key, previous_key))
-        if link(entry.previous, entry.content) != entry.hash:
-            breaks.append(Break("changed", entry.key, previous_key))
-        expected = entry.hash
-        previous_key = entry.key
-    return breaks

@@ -233,10 +233,17 @@ def seal_unsealed() -> int:
 
 
 def audit_breaks() -> list[str]:
-    """One sentence per break of the audit chain (empty: every entry is as it was written)."""
-    messages: list[str] = []
+    """One sentence per break of the audit chain (empty: every entry is as it was written).
 
-    def entries() -> Iterator[hashchain.Entry]:
+    The walk is VERI*FACTU's generic chain check (`verifactu.chain.verify_chain`), fed
+    the entries in id order with their position in the chain."""
+    from ..verifactu.chain import Link, verify_chain
+
+    messages: list[str] = []
+    keys: list[int] = []  # entry ids by position, to name the entry before a break
+    hashes: list[str] = []
+
+    def links() -> Iterator[Link[int]]:
         after = -1
         columns = ", ".join(f'"{c}"' for c in ("id", "prev_hash", "hash", *AUDIT_COLUMNS))
         while True:
@@ -249,39 +256,38 @@ def audit_breaks() -> list[str]:
             if not rows:
                 return
             for row in rows:
-                yield hashchain.Entry(row["id"], row["prev_hash"], row["hash"], audit_content(row))
+                keys.append(int(row["id"]))
+                hashes.append(row["hash"])
+                computed = hashchain.link(row["prev_hash"], audit_content(row))
+                yield Link(int(row["id"]), len(keys), row["hash"], row["prev_hash"], computed)
             after = rows[-1]["id"]
 
-    last: list[tuple[int, str]] = []
-
-    def tracked() -> Iterator[hashchain.Entry]:
-        for entry in entries():
-            last[:] = [(int(entry.key), entry.hash)]  # type: ignore[call-overload]
-            yield entry
-
-    for found in hashchain.verify(tracked()):
-        if found.kind == "changed":
-            messages.append(
-                _("audit entry #{id} was changed after it was written").format(id=found.key)
-            )
-        elif found.kind == "unchained":
+    for found in verify_chain(links()):
+        if found.kind == "hash" and not hashes[found.position - 1]:
             messages.append(
                 _("audit entry #{id} was written behind the application's back").format(
                     id=found.key
                 )
             )
-        elif found.after is None:
+        elif found.kind == "hash":
+            messages.append(
+                _("audit entry #{id} was changed after it was written").format(id=found.key)
+            )
+        elif found.kind == "first":
             messages.append(
                 _("audit entries before #{id} were removed (the log's start is gone)").format(
                     id=found.key
                 )
             )
+        elif found.position >= 2 and not hashes[found.position - 2]:
+            continue  # follows an entry slipped in without a hash: named already
         else:
             messages.append(
                 _("audit entries between #{after} and #{id} were removed or replaced").format(
-                    after=found.after, id=found.key
+                    after=keys[found.position - 2], id=found.key
                 )
             )
+    last = [(keys[-1], hashes[-1])] if keys else []
     head = execute('SELECT "last_id", "last_hash" FROM "audit_chain_head" WHERE "id" = 1')
     row = head.fetchone()
     if row is not None:
