@@ -171,6 +171,7 @@ def _target(args: argparse.Namespace) -> config.DatabaseTarget:
 def cmd_init(args: argparse.Namespace) -> int:
     _ensure_default_dir(args)
     opened = _open(args, create=True)
+    from .db import is_sqlite
     from .migrations import current_version
 
     print(
@@ -178,6 +179,21 @@ def cmd_init(args: argparse.Namespace) -> int:
             target=opened.target, version=current_version(), n=opened.migrated
         )
     )
+    if not is_sqlite():
+        from .services import pg_roles
+
+        base = pg_roles.install()
+        print(
+            _(
+                "PostgreSQL roles: {admin}, {accounting}, {sales}, {readonly}; {login} is an admin."
+            ).format(
+                admin=f"{base}_admin",
+                accounting=f"{base}_accounting",
+                sales=f"{base}_sales",
+                readonly=f"{base}_readonly",
+                login=opened.real_login or opened.login,
+            )
+        )
     return EXIT_OK
 
 

@@ -42,7 +42,15 @@ def open_for_use(target: DatabaseTarget, *, user: str | None = None, create: boo
     checked against this database's roles; the audit log then records both names.
     """
     open_database(target, create=create)
-    applied = upgrade()
+    try:
+        applied = upgrade()
+    except Exception as exc:
+        if is_sqlite() or getattr(getattr(exc, "orig", exc), "pgcode", "") != "42501":
+            raise
+        from . import pg_roles
+
+        # PostgreSQL: no privilege even to read the schema's version
+        raise pg_roles.no_role(own_login()) from None
     me = own_login()
     own = users.register(me)
     if not own.active:

@@ -37,8 +37,22 @@ def _info(user: User) -> UserInfo:
 
 
 def find_user(login: str) -> UserInfo | None:
+    """A user on the list; on PostgreSQL with the group roles, their role is the server's."""
+    from ..db import is_sqlite
+
     user = User.get_or_none(User.login == login)
-    return None if user is None else _info(user)
+    if user is None:
+        return None
+    info = _info(user)
+    if not is_sqlite():
+        from . import pg_roles
+
+        if pg_roles.installed():
+            server = pg_roles.role_of(login)
+            if server is None:
+                return UserInfo(info.id, info.login, info.full_name, info.role, False)
+            return UserInfo(info.id, info.login, info.full_name, server, info.active)
+    return info
 
 
 @transactional
@@ -106,6 +120,17 @@ def _server_role(login: str, role: str | None) -> None:
 
     if pg_roles.installed():
         pg_roles.grant(login, role)
+
+
+def server_groups() -> str:
+    """On PostgreSQL with the group roles: their prefix ("crm_<database>"), else ""."""
+    from ..db import is_sqlite
+
+    if is_sqlite():
+        return ""
+    from . import pg_roles
+
+    return pg_roles.prefix() if pg_roles.installed() else ""
 
 
 def list_users() -> list[UserInfo]:
