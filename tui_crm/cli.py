@@ -452,8 +452,11 @@ def _log_crash() -> Path | None:
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / "crash.log"
         with path.open("a", encoding="utf-8") as fh:
-            fh.write(f"--- {dt.datetime.now().isoformat()} {' '.join(sys.argv)}\n")
-            fh.write(traceback.format_exc())
+            # never a database password, from the command line or from an error's text
+            fh.write(
+                config.mask_secrets(f"--- {dt.datetime.now().isoformat()} {' '.join(sys.argv)}\n")
+            )
+            fh.write(config.mask_secrets(traceback.format_exc()))
         return path
     except OSError:
         return None
@@ -468,32 +471,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     i18n.setup(config.read_user_settings().get("ui.language"))
     parser = build_parser()
     args = parser.parse_args(argv)
+
+    def say(text: str) -> None:
+        print(config.mask_secrets(text), file=sys.stderr)
+
     try:
         return COMMANDS[args.command](args)
     except ValidationError as exc:
-        print(
+        say(
             "tui-crm: "
             + _("error")
             + ": "
-            + "; ".join(f"{field}: {reason}" for field, reason in exc.errors.items()),
-            file=sys.stderr,
+            + "; ".join(f"{field}: {reason}" for field, reason in exc.errors.items())
         )
     except (ServiceError, DatabaseError, SchemaError, UserError) as exc:
-        print("tui-crm: " + _("error") + f": {_one_line(str(exc))}", file=sys.stderr)
+        say("tui-crm: " + _("error") + f": {_one_line(str(exc))}")
     except KeyboardInterrupt:
-        print("tui-crm: " + _("interrupted"), file=sys.stderr)
+        say("tui-crm: " + _("interrupted"))
         return 130
     except BrokenPipeError:
         return EXIT_OK
     except OSError as exc:
         name = f" {exc.filename}" if exc.filename else ""
-        print("tui-crm: " + _("error") + f":{name} {exc.strerror or exc}", file=sys.stderr)
+        say("tui-crm: " + _("error") + f":{name} {exc.strerror or exc}")
     except Exception as exc:
         path = _log_crash()
         where = _(" (details in {path})").format(path=path) if path else ""
-        print(
-            "tui-crm: " + _("internal error") + f": {type(exc).__name__}: {exc}{where}",
-            file=sys.stderr,
+        say(
+            "tui-crm: "
+            + _("internal error")
+            + f": {type(exc).__name__}: {_one_line(str(exc))}{where}"
         )
     return EXIT_ERROR
 

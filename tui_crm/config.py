@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,22 @@ def is_url(target: str) -> bool:
     return "://" in target
 
 
+# A password in a URL's authority (scheme://user:PASSWORD@host; greedy to the last "@", a
+# raw "@" in a password included) or in its query (?password=...).
+_URL_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]*):[^\s/]*@")
+_QUERY_PASSWORD = re.compile(
+    r"(?P<head>[?&](?:password|passwd|pwd)=)(?:(?!:\s)[^&\s])*", re.IGNORECASE
+)
+
+
+def mask_secrets(text: str) -> str:
+    """`text` with every database URL's password replaced by ***: for errors, logs, output."""
+    if "://" not in text and "=" not in text:
+        return text
+    text = _URL_PASSWORD.sub(r"\g<head>:***@", text)
+    return _QUERY_PASSWORD.sub(r"\g<head>***", text)
+
+
 @dataclass(frozen=True)
 class DatabaseTarget:
     """A SQLite file path or a PostgreSQL URL."""
@@ -61,7 +78,8 @@ class DatabaseTarget:
         return Path(self.value).expanduser()
 
     def __str__(self) -> str:
-        return self.value
+        """Shown to people: never with a password (`value` keeps it, to connect)."""
+        return mask_secrets(self.value)
 
 
 def resolve_database(cli_value: str | None) -> DatabaseTarget:

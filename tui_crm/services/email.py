@@ -38,6 +38,7 @@ from ..db import database, execute, transactional
 from ..i18n import _
 from ..models import Activity, Client, Contact, EmailMessage
 from ..models.base import utcnow
+from ..text import has_control, one_line
 from . import audit, email_templates, secrets, settings
 from .errors import NotFound, RuleViolation, ServiceError, ValidationError
 from .permissions import require
@@ -627,9 +628,11 @@ def _check_draft(draft: EmailDraft) -> EmailDraft:
             check_email(draft.recipient.email)
         except ValueError as exc:
             errors["to"] = str(exc)
-    subject = " ".join(draft.subject.split())
+    subject = " ".join(draft.subject.split())  # line breaks of a filled template: spaces
     if not subject:
         errors["subject"] = _("is required")
+    elif has_control(subject):
+        errors["subject"] = _("must be one line, without control characters")
     elif len(subject) > email_templates.SUBJECT_LIMIT:
         errors["subject"] = _("is longer than {n} characters").format(
             n=email_templates.SUBJECT_LIMIT
@@ -843,8 +846,9 @@ def build_message(
     assert draft.recipient is not None
     name, address = parseaddr(config.from_addr)
     msg = MimeMessage()
-    msg["From"] = formataddr((name or settings.get("company.name"), address))
-    msg["To"] = formataddr((draft.recipient.name, draft.recipient.email))
+    # Names stored before control characters were refused must not break a header.
+    msg["From"] = formataddr((one_line(name or settings.get("company.name")), address))
+    msg["To"] = formataddr((one_line(draft.recipient.name), draft.recipient.email))
     if config.reply_to:
         msg["Reply-To"] = config.reply_to
     msg["Subject"] = draft.subject
@@ -907,11 +911,63 @@ def _reason(exc: BaseException, config: SmtpConfig, password: str | None) -> str
         text = _("could not reach {where}: {message}").format(
             where=where, message=exc.strerror or _text(exc)
         )
+    elif isinstance(exc, UnicodeError):
+        # its message quotes the text it could not encode, and where: never repeat it
+        text = _("a value could not be encoded for the server ({what})").format(
+            what=type(exc).__name__
+        )
     else:
         text = f"{type(exc).__name__}: {_text(exc)}"
-    if password:
-        text = text.replace(password, "********")
+    return scrub(text, password)
+
+
+def scrub(text: str, secret: str | None) -> str:
+    """`text` without the secret, nor a fragment of it (4 characters or more), so no
+    message, log or table ever holds any part of it."""
+    if not secret:
+        return text
+    if secret in text:
+        text = text.replace(secret, "********")
+    size = len(secret)
+    for length in range(min(size, 64), 3, -1):
+        for start in range(0, size - length + 1):
+            part = secret[start : start + length]
+            if part in text:
+                text = text.replace(part, "********")
     return text
+
+
+def smtp_login(server: smtplib.SMTP, user: str, password: str) -> None:
+    """Log in with the user name and password as UTF-8 (RFC 4616 for PLAIN; LOGIN alike).
+
+    smtplib encodes credentials as ASCII, so a password with "ñ" could never log in (and
+    its UnicodeEncodeError named the letter and its position). PLAIN is preferred, then
+    LOGIN; a server offering neither gets smtplib's own login (CRAM-MD5), for ASCII."""
+    import base64
+
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode("ascii")
+
+    server.ehlo_or_helo_if_needed()
+    if not server.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server.")
+    offered = server.esmtp_features["auth"].upper().split()
+    secret = password.encode("utf-8")
+    if "PLAIN" in offered:
+        code, answer = server.docmd("AUTH", "PLAIN " + b64(b"\0" + user.encode() + b"\0" + secret))
+    elif "LOGIN" in offered:
+        code, answer = server.docmd("AUTH", "LOGIN " + b64(user.encode("utf-8")))
+        if code == 334:
+            code, answer = server.docmd(b64(secret))
+    elif password.isascii() and user.isascii():
+        server.login(user, password)
+        return
+    else:
+        raise smtplib.SMTPNotSupportedError(
+            "the server offers no login that takes a non-ASCII user name or password"
+        )
+    if code not in (235, 503):  # 503: already authenticated
+        raise smtplib.SMTPAuthenticationError(code, answer)
 
 
 def transmit(config: SmtpConfig, password: str | None, message, recipients_: list[str]) -> None:
@@ -928,7 +984,7 @@ def transmit(config: SmtpConfig, password: str | None, message, recipients_: lis
             server.starttls(context=context)
             server.ehlo()
         if config.user:
-            server.login(config.user, password or "")
+            smtp_login(server, config.user, password or "")
         refused = server.send_message(message, from_addr=config.from_email, to_addrs=recipients_)
         main = recipients_[0]
         if main in refused:
