@@ -200,7 +200,22 @@ def cmd_invoice(args: argparse.Namespace, open_db) -> int:
         draft_id = invoices.create_draft(data)
         return invoices.issue_invoice(draft_id, args.date).code
 
-    print(create_and_issue())
+    code = create_and_issue()
+    print(code)
+    from .services import printing
+
+    unprintable = printing.unprintable_in_invoice(invoices.find_by_code(code))
+    if unprintable:  # issued all the same (it is the law's record), but said plainly
+        print(
+            "tui-crm: "
+            + _("warning")
+            + ": "
+            + _(
+                "{code} holds characters its PDF cannot print right on this machine: {chars} "
+                "(see `tui-crm print`)"
+            ).format(code=code, chars=unprintable),
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -219,6 +234,8 @@ def cmd_print(args: argparse.Namespace, open_db) -> int:
     tmp.write_bytes(printed.data)
     tmp.replace(output)
     print(_("{file} written ({size} bytes)").format(file=output, size=len(printed.data)))
+    if printed.unprintable:  # a legal document never loses a character without saying so
+        print("tui-crm: " + _("warning") + ": " + printed.warning(), file=sys.stderr)
     return EXIT_OK
 
 

@@ -1103,6 +1103,7 @@ class IssuePreview:
     due_date: dt.date
     total: Decimal
     client_name: str
+    unprintable: str = ""  # characters no font on this machine prints (printing.py)
 
 
 def preview_issue(invoice_id: int, issue_date: dt.date | None = None) -> IssuePreview:
@@ -1119,6 +1120,8 @@ def preview_issue(invoice_id: int, issue_date: dt.date | None = None) -> IssuePr
         (SeriesCounter.series == invoice.series) & (SeriesCounter.year == date.year)
     )
     number = (counter.last_number if counter else 0) + 1
+    from .printing import unprintable_in_invoice
+
     return IssuePreview(
         invoice_id=invoice_id,
         code=invoice_code(invoice.series, date.year, number),
@@ -1127,6 +1130,7 @@ def preview_issue(invoice_id: int, issue_date: dt.date | None = None) -> IssuePr
         due_date=due,
         total=invoice.total,
         client_name=client.legal_name,
+        unprintable=unprintable_in_invoice(invoice_id),
     )
 
 

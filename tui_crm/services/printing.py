@@ -12,7 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..exports.pdf import PdfDocument, PdfLine, PdfParty, format_money, render_pdf, taxes_from
+from ..exports.pdf import (
+    PdfDocument,
+    PdfLine,
+    PdfParty,
+    coverage_of,
+    format_money,
+    render_pdf,
+    taxes_from,
+)
 from ..i18n import _
 from ..models import Document
 from . import documents, invoices, quotes, settings
@@ -24,6 +32,32 @@ class PrintedDocument:
     filename: str
     data: bytes
     document_id: int | None  # the stored Document, None for drafts
+    unprintable: str = ""  # characters no font on this machine prints: "🚀 (U+1F680), …"
+
+    def warning(self) -> str:
+        """One sentence for the person printing, or "" when every character printed."""
+        if not self.unprintable:
+            return ""
+        return _(
+            "{file}: these characters cannot be printed right on this machine (no font has "
+            "them, or they need text shaping): {chars}; install the Debian packages "
+            "fonts-noto-core, fonts-noto-cjk and fonts-symbola (and the Python package "
+            "uharfbuzz for Arabic or Hebrew), or put a font that has them in {folder}"
+        ).format(file=self.filename, chars=self.unprintable, folder=_font_folder())
+
+
+def _font_folder() -> str:
+    from ..exports.glyphs import user_font_dir
+
+    return str(user_font_dir())
+
+
+def unprintable_in_invoice(invoice_id: int) -> str:
+    """The characters of an invoice no font on this machine prints ("" when none): the
+    issue says so, as the print does."""
+    from ..exports.pdf import coverage_of
+
+    return coverage_of(invoice_document(invoice_id)).describe()
 
 
 def _issuer_party() -> PdfParty:
@@ -177,21 +211,23 @@ def print_invoice(invoice_id: int, *, store: bool = True) -> PrintedDocument:
     """The invoice's PDF; an issued invoice's PDF is kept with its documents, when the
     person printing may write them (a read-only user gets the PDF, and nothing is stored)."""
     inv = invoices.get_invoice(invoice_id)
-    data = render_pdf(invoice_document(invoice_id))
+    document = invoice_document(invoice_id)
+    data = render_pdf(document)
     filename = f"{inv.code}.pdf" if inv.code else f"draft-{inv.id}.pdf"
     document_id = None
     if store and not inv.is_draft and can("invoices.draft"):
         document_id = _store(data, filename, client_id=inv.client_id, invoice_id=invoice_id)
-    return PrintedDocument(filename, data, document_id)
+    return PrintedDocument(filename, data, document_id, coverage_of(document).describe())
 
 
 def print_quote(quote_id: int, *, store: bool = True) -> PrintedDocument:
     """The quote's PDF, kept with the quote's documents when the person printing may write
     them (a read-only user gets the PDF, and nothing is stored)."""
     quote = quotes.get_quote(quote_id)
-    data = render_pdf(quote_document(quote_id))
+    document = quote_document(quote_id)
+    data = render_pdf(document)
     filename = f"{quote.code}.pdf"
     document_id = None
     if store and can("quotes.write"):
         document_id = _store(data, filename, client_id=quote.client_id, quote_id=quote_id)
-    return PrintedDocument(filename, data, document_id)
+    return PrintedDocument(filename, data, document_id, coverage_of(document).describe())
