@@ -644,3 +644,35 @@ def test_money_helpers_are_exact_for_documents() -> None:
         to_cents(v)
         for v in (money.base, money.vat, money.recargo, money.irpf, money.total, money.cost)
     )
+
+
+def test_verifactu_records_of_the_last_days_chain_and_verify(
+    runs: dict[str, Generated], opened: Path, sql: sqlite3.Connection
+) -> None:
+    """The demo business turned VERI*FACTU on VERIFACTU_DAYS ago: the invoices since then
+    have their records, chained in issue order; `check` verifies the chain and the invoices."""
+    from tui_crm.services import verifactu
+
+    since = (TODAY - dt.timedelta(days=demo_module.VERIFACTU_DAYS)).isoformat()
+    recorded = _one(sql, "SELECT COUNT(*) FROM verifactu_record")
+    expected = _one(
+        sql, "SELECT COUNT(*) FROM invoice WHERE status <> 'draft' AND issue_date >= ?", (since,)
+    )
+    assert recorded == expected == runs["a"].summary.verifactu_records > 0
+    assert _one(sql, "SELECT COUNT(*) FROM invoice WHERE issue_date < ? AND id IN "
+                "(SELECT invoice_id FROM verifactu_record)", (since,)) == 0  # fmt: skip
+    assert _one(sql, "SELECT value FROM setting WHERE key = 'verifactu.enabled'") == "yes"
+    statuses = dict(sql.execute("SELECT status, COUNT(*) FROM verifactu_record GROUP BY 1"))
+    assert set(statuses) <= {"accepted", "pending"} and statuses.get("accepted")
+    findings = verifactu.verify_chain()
+    assert [f.level for f in findings] == ["ok"], [f.message for f in findings]
+    assert runs["a"].path != runs["c"].path
+    same = [sqlite3.connect(runs[k].path) for k in ("a", "b")]
+    try:
+        hashes = [
+            c.execute("SELECT group_concat(hash) FROM verifactu_record").fetchone() for c in same
+        ]
+    finally:
+        for c in same:
+            c.close()
+    assert hashes[0] == hashes[1]  # the same seed and day give the same chain

@@ -318,3 +318,19 @@ def test_invoice_import_needs_accounting(db, history):
             import_invoices(history)
     finally:
         session.set_actor(session.Actor(ME, "admin"))
+
+
+def test_imported_history_gets_no_verifactu_record(db, history):
+    """Issued by another system: no record, and the invoice's state says so."""
+    from tui_crm.models import Invoice, VerifactuRecord
+    from tui_crm.services import settings, verifactu
+
+    set_issuer()
+    settings.set_value("verifactu.enabled", "yes")
+    assert import_invoices(history).created == 3
+    assert VerifactuRecord.select().count() == 0
+    for invoice in Invoice.select():
+        state = verifactu.invoice_record_state(invoice.id)
+        assert state.kind == "imported"
+        assert state.describe() == "issued by another system (imported): no VERI*FACTU record"
+    assert [f.level for f in verifactu.verify_chain()] == []

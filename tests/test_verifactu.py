@@ -554,3 +554,12 @@ def test_pending_records_for_the_sender_in_chain_order(vf) -> None:
     verifactu.record_result(pending[0].id, "accepted", csv="CSV1")
     assert [p.invoice_number for p in verifactu.pending_records("B12345674", limit=1)] == [codes[1]]
     assert records.read_fields(pending[0].xml).number == codes[0]
+
+
+def test_a_voided_invoice_is_not_emailed(vf) -> None:
+    from tui_crm.services import email
+
+    invoice = issue(vf, line())
+    verifactu.void_invoice(invoice.id, "Error")
+    with pytest.raises(RuleViolation, match="voided"):
+        email.compose_invoice(invoice.id, to="cliente@example.com")

@@ -15,7 +15,7 @@ from pathlib import Path
 from .i18n import _, count_text
 
 CLIENT_STATUSES = ["active", "archived", "all"]
-INVOICE_STATUSES = ["draft", "issued", "partially_paid", "paid", "unpaid"]
+INVOICE_STATUSES = ["draft", "issued", "partially_paid", "paid", "voided", "unpaid"]
 
 
 def add_parsers(sub, date_type) -> None:

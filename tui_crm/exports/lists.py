@@ -25,6 +25,7 @@ INVOICE_STATUS_LABELS = {
     "issued": N_("Issued"),
     "partially_paid": N_("Partially paid"),
     "paid": N_("Paid"),
+    "voided": N_("Voided"),
 }
 INVOICE_KIND_LABELS = {"standard": N_("Invoice"), "rectifying": N_("Rectifying")}
 

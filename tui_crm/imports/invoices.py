@@ -20,6 +20,8 @@ Rules:
   numbers as printed; the series counter of each series and year moves to the
   highest imported number, so new invoices continue after it; a number already
   on file, or repeated in the file, is rejected;
+- imported invoices were issued by another system: they get no VERI*FACTU record here
+  (that system made and sent theirs), and their view says so;
 - a paid amount becomes a payment on its date (the payment service registers it,
   allocated to that invoice); without a paid date the due date is used and the
   report says so; the client's revenue and outstanding figures are updated;

@@ -218,6 +218,15 @@ SQLITE = (
     f"WHEN {_SQLITE_REVENUE_COUNTED} BEGIN {_REMOVE_OLD} END",
 )
 
+# Not run here (migration 4 filled the table): what rebuilds `client_revenue` from the
+# invoices when a bulk load (the demo) drops `invoice_revenue_insert` and puts it back.
+BACKFILLS = (
+    'INSERT INTO "client_revenue" ("client_id", "year", "base_cents") '
+    'SELECT "client_id", CAST(substr("issue_date", 1, 4) AS INTEGER), SUM("base_cents") '
+    f'FROM "invoice" WHERE "status" {_COUNTED} AND "issue_date" IS NOT NULL '
+    "GROUP BY 1, 2",
+)
+
 # --- PostgreSQL -------------------------------------------------------------------
 
 

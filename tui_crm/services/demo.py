@@ -66,6 +66,7 @@ from .session import actor, login
 __all__ = ["DemoSummary", "ProgressCallback", "generate_demo"]
 
 ProgressCallback = Callable[[str, float], None]
+VERIFACTU_DAYS = 30  # the demo business turned VERI*FACTU on this many days before `today`
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class DemoSummary:
     seconds: float
     recurring: int = 0  # recurring invoice templates
     documents: int = 0  # files attached to clients
+    verifactu_records: int = 0  # registros de alta of the invoices since VERI*FACTU went on
 
     def as_dict(self) -> dict[str, int | float]:
         return asdict(self)
@@ -810,7 +812,7 @@ def spanish_iban(bank: str, branch: str, account: str) -> str:
 # derived table row by row; for a bulk load it is dropped, the table is filled by the
 # migration's own backfill statement, and the trigger is recreated from its exact SQL.
 _BULK_TRIGGERS = {
-    "invoice_revenue_insert": ("m0004_client_figures", 'INSERT INTO "client_revenue"'),
+    "invoice_revenue_insert": ("m0010_verifactu", 'INSERT INTO "client_revenue"'),
 }
 
 
@@ -833,7 +835,7 @@ def replaceable_triggers(cur: sqlite3.Cursor) -> list[tuple[str, str, str]]:
             module = importlib.import_module(f"..migrations.{module_name}", __package__)
         except ImportError:
             continue
-        statements = getattr(module, "SQLITE", ())
+        statements = (*getattr(module, "SQLITE", ()), *getattr(module, "BACKFILLS", ()))
         create = next((s for s in statements if s.startswith(f'CREATE TRIGGER "{name}"')), None)
         backfill = next((s for s in statements if s.startswith(prefix)), None)
         if create and backfill and create.split() == row[0].split():
@@ -1049,6 +1051,8 @@ class _Demo:
                 self.progress(_("Indexes"), 0.84 + 0.04 * (number + 1) / len(late))
         self.progress(_("Search index"), 0.88)
         self.search_index(docs)
+        self.progress(_("VERI*FACTU records"), 0.91)
+        self.verifactu_records()
         self.progress(_("Statistics"), 0.96)
         from . import evidence
 
@@ -2571,6 +2575,185 @@ class _Demo:
         self.cur.execute("DELETE FROM client_search")
         self.cur.executemany("INSERT INTO client_search (rowid, doc) VALUES (?, ?)", docs)
         self.cur.execute("INSERT INTO client_search (client_search) VALUES ('optimize')")
+
+    def verifactu_records(self) -> None:
+        """The demo business turned VERI*FACTU on `VERIFACTU_DAYS` days ago: every invoice
+        issued since has its registro de alta, chained in issue order, made as
+        `services.verifactu` makes them (the same builder, checked against AEAT's schema
+        on the first of each kind); those of earlier days have none, as invoices issued
+        before a business adopts VERI*FACTU. Records of days before today were accepted
+        by AEAT (each day one submission with its CSV); today's still wait to be sent."""
+        from ..verifactu import formats, records, schema
+        from ..verifactu.system import this_system
+        from .verifactu import infer_exemption_code, issuer_nif
+
+        cur = self.cur
+        since = self.T - VERIFACTU_DAYS
+        stored = dict(cur.execute("SELECT key, value FROM setting"))
+        nif = issuer_nif(stored.get("company.tax_id", self.company_cif))
+        installation = f"{self.dstr[since].replace('-', '')}090000"
+        now = self.dstr[since] + " 09:00:00"
+        cur.executemany(
+            "INSERT OR REPLACE INTO setting (key, value, updated_at, updated_by) "
+            "VALUES (?, ?, ?, ?)",
+            [
+                (key, value, now, login())
+                for key, value in (
+                    ("verifactu.enabled", "yes"),
+                    ("verifactu.environment", "test"),
+                    ("verifactu.installation", installation),
+                )
+            ],
+        )
+        system = this_system(installation)
+        invoices = cur.execute(
+            "SELECT id, code, issue_date, kind, rectifies_id, client_name, client_tax_id, "
+            "exemption_reason, issuer_name, rectification_reason, operation_date "
+            "FROM invoice WHERE status <> 'draft' AND issue_date >= ? "
+            "ORDER BY issue_date, kind, series, number",
+            (self.dstr[since],),
+        ).fetchall()
+        self.counts["verifactu_records"] = len(invoices)
+        if not invoices:
+            return
+        groups: dict[int, dict[tuple[int, int], int]] = {}
+        descriptions: dict[int, list[str]] = {}
+        for invoice_id, vat_bp, rec_bp, base, text in cur.execute(
+            "SELECT l.invoice_id, l.vat_rate_bp, l.recargo_rate_bp, l.base_cents, l.description "
+            "FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id "
+            "WHERE i.status <> 'draft' AND i.issue_date >= ? ORDER BY l.invoice_id, l.position",
+            (self.dstr[since],),
+        ):
+            rates = groups.setdefault(invoice_id, {})
+            rates[(vat_bp, rec_bp)] = rates.get((vat_bp, rec_bp), 0) + base
+            seen = descriptions.setdefault(invoice_id, [])
+            if text not in seen:
+                seen.append(text)
+        originals = {
+            row[0]: (row[1], row[2])
+            for row in cur.execute(
+                "SELECT id, code, issue_date FROM invoice WHERE id IN "
+                "(SELECT rectifies_id FROM invoice WHERE rectifies_id IS NOT NULL "
+                "AND issue_date >= ?)",
+                (self.dstr[since],),
+            )
+        }
+        codes: dict[str, str] = {}
+        rows: list[tuple] = []
+        previous: records.Previous | None = None
+        checked: set[tuple] = set()
+        day_seconds: dict[str, int] = {}
+        for (
+            invoice_id, code, issue, kind, rectifies_id, client, tax_id, exemption, issuer,
+            reason, operation,
+        ) in invoices:  # fmt: skip
+            day = dt.date.fromisoformat(issue)
+            second = day_seconds.get(issue, 0)
+            day_seconds[issue] = second + 1
+            moment = dt.datetime.combine(day, dt.time(9), tzinfo=formats.MADRID)
+            generated_at = formats.timestamp(moment + dt.timedelta(seconds=second))
+            if exemption and exemption not in codes:
+                codes[exemption] = infer_exemption_code(exemption)
+            details: list[records.Detail] = []
+            vat_total = total = 0
+            for (vat_bp, rec_bp), base in sorted(groups.get(invoice_id, {}).items(), reverse=True):
+                if vat_bp == 0:
+                    code_e = codes.get(exemption, "E6")
+                    details.append(
+                        records.Detail(base=from_cents(base), qualification=code_e)
+                        if code_e.startswith("N")
+                        else records.Detail(
+                            base=from_cents(base),
+                            regime="02" if code_e in ("E2", "E3") else "01",
+                            exemption=code_e,
+                        )
+                    )
+                    total += base
+                    continue
+                vat = percent_cents(base, vat_bp)
+                recargo = percent_cents(base, rec_bp)
+                details.append(
+                    records.Detail(
+                        base=from_cents(base),
+                        qualification="S1",
+                        vat_rate=from_cents(vat_bp),
+                        vat=from_cents(vat),
+                        recargo_rate=from_cents(rec_bp) if rec_bp else None,
+                        recargo=from_cents(recargo) if rec_bp else None,
+                    )
+                )
+                vat_total += vat + recargo
+                total += base + vat + recargo
+            rectified = ()
+            invoice_type = "F1"
+            description = "; ".join(" ".join(t.split()) for t in descriptions.get(invoice_id, []))
+            if kind == "rectifying" and rectifies_id in originals:
+                invoice_type = "R1"
+                original_code, original_day = originals[rectifies_id]
+                rectified = (
+                    records.InvoiceId(nif, original_code, dt.date.fromisoformat(original_day)),
+                )
+                description = (
+                    f"Factura rectificativa de {original_code}: {' '.join(reason.split())}"
+                )
+            alta = records.Alta(
+                invoice=records.InvoiceId(nif, code, day),
+                issuer_name=" ".join(issuer.split()),
+                invoice_type=invoice_type,
+                description=(description or f"Factura {code}")[:500],
+                details=tuple(details),
+                vat_total=from_cents(vat_total),
+                total=from_cents(total),
+                system=system,
+                generated_at=generated_at,
+                previous=previous,
+                recipients=(records.Party(" ".join(client.split())[:120], nif=tax_id),)
+                if tax_id
+                else (),
+                rectification_kind="I" if rectified else "",
+                rectified=rectified,
+                operation_date=dt.date.fromisoformat(operation)
+                if operation and operation != issue
+                else None,
+            )
+            built = records.build_alta(alta)
+            shape = (invoice_type, len(details), bool(exemption), bool(alta.operation_date))
+            if shape not in checked:  # every kind the demo makes validates, once
+                schema.validate(built.xml)
+                checked.add(shape)
+            accepted = issue < self.dstr[self.T]
+            rows.append(
+                (
+                    nif, alta.issuer_name, len(rows) + 1, invoice_id, "alta", code, issue,
+                    invoice_type, formats.amount(alta.vat_total), formats.amount(alta.total),
+                    previous is None, previous.issuer_nif if previous else "",
+                    previous.number if previous else "",
+                    previous.issue_date.isoformat() if previous else None,
+                    previous.hash if previous else "", built.hash, generated_at, "test",
+                    built.xml.decode("utf-8"),
+                    moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"), "demo",
+                    "accepted" if accepted else "pending",
+                    f"DEMO{issue.replace('-', '')}CSV" if accepted else "",
+                    1 if accepted else 0,
+                )
+            )  # fmt: skip
+            previous = records.Previous(nif, code, day, built.hash)
+        cur.executemany(
+            "INSERT INTO verifactu_record (issuer_nif, issuer_name, sequence, invoice_id, "
+            "record_type, subsanacion, rechazo_previo, sin_registro_previo, invoice_number, "
+            "issue_date, invoice_type, vat_total, total, first_record, previous_issuer_nif, "
+            "previous_number, previous_issue_date, previous_hash, hash, generated_at, "
+            "environment, xml, created_at, created_by, status, error_code, error, csv, "
+            "attempts) VALUES (?, ?, ?, ?, ?, 0, '', 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?, ?, ?, ?, '', '', ?, ?)",
+            rows,
+        )
+        last = rows[-1]
+        cur.execute(
+            "INSERT OR REPLACE INTO verifactu_chain (issuer_nif, last_sequence, last_hash, "
+            "last_generated_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+            (nif, last[2], last[15], last[16], last[19]),
+        )
 
     def audit(self, summary: DemoSummary) -> None:
         changes = {k: [None, v] for k, v in summary.as_dict().items() if k != "seconds"}

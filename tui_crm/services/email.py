@@ -398,6 +398,12 @@ def compose_invoice(
         raise RuleViolation(
             _("{number} is a draft; issue it before sending it").format(number=inv.display_code)
         )
+    if inv.is_voided:
+        raise RuleViolation(
+            _("{number} was voided: it should never have existed, so it is not sent").format(
+                number=inv.display_code
+            )
+        )
     recipient = recipient_for(inv.client_id, to) if to else default_recipient(inv.client_id)
     language = language or language_for_client(inv.client_id)
     chosen = _pick_template("invoice", template, language)

@@ -41,12 +41,10 @@ from ..db import execute, transactional
 from ..i18n import N_, _
 from ..models import (
     EXEMPTION_CODES,
-    Client,
     Invoice,
     InvoiceLine,
     InvoiceReplaced,
     Setting,
-    VerifactuChain,
     VerifactuRecord,
 )
 from ..models.base import utcnow
@@ -121,12 +119,18 @@ STATUS_LABELS = {
 # --- settings --------------------------------------------------------------------
 
 
+def _setting(key: str) -> str:
+    """One business setting, read with plain SQL (issuing reads a few of these each time)."""
+    row = execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+    return row[0] if row is not None else settings.SPEC_BY_KEY[key].default
+
+
 def enabled() -> bool:
-    return settings.get("verifactu.enabled") == "yes"
+    return _setting("verifactu.enabled") == "yes"
 
 
 def environment() -> str:
-    return settings.get("verifactu.environment") or "test"
+    return _setting("verifactu.environment") or "test"
 
 
 def endpoint() -> str:
@@ -142,7 +146,7 @@ def new_installation_number(now: dt.datetime | None = None) -> str:
 def _installation() -> str:
     """`verifactu.installation`, set to the moment of installation the first time it is needed
     (a system-determined value: no permission needed, audited like any setting)."""
-    value = settings.get("verifactu.installation")
+    value = _setting("verifactu.installation")
     if value:
         return value
     value = new_installation_number()
@@ -342,40 +346,53 @@ class _Head:
     last_generated_at: str
 
 
+@dataclass(frozen=True)
+class _Link:
+    """A stored record's chain fields (read with plain SQL)."""
+
+    id: int
+    issuer_nif: str
+    sequence: int
+    record_type: str
+    invoice_number: str
+    issue_date: dt.date
+    invoice_type: str
+    vat_total: str
+    total: str
+    previous_hash: str
+    hash: str
+    generated_at: str
+
+
 def _advance_chain(nif: str) -> _Head:
     """Take the next place in `nif`'s chain. The UPDATE locks the chain row until commit
     (PostgreSQL's row lock; SQLite's IMMEDIATE transaction), so writers queue here."""
-    VerifactuChain.insert(issuer_nif=nif, last_sequence=0).on_conflict_ignore().execute()
+    execute(
+        "INSERT INTO verifactu_chain (issuer_nif, last_sequence, last_hash, last_generated_at) "
+        "VALUES (?, 0, '', '') ON CONFLICT (issuer_nif) DO NOTHING",
+        (nif,),
+    )
     execute(
         "UPDATE verifactu_chain SET last_sequence = last_sequence + 1, updated_at = ? "
         "WHERE issuer_nif = ?",
         (utcnow(), nif),
     )
-    head = VerifactuChain.get_by_id(nif)
-    sequence = head.last_sequence
+    sequence, last_generated_at = execute(
+        "SELECT last_sequence, last_generated_at FROM verifactu_chain WHERE issuer_nif = ?",
+        (nif,),
+    ).fetchone()
     if sequence == 1:
         return _Head(1, None, "")
-    rows = list(
-        VerifactuRecord.select(
-            VerifactuRecord.id,
-            VerifactuRecord.issuer_nif,
-            VerifactuRecord.sequence,
-            VerifactuRecord.record_type,
-            VerifactuRecord.invoice_number,
-            VerifactuRecord.issue_date,
-            VerifactuRecord.invoice_type,
-            VerifactuRecord.vat_total,
-            VerifactuRecord.total,
-            VerifactuRecord.previous_hash,
-            VerifactuRecord.hash,
-            VerifactuRecord.generated_at,
+    rows = [
+        _Link(r[0], r[1], r[2], r[3], r[4], _day(r[5]), r[6], r[7], r[8], r[9], r[10], r[11])
+        for r in execute(
+            "SELECT id, issuer_nif, sequence, record_type, invoice_number, issue_date, "
+            "invoice_type, vat_total, total, previous_hash, hash, generated_at "
+            "FROM verifactu_record WHERE issuer_nif = ? AND sequence BETWEEN ? AND ? "
+            "ORDER BY sequence",
+            (nif, sequence - 2, sequence - 1),
         )
-        .where(
-            (VerifactuRecord.issuer_nif == nif)
-            & (VerifactuRecord.sequence.between(sequence - 2, sequence - 1))
-        )
-        .order_by(VerifactuRecord.sequence)
-    )
+    ]
     last = rows[-1] if rows else None
     if last is None or last.sequence != sequence - 1:
         # The chain row and the records disagree: the database was changed by hand.
@@ -400,10 +417,10 @@ def _advance_chain(nif: str) -> _Head:
             ),
         )
     previous = records.Previous(nif, last.invoice_number, last.issue_date, last.hash)
-    return _Head(sequence, previous, head.last_generated_at)
+    return _Head(sequence, previous, last_generated_at or "")
 
 
-def _hash_of(row: VerifactuRecord) -> str:
+def _hash_of(row: _Link) -> str:
     if row.record_type == "alta":
         return huella.alta_hash(
             issuer_nif=row.issuer_nif,
@@ -463,33 +480,38 @@ def _store(
                 code=invoice.code, error=exc
             )
         ) from None
-    record_id = VerifactuRecord.insert(
-        issuer_nif=nif,
-        issuer_name=" ".join(issuer_name.split())[:120],
-        sequence=head.sequence,
-        invoice=invoice.id,
-        record_type=record_type,
-        subsanacion=subsanacion,
-        rechazo_previo=rechazo_previo,
-        sin_registro_previo=sin_registro_previo,
-        corrects=corrects,
-        invoice_number=invoice.code,
-        issue_date=invoice.issue_date,
-        invoice_type=invoice_type,
-        vat_total=vat_total,
-        total=total,
-        first_record=head.previous is None,
-        previous_issuer_nif=head.previous.issuer_nif if head.previous else "",
-        previous_number=head.previous.number if head.previous else "",
-        previous_issue_date=head.previous.issue_date if head.previous else None,
-        previous_hash=head.previous.hash if head.previous else "",
-        hash=built.hash,
-        generated_at=generated_at,
-        environment=environment(),
-        xml=built.xml.decode("utf-8"),
-        created_at=utcnow(),
-        created_by=login(),
-    ).execute()
+    values = {
+        "issuer_nif": nif,
+        "issuer_name": " ".join(issuer_name.split())[:120],
+        "sequence": head.sequence,
+        "invoice_id": invoice.id,
+        "record_type": record_type,
+        "subsanacion": subsanacion,
+        "rechazo_previo": rechazo_previo,
+        "sin_registro_previo": sin_registro_previo,
+        "corrects_id": corrects,
+        "invoice_number": invoice.code,
+        "issue_date": invoice.issue_date.isoformat(),
+        "invoice_type": invoice_type,
+        "vat_total": vat_total,
+        "total": total,
+        "first_record": head.previous is None,
+        "previous_issuer_nif": head.previous.issuer_nif if head.previous else "",
+        "previous_number": head.previous.number if head.previous else "",
+        "previous_issue_date": head.previous.issue_date.isoformat() if head.previous else None,
+        "previous_hash": head.previous.hash if head.previous else "",
+        "hash": built.hash,
+        "generated_at": generated_at,
+        "environment": environment(),
+        "xml": built.xml.decode("utf-8"),
+        "created_at": utcnow(),
+        "created_by": login(),
+    }
+    record_id = execute(
+        f"INSERT INTO verifactu_record ({', '.join(values)}) "
+        f"VALUES ({', '.join('?' * len(values))}) RETURNING id",
+        list(values.values()),
+    ).fetchone()[0]
     execute(
         "UPDATE verifactu_chain SET last_hash = ?, last_generated_at = ? WHERE issuer_nif = ?",
         (built.hash, generated_at, nif),
@@ -500,31 +522,122 @@ def _store(
 # --- building a registro de alta from an invoice -------------------------------------
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What a record says of an invoice, read with plain SQL (a peewee model of fifty
+    columns costs more to query than the whole record costs to build)."""
+
+    id: int
+    code: str
+    status: str
+    kind: str
+    issue_date: dt.date
+    operation_date: dt.date | None
+    rectifies_id: int | None
+    rectification_mode: str
+    rectification_reason: str
+    client_id: int
+    client_name: str
+    client_tax_id: str
+    issuer_name: str
+    issuer_tax_id: str
+    invoice_type: str
+    exemption_code: str
+    imported: bool
+
+
+_FACTS = (
+    "SELECT id, code, status, kind, issue_date, operation_date, rectifies_id, "
+    "rectification_mode, rectification_reason, client_id, client_name, client_tax_id, "
+    "issuer_name, issuer_tax_id, invoice_type, exemption_code, imported "
+    "FROM invoice WHERE id = ?"
+)
+
+
+def _day(value: object) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _facts(invoice_id: int) -> _Facts:
+    r = execute(_FACTS, (invoice_id,)).fetchone()
+    if r is None:
+        raise NotFound(_("invoice {id} does not exist").format(id=invoice_id))
+    return _Facts(
+        id=r[0],
+        code=r[1] or "",
+        status=r[2],
+        kind=r[3],
+        issue_date=_day(r[4]),
+        operation_date=_day(r[5]),
+        rectifies_id=r[6],
+        rectification_mode=r[7] or "",
+        rectification_reason=r[8] or "",
+        client_id=r[9],
+        client_name=r[10] or "",
+        client_tax_id=r[11] or "",
+        issuer_name=r[12] or "",
+        issuer_tax_id=r[13] or "",
+        invoice_type=r[14] or "",
+        exemption_code=r[15] or "",
+        imported=bool(r[16]),
+    )
+
+
+def _money_lines(invoice_id: int) -> list[tuple[object, str]]:
+    """(money.Line, description) of an invoice's lines, in order."""
+    from ..money import Line, bp_to_rate, milli_to_quantity
+    from ..money import from_cents as euros
+
+    return [
+        (
+            Line(
+                quantity=milli_to_quantity(int(r[0])),
+                unit_price=euros(int(r[1])),
+                discount=bp_to_rate(int(r[2])),
+                vat_rate=bp_to_rate(int(r[3])),
+                recargo_rate=bp_to_rate(int(r[4])),
+            ),
+            r[5] or "",
+        )
+        for r in execute(
+            "SELECT quantity_milli, unit_price_cents, discount_bp, vat_rate_bp, "
+            "recargo_rate_bp, description FROM invoice_line WHERE invoice_id = ? "
+            "ORDER BY position, id",
+            (invoice_id,),
+        )
+    ]
+
+
 def _spanish_text(value: str) -> str:
     return " ".join((value or "").split())
 
 
-def _description(invoice: Invoice, lines: list, original: Invoice | None) -> str:
+def _description(invoice: _Facts, descriptions: list[str], original: _Facts | None) -> str:
     """DescripcionOperacion: what the invoice is for, never empty (at most 500 characters)."""
     if invoice.kind == "rectifying" and original is not None:
         reason = _spanish_text(invoice.rectification_reason)
         return f"Factura rectificativa de {original.code}: {reason}"[:500]
     seen: list[str] = []
-    for line in lines:
-        text = _spanish_text(line.description)
+    for description in descriptions:
+        text = _spanish_text(description)
         if text and text not in seen:
             seen.append(text)
     joined = "; ".join(seen)
     return joined if joined else f"Factura {invoice.code}"
 
 
-def _recipients(invoice: Invoice) -> tuple[records.Party, ...]:
+def _recipients(invoice: _Facts) -> tuple[records.Party, ...]:
     """Destinatarios: none for a simplified invoice (F2, R5), else the frozen recipient."""
     if is_simplified(invoice.invoice_type) or not invoice.client_tax_id:
         return ()
     name = _spanish_text(invoice.client_name)[:120]
-    client = Client.get_or_none(Client.id == invoice.client_id)
-    country = (client.tax_id_country if client else "") or "ES"
+    row = execute("SELECT tax_id_country FROM client WHERE id = ?", (invoice.client_id,))
+    found = row.fetchone()
+    country = (found[0] if found else "") or "ES"
     try:
         info = check_tax_id(invoice.client_tax_id, country)
     except TaxIdError:
@@ -567,12 +680,12 @@ def _details(breakdown, exemption_code: str) -> tuple[list[records.Detail], Deci
     return details, vat_total, total
 
 
-def _invoice_id(invoice: Invoice) -> records.InvoiceId:
+def _invoice_id(invoice: _Facts) -> records.InvoiceId:
     return records.InvoiceId(issuer_nif(invoice.issuer_tax_id), invoice.code, invoice.issue_date)
 
 
 def alta_for(
-    invoice: Invoice,
+    invoice: _Facts,
     *,
     system_installation: str,
     generated_at: str,
@@ -581,17 +694,22 @@ def alta_for(
     rechazo_previo: str = "",
 ) -> records.Alta:
     """The registro de alta an issued invoice gives (its frozen data, its lines)."""
-    original = Invoice.get_by_id(invoice.rectifies_id) if invoice.rectifies_id else None
+    from ..money import document_totals
+
+    original = _facts(invoice.rectifies_id) if invoice.rectifies_id else None
     locked = 0
     if original is not None and invoice.rectification_mode == "replacement":
-        locked = InvoiceLine.select().where(InvoiceLine.invoice == original.id).count()
-    lines = read_lines(InvoiceLine, InvoiceLine.invoice, invoice.id, locked_count=locked)
-    stated = [line for line in lines if not line.locked]
-    totals = totals_of([line.as_input() for line in stated], invoice.irpf_rate)
+        # A replacement's first lines cancel the original's (one each): not restated.
+        locked = execute(
+            "SELECT COUNT(*) FROM invoice_line WHERE invoice_id = ?", (original.id,)
+        ).fetchone()[0]
+    lines = _money_lines(invoice.id)
+    stated = lines[locked:]
+    totals = document_totals(line for line, _text in stated)
     details, vat_total, total = _details(totals.breakdown, invoice.exemption_code)
     rectified_amounts = None
     if original is not None and invoice.rectification_mode == "replacement":
-        original_totals = totals_of([line.as_input() for line in lines if line.locked], Decimal(0))
+        original_totals = document_totals(line for line, _text in lines[:locked])
         # The cancelling lines negate the original: what is rectified is their opposite.
         rectified_amounts = records.Rectified(
             base=-original_totals.base,
@@ -612,8 +730,12 @@ def alta_for(
                     else records.Detail(base=ZERO, exemption=code)
                 ]
     replaced = tuple(
-        _invoice_id(Invoice.get_by_id(link.replaced_id))
-        for link in InvoiceReplaced.select().where(InvoiceReplaced.invoice == invoice.id)
+        records.InvoiceId(issuer_nif(r[2]), r[0], _day(r[1]))
+        for r in execute(
+            "SELECT i.code, i.issue_date, i.issuer_tax_id FROM invoice_replaced x "
+            "JOIN invoice i ON i.id = x.replaced_id WHERE x.invoice_id = ? ORDER BY i.code",
+            (invoice.id,),
+        )
     )
     kind = ""
     if original is not None:
@@ -627,7 +749,7 @@ def alta_for(
         invoice=_invoice_id(invoice),
         issuer_name=_spanish_text(invoice.issuer_name),
         invoice_type=invoice.invoice_type or ("R1" if original is not None else "F1"),
-        description=_description(invoice, stated, original),
+        description=_description(invoice, [text for _line, text in stated], original),
         details=tuple(details),
         vat_total=vat_total,
         total=total,
@@ -684,7 +806,7 @@ def record_issue(invoice_id: int) -> int | None:
     Nothing when VERI*FACTU is off or the invoice was imported. Returns the record id."""
     if not enabled():
         return None
-    invoice = Invoice.get_by_id(invoice_id)
+    invoice = _facts(invoice_id)
     if invoice.imported:
         return None
     nif = issuer_nif(invoice.issuer_tax_id)
@@ -971,7 +1093,7 @@ def correct_record(record_id: int, *, exemption_code: str | None = None) -> int:
         head = _advance_chain(nif)
         generated_at = _generation_time(head)
         alta = alta_for(
-            invoice,
+            _facts(invoice.id),
             system_installation=installation,
             generated_at=generated_at,
             previous=head.previous,

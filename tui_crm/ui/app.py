@@ -198,6 +198,14 @@ class CrmApp(EmailActions, SalesActions, App[None]):
         yield from super().get_system_commands(screen)
         yield SystemCommand(_("Users and roles"), _("Who may do what (admin)"), self.show_users)
         yield SystemCommand(_("Audit log"), _("Who changed what, and when"), self.show_audit)
+        yield SystemCommand(
+            "VERI*FACTU",
+            _("Invoice records for AEAT: what waits to be sent, what AEAT refused"),
+            self.show_verifactu,
+        )
+        yield SystemCommand(
+            _("About"), _("Version and the declaración responsable"), self.show_about
+        )
 
     def show_users(self) -> None:
         from ..services.permissions import can
@@ -212,6 +220,16 @@ class CrmApp(EmailActions, SalesActions, App[None]):
         from .screens.audit import AuditScreen
 
         self.push_screen(AuditScreen(client_id, title))
+
+    def show_verifactu(self) -> None:
+        from .screens.verifactu import VerifactuScreen
+
+        self.push_screen(VerifactuScreen())
+
+    def show_about(self) -> None:
+        from .screens.about import AboutScreen
+
+        self.push_screen(AboutScreen())
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):

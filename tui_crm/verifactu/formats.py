@@ -42,7 +42,7 @@ def rate(value: Decimal) -> str:
 
 def date(value: dt.date) -> str:
     """dd-mm-yyyy, as every VERI*FACTU date and the QR code's `fecha`."""
-    return value.strftime("%d-%m-%Y")
+    return f"{value.day:02d}-{value.month:02d}-{value.year:04d}"
 
 
 def parse_date(text: str) -> dt.date:

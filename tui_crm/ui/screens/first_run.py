@@ -25,11 +25,27 @@ FIELDS = (
     "invoice.default_vat",
     "invoice.default_irpf",
     "invoice.series",
+    "verifactu.enabled",
 )
 SELECTS = {
     "invoice.default_vat": ("21", "10", "4", "0"),
     "invoice.default_irpf": ("0", "7", "15", "19"),
+    "verifactu.enabled": ("yes", "no"),
 }
+
+
+def _option(key: str, value: str) -> str:
+    if key == "verifactu.enabled":
+        return _("yes") if value == "yes" else _("no")
+    return f"{value} %"
+
+
+def _first_value(key: str, values: dict[str, str]) -> str:
+    """What the form starts with: the stored value, except VERI*FACTU, which this form (shown
+    to a business without its fiscal data: a new one) proposes on, as the law requires it."""
+    if key == "verifactu.enabled":
+        return "yes"
+    return values.get(key) or SELECTS[key][0]
 
 
 def _field_id(key: str) -> str:
@@ -64,8 +80,8 @@ class FirstRunScreen(ModalScreen[bool]):
                         yield Label(settings.label(key), classes="field-label")
                         if key in SELECTS:
                             yield Select(
-                                [(f"{v} %", v) for v in SELECTS[key]],
-                                value=self.values.get(key) or SELECTS[key][0],
+                                [(_option(key, v), v) for v in SELECTS[key]],
+                                value=_first_value(key, self.values),
                                 allow_blank=False,
                                 compact=True,
                                 id=_field_id(key),
@@ -75,6 +91,15 @@ class FirstRunScreen(ModalScreen[bool]):
                                 value=self.values.get(key, ""), compact=True, id=_field_id(key)
                             )
                     yield Label("", classes="field-error", id=_field_id(key) + "-error")
+            yield Static(
+                _(
+                    "VERI*FACTU: from 1 January 2027 (companies) and 1 July 2027 (everyone "
+                    "else) every invoice must be recorded for AEAT: each issued invoice gets a "
+                    "chained record and a QR code, and the records go to AEAT. Once on, it "
+                    "stays on. Certificate and environment: Settings."
+                ),
+                id="first-run-verifactu",
+            )
             yield Static(_("ctrl+s save · escape later · tab next field"), id="first-run-keys")
             yield Button(_("Save"), id="first-run-save", variant="primary")
 

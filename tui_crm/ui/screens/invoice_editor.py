@@ -57,6 +57,39 @@ def _iso(day: dt.date | None) -> str:
     return day.isoformat() if day else ""
 
 
+AUTO = "auto"  # the exemption code guessed from the exemption's text
+
+
+def _coding(detail: Any) -> dict[str, Any]:
+    """The VERI*FACTU fields of a saved draft: its type, exemption code, replaced invoices."""
+    return {
+        "invoice_type": detail.invoice_type,
+        "exemption_code": detail.exemption_code or AUTO,
+        "replaces": ", ".join(detail.replaces),
+    }
+
+
+def type_choices(rectifying: bool, current: str) -> list[tuple[str, str]]:
+    """F1/F2/F3 for an invoice; R1-R4 for a rectifying one (or just R5, for a simplified)."""
+    from ...services.verifactu import TYPE_LABELS
+
+    if not rectifying:
+        codes = ["F1", "F2", "F3"]
+    elif current == "R5":
+        codes = ["R5"]
+    else:
+        codes = ["R1", "R2", "R3", "R4"]
+    return [(_(TYPE_LABELS[code]), code) for code in codes]
+
+
+def exemption_choices() -> list[tuple[str, str]]:
+    from ...services.verifactu import EXEMPTION_LABELS
+
+    return [(_("from the reason"), AUTO)] + [
+        (_(text), code) for code, text in EXEMPTION_LABELS.items()
+    ]
+
+
 def parse_percent(text: str) -> Any:
     """A percent typed in a field ("15", "5,2"); the text itself when it is not a number,
     so that the service names the field."""
@@ -93,6 +126,9 @@ class InvoiceEditor(DocumentEditor):
                 "payment_terms": defaults.payment_terms,
                 "exemption_reason": defaults.exemption_reason,
                 "notes": "",
+                "invoice_type": "F1",
+                "exemption_code": AUTO,
+                "replaces": "",
             }
             lines: list[EditLine] = []
         else:
@@ -107,6 +143,7 @@ class InvoiceEditor(DocumentEditor):
                 "exemption_reason": detail.exemption_reason,
                 "notes": detail.notes,
                 "rectification_reason": detail.rectification_reason,
+                **_coding(detail),
             }
             lines = [EditLine.of(line) for line in detail.lines if not line.locked]
             fixed = [line for line in detail.lines if line.locked]
@@ -156,11 +193,31 @@ class InvoiceEditor(DocumentEditor):
             ],
             [
                 HeaderField(
+                    "invoice_type",
+                    _("Type"),
+                    "select",
+                    choices=type_choices(
+                        self.is_rectifying, str(self.values_at_start.get("invoice_type", ""))
+                    ),
+                    label_width=16,
+                ),
+                HeaderField(
+                    "replaces",
+                    _("Replaces"),
+                    "text",
+                    placeholder=_("F3: numbers of the simplified invoices, comma-separated"),
+                ),
+            ],
+            [
+                HeaderField(
                     "exemption_reason",
                     _("IVA exemption"),
                     "text",
                     label_width=16,
                     placeholder=_("legal reason when the lines carry no IVA"),
+                ),
+                HeaderField(
+                    "exemption_code", _("AEAT code"), "select", 30, choices=exemption_choices()
                 ),
             ],
             [HeaderField("notes", _("Notes"), "multiline", label_width=16)],
@@ -231,6 +288,15 @@ class InvoiceEditor(DocumentEditor):
             project_id=detail.project_id if detail else None,
             address_id=detail.address_id if detail else self.data.defaults.address_id,
             rectification_reason=str(values.get("rectification_reason") or ""),
+            invoice_type=str(values.get("invoice_type") or ""),
+            exemption_code=None
+            if str(values.get("exemption_code") or AUTO) == AUTO
+            else str(values.get("exemption_code")),
+            replaces=[
+                part
+                for part in str(values.get("replaces") or "").replace(";", ",").split(",")
+                if part.strip()
+            ],
         )
 
     def persist(self, values: dict[str, Any], lines: list[Any]) -> tuple[int, int]:
@@ -265,6 +331,7 @@ class InvoiceEditor(DocumentEditor):
             "exemption_reason": detail.exemption_reason,
             "notes": detail.notes,
             "rectification_reason": detail.rectification_reason,
+            **_coding(detail),
         }
         lines = [EditLine.of(line) for line in detail.lines if not line.locked]
         return values, lines, detail.version

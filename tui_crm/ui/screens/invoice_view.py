@@ -1,8 +1,10 @@
 """An issued invoice, read-only: what was issued, its lines, totals and payments.
 
 Keys: `p` registers a payment, `v` reverses the highlighted payment (with a reason),
-`r` rectifies it (reason and mode; the rectifying draft opens in the editor), `o`
-prints its PDF to a file, `c` opens the client.
+`r` rectifies it (reason, mode and legal cause; the rectifying draft opens in the editor),
+`o` prints its PDF to a file, `c` opens the client, `delete` voids it (an admin, after a
+reason and a question: it should never have existed), `s` corrects its VERI*FACTU record
+when AEAT refused it. The VERI*FACTU line says where its record stands.
 """
 
 from __future__ import annotations
@@ -118,18 +120,22 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
         Binding("o", "pdf", _("PDF"), id="pdf"),
         Binding("c", "client", _("Client"), id="client"),
         Binding("m", "email", _("Email"), id="email"),
+        Binding("delete", "void", _("Void"), id="void"),
+        Binding("s", "correct_record", _("Correct record"), id="correct_record"),
         Binding("ctrl+r", "reload", _("Reload"), show=False, id="reload"),
     ]
 
     def __init__(self, detail: Any):
         super().__init__()
         self.detail = detail
+        self.record: Any = None  # services.verifactu.RecordState, read in a worker
 
     def compose(self) -> ComposeResult:
         d = self.detail
         yield from document_top(
             "iv", self._title(), self._status(), self._facts(), totals_text(d.totals, d.irpf_rate)
         )
+        yield Static(Content(self._record_text()), id="iv-verifactu")
         yield Static(Content(self._payments_title()), id="iv-payments-title")
         yield DataTable(cursor_type="row", id="iv-payments")
         yield Footer()
@@ -137,6 +143,26 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
     def on_mount(self) -> None:
         self._fill()
         self.query_one("#iv-payments" if self.detail.payments else "#iv-lines").focus()
+        self._load_record()
+
+    def _load_record(self) -> None:
+        from ...services import verifactu
+
+        invoice_id = self.detail.id
+        self.call_service(lambda: verifactu.invoice_record_state(invoice_id), self._record_read)
+
+    def _record_read(self, state: Any) -> None:
+        self.record = state
+        self.query_one("#iv-verifactu", Static).update(Content(self._record_text()))
+        self.refresh_bindings()
+
+    def _record_text(self) -> str:
+        if self.record is None:
+            return "VERI*FACTU: …"
+        text = "VERI*FACTU: " + one_line(self.record.describe())
+        if self.record.status == "rejected":
+            text += " · " + _("s corrects it")
+        return text
 
     def _fill(self) -> None:
         lines_table(self.query_one("#iv-lines", DataTable), self.detail.lines)
@@ -160,7 +186,9 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
     def _title(self) -> str:
         d = self.detail
         kind = _("Rectifying invoice") if d.kind == "rectifying" else _("Invoice")
-        return f"{kind} {d.display_code}"
+        if d.kind != "rectifying" and d.invoice_type == "F2":
+            kind = _("Simplified invoice")
+        return f"{kind} {d.display_code} ({d.invoice_type})"
 
     def _status(self) -> str:
         return label(INVOICE_STATUS_LABELS, self.detail.status)
@@ -214,6 +242,18 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
             )
         if d.rectified_by:
             facts.append(_("Rectified by {codes}").format(codes=", ".join(d.rectified_by)))
+        if d.replaces:
+            facts.append(
+                _("Replaces the simplified invoices {codes}").format(codes=", ".join(d.replaces))
+            )
+        if d.status == "voided":
+            facts.append(
+                _("Voided by {user} {when}: {reason}").format(
+                    user=d.voided_by,
+                    when=local_datetime(d.voided_at),
+                    reason=one_line(d.void_reason),
+                )
+            )
         if d.notes:
             facts.append(_("Notes: {text}").format(text=one_line(d.notes)))
         return facts
@@ -230,7 +270,11 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
         if action == "pay":
             return d.status in ("issued", "partially_paid") and d.outstanding != 0
         if action == "rectify":
-            return d.kind == "standard"
+            return d.kind == "standard" and d.status != "voided"
+        if action == "void":
+            return d.status not in ("draft", "voided") and not d.imported
+        if action == "correct_record":
+            return self.record is not None and self.record.status == "rejected"
         if action == "reverse":
             return any(not p.reversed and p.method != "compensation" for p in d.payments)
         return True
@@ -255,6 +299,7 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
         self.query_one("#iv-payments-title", Static).update(Content(self._payments_title()))
         self._fill()
         self.refresh_bindings()
+        self._load_record()
 
     def action_pay(self) -> None:
         self.app.register_payment(  # type: ignore[attr-defined]
@@ -294,7 +339,15 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
         original = self.detail
 
         def submit(values: dict[str, Any]) -> int:
-            return invoices.create_rectifying_draft(original.id, values["mode"], values["reason"])
+            return invoices.create_rectifying_draft(
+                original.id, values["mode"], values["reason"], cause=values.get("cause") or "R1"
+            )
+
+        from ...services.verifactu import RECTIFYING_CAUSES, TYPE_LABELS
+
+        causes = [(_(TYPE_LABELS[c]), c) for c in RECTIFYING_CAUSES]
+        if original.invoice_type == "F2":  # a simplified invoice is always rectified by an R5
+            causes = [(_(TYPE_LABELS["R5"]), "R5")]
 
         form = PromptForm(
             _("Rectify {code}").format(code=original.code),
@@ -306,12 +359,14 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
                     choices=[(_(MODES[m]), m) for m in invoices.RECTIFICATION_MODES],
                 ),
                 FieldSpec("reason", _("Reason"), required=True, max_length=200),
+                FieldSpec("cause", _("Legal cause"), "select", choices=causes),
             ],
             submit,
-            {"mode": "difference"},
+            {"mode": "difference", "cause": causes[0][1]},
             hint=_(
                 "By difference: lines with what changes (negative quantities take away). By "
-                "replacement: the original is cancelled and restated in full."
+                "replacement: the original is cancelled and restated in full. The legal cause "
+                "is how AEAT classifies it (R1 for wrong data, returns and discounts)."
             ),
         )
 
@@ -321,6 +376,74 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
                 self.app.open_invoice(draft_id)  # type: ignore[attr-defined]
 
         self.app.push_screen(form, created)
+
+    def action_void(self) -> None:
+        """Ask for the reason, then once more, then void (the service checks it may)."""
+        from ...services import verifactu
+        from ..widgets.form import ConfirmDialog
+
+        d = self.detail
+        reasons: dict[str, str] = {}
+
+        def submit(values: dict[str, Any]) -> str:
+            from ...services.errors import ValidationError
+
+            reason = str(values.get("reason") or "").strip()
+            if not reason:
+                raise ValidationError({"reason": _("is required")})
+            reasons["reason"] = reason
+            return reason
+
+        form = PromptForm(
+            _("Void {code}").format(code=d.code),
+            [FieldSpec("reason", _("Reason"), required=True, max_length=500)],
+            submit,
+            {},
+            hint=_(
+                "Only for an invoice that should never have existed (issued by mistake, no "
+                "real sale). A wrong amount or detail of a real sale is corrected with a "
+                "rectifying invoice (r). The invoice stays, marked voided; with VERI*FACTU a "
+                "registro de anulación goes to AEAT. This cannot be undone."
+            ),
+        )
+
+        def voided(result: Any) -> None:
+            self.notify(_("{code} voided.").format(code=result.code))
+            self.action_reload()
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                reason = reasons["reason"]
+                self.call_service(
+                    lambda: verifactu.void_invoice(d.id, reason),
+                    voided,
+                    refusal_title=_("Cannot void"),
+                )
+
+        def asked(reason: str | None) -> None:
+            if reason:
+                question = _(
+                    "Void {code} ({total}, {client})? It will no longer count as revenue or as "
+                    "money owed. This cannot be undone."
+                ).format(code=d.code, total=money(d.totals.total), client=one_line(d.client_name))
+                self.app.push_screen(ConfirmDialog(question, yes=_("Void")), confirmed)
+
+        self.app.push_screen(form, asked)
+
+    def action_correct_record(self) -> None:
+        from .verifactu import correction_form
+
+        if self.record is None or self.record.status != "rejected":
+            self.notify(_("Only a record AEAT rejected is corrected."), severity="warning")
+            return
+
+        def done(result: Any) -> None:
+            if result is not None:
+                self.notify(_("Correction recorded; it waits to be sent."))
+                self.action_reload()
+
+        form = correction_form(self.record.record_id, self.detail.code, self.record.record_type)
+        self.app.push_screen(form, done)
 
     def action_pdf(self) -> None:
         from ...services import printing

@@ -29,7 +29,7 @@ from .sales_support import (
     label,
 )
 
-STATUS_FILTERS = ("", "unpaid", "draft", "issued", "partially_paid", "paid")
+STATUS_FILTERS = ("", "unpaid", "draft", "issued", "partially_paid", "paid", "voided")
 STATUS_FILTER_LABELS = {
     "": N_("every status"),
     "unpaid": N_("unpaid"),
@@ -37,6 +37,7 @@ STATUS_FILTER_LABELS = {
     "issued": N_("issued, unpaid"),
     "partially_paid": N_("partially paid"),
     "paid": N_("paid"),
+    "voided": N_("voided"),
 }
 
 
@@ -44,7 +45,7 @@ def invoice_row(r: InvoiceRow, today: dt.date) -> Row:
     from ...services.receivables import row_style
 
     style = ""
-    if r.status == "draft":
+    if r.status in ("draft", "voided"):
         style = "muted"
     elif r.status in ("issued", "partially_paid") and r.outstanding and r.due_date:
         style = row_style((today - r.due_date).days)

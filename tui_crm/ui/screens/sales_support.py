@@ -29,6 +29,7 @@ INVOICE_STATUS_LABELS = {
     "issued": N_("Issued"),
     "partially_paid": N_("Partially paid"),
     "paid": NC_("invoice status", "Paid"),
+    "voided": N_("Voided"),
 }
 QUOTE_STATUS_LABELS = {
     "draft": N_("Draft"),

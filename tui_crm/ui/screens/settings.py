@@ -52,14 +52,25 @@ BUSINESS_KEYS = (
     "invoice.default_vat",
     "invoice.default_irpf",
     "invoice.payment_days",
+    "invoice.simplified_limit",
+    "verifactu.enabled",
+    "verifactu.environment",
+    "verifactu.endpoint",
+    "verifactu.certificate",
+    "verifactu.installation",
 )
 KEYS = SMTP_KEYS + BUSINESS_KEYS
 SELECTS = {
     "smtp.security": (("STARTTLS", "starttls"), ("SSL/TLS", "ssl"), (_("none"), "none")),
     "invoice.default_vat": tuple((f"{v} %", v) for v in ("21", "10", "4", "0")),
     "invoice.default_irpf": tuple((f"{v} %", v) for v in ("0", "7", "15", "19")),
+    "invoice.simplified_limit": (("400 €", "400"), ("3.000 €", "3000")),
+    "verifactu.environment": (
+        (_("test (AEAT's test portal)"), "test"),
+        (_("production"), "production"),
+    ),
 }
-BOOLS = ("smtp.bcc_self",)
+BOOLS = ("smtp.bcc_self", "verifactu.enabled")
 INTS = ("smtp.port", "smtp.timeout", "invoice.payment_days")
 
 
@@ -221,7 +232,13 @@ class SettingsScreen(FormScreen[dict]):
                     _(
                         "Email (yours): SMTP server to Send me a copy. Business (admin): "
                         "reminder days, your fiscal data, invoice defaults. "
-                        "F7 SMTP password · F8 test email."
+                        "F7 SMTP password · F8 test email. VERI*FACTU (RD 1007/2023, required "
+                        "from 1 January 2027 for companies and 1 July 2027 for the rest): "
+                        "every issued invoice gets a chained record for AEAT and a QR code; "
+                        "once on it stays on. Test sends to AEAT's test portal; the service "
+                        "URL left empty is AEAT's; the certificate is your PKCS#12 file "
+                        "(its password: tui-crm secrets set verifactu); the installation "
+                        "number is set when it is turned on."
                     )
                 ),
                 classes="settings-hint",
