@@ -372,7 +372,7 @@ def confirm_and_issue(screen: Any, invoice_id: int, then: Callable[[Any], None])
         )
         if preview.unprintable:
             question += "\n\n" + _(
-                "Its PDF will lack these characters, which no font on this machine prints: {chars}"
+                "Its PDF cannot print these characters right on this machine: {chars}"
             ).format(chars=preview.unprintable)
 
         def answer(ok: bool | None) -> None:
