@@ -151,5 +151,21 @@ def test_migration_chains_existing_entries_and_fingerprints_issued_invoices(db) 
         [(invoice_id, fingerprint)] = execute(
             'SELECT "id", "fiscal_hash" FROM "invoice" WHERE "code" = ?', (code,)
         ).fetchall()
-        [(invoice, lines)] = list(evidence._fiscal_rows([invoice_id]))
-        assert m._fingerprint(m.fiscal_content(invoice, lines)) == fingerprint
+        columns = ", ".join(f'"{c}"' for c in m.FROZEN)
+        values = execute(f'SELECT {columns} FROM "invoice" WHERE "id" = ?', (invoice_id,))
+        line_columns = ", ".join(f'"{c}"' for c in m.LINE_FROZEN)
+        lines = execute(
+            f'SELECT {line_columns} FROM "invoice_line" WHERE "invoice_id" = ? '
+            'ORDER BY "position", "id"',
+            (invoice_id,),
+        ).fetchall()
+        assert m.fingerprint(values.fetchone(), lines) == fingerprint
+        assert (
+            evidence.fingerprint(
+                execute(
+                    f'SELECT {columns} FROM "invoice" WHERE "id" = ?', (invoice_id,)
+                ).fetchone(),
+                lines,
+            )
+            == fingerprint
+        )

@@ -110,16 +110,25 @@ def audit_content(row: dict) -> dict:
     return content
 
 
-def fiscal_content(invoice: dict, lines: list[dict]) -> dict:
-    content = {name: invoice[name] for name in FROZEN}
-    for name in ("issue_date", "operation_date", "due_date"):
-        content[name] = _date(content[name])
-    content["lines"] = [[line[name] for name in LINE_FROZEN] for line in lines]
-    return content
+def _date_text(value):
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)[:10]
 
 
-def _fingerprint(content: dict) -> str:
-    return hashlib.sha256(_canonical(content)).hexdigest()
+_DATES = tuple(FROZEN.index(c) for c in ("issue_date", "operation_date", "due_date"))
+
+
+def fingerprint(values, lines) -> str:
+    """The fiscal fingerprint (services/evidence.py `fingerprint`, frozen here)."""
+    content = list(values)
+    for position in _DATES:
+        content[position] = _date_text(content[position])
+    content.append([list(line) for line in lines])
+    text = json.dumps(content, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 _GUARD_COLUMNS = (*FROZEN, "fiscal_hash")
@@ -233,31 +242,27 @@ def _fingerprint_issued(db, param: str) -> None:
     line_columns = ", ".join(f'"{c}"' for c in LINE_FROZEN)
     after = -1
     while True:
-        invoices = _dicts(
-            db.execute_sql(
-                f'SELECT "id", {columns} FROM "invoice" WHERE "status" <> \'draft\' '
-                f'AND "id" > {param} ORDER BY "id" LIMIT 2000',
-                (after,),
-            )
-        )
+        invoices = db.execute_sql(
+            f'SELECT "id", {columns} FROM "invoice" WHERE "status" <> \'draft\' '
+            f'AND "id" > {param} ORDER BY "id" LIMIT 2000',
+            (after,),
+        ).fetchall()
         if not invoices:
             break
-        ids = [inv["id"] for inv in invoices]
-        lines: dict[int, list[dict]] = {i: [] for i in ids}
-        marks = ", ".join([param] * len(ids))
-        for line in _dicts(
-            db.execute_sql(
-                f'SELECT "invoice_id", {line_columns} FROM "invoice_line" '
-                f'WHERE "invoice_id" IN ({marks}) ORDER BY "invoice_id", "position", "id"',
-                ids,
-            )
-        ):
-            lines[line["invoice_id"]].append(line)
+        first, last = invoices[0][0], invoices[-1][0]
+        lines: dict[int, list[tuple]] = {}
+        for line in db.execute_sql(
+            f'SELECT "invoice_id", {line_columns} FROM "invoice_line" '
+            f'WHERE "invoice_id" BETWEEN {param} AND {param} '
+            'ORDER BY "invoice_id", "position", "id"',
+            (first, last),
+        ).fetchall():
+            lines.setdefault(line[0], []).append(line[1:])
         db.cursor().executemany(
             f'UPDATE "invoice" SET "fiscal_hash" = {param} WHERE "id" = {param}',
-            [(_fingerprint(fiscal_content(inv, lines[inv["id"]])), inv["id"]) for inv in invoices],
+            [(fingerprint(row[1:], lines.get(row[0], ())), row[0]) for row in invoices],
         )
-        after = ids[-1]
+        after = last
 
 
 def up(db, dialect: str) -> None:

@@ -20,7 +20,10 @@ and this source code could rewrite the whole chain. PostgreSQL's privileges are 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .. import hashchain
@@ -151,33 +154,58 @@ def _append(values: dict[str, Any]) -> None:
         )
 
 
-def fiscal_content(invoice: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, Any]:
-    """The canonical fiscal content of an invoice as stored: the frozen columns and lines."""
-    content = {name: invoice[name] for name in FISCAL_COLUMNS}
-    for name in ("issue_date", "operation_date", "due_date"):
-        content[name] = _date(content[name])
-    content["lines"] = [[line[name] for name in LINE_COLUMNS] for line in lines]
-    return content
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+_DATE_POSITIONS = tuple(
+    FISCAL_COLUMNS.index(c) for c in ("issue_date", "operation_date", "due_date")
+)
 
 
-def _fiscal_rows(ids: list[int]) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
-    if not ids:
-        return
-    columns = ", ".join(f'"{c}"' for c in ("id", "fiscal_hash", *FISCAL_COLUMNS))
+def fingerprint(values: Sequence[Any], lines: Sequence[Sequence[Any]]) -> str:
+    """SHA-256 of an issued invoice's fiscal content: its FISCAL_COLUMNS values in that
+    order (dates as ISO text), then its lines' LINE_COLUMNS values, in print order, as one
+    compact JSON array (migration 12 keeps a frozen copy of this)."""
+    content = list(values)
+    for position in _DATE_POSITIONS:
+        content[position] = _date(content[position])
+    content.append([list(line) for line in lines])
+    return hashlib.sha256(_JSON.encode(content).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Fiscal:
+    id: int
+    code: str | None
+    stored: str  # the fingerprint written at issue time
+    computed: str  # the fingerprint of what the invoice says now
+
+
+def _fiscal_batches(where: str, params: Sequence[Any]) -> Iterator[list[_Fiscal]]:
+    """Issued invoices matching `where`, READ_BATCH at a time in id order, each with its
+    stored and recomputed fingerprint (plain tuples: a million invoices take seconds)."""
+    columns = ", ".join(f'"{c}"' for c in ("id", "fiscal_hash", "code", *FISCAL_COLUMNS))
     line_columns = ", ".join(f'"{c}"' for c in ("invoice_id", *LINE_COLUMNS))
-    marks = ", ".join("?" for _i in ids)
-    invoices = _dicts(execute(f'SELECT {columns} FROM "invoice" WHERE "id" IN ({marks})', ids))
-    lines: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    for line in _dicts(
-        execute(
-            f'SELECT {line_columns} FROM "invoice_line" WHERE "invoice_id" IN ({marks}) '
+    after = -1
+    while True:
+        rows = execute(
+            f'SELECT {columns} FROM "invoice" WHERE "status" <> \'draft\' AND "id" > ? '
+            f'AND {where} ORDER BY "id" LIMIT ?',
+            (after, *params, READ_BATCH),
+        ).fetchall()
+        if not rows:
+            return
+        first, last = rows[0][0], rows[-1][0]
+        lines: dict[int, list[tuple]] = {}
+        for line in execute(
+            f'SELECT {line_columns} FROM "invoice_line" WHERE "invoice_id" BETWEEN ? AND ? '
             'ORDER BY "invoice_id", "position", "id"',
-            ids,
-        )
-    ):
-        lines[line["invoice_id"]].append(line)
-    for invoice in sorted(invoices, key=lambda r: r["id"]):
-        yield invoice, lines[invoice["id"]]
+            (first, last),
+        ):
+            lines.setdefault(line[0], []).append(line[1:])
+        yield [
+            _Fiscal(row[0], row[2], row[1], fingerprint(row[3:], lines.get(row[0], ())))
+            for row in rows
+        ]
+        after = last
 
 
 def _dicts(cursor) -> list[dict[str, Any]]:
@@ -188,21 +216,19 @@ def _dicts(cursor) -> list[dict[str, Any]]:
 def seal_invoices(invoice_ids: list[int]) -> None:
     """Fingerprint issued invoices, inside the transaction that issued them (write-once:
     the database refuses to change a fingerprint once written)."""
-    for start in range(0, len(invoice_ids), READ_BATCH):
-        batch = invoice_ids[start : start + READ_BATCH]
-        updates = [
-            (hashchain.digest(fiscal_content(inv, lines)), inv["id"])
-            for inv, lines in _fiscal_rows(batch)
-            if not inv["fiscal_hash"]
-        ]
-        if updates:
-            from ..db import execute_many
+    from ..db import execute_many
 
-            execute_many(
-                'UPDATE "invoice" SET "fiscal_hash" = ? WHERE "id" = ? '
-                "AND \"status\" <> 'draft' AND \"fiscal_hash\" = ''",
-                updates,
-            )
+    for start in range(0, len(invoice_ids), READ_BATCH):
+        batch = sorted(invoice_ids[start : start + READ_BATCH])
+        marks = ", ".join("?" for _i in batch)
+        for found in _fiscal_batches(f'"id" IN ({marks})', batch):
+            updates = [(f.computed, f.id) for f in found if not f.stored]
+            if updates:
+                execute_many(
+                    'UPDATE "invoice" SET "fiscal_hash" = ? WHERE "id" = ? '
+                    "AND \"status\" <> 'draft' AND \"fiscal_hash\" = ''",
+                    updates,
+                )
 
 
 def seal_invoice(invoice_id: int) -> None:
@@ -212,21 +238,16 @@ def seal_invoice(invoice_id: int) -> None:
 def seal_unsealed() -> int:
     """Fingerprint every issued invoice that has none yet (a bulk load: demo data); returns
     how many. Runs in the caller's transaction."""
-    sealed, after = 0, -1
-    while True:
-        ids = [
-            int(r[0])
-            for r in execute(
-                'SELECT "id" FROM "invoice" WHERE "status" <> \'draft\' '
-                'AND "fiscal_hash" = \'\' AND "id" > ? ORDER BY "id" LIMIT ?',
-                (after, READ_BATCH),
-            )
-        ]
-        if not ids:
-            return sealed
-        seal_invoices(ids)
-        sealed += len(ids)
-        after = ids[-1]
+    from ..db import execute_many
+
+    sealed = 0
+    for found in _fiscal_batches("\"fiscal_hash\" = ''", ()):
+        execute_many(
+            'UPDATE "invoice" SET "fiscal_hash" = ? WHERE "id" = ?',
+            [(f.computed, f.id) for f in found],
+        )
+        sealed += len(found)
+    return sealed
 
 
 # --- checking --------------------------------------------------------------------
@@ -317,31 +338,22 @@ def audit_breaks() -> list[str]:
 def invoice_mismatches() -> list[str]:
     """One sentence per issued invoice whose fiscal data no longer matches what was issued."""
     messages: list[str] = []
-    after = -1
-    while True:
-        ids = [
-            int(r[0])
-            for r in execute(
-                'SELECT "id" FROM "invoice" WHERE "status" <> \'draft\' AND "id" > ? '
-                'ORDER BY "id" LIMIT ?',
-                (after, READ_BATCH),
-            )
-        ]
-        if not ids:
-            return messages
-        for invoice, lines in _fiscal_rows(ids):
-            label = invoice["code"] or _("invoice {id}").format(id=invoice["id"])
-            if not invoice["fiscal_hash"]:
+    for found in _fiscal_batches("1 = 1", ()):
+        for f in found:
+            if f.stored == f.computed:
+                continue
+            label = f.code or _("invoice {id}").format(id=f.id)
+            if not f.stored:
                 messages.append(
                     _("issued invoice {code} carries no fingerprint of what was issued").format(
                         code=label
                     )
                 )
-            elif hashchain.digest(fiscal_content(invoice, lines)) != invoice["fiscal_hash"]:
+            else:
                 messages.append(
                     _("issued invoice {code} no longer matches what was issued").format(code=label)
                 )
-        after = ids[-1]
+    return messages
 
 
 def role_mismatches() -> list[str]:
