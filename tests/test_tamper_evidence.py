@@ -9,6 +9,7 @@ application's back.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -151,21 +152,10 @@ def test_migration_chains_existing_entries_and_fingerprints_issued_invoices(db) 
         [(invoice_id, fingerprint)] = execute(
             'SELECT "id", "fiscal_hash" FROM "invoice" WHERE "code" = ?', (code,)
         ).fetchall()
-        columns = ", ".join(f'"{c}"' for c in m.FROZEN)
-        values = execute(f'SELECT {columns} FROM "invoice" WHERE "id" = ?', (invoice_id,))
-        line_columns = ", ".join(f'"{c}"' for c in m.LINE_FROZEN)
-        lines = execute(
-            f'SELECT {line_columns} FROM "invoice_line" WHERE "invoice_id" = ? '
-            'ORDER BY "position", "id"',
+        [(text,)] = execute(
+            f'SELECT {m.fiscal_json_sql("sqlite")} FROM "invoice" i WHERE i."id" = ?',
             (invoice_id,),
         ).fetchall()
-        assert m.fingerprint(values.fetchone(), lines) == fingerprint
-        assert (
-            evidence.fingerprint(
-                execute(
-                    f'SELECT {columns} FROM "invoice" WHERE "id" = ?', (invoice_id,)
-                ).fetchone(),
-                lines,
-            )
-            == fingerprint
-        )
+        assert evidence.fiscal_json_sql() == m.fiscal_json_sql("sqlite")
+        assert evidence.fingerprint(text) == fingerprint
+        assert json.loads(text)[4] == code and len(json.loads(text)[-1]) == 1  # one line

@@ -14,7 +14,9 @@ really acted when an admin acts as someone else.
   empty) and never changed after.
 
 The canonical forms below are frozen copies (a migration never imports live services):
-`tui_crm.hashchain` and `services/evidence.py` must keep computing exactly the same.
+`tui_crm.hashchain` and `services/evidence.py` must keep computing exactly the same. An
+invoice's fingerprint is the SHA-256 of its fiscal content as the database itself writes
+it in JSON (fast: the database builds the text, Python only hashes it).
 """
 
 from __future__ import annotations
@@ -110,25 +112,23 @@ def audit_content(row: dict) -> dict:
     return content
 
 
-def _date_text(value):
-    if value is None:
-        return None
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)[:10]
-
-
-_DATES = tuple(FROZEN.index(c) for c in ("issue_date", "operation_date", "due_date"))
-
-
-def fingerprint(values, lines) -> str:
-    """The fiscal fingerprint (services/evidence.py `fingerprint`, frozen here)."""
-    content = list(values)
-    for position in _DATES:
-        content[position] = _date_text(content[position])
-    content.append([list(line) for line in lines])
-    text = json.dumps(content, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def fiscal_json_sql(dialect: str) -> str:
+    """services/evidence.py `fiscal_json_sql`, frozen: the fiscal content of invoice `i`
+    as the database's own JSON text (its fingerprint is the SHA-256 of that text)."""
+    columns = ", ".join(f'i."{c}"' for c in FROZEN)
+    line_columns = ", ".join(f'l."{c}"' for c in LINE_FROZEN)
+    if dialect == "sqlite":
+        lines = (
+            f"(SELECT json_group_array(json(x)) FROM (SELECT json_array({line_columns}) AS x "
+            'FROM "invoice_line" l WHERE l."invoice_id" = i."id" ORDER BY l."position", l."id"))'
+        )
+        return f"json_array({columns}, json({lines}))"
+    lines = (
+        f"(SELECT coalesce(json_agg(json_build_array({line_columns}) "
+        'ORDER BY l."position", l."id"), \'[]\'::json) '
+        'FROM "invoice_line" l WHERE l."invoice_id" = i."id")'
+    )
+    return f"json_build_array({columns}, {lines})::text"
 
 
 _GUARD_COLUMNS = (*FROZEN, "fiscal_hash")
@@ -237,32 +237,22 @@ def _chain_audit(db, param: str) -> None:
         )
 
 
-def _fingerprint_issued(db, param: str) -> None:
-    columns = ", ".join(f'"{c}"' for c in FROZEN)
-    line_columns = ", ".join(f'"{c}"' for c in LINE_FROZEN)
+def _fingerprint_issued(db, param: str, dialect: str) -> None:
+    content = fiscal_json_sql(dialect)
     after = -1
     while True:
-        invoices = db.execute_sql(
-            f'SELECT "id", {columns} FROM "invoice" WHERE "status" <> \'draft\' '
-            f'AND "id" > {param} ORDER BY "id" LIMIT 2000',
+        rows = db.execute_sql(
+            f'SELECT i."id", {content} FROM "invoice" i WHERE i."status" <> \'draft\' '
+            f'AND i."id" > {param} ORDER BY i."id" LIMIT 2000',
             (after,),
         ).fetchall()
-        if not invoices:
+        if not rows:
             break
-        first, last = invoices[0][0], invoices[-1][0]
-        lines: dict[int, list[tuple]] = {}
-        for line in db.execute_sql(
-            f'SELECT "invoice_id", {line_columns} FROM "invoice_line" '
-            f'WHERE "invoice_id" BETWEEN {param} AND {param} '
-            'ORDER BY "invoice_id", "position", "id"',
-            (first, last),
-        ).fetchall():
-            lines.setdefault(line[0], []).append(line[1:])
         db.cursor().executemany(
             f'UPDATE "invoice" SET "fiscal_hash" = {param} WHERE "id" = {param}',
-            [(fingerprint(row[1:], lines.get(row[0], ())), row[0]) for row in invoices],
+            [(hashlib.sha256(text.encode("utf-8")).hexdigest(), row_id) for row_id, text in rows],
         )
-        after = last
+        after = rows[-1][0]
 
 
 def up(db, dialect: str) -> None:
@@ -271,6 +261,6 @@ def up(db, dialect: str) -> None:
     for statement in SQLITE if sqlite else POSTGRESQL:
         db.execute_sql(statement)
     _chain_audit(db, param)
-    _fingerprint_issued(db, param)
+    _fingerprint_issued(db, param, dialect)
     for statement in SQLITE_AFTER if sqlite else POSTGRESQL_AFTER:
         db.execute_sql(statement)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -91,15 +90,6 @@ def _at(value: Any) -> dt.datetime:
     return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
 
 
-def _date(value: Any) -> str | None:
-    """A date as its ISO text, however the driver returned it (SQLite: text)."""
-    if value is None:
-        return None
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)[:10]
-
-
 def audit_content(values: dict[str, Any]) -> dict[str, Any]:
     """The canonical content of an audit entry (what its hash covers)."""
     content = {name: values[name] for name in AUDIT_COLUMNS}
@@ -154,21 +144,32 @@ def _append(values: dict[str, Any]) -> None:
         )
 
 
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
-_DATE_POSITIONS = tuple(
-    FISCAL_COLUMNS.index(c) for c in ("issue_date", "operation_date", "due_date")
-)
+def fiscal_json_sql() -> str:
+    """SQL giving, for the invoice aliased `i`, its fiscal content as the database's own
+    JSON text: an array of its FISCAL_COLUMNS values, then an array of its lines'
+    LINE_COLUMNS values in print order. The database writes the text (a million
+    invoices in seconds); Python only hashes it. Each dialect writes JSON its own way, so
+    a fingerprint is only ever compared within one database (migration 12 keeps a
+    frozen copy of this)."""
+    columns = ", ".join(f'i."{c}"' for c in FISCAL_COLUMNS)
+    line_columns = ", ".join(f'l."{c}"' for c in LINE_COLUMNS)
+    if is_sqlite():
+        lines = (
+            f"(SELECT json_group_array(json(x)) FROM (SELECT json_array({line_columns}) AS x "
+            'FROM "invoice_line" l WHERE l."invoice_id" = i."id" ORDER BY l."position", l."id"))'
+        )
+        return f"json_array({columns}, json({lines}))"
+    lines = (
+        f"(SELECT coalesce(json_agg(json_build_array({line_columns}) "
+        'ORDER BY l."position", l."id"), \'[]\'::json) '
+        'FROM "invoice_line" l WHERE l."invoice_id" = i."id")'
+    )
+    return f"json_build_array({columns}, {lines})::text"
 
 
-def fingerprint(values: Sequence[Any], lines: Sequence[Sequence[Any]]) -> str:
-    """SHA-256 of an issued invoice's fiscal content: its FISCAL_COLUMNS values in that
-    order (dates as ISO text), then its lines' LINE_COLUMNS values, in print order, as one
-    compact JSON array (migration 12 keeps a frozen copy of this)."""
-    content = list(values)
-    for position in _DATE_POSITIONS:
-        content[position] = _date(content[position])
-    content.append([list(line) for line in lines])
-    return hashlib.sha256(_JSON.encode(content).encode("utf-8")).hexdigest()
+def fingerprint(fiscal_json: str) -> str:
+    """SHA-256 (hex) of an invoice's fiscal content as `fiscal_json_sql` writes it."""
+    return hashlib.sha256(fiscal_json.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -181,31 +182,20 @@ class _Fiscal:
 
 def _fiscal_batches(where: str, params: Sequence[Any]) -> Iterator[list[_Fiscal]]:
     """Issued invoices matching `where`, READ_BATCH at a time in id order, each with its
-    stored and recomputed fingerprint (plain tuples: a million invoices take seconds)."""
-    columns = ", ".join(f'"{c}"' for c in ("id", "fiscal_hash", "code", *FISCAL_COLUMNS))
-    line_columns = ", ".join(f'"{c}"' for c in ("invoice_id", *LINE_COLUMNS))
+    stored and recomputed fingerprint."""
+    content = fiscal_json_sql()
     after = -1
     while True:
         rows = execute(
-            f'SELECT {columns} FROM "invoice" WHERE "status" <> \'draft\' AND "id" > ? '
-            f'AND {where} ORDER BY "id" LIMIT ?',
+            f'SELECT i."id", i."fiscal_hash", i."code", {content} FROM "invoice" i '
+            f'WHERE i."status" <> \'draft\' AND i."id" > ? AND {where} '
+            'ORDER BY i."id" LIMIT ?',
             (after, *params, READ_BATCH),
         ).fetchall()
         if not rows:
             return
-        first, last = rows[0][0], rows[-1][0]
-        lines: dict[int, list[tuple]] = {}
-        for line in execute(
-            f'SELECT {line_columns} FROM "invoice_line" WHERE "invoice_id" BETWEEN ? AND ? '
-            'ORDER BY "invoice_id", "position", "id"',
-            (first, last),
-        ):
-            lines.setdefault(line[0], []).append(line[1:])
-        yield [
-            _Fiscal(row[0], row[2], row[1], fingerprint(row[3:], lines.get(row[0], ())))
-            for row in rows
-        ]
-        after = last
+        yield [_Fiscal(row[0], row[2], row[1], fingerprint(row[3])) for row in rows]
+        after = rows[-1][0]
 
 
 def _dicts(cursor) -> list[dict[str, Any]]:
@@ -221,7 +211,7 @@ def seal_invoices(invoice_ids: list[int]) -> None:
     for start in range(0, len(invoice_ids), READ_BATCH):
         batch = sorted(invoice_ids[start : start + READ_BATCH])
         marks = ", ".join("?" for _i in batch)
-        for found in _fiscal_batches(f'"id" IN ({marks})', batch):
+        for found in _fiscal_batches(f'i."id" IN ({marks})', batch):
             updates = [(f.computed, f.id) for f in found if not f.stored]
             if updates:
                 execute_many(
@@ -241,7 +231,7 @@ def seal_unsealed() -> int:
     from ..db import execute_many
 
     sealed = 0
-    for found in _fiscal_batches("\"fiscal_hash\" = ''", ()):
+    for found in _fiscal_batches("i.\"fiscal_hash\" = ''", ()):
         execute_many(
             'UPDATE "invoice" SET "fiscal_hash" = ? WHERE "id" = ?',
             [(f.computed, f.id) for f in found],
