@@ -159,3 +159,13 @@ def test_migration_chains_existing_entries_and_fingerprints_issued_invoices(db) 
         assert evidence.fiscal_json_sql() == m.fiscal_json_sql("sqlite")
         assert evidence.fingerprint(text) == fingerprint
         assert json.loads(text)[4] == code and len(json.loads(text)[-1]) == 1  # one line
+
+
+def test_demo_data_is_fingerprinted_and_chained_like_real_work(db) -> None:
+    from tui_crm.services.demo import generate_demo
+
+    summary = generate_demo(clients=30, invoices=300)
+    issued = execute("SELECT COUNT(*) FROM invoice WHERE status <> 'draft'").fetchone()[0]
+    assert issued >= summary.invoices - 50 > 0
+    assert evidence.invoice_mismatches() == []
+    assert evidence.audit_breaks() == [] and evidence.role_mismatches() == []

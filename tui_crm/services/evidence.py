@@ -240,6 +240,21 @@ def seal_unsealed() -> int:
     return sealed
 
 
+def bulk_seal_statement(connection) -> str:
+    """One UPDATE that fingerprints every issued invoice without a fingerprint, for a bulk
+    load on SQLite (demo data): the hash is a function registered on `connection`, so the
+    statement can run on another thread while Python works (SQLite releases the GIL)."""
+    connection.create_function("tui_crm_sha256", 1, _sha256_text, deterministic=True)
+    return (
+        f'UPDATE "invoice" AS i SET "fiscal_hash" = tui_crm_sha256({fiscal_json_sql()}) '
+        "WHERE i.\"status\" <> 'draft' AND i.\"fiscal_hash\" = ''"
+    )
+
+
+def _sha256_text(text: str | None) -> str:
+    return fingerprint(text or "")
+
+
 # --- checking --------------------------------------------------------------------
 
 
