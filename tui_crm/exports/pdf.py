@@ -233,10 +233,11 @@ def render_pdf(doc: PdfDocument) -> bytes:
             self.set_text_color(110)
             left = f"{doc.issuer.name} · {doc.issuer.tax_id}"
             self.cell(0, 5, left, align="L")
-            # A fallback font used inside that cell is set within its q..Q, yet fpdf2 then
-            # believes the base font is current: set another and back, so it is written.
-            self.set_font(FONT, "B", 7)
-            self.set_font(FONT, "", 7)
+            if fallback_fonts:
+                # A fallback font used inside that cell is set within its q..Q, yet fpdf2
+                # then believes the base font is current: set another and back, so it is.
+                self.set_font(FONT, "B", 7)
+                self.set_font(FONT, "", 7)
             self.set_x(self.l_margin)
             self.cell(
                 0,
@@ -253,6 +254,7 @@ def render_pdf(doc: PdfDocument) -> bytes:
     pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
     needs = coverage_of(doc)
+    fallback_fonts = bool(needs.fonts)
     if needs.fonts:  # characters DejaVu lacks: from the free fonts this machine has
         for font in needs.fonts:
             pdf.add_font(

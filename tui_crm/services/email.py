@@ -868,14 +868,23 @@ def build_message(
 
 
 def _text(value: object) -> str:
+    return _plain_text(value)
+
+
+def _plain_text(value: object) -> str:
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     return " ".join(str(value).split())
 
 
 def _reason(exc: BaseException, config: SmtpConfig, password: str | None) -> str:
-    """The server's (or the network's) reason, in one line, never with the password."""
+    """The server's (or the network's) reason, in one line, never with the password: what
+    comes from the exception or the server loses any fragment of it (our own words stay)."""
     where = f"{config.host}:{config.port}"
+
+    def _text(value: object) -> str:
+        return scrub(_plain_text(value), password)
+
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         text = _("the server refused the user name or password ({code} {message})").format(
             code=exc.smtp_code, message=_text(exc.smtp_error)
@@ -901,11 +910,11 @@ def _reason(exc: BaseException, config: SmtpConfig, password: str | None) -> str
         )
     elif isinstance(exc, ssl.SSLCertVerificationError):
         text = _("the certificate of {where} could not be verified: {message}").format(
-            where=where, message=exc.verify_message or _text(exc)
+            where=where, message=_text(exc.verify_message or exc)
         )
     elif isinstance(exc, ssl.SSLError):
         text = _("the secure connection to {where} failed: {message}").format(
-            where=where, message=exc.reason or _text(exc)
+            where=where, message=_text(exc.reason or exc)
         )
     elif isinstance(exc, socket.gaierror):
         text = _("the server name {host} could not be found").format(host=config.host)
@@ -915,7 +924,7 @@ def _reason(exc: BaseException, config: SmtpConfig, password: str | None) -> str
         text = _("{where} refused the connection (is the port right?)").format(where=where)
     elif isinstance(exc, OSError):
         text = _("could not reach {where}: {message}").format(
-            where=where, message=exc.strerror or _text(exc)
+            where=where, message=_text(exc.strerror or exc)
         )
     elif isinstance(exc, UnicodeError):
         # its message quotes the text it could not encode, and where: never repeat it
@@ -924,7 +933,7 @@ def _reason(exc: BaseException, config: SmtpConfig, password: str | None) -> str
         )
     else:
         text = f"{type(exc).__name__}: {_text(exc)}"
-    return scrub(text, password)
+    return text.replace(password, "********") if password else text
 
 
 def scrub(text: str, secret: str | None) -> str:
