@@ -12,7 +12,7 @@ PIP_LOCKED := $(BIN)/python -m pip install --quiet --constraint $(LOCK) --build-
 # Debian packages the tests need: tmux drives end-to-end journeys in a real terminal,
 # postgresql serves the PostgreSQL path of the same code, libreoffice-calc-nogui (headless
 # soffice) opens the Excel exports as a real spreadsheet.
-SYSTEM_PACKAGES := tmux postgresql libreoffice-calc-nogui
+SYSTEM_PACKAGES := tmux postgresql libreoffice-calc-nogui fonts-noto-core fonts-noto-cjk fonts-symbola
 
 .PHONY: run test bench lint format install compile system-deps i18n lock clean
 

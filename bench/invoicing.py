@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import subprocess
@@ -38,7 +37,6 @@ ISSUER = {
 
 
 def _open(path: Path) -> None:
-    os.environ.setdefault("TUI_CRM_USER", "bench")
     from tui_crm.config import DatabaseTarget
     from tui_crm.services.startup import open_for_use
 

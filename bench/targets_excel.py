@@ -92,7 +92,7 @@ def _export_run(mode: str, ctx: Context, out: Path) -> dict:
         [sys.executable, "-c", _CHILD, mode, str(ctx.db_path), str(out)],
         capture_output=True,
         text=True,
-        env={**ctx.env(), "TUI_CRM_USER": "bench"},
+        env=ctx.env(),
         check=True,
         timeout=3600,
     )

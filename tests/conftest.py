@@ -8,14 +8,17 @@ Fixtures
 --------
 `app_env`
     Isolates the process environment (monkeypatch): XDG data/config/state
-    directories under `tmp_path`, `TUI_CRM_USER=tester`, `TUI_CRM_DB` unset,
-    `LANG=C.UTF-8` (English messages; LANGUAGE/LC_ALL/LC_MESSAGES unset).
+    directories under `tmp_path`, `TUI_CRM_DB` unset, `LANG=C.UTF-8` (English
+    messages; LANGUAGE/LC_ALL/LC_MESSAGES unset), and `TUI_CRM_USER`, `LOGNAME` and
+    `USER` set to "impostor": the application must ignore them (the user is the
+    process's real user id, `tests.people.ME`), so every test shows it does.
     Returns an `AppEnv` with those directories and `vars`, the complete
     environment dict to hand to a subprocess.
 `db`
     A fresh database file `tmp_path / "db" / "crm.sqlite3"` opened through
-    `tui_crm.services.startup.open_for_use` (migrated to the latest schema, user
-    "tester" registered as admin and set as the acting user). Returns an
+    `tui_crm.services.startup.open_for_use` (migrated to the latest schema, the test
+    process's own login `tests.people.ME` registered as admin, the first user, and set
+    as the acting user). Returns an
     `OpenDatabase` (`.path`, `.target`, `.opened`; `os.fspath(db)` is the path).
     The database is closed after the test.
 `cli`
@@ -41,6 +44,7 @@ from pathlib import Path
 import pytest
 from aeat_standin import aeat, aeat_pki  # noqa: F401 - fixtures for every test
 
+from tests.people import IMPOSTOR
 from tui_crm.config import DatabaseTarget
 
 ENV_REMOVED = ("TUI_CRM_DB", "LANGUAGE", "LC_ALL", "LC_MESSAGES")
@@ -79,7 +83,8 @@ class OpenDatabase:
 
 @pytest.fixture
 def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppEnv:
-    """Isolated XDG directories, user "tester", no TUI_CRM_DB, English C.UTF-8 locale."""
+    """Isolated XDG directories, no TUI_CRM_DB, English C.UTF-8 locale, and an impostor's name
+    in every variable that must not decide who the user is."""
     root = tmp_path / "env"
     homes = {name: root / name for name in ("data", "config", "state")}
     for path in homes.values():
@@ -87,7 +92,8 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppEnv:
     monkeypatch.setenv("XDG_DATA_HOME", str(homes["data"]))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(homes["config"]))
     monkeypatch.setenv("XDG_STATE_HOME", str(homes["state"]))
-    monkeypatch.setenv("TUI_CRM_USER", "tester")
+    for name in ("TUI_CRM_USER", "LOGNAME", "USER"):
+        monkeypatch.setenv(name, IMPOSTOR)
     monkeypatch.setenv("LANG", "C.UTF-8")
     for name in ENV_REMOVED:
         monkeypatch.delenv(name, raising=False)
@@ -102,7 +108,8 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppEnv:
 
 @pytest.fixture
 def db(app_env: AppEnv, tmp_path: Path) -> Iterator[OpenDatabase]:
-    """A fresh, migrated database file opened for use as user "tester" (closed afterwards)."""
+    """A fresh, migrated database file opened for use by the test's own login, its first user
+    and so its admin (closed afterwards)."""
     from tui_crm import db as db_module
     from tui_crm import i18n
     from tui_crm.services.startup import open_for_use

@@ -5,7 +5,8 @@ made in the test, and keyring backends that need no keyring on the machine.
 server on 127.0.0.1 on a free port: `security` "none" (plain, AUTH allowed without
 TLS), "starttls" (STARTTLS required before AUTH and MAIL) or "ssl" (TLS from the
 first byte); `users` {login: password} makes AUTH required; `refuse` lists
-recipient addresses answered with 550. Every accepted message is in `.messages`
+recipient addresses answered with 550; `exclude_auth` names AUTH mechanisms not offered.
+Every accepted message is in `.messages`
 (envelope sender and recipients, the parsed message, the raw bytes).
 
 `MemoryKeyring` keeps secrets in a dict (set it with `keyring.set_keyring`).
@@ -140,6 +141,7 @@ def smtp_server(
     security: str = "none",
     users: dict[str, str] | None = None,
     refuse: tuple[str, ...] = (),
+    exclude_auth: tuple[str, ...] = (),
 ):
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -172,6 +174,8 @@ def smtp_server(
         kwargs.update(ssl_context=context)
     if users is not None and security != "starttls":
         kwargs["auth_require_tls"] = False
+    if exclude_auth:  # e.g. ("PLAIN",): a server offering LOGIN only
+        kwargs["auth_exclude_mechanism"] = list(exclude_auth)
     controller = Controller(_Handler(running), hostname=running.host, port=running.port, **kwargs)
     controller.start()
     try:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.people import ME
 from tui_crm.services import clients
 from tui_crm.services.clients import AddressInput, ClientInput
 
@@ -80,7 +81,7 @@ def test_init_creates_a_private_database(cli, private_dir: Path) -> None:
         assert stat.S_IMODE(file.stat().st_mode) & 0o007 == 0, (file, oct(file.stat().st_mode))
     with sqlite3.connect(path) as con:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert con.execute("SELECT login, role FROM user").fetchall() == [("tester", "admin")]
+        assert con.execute("SELECT login, role FROM user").fetchall() == [(ME, "admin")]
     again = cli("--db", path, "init")
     assert again.returncode == 0, again.stderr
     assert "0 migrations applied" in again.stdout

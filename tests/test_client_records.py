@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.people import ME
 from tui_crm.models import Address, AuditLog
 from tui_crm.services import addresses, clients, contacts, custom_fields, tags, users
 from tui_crm.services.addresses import AddressData
@@ -90,7 +91,7 @@ def test_address_validation_and_conflict(db) -> None:
     )
     with pytest.raises(ConflictError) as conflict:
         addresses.update_address(aid, AddressData(label="Sede", city="Andújar"), row.version)
-    assert "tester" in str(conflict.value)
+    assert ME in str(conflict.value)
     assert conflict.value.info.differences["city"] == ("Andújar", "Jaén")
     assert addresses.get_address(aid).data.city == "Jaén"
 
@@ -169,7 +170,7 @@ def test_contact_conflict_says_who_saved_first(db) -> None:
     start = contacts.get_contact(contact_id).version
     act_as("marta", "sales")
     contacts.update_contact(contact_id, ContactData(first_name="Ana", position="CEO"), start)
-    set_actor(Actor(login="tester", role="admin"))
+    set_actor(Actor(login=ME, role="admin"))
     with pytest.raises(ConflictError) as info:
         contacts.update_contact(contact_id, ContactData(first_name="Anabel"), start)
     assert "marta" in str(info.value)

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.people import ME
 from tui_crm import config
 from tui_crm.db import execute
 from tui_crm.models import AuditLog, Client, Document, Invoice, Payment, Quote
@@ -138,7 +139,7 @@ def test_opportunity_stages_probability_and_lost_reason(db) -> None:
         ),
     )
     row = opportunities.get_opportunity(oid)
-    assert (row.data.probability, row.data.owner_login) == (50, "tester")
+    assert (row.data.probability, row.data.owner_login) == (50, ME)
     assert row.weighted == Decimal("4250.00")
     with pytest.raises(ValidationError) as info:
         opportunities.update_opportunity(
@@ -188,7 +189,7 @@ def test_attach_export_remove_content_addressed(db, tmp_path) -> None:
         "contrato firmado.pdf",
         len(content),
         "application/pdf",
-        "tester",
+        ME,
     )
     assert doc.uploaded_at.date() == dt.datetime.now(dt.UTC).date()
 
@@ -368,7 +369,7 @@ def test_merge_refusals(db) -> None:
     set_actor(Actor("vendedor", "sales"))
     with pytest.raises(PermissionDenied):
         merge.merge_clients(a, b)
-    set_actor(Actor("tester", "admin"))
+    set_actor(Actor(ME, "admin"))
     merge.merge_clients(a, b)
     with pytest.raises(NotFound):
         merge.merge_clients(a, b)  # already merged

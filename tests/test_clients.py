@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
+from tests.people import ME
 from tui_crm.db import execute
 from tui_crm.models import Address, AuditLog, Client, Contact, Invoice, InvoiceLine, Payment
 from tui_crm.services import clients, search, users
@@ -87,7 +89,7 @@ def test_create_with_address(db) -> None:
     assert str(detail.data.vat_rate) == "10"
     assert detail.data.irpf_rate == Decimal(15)
     assert detail.became_client_at == dt.date.today()
-    assert detail.updated_by == "tester"
+    assert detail.updated_by == ME
     assert detail.revenue_total == Decimal("0.00")
     assert [(a.line1, a.city, a.country) for a in detail.addresses] == [
         ("Calle Feria 12", "Sevilla", "ES")
@@ -186,7 +188,7 @@ def test_update_bumps_version_and_audits_before_and_after(db) -> None:
     assert after.data.email == "hola@alfa.es"
     assert after.data.vat_rate == Decimal(4)
     [row] = audit_rows(cid, "update")
-    assert row.user == "tester"
+    assert row.user == ME
     assert json.loads(row.changes) == {
         "email": ["a@alfa.es", "hola@alfa.es"],
         "vat_rate": ["21", "4"],
@@ -262,7 +264,7 @@ def test_archive_and_unarchive(db) -> None:
     assert len(archive) == len(unarchive) == 1
     assert json.loads(archive[0].changes) == {"status": ["active", "archived"]}
     assert json.loads(unarchive[0].changes) == {"status": ["archived", "active"]}
-    assert archive[0].user == "tester"
+    assert archive[0].user == ME
 
 
 def test_convert_lead_to_client(db) -> None:
@@ -303,7 +305,7 @@ def test_delete_lead_without_invoices(db) -> None:
     assert Invoice.select().count() == InvoiceLine.select().count() == 0
     assert execute("SELECT COUNT(*) FROM client_search").fetchone()[0] == 0
     [row] = audit_rows(cid, "delete")
-    assert row.user == "tester"
+    assert row.user == ME
     changes = json.loads(row.changes)
     assert changes["legal_name"] == ["Lead SL", None]
     assert changes["email"] == ["lead@lead.es", None]
@@ -542,7 +544,9 @@ def test_filters_kind_status_owner(db) -> None:
     assert owners == {"Alfa SL": "alice", "Beta SL": "bob", "Gamma SL": "alice", "Delta SL": ""}
 
 
-def test_acting_user_comes_from_the_environment(db) -> None:
-    assert login() == "tester"
-    assert db.opened.login == "tester"
+def test_acting_user_is_the_process_login_not_the_environment(db) -> None:
+    # app_env sets TUI_CRM_USER, LOGNAME and USER to an impostor's name: ignored.
+    assert os.environ["TUI_CRM_USER"] == os.environ["LOGNAME"] == "impostor"
+    assert login() == ME
+    assert db.opened.login == ME
     assert db.opened.role == "admin"

@@ -19,6 +19,7 @@ import pytest
 from stdnum import iban
 from stdnum.es import cif, nif
 
+from tests.people import ME
 from tui_crm import i18n
 from tui_crm.config import DatabaseTarget
 from tui_crm.db import close_database, database, open_database
@@ -69,7 +70,6 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Generat
         for name in ("data", "config", "state"):
             (root / name).mkdir()
             mp.setenv(f"XDG_{name.upper()}_HOME", str(root / name))
-        mp.setenv("TUI_CRM_USER", "tester")
         mp.setenv("LANG", "C.UTF-8")
         for name in ("TUI_CRM_DB", "LANGUAGE", "LC_ALL", "LC_MESSAGES"):
             mp.delenv(name, raising=False)
@@ -184,7 +184,7 @@ def test_settings_and_users(sql: sqlite3.Connection) -> None:
     assert cif.is_valid(settings["company.tax_id"])
     assert iban.is_valid(settings["company.iban"])
     roles = dict(sql.execute('SELECT login, role FROM "user"'))
-    assert roles["tester"] == "admin"  # the user who ran it, registered first, is kept
+    assert roles[ME] == "admin"  # the user who ran it, registered first, is kept
     assert roles["admin"] == "admin"
     assert {"sales", "accounting"} <= set(roles.values())
     owners = {
@@ -204,7 +204,6 @@ def test_indexes_triggers_and_pragmas_are_restored(
     fresh = tmp_path / "fresh.sqlite3"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_CONFIG_HOME", str(tmp_path))
-        mp.setenv("TUI_CRM_USER", "tester")
         open_for_use(DatabaseTarget(str(fresh)))
         close_database()
     schema = (
@@ -609,7 +608,6 @@ def test_tiny_runs_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     from tui_crm.services.startup import open_for_use
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
-    monkeypatch.setenv("TUI_CRM_USER", "tester")
     for clients, invoices in ((1, 0), (3, 2), (5, 40)):
         path = tmp_path / f"tiny-{clients}-{invoices}.sqlite3"
         open_for_use(DatabaseTarget(str(path)))

@@ -11,6 +11,7 @@ import pytest
 from invoicing_support import make_client, set_issuer
 from smtp_support import MemoryKeyring, smtp_server
 
+from tests.people import ME
 from tui_crm.db import execute
 from tui_crm.models import Activity, AuditLog, EmailMessage, PaymentReminder
 from tui_crm.services import contacts, email, email_templates, invoices, quotes, secrets, settings
@@ -257,7 +258,7 @@ def test_draft_invoices_are_not_sent_and_readonly_may_not_send(shop, tmp_path) -
             with pytest.raises(Exception, match="may not send email"):
                 email.send(draft)
         finally:
-            set_actor(Actor("tester", "admin"))
+            set_actor(Actor(ME, "admin"))
     assert server.messages == []
 
 
@@ -352,7 +353,7 @@ def test_business_templates_replace_and_extend_the_builtin_ones(shop) -> None:
         with pytest.raises(Exception, match="may not change the business settings"):
             email_templates.save_template("x", "es", "invoice", "s", "b")
     finally:
-        set_actor(Actor("tester", "admin"))
+        set_actor(Actor(ME, "admin"))
 
 
 def test_language_follows_the_client_country(shop) -> None:
@@ -472,7 +473,7 @@ def test_smtp_settings_are_validated_and_per_user(shop, app_env) -> None:
     try:
         settings.set_many({"smtp.host": "mail.example.com"})
     finally:
-        set_actor(Actor("tester", "admin"))
+        set_actor(Actor(ME, "admin"))
     assert settings.set_value("reminders.schedule", "10; 30 ;60") == "10,30,60"
     assert settings.set_value("reminders.schedule", "") == ""
 

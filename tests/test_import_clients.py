@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from tests.import_support import NIFS, client_count, csv_file, import_audits, xlsx
+from tests.people import ME
 from tui_crm.imports.clients import import_clients, inspect_file
 from tui_crm.imports.columns import IGNORE
 
@@ -279,7 +280,7 @@ def test_import_requires_the_import_permission(db, good_file):
         with pytest.raises(PermissionDenied):
             import_clients(good_file)
     finally:
-        session.set_actor(session.Actor("tester", "admin"))
+        session.set_actor(session.Actor(ME, "admin"))
     assert client_count() == 0
 
 

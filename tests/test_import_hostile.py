@@ -169,3 +169,80 @@ def test_utf16_text_export_of_excel(db, tmp_path):
     report = import_clients(path)
     assert report.created == 1
     assert any("UTF-16" in n and "tab" in n for n in report.notes)
+
+
+def _one_huge_cell(path: Path, size: int) -> Path:
+    """A workbook whose one cell unpacks to `size` characters (a few hundred KB zipped)."""
+    import zipfile
+
+    plain = xlsx(path.with_name("plain.xlsx"), [HEADER, ["Pequeño SL", NIFS[0], "x"]])
+    with (
+        zipfile.ZipFile(plain) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if b"<t>x</t>" in data:  # openpyxl writes inline strings in the sheet
+                data = data.replace(b"<t>x</t>", b"<t>" + b"A" * size + b"</t>")
+            target.writestr(item, data)
+    return path
+
+
+def test_a_small_workbook_with_one_huge_cell_is_refused_before_it_is_read(db, cli, tmp_path):
+    path = _one_huge_cell(tmp_path / "bomba.xlsx", 200_000_000)
+    assert path.stat().st_size < 1_000_000  # it unpacks to 200 MB
+    line = _refused(cli, db, path, "bomba.xlsx", "holds more than 32,767 characters")
+    assert "Pequeño" not in line
+    # Excel's own limit is accepted
+    fine = _one_huge_cell(tmp_path / "limite.xlsx", 32_767)
+    report = import_clients(fine, dry_run=True)  # read; its row judged on its merits
+    assert report.rows == 1 and "email" in str(report.rejected).lower()
+
+
+def test_an_oversized_shared_string_is_found_streaming(tmp_path):
+    import zipfile
+
+    from tui_crm.imports.tables import _oversized_part
+
+    path = tmp_path / "shared.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("ok.xml", "<sst>" + "<si><t>corto</t></si>" * 50_000 + "</sst>")
+        archive.writestr("big.xml", "<sst><si><t>" + "Ñ" * 40_000 + "</t></si></sst>")
+        archive.writestr("edge.xml", "<sst><si><t>" + "ñ" * 32_767 + "</t></si></sst>")
+        archive.writestr("long.xml", "<sst>" + "<si><t>a</t></si>" * 9 + "x" * 3_000_000)
+    with zipfile.ZipFile(path) as archive:
+        assert not _oversized_part(archive, "ok.xml")
+        assert _oversized_part(archive, "big.xml")  # 40,000 characters (80,000 bytes)
+        assert not _oversized_part(archive, "edge.xml")  # exactly the limit, in 2-byte letters
+        assert _oversized_part(archive, "long.xml")  # a run across chunks
+
+
+def test_a_csv_cell_over_the_limit_names_its_row_and_column(db, cli, tmp_path):
+    path = tmp_path / "largo.csv"
+    path.write_text(f"Nombre;NIF;Email\r\nLargo SL;{NIFS[0]};{'a' * 40_000}\r\n", encoding="utf-8")
+    _refused(cli, db, path, "largo.csv: row 2, column C holds more than 32,767 characters")
+
+
+def test_a_csv_mixing_encodings_is_read_line_by_line_and_said(db, cli, tmp_path):
+    path = tmp_path / "mezcla.csv"
+    path.write_bytes(
+        b"Nombre;NIF\r\n"
+        + f"Muñoz Hermanos SL;{NIFS[0]}\r\n".encode()
+        + f"Peña Asesores SL;{NIFS[1]}\r\n".encode("cp1252")
+    )
+    result = cli("--db", db, "import", "clients", path)
+    assert result.returncode == 0, result.stderr
+    assert "mixes encodings" in result.stdout + result.stderr
+    from tui_crm.services import clients
+
+    names = sorted(c.name for c in clients.list_clients(clients.ClientFilter(status="")))
+    assert names == ["Muñoz Hermanos SL", "Peña Asesores SL"]
+
+
+def test_an_iban_that_cannot_be_is_a_rejected_row(db, cli, tmp_path):
+    path = tmp_path / "iban.csv"
+    path.write_text(f"Nombre;NIF;IBAN\r\nBanco Malo SL;{NIFS[0]};ES00 0000\r\n", encoding="utf-8")
+    result = cli("--db", db, "import", "clients", path)
+    assert result.returncode == 1
+    assert "row 2, column C (IBAN): is not a valid IBAN" in result.stdout + result.stderr
+    assert client_count() == 0

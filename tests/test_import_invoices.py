@@ -10,6 +10,7 @@ import pytest
 
 from tests.import_support import NIFS, csv_file, xlsx
 from tests.invoicing_support import issued, line, make_client, set_issuer
+from tests.people import ME
 from tui_crm.imports.invoices import import_invoices
 
 HEADER = [
@@ -316,7 +317,7 @@ def test_invoice_import_needs_accounting(db, history):
         with pytest.raises(PermissionDenied):
             import_invoices(history)
     finally:
-        session.set_actor(session.Actor("tester", "admin"))
+        session.set_actor(session.Actor(ME, "admin"))
 
 
 def test_imported_history_gets_no_verifactu_record(db, history):

@@ -67,14 +67,33 @@ def test_frozen_data_survives_client_changes(client_id) -> None:
 
 
 def test_numbers_are_correlative_per_series_and_year(client_id) -> None:
-    codes = [issued(client_id, dt.date(2026, 1, day)).code for day in (1, 2, 2, 5)]
-    assert codes == ["F2026-00001", "F2026-00002", "F2026-00003", "F2026-00004"]
-    other = issued(client_id, dt.date(2026, 1, 3), series="A").code
-    assert other == "A2026-00001"
-    next_year = issued(client_id, dt.date(2027, 1, 1)).code
-    assert next_year == "F2027-00001"
-    late_for_last_year = issued(client_id, dt.date(2025, 12, 31)).code
-    assert late_for_last_year == "F2025-00001"
+    # Past years only: an issue date after today is refused (see the next test).
+    y = dt.date.today().year - 2
+    codes = [issued(client_id, dt.date(y, 1, day)).code for day in (1, 2, 2, 5)]
+    assert codes == [f"F{y}-00001", f"F{y}-00002", f"F{y}-00003", f"F{y}-00004"]
+    other = issued(client_id, dt.date(y, 1, 3), series="A").code
+    assert other == f"A{y}-00001"
+    next_year = issued(client_id, dt.date(y + 1, 1, 1)).code
+    assert next_year == f"F{y + 1}-00001"
+    late_for_last_year = issued(client_id, dt.date(y - 1, 12, 31)).code
+    assert late_for_last_year == f"F{y - 1}-00001"
+
+
+def test_issue_dates_that_cannot_be_are_refused_with_the_reason(client_id) -> None:
+    today = dt.date.today()
+    invoice_id = draft(client_id)
+    for date, reason in (
+        (today + dt.timedelta(days=1), "is after today"),
+        (dt.date(1999, 12, 31), "is not in the years 2000 to 2099"),
+        (dt.date(1, 1, 1), "0001-01-01 is not in the years 2000 to 2099"),
+    ):
+        with pytest.raises(RuleViolation, match=reason):
+            invoices.issue_invoice(invoice_id, date)
+    assert invoices.get_invoice(invoice_id).status == "draft"
+    with pytest.raises(ValidationError) as planned:  # a draft cannot even plan such a date
+        draft(client_id, issue_date=dt.date(2146, 1, 1))
+    assert "issue_date" in planned.value.errors
+    assert invoices.issue_invoice(invoice_id, today).code == f"F{today.year}-00001"
 
 
 def test_issue_date_before_the_last_of_the_series_is_refused(client_id) -> None:

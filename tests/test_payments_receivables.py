@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from invoicing_support import JAN, D, issued, line, make_client, set_issuer
 
+from tests.people import ME
 from tui_crm.db import execute
 from tui_crm.services import clients, invoices, payments, users
 from tui_crm.services import receivables as rv
@@ -113,7 +114,7 @@ def test_reversal_restores_outstanding_and_status(client_id) -> None:
     audit = execute(
         "SELECT action, user FROM audit_log WHERE entity='payment' ORDER BY id"
     ).fetchall()
-    assert audit == [("payment", "tester"), ("reverse", "tester")]
+    assert audit == [("payment", ME), ("reverse", ME)]
 
 
 def test_drafts_and_paid_invoices_take_no_payment(client_id) -> None:

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.people import ME
 from tui_crm.models import AuditLog, Setting
 from tui_crm.services import settings
 from tui_crm.services.errors import ValidationError
@@ -47,7 +48,7 @@ def test_set_and_get_normalised_values(db) -> None:
     assert settings.get("invoice.default_vat") == "10"
     assert settings.get("invoice.series") == "FA"
     assert stored()["invoice.payment_days"] == "60"
-    assert Setting.get_by_id("company.name").updated_by == "tester"
+    assert Setting.get_by_id("company.name").updated_by == ME
 
 
 def test_changes_are_audited_with_user_and_values(db) -> None:

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from tests.people import ME
 from tui_crm.db import execute
 from tui_crm.models import Activity, AuditLog, Client
 from tui_crm.models.base import utcnow
@@ -30,8 +31,8 @@ def act_as(login: str, role: str = "sales") -> None:
     set_actor(Actor(login=login, role=role))
 
 
-def back_to_tester() -> None:
-    set_actor(Actor(login="tester", role="admin"))
+def back_to_me() -> None:
+    set_actor(Actor(login=ME, role="admin"))
 
 
 def note(client_id: int, subject: str, **fields: object) -> int:
@@ -52,7 +53,7 @@ def test_entry_records_author_and_updates_last_activity(db) -> None:
         ),
     )
     row = timeline.get_activity(aid)
-    assert (row.author, row.kind, row.contact_name, row.outcome) == ("tester", "call", "Ana", "ok")
+    assert (row.author, row.kind, row.contact_name, row.outcome) == (ME, "call", "Ana", "ok")
     client = Client.get_by_id(cid)
     assert client.last_activity_at == row.occurred_at
     assert client.version == before  # a running figure, not a person's edit
@@ -123,12 +124,12 @@ def test_edit_keeps_the_author_and_detects_conflicts(db) -> None:
     start = timeline.get_activity(aid)
     act_as("marta")
     timeline.update_activity(aid, ActivityData(subject="Nota corregida"), start.version)
-    back_to_tester()
+    back_to_me()
     with pytest.raises(ConflictError) as info:
         timeline.update_activity(aid, ActivityData(subject="Mi versión"), start.version)
     assert "marta" in str(info.value)
     row = timeline.get_activity(aid)
-    assert (row.subject, row.author, row.updated_by) == ("Nota corregida", "tester", "marta")
+    assert (row.subject, row.author, row.updated_by) == ("Nota corregida", ME, "marta")
     assert row.occurred_at == start.occurred_at
 
 
@@ -182,7 +183,7 @@ def test_template_fills_an_entry_in_one_step(db) -> None:
     filled = timeline.fill_template(template, client="Alfa SL", contact="Ana", today=TODAY)
     assert filled.kind == "call"
     assert filled.subject == "Seguimiento Alfa SL"
-    assert filled.body == "Hablado con Ana el 2026-03-10 (tester). {unknown}"
+    assert filled.body == f"Hablado con Ana el 2026-03-10 ({ME}). {{unknown}}"
     timeline.update_template(tid, "Seguimiento", "note", "S", "B")
     assert timeline.list_templates()[0].kind == "note"
     timeline.delete_template(tid)
@@ -240,7 +241,7 @@ def test_agenda_mine_or_everyones(db) -> None:
     act_as("marta")
     theirs = note(cid, "de Marta", due_date=TODAY)
     assert [i.activity_id for i in agenda.list_agenda(AgendaFilter(as_of=TODAY))] == [theirs]
-    back_to_tester()
+    back_to_me()
     assert [i.activity_id for i in agenda.list_agenda(AgendaFilter(as_of=TODAY))] == [mine]
     everyone = agenda.list_agenda(AgendaFilter(as_of=TODAY, everyone=True))
     assert {i.activity_id for i in everyone} == {mine, theirs}
@@ -263,7 +264,7 @@ def test_report_agenda_json(db, cli) -> None:
     note(cid, "Llamar", due_date=TODAY + dt.timedelta(days=1))
     act_as("marta")
     note(cid, "De Marta", due_date=TODAY)
-    back_to_tester()
+    back_to_me()
     execute("UPDATE activity SET kind = 'task' WHERE subject = 'Llamar'")
     mine = cli("--db", db, "report", "agenda", "--as-of", "2026-03-10", "--format", "json")
     assert mine.returncode == 0, mine.stderr
@@ -286,7 +287,7 @@ def test_report_agenda_json(db, cli) -> None:
         "kind": "note",
         "subject": "Reclamar pago",
         "contact": "",
-        "author": "tester",
+        "author": ME,
         "status": "overdue",
     }
     assert rows[1]["status"] == "upcoming" and rows[1]["kind"] == "task"

@@ -185,6 +185,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     """Create or upgrade the database, and put back the protections that live in it."""
     _ensure_default_dir(args)
     opened = _open(args, create=True, initialise=True)
+    from .db import is_sqlite
     from .migrations import current_version
     from .services.protections import restore_protections
 
@@ -196,6 +197,21 @@ def cmd_init(args: argparse.Namespace) -> int:
             target=opened.target, version=current_version(), n=opened.migrated
         )
     )
+    if not is_sqlite():
+        from .services import pg_roles
+
+        base = pg_roles.install()
+        print(
+            _(
+                "PostgreSQL roles: {admin}, {accounting}, {sales}, {readonly}; {login} is an admin."
+            ).format(
+                admin=f"{base}_admin",
+                accounting=f"{base}_accounting",
+                sales=f"{base}_sales",
+                readonly=f"{base}_readonly",
+                login=opened.real_login or opened.login,
+            )
+        )
     return EXIT_OK
 
 
@@ -489,8 +505,11 @@ def _log_crash() -> Path | None:
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / "crash.log"
         with path.open("a", encoding="utf-8", errors="backslashreplace") as fh:
-            fh.write(f"--- {dt.datetime.now().isoformat()} {' '.join(sys.argv)}\n")
-            fh.write(traceback.format_exc())
+            # never a database password, from the command line or from an error's text
+            fh.write(
+                config.mask_secrets(f"--- {dt.datetime.now().isoformat()} {' '.join(sys.argv)}\n")
+            )
+            fh.write(config.mask_secrets(traceback.format_exc()))
         return path
     except Exception:
         return None
@@ -521,8 +540,9 @@ def _fault_line(exc: BaseException) -> str | None:
 
 
 def _complain(message: str) -> None:
-    """One line on stderr, whatever bytes it holds (a file name that is not UTF-8)."""
-    text = "tui-crm: " + message
+    """One line on stderr, whatever bytes it holds (a file name that is not UTF-8), and never
+    a database password (a URL's, or one an error quotes)."""
+    text = config.mask_secrets("tui-crm: " + message)
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     print(text, file=sys.stderr)
 
@@ -574,7 +594,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_ERROR
         path = _log_crash()
         where = _(" (details in {path})").format(path=path) if path else ""
-        _complain(_("internal error") + f": {type(exc).__name__}: {exc}{where}")
+        _complain(_("internal error") + f": {type(exc).__name__}: {_one_line(str(exc))}{where}")
     return EXIT_ERROR
 
 

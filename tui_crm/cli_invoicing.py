@@ -169,7 +169,13 @@ def cmd_invoice(args: argparse.Namespace, open_db) -> int:
     open_db(args)
     from .db import transactional
     from .services import clients, invoices
+    from .services.permissions import require
 
+    require("invoices.issue" if args.issue else "invoices.draft")  # before anything is written
+    if args.issue and args.date is not None:
+        problem = invoices.issue_date_problem(args.date)
+        if problem:
+            raise UserError(_("--date: {reason}").format(reason=problem))
     client_id = clients.find_by_tax_id(args.client)
     if client_id is None:
         raise UserError(_("no client has the tax ID {tax_id}").format(tax_id=args.client))
@@ -195,7 +201,22 @@ def cmd_invoice(args: argparse.Namespace, open_db) -> int:
         draft_id = invoices.create_draft(data)
         return invoices.issue_invoice(draft_id, args.date).code
 
-    print(create_and_issue())
+    code = create_and_issue()
+    print(code)
+    from .services import printing
+
+    unprintable = printing.unprintable_in_invoice(invoices.find_by_code(code))
+    if unprintable:  # issued all the same (it is the law's record), but said plainly
+        print(
+            "tui-crm: "
+            + _("warning")
+            + ": "
+            + _(
+                "{code} holds characters its PDF cannot print right on this machine: {chars} "
+                "(see `tui-crm print`)"
+            ).format(code=code, chars=unprintable),
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -240,6 +261,8 @@ def cmd_print(args: argparse.Namespace, open_db) -> int:
             path.unlink(missing_ok=True)
         raise
     print(_("{file} written ({size} bytes)").format(file=written, size=len(printed.data)))
+    if printed.unprintable:  # a legal document never loses a character without saying so
+        print("tui-crm: " + _("warning") + ": " + printed.warning(), file=sys.stderr)
     return EXIT_OK
 
 
@@ -249,8 +272,9 @@ def cmd_recurring(args: argparse.Namespace, open_db) -> int:
     open_db(args)
     from .services import quotes, recurring
 
-    expired = quotes.expire_quotes(args.as_of)
-    run = recurring.run_recurring(args.as_of)
+    as_of = recurring.check_run(args.as_of)  # refused here, before anything is written
+    expired = quotes.expire_quotes(as_of)
+    run = recurring.run_recurring(as_of)
     for created in run.created:
         label = created.code or _("draft {id}").format(id=created.invoice_id)
         print(

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 APP_NAME = "tui-crm"
 ENV_DB = "TUI_CRM_DB"
-ENV_USER = "TUI_CRM_USER"
 DB_FILENAME = "tui-crm.sqlite3"
 DEMO_DB_FILENAME = "demo.sqlite3"
 
@@ -44,6 +43,22 @@ def is_url(target: str) -> bool:
     return "://" in target
 
 
+# A password in a URL's authority (scheme://user:PASSWORD@host; greedy to the last "@", a
+# raw "@" in a password included) or in its query (?password=...).
+_URL_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]*):[^\s/]*@")
+_QUERY_PASSWORD = re.compile(
+    r"(?P<head>[?&](?:password|passwd|pwd)=)(?:(?!:\s)[^&\s])*", re.IGNORECASE
+)
+
+
+def mask_secrets(text: str) -> str:
+    """`text` with every database URL's password replaced by ***: for errors, logs, output."""
+    if "://" not in text and "=" not in text:
+        return text
+    text = _URL_PASSWORD.sub(r"\g<head>:***@", text)
+    return _QUERY_PASSWORD.sub(r"\g<head>***", text)
+
+
 @dataclass(frozen=True)
 class DatabaseTarget:
     """A SQLite file path or a PostgreSQL URL."""
@@ -63,7 +78,8 @@ class DatabaseTarget:
         return Path(self.value).expanduser()
 
     def __str__(self) -> str:
-        return self.value
+        """Shown to people: never with a password (`value` keeps it, to connect)."""
+        return mask_secrets(self.value)
 
 
 def resolve_database(cli_value: str | None) -> DatabaseTarget:
@@ -73,14 +89,20 @@ def resolve_database(cli_value: str | None) -> DatabaseTarget:
 
 
 def current_login() -> str:
-    """The login name of the process (over SSH, the SSH user)."""
-    for name in (os.environ.get(ENV_USER),):
-        if name:
-            return name
+    """The login of the process's real user id, from the password database (over SSH, the
+    SSH user). Never from the environment: TUI_CRM_USER, LOGNAME and USER are anyone's to
+    set, so a colleague could sign as someone else."""
     try:
+        import pwd
+    except ImportError:  # Windows: no user ids, and no shared server to guard
+        import getpass
+
         return getpass.getuser()
-    except Exception:  # no passwd entry (containers): fall back to the uid
-        return f"uid{os.getuid()}"
+    uid = os.getuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # no passwd entry (containers): the uid is still the person
+        return f"uid{uid}"
 
 
 def attachments_dir(db_path: Path) -> Path:

@@ -7,6 +7,9 @@ import unicodedata
 from itertools import filterfalse
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What has no place in a one-line value: every control character (tab and line breaks
+# included) and the Unicode line and paragraph separators.
+_NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def fold(text: str) -> str:
@@ -29,6 +32,11 @@ def digits(text: str) -> str:
 def one_line(text: str) -> str:
     """A value fit for one cell: newlines and tabs become spaces, control characters vanish."""
     return _CONTROL.sub("", text.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
+
+
+def has_control(text: str) -> bool:
+    """Whether `text` holds a control character or a line break (a one-line value may not)."""
+    return bool(_NOT_ONE_LINE.search(text))
 
 
 def clean_input(text: str) -> str:

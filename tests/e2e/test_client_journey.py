@@ -9,6 +9,7 @@ import time
 import pytest
 
 from tests.e2e.tmux import TmuxSession
+from tests.people import ME
 from tui_crm.services import clients, settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -66,7 +67,7 @@ def test_search_open_note_quit_and_report(db, tmp_path, app_env, cli):
     assert report.returncode == 0, report.stderr
     [entry] = json.loads(report.stdout)
     assert entry["subject"] == "Llamó: quiere 3 cajas [b]ya[/b] 🚀"
-    assert (entry["kind"], entry["author"]) == ("note", "tester")
+    assert (entry["kind"], entry["author"]) == ("note", ME)
     plain = cli("--db", db.path, "report", "timeline", "--client", "a58818501")
     assert plain.returncode == 0 and "Llamó: quiere 3 cajas" in plain.stdout
     missing = cli("--db", db.path, "report", "timeline", "--client", "B00000000")

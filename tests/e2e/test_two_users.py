@@ -38,9 +38,11 @@ def test_both_edit_the_same_client_and_both_changes_are_kept(db, tmp_path, app_e
     )
     close_database()
     command = [sys.executable, "-m", "tui_crm", "--db", str(db.path)]
+    # The test's login is the database's admin; it acts as each colleague (--user), as the
+    # identity comes from the process's user id and both panes run as the same one.
     with TmuxSession(tmp_path, app_env.vars) as tmux:
-        ana = tmux.start(command, size=(100, 30), env={"TUI_CRM_USER": "ana"})
-        luis = tmux.start(command, size=(100, 30), env={"TUI_CRM_USER": "luis"})
+        ana = tmux.start([*command, "--user", "ana"], size=(100, 30))
+        luis = tmux.start([*command, "--user", "luis"], size=(100, 30))
         for pane in (ana, luis):
             pane.wait_for("Talleres Núñez SL")
             pane.send("e")

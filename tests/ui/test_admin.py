@@ -32,7 +32,7 @@ async def test_admin_adds_a_user_and_changes_roles(db):
         assert User.get(User.login == "ana").role == "sales"
         table = app.screen.query_one(LazyTable)
         assert table.row_count == 2
-        await pilot.press("home")  # "ana" sorts before "tester"
+        await pilot.press("home")  # "ana" sorts before the admin (the test login)
         await _settle(pilot, app)
         await pilot.press("e", "enter", "down", "enter", "ctrl+s")  # sales -> the next role
         await _settle(pilot, app)

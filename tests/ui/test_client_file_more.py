@@ -7,6 +7,7 @@ import hashlib
 
 from textual.widgets import Input
 
+from tests.people import ME
 from tests.ui.screen_text import screen_lines, screen_text
 from tui_crm import config
 from tui_crm.models import Activity, Document, Invoice
@@ -114,7 +115,7 @@ async def test_agenda_mark_done_reschedule_toggle_and_jump(db) -> None:
     users.register("marta")
     set_actor(Actor("marta", "sales"))
     timeline.create_activity(beta, ActivityData(subject="De Marta", due_date=TODAY))
-    set_actor(Actor("tester", "admin"))
+    set_actor(Actor(ME, "admin"))
     app = CrmApp(db.opened, first_run=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)

@@ -6,6 +6,7 @@ import datetime as dt
 
 from textual.widgets import Input
 
+from tests.people import ME
 from tests.ui.screen_text import screen_text
 from tui_crm.models import Address, Client, Contact
 from tui_crm.services import clients, contacts, timeline, users
@@ -63,7 +64,7 @@ async def test_n_name_ctrl_s_creates_a_lead_and_opens_its_file(db) -> None:
     assert (client.legal_name, client.kind, client.updated_by) == (
         "Pérez & Hijos [b]SL[/b]",
         "lead",
-        "tester",
+        ME,
     )
 
 
@@ -138,7 +139,7 @@ async def test_edit_then_conflict_with_a_colleague_offers_reload(db) -> None:
         set_actor(Actor("marta", "sales"))
         version = clients.get_client(cid).version
         clients.update_client(cid, ClientInput(legal_name="Alfa Sociedad Limitada"), version)
-        set_actor(Actor("tester", "admin"))
+        set_actor(Actor(ME, "admin"))
         trade = form.query_one(f"#{field_id('trade_name')}", Input)
         trade.focus()
         await pilot.press(*"Alfa")
@@ -195,7 +196,7 @@ async def test_add_address_contact_and_note_from_the_file(db) -> None:
     assert Address.select().where(Address.client == cid).count() == 2
     assert Contact.get(Contact.client == cid).email == "rocio@alfa.es"
     [entry] = timeline.list_timeline(cid)
-    assert (entry.kind, entry.author) == ("note", "tester")
+    assert (entry.kind, entry.author) == ("note", ME)
     assert Client.get_by_id(cid).last_activity_at is not None
 
 
@@ -251,7 +252,7 @@ async def test_template_fills_a_note_in_one_step(db) -> None:
     assert (entry.kind, entry.subject, entry.body) == (
         "meeting",
         "Visita a Alfa SL",
-        "Revisado con tester",
+        f"Revisado con {ME}",
     )
 
 

@@ -67,6 +67,17 @@ async def settle(pilot, app) -> None:
     await pilot.pause()
 
 
+def as_tester(db):
+    """The golden files name the author "tester", whoever runs the tests: the test's own
+    login, admin of the fresh database, acts as that colleague (as `--user tester` does)."""
+    from tui_crm.db import close_database
+    from tui_crm.services.startup import open_for_use
+
+    users.add_user("tester", "admin")
+    close_database()
+    return open_for_use(db.target, user="tester")
+
+
 def sample() -> int:
     """A realistic client with a little of everything, at dates relative to today."""
     users.register("marta")
@@ -143,8 +154,9 @@ async def until_shown(pilot, app, text: str) -> None:
 
 
 async def test_browser_snapshot(db) -> None:
+    opened = as_tester(db)
     sample()
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(opened, first_run=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await until_shown(pilot, app, "3 rows")
@@ -152,8 +164,9 @@ async def test_browser_snapshot(db) -> None:
 
 
 async def test_client_file_snapshots(db) -> None:
+    opened = as_tester(db)
     cid = sample()
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(opened, first_run=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         app.open_client(cid)
@@ -168,8 +181,9 @@ async def test_client_file_snapshots(db) -> None:
 
 
 async def test_client_file_at_80x24(db) -> None:
+    opened = as_tester(db)
     cid = sample()
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(opened, first_run=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         app.open_client(cid, "contacts")
@@ -178,8 +192,9 @@ async def test_client_file_at_80x24(db) -> None:
 
 
 async def test_agenda_snapshot(db) -> None:
+    opened = as_tester(db)
     sample()
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(opened, first_run=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("f3", "m")

@@ -15,7 +15,9 @@ which has € and Spanish accents but not the Czech or other Central European
 letters of clients' names (č, ř, ł), so a Unicode TrueType font is the only
 choice that never loses a character. fpdf2 embeds only the glyphs used (a PDF
 stays around 30 KB) and writes a ToUnicode map, so the text can be searched and
-extracted.
+extracted. Characters DejaVu lacks (Chinese, emoji, Arabic...) come from the free fonts
+the machine has, as fallback fonts; what none prints is named by `coverage_of`, and the
+print and the issue say so (`exports/glyphs.py`).
 
 The output is deterministic for the same data (the creation date is the
 document's own), so storing it content-addressed never duplicates it.
@@ -194,6 +196,31 @@ def _qr_block(pdf, doc: PdfDocument) -> None:
     pdf.set_xy(pdf.l_margin, image_top + image_mm + 8)
 
 
+def document_text(doc: PdfDocument) -> str:
+    """Every piece of text a document prints that comes from people (names, addresses,
+    lines, notes...), for the font coverage check."""
+    parts: list[str] = []
+    for value in (doc.issuer, doc.recipient):
+        parts += [value.name, value.tax_id, value.address, *value.extra]
+    parts += [line.description for line in doc.lines]
+    for name in (
+        "number", "series", "exemption_reason", "title", "payment_terms", "notes", "iban",
+        "rectifies", "rectification_reason", "delivery_time", "shipping", "milestones",
+        "warranty", "conditions",
+    ):  # fmt: skip
+        parts.append(str(getattr(doc, name, "") or ""))
+    parts += [label for label, _amount in doc.extra_totals]
+    return "\n".join(parts)
+
+
+def coverage_of(doc: PdfDocument):
+    """The fallback fonts a document needs and the characters no font can print
+    (`glyphs.Coverage`)."""
+    from .glyphs import coverage
+
+    return coverage(document_text(doc), FONT_DIR / "DejaVuSans.ttf")
+
+
 def render_pdf(doc: PdfDocument) -> bytes:
     """The PDF bytes of one quote or invoice."""
     from fpdf import FPDF
@@ -206,6 +233,11 @@ def render_pdf(doc: PdfDocument) -> bytes:
             self.set_text_color(110)
             left = f"{doc.issuer.name} · {doc.issuer.tax_id}"
             self.cell(0, 5, left, align="L")
+            if fallback_fonts:
+                # A fallback font used inside that cell is set within its q..Q, yet fpdf2
+                # then believes the base font is current: set another and back, so it is.
+                self.set_font(FONT, "B", 7)
+                self.set_font(FONT, "", 7)
             self.set_x(self.l_margin)
             self.cell(
                 0,
@@ -221,6 +253,18 @@ def render_pdf(doc: PdfDocument) -> bytes:
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    needs = coverage_of(doc)
+    fallback_fonts = bool(needs.fonts)
+    if needs.fonts:  # characters DejaVu lacks: from the free fonts this machine has
+        for font in needs.fonts:
+            pdf.add_font(
+                font.family, font.style, str(font.path), collection_font_number=font.face_index
+            )
+        pdf.set_fallback_fonts(
+            list(dict.fromkeys(font.family for font in needs.fonts)), exact_match=False
+        )
+    if needs.shaping:
+        pdf.set_text_shaping(True)
     pdf.set_title(f"{_title(doc)} {doc.number}")
     pdf.set_author(doc.issuer.name)
     pdf.set_creator("tui-crm")

@@ -2,6 +2,12 @@
 
 JSON is a list of objects with snake_case keys, amounts as decimal strings
 ("1060.00") and dates as ISO strings (DESIGN §4).
+
+CSV is opened by spreadsheets, which evaluate a cell starting with = + - @ (or a tab or
+carriage return) as a formula: `=HYPERLINK(...)` typed as a client's name would become a
+link, `@SUM(...)` a calculation. Such text cells get a leading apostrophe (OWASP's advice
+on CSV injection), which spreadsheets show as plain text; numbers, negative ones
+included, stay numbers.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
@@ -34,6 +41,18 @@ def _cell(value: Any) -> str:
     return str(plain_value(value))
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def csv_safe(text: str) -> str:
+    """A CSV cell a spreadsheet shows as typed: text that would start a formula gets a
+    leading apostrophe; a number (e.g. "-150.00") is left alone."""
+    if text and text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def write_report(
     rows: Iterable[dict[str, Any]],
     columns: Sequence[str],
@@ -53,9 +72,9 @@ def write_report(
         return count
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
+        writer.writerow([csv_safe(c) for c in columns])
         for row in rows:
-            writer.writerow([_cell(row.get(k)) for k in columns])
+            writer.writerow([csv_safe(_cell(row.get(k))) for k in columns])
             count += 1
         return count
     from tabulate import tabulate

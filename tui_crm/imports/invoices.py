@@ -720,6 +720,9 @@ def _commit(
                 raise ImportCancelled()
             if progress is not None:
                 progress("write", position, len(rows))
+    from ..services import evidence
+
+    evidence.seal_invoices([invoice_id for _row, invoice_id, _total in invoice_ids])
     for client_id, (base_cents, total_cents) in figures.items():
         execute(
             "UPDATE client SET revenue_total_cents = revenue_total_cents + ?, "

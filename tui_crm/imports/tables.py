@@ -20,7 +20,14 @@ The header row is the row among the first ten non-empty ones that the caller's
 fine). Row numbers are the ones the spreadsheet shows.
 
 Limits: files larger than MAX_FILE_BYTES and sheets with more than MAX_ROWS
-data rows are refused before anything is imported (split them).
+data rows are refused before anything is imported (split them), and so is a cell
+holding more than MAX_CELL_CHARS characters (Excel's own limit): a small workbook whose
+one cell unpacks to hundreds of megabytes is found by a streaming scan of the XML before
+openpyxl would hold it in memory.
+
+A CSV that is not UTF-8 throughout but has UTF-8 lines (two files pasted together) is
+read line by line in the encoding each line is in, and the report says which rows were
+which: "MuÃ±oz" is never imported without a word.
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ from .xlsx_child import is_empty as _is_empty
 
 MAX_FILE_BYTES = 40 * 1024 * 1024
 MAX_ROWS = 100_000
+MAX_CELL_CHARS = 32_767  # what Excel itself lets a cell hold
 HEADER_SEARCH_ROWS = 10
 # Workbooks from this size on are parsed in a child process while this one checks the
 # rows (see xlsx_child); below it, starting the child costs more than it saves.
@@ -354,6 +362,49 @@ class _SheetScan:
     merged: list[tuple[int, int, int, int]] = field(
         default_factory=list
     )  # r1 c1 r2 c2 (1-based rows)
+    oversized: bool = False  # a cell's text longer than MAX_CELL_CHARS
+
+
+class _RunMeter:
+    """The longest run of text without "<" in a streamed XML part (a cell's text), in
+    characters; only runs already longer than the limit in bytes are decoded to count."""
+
+    def __init__(self) -> None:
+        self.run = 0  # characters of the run still open at the end of the last chunk
+
+    @staticmethod
+    def _chars(piece: bytes) -> int:
+        if len(piece) <= MAX_CELL_CHARS:
+            return len(piece)  # bytes >= characters: under the limit either way
+        return len(piece.decode("utf-8", "ignore"))
+
+    def feed(self, chunk: bytes) -> bool:
+        """True as soon as a run exceeds MAX_CELL_CHARS (the caller stops reading)."""
+        pieces = chunk.split(b"<")
+        if len(pieces) == 1:
+            self.run += self._chars(chunk)
+            return self.run > MAX_CELL_CHARS
+        if self.run + self._chars(pieces[0]) > MAX_CELL_CHARS:
+            return True
+        # after each "<": the tag up to ">", then the text
+        if any(
+            len(p) > MAX_CELL_CHARS and self._chars(p.partition(b">")[2]) > MAX_CELL_CHARS
+            for p in pieces[1:-1]
+        ):
+            return True
+        last = pieces[-1]
+        self.run = self._chars(last.partition(b">")[2]) if b">" in last else 0
+        return self.run > MAX_CELL_CHARS
+
+
+def _oversized_part(archive: zipfile.ZipFile, part: str) -> bool:
+    """Whether a part of the workbook (the shared strings) holds an oversized cell text."""
+    meter = _RunMeter()
+    with archive.open(part) as fh:
+        while chunk := fh.read(1 << 20):
+            if meter.feed(chunk):
+                return True
+    return False
 
 
 def _scan_sheet(archive: zipfile.ZipFile, part: str) -> _SheetScan:
@@ -361,10 +412,14 @@ def _scan_sheet(archive: zipfile.ZipFile, part: str) -> _SheetScan:
     formulas without a computed value, and merged ranges."""
     scan = _SheetScan()
     overlap = b""
+    meter = _RunMeter()
     with archive.open(part) as fh:
         while True:
             chunk = fh.read(1 << 20)
             if not chunk:
+                break
+            if meter.feed(chunk):
+                scan.oversized = True
                 break
             data = overlap + chunk
             # Plain substring tests first (C speed): most sheets have neither.
@@ -383,6 +438,14 @@ def _scan_sheet(archive: zipfile.ZipFile, part: str) -> _SheetScan:
                     )
             overlap = data[-4096:]
     return scan
+
+
+def _oversized_strings(source: Path, part: str) -> bool:
+    try:
+        with zipfile.ZipFile(source) as archive:
+            return _oversized_part(archive, part)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError):
+        return False  # a damaged part is reported when it is read
 
 
 def _open_xlsx(source: Path, score: Callable[[list[str]], int]) -> Table:
@@ -432,6 +495,15 @@ def _open_xlsx(source: Path, score: Callable[[list[str]], int]) -> Table:
                 )
             ) from None
 
+    if scan.oversized or (
+        "xl/sharedStrings.xml" in names and _oversized_strings(source, "xl/sharedStrings.xml")
+    ):
+        raise ImportFileError(
+            _(
+                "{file}: a cell of sheet “{sheet}” holds more than {n} characters (more than "
+                "Excel itself allows): shorten it or remove it"
+            ).format(file=name, sheet=chosen.name, n=count_text(MAX_CELL_CHARS))
+        )
     notes: list[str] = []
     hidden = [s.name for s in sheets if s.state != "visible"]
     others = [s.name for s in visible[1:]]
@@ -608,6 +680,28 @@ def detect_encoding(data: bytes) -> str:
     return "utf-8"
 
 
+def _decode_mixed(data: bytes) -> tuple[str, list[int]]:
+    """A file that is not UTF-8 throughout: each line in UTF-8 when it is valid UTF-8 with
+    non-ASCII letters, else Windows-1252. Returns the text and the (1-based) lines read as
+    UTF-8 (empty: the whole file is Windows-1252, nothing is mixed)."""
+    lines = data.split(b"\n")
+    utf8_lines: list[int] = []
+    decoded = []
+    for number, raw in enumerate(lines, 1):
+        if not raw.isascii():
+            try:
+                decoded.append(raw.decode("utf-8"))
+                utf8_lines.append(number)
+                continue
+            except UnicodeDecodeError:
+                pass
+        try:
+            decoded.append(raw.decode("cp1252"))
+        except UnicodeDecodeError:
+            decoded.append(raw.decode("latin-1"))  # bytes Windows-1252 leaves undefined
+    return "\n".join(decoded), utf8_lines
+
+
 def detect_delimiter(text: str) -> str:
     """The delimiter of the first non-empty line: `;`, `,` or tab (quoted text ignored)."""
     for line in text.splitlines():
@@ -633,11 +727,15 @@ def _open_csv(source: Path, score: Callable[[list[str]], int]) -> Table:
     name = source.name
     data = source.read_bytes()
     encoding = detect_encoding(data)
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")  # bytes Windows-1252 leaves undefined
-        encoding = "cp1252"
+    mixed: list[int] = []
+    if encoding == "cp1252":
+        text, mixed = _decode_mixed(data)
+    else:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")  # bytes Windows-1252 leaves undefined
+            encoding = "cp1252"
     del data
     if "\x00" in text:
         raise ImportFileError(
@@ -652,6 +750,16 @@ def _open_csv(source: Path, score: Callable[[list[str]], int]) -> Table:
             delimiter=_(_DELIMITER_LABELS.get(delimiter, delimiter)),
         )
     ]
+    if mixed:
+        notes.append(
+            _(
+                "The file mixes encodings: {n} lines are UTF-8 and the rest Windows-1252 "
+                "(lines {lines}); each was read in its own, check their accents"
+            ).format(
+                n=count_text(len(mixed)),
+                lines=", ".join(str(n) for n in mixed[:10]) + (" …" if len(mixed) > 10 else ""),
+            )
+        )
     estimated = text.count("\n")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
@@ -661,6 +769,19 @@ def _open_csv(source: Path, score: Callable[[list[str]], int]) -> Table:
             for values in reader:
                 number += 1
                 if values and not _is_empty(values):
+                    if max(map(len, values)) > MAX_CELL_CHARS:
+                        longest = max(range(len(values)), key=lambda i: len(values[i]))
+                        raise ImportFileError(
+                            _(
+                                "{file}: row {row}, column {column} holds more than {n} "
+                                "characters: shorten it or remove it"
+                            ).format(
+                                file=name,
+                                row=number,
+                                column=column_letter(longest),
+                                n=count_text(MAX_CELL_CHARS),
+                            )
+                        )
                     yield number, tuple(values)
         except csv.Error as exc:
             raise ImportFileError(

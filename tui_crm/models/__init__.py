@@ -58,6 +58,10 @@ class AuditLog(BaseModel):
     client_id = IntegerField(null=True)  # whose history this belongs to, for the client file
     changes = TextField(default="{}")  # JSON {field: [before, after]}
     summary = TextField(default="")
+    # m0012: who really acted (an admin acting as `user`), and the hash chain (services.evidence)
+    real_user = CharField(max_length=64, default="")
+    prev_hash = CharField(max_length=64, default="")
+    hash = CharField(max_length=64, default="")
 
     class Meta:
         table_name = "audit_log"
@@ -429,6 +433,8 @@ class Invoice(_Totals):
     # Made by a recurring template for this period (m0003): unique, so a run never repeats.
     recurring_id = IntegerField(null=True)
     recurring_date = DateField(null=True)
+    # m0012: SHA-256 of the fiscal content as issued (services.evidence), written once
+    fiscal_hash = CharField(max_length=64, default="")
     # VERI*FACTU (m0010): AEAT's type (frozen on issue), the exemption or non-subjection code
     # of the lines without IVA, and voiding (status "voided": the invoice should never have
     # existed; it stays, counts for nothing, and a registro de anulación joins the chain).
@@ -466,6 +472,17 @@ class InvoiceLine(_LineFields):
 
     class Meta:
         table_name = "invoice_line"
+
+
+class AuditChainHead(BaseModel):
+    """The audit log's last entry (m0012), so entries removed from its end show."""
+
+    id = IntegerField(primary_key=True)
+    last_id = IntegerField()
+    last_hash = CharField(max_length=64)
+
+    class Meta:
+        table_name = "audit_chain_head"
 
 
 class SeriesCounter(BaseModel):
@@ -733,6 +750,7 @@ ALL_MODELS = (
     User,
     Setting,
     AuditLog,
+    AuditChainHead,
     Client,
     Address,
     Contact,

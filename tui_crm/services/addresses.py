@@ -22,6 +22,7 @@ from .errors import NotFound, ValidationError
 from .permissions import require
 from .records import copy_record, live_client, model_rows, save_versioned, text_limit
 from .session import login
+from .validation import one_line_errors
 
 DEFAULT_FLAGS = ("is_invoice_default", "is_delivery_default", "is_quote_default")
 
@@ -67,6 +68,18 @@ _LIMITS = {
 }
 
 
+_ONE_LINE = (
+    "label",
+    "line1",
+    "line2",
+    "postal_code",
+    "city",
+    "province",
+    "country",
+    "contact_name",
+)
+
+
 def validate(data: AddressData) -> AddressData:
     """A cleaned copy, or ValidationError: some part of the address or a label is required."""
     errors: dict[str, str] = {}
@@ -85,6 +98,23 @@ def validate(data: AddressData) -> AddressData:
         setattr(clean, flag, bool(getattr(clean, flag)))
     if not any((clean.line1, clean.line2, clean.postal_code, clean.city, clean.label)):
         errors["line1"] = _("type at least a street, a city or a label")
+    errors.update(
+        one_line_errors(
+            {
+                n: getattr(data, n)
+                for n in (
+                    "label",
+                    "line1",
+                    "line2",
+                    "postal_code",
+                    "city",
+                    "province",
+                    "country",
+                    "contact_name",
+                )
+            }
+        )
+    )
     if errors:
         raise ValidationError(errors)
     return clean

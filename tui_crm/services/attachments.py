@@ -26,7 +26,7 @@ from ..i18n import _
 from ..models import Document
 from ..text import clean_input
 from . import audit
-from .documents import DocumentInfo, blob_path, get_document, store_dir
+from .documents import DocumentInfo, blob_path, get_document, plain_name, store_dir, stored_mode
 from .errors import RuleViolation, ValidationError
 from .permissions import require
 from .records import live_client, model_rows
@@ -96,6 +96,7 @@ def _copy_in(source: Path, directory: Path) -> tuple[Path, str, int]:
                 size += len(chunk)
             out.flush()
             os.fsync(out.fileno())
+        os.chmod(tmp, stored_mode())  # mkstemp makes 0600: colleagues could not read it
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -134,7 +135,7 @@ def _record(
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.is_file() or target.stat().st_size != size:
         os.replace(tmp, target)
-    name = clean_input(filename)[:255] or sha256
+    name = plain_name(clean_input(filename), sha256)
     row = Document.create(
         sha256=sha256,
         filename=name,
@@ -161,9 +162,11 @@ def export_document(
 ) -> Path:
     """Save a copy of a stored document to `destination` (a file, or a directory to put it in).
 
-    Refuses (ValidationError on "path") to overwrite an existing file unless
-    `overwrite`; refuses (RuleViolation) when the stored content is missing or no
-    longer matches its hash. Returns the path written.
+    Refuses (ValidationError on "path") to overwrite an existing file (or a symlink)
+    unless `overwrite`; refuses (RuleViolation) when the stored content is missing or no
+    longer matches its hash. Into a directory, the copy takes the stored name made plain
+    (a name holding "../" from an older version or a hand-edited row never leaves the
+    chosen folder). Returns the path written.
     """
     document = get_document(document_id)
     text = str(destination).strip()
@@ -171,12 +174,17 @@ def export_document(
         raise ValidationError({"path": _("type where to save the file")})
     target = Path(text).expanduser()
     if target.is_dir():
-        target = target / document.filename
+        folder = target
+        target = folder / plain_name(document.filename, f"document-{document.id}")
+        if target.parent.resolve() != folder.resolve():  # cannot happen: a plain name
+            raise RuleViolation(
+                _("the stored name {name} is not a plain file name").format(name=document.filename)
+            )
     if not target.parent.is_dir():
         raise ValidationError(
             {"path": _("directory {path} does not exist").format(path=target.parent)}
         )
-    if target.exists() and not overwrite:
+    if os.path.lexists(target) and not overwrite:
         raise ValidationError({"path": _("{path} already exists").format(path=target)})
     blob = blob_path(document.sha256)
     if not blob.is_file():

@@ -1,4 +1,10 @@
-"""The audit log: every create, update, delete, issue, payment, merge and import."""
+"""The audit log: every create, update, delete, issue, payment, merge and import.
+
+Each entry names whom the change was made as (`user`) and the person who really made it
+(`real_user`: the same, unless an admin acted as someone else with `--user`), and is
+hash-chained to the one before it (`services.evidence`), so `tui-crm check` shows any
+entry changed or removed behind the application's back.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from ..db import execute
-from ..models import AuditLog
-from .session import login
+from ..models.base import utcnow
+from . import evidence
+from .session import actor
 
 
 def _plain(value: Any) -> Any:
@@ -30,18 +37,24 @@ def record(
     client_id: int | None = None,
     summary: str = "",
 ) -> None:
-    """Write one audit row inside the caller's transaction (so it commits or rolls back with it)."""
-    AuditLog.create(
-        user=login(),
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        client_id=client_id,
-        changes=json.dumps(
-            {k: [_plain(a), _plain(b)] for k, (a, b) in (changes or {}).items()},
-            ensure_ascii=False,
-        ),
-        summary=summary,
+    """Write one audit row inside the caller's transaction (so it commits or rolls back with
+    it), chained to the previous row, with who acted and who really did."""
+    current = actor()
+    evidence.append_audit(
+        {
+            "at": utcnow(),
+            "user": current.login,
+            "real_user": current.really,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "client_id": client_id,
+            "changes": json.dumps(
+                {k: [_plain(a), _plain(b)] for k, (a, b) in (changes or {}).items()},
+                ensure_ascii=False,
+            ),
+            "summary": summary,
+        }
     )
 
 
@@ -68,6 +81,14 @@ class AuditEntry:
     client_id: int | None
     summary: str
     changes: dict[str, list[Any]]
+    real_user: str = ""  # who really acted, when an admin acted as `user`
+
+    @property
+    def who(self) -> str:
+        """`user`, or "real as user" when an admin acted as someone else."""
+        if self.real_user and self.real_user != self.user:
+            return f"{self.real_user} → {self.user}"
+        return self.user
 
     def describe_changes(self, limit: int = 200) -> str:
         parts = []
@@ -112,7 +133,7 @@ def list_entries(flt: AuditFilter, offset: int = 0, limit: int = 100) -> list[Au
     """Newest first, one page at a time."""
     where, params = _where(flt)
     rows = execute(
-        'SELECT id, at, "user", action, entity, entity_id, client_id, summary, changes '
+        'SELECT id, at, "user", action, entity, entity_id, client_id, summary, changes, real_user '
         f"FROM audit_log WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
@@ -123,7 +144,7 @@ def list_entries(flt: AuditFilter, offset: int = 0, limit: int = 100) -> list[Au
             changes = json.loads(r[8] or "{}")
         except ValueError:
             changes = {}
-        entries.append(AuditEntry(r[0], at, r[2], r[3], r[4], r[5], r[6], r[7], changes))
+        entries.append(AuditEntry(r[0], at, r[2], r[3], r[4], r[5], r[6], r[7], changes, r[9]))
     return entries
 
 

@@ -23,6 +23,7 @@ from .errors import ConflictError, ConflictInfo, NotFound, RuleViolation, Valida
 from .lines import LineInput
 from .permissions import require
 from .session import login
+from .validation import one_line_errors
 
 
 @dataclass
@@ -97,6 +98,7 @@ def validate(data: ProductInput, exclude_id: int | None = None) -> ProductInput:
             raise ValueError
     except (ArithmeticError, ValueError):
         errors["vat_rate"] = _("must be one of {values}").format(values="21, 10, 4, 0")
+    errors.update(one_line_errors({"code": data.code, "name": data.name, "unit": data.unit}))
     if errors:
         raise ValidationError(errors)
     return clean

@@ -28,7 +28,15 @@ from .errors import ConflictError, ConflictInfo, NotFound, RuleViolation, Valida
 from .permissions import require
 from .records import copy_record
 from .session import login
-from .validation import TaxIdError, check_email, check_phone, check_tax_id, tax_id_variants
+from .validation import (
+    TaxIdError,
+    check_email,
+    check_iban,
+    check_phone,
+    check_tax_id,
+    one_line_errors,
+    tax_id_variants,
+)
 
 
 @dataclass
@@ -100,7 +108,23 @@ class ClientDetail:
 
 def validate(data: ClientInput) -> ClientInput:
     """Return a cleaned copy of `data`, or raise ValidationError naming every bad field."""
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = one_line_errors(
+        {
+            name: getattr(data, name)
+            for name in (
+                "legal_name",
+                "trade_name",
+                "tax_id",
+                "email",
+                "phone",
+                "mobile",
+                "fax",
+                "website",
+                "iban",
+                "exemption_reason",
+            )
+        }
+    )
     clean = copy_record(data)
     for name in (
         "legal_name",
@@ -119,7 +143,9 @@ def validate(data: ClientInput) -> ClientInput:
     clean.notes = clean_input(str(clean.notes or ""))
     clean.tax_id_country = (clean.tax_id_country or "ES").strip().upper()
 
-    if not clean.legal_name:
+    if "legal_name" in errors:
+        pass
+    elif not clean.legal_name:
         errors["legal_name"] = _("is required")
     elif len(clean.legal_name) > 200:
         errors["legal_name"] = _("is longer than {n} characters").format(n=200)
@@ -127,7 +153,7 @@ def validate(data: ClientInput) -> ClientInput:
         errors["trade_name"] = _("is longer than {n} characters").format(n=200)
     if clean.kind not in ("lead", "client"):
         errors["kind"] = _("must be lead or client")
-    if clean.tax_id:
+    if clean.tax_id and "tax_id" not in errors:
         try:
             clean.tax_id = check_tax_id(clean.tax_id, clean.tax_id_country).display
         except TaxIdError as exc:
@@ -144,6 +170,11 @@ def validate(data: ClientInput) -> ClientInput:
                 setattr(clean, name, check_phone(value))
             except ValueError as exc:
                 errors[name] = str(exc)
+    if clean.iban and "iban" not in errors:
+        try:
+            clean.iban = check_iban(clean.iban)
+        except ValueError as exc:
+            errors["iban"] = str(exc)
     try:
         clean.payment_days = int(clean.payment_days)
         if not 0 <= clean.payment_days <= 365:

@@ -20,7 +20,7 @@ from .errors import NotFound, ValidationError
 from .permissions import require
 from .records import copy_record, live_client, model_rows, save_versioned, text_limit
 from .session import login
-from .validation import check_email, check_phone
+from .validation import check_email, check_phone, one_line_errors
 
 
 @dataclass
@@ -50,6 +50,9 @@ class ContactRow:
 _LIMITS = {"first_name": 100, "last_name": 100, "position": 100, "email": 254}
 
 
+_ONE_LINE = ("first_name", "last_name", "position", "email", "phone", "mobile")
+
+
 def validate(data: ContactData) -> ContactData:
     """A cleaned copy, or ValidationError naming every wrong field."""
     errors: dict[str, str] = {}
@@ -73,6 +76,14 @@ def validate(data: ContactData) -> ContactData:
             except ValueError as exc:
                 errors[name] = str(exc)
     clean.is_billing = bool(clean.is_billing)
+    errors.update(
+        one_line_errors(
+            {
+                n: getattr(data, n)
+                for n in ("first_name", "last_name", "position", "email", "phone", "mobile")
+            }
+        )
+    )
     if errors:
         raise ValidationError(errors)
     return clean

@@ -61,7 +61,7 @@ from ..i18n import _
 from ..money import from_cents
 from ..text import fold
 from .errors import RuleViolation
-from .session import login
+from .session import actor, login
 
 __all__ = ["DemoSummary", "ProgressCallback", "generate_demo"]
 
@@ -1036,7 +1036,13 @@ class _Demo:
             cur.execute(create)
         del rect_rows, payment_rows, allocations
         self.progress(_("Indexes"), 0.66)
-        with _Background(cur.connection, recreate(("invoice", "payment", "payment_allocation"))):
+        from . import evidence
+
+        # every issued invoice fingerprinted, as issuing does: one statement, on the second
+        # thread with the indexes, while this one builds the clients' rows
+        seal = (evidence.bulk_seal_statement(cur.connection), ())
+        late_invoices = [*recreate(("invoice", "payment", "payment_allocation")), seal]
+        with _Background(cur.connection, late_invoices):
             client_rows = self.client_rows()
             docs = self.search_docs()
         self.progress(_("Timeline"), 0.80)
@@ -1101,6 +1107,7 @@ class _Demo:
             if log not in existing
         ]
         self.insert("user", "login, full_name, email, role, active, created_at", new_users)
+        self.new_users = [(log, full, role) for log, full, _e, role, _a, _n in new_users]
         self.counts["users"] = len(new_users)
         ids = dict(cur.execute('SELECT login, id FROM "user"'))
         roles = dict(cur.execute('SELECT login, role FROM "user"'))
@@ -2754,18 +2761,27 @@ class _Demo:
     def audit(self, summary: DemoSummary) -> None:
         changes = {k: [None, v] for k, v in summary.as_dict().items() if k != "seconds"}
         changes["seed"] = [None, self.seed]
+        # the colleagues it made, with their roles: `check` compares roles with the audit log
+        changes["users"] = [None, {login_: role for login_, _full, role in self.new_users}]
         changes["today"] = [None, self.today.isoformat()]
-        self.cur.execute(
-            "INSERT INTO audit_log (at, user, action, entity, entity_id, client_id, changes, "
-            "summary) VALUES (?, ?, 'import', 'demo', '', NULL, ?, ?)",
-            (
-                self.dstr[self.T] + " 08:00:00",
-                login(),
-                json.dumps(changes, ensure_ascii=False),
-                _("Demo data: {clients} clients, {invoices} invoices, {payments} payments").format(
+        from . import evidence
+
+        evidence.append_audit(
+            {
+                "at": self.dstr[self.T] + " 08:00:00",
+                "user": login(),
+                "real_user": actor().really,
+                "action": "import",
+                "entity": "demo",
+                "entity_id": "",
+                "client_id": None,
+                "changes": json.dumps(changes, ensure_ascii=False),
+                "summary": _(
+                    "Demo data: {clients} clients, {invoices} invoices, {payments} payments"
+                ).format(
                     clients=summary.clients, invoices=summary.invoices, payments=summary.payments
                 ),
-            ),
+            }
         )
 
 
@@ -2785,6 +2801,9 @@ def generate_demo(
     already has clients or is not SQLite. Everything is written in one transaction:
     on any error nothing is left behind.
     """
+    from .permissions import require
+
+    require("settings.write")  # it writes the business's settings and users: an admin's job
     if clients < 1 or invoices < 0:
         raise RuleViolation(_("demo data needs at least one client and zero or more invoices"))
     if database.obj is None:

@@ -52,6 +52,27 @@ def blob_path(sha256: str) -> Path:
     return store_dir() / sha256[:2] / sha256
 
 
+def stored_mode() -> int:
+    """The mode of a stored file: the database file's, for its owner and group, never for
+    others (a shared database's colleagues read the documents; nobody else does)."""
+    path = db_path()
+    try:
+        mode = path.stat().st_mode & 0o660 if path is not None else 0o600
+    except OSError:
+        mode = 0o600
+    return mode | 0o600
+
+
+def plain_name(filename: str, fallback: str = "document") -> str:
+    """A file name with no path part: the last component of `filename` whatever the slashes,
+    without control characters; `fallback` when nothing usable is left ("", ".", "..")."""
+    import re
+
+    name = re.split(r"[/\\]", filename)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return fallback if name in ("", ".", "..") else name[:255]
+
+
 def write_blob(data: bytes) -> str:
     """Store `data` content-addressed; returns its SHA-256. Idempotent."""
     sha = hashlib.sha256(data).hexdigest()
@@ -65,6 +86,7 @@ def write_blob(data: bytes) -> str:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, stored_mode())  # mkstemp makes 0600: colleagues could not read it
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -109,7 +131,7 @@ def add_document(
     notes: str = "",
 ) -> int:
     """Attach a file to a record (written once by content; the row says where it belongs)."""
-    name = Path(filename).name.strip() or "document"
+    name = plain_name(filename)  # a stored name never carries a path part
     sha = write_blob(data)
     row = Document.create(
         sha256=sha,

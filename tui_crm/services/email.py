@@ -38,6 +38,7 @@ from ..db import database, execute, transactional
 from ..i18n import _
 from ..models import Activity, Client, Contact, EmailMessage
 from ..models.base import utcnow
+from ..text import has_control, one_line
 from . import audit, email_templates, secrets, settings
 from .errors import NotFound, RuleViolation, ServiceError, ValidationError
 from .permissions import require
@@ -633,9 +634,11 @@ def _check_draft(draft: EmailDraft) -> EmailDraft:
             check_email(draft.recipient.email)
         except ValueError as exc:
             errors["to"] = str(exc)
-    subject = " ".join(draft.subject.split())
+    subject = " ".join(draft.subject.split())  # line breaks of a filled template: spaces
     if not subject:
         errors["subject"] = _("is required")
+    elif has_control(subject):
+        errors["subject"] = _("must be one line, without control characters")
     elif len(subject) > email_templates.SUBJECT_LIMIT:
         errors["subject"] = _("is longer than {n} characters").format(
             n=email_templates.SUBJECT_LIMIT
@@ -849,8 +852,9 @@ def build_message(
     assert draft.recipient is not None
     name, address = parseaddr(config.from_addr)
     msg = MimeMessage()
-    msg["From"] = formataddr((name or settings.get("company.name"), address))
-    msg["To"] = formataddr((draft.recipient.name, draft.recipient.email))
+    # Names stored before control characters were refused must not break a header.
+    msg["From"] = formataddr((one_line(name or settings.get("company.name")), address))
+    msg["To"] = formataddr((one_line(draft.recipient.name), draft.recipient.email))
     if config.reply_to:
         msg["Reply-To"] = config.reply_to
     msg["Subject"] = draft.subject
@@ -864,14 +868,23 @@ def build_message(
 
 
 def _text(value: object) -> str:
+    return _plain_text(value)
+
+
+def _plain_text(value: object) -> str:
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     return " ".join(str(value).split())
 
 
 def _reason(exc: BaseException, config: SmtpConfig, password: str | None) -> str:
-    """The server's (or the network's) reason, in one line, never with the password."""
+    """The server's (or the network's) reason, in one line, never with the password: what
+    comes from the exception or the server loses any fragment of it (our own words stay)."""
     where = f"{config.host}:{config.port}"
+
+    def _text(value: object) -> str:
+        return scrub(_plain_text(value), password)
+
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         text = _("the server refused the user name or password ({code} {message})").format(
             code=exc.smtp_code, message=_text(exc.smtp_error)
@@ -897,11 +910,11 @@ def _reason(exc: BaseException, config: SmtpConfig, password: str | None) -> str
         )
     elif isinstance(exc, ssl.SSLCertVerificationError):
         text = _("the certificate of {where} could not be verified: {message}").format(
-            where=where, message=exc.verify_message or _text(exc)
+            where=where, message=_text(exc.verify_message or exc)
         )
     elif isinstance(exc, ssl.SSLError):
         text = _("the secure connection to {where} failed: {message}").format(
-            where=where, message=exc.reason or _text(exc)
+            where=where, message=_text(exc.reason or exc)
         )
     elif isinstance(exc, socket.gaierror):
         text = _("the server name {host} could not be found").format(host=config.host)
@@ -911,13 +924,65 @@ def _reason(exc: BaseException, config: SmtpConfig, password: str | None) -> str
         text = _("{where} refused the connection (is the port right?)").format(where=where)
     elif isinstance(exc, OSError):
         text = _("could not reach {where}: {message}").format(
-            where=where, message=exc.strerror or _text(exc)
+            where=where, message=_text(exc.strerror or exc)
+        )
+    elif isinstance(exc, UnicodeError):
+        # its message quotes the text it could not encode, and where: never repeat it
+        text = _("a value could not be encoded for the server ({what})").format(
+            what=type(exc).__name__
         )
     else:
         text = f"{type(exc).__name__}: {_text(exc)}"
-    if password:
-        text = text.replace(password, "********")
+    return text.replace(password, "********") if password else text
+
+
+def scrub(text: str, secret: str | None) -> str:
+    """`text` without the secret, nor a fragment of it (4 characters or more), so no
+    message, log or table ever holds any part of it."""
+    if not secret:
+        return text
+    if secret in text:
+        text = text.replace(secret, "********")
+    size = len(secret)
+    for length in range(min(size, 64), 3, -1):
+        for start in range(0, size - length + 1):
+            part = secret[start : start + length]
+            if part in text:
+                text = text.replace(part, "********")
     return text
+
+
+def smtp_login(server: smtplib.SMTP, user: str, password: str) -> None:
+    """Log in with the user name and password as UTF-8 (RFC 4616 for PLAIN; LOGIN alike).
+
+    smtplib encodes credentials as ASCII, so a password with "ñ" could never log in (and
+    its UnicodeEncodeError named the letter and its position). PLAIN is preferred, then
+    LOGIN; a server offering neither gets smtplib's own login (CRAM-MD5), for ASCII."""
+    import base64
+
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode("ascii")
+
+    server.ehlo_or_helo_if_needed()
+    if not server.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server.")
+    offered = server.esmtp_features["auth"].upper().split()
+    secret = password.encode("utf-8")
+    if "PLAIN" in offered:
+        code, answer = server.docmd("AUTH", "PLAIN " + b64(b"\0" + user.encode() + b"\0" + secret))
+    elif "LOGIN" in offered:
+        code, answer = server.docmd("AUTH", "LOGIN " + b64(user.encode("utf-8")))
+        if code == 334:
+            code, answer = server.docmd(b64(secret))
+    elif password.isascii() and user.isascii():
+        server.login(user, password)
+        return
+    else:
+        raise smtplib.SMTPNotSupportedError(
+            "the server offers no login that takes a non-ASCII user name or password"
+        )
+    if code not in (235, 503):  # 503: already authenticated
+        raise smtplib.SMTPAuthenticationError(code, answer)
 
 
 def transmit(config: SmtpConfig, password: str | None, message, recipients_: list[str]) -> None:
@@ -934,7 +999,7 @@ def transmit(config: SmtpConfig, password: str | None, message, recipients_: lis
             server.starttls(context=context)
             server.ehlo()
         if config.user:
-            server.login(config.user, password or "")
+            smtp_login(server, config.user, password or "")
         refused = server.send_message(message, from_addr=config.from_email, to_addrs=recipients_)
         main = recipients_[0]
         if main in refused:

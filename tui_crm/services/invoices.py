@@ -400,6 +400,14 @@ def _clean_draft(
     except ValidationError as exc:
         errors.update(exc.errors)
         address = None
+    if data.issue_date and not FIRST_YEAR <= data.issue_date.year <= LAST_YEAR:
+        errors["issue_date"] = _("must be in the years {first} to {last}").format(
+            first=FIRST_YEAR, last=LAST_YEAR
+        )
+    if data.due_date and not FIRST_YEAR <= data.due_date.year <= LAST_YEAR + 1:
+        errors["due_date"] = _("must be in the years {first} to {last}").format(
+            first=FIRST_YEAR, last=LAST_YEAR + 1
+        )
     if data.due_date and data.issue_date and data.due_date < data.issue_date:
         errors["due_date"] = _("is before the issue date")
     invoice_type = ""
@@ -630,16 +638,36 @@ def _valid_tax_id(client: Client) -> str:
         ) from None
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # an issue date outside these is a typing error
+
+
+def issue_date_problem(date: dt.date, today: dt.date | None = None) -> str | None:
+    """Why `date` cannot be an issue date (None when it can): an invoice is issued on a
+    real day, not after today and within the years this software numbers invoices."""
+    today = today or dt.date.today()
+    if not FIRST_YEAR <= date.year <= LAST_YEAR:
+        return _("the issue date {date} is not in the years {first} to {last}").format(
+            date=date.isoformat(), first=FIRST_YEAR, last=LAST_YEAR
+        )
+    if date > today:
+        return _("the issue date {date} is after today ({today})").format(
+            date=date.isoformat(), today=today.isoformat()
+        )
+    return None
+
+
 @transactional
 def issue_invoice(invoice_id: int, issue_date: dt.date | None = None) -> IssuedInvoice:
     """Number, freeze and issue a draft, all in one IMMEDIATE transaction (see module doc).
 
     `issue_date` defaults to the draft's planned date, else today. Refused: an
     issued invoice, missing business data, a client without a valid tax ID, no
-    lines, an issue date earlier than the series' last one, a due date before it.
+    lines, an issue date after today, outside the years 2000-2099 or earlier than
+    the series' last one, a due date before it.
     """
     require("invoices.issue")
     invoice = _load_draft(invoice_id)
+    date = issue_date or invoice.issue_date or dt.date.today()
     missing = settings.missing_for_invoicing()
     if missing:
         raise RuleViolation(
@@ -663,10 +691,12 @@ def issue_invoice(invoice_id: int, issue_date: dt.date | None = None) -> IssuedI
                 '(e.g. "Exenta de IVA, art. 20.Uno Ley 37/1992")'
             )
         )
-    date = issue_date or invoice.issue_date or dt.date.today()
     recording = verifactu.enabled() and not invoice.imported
     if recording:
         verifactu.check_issue_dates(date, invoice.operation_date)
+    problem = issue_date_problem(date)
+    if problem:
+        raise RuleViolation(_("Cannot issue: {reason}").format(reason=problem))
     if invoice.due_date is not None:
         due = invoice.due_date
     else:
@@ -757,6 +787,9 @@ def issue_invoice(invoice_id: int, issue_date: dt.date | None = None) -> IssuedI
     )
     if updated != 1:
         raise RuleViolation(_("the invoice was issued or deleted meanwhile"))
+    from . import evidence
+
+    evidence.seal_invoice(invoice_id)  # a fingerprint of what was issued, for `check`
     execute(
         "UPDATE client SET revenue_total_cents = revenue_total_cents + ?, "
         "outstanding_cents = outstanding_cents + ? WHERE id = ?",
@@ -1070,6 +1103,7 @@ class IssuePreview:
     due_date: dt.date
     total: Decimal
     client_name: str
+    unprintable: str = ""  # characters no font on this machine prints (printing.py)
 
 
 def preview_issue(invoice_id: int, issue_date: dt.date | None = None) -> IssuePreview:
@@ -1086,6 +1120,8 @@ def preview_issue(invoice_id: int, issue_date: dt.date | None = None) -> IssuePr
         (SeriesCounter.series == invoice.series) & (SeriesCounter.year == date.year)
     )
     number = (counter.last_number if counter else 0) + 1
+    from .printing import unprintable_in_invoice
+
     return IssuePreview(
         invoice_id=invoice_id,
         code=invoice_code(invoice.series, date.year, number),
@@ -1094,6 +1130,7 @@ def preview_issue(invoice_id: int, issue_date: dt.date | None = None) -> IssuePr
         due_date=due,
         total=invoice.total,
         client_name=client.legal_name,
+        unprintable=unprintable_in_invoice(invoice_id),
     )
 
 

@@ -230,14 +230,18 @@ def _record_findings(
     findings: list[Finding], path: Path | None = None, conn: sqlite3.Connection | None = None
 ) -> None:
     """The legal records' own checks (VERI*FACTU: every hash and chain, every invoice against
-    its record), through the services' queries. `check` of a SQLite file lends them its
-    reading connection for the time of the check (never the pool's, which would reopen
-    a closed database and keep a connection behind)."""
+    its record; tamper evidence: the audit log's chain, every issued invoice against its
+    fingerprint, guard triggers and roles), through the services' queries. `check` of a
+    SQLite file lends them its reading connection for the time of the check (never the
+    pool's, which would reopen a closed database and keep a connection behind)."""
     from .verifactu import verify_chain
 
     def run() -> None:
+        from . import evidence
+
         with read_snapshot():  # records, chain heads and invoices as of one moment
             findings.extend(Finding(f.level, f.message) for f in verify_chain())
+            findings.extend(evidence.findings())  # audit chain, issued invoices, guards
 
     if conn is None:  # `check` of the open database (PostgreSQL)
         run()

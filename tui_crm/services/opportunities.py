@@ -24,6 +24,7 @@ from .errors import NotFound, ValidationError
 from .permissions import require
 from .records import live_client, parse_date, parse_int, parse_money, save_versioned
 from .session import login
+from .validation import one_line_errors
 
 STAGE_LABELS = {
     "new": N_("new"),
@@ -106,6 +107,7 @@ def validate(client_id: int, data: OpportunityData) -> OpportunityData:
     owner = clean_input(str(data.owner_login or ""))
     if owner and User.get_or_none(User.login == owner) is None:
         errors["owner_login"] = _("unknown user {login}").format(login=owner)
+    errors.update(one_line_errors({"title": data.title, "lost_reason": data.lost_reason}))
     if errors:
         raise ValidationError(errors)
     return OpportunityData(

@@ -12,11 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..exports.pdf import PdfDocument, PdfLine, PdfParty, format_money, render_pdf, taxes_from
+from ..exports.pdf import (
+    PdfDocument,
+    PdfLine,
+    PdfParty,
+    coverage_of,
+    format_money,
+    render_pdf,
+    taxes_from,
+)
 from ..i18n import _
 from ..models import Document
 from . import documents, invoices, quotes, settings
-from .permissions import require
+from .permissions import can
 
 
 @dataclass(frozen=True)
@@ -24,6 +32,32 @@ class PrintedDocument:
     filename: str
     data: bytes
     document_id: int | None  # the stored Document, None for drafts
+    unprintable: str = ""  # characters no font on this machine prints: "🚀 (U+1F680), …"
+
+    def warning(self) -> str:
+        """One sentence for the person printing, or "" when every character printed."""
+        if not self.unprintable:
+            return ""
+        return _(
+            "{file}: these characters cannot be printed right on this machine (no font has "
+            "them, or they need text shaping): {chars}; install the Debian packages "
+            "fonts-noto-core, fonts-noto-cjk and fonts-symbola (and the Python package "
+            "uharfbuzz for Arabic or Hebrew), or put a font that has them in {folder}"
+        ).format(file=self.filename, chars=self.unprintable, folder=_font_folder())
+
+
+def _font_folder() -> str:
+    from ..exports.glyphs import user_font_dir
+
+    return str(user_font_dir())
+
+
+def unprintable_in_invoice(invoice_id: int) -> str:
+    """The characters of an invoice no font on this machine prints ("" when none): the
+    issue says so, as the print does."""
+    from ..exports.pdf import coverage_of
+
+    return coverage_of(invoice_document(invoice_id)).describe()
 
 
 def _issuer_party() -> PdfParty:
@@ -174,22 +208,26 @@ def _store(data: bytes, filename: str, *, client_id: int, **owner: int) -> int:
 
 
 def print_invoice(invoice_id: int, *, store: bool = True) -> PrintedDocument:
-    """The invoice's PDF; an issued invoice's PDF is kept with its documents (not on a
-    database opened read-only: printing is reading)."""
+    """The invoice's PDF; an issued invoice's PDF is kept with its documents when `store`
+    and the person printing may write them (a read-only user, or a database opened
+    read-only, gets the PDF and nothing is stored: printing is reading)."""
     inv = invoices.get_invoice(invoice_id)
-    data = render_pdf(invoice_document(invoice_id))
+    document = invoice_document(invoice_id)
+    data = render_pdf(document)
     filename = f"{inv.code}.pdf" if inv.code else f"draft-{inv.id}.pdf"
-    printed = PrintedDocument(filename, data, None)
+    printed = PrintedDocument(filename, data, None, coverage_of(document).describe())
     if store:
         return keep_printed("invoice", invoice_id, printed)
     return printed
 
 
 def print_quote(quote_id: int, *, store: bool = True) -> PrintedDocument:
-    """The quote's PDF, kept with the quote's documents (not on a read-only database)."""
+    """The quote's PDF, kept with the quote's documents when `store` and the person printing
+    may write them (a read-only user or database gets the PDF, and nothing is stored)."""
     quote = quotes.get_quote(quote_id)
-    data = render_pdf(quote_document(quote_id))
-    printed = PrintedDocument(f"{quote.code}.pdf", data, None)
+    document = quote_document(quote_id)
+    data = render_pdf(document)
+    printed = PrintedDocument(f"{quote.code}.pdf", data, None, coverage_of(document).describe())
     if store:
         return keep_printed("quote", quote_id, printed)
     return printed
@@ -197,23 +235,24 @@ def print_quote(quote_id: int, *, store: bool = True) -> PrintedDocument:
 
 def keep_printed(kind: str, record_id: int, printed: PrintedDocument) -> PrintedDocument:
     """Keep a printed PDF with the invoice's (issued only) or quote's documents; returns it
-    with its document id. Nothing is kept on a database this process opened read-only."""
+    with its document id. Nothing is kept on a database this process opened read-only, nor
+    by someone who may not write those documents (printing itself is reading)."""
     from ..db import read_only_reason
 
     if read_only_reason():
         return printed
     if kind == "invoice":
         inv = invoices.get_invoice(record_id)
-        if inv.is_draft:
+        if inv.is_draft or not can("invoices.draft"):
             return printed
-        require("invoices.draft")
         document_id = _store(
             printed.data, printed.filename, client_id=inv.client_id, invoice_id=record_id
         )
     else:
         quote = quotes.get_quote(record_id)
-        require("quotes.write")
+        if not can("quotes.write"):
+            return printed
         document_id = _store(
             printed.data, printed.filename, client_id=quote.client_id, quote_id=record_id
         )
-    return PrintedDocument(printed.filename, printed.data, document_id)
+    return PrintedDocument(printed.filename, printed.data, document_id, printed.unprintable)

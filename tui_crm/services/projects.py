@@ -22,6 +22,7 @@ from .errors import NotFound, RuleViolation, ValidationError
 from .permissions import require
 from .records import live_client, parse_date, parse_money, save_versioned
 from .session import login
+from .validation import one_line_errors
 
 STATUS_LABELS = {
     "planned": N_("planned"),
@@ -66,6 +67,7 @@ def validate(data: ProjectData) -> ProjectData:
     if start and end and end < start:
         errors["end_date"] = _("is before the start date")
     budget = parse_money(data.budget, errors, "budget")
+    errors.update(one_line_errors({"name": data.name}))
     if errors:
         raise ValidationError(errors)
     return ProjectData(name, data.status, start, end, budget, clean_input(data.description or ""))

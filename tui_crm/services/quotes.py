@@ -42,7 +42,7 @@ from .lines import (
     write_lines,
 )
 from .orders import next_code
-from .permissions import require
+from .permissions import can, require
 from .session import login
 
 QUOTE_PREFIX = "P"
@@ -421,7 +421,10 @@ def delete_quote(quote_id: int) -> None:
 def expire_quotes(as_of: dt.date | None = None) -> int:
     """Mark expired every draft or sent quote whose validity ended before `as_of` (default
     today); returns how many. Safe to call from any list as it loads: when nothing is due
-    it only reads (no write lock is taken)."""
+    it only reads (no write lock is taken), and for someone who may not change quotes
+    (read-only) it changes nothing: a reader never writes."""
+    if not can("quotes.write"):
+        return 0
     as_of = as_of or dt.date.today()
     due = Quote.select(Quote.id).where(
         Quote.status.in_(EDITABLE_STATUSES)

@@ -29,7 +29,14 @@ from ..models import Client, Invoice, InvoiceLine, RecurringInvoice, RecurringLi
 from ..models.base import utcnow
 from ..text import clean_input
 from . import audit, settings
-from .errors import ConflictError, ConflictInfo, NotFound, ServiceError, ValidationError
+from .errors import (
+    ConflictError,
+    ConflictInfo,
+    NotFound,
+    RuleViolation,
+    ServiceError,
+    ValidationError,
+)
 from .invoices import InvoiceDraftInput, _clean_draft, issue_invoice
 from .lines import DocumentLine, LineInput, read_lines, write_lines
 from .permissions import require
@@ -110,6 +117,10 @@ def _clean(data: RecurringInput) -> dict[str, object]:
         errors["frequency"] = _("must be one of {values}").format(values=", ".join(FREQUENCIES))
     if data.next_date is None:
         errors["next_date"] = _("is required")
+    elif not 2000 <= data.next_date.year <= 2099:
+        errors["next_date"] = _("must be in the years {first} to {last}").format(
+            first=2000, last=2099
+        )
     if data.end_date and data.next_date and data.end_date < data.next_date:
         errors["end_date"] = _("is before the next date")
     series = ""
@@ -362,13 +373,42 @@ def _run_step(as_of: dt.date, skipped: set[int]) -> _Step | None:
     return _Step(row.id, period, invoice.id, code, problem)
 
 
+def check_run(as_of: dt.date | None = None) -> dt.date:
+    """Refuse a run before it writes anything: who runs it must be allowed to write draft
+    invoices, and to issue them when a template due by `as_of` issues directly; and an
+    as-of date after today is refused when the run would issue (an invoice is never issued
+    with a date still to come). Returns the as-of date (default today)."""
+    require("invoices.draft")
+    today = dt.date.today()
+    as_of = as_of or today
+    issuing = (
+        RecurringInvoice.select(RecurringInvoice.id)
+        .where(
+            (RecurringInvoice.active == True)  # noqa: E712
+            & (RecurringInvoice.issue_directly == True)  # noqa: E712
+            & (RecurringInvoice.next_date <= as_of)
+        )
+        .exists()
+    )
+    if issuing:
+        require("invoices.issue")
+        if as_of > today:
+            raise RuleViolation(
+                _(
+                    "--as-of {date} is after today ({today}): templates due by then issue "
+                    "invoices directly, and an invoice is never issued with a future date"
+                ).format(date=as_of.isoformat(), today=today.isoformat())
+            )
+    return as_of
+
+
 def run_recurring(as_of: dt.date | None = None) -> RecurringRun:
     """Create every invoice due up to `as_of` (default today); safe to run twice (see module doc).
 
     Periods are made oldest first across all templates, each in its own transaction, so
-    one failing template never blocks the others."""
-    require("invoices.draft")
-    as_of = as_of or dt.date.today()
+    one failing template never blocks the others. Refused first, with nothing written,
+    as `check_run` says."""
+    as_of = check_run(as_of)
     created: list[RecurringCreated] = []
     problems: list[RecurringProblem] = []
     skipped: set[int] = set()

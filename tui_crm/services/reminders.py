@@ -26,6 +26,7 @@ from ..db import execute
 from ..i18n import _
 from ..money import from_cents
 from . import email, settings
+from .permissions import require
 from .receivables import UNPAID, _unpaid_from
 
 
@@ -158,6 +159,8 @@ def run_reminders(as_of: dt.date | None = None, *, dry_run: bool = False) -> Rem
 
     Refuses before sending anything when email is not set up. Safe to run twice or
     at once from two machines: a level already sent, or being sent, is never sent again."""
+    if not dry_run:
+        require("email.send")  # refused before anything is claimed or sent
     as_of = as_of or dt.date.today()
     run = RemindRun(as_of=as_of, dry_run=dry_run)
     run.planned = due_reminders(as_of)

@@ -1,4 +1,8 @@
-"""Who is acting, in this process. Each person runs their own process (DESIGN §3)."""
+"""Who is acting, in this process. Each person runs their own process (DESIGN §3).
+
+`login` is whom the process acts as; `real_login` is the person at the keyboard (the
+process's own login), different only when an admin acts as someone else (`--user`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,12 @@ from dataclasses import dataclass
 class Actor:
     login: str
     role: str = "admin"
+    real_login: str = ""  # "" = login
+
+    @property
+    def really(self) -> str:
+        """The person at the keyboard."""
+        return self.real_login or self.login
 
 
 _actor = Actor(login="system", role="admin")

@@ -19,6 +19,7 @@ from ..i18n import LANGUAGES, N_, _
 from ..models import Setting
 from ..models.base import utcnow
 from ..money import IRPF_RATES, VAT_RATES, MoneyError
+from ..text import has_control
 from . import audit
 from .errors import ValidationError
 from .permissions import require
@@ -28,6 +29,8 @@ from .validation import TaxIdError, check_tax_id
 
 def _text(max_len: int, required: bool = False) -> Callable[[str], str]:
     def check(value: str) -> str:
+        if has_control(value):  # a name or an address goes into headers and PDFs: one line
+            raise ValueError(_("must be one line, without control characters"))
         value = value.strip()
         if required and not value:
             raise ValueError(_("is required"))
@@ -36,6 +39,13 @@ def _text(max_len: int, required: bool = False) -> Callable[[str], str]:
         return value
 
     return check
+
+
+def _iban(value: str) -> str:
+    """Empty, or an IBAN whose check digits hold (python-stdnum), in groups of four."""
+    from .validation import check_iban
+
+    return check_iban(value) if value.strip() else ""
 
 
 def _rate(allowed: tuple[Decimal, ...]) -> Callable[[str], str]:
@@ -201,7 +211,7 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("company.country", N_("Country"), "ES", _country),
     SettingSpec("company.email", N_("Email"), "", _text(254)),
     SettingSpec("company.phone", N_("Phone"), "", _text(40)),
-    SettingSpec("company.iban", N_("IBAN for transfers"), "", _text(40)),
+    SettingSpec("company.iban", N_("IBAN for transfers"), "", _iban),
     SettingSpec("invoice.series", N_("Invoice series"), "F", _series),
     SettingSpec("invoice.rectifying_series", N_("Rectifying invoice series"), "R", _series),
     SettingSpec("invoice.default_vat", N_("Default IVA %"), "21", _rate(VAT_RATES)),

@@ -30,6 +30,7 @@ from .errors import NotFound, ValidationError
 from .permissions import require
 from .records import live_client, parse_date, save_versioned
 from .session import login
+from .validation import one_line_errors
 
 KIND_LABELS = {
     "call": N_("Call"),
@@ -163,6 +164,7 @@ def validate(client_id: int, data: ActivityData) -> ActivityData:
         clean.occurred_at = parse_local_datetime(clean.occurred_at, errors, "occurred_at")
     if clean.due_date is not None and not isinstance(clean.due_date, dt.date):
         clean.due_date = parse_date(clean.due_date, errors, "due_date")
+    errors.update(one_line_errors({"subject": data.subject, "outcome": data.outcome}))
     if errors:
         raise ValidationError(errors)
     if clean.occurred_at is None:

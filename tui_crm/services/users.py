@@ -1,4 +1,10 @@
-"""People and roles. The user is the login name of the process; the first one is admin."""
+"""People and roles. The user is the login of the process's real user id (on PostgreSQL, the
+server's session user); the first one is admin.
+
+On PostgreSQL the server holds the roles: each person is a database role, member of one
+of this database's group roles (`pg_roles`); adding a user, changing a role and
+deactivating grant and revoke those groups, so psql obeys as the application does.
+"""
 
 from __future__ import annotations
 
@@ -30,9 +36,38 @@ def _info(user: User) -> UserInfo:
     return UserInfo(user.id, user.login, user.full_name, user.role, user.active)
 
 
+def find_user(login: str) -> UserInfo | None:
+    """A user on the list; on PostgreSQL with the group roles, their role is the server's."""
+    from ..db import is_sqlite
+
+    user = User.get_or_none(User.login == login)
+    if user is None:
+        return None
+    info = _info(user)
+    if not is_sqlite():
+        from . import pg_roles
+
+        if pg_roles.installed():
+            server = pg_roles.role_of(login)
+            if server is None:
+                return UserInfo(info.id, info.login, info.full_name, info.role, False)
+            return UserInfo(info.id, info.login, info.full_name, server, info.active)
+    return info
+
+
 @transactional
 def register(login: str) -> UserInfo:
-    """Find or create the user for this login; the first user of a database becomes admin."""
+    """Find or create the user for this login; the first user of a database becomes admin.
+
+    On PostgreSQL with the group roles installed, the role is the server's (membership of
+    a group role); someone with none may not use the database."""
+    from ..db import is_sqlite
+
+    if not is_sqlite():
+        from . import pg_roles
+
+        if pg_roles.installed():
+            return pg_roles.register(login)
     user = User.get_or_none(User.login == login)
     if user is None:
         role = "admin" if User.select().count() == 0 else "sales"
@@ -44,12 +79,6 @@ def register(login: str) -> UserInfo:
         # Once an hour is enough for "last seen", and spares every start a write.
         User.update(last_seen_at=utcnow()).where(User.id == user.id).execute()
     return _info(user)
-
-
-def find(login: str) -> UserInfo | None:
-    """The user with this login, or None (reads only)."""
-    user = User.get_or_none(User.login == login)
-    return _info(user) if user is not None else None
 
 
 def actor_for(login: str) -> Actor:
@@ -74,10 +103,34 @@ def set_role(login: str, role: str) -> UserInfo:
         if admins <= 1:
             raise ValidationError({"role": _("the last admin must stay admin")})
     if user.role != role:
+        _server_role(login, role if user.active else None)
         audit.record("update", "user", user.id, changes={"role": (user.role, role)})
         user.role = role
         user.save()
     return _info(user)
+
+
+def _server_role(login: str, role: str | None) -> None:
+    """On PostgreSQL, make the server agree: grant the group role (None: revoke them all)."""
+    from ..db import is_sqlite
+
+    if is_sqlite():
+        return
+    from . import pg_roles
+
+    if pg_roles.installed():
+        pg_roles.grant(login, role)
+
+
+def server_groups() -> str:
+    """On PostgreSQL with the group roles: their prefix ("crm_<database>"), else ""."""
+    from ..db import is_sqlite
+
+    if is_sqlite():
+        return ""
+    from . import pg_roles
+
+    return pg_roles.prefix() if pg_roles.installed() else ""
 
 
 def list_users() -> list[UserInfo]:
@@ -98,6 +151,7 @@ def add_user(login: str, role: str, full_name: str = "") -> UserInfo:
         errors["role"] = _("must be one of {values}").format(values=", ".join(ROLES))
     if errors:
         raise ValidationError(errors)
+    _server_role(login, role)
     user = User.create(login=login, role=role, full_name=full_name.strip())
     audit.record("create", "user", user.id, changes={"login": (None, login), "role": (None, role)})
     return _info(user)
@@ -115,6 +169,7 @@ def set_active(login: str, active: bool) -> UserInfo:
         if admins <= 1:
             raise ValidationError({"active": _("the last admin cannot be deactivated")})
     if user.active != active:
+        _server_role(login, user.role if active else None)
         audit.record("update", "user", user.id, changes={"active": (user.active, active)})
         user.active = active
         user.save()

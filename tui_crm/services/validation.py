@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..i18n import _
-from ..text import digits
+from ..text import digits, has_control
 
 EU_VAT_PREFIXES = frozenset(
     {
@@ -165,3 +165,26 @@ def tax_id_variants(compact: str) -> list[str]:
         if compact.isdigit() and 8 <= len(compact) <= 10:  # Czech IČO / birth number
             variants.add("CZ" + compact)
     return sorted(variants)
+
+
+def one_line_errors(values: dict[str, object]) -> dict[str, str]:
+    """{field: reason} for every value that holds a control character or a line break: a
+    name, a subject or a tax ID is one line (a newline in a client's name broke the email
+    headers it went into). Checked on what was typed, before any cleaning."""
+    return {
+        name: _("must be one line, without control characters")
+        for name, value in values.items()
+        if isinstance(value, str) and has_control(value)
+    }
+
+
+def check_iban(value: str) -> str:
+    """An IBAN checked by python-stdnum (country, length, check digits), shown in groups of
+    four; ValueError with the reason otherwise."""
+    from stdnum import iban
+    from stdnum.exceptions import ValidationError as StdnumError
+
+    try:
+        return iban.format(iban.validate(value))
+    except StdnumError:
+        raise ValueError(_("is not a valid IBAN (its length or check digits are wrong)")) from None

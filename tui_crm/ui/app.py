@@ -128,7 +128,11 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
     def on_mount(self) -> None:
         if self.opened is not None:
             role = _(ROLE_LABELS.get(self.opened.role, self.opened.role))
-            self.sub_title = f"{self.opened.login} ({role}) · {self.opened.target}"
+            who = self.opened.login
+            real = getattr(self.opened, "real_login", "")
+            if real:  # an admin acting as a colleague (--user): both names, always in sight
+                who = f"{real} → {who}"
+            self.sub_title = f"{who} ({role}) · {self.opened.target}"
             if self.opened.read_only:
                 self.sub_title += " · " + _("read-only")
                 self.notify(

@@ -47,7 +47,7 @@ class AuditSource:
                     key=entry.id,
                     cells=(
                         local_datetime(entry.at),
-                        entry.user,
+                        entry.who,
                         entry.action,
                         entry.entity,
                         entry.entity_id,
@@ -71,7 +71,7 @@ class AuditDetail(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         e = self.entry
         lines = [
-            f"{local_datetime(e.at)} · {e.user} · {e.action} · {e.entity} {e.entity_id}",
+            f"{local_datetime(e.at)} · {e.who} · {e.action} · {e.entity} {e.entity_id}",
             e.summary,
             "",
         ]

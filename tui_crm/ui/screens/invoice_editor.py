@@ -370,6 +370,10 @@ def confirm_and_issue(screen: Any, invoice_id: int, then: Callable[[Any], None])
             client=one_line(preview.client_name),
             total=money(preview.total),
         )
+        if preview.unprintable:
+            question += "\n\n" + _(
+                "Its PDF cannot print these characters right on this machine: {chars}"
+            ).format(chars=preview.unprintable)
 
         def answer(ok: bool | None) -> None:
             if ok:

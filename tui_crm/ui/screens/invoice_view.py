@@ -466,8 +466,12 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
         d = self.detail
         invoice_id = d.id
 
+        warnings: list[str] = []
+
         def render() -> bytes:
-            return printing.print_invoice(invoice_id).data
+            printed = printing.print_invoice(invoice_id)
+            warnings.append(printed.warning())
+            return printed.data
 
         filename = f"{d.code}.pdf" if d.code else f"draft-{d.id}.pdf"
         form = pdf_form(_("PDF of {code}").format(code=d.display_code), filename, render)
@@ -475,6 +479,10 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
         def written(path: Path | None) -> None:
             if path is not None:
                 self.notify(_("Written {path}").format(path=path))
+                if any(warnings):  # a character no font prints: said, never silently lost
+                    from rich.markup import escape
+
+                    self.notify(escape(warnings[-1]), severity="warning", timeout=15)
 
         self.app.push_screen(form, written)
 

@@ -99,6 +99,7 @@ class UsersScreen(Screen[None]):
                 "quotes, draft invoices), read-only."
             ),
             classes="screen-help",
+            id="users-help",
         )
         yield LazyTable(
             [
@@ -116,6 +117,28 @@ class UsersScreen(Screen[None]):
     def on_mount(self) -> None:
         self.title = _("Users and roles")
         self.query_one(LazyTable).focus()
+        self._load_server_groups()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="server-groups")
+    def _load_server_groups(self) -> None:
+        from ...db import database
+        from ...services import users
+
+        with database.connection_context():
+            base = users.server_groups()
+        if base:
+            note = _(
+                "On this PostgreSQL server a role is membership of {base}_admin, "
+                "{base}_accounting, {base}_sales or {base}_readonly: the server enforces it, "
+                "and a new user must already be a PostgreSQL login (createuser)."
+            ).format(base=base)
+            self.app.call_from_thread(self._add_note, note)
+
+    def _add_note(self, note: str) -> None:
+        from rich.markup import escape
+
+        help_text = self.query_one("#users-help", Static)
+        help_text.update(escape(str(help_text.content) + " " + note))
 
     def _after(self, result: object) -> None:
         if result:
