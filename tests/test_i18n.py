@@ -25,6 +25,7 @@ def _messages(mo_bytes: bytes) -> dict:
     """The messages a compiled catalog holds, without its header (whose
     `Generated-By` names the tool's version, which is no business of the catalog)."""
     catalog = read_mo(io.BytesIO(mo_bytes))
+
     def frozen(value):  # a plural's id and strings come as lists
         return tuple(value) if isinstance(value, (list, tuple)) else value
 
