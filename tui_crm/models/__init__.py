@@ -674,6 +674,8 @@ class BankMovement(BaseModel):
     reference2 = CharField(max_length=16, default="")
     concept = TextField(default="")
     payer = CharField(max_length=120, default="")
+    end_to_end = CharField(max_length=35, default="")  # a SEPA debit's reference
+    mandate_reference = CharField(max_length=35, default="")
     kind = CharField(max_length=8, default="credit")  # credit return charge
     status = CharField(max_length=10, default="pending")
     confidence = CharField(max_length=10, default="none")  # sure likely ambiguous none

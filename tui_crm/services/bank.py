@@ -966,6 +966,8 @@ def _import(parsed: ParsedStatement, accept_sure: bool) -> ImportReport:
                 line.reference2[:16],
                 line.concept,
                 line.payer[:120],
+                line.end_to_end[:35],
+                line.mandate_reference[:35],
                 kind,
                 "ignored" if kind == "charge" else "pending",
                 proposal.confidence,
@@ -977,11 +979,12 @@ def _import(parsed: ParsedStatement, accept_sure: bool) -> ImportReport:
         )
     for start in range(0, len(rows), 500):
         chunk = rows[start : start + 500]
-        marks = ", ".join(["(" + ", ".join("?" * 20) + ")"] * len(chunk))
+        marks = ", ".join(["(" + ", ".join("?" * 22) + ")"] * len(chunk))
         execute(
             "INSERT INTO bank_movement (statement_id, identity, account, operation_date, "
             "value_date, amount_cents, shared_item, own_item, document_number, reference1, "
-            "reference2, concept, payer, kind, status, confidence, proposal, note, "
+            "reference2, concept, payer, end_to_end, mandate_reference, kind, status, "
+            "confidence, proposal, note, "
             f"resolved_at, resolved_by) VALUES {marks}",
             [value for row in chunk for value in row],
         )
@@ -994,8 +997,17 @@ def _import(parsed: ParsedStatement, accept_sure: bool) -> ImportReport:
     accepted: dict[str, str] = {}  # identity -> "" (accepted) or the reason it was refused
     if accept_sure:
         for identity, (kind, proposal) in proposals.items():
-            if kind != "charge" and proposal.confidence == "sure":
+            if kind == "credit" and proposal.confidence == "sure":
                 accepted[identity] = _accept_quietly(ids[identity])
+        # Returns are matched once the credits they undo are payments.
+        returns = {ids[i]: i for i, (kind, _p) in proposals.items() if kind == "return"}
+        if returns:
+            _rematch(Matcher(), returns_only=True)
+            for movement in BankMovement.select().where(BankMovement.id.in_(list(returns))):
+                proposal = Proposal.from_row(movement.confidence, movement.proposal, movement.note)
+                proposals[returns[movement.id]] = ("return", proposal)
+                if proposal.confidence == "sure":
+                    accepted[returns[movement.id]] = _accept_quietly(movement.id)
     audit.record(
         "import",
         "bank_statement",
@@ -1038,15 +1050,17 @@ def _accept_quietly(movement_id: int) -> str:
     return ""
 
 
-def _rematch(matcher: Matcher) -> int:
+def _rematch(matcher: Matcher, *, returns_only: bool = False) -> int:
     """Match the lines still pending again (in date order); returns how many changed."""
     changed = 0
     rows = list(
         execute(
             "SELECT id, account, operation_date, value_date, amount_cents, shared_item, "
             "own_item, document_number, reference1, reference2, concept, payer, kind, "
-            "confidence, proposal FROM bank_movement WHERE status = 'pending' "
-            "ORDER BY kind = 'return', operation_date, id"
+            "confidence, proposal, end_to_end, mandate_reference FROM bank_movement "
+            "WHERE status = 'pending' "
+            + ("AND kind = 'return' " if returns_only else "")
+            + "ORDER BY kind = 'return', operation_date, id"
         )
     )
     for r in rows:
@@ -1063,8 +1077,8 @@ def _rematch(matcher: Matcher) -> int:
             reference2=str(r[9]),
             concept=str(r[10]),
             payer=str(r[11]),
-            end_to_end="",
-            mandate_reference="",
+            end_to_end=str(r[15]),
+            mandate_reference=str(r[16]),
             creditor_id="",
         )
         proposal = matcher.propose(line, str(r[12]))
@@ -1255,6 +1269,8 @@ def accept_movement(
     BankMovement.update(
         status="accepted", resolved_at=utcnow(), resolved_by=login(), note="", **values
     ).where(BankMovement.id == movement_id).execute()
+    if proposal.reason in ("remittance", "collection"):
+        _rematch(Matcher(), returns_only=True)  # its returns can now undo their payments
     audit.record(
         "reconcile",
         "bank_movement",
@@ -1381,27 +1397,37 @@ class SureResult:
 
 
 def accept_all_sure() -> SureResult:
-    """Accept every pending sure line, credits first; each all or nothing on its own (a
-    refused one stays pending with its reason)."""
+    """Accept every pending sure line, credits first and then the returns they make
+    possible; each all or nothing on its own (a refused one stays pending with its
+    reason)."""
     require("payments.write")
-    ids = [
-        int(r[0])
-        for r in execute(
-            "SELECT id FROM bank_movement WHERE status = 'pending' AND confidence = 'sure' "
-            "ORDER BY kind = 'return', operation_date, id"
-        )
-    ]
     accepted = 0
     refused: list[tuple[int, str]] = []
-    for movement_id in ids:
-        try:
-            accept_movement(movement_id)
-        except ServiceError as exc:
-            refused.append((movement_id, str(exc)))
-            _note(movement_id, str(exc))
-        else:
-            accepted += 1
+    for kind in ("credit", "return"):
+        if kind == "return":
+            rematch_returns()
+        ids = [
+            int(r[0])
+            for r in execute(
+                "SELECT id FROM bank_movement WHERE status = 'pending' AND confidence = 'sure' "
+                "AND kind = ? ORDER BY operation_date, id",
+                (kind,),
+            )
+        ]
+        for movement_id in ids:
+            try:
+                accept_movement(movement_id)
+            except ServiceError as exc:
+                refused.append((movement_id, str(exc)))
+                _note(movement_id, str(exc))
+            else:
+                accepted += 1
     return SureResult(accepted, tuple(refused))
+
+
+@transactional
+def rematch_returns() -> int:
+    return _rematch(Matcher(), returns_only=True)
 
 
 @transactional
