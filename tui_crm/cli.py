@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import config, i18n
 from .cli_analytics import ANALYTICS_REPORTS
+from .cli_bank import BANK_REPORTS
 from .i18n import _
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -88,11 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=[
             *("clients", "agenda", "timeline", "invoices", "receivables", "defaulters"),
             *ANALYTICS_REPORTS,
+            *BANK_REPORTS,
         ],
         metavar="NAME",
         help=_("report name: {names}").format(
             names="clients, agenda, timeline, invoices, receivables, defaulters, "
-            "revenue, monthly, pnl, pipeline"
+            "revenue, monthly, pnl, pipeline, payments, 347"
         ),
     )
     report.add_argument("--format", choices=["plain", "github", "csv", "json"], default="plain")
@@ -112,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--all-users", action="store_true", help=_("agenda: everyone's, not only mine")
     )
     report.add_argument("--client", metavar="TAX_ID", help=_("timeline: the client's tax ID"))
+    from .cli_bank import add_report_arguments
+
+    add_report_arguments(report, _date)
 
     sub.add_parser("check", help=_("check the database: integrity, permissions, file system"))
 
@@ -145,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_email import add_parsers as add_email_parsers
 
     add_email_parsers(sub, _date)
+    from .cli_bank import add_parsers as add_bank_parsers
+
+    add_bank_parsers(sub, _date)
     return parser
 
 
@@ -215,6 +223,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if args.name in cli_invoicing.INVOICING_REPORTS:
         return cli_invoicing.cmd_report(args, _open)
+    if args.name in BANK_REPORTS:
+        from . import cli_bank
+
+        return cli_bank.cmd_report(args, _open)
     if args.name in ANALYTICS_REPORTS:
         from . import cli_analytics
 
@@ -382,6 +394,12 @@ def _excel(name: str, args: argparse.Namespace) -> int:
     return getattr(cli_excel, name)(args, _open)
 
 
+def _bank(name: str, args: argparse.Namespace) -> int:
+    from . import cli_bank
+
+    return getattr(cli_bank, name)(args, _open)
+
+
 def _email(name: str, args: argparse.Namespace) -> int:
     from . import cli_email
 
@@ -405,6 +423,9 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "send": lambda args: _email("cmd_send", args),
     "remind": lambda args: _email("cmd_remind", args),
     "secrets": lambda args: _email("cmd_secrets", args),
+    "payment": lambda args: _bank("cmd_payment", args),
+    "remittance": lambda args: _bank("cmd_remittance", args),
+    "mandate": lambda args: _bank("cmd_mandate", args),
 }
 
 

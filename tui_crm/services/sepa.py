@@ -207,6 +207,30 @@ def update_mandate(mandate_id: int, data: MandateInput, expected_version: int) -
     return version
 
 
+@transactional
+def set_mandate_active(mandate_id: int, active: bool) -> None:
+    """Revoke a mandate (no more collections under it) or make it active again."""
+    require("payments.write")
+    mandate = SepaMandate.get_or_none(SepaMandate.id == mandate_id)
+    if mandate is None:
+        raise NotFound(_("mandate {id} does not exist").format(id=mandate_id))
+    if mandate.active == active:
+        return
+    SepaMandate.update(
+        active=active, version=SepaMandate.version + 1, updated_at=utcnow(), updated_by=login()
+    ).where(SepaMandate.id == mandate_id).execute()
+    audit.record(
+        "update",
+        "sepa_mandate",
+        mandate_id,
+        client_id=mandate.client_id,
+        changes={"active": (mandate.active, active)},
+        summary=_("Mandate {reference} revoked").format(reference=mandate.reference)
+        if not active
+        else _("Mandate {reference} active again").format(reference=mandate.reference),
+    )
+
+
 _MANDATE_SELECT = (
     "SELECT m.id, m.version, m.client_id, c.legal_name, c.tax_id, m.reference, m.signed_on, "
     "m.iban, m.bic, m.scheme, m.sequence, m.active, m.last_collected_on "
