@@ -28,6 +28,13 @@ def _import_commands():
     return ImportCommands
 
 
+def _bank_commands():
+    """The bank's palette entries, imported when the palette first opens."""
+    from .bank_commands import BankCommands
+
+    return BankCommands
+
+
 def _clients_screen():
     from .screens.clients import ClientsScreen
 
@@ -74,6 +81,7 @@ class CrmApp(EmailActions, SalesActions, App[None]):
         "receivables",
         "email",
         "reports",
+        "bank",
     )
     COMMANDS: ClassVar = App.COMMANDS | {
         ClientCommands,
@@ -82,6 +90,7 @@ class CrmApp(EmailActions, SalesActions, App[None]):
         SalesCommands,
         EmailCommands,
         _import_commands,
+        _bank_commands,
     }
     ENABLE_COMMAND_PALETTE = True
     MODES: ClassVar = {
