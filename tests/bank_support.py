@@ -50,14 +50,14 @@ def statement(
             initial_balance=Decimal(opening),
         )
         batch.accounts.append(acc)
-        for number, m in enumerate(movements, start=1):
+        for m in movements:
             t = aeb43.Transaction(
                 transaction_date=m.date,
                 value_date=m.date,
                 shared_item=m.shared_item,
                 own_item=0,
                 amount=Decimal(m.amount),
-                document_number=f"{m.document or number:010d}",
+                document_number=f"{m.document:010d}",
                 reference1="0" * 12,
                 reference2=m.reference2,
             )

@@ -271,6 +271,15 @@ def _compact(text: str) -> str:
     return _NOT_ALNUM.sub("", (text or "").upper())
 
 
+_JOINERS = re.compile(r"[-./_]")
+
+
+def _loose(text: str) -> str:
+    """Upper case without the joiners banks drop or keep ("F2026-00001-R3" and
+    "F202600001R3" alike); spaces still separate words."""
+    return _JOINERS.sub("", (text or "").upper())
+
+
 def name_key(name: str) -> str:
     """A name as the matcher compares it: folded, words only, without the legal form."""
     words = [w for w in _WORDS.split(fold(name or "")) if w]
@@ -452,7 +461,7 @@ class Matcher:
             token = f"R{remittance['id']}"
             by_e2e = remittance.get("by_e2e")
             if by_e2e is None:
-                by_e2e = {_compact(i["e2e"]): i for i in remittance["items"]}
+                by_e2e = {_loose(i["e2e"]): i for i in remittance["items"]}
                 remittance["by_e2e"] = by_e2e
             start = text.find(token)
             while start != -1:
@@ -652,7 +661,7 @@ class Matcher:
         remittances = self.remittances()
         if not remittances:
             return None
-        text = _compact(self._text(line))
+        text = _loose(self._text(line))
         for remittance, item in self._items_named(text):
             if item["status"] == "sent" and item["cents"] == cents:
                 return Proposal(
@@ -668,7 +677,7 @@ class Matcher:
             total = sum(i["cents"] for i in waiting)
             if not waiting:
                 continue
-            named = _compact(remittance["message_id"]) in text
+            named = _loose(remittance["message_id"]) in text
             near = abs((line.operation_date - remittance["date"]).days) <= REMITTANCE_DAYS
             if total == cents and (named or near):
                 return Proposal(
@@ -681,7 +690,7 @@ class Matcher:
 
     def _return(self, line: StatementLine) -> Proposal:
         cents = -line.cents
-        text = _compact(self._text(line))
+        text = _loose(self._text(line))
         for remittance, item in self._items_named(text):
             if item["cents"] == cents:
                 if item["status"] != "collected" or not item["payment_id"]:
