@@ -369,3 +369,17 @@ def test_statement_lines_keep_their_text_and_identity(tmp_path: Path):
     assert parsed.accounts == ("2100 4521 0200051332",)
     again = bank.read_statement(tmp_path / "n.n43", data=data)
     assert [ln.identity for ln in again.lines] == [first.identity, second.identity]
+
+
+def test_a_real_bank_file_shipped_with_csb43_is_read(tmp_path: Path):
+    """The sample statement of the csb43 library (a bank's, with SEPA direct debits and
+    references whose control digits csb43's strict reader rejects) reads line by line."""
+    import csb43
+
+    sample = Path(csb43.__file__).parent / "tests" / "sample_sepa.csb"
+    parsed = bank.read_statement(sample)
+    assert len(parsed.lines) == 14 and parsed.accounts == ("1234 1234 1234567890",)
+    debit = parsed.lines[1]
+    assert debit.amount == D("-31.00") and debit.payer == "Alfonso Beta Gammez"
+    assert debit.mandate_reference == "400TLUGKTDHD1QKBHY9GVM7MQA8OJCT3NHX"
+    assert bank.line_kind(debit) == "charge"  # someone else's direct debit: money out
