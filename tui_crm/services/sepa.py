@@ -35,7 +35,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..db import execute, transactional
-from ..i18n import _
+from ..i18n import N_, _
 from ..models import SEPA_SCHEMES, SEPA_SEQUENCES, Remittance, RemittanceItem, SepaMandate
 from ..models.base import utcnow
 from ..money import ZERO, from_cents, to_cents
@@ -49,7 +49,11 @@ from .session import login
 SCHEMA = "pain.008.001.02"
 # The SEPA character set (EPC guidelines): what a mandate reference may contain.
 _SEPA_TEXT = re.compile(r"^[A-Za-z0-9/\-?:().,'+ ]+$")
-SCHEME_LABELS = {"CORE": "CORE", "B2B": "B2B"}
+REMITTANCE_STATUS = {
+    "sent": N_("waiting for the bank"),
+    "collected": N_("collected"),
+    "cancelled": N_("cancelled"),
+}
 
 
 # --- IBANs ---------------------------------------------------------------------------------
@@ -715,7 +719,8 @@ def cancel_remittance(remittance_id: int) -> int:
     if remittance.status != "sent":
         raise RuleViolation(
             _("remittance {id} is {status}; only one waiting for the bank can be cancelled").format(
-                id=remittance_id, status=remittance.status
+                id=remittance_id,
+                status=_(REMITTANCE_STATUS.get(remittance.status, remittance.status)),
             )
         )
     items = list(RemittanceItem.select().where(RemittanceItem.remittance == remittance_id))

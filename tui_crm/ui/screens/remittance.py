@@ -20,7 +20,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from ...i18n import N_, _, count_text
+from ...i18n import _, count_text
+from ...services.sepa import REMITTANCE_STATUS
 from ..formatting import date as show_date
 from ..formatting import money
 from ..safe_text import one_line
@@ -28,12 +29,6 @@ from ..widgets.footer import Footer
 from ..widgets.form import ConfirmDialog, FieldSpec
 from ..widgets.lazy_table import Column, LazyTable, Row
 from .sales_support import PromptForm, ServiceCalls, parse_day
-
-REMITTANCE_STATUS = {
-    "sent": N_("waiting for the bank"),
-    "collected": N_("collected"),
-    "cancelled": N_("cancelled"),
-}
 
 
 class CollectionSource:
