@@ -244,8 +244,11 @@ def test_a_remittance_confirmed_by_the_statement_and_a_returned_debit(shop, coll
     assert [p.method for p in big.payments] == ["direct_debit"]
     returned = invoices.get_invoice(other.id)
     assert (returned.status, returned.outstanding) == ("issued", D("60.50"))
-    row = execute("SELECT debit_returned_on FROM invoice WHERE id = ?", (other.id,)).fetchone()
-    assert str(row[0]) == (day + dt.timedelta(days=3)).isoformat()
+    back = day + dt.timedelta(days=3)
+    assert returned.debit_returned_on == back  # flagged: on the board and in its view
+    from tui_crm.services import receivables
+
+    assert receivables.get_receivable(other.id, back).debit_returned_on == back
     [undone] = [p for p in payments.list_payments(shop["otra"]) if p.is_reversed]
     assert "returned" in undone.reversal_reason
     items = dict(execute("SELECT invoice_id, status FROM remittance_item").fetchall())

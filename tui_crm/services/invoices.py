@@ -165,6 +165,7 @@ class InvoiceDetail:
     updated_at: dt.datetime
     updated_by: str
     payments: tuple[AllocationInfo, ...] = ()
+    debit_returned_on: dt.date | None = None  # a direct debit of it came back (services.bank)
 
     @property
     def is_draft(self) -> bool:
@@ -944,6 +945,7 @@ def get_invoice(invoice_id: int) -> InvoiceDetail:
         updated_at=invoice.updated_at,
         updated_by=invoice.updated_by,
         payments=payments,
+        debit_returned_on=invoice.debit_returned_on,
     )
 
 

@@ -44,7 +44,7 @@ SHARE_STEP = Decimal("0.0001")
 _COLUMNS = (
     "i.id, i.code, i.series, i.client_id, i.client_name, i.client_tax_id, "
     "i.issue_date, i.due_date, i.total_cents, i.paid_cents, i.outstanding_cents, "
-    "i.base_cents, i.vat_cents, i.recargo_cents, i.irpf_cents, i.status"
+    "i.base_cents, i.vat_cents, i.recargo_cents, i.irpf_cents, i.status, i.debit_returned_on"
 )
 
 
@@ -120,6 +120,7 @@ class ReceivableRow:
     recargo: Decimal = ZERO
     irpf: Decimal = ZERO
     status: str = "issued"
+    debit_returned_on: dt.date | None = None  # a direct debit of it came back (m0011)
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,7 @@ def _row(r: tuple, as_of: dt.date) -> ReceivableRow:
         recargo=from_cents(int(r[13])),
         irpf=from_cents(int(r[14])),
         status=r[15],
+        debit_returned_on=_day(r[16]) if r[16] else None,
     )
 
 

@@ -1,7 +1,8 @@
 """The receivables board (F5): every unpaid issued invoice, aged, most overdue first.
 
 Rows are coloured by the service's hint: due within 7 days orange ("warning"), overdue
-red ("danger"), past 60 days darker ("danger-strong"). Above the table, the summary:
+red ("danger"), past 60 days darker ("danger-strong"); "↩" after the number marks an
+invoice whose direct debit the bank returned. Above the table, the summary:
 totals per aging bucket, the overdue share of total billing and the largest
 defaulters. Keys: `p` registers a payment for the highlighted invoice (the row updates
 in place, the cursor stays), enter opens the invoice, `d` lists every defaulter, `m`
@@ -59,7 +60,7 @@ def receivable_row(r: ReceivableRow, reminded: Any = None) -> Row:
     return Row(
         key=r.invoice_id,
         cells=(
-            r.code,
+            f"{r.code} ↩" if r.debit_returned_on else r.code,  # its direct debit came back
             r.client_name,
             show_date(r.issue_date),
             show_date(r.due_date),
