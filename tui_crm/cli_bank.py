@@ -284,6 +284,7 @@ def cmd_remittance(args: argparse.Namespace, open_db) -> int:
         rows = [
             {
                 "id": r.id,
+                "message_id": r.message_id,
                 "created_at": r.created_at.date(),
                 "collection_date": r.collection_date,
                 "scheme": r.scheme,

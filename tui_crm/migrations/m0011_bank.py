@@ -42,6 +42,7 @@ _POSTGRESQL = (
     _SQLITE.replace('"id" INTEGER NOT NULL PRIMARY KEY', '"id" SERIAL NOT NULL PRIMARY KEY')
     .replace("DATETIME", "TIMESTAMP")
     .replace('_cents" INTEGER', '_cents" BIGINT')
+    .replace('"active" INTEGER', '"active" BOOLEAN')
 )
 
 

@@ -162,7 +162,7 @@ def check_year(year: int | None) -> int:
 
 # The tax ID as the return groups it: upper case, no separators, a Spanish VAT number
 # ("ESB12345674") as its NIF.
-_KEY = "CASE WHEN k LIKE 'ES%' AND LENGTH(k) = 11 THEN SUBSTR(k, 3) ELSE k END"
+_KEY = "CASE WHEN SUBSTR(k, 1, 2) = 'ES' AND LENGTH(k) = 11 THEN SUBSTR(k, 3) ELSE k END"
 _RAW_KEY = "UPPER(REPLACE(REPLACE(REPLACE(i.client_tax_id, ' ', ''), '-', ''), '.', ''))"
 
 

@@ -332,7 +332,7 @@ def collectable_invoices(due_by: dt.date, scheme: str = "CORE") -> list[Collecti
         "m.id, m.reference, m.signed_on, m.iban, m.bic, m.sequence "
         "FROM invoice i JOIN sepa_mandate m ON m.id = ("
         "  SELECT m2.id FROM sepa_mandate m2 WHERE m2.client_id = i.client_id "
-        "  AND m2.active = 1 AND m2.scheme = ? ORDER BY m2.signed_on DESC, m2.id DESC LIMIT 1) "
+        "  AND m2.active AND m2.scheme = ? ORDER BY m2.signed_on DESC, m2.id DESC LIMIT 1) "
         "WHERE i.outstanding_cents > 0 AND i.status IN ('issued', 'partially_paid') "
         "AND i.due_date <= ? AND NOT EXISTS (SELECT 1 FROM remittance_item r "
         "  WHERE r.invoice_id = i.id AND r.status = 'sent') "
