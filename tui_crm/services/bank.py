@@ -1586,7 +1586,7 @@ def accept_all_sure() -> SureResult:
     refused: list[tuple[int, str]] = []
     for kind in ("credit", "return"):
         if kind == "return":
-            rematch_returns()
+            _rematch_returns()
         ids = [
             int(r[0])
             for r in execute(
@@ -1607,7 +1607,7 @@ def accept_all_sure() -> SureResult:
 
 
 @transactional
-def rematch_returns() -> int:
+def _rematch_returns() -> int:
     return _rematch(Matcher(), returns_only=True)
 
 

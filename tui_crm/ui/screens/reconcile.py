@@ -269,7 +269,7 @@ class ReconcileScreen(ServiceCalls, Screen[None]):
                 sure = count_sure()
         except Exception as exc:
             message = _("Could not read the bank lines: {error}").format(error=exc)
-            self.app.call_from_thread(self.notify, message, severity="error")
+            self.app.call_from_thread(self.notify, message, severity="error", markup=False)
             return
         text = _("{waiting} bank lines waiting for review; {sure} sure matches (A accepts them)")
         self.app.call_from_thread(
@@ -316,7 +316,9 @@ class ReconcileScreen(ServiceCalls, Screen[None]):
     @on(LazyTable.LoadFailed)
     def _load_failed(self, event: LazyTable.LoadFailed) -> None:
         self.notify(
-            _("Could not read the bank lines: {error}").format(error=event.error), severity="error"
+            _("Could not read the bank lines: {error}").format(error=event.error),
+            severity="error",
+            markup=False,
         )
 
     def _current(self) -> Any:
@@ -362,7 +364,7 @@ class ReconcileScreen(ServiceCalls, Screen[None]):
 
         def done(report: Any) -> None:
             if report is not None:
-                self.notify(import_text(report), timeout=10)
+                self.notify(import_text(report), timeout=10, markup=False)
                 self.action_reload()
 
         self.app.push_screen(

@@ -265,6 +265,7 @@ class RemittanceScreen(ServiceCalls, Screen[None]):
                     id=result.id, n=result.count, total=money(result.total), path=result.path
                 ),
                 timeout=10,
+                markup=False,
             )
             self.action_reload()
 
