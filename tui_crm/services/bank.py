@@ -1025,7 +1025,16 @@ def import_statement(
     if dry_run:
         with read_snapshot():
             return _propose_only(parsed)
-    return _import(parsed, accept_sure)
+    import peewee
+
+    try:
+        return _import(parsed, accept_sure)
+    except peewee.IntegrityError:  # a colleague imported the same lines at this very moment
+        raise RuleViolation(
+            _("{file}: someone imported the same lines meanwhile; import it again").format(
+                file=parsed.file_name
+            )
+        ) from None
 
 
 def _existing(identities: Sequence[str]) -> dict[str, tuple[int, str, str, str, str]]:
