@@ -153,7 +153,7 @@ class MandatesScreen(ServiceCalls, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("", id="mandates-filters", classes="list-filters")
+        yield Static("", id="mandates-filters")
         yield LazyTable(
             [
                 Column("reference", _("Reference"), 16, min_width=8),

@@ -70,6 +70,17 @@ def proposal_text(proposal: Any, amount: Decimal | None = None) -> str:
     return f"{text} ({confidence}: {reason})"
 
 
+def match_label(m: Any) -> str:
+    """The line's state in a word: sure, likely, ambiguous, none; a return; or done."""
+    from ...services.bank import CONFIDENCE_LABELS, STATUS_LABELS
+
+    if m.status != "pending":
+        return _(STATUS_LABELS.get(m.status, m.status))
+    if m.kind == "return":
+        return _("return")
+    return _(CONFIDENCE_LABELS.get(m.confidence, m.confidence))
+
+
 def movement_row(m: Any) -> Row:
     style = "danger" if m.kind == "return" else CONFIDENCE_STYLES.get(m.confidence, "")
     if m.status != "pending":
@@ -79,6 +90,7 @@ def movement_row(m: Any) -> Row:
         cells=(
             show_date(m.operation_date),
             money(m.amount),
+            match_label(m),
             one_line(m.concept),
             proposal_text(m.proposal, m.amount),
         ),
@@ -227,11 +239,12 @@ class ReconcileScreen(ServiceCalls, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Content(_("Reading the bank lines…")), id="rc-summary")
-        yield Static("", id="rc-filters", classes="list-filters")
+        yield Static("", id="rc-filters")
         yield LazyTable(
             [
                 Column("date", _("Date"), 10, min_width=10),
                 Column("amount", _("Amount"), 13, align="right", min_width=10),
+                Column("match", _("Match"), 9, min_width=8),
                 Column("concept", _("Bank text"), 30, flex=True, min_width=14),
                 Column("proposal", _("Proposed match"), 44, min_width=16, priority=1),
             ],
