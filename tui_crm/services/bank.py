@@ -58,9 +58,12 @@ MAX_FILE_BYTES = 64 * 1024 * 1024  # a year of a busy account is a few MB
 CONFIDENCES = ("sure", "likely", "ambiguous", "none")
 RETURN_ITEM = 14  # AEB concepto común 14: DEVOLUCIONES E IMPAGADOS
 SUBSET_LIMIT = 14  # a client's oldest open invoices tried for "several add up to it"
+GROUP_LIMIT = 5  # ... at most this many of them in one transfer
 REMITTANCE_DAYS = 5  # a remittance's credit is expected within these days of its date
 _RETURN_WORDS = ("DEVOL", "IMPAGAD", "RETROCES", "RECHAZ")
-_CODE = re.compile(r"(?<![A-Z0-9])([A-Z][A-Z0-9]{0,9})[ ./-]?(20\d\d)[ ./-]?(\d{1,5})(?!\d)")
+# An invoice number as banks copy it: "F2026-00001", "F 2026/1", "F202600001"; a series
+# holds its number in five digits or more ("F2026-123456" once past 99,999).
+_CODE = re.compile(r"(?<![A-Z0-9])([A-Z][A-Z0-9]{0,9})[ ./-]?(20\d\d)[ ./-]?(\d{1,9})(?!\d)")
 _IBAN = re.compile(r"\b([A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30})\b")
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 _WORDS = re.compile(r"[^0-9a-z]+")
@@ -501,6 +504,11 @@ class _Open:
 
 
 _OPEN = "outstanding_cents <> 0 AND status IN ('issued', 'partially_paid')"
+# Whom a bank line may name: the clients who owe something (their running figure) or
+# collect by direct debit; a payer is not looked for among 100,000 others.
+_PAYERS = (
+    "status <> 'merged' AND (outstanding_cents <> 0 OR id IN (SELECT client_id FROM sepa_mandate))"
+)
 
 
 class Matcher:
@@ -528,7 +536,7 @@ class Matcher:
         if self._ibans is None:
             found: dict[str, set[int]] = {}
             for client_id, iban in execute(
-                "SELECT id, iban FROM client WHERE iban <> '' AND status <> 'merged' "
+                f"SELECT id, iban FROM client WHERE iban <> '' AND {_PAYERS} "
                 "UNION ALL SELECT client_id, iban FROM sepa_mandate"
             ):
                 found.setdefault(_compact(iban), set()).add(int(client_id))
@@ -539,7 +547,7 @@ class Matcher:
         if self._names is None:
             found: dict[str, set[int]] = {}
             for client_id, legal, trade in execute(
-                "SELECT id, legal_name, trade_name FROM client WHERE status <> 'merged'"
+                f"SELECT id, legal_name, trade_name FROM client WHERE {_PAYERS}"
             ):
                 for name in (legal, trade):
                     key = name_key(name)
@@ -748,13 +756,16 @@ class Matcher:
                     proposal.confidence = "likely"
                 proposal.note = note
                 return proposal
-        elif len(clients) > 1:
-            for client_id in sorted(clients)[:3]:
-                proposal = self._for_client(client_id, cents)
-                if proposal is not None and proposal.reason == "client_exact":
-                    proposal.confidence = "likely"
-                    proposal.note = note
-                    return proposal
+        elif len(clients) > 1:  # namesakes: likely when only one of them fits the amount
+            fits = [
+                p
+                for p in (self._for_client(c, cents) for c in sorted(clients)[:5])
+                if p is not None and p.reason in ("client_exact", "client_group")
+            ]
+            if len(fits) == 1:
+                fits[0].confidence = "likely"
+                fits[0].note = note
+                return fits[0]
         same = self.by_amount(cents)
         if len(same) == 1:
             proposal = _allocate(same, cents, "likely", "amount")
@@ -933,23 +944,27 @@ def _allocate(invoices: Sequence[_Open], cents: int, confidence: str, reason: st
 
 
 def _subsets(invoices: Sequence[_Open], cents: int, must: int = 0) -> list[list[_Open]]:
-    """Up to two sets of `invoices` adding up to exactly `cents` (the first `must` of them
-    always in), preferring older invoices; a bounded search."""
+    """Up to two sets of at most GROUP_LIMIT `invoices` adding up to exactly `cents` (the
+    first `must` of them always in), preferring older invoices; a bounded search."""
     found: list[list[_Open]] = []
     amounts = [o.cents for o in invoices]
-    suffix = [0] * (len(amounts) + 1)
+    suffix = [0] * (len(amounts) + 1)  # what the invoices from here on add up to
+    smallest = [0] * (len(amounts) + 1)  # the smallest of them
     for i in range(len(amounts) - 1, -1, -1):
         suffix[i] = suffix[i + 1] + amounts[i]
+        smallest[i] = amounts[i] if i == len(amounts) - 1 else min(amounts[i], smallest[i + 1])
     steps = [0]
 
     def walk(index: int, left: int, chosen: list[_Open]) -> None:
-        if len(found) >= 2 or steps[0] > 50_000:
+        if len(found) >= 2 or steps[0] > 20_000:
             return
         steps[0] += 1
         if left == 0 and index >= must:
             found.append(list(chosen))
             return
-        if index >= len(amounts) or left < 0 or suffix[index] < left:
+        if index >= len(amounts) or left < smallest[index] or suffix[index] < left:
+            return
+        if len(chosen) >= GROUP_LIMIT:
             return
         chosen.append(invoices[index])
         walk(index + 1, left - amounts[index], chosen)
