@@ -386,3 +386,17 @@ def test_a_real_bank_file_shipped_with_csb43_is_read(tmp_path: Path):
     assert debit.amount == D("-31.00") and debit.payer == "Alfonso Beta Gammez"
     assert debit.mandate_reference == "400TLUGKTDHD1QKBHY9GVM7MQA8OJCT3NHX"
     assert bank.line_kind(debit) == "charge"  # someone else's direct debit: money out
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("PAGO FRA F2026-00001", [("F", "2026", "00001")]),
+        ("FRA F2026-123456 Y R2026-00002", [("F", "2026", "123456"), ("R", "2026", "00002")]),
+        ("F 2026/7", [("F", "2026", "7")]),
+        ("F202600001", [("F", "2026", "00001")]),
+        ("CUENTA 12345678901234", []),
+    ],
+)
+def test_invoice_numbers_as_banks_copy_them(text, found):
+    assert [m.groups() for m in bank._CODE.finditer(text)] == found
