@@ -58,7 +58,6 @@ for draft in drafts:
 
 def _seconds_per_invoice(writers: int, each: int, records: bool) -> float:
     """Wall-clock seconds per issued invoice with `writers` processes issuing at once."""
-    os.environ.setdefault("TUI_CRM_USER", "bench")
     from tui_crm.config import DatabaseTarget
     from tui_crm.db import close_database
     from tui_crm.services import clients, settings

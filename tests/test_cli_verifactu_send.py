@@ -138,8 +138,8 @@ def test_verifactu_send_needs_the_permission(cli, office) -> None:
 
     users.add_user("luis", "sales")
     issued(office["client"], T)
-    env = {**office["env"], "TUI_CRM_USER": "luis"}
-    result = cli("--db", office["db"], "verifactu", "send", env=env)
+    # the admin acting as a sales colleague (identity is the process's user id)
+    result = cli("--db", office["db"], "--user", "luis", "verifactu", "send", env=office["env"])
     assert result.returncode == 1
     assert "luis (sales) may not send VERI*FACTU records to AEAT" in result.stderr
     assert VerifactuRecord.get().attempts == 0

@@ -17,6 +17,7 @@ import threading
 import pytest
 from aeat_standin import BAD_HASH, FUTURE_DATE, HEADER_FAULT, Behaviour, wait_until
 from invoicing_support import issued, make_client, set_issuer
+from people import ME
 from smtp_support import FileKeyring, keyring_env
 
 from tui_crm.models import AuditLog, VerifactuChain, VerifactuRecord, VerifactuSubmission
@@ -103,7 +104,7 @@ def test_all_correct(outbox):
     assert started + dt.timedelta(seconds=59) <= chain.next_send_at
     assert chain.next_send_at <= utcnow() + dt.timedelta(seconds=60)
     audit = AuditLog.get(AuditLog.entity == "verifactu_submission")
-    assert audit.action == "send" and "3 accepted" in audit.summary and audit.user == "tester"
+    assert audit.action == "send" and "3 accepted" in audit.summary and audit.user == ME
     assert "accepted 3" in report.summary() and "pending 0" in report.summary()
 
 
@@ -298,7 +299,6 @@ def _send_process(outbox, *extra, env=None):
         **os.environ,
         **outbox.env,
         "SSL_CERT_FILE": str(outbox.pki.ca_file),
-        "TUI_CRM_USER": "tester",
         **(env or {}),
     }
     return subprocess.Popen(

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import config, i18n
 from .cli_analytics import ANALYTICS_REPORTS
+from .cli_bank import BANK_REPORTS
 from .i18n import _, ngettext
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -90,11 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
             *("clients", "agenda", "timeline", "invoices", "receivables", "defaulters"),
             *ANALYTICS_REPORTS,
             "verifactu",
+            *BANK_REPORTS,
         ],
         metavar="NAME",
         help=_("report name: {names}").format(
             names="clients, agenda, timeline, invoices, receivables, defaulters, "
-            "revenue, monthly, pnl, pipeline, verifactu"
+            "revenue, monthly, pnl, pipeline, payments, 347, verifactu"
         ),
     )
     report.add_argument("--format", choices=["plain", "github", "csv", "json"], default="plain")
@@ -114,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--all-users", action="store_true", help=_("agenda: everyone's, not only mine")
     )
     report.add_argument("--client", metavar="TAX_ID", help=_("timeline: the client's tax ID"))
+    from .cli_bank import add_report_arguments
+
+    add_report_arguments(report, _date)
 
     sub.add_parser("check", help=_("check the database: integrity, permissions, file system"))
 
@@ -162,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_verifactu import add_parsers as add_verifactu_parsers
 
     add_verifactu_parsers(sub, _date)
+    from .cli_bank import add_parsers as add_bank_parsers
+
+    add_bank_parsers(sub, _date)
     return parser
 
 
@@ -253,6 +261,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if args.name in cli_invoicing.INVOICING_REPORTS:
         return cli_invoicing.cmd_report(args, _open)
+    if args.name in BANK_REPORTS:
+        from . import cli_bank
+
+        return cli_bank.cmd_report(args, _open)
     if args.name in ANALYTICS_REPORTS:
         from . import cli_analytics
 
@@ -463,6 +475,12 @@ def _verifactu(name: str, args: argparse.Namespace) -> int:
     return getattr(cli_verifactu, name)(args, _open)
 
 
+def _bank(name: str, args: argparse.Namespace) -> int:
+    from . import cli_bank
+
+    return getattr(cli_bank, name)(args, _open)
+
+
 def _email(name: str, args: argparse.Namespace) -> int:
     from . import cli_email
 
@@ -487,6 +505,9 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "remind": lambda args: _email("cmd_remind", args),
     "secrets": lambda args: _email("cmd_secrets", args),
     "verifactu": lambda args: _verifactu("cmd_verifactu", args),
+    "payment": lambda args: _bank("cmd_payment", args),
+    "remittance": lambda args: _bank("cmd_remittance", args),
+    "mandate": lambda args: _bank("cmd_mandate", args),
 }
 
 

@@ -61,7 +61,10 @@ def add_parsers(sub, date_type) -> None:
     )
     export.add_argument("--force", action="store_true", help=_("replace FILE.xlsx if it exists"))
 
-    imp = sub.add_parser("import", help=_("import clients or invoice history (.xlsx or .csv)"))
+    imp = sub.add_parser(
+        "import",
+        help=_("import clients or invoice history (.xlsx or .csv), or a bank statement"),
+    )
     imp_sub = imp.add_subparsers(dest="what", metavar="WHAT", required=True)
     for what, help_text in (
         ("clients", _("clients from a spreadsheet")),
@@ -84,6 +87,9 @@ def add_parsers(sub, date_type) -> None:
                 default="skip",
                 help=_("a client already on file (same tax ID, else email): skip it or update it"),
             )
+    from .cli_bank import add_import_parser
+
+    add_import_parser(imp_sub)
 
 
 def _progress(label: str):
@@ -129,6 +135,10 @@ def cmd_export(args: argparse.Namespace, open_db) -> int:
 def cmd_import(args: argparse.Namespace, open_db) -> int:
     from .cli import EXIT_ERROR, EXIT_OK
 
+    if args.what == "statement":
+        from .cli_bank import cmd_import_statement
+
+        return cmd_import_statement(args, open_db)
     open_db(args)
     show, interactive = _progress(_("Reading"))
 

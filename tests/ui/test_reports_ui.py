@@ -133,6 +133,9 @@ async def test_switching_reports_and_the_monthly_chart(db) -> None:
             "lost",
         ]
         assert "Open pipeline €11,333.33" in summary(screen, "pipeline")
+        await pilot.press("right")  # the Modelo 347 tab comes after the pipeline
+        await settle(pilot, app)
+        assert screen.active == "m347"
         await pilot.press("right")  # wraps around to the ranking
         await settle(pilot, app)
         assert screen.active == "ranking"

@@ -427,15 +427,28 @@ def defaulter_rows(opts: ReportOptions) -> Iterator[Mapping[str, Any]]:
     return reports.as_percentages(reports.defaulter_rows(opts.as_of))
 
 
+def modelo347_rows(opts: ReportOptions) -> Iterator[Mapping[str, Any]]:
+    """Modelo 347 of `--year` (default: last year), the largest total first."""
+    from ..services import modelo347
+
+    return modelo347.rows(opts.year)
+
+
+def modelo347_options(options: Mapping[str, Any]) -> ReportOptions:
+    from ..services.modelo347 import check_year
+
+    return ReportOptions(year=check_year(options.get("year")))
+
+
 def _unknown(opts: ReportOptions) -> None:
     """Lists read through a report: their length is not known before reading them."""
     del opts
 
 
-def _report_columns(name: str) -> tuple[ReportColumn, ...]:
-    from ..services import reports
+def _report_columns(name: str, module: str = "reports") -> tuple[ReportColumn, ...]:
+    import importlib
 
-    return getattr(reports, name)
+    return getattr(importlib.import_module(f"..services.{module}", __package__), name)
 
 
 LISTS: dict[str, ExportList] = {
@@ -516,6 +529,16 @@ LISTS: dict[str, ExportList] = {
         _report_columns("AGENDA_COLUMNS"),
         report_options,
         agenda_rows,
+        _unknown,
+        describe_report_options,
+    ),
+    "347": ExportList(
+        "347",
+        N_("Modelo 347"),
+        "modelo-347",
+        _report_columns("COLUMNS", "modelo347"),
+        modelo347_options,
+        modelo347_rows,
         _unknown,
         describe_report_options,
     ),

@@ -443,6 +443,7 @@ class Invoice(_Totals):
     voided_at = DateTimeField(null=True)
     voided_by = CharField(max_length=64, default="")
     void_reason = TextField(default="")
+    debit_returned_on = DateField(null=True)  # a direct debit of it came back (m0011)
 
     class Meta:
         indexes = (
@@ -746,6 +747,116 @@ class VerifactuChain(BaseModel):
         table_name = "verifactu_chain"
 
 
+# --- money in from the bank (m0011) ----------------------------------------------
+
+SEPA_SCHEMES = ("CORE", "B2B")
+SEPA_SEQUENCES = ("FRST", "RCUR")
+
+
+class SepaMandate(VersionedModel):
+    """A client's direct-debit mandate: what a SEPA collection quotes to the debtor's bank."""
+
+    id = AutoField()
+    client = ForeignKeyField(Client, backref="mandates", on_delete="CASCADE")
+    reference = CharField(max_length=35, unique=True)
+    signed_on = DateField()
+    iban = CharField(max_length=34)  # compact: "ES9121000418450200051332"
+    bic = CharField(max_length=11, default="")
+    scheme = CharField(max_length=4, default="CORE")
+    sequence = CharField(max_length=4, default="FRST")  # of its NEXT collection
+    active = BooleanField(default=True)
+    last_collected_on = DateField(null=True)
+
+    class Meta:
+        table_name = "sepa_mandate"
+
+
+class Remittance(BaseModel):
+    """A pain.008 direct-debit file: its invoices are collected on `collection_date`."""
+
+    id = AutoField()
+    created_at = DateTimeField(default=utcnow)
+    created_by = CharField(max_length=64, default="")
+    message_id = CharField(max_length=35, unique=True)
+    scheme = CharField(max_length=4, default="CORE")
+    due_by = DateField()
+    collection_date = DateField()
+    count = IntegerField(default=0)
+    total = MoneyField(column_name="total_cents", default=0)
+    file_name = CharField(max_length=255, default="")
+    status = CharField(max_length=10, default="sent")  # sent collected cancelled
+
+
+class RemittanceItem(BaseModel):
+    id = AutoField()
+    remittance = ForeignKeyField(Remittance, backref="items", on_delete="CASCADE")
+    invoice = ForeignKeyField(Invoice, on_delete="RESTRICT")
+    mandate = ForeignKeyField(SepaMandate, on_delete="RESTRICT")
+    client = ForeignKeyField(Client, on_delete="RESTRICT")
+    amount = MoneyField(column_name="amount_cents")
+    end_to_end_id = CharField(max_length=35, unique=True)
+    sequence = CharField(max_length=4)
+    status = CharField(max_length=10, default="sent")  # sent collected returned cancelled
+    payment = ForeignKeyField(Payment, null=True, on_delete="SET NULL")
+
+    class Meta:
+        table_name = "remittance_item"
+
+
+class BankStatement(BaseModel):
+    """One Norma 43 file as imported (its lines are `BankMovement`s, each stored once)."""
+
+    id = AutoField()
+    imported_at = DateTimeField(default=utcnow)
+    imported_by = CharField(max_length=64, default="")
+    file_name = CharField(max_length=255, default="")
+    sha256 = CharField(max_length=64, default="")
+    accounts = CharField(max_length=200, default="")
+    first_date = DateField(null=True)
+    last_date = DateField(null=True)
+    lines = IntegerField(default=0)
+    new_lines = IntegerField(default=0)
+
+    class Meta:
+        table_name = "bank_statement"
+
+
+MOVEMENT_STATUSES = ("pending", "accepted", "ignored", "returned")
+
+
+class BankMovement(BaseModel):
+    """One line of a bank statement, once whatever statements repeat it (`identity`)."""
+
+    id = AutoField()
+    statement = ForeignKeyField(BankStatement, backref="movements", on_delete="RESTRICT")
+    identity = CharField(max_length=64, unique=True)
+    account = CharField(max_length=34, default="")
+    operation_date = DateField()
+    value_date = DateField()
+    amount = MoneyField(column_name="amount_cents")  # credits positive, charges negative
+    shared_item = IntegerField(default=0)
+    own_item = IntegerField(default=0)
+    document_number = CharField(max_length=10, default="")
+    reference1 = CharField(max_length=12, default="")
+    reference2 = CharField(max_length=16, default="")
+    concept = TextField(default="")
+    payer = CharField(max_length=120, default="")
+    end_to_end = CharField(max_length=35, default="")  # a SEPA debit's reference
+    mandate_reference = CharField(max_length=35, default="")
+    kind = CharField(max_length=8, default="credit")  # credit return charge
+    status = CharField(max_length=10, default="pending")
+    confidence = CharField(max_length=10, default="none")  # sure likely ambiguous none
+    proposal = TextField(default="{}")  # JSON: what the matcher proposes
+    note = TextField(default="")
+    payment = ForeignKeyField(Payment, null=True, on_delete="SET NULL")
+    remittance = ForeignKeyField(Remittance, null=True, on_delete="SET NULL")
+    resolved_at = DateTimeField(null=True)
+    resolved_by = CharField(max_length=64, default="")
+
+    class Meta:
+        table_name = "bank_movement"
+
+
 ALL_MODELS = (
     User,
     Setting,
@@ -783,4 +894,9 @@ ALL_MODELS = (
     VerifactuSubmission,
     VerifactuRecord,
     VerifactuChain,
+    SepaMandate,
+    Remittance,
+    RemittanceItem,
+    BankStatement,
+    BankMovement,
 )

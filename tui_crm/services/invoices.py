@@ -178,6 +178,7 @@ class InvoiceDetail:
     voided_at: dt.datetime | None = None
     voided_by: str = ""
     void_reason: str = ""
+    debit_returned_on: dt.date | None = None  # a direct debit of it came back (services.bank)
 
     @property
     def is_draft(self) -> bool:
@@ -1089,6 +1090,7 @@ def get_invoice(invoice_id: int) -> InvoiceDetail:
         voided_at=invoice.voided_at,
         voided_by=invoice.voided_by,
         void_reason=invoice.void_reason,
+        debit_returned_on=invoice.debit_returned_on,
     )
 
 

@@ -51,7 +51,7 @@ SHARE_STEP = Decimal("0.0001")
 _COLUMNS = (
     "i.id, i.code, i.series, i.client_id, i.client_name, i.client_tax_id, "
     "i.issue_date, i.due_date, i.total_cents, i.paid_cents, i.outstanding_cents, "
-    "i.base_cents, i.vat_cents, i.recargo_cents, i.irpf_cents, i.status"
+    "i.base_cents, i.vat_cents, i.recargo_cents, i.irpf_cents, i.status, i.debit_returned_on"
 )
 
 
@@ -90,7 +90,8 @@ def needs_replay(as_of: dt.date) -> bool:
 _REPLAY_COLUMNS = (
     "i.id, i.code, i.series, i.client_id, i.client_name, i.client_tax_id, i.issue_date, "
     "i.due_date, i.total_cents, {paid} AS paid_cents, {owed} AS outstanding_cents, "
-    "i.base_cents, i.vat_cents, i.recargo_cents, i.irpf_cents, {status} AS status"
+    "i.base_cents, i.vat_cents, i.recargo_cents, i.irpf_cents, {status} AS status, "
+    "i.debit_returned_on"
 )
 
 
@@ -169,7 +170,7 @@ def _replayed(as_of: dt.date) -> tuple[str, list[object]]:
         f"SELECT {as_they_are} FROM {_unpaid_from()} WHERE {UNPAID} AND i.issue_date <= ? "
         "AND i.id NOT IN (SELECT invoice_id FROM adj) "
         f"UNION ALL SELECT {put_back} FROM adj JOIN invoice i ON i.id = adj.invoice_id "
-        "WHERE i.status <> 'draft' AND i.issue_date <= ?) i"
+        "WHERE i.status NOT IN ('draft', 'voided') AND i.issue_date <= ?) i"
     )
     return sql, [day, reversal_cutoff(as_of), day, day, day]
 
@@ -238,6 +239,7 @@ class ReceivableRow:
     recargo: Decimal = ZERO
     irpf: Decimal = ZERO
     status: str = "issued"
+    debit_returned_on: dt.date | None = None  # a direct debit of it came back (m0011)
 
 
 @dataclass(frozen=True)
@@ -374,6 +376,7 @@ def _row(r: tuple, as_of: dt.date) -> ReceivableRow:
         recargo=from_cents(int(r[13])),
         irpf=from_cents(int(r[14])),
         status=r[15],
+        debit_returned_on=_day(r[16]) if r[16] else None,
     )
 
 

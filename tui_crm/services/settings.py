@@ -192,6 +192,36 @@ def _certificate_file(value: str) -> str:
     return path
 
 
+def _bic(value: str) -> str:
+    """The business bank's BIC (SWIFT code), checked by python-stdnum; empty is allowed."""
+    from stdnum import bic
+    from stdnum.exceptions import ValidationError as StdnumError
+
+    value = value.strip()
+    if not value:
+        return ""
+    try:
+        return bic.validate(value)
+    except StdnumError:
+        raise ValueError(_("is not a valid BIC (e.g. CAIXESBBXXX)")) from None
+
+
+def _creditor_id(value: str) -> str:
+    """The SEPA creditor identifier (AT-02), checked by python-stdnum; empty is allowed."""
+    from stdnum.eu import at_02
+    from stdnum.exceptions import ValidationError as StdnumError
+
+    value = value.strip()
+    if not value:
+        return ""
+    try:
+        return at_02.validate(value)
+    except StdnumError:
+        raise ValueError(
+            _("is not a valid SEPA creditor identifier (e.g. ES23ZZZ47690558N)")
+        ) from None
+
+
 @dataclass(frozen=True)
 class SettingSpec:
     key: str
@@ -212,6 +242,8 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("company.email", N_("Email"), "", _text(254)),
     SettingSpec("company.phone", N_("Phone"), "", _text(40)),
     SettingSpec("company.iban", N_("IBAN for transfers"), "", _iban),
+    SettingSpec("company.bic", N_("BIC of the business's bank"), "", _bic),
+    SettingSpec("sepa.creditor_id", N_("SEPA creditor identifier"), "", _creditor_id),
     SettingSpec("invoice.series", N_("Invoice series"), "F", _series),
     SettingSpec("invoice.rectifying_series", N_("Rectifying invoice series"), "R", _series),
     SettingSpec("invoice.default_vat", N_("Default IVA %"), "21", _rate(VAT_RATES)),

@@ -29,6 +29,13 @@ def _import_commands():
     return ImportCommands
 
 
+def _bank_commands():
+    """The bank's palette entries, imported when the palette first opens."""
+    from .bank_commands import BankCommands
+
+    return BankCommands
+
+
 def _clients_screen():
     from .screens.clients import ClientsScreen
 
@@ -75,6 +82,7 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
         "receivables",
         "email",
         "reports",
+        "bank",
     )
     COMMANDS: ClassVar = App.COMMANDS | {
         ClientCommands,
@@ -83,6 +91,7 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
         SalesCommands,
         EmailCommands,
         _import_commands,
+        _bank_commands,
     }
     ENABLE_COMMAND_PALETTE = True
     MODES: ClassVar = {

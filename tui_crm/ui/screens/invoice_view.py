@@ -271,6 +271,12 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
             )
         if d.notes:
             facts.append(_("Notes: {text}").format(text=one_line(d.notes)))
+        if d.debit_returned_on and d.outstanding:
+            facts.append(
+                _("Direct debit returned by the bank on {date}").format(
+                    date=show_date(d.debit_returned_on)
+                )
+            )
         return facts
 
     def _payments_title(self) -> str:

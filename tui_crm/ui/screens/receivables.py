@@ -1,11 +1,13 @@
 """The receivables board (F5): every unpaid issued invoice, aged, most overdue first.
 
 Rows are coloured by the service's hint: due within 7 days orange ("warning"), overdue
-red ("danger"), past 60 days darker ("danger-strong"). Above the table, the summary:
+red ("danger"), past 60 days darker ("danger-strong"); "↩" after the number marks an
+invoice whose direct debit the bank returned. Above the table, the summary:
 totals per aging bucket, the overdue share of total billing and the largest
 defaulters. Keys: `p` registers a payment for the highlighted invoice (the row updates
 in place, the cursor stays), enter opens the invoice, `d` lists every defaulter, `m`
-opens the payment reminders (the "Reminded" column shows each invoice's last one);
+opens the payment reminders (the "Reminded" column shows each invoice's last one), `r`
+reconciles a bank statement;
 filters: `c` client, `u` owner, `b` bucket, `a` as-of date.
 """
 
@@ -58,7 +60,7 @@ def receivable_row(r: ReceivableRow, reminded: Any = None) -> Row:
     return Row(
         key=r.invoice_id,
         cells=(
-            r.code,
+            f"{r.code} ↩" if r.debit_returned_on else r.code,  # its direct debit came back
             r.client_name,
             show_date(r.issue_date),
             show_date(r.due_date),
@@ -175,6 +177,7 @@ class ReceivablesScreen(FilteredList, ClientFilterToggle, Screen[None]):
         Binding("a", "as_of", _("As of"), id="as_of"),
         Binding("d", "defaulters", _("Defaulters"), id="defaulters"),
         Binding("m", "remind", _("Reminder"), id="remind"),
+        Binding("r", "reconcile", _("Bank statement"), id="reconcile"),
         Binding("x", "export", _("Export"), id="export"),
         Binding("ctrl+r", "reload", _("Reload"), show=False, id="reload"),
     ]
@@ -352,6 +355,12 @@ class ReceivablesScreen(FilteredList, ClientFilterToggle, Screen[None]):
         """Payment reminders (services.email), the highlighted invoice already marked."""
         key = self.table.selected_key
         self.app.show_reminders((int(key),) if key is not None else ())  # type: ignore[attr-defined]
+
+    def action_reconcile(self) -> None:
+        """Bank statements: import one, review its lines against these invoices."""
+        from .reconcile import ReconcileScreen
+
+        self.app.push_screen(ReconcileScreen())
 
     def action_reload(self) -> None:
         """Re-read the rows in place (the cursor stays), then the summary."""

@@ -1,9 +1,10 @@
 """The Reports screen (F6): what the business earns, from whom, and what is coming.
 
-Five reports, one tab each (1–5 or ← →): the client ranking (top and bottom clients by
+Six reports, one tab each (1–6 or ← →): the client ranking (top and bottom clients by
 revenue, share, previous year, change), monthly revenue for 24 months as a bar chart
 beside the same months a year earlier and as a table, defaulters, profit and loss per
-client and month, and the opportunity pipeline by stage.
+client and month, the opportunity pipeline by stage, and the Modelo 347 of the year
+(clients above €3,005.06 with IVA, per quarter; `services.modelo347`).
 
 Every report is for a period: a calendar year up to an as-of date (see
 `services.analytics.report_period`). `[` and `]` step the year, `p` sets year, as-of
@@ -46,6 +47,7 @@ REPORTS = (
     ("defaulters", N_("Defaulters")),
     ("pnl", N_("Profit and loss")),
     ("pipeline", N_("Pipeline")),
+    ("m347", N_("Modelo 347")),
 )
 REPORT_KEYS = tuple(key for key, _label in REPORTS)
 
@@ -333,12 +335,59 @@ def pipeline_summary(stages: Sequence[Any], by_year: bool, year: int) -> Content
     )
 
 
+def m347_columns() -> list[Column]:
+    return [
+        Column("client", _("Client"), 22, flex=True, min_width=12),
+        Column("tax_id", _("Tax ID"), 11, min_width=9),
+        Column("province", _("Prov."), 5, min_width=4, priority=2),
+        Column("total", _("Total"), 13, align="right", min_width=11),
+        Column("q1", _("Q1"), 12, align="right", min_width=10, priority=1),
+        Column("q2", _("Q2"), 12, align="right", min_width=10, priority=1),
+        Column("q3", _("Q3"), 12, align="right", min_width=10, priority=1),
+        Column("q4", _("Q4"), 12, align="right", min_width=10, priority=1),
+    ]
+
+
+def m347_rows(found: Sequence[Any]) -> list[Row]:
+    return [
+        Row(
+            key=d.client_id,
+            cells=(
+                d.client,
+                d.tax_id,
+                d.province if not d.country else f"{d.province} {d.country}",
+                money(d.total),
+                money(d.q1),
+                money(d.q2),
+                money(d.q3),
+                money(d.q4),
+            ),
+        )
+        for d in found
+    ]
+
+
+def m347_summary(found: Sequence[Any], year: int) -> Content:
+    return Content.assemble(
+        (_("Modelo 347 of {year}:").format(year=year) + " ", "dim"),
+        (
+            ngettext("{n} client", "{n} clients", len(found)).format(n=count_text(len(found)))
+            + " ",
+            "bold",
+        ),
+        (_("above €3,005.06 with IVA, together") + " ", "dim"),
+        (money(sum((d.total for d in found), ZERO)), "bold"),
+        ("  " + _("(no invoices with IRPF withheld; x exports it)"), "dim"),
+    )
+
+
 EMPTY = {
     "ranking": N_("No client has revenue in this year or the previous one."),
     "monthly": N_("No months."),
     "defaulters": N_("Nobody owes anything overdue."),
     "pnl": N_("Nothing invoiced in this period."),
     "pipeline": N_("No opportunities."),
+    "m347": N_("No client reached €3,005.06 with IVA in this year."),
 }
 
 
@@ -374,6 +423,11 @@ def compute(report: str, period: Any, top: int, by_year: bool) -> dict[str, Any]
         if report == "pnl":
             months = analytics.pnl_months(period)
             return {"summary": pnl_summary(months, period)}
+        if report == "m347":
+            from ...services import modelo347
+
+            found = modelo347.declared(period.year)
+            return {"summary": m347_summary(found, period.year), "rows": m347_rows(found)}
         stages = analytics.pipeline_by_stage(period, by_year=by_year)
         return {
             "summary": pipeline_summary(stages, by_year, period.year),
@@ -469,6 +523,9 @@ class ReportsScreen(Screen[None]):
                 yield LazyTable(
                     pipeline_columns(), empty_text=_(EMPTY["pipeline"]), id="rp-pipeline-table"
                 )
+            with TabPane(_("Modelo 347"), id=pane_id("m347")), Vertical(classes="rp-body"):
+                yield Static("", classes="rp-summary", id="rp-m347-summary")
+                yield LazyTable(m347_columns(), empty_text=_(EMPTY["m347"]), id="rp-m347-table")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -716,8 +773,16 @@ class ReportsScreen(Screen[None]):
                 lambda: reports.pipeline_rows(year, as_of),
                 "embudo",
             ),
+            "m347": (
+                _("Modelo 347 {year}").format(year=period.year),
+                m347_export_columns(),
+                lambda: m347_export_rows(period.year),
+                "modelo-347",
+            ),
         }
         title, columns, rows, stem = exports[report]
+        if report == "m347":
+            note = _("year {year}").format(year=period.year)
         export_list(self, title, columns, rows, stem=stem, notes=[note])
 
     @on(LazyTable.RowSelected)
@@ -725,7 +790,7 @@ class ReportsScreen(Screen[None]):
         key = event.row_key
         if self.active == "pnl" and isinstance(key, str) and ":" in key:
             key = int(key.split(":", 1)[0])
-        if self.active in ("ranking", "defaulters", "pnl") and isinstance(key, int):
+        if self.active in ("ranking", "defaulters", "pnl", "m347") and isinstance(key, int):
             self.app.open_client(key)  # type: ignore[attr-defined]
 
     @on(LazyTable.LoadFailed)
@@ -733,6 +798,18 @@ class ReportsScreen(Screen[None]):
         self.notify(
             _("Could not read the report: {error}").format(error=event.error), severity="error"
         )
+
+
+def m347_export_columns() -> Sequence[Any]:
+    from ...services import modelo347
+
+    return modelo347.COLUMNS
+
+
+def m347_export_rows(year: int) -> Any:
+    from ...services import modelo347
+
+    return modelo347.rows(year)
 
 
 def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:

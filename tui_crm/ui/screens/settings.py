@@ -47,6 +47,8 @@ BUSINESS_KEYS = (
     "company.email",
     "company.phone",
     "company.iban",
+    "company.bic",
+    "sepa.creditor_id",
     "invoice.series",
     "invoice.rectifying_series",
     "invoice.default_vat",
