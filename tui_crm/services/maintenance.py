@@ -200,14 +200,15 @@ def _protection_findings(query: Query, dialect: str, findings: list[Finding]) ->
 
     problems = protection_problems(query, dialect)
     for problem in problems:
-        findings.append(
-            Finding(
-                "error",
-                _("{problem}: issued invoices are not protected; run `tui-crm init`").format(
-                    problem=problem
-                ),
+        if problem.what.guards == "records":
+            text = _("{problem}: VERI*FACTU records are not protected; run `tui-crm init`").format(
+                problem=problem
             )
-        )
+        else:
+            text = _("{problem}: issued invoices are not protected; run `tui-crm init`").format(
+                problem=problem
+            )
+        findings.append(Finding("error", text))
     if not problems:
         findings.append(Finding("ok", _("issued invoices are protected in the database")))
 
@@ -286,9 +287,10 @@ def check_file(path: Path) -> list[Finding]:
     damaged file (each check runs on its own; a failing one becomes a finding).
 
     Checks: a tui-crm database at all; the schema version and every table of it;
-    integrity; foreign keys; the issued-invoice triggers (`services.protections`); the
-    journal mode; the file system and permissions; and it removes the temporary files
-    interrupted backups left beside the database and in `backup.directory`. Opens the
+    integrity; foreign keys; the triggers that keep issued invoices and VERI*FACTU records
+    unchanged (`services.protections`); the records' hashes and chains; the journal mode;
+    the file system and permissions; and it removes the temporary files interrupted
+    backups left beside the database and in `backup.directory`. Opens the
     file read-only (`db.peek`'s way: nothing is created beside it)."""
     from ..db import (
         DamagedDatabase,
@@ -377,7 +379,7 @@ def _header_journal_mode(path: Path) -> str:
 
 def check_database() -> list[Finding]:
     """`check` of the open database: the SQLite file's checks (`check_file`), or on
-    PostgreSQL the schema version and the protections of migration 8."""
+    PostgreSQL the schema version, the protections of migrations 8 and 10 and the records."""
     path = db_path()
     if path is not None:
         return check_file(path)
