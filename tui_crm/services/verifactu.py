@@ -1490,7 +1490,16 @@ def _fields_of_row(r) -> tuple[str, str]:
 def verify_chain(limit_per_kind: int = 20) -> list[ChainFinding]:
     """`tui-crm check`: every record's hash recomputed from its fields and from its XML, every
     chain gapless and unforked, and every invoice's data against its latest alta. Names
-    each invoice whose data no longer matches its record. Streams the records."""
+    each invoice whose data no longer matches its record. Streams the records, all of it
+    in one read snapshot: colleagues issuing meanwhile never make a chain head look ahead
+    of its records."""
+    from ..db import read_snapshot
+
+    with read_snapshot():
+        return _verify_chain(limit_per_kind)
+
+
+def _verify_chain(limit_per_kind: int) -> list[ChainFinding]:
     findings: list[ChainFinding] = []
     problems: dict[str, int] = {}
 
