@@ -142,3 +142,7 @@ def test_the_declaration_names_the_system_and_the_producer(cli) -> None:
         "En ",
     ):
         assert expected in text, expected
+    from tui_crm.verifactu.system import PRODUCER
+
+    for expected in (PRODUCER.name, PRODUCER.nif, PRODUCER.address, "datos del productor son"):
+        assert expected in text, expected
