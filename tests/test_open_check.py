@@ -210,6 +210,39 @@ def test_check_sees_a_dropped_verifactu_protection_and_init_puts_it_back(db, cli
         conn.close()
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc (Linux)")
+def test_check_of_a_closed_database_leaves_no_connection_behind(db):
+    """check_file in a process that had the database open and closed it: the records' checks
+    used to reopen it through the services' handle and keep that connection, whose WAL
+    index then went stale once the other processes removed the files (its next readers in
+    this process read "database disk image is malformed")."""
+    set_issuer()
+    from tui_crm.services import settings
+
+    settings.set_many({"verifactu.enabled": "yes"})
+    issued(make_client(), DAY)
+    close_database()
+
+    def open_files() -> list[str]:
+        found = []
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                target = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith(str(db.path)) and not target.endswith(".lock"):
+                found.append(target)
+        return found
+
+    assert open_files() == []
+    from tui_crm.services.maintenance import check_file
+
+    findings = check_file(db.path)
+    assert [f.message for f in findings if f.level == "error"] == []
+    assert any("every hash and chain verified" in f.message for f in findings)
+    assert open_files() == []
+
+
 def test_a_database_before_verifactu_is_not_asked_for_its_protections():
     from tui_crm.services.protections import protection_problems, protections
 

@@ -231,15 +231,21 @@ def _record_findings(
     findings: list[Finding], path: Path | None = None, conn: sqlite3.Connection | None = None
 ) -> None:
     """The legal records' own checks (VERI*FACTU: every hash and chain, every invoice against
-    its record), through the services' queries. `check` of a file that is not the open
-    database lends them its reading connection for the time of the check."""
+    its record), through the services' queries. `check` of a file that is not open for use
+    in this process lends them its reading connection for the time of the check: the
+    services' handle of a database that was closed would open a connection of its own and
+    keep it, and a connection this process forgets keeps the file's WAL index mapped after
+    the others have removed it (its next readers here then read a damaged file)."""
+    from ..db import holds_open_lock
     from .verifactu import verify_chain
 
     def run() -> None:
         findings.extend(Finding(f.level, f.message) for f in verify_chain())
 
     open_path = db_path()
-    if conn is None or (open_path is not None and path is not None and open_path == path):
+    if conn is None or (
+        open_path is not None and path is not None and open_path == path and holds_open_lock(path)
+    ):
         run()
         return
     previous = database.obj
