@@ -838,12 +838,12 @@ def _voids_since_the_backup(carry: Carry) -> None:
         "(SELECT r.invoice_id FROM live.verifactu_record r WHERE r.subsanacion)"
     )
     voided = execute(
-        "SELECT b.id, l.id, l.voided_at, l.voided_by, l.void_reason, b.client_id "
+        "SELECT b.id, l.voided_at, l.voided_by, l.void_reason, b.client_id "
         "FROM main.invoice b JOIN live.invoice l ON l.code = b.code "
         "WHERE l.status = 'voided' AND b.status NOT IN ('draft', 'voided') ORDER BY b.id"
     ).fetchall()
-    for staging_id, live_id, voided_at, voided_by, reason, client_id in voided:
-        _reverse_like_live(carry, int(staging_id), int(live_id))
+    for staging_id, voided_at, voided_by, reason, client_id in voided:
+        _reverse_like_live(carry, int(staging_id))
         execute(
             "UPDATE main.invoice SET status = 'voided', outstanding_cents = 0, voided_at = ?, "
             "voided_by = ?, void_reason = ?, version = version + 1 WHERE id = ?",
@@ -855,7 +855,7 @@ def _voids_since_the_backup(carry: Carry) -> None:
         _refresh_client_figures(carry)
 
 
-def _reverse_like_live(carry: Carry, staging_id: int, live_id: int) -> None:
+def _reverse_like_live(carry: Carry, staging_id: int) -> None:
     """A payment of the backup on an invoice voided since, reversed in the live database
     (an invoice is voided only without payments): reversed here too, as the services
     reverse one (every invoice it paid owes again)."""
@@ -873,7 +873,6 @@ def _reverse_like_live(carry: Carry, staging_id: int, live_id: int) -> None:
             continue
         if live["reversed_at"] is not None:
             reverse_payment(int(payment_id), str(live["reversal_reason"] or _("restore")))
-    del live_id
 
 
 _VERIFACTU_SETTINGS = ("verifactu.enabled", "verifactu.environment", "verifactu.installation")
