@@ -20,7 +20,16 @@ the stand-in does not trust, and an expired one).
   it received (`.received`, in order): the proof that nothing is registered or sent twice;
 - answers `RespuestaRegFactuSistemaFacturacion` as the description's §6.4.4 lays it out
   (checked against tests/data/respuesta-suministro.xsd before it leaves), with a CSV unless
-  every record was refused, and `TiempoEsperaEnvio` = `.wait_seconds`.
+  every record was refused, and `TiempoEsperaEnvio` = `.wait_seconds`;
+- answers the query `ConsultaFactuSistemaFacturacion` (validated against AEAT's
+  ConsultaLR.xsd; one that is not is answered with the 4102 fault) with what it holds of
+  the header's issuer in the imputation period asked (the month of FechaOperacion, else of
+  the issue date), filtered by NumSerieFactura and issue date(s) when given, in the order
+  registered, `.query_page_size` a page (10,000 as AEAT) with IndicadorPaginacion and
+  ClavePaginacion, each record with its data (hash included), IdPeticion and state
+  (Correcta, AceptadaConErrores, Anulada): `RespuestaConsultaFactuSistemaFacturacion` as
+  §6.4.2 and the example of §11.1.1.1 lay it out, checked against
+  tests/data/respuesta-consulta.xsd before it leaves. Queries are kept in `.queries`.
 
 What a request gets can be scripted: `.outcomes[number] = (state, code, description)` forces
 a record's result (AceptadoConErrores or Incorrecto with AEAT's codes), and `.script` is a
@@ -71,6 +80,8 @@ _AEAT = (
 NS_LR = _AEAT + "SuministroLR.xsd"
 NS_SF = _AEAT + "SuministroInformacion.xsd"
 NS_R = _AEAT + "RespuestaSuministro.xsd"
+NS_Q = _AEAT + "ConsultaLR.xsd"
+NS_RQ = _AEAT + "RespuestaConsultaLR.xsd"
 SERVICE_PATH = "/wlpl/TIKE-CONT/ws/SistemaFacturacion/VerifactuSOAP"
 MADRID = ZoneInfo("Europe/Madrid")
 
@@ -301,12 +312,15 @@ _schemas: dict[str, etree.XMLSchema] = {}
 
 
 def schema(name: str) -> etree.XMLSchema:
-    """envelope, message (AEAT's SuministroLR.xsd) or response (the description's answer)."""
+    """envelope, message (AEAT's SuministroLR.xsd), response (the description's answer),
+    query (AEAT's ConsultaLR.xsd) or query-response (the description's answer to it)."""
     if name not in _schemas:
         path = {
             "envelope": DATA_DIR / "soap-envelope-1.1.xsd",
             "message": XSD_DIR / "SuministroLR.xsd",
             "response": DATA_DIR / "respuesta-suministro.xsd",
+            "query": XSD_DIR / "ConsultaLR.xsd",
+            "query-response": DATA_DIR / "respuesta-consulta.xsd",
         }[name]
         _schemas[name] = etree.XMLSchema(etree.parse(str(path)))
     return _schemas[name]
@@ -477,6 +491,33 @@ class Registered:
     request_id: str
     code: int | None = None
     description: str = ""
+    # the alta it holds (what a query answers): its simple fields, hash included
+    data: dict = field(default_factory=dict)
+    period: tuple[str, str] = ("", "")  # imputation period (year, month)
+    presenter: str = ""
+    presented_at: str = ""
+    modified_at: str = ""
+
+
+_DATA_FIELDS = (
+    "TipoFactura",
+    "DescripcionOperacion",
+    "CuotaTotal",
+    "ImporteTotal",
+    "FechaHoraHusoGenRegistro",
+    "TipoHuella",
+    "Huella",
+)
+
+
+def _alta_data(record: etree._Element) -> tuple[dict, tuple[str, str]]:
+    """The simple fields of a RegistroAlta a query gives back, and its imputation period."""
+    data = {name: record.findtext(f"{{{NS_SF}}}{name}") for name in _DATA_FIELDS}
+    day = record.findtext(f"{{{NS_SF}}}FechaOperacion") or record.findtext(
+        f"{{{NS_SF}}}IDFactura/{{{NS_SF}}}FechaExpedicionFactura"
+    )
+    _d, month, year = day.strip().split("-")
+    return {k: v.strip() for k, v in data.items() if v is not None}, (year, month)
 
 
 @dataclass(frozen=True)
@@ -505,6 +546,8 @@ class AeatStandIn:
     refused_handshakes: int = 0
     presenters: list = field(default_factory=list)
     answered: list = field(default_factory=list)  # the answers' bytes
+    queries: list = field(default_factory=list)  # (NIF, year, month, filters) of each query
+    query_page_size: int = 10_000
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -566,6 +609,14 @@ class AeatStandIn:
 
     # -- what the tests read
 
+    def submissions(self) -> list[bytes]:
+        """The bodies of the requests that carried records (queries left out)."""
+        return [
+            body
+            for _headers, body in self.requests
+            if b"ConsultaFactuSistemaFacturacion" not in body
+        ]
+
     def received_count(self) -> Counter:
         """How many times each (invoice identity, operation) arrived."""
         return Counter((r.key, r.operation) for r in self.received)
@@ -598,7 +649,7 @@ class AeatStandIn:
             )
             lines = []
             for wrapper in message.findall(f"{{{NS_LR}}}RegistroFactura"):
-                lines.append(self._one(wrapper[0], header_nif, number, request_id))
+                lines.append(self._one(wrapper[0], header_nif, number, request_id, presenter))
             states = {line["state"] for line in lines}
             if states == {"Correcto"}:
                 overall = "Correcto"
@@ -616,7 +667,14 @@ class AeatStandIn:
                 all_refused=overall == "Incorrecto",
             )
 
-    def _one(self, record: etree._Element, header_nif: str, number: int, request_id: str) -> dict:
+    def _one(
+        self,
+        record: etree._Element,
+        header_nif: str,
+        number: int,
+        request_id: str,
+        presenter: str = "",
+    ) -> dict:
         alta = etree.QName(record).localname == "RegistroAlta"
         ident = record.find(f"{{{NS_SF}}}IDFactura")
         suffix = "" if alta else "Anulada"
@@ -645,16 +703,34 @@ class AeatStandIn:
         elif forced is not None:
             state, code, description = forced
         if state != "Incorrecto":
+            now = dt.datetime.now(MADRID).replace(microsecond=0).isoformat()
             if alta:
+                data, period = _alta_data(record)
                 self.registered[key] = Registered(
                     "Alta",
                     "AceptadaConErrores" if state == "AceptadoConErrores" else "Correcta",
                     request_id,
                     code,
                     description,
+                    data=data,
+                    period=period,
+                    presenter=presenter,
+                    presented_at=now,
+                    modified_at=now,
                 )
             else:
-                self.registered[key] = Registered("Anulacion", "Anulada", request_id)
+                before = held or Registered("Alta", "Correcta", request_id)
+                _d, month, year = key[2].split("-")
+                self.registered[key] = Registered(
+                    "Anulacion",
+                    "Anulada",
+                    request_id,
+                    data=before.data,
+                    period=before.period if before.period != ("", "") else (year, month),
+                    presenter=before.presenter or presenter,
+                    presented_at=before.presented_at or now,
+                    modified_at=now,
+                )
         self.received.append(Received(number, key, operation, correction, rejection, state, code))
         return {
             "key": key,
@@ -722,6 +798,106 @@ class AeatStandIn:
                     _sub(duplicate, "CodigoErrorRegistro", str(held.code))
                     _sub(duplicate, "DescripcionErrorRegistro", held.description)
         schema("response").assertValid(answer)
+        data = b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(
+            envelope, encoding="UTF-8"
+        )
+        self.answered.append(data)
+        return data
+
+    # -- the query service
+
+    def query(self, message: etree._Element) -> bytes:
+        """What AEAT holds for the query's issuer and filters, one page of it."""
+        q, sf = f"{{{NS_Q}}}", f"{{{NS_SF}}}"
+        with self._lock:
+            header = message.find(f"{q}Cabecera/{sf}ObligadoEmision")
+            nif, name = header.findtext(f"{sf}NIF"), header.findtext(f"{sf}NombreRazon")
+            filters = message.find(f"{q}FiltroConsulta")
+            year = filters.findtext(f"{q}PeriodoImputacion/{sf}Ejercicio")
+            month = filters.findtext(f"{q}PeriodoImputacion/{sf}Periodo")
+            number = filters.findtext(f"{q}NumSerieFactura")
+            exact = filters.findtext(f"{q}FechaExpedicionFactura/{sf}FechaExpedicionFactura")
+            since = filters.findtext(
+                f"{q}FechaExpedicionFactura/{sf}RangoFechaExpedicion/{sf}Desde"
+            )
+            until = filters.findtext(
+                f"{q}FechaExpedicionFactura/{sf}RangoFechaExpedicion/{sf}Hasta"
+            )
+            after = filters.find(f"{q}ClavePaginacion")
+            self.queries.append((nif, year, month, number, exact, since, until, after is not None))
+
+            def day(text: str) -> dt.date:
+                return dt.datetime.strptime(text, "%d-%m-%Y").date()
+
+            matching = [
+                (key, held)
+                for key, held in self.registered.items()
+                if key[0] == nif
+                and held.period == (year, month)
+                and (number is None or key[1] == number.strip())
+                and (exact is None or key[2] == exact.strip())
+                and (since is None or day(key[2]) >= day(since))
+                and (until is None or day(key[2]) <= day(until))
+            ]
+            if after is not None:
+                last = tuple(
+                    after.findtext(f"{sf}{tag}").strip()
+                    for tag in ("IDEmisorFactura", "NumSerieFactura", "FechaExpedicionFactura")
+                )
+                keys = [key for key, _held in matching]
+                matching = matching[keys.index(last) + 1 :] if last in keys else []
+            page = matching[: self.query_page_size]
+            more = len(matching) > len(page)
+            return self._query_answer(nif, name, year, month, page, more)
+
+    def _query_answer(self, nif, name, year, month, page, more) -> bytes:
+        envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"env": SOAP_ENV})
+        etree.SubElement(envelope, f"{{{SOAP_ENV}}}Header")
+        body = etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body", Id="Body")
+        answer = etree.SubElement(
+            body,
+            f"{{{NS_RQ}}}RespuestaConsultaFactuSistemaFacturacion",
+            nsmap={"tikLRRC": NS_RQ, "tik": NS_SF},
+        )
+        header = _sub(answer, "Cabecera", ns=NS_RQ)
+        _sub(header, "IDVersion", "1.0")
+        issuer = _sub(header, "ObligadoEmision")
+        _sub(issuer, "NombreRazon", name)
+        _sub(issuer, "NIF", nif)
+        period = _sub(answer, "PeriodoImputacion", ns=NS_RQ)
+        _sub(period, "Ejercicio", year, NS_RQ)
+        _sub(period, "Periodo", month, NS_RQ)
+        _sub(answer, "IndicadorPaginacion", "S" if more else "N", NS_RQ)
+        _sub(answer, "ResultadoConsulta", "ConDatos" if page else "SinDatos", NS_RQ)
+        for key, held in page:
+            element = _sub(answer, "RegistroRespuestaConsultaFactuSistemaFacturacion", ns=NS_RQ)
+            ident = _sub(element, "IDFactura", ns=NS_RQ)
+            for tag, value in zip(
+                ("IDEmisorFactura", "NumSerieFactura", "FechaExpedicionFactura"), key, strict=True
+            ):
+                _sub(ident, tag, value)
+            data = _sub(element, "DatosRegistroFacturacion", ns=NS_RQ)
+            for tag in _DATA_FIELDS:
+                if tag in held.data:
+                    _sub(data, tag, held.data[tag], NS_RQ)
+            presentation = _sub(element, "DatosPresentacion", ns=NS_RQ)
+            _sub(presentation, "NIFPresentador", held.presenter or CLIENT_NIF)
+            _sub(presentation, "TimestampPresentacion", held.presented_at)
+            _sub(presentation, "IdPeticion", held.request_id)
+            state = _sub(element, "EstadoRegistro", ns=NS_RQ)
+            _sub(state, "TimestampUltimaModificacion", held.modified_at, NS_RQ)
+            _sub(state, "EstadoRegistro", held.state, NS_RQ)
+            if held.code is not None:
+                _sub(state, "CodigoErrorRegistro", str(held.code), NS_RQ)
+                _sub(state, "DescripcionErrorRegistro", held.description, NS_RQ)
+        if more:
+            last = page[-1][0]
+            key = _sub(answer, "ClavePaginacion", ns=NS_RQ)
+            for tag, value in zip(
+                ("IDEmisorFactura", "NumSerieFactura", "FechaExpedicionFactura"), last, strict=True
+            ):
+                _sub(key, tag, value)
+        schema("query-response").assertValid(answer)
         data = b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(
             envelope, encoding="UTF-8"
         )
@@ -805,7 +981,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if len(children) != 1:
                 raise ValueError(f"{len(children)} elements in the Body")
             message = children[0]
-            schema("message").assertValid(message)
+            if message.tag == f"{{{NS_Q}}}ConsultaFactuSistemaFacturacion":
+                schema("query").assertValid(message)
+            else:
+                schema("message").assertValid(message)
         except (etree.XMLSyntaxError, etree.DocumentInvalid, ValueError) as exc:
             problems.append(str(exc))
         if problems:
@@ -829,12 +1008,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 behaviour.status, b"<html><body>Service Unavailable</body></html>", "text/html"
             )
             return
-        answer = owner.process(
-            message,
-            presenter,
-            behaviour.wait if behaviour.wait is not None else owner.wait_seconds,
-            behaviour.omit,
-        )
+        if message.tag == f"{{{NS_Q}}}ConsultaFactuSistemaFacturacion":
+            answer = owner.query(message)
+        else:
+            answer = owner.process(
+                message,
+                presenter,
+                behaviour.wait if behaviour.wait is not None else owner.wait_seconds,
+                behaviour.omit,
+            )
         owner.arrived.set()
         if behaviour.kind == "late":
             if owner._stopping.wait(behaviour.delay):

@@ -142,3 +142,95 @@ def test_the_declaration_names_the_system_and_the_producer(cli) -> None:
         "En ",
     ):
         assert expected in text, expected
+    from tui_crm.verifactu.system import PRODUCER
+
+    for expected in (PRODUCER.name, PRODUCER.nif, PRODUCER.address, "datos del productor son"):
+        assert expected in text, expected
+
+
+def _add_client(path, app_env, name: str, tax_id: str = "", trade_name: str = "") -> None:
+    script = (
+        "import sys\n"
+        "from tui_crm.config import DatabaseTarget\n"
+        "from tui_crm.services.startup import open_for_use\n"
+        "from tui_crm.services import clients\n"
+        "open_for_use(DatabaseTarget(sys.argv[1]))\n"
+        "clients.create_client(clients.ClientInput(legal_name=sys.argv[2], tax_id=sys.argv[3], "
+        "trade_name=sys.argv[4]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(path), name, tax_id, trade_name],
+        capture_output=True,
+        text=True,
+        env=app_env.vars,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_simplified_invoice_for_a_walk_in_customer_from_the_command_line(
+    cli, shop, app_env
+) -> None:
+    """F2 needs no recipient's tax ID: --client-name finds a client without one."""
+    _add_client(shop, app_env, "Cliente de mostrador", trade_name="Contado")
+    ticket = cli(
+        "--db", shop, "invoice", "create", "--client-name", "cliente de MOSTRADOR",
+        "--type", "F2", "--line", "Café|2|1,50|10", "--issue",
+    )  # fmt: skip
+    assert ticket.returncode == 0, ticket.stderr
+    number = ticket.stdout.strip()
+    report = json.loads(cli("--db", shop, "report", "verifactu", "--format", "json").stdout)
+    (row,) = [r for r in report if r["number"] == number]
+    assert (row["invoice_type"], row["total"]) == ("F2", "3.30")
+    xml = cli("--db", shop, "verifactu", "xml", number).stdout
+    assert "<sf:TipoFactura>F2</sf:TipoFactura>" in xml and "Destinatarios" not in xml
+    # by its trade name too, accents and case aside; a draft (no --issue) prints its id
+    by_trade = cli(
+        "--db", shop, "invoice", "create", "--client-name", "CONTADO", "--type", "F2",
+        "--line", "Té|1|2|10",
+    )  # fmt: skip
+    assert by_trade.returncode == 0 and by_trade.stdout.strip().isdigit(), by_trade.stderr
+    # an ordinary invoice for a client without tax ID is still refused when issued, and
+    # nothing is left behind (no draft, no number)
+    refused = cli(
+        "--db", shop, "invoice", "create", "--client-name", "Contado", "--line", "X|1|10|21",
+        "--issue",
+    )  # fmt: skip
+    assert refused.returncode == 1 and "has no tax ID" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    import sqlite3
+
+    conn = sqlite3.connect(shop)
+    try:
+        rows = conn.execute(
+            "SELECT i.status, i.invoice_type FROM invoice i JOIN client c ON c.id = i.client_id "
+            "WHERE c.legal_name = 'Cliente de mostrador' ORDER BY i.id"
+        ).fetchall()
+    finally:
+        conn.close()
+    assert rows == [("issued", "F2"), ("draft", "F2")]
+
+
+def test_client_name_must_name_exactly_one_client(cli, shop, app_env) -> None:
+    unknown = cli(
+        "--db", shop, "invoice", "create", "--client-name", "Nadie", "--type", "F2",
+        "--line", "X|1|1|21",
+    )  # fmt: skip
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip().endswith(
+        "--client-name: no client is named Nadie (create it first, in the TUI or with "
+        "`tui-crm import clients`)"
+    )
+    _add_client(shop, app_env, "Contado")
+    _add_client(shop, app_env, "CONTADO")
+    twice = cli(
+        "--db", shop, "invoice", "create", "--client-name", "contado", "--type", "F2",
+        "--line", "X|1|1|21",
+    )  # fmt: skip
+    assert twice.returncode == 1 and "2 clients are named contado" in twice.stderr
+    both = cli(
+        "--db", shop, "invoice", "create", "--client", "A58818501", "--client-name", "x",
+        "--line", "X|1|1|21",
+    )  # fmt: skip
+    assert both.returncode == 2  # bad usage: one or the other
+    neither = cli("--db", shop, "invoice", "create", "--line", "X|1|1|21")
+    assert neither.returncode == 2 and "--client" in neither.stderr

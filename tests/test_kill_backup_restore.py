@@ -1,11 +1,15 @@
-"""Backup and restore killed (SIGKILL) at random moments while a colleague issues invoices.
+"""Backup and restore killed (SIGKILL) at random moments while a colleague issues invoices
+with VERI*FACTU on (each invoice its registro de alta; every fifth voided at once, its
+registro de anulación after it).
 
-After every kill: the database passes its integrity check, nothing partial is left once
-`check` has run (a killed backup's temporary file is removed by it), every invoice the
-colleague was told was issued is there, and the colleague's numbers are gapless and were
-never handed out twice. A restore that completes carries the colleague's invoices over;
-one killed leaves the old data or the new, whole. The number of kills that landed while
-the process was still working is printed (`pytest -s`) and must reach KILLS each."""
+After every kill: the database passes its integrity check and `check` (which verifies
+every VERI*FACTU hash and chain), nothing partial is left once `check` has run (a killed
+backup's temporary file is removed by it), every invoice the colleague was told was
+issued is there with its record, every one it voided is still voided, and the
+colleague's numbers are gapless and were never handed out twice. A restore that completes
+carries the colleague's invoices and records over; one killed leaves the old data or the
+new, whole. The number of kills that landed while the process was still working is
+printed (`pytest -s`) and must reach KILLS each."""
 
 from __future__ import annotations
 
@@ -36,7 +40,7 @@ COLLEAGUE = textwrap.dedent(
     from decimal import Decimal
     from tui_crm.config import DatabaseTarget
     from tui_crm.db import close_database
-    from tui_crm.services import invoices
+    from tui_crm.services import invoices, verifactu
     from tui_crm.services.lines import LineInput
     from tui_crm.services.startup import open_for_use
 
@@ -49,7 +53,11 @@ COLLEAGUE = textwrap.dedent(
                 client_id=client, series="K",
                 lines=[LineInput(description="Horas", quantity=Decimal(2),
                                  unit_price=Decimal("40"))]))
-            print(invoices.issue_invoice(draft, dt.date.today()).code, flush=True)
+            issued = invoices.issue_invoice(draft, dt.date.today())
+            print(issued.code, flush=True)
+            if issued.number % 5 == 0:  # issued by mistake: voided (registro de anulación)
+                verifactu.void_invoice(issued.id, "emitida por error")
+                print("V", issued.code, flush=True)
         except Exception as exc:
             print("!", type(exc).__name__, exc, flush=True)
         finally:
@@ -64,6 +72,7 @@ class Colleague:
 
     def __init__(self, db: Path, client: int, env: dict[str, str]) -> None:
         self.codes: list[str] = []
+        self.voided: list[str] = []
         self.errors: list[str] = []
         self.proc = subprocess.Popen(
             [sys.executable, "-c", COLLEAGUE, str(db), str(client)],
@@ -82,12 +91,18 @@ class Colleague:
             with self._lock:
                 if text.startswith("!"):
                     self.errors.append(text.strip())
+                elif text.startswith("V "):
+                    self.voided.append(text.split()[1])
                 else:
                     self.codes.append(text.strip())
 
     def issued(self) -> list[str]:
         with self._lock:
             return list(self.codes)
+
+    def voids(self) -> list[str]:
+        with self._lock:
+            return list(self.voided)
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
@@ -103,6 +118,10 @@ def _prepare(db: Path) -> int:
     close_database()
     conn = sqlite3.connect(db)
     try:
+        # The demo business turned VERI*FACTU on: the colleague's invoices get records.
+        enabled = conn.execute("SELECT value FROM setting WHERE key = 'verifactu.enabled'")
+        assert enabled.fetchone() == ("yes",)
+        assert conn.execute("SELECT COUNT(*) FROM verifactu_record").fetchone()[0] > 0
         return conn.execute(
             "SELECT id FROM client WHERE kind = 'client' AND status = 'active' "
             "AND tax_id <> '' ORDER BY id LIMIT 1"
@@ -112,8 +131,10 @@ def _prepare(db: Path) -> int:
 
 
 def _assert_sound(db: Path, colleague: Colleague, label: str) -> None:
-    """Integrity, nothing partial, every issued invoice there, numbers gapless and unique."""
+    """Integrity, nothing partial, every issued invoice there with its VERI*FACTU record,
+    every voided one still voided, numbers gapless and unique, each chain whole."""
     told = colleague.issued()  # read before the database: everything in it is committed
+    voided = colleague.voids()
     findings = check_file(db)  # also removes what a killed process left
     errors = [f.message for f in findings if f.level == "error"]
     assert errors == [], (label, errors)
@@ -129,8 +150,27 @@ def _assert_sound(db: Path, colleague: Colleague, label: str) -> None:
         counters = dict(
             conn.execute("SELECT year, last_number FROM series_counter WHERE series = 'K'")
         )
+        records = dict(
+            conn.execute(
+                "SELECT i.code, GROUP_CONCAT(r.record_type, ' ') FROM invoice i "
+                "JOIN verifactu_record r ON r.invoice_id = i.id WHERE i.series = 'K' "
+                "GROUP BY i.id"
+            )
+        )
+        statuses = dict(conn.execute("SELECT code, status FROM invoice WHERE series = 'K'"))
+        heads = conn.execute(
+            "SELECT c.issuer_nif, c.last_sequence, c.last_hash, COUNT(r.id), MAX(r.sequence), "
+            "(SELECT hash FROM verifactu_record x WHERE x.issuer_nif = c.issuer_nif "
+            "AND x.sequence = c.last_sequence) FROM verifactu_chain c "
+            "JOIN verifactu_record r ON r.issuer_nif = c.issuer_nif GROUP BY c.issuer_nif"
+        ).fetchall()
     finally:
         conn.close()
+    assert [c for c in told if not records.get(c, "").startswith("alta")] == [], label
+    assert [c for c in voided if statuses.get(c) != "voided"] == [], (label, "un-voided")
+    assert [c for c in voided if "anulacion" not in records.get(c, "")] == [], label
+    for nif, last, last_hash, count, highest, hash_at_last in heads:
+        assert count == highest == last and hash_at_last == last_hash, (label, nif, "chain")
     codes = {code for _y, _n, code in rows}
     missing = [code for code in told if code not in codes]
     assert missing == [], (label, missing)
@@ -263,7 +303,8 @@ def test_backup_and_restore_killed_at_random_moments(tmp_path, app_env):
         f"\nkills while working: backup {backup_kills}, restore {restore_kills} "
         f"({late_kills} after its safety copy was made; the database was then the old one "
         f"{outcomes['old']} times, the restored one {outcomes['new']} times, whole each time); "
-        f"the colleague issued {issued_at_the_end} invoices meanwhile "
+        f"the colleague issued {issued_at_the_end} invoices meanwhile, each with its "
+        f"VERI*FACTU record ({len(colleague.voids())} voided) "
         f"({len(colleague.errors)} refusals: {sorted(set(e[:60] for e in colleague.errors))[:3]}); "
         f"a backup took {backup_time:.2f} s, a restore {restore_time:.2f} s; "
         f"backup phase {backup_phase:.0f} s, all {time.monotonic() - started:.0f} s"

@@ -157,6 +157,108 @@ def test_check_sees_a_dropped_protection_and_init_puts_it_back(db, cli):
     assert cli("--db", db, "check").returncode == 0
 
 
+def test_check_sees_a_dropped_verifactu_protection_and_init_puts_it_back(db, cli):
+    """Migration 10's triggers keep VERI*FACTU records unchanged and chained: one dropped,
+    one altered, one made harmless are each named by check and put back by init."""
+    set_issuer()
+    from tui_crm.services import settings
+
+    settings.set_many({"verifactu.enabled": "yes"})
+    invoice = issued(make_client(), DAY)
+    close_database()
+    conn = sqlite3.connect(db.path)
+    conn.execute('DROP TRIGGER "verifactu_record_update"')
+    conn.execute('DROP TRIGGER "invoice_replaced_insert"')
+    conn.execute(
+        'CREATE TRIGGER "invoice_replaced_insert" BEFORE INSERT ON "invoice_replaced" '
+        "WHEN 0 BEGIN SELECT 1; END"
+    )
+    conn.execute('DROP TRIGGER "verifactu_record_delete"')
+    conn.commit()
+    # With the trigger gone the record can be changed by hand: what check is there for.
+    conn.execute("UPDATE verifactu_record SET environment = 'production'")
+    conn.execute("UPDATE verifactu_record SET environment = 'test'")
+    conn.commit()
+    conn.close()
+    check = cli("--db", db, "check")
+    assert check.returncode == 1
+    lines = [line for line in check.stdout.splitlines() if "error" in line]
+    assert any(
+        "trigger verifactu_record_update on verifactu_record is missing" in line
+        and "VERI*FACTU records are not protected" in line
+        for line in lines
+    ), check.stdout
+    assert "trigger invoice_replaced_insert on invoice_replaced differs" in check.stdout
+    assert "trigger verifactu_record_delete on verifactu_record is missing" in check.stdout
+    assert "issued invoices are not protected" not in check.stdout  # those are in place
+    init = cli("--db", db, "init")
+    assert init.returncode == 0, init.stderr
+    for name in ("verifactu_record_update", "invoice_replaced_insert", "verifactu_record_delete"):
+        assert name in init.stdout
+    again = cli("--db", db, "check")
+    assert again.returncode == 0, again.stdout
+    # Put back exactly: the record refuses to change again.
+    conn = sqlite3.connect(db.path)
+    try:
+        with pytest.raises(sqlite3.DatabaseError, match="immutable"):
+            conn.execute(
+                "UPDATE verifactu_record SET hash = 'X' WHERE invoice_id = ?", (invoice.id,)
+            )
+        with pytest.raises(sqlite3.DatabaseError, match="cannot be deleted"):
+            conn.execute("DELETE FROM verifactu_record")
+    finally:
+        conn.close()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc (Linux)")
+def test_check_of_a_closed_database_leaves_no_connection_behind(db):
+    """check_file in a process that had the database open and closed it: the records' checks
+    used to reopen it through the services' handle and keep that connection, whose WAL
+    index then went stale once the other processes removed the files (its next readers in
+    this process read "database disk image is malformed")."""
+    set_issuer()
+    from tui_crm.services import settings
+
+    settings.set_many({"verifactu.enabled": "yes"})
+    issued(make_client(), DAY)
+    close_database()
+
+    def open_files() -> list[str]:
+        found = []
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                target = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith(str(db.path)) and not target.endswith(".lock"):
+                found.append(target)
+        return found
+
+    assert open_files() == []
+    from tui_crm.services.maintenance import check_file
+
+    findings = check_file(db.path)
+    assert [f.message for f in findings if f.level == "error"] == []
+    assert any("every hash and chain verified" in f.message for f in findings)
+    assert open_files() == []
+
+
+def test_a_database_before_verifactu_is_not_asked_for_its_protections():
+    from tui_crm.services.protections import protection_problems, protections
+
+    names = {p.name for p in protections("sqlite", 9)}
+    assert "invoice_issued_update" in names and "verifactu_record_update" not in names
+    assert {p.name for p in protections("sqlite")} >= {"verifactu_record_chain"}
+
+    def old_database(sql: str, params: tuple) -> list[tuple]:
+        if "schema_version" in sql:
+            return [(9,)]
+        return [("whatever",)] if "sqlite_master" in sql else []
+
+    problems = protection_problems(old_database, "sqlite")
+    assert all(p.what.guards == "invoices" for p in problems)
+
+
 def test_check_removes_what_an_interrupted_backup_left(db, cli, tmp_path):
     stale = db.path.parent / ".tui-crm-abcd1234.part"
     stale.write_bytes(b"x" * 1000)

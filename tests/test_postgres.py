@@ -220,6 +220,50 @@ def test_check_sees_altered_guards_on_postgresql_and_init_puts_them_back(pg_url,
     assert again.returncode == 0, again.stdout
 
 
+def test_check_sees_altered_verifactu_guards_on_postgresql_and_init_puts_them_back(pg_url, cli):
+    """Migration 10's guard functions and triggers (VERI*FACTU records immutable and
+    chained, an issued invoice's type, a voided invoice, an F3's replaced invoices)."""
+    import psycopg2
+
+    assert cli("--db", pg_url, "init").returncode == 0
+    assert cli("--db", pg_url, "check").returncode == 0
+    conn = psycopg2.connect(pg_url)
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute('DROP TRIGGER "verifactu_record_guard" ON "verifactu_record"')
+    cur.execute(
+        'CREATE OR REPLACE FUNCTION "invoice_verifactu_guard"() RETURNS trigger AS $$ '
+        "BEGIN RETURN NEW; END $$ LANGUAGE plpgsql"
+    )
+    cur.execute('ALTER TABLE "invoice_replaced" DISABLE TRIGGER "invoice_replaced_guard"')
+    conn.close()
+    check = cli("--db", pg_url, "check")
+    assert check.returncode == 1
+    out = check.stdout
+    assert "trigger verifactu_record_guard on verifactu_record is missing" in out, out
+    assert "function invoice_verifactu_guard differs" in out
+    assert "trigger invoice_replaced_guard on invoice_replaced is disabled" in out
+    assert out.count("VERI*FACTU records are not protected") == 3
+    init = cli("--db", pg_url, "init")
+    assert init.returncode == 0, init.stderr
+    for name in ("verifactu_record_guard", "invoice_verifactu_guard", "invoice_replaced_guard"):
+        assert name in init.stdout
+    again = cli("--db", pg_url, "check")
+    assert again.returncode == 0, again.stdout
+    conn = psycopg2.connect(pg_url)
+    try:
+        cur = conn.cursor()
+        cur.execute(
+            "SELECT t.tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname = 'invoice_replaced_guard' AND c.relname = 'invoice_replaced'"
+        )
+        assert cur.fetchone()[0] == "O"  # enabled again
+        cur.execute("SELECT prosrc FROM pg_proc WHERE proname = 'invoice_verifactu_guard'")
+        assert "issued invoices are immutable" in cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
 def test_receivables_as_of_a_past_date_on_postgresql(pg_url, app_env):
     """The as-of replay (payments after the date put back) in PostgreSQL's SQL too."""
     import datetime as dt

@@ -298,10 +298,13 @@ def test_the_command_line_lists_what_is_carried_and_asks(db, shop, tmp_path, cli
 
 
 def test_the_legal_tables_are_named_in_one_registry():
-    assert [t.table for t in LEGAL_TABLES] == ["invoice"]
-    invoice = LEGAL_TABLES[0]
+    # The invoices first: each VERI*FACTU record points at its invoice.
+    assert [t.table for t in LEGAL_TABLES] == ["invoice", "verifactu_record"]
+    invoice, records = LEGAL_TABLES
     assert invoice.key == "code"
     assert ("invoice_line", "invoice_id") in invoice.children
+    assert records.key == "hash" and records.match == ("issuer_nif", "sequence")
+    assert records.order == "l.issuer_nif, l.sequence"  # generation order
 
 
 def test_a_backup_from_before_the_mark_is_recognised_by_its_schema(db, shop, tmp_path):

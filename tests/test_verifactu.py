@@ -563,3 +563,35 @@ def test_a_voided_invoice_is_not_emailed(vf) -> None:
     verifactu.void_invoice(invoice.id, "Error")
     with pytest.raises(RuleViolation, match="voided"):
         email.compose_invoice(invoice.id, to="cliente@example.com")
+
+
+# --- the producer's identity ------------------------------------------------------------------
+
+
+def test_the_producer_in_every_record_is_a_well_formed_nif_from_one_place(vf) -> None:
+    """AEAT rejects a record whose SistemaInformatico NIF is malformed: the producer's NIF,
+    from the one block of system.py, passes python-stdnum's NIF/CIF check."""
+    from stdnum.es import cif, nif
+
+    from tui_crm.verifactu import system
+
+    invoice = issue(vf, line())
+    verifactu.void_invoice(invoice.id, "error")
+    for record in VerifactuRecord.select():
+        root = xml_of(record)
+        sent = text(root, "sf:SistemaInformatico/sf:NIF")
+        assert sent == system.PRODUCER.nif
+        assert nif.is_valid(sent) and cif.is_valid(sent), sent
+        assert text(root, "sf:SistemaInformatico/sf:NombreRazon") == system.PRODUCER.name
+    assert nif.compact(system.PRODUCER.nif) == system.PRODUCER.nif  # 9 characters as sent
+    assert len(system.PRODUCER.name) <= 120
+
+
+def test_the_declaration_shows_the_producer_and_says_its_data_are_provisional() -> None:
+    from tui_crm.verifactu import system
+
+    text_ = verifactu.declaration()
+    assert f"Productor: {system.PRODUCER.name}, NIF {system.PRODUCER.nif}" in text_
+    assert f"Dirección de contacto del productor: {system.PRODUCER.address}" in text_
+    assert system.PRODUCER_IS_PLACEHOLDER  # until the producer's real data are known
+    assert "AVISO: los datos del productor son provisionales" in text_

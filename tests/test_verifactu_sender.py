@@ -154,25 +154,120 @@ def test_soap_fault_keeps_everything_pending_for_the_next_run(outbox):
 
 
 @pytest.mark.parametrize("failure", ["late", "cut"])
-def test_answer_lost_on_the_way_back_is_resolved_by_aeat_s_duplicates(outbox, failure):
+def test_answer_lost_on_the_way_back_is_resolved_by_asking_aeat(outbox, failure):
+    """The answer was lost after AEAT registered the message: the next run asks AEAT what it
+    holds (the query service) and sends nothing again (it used to resend and read AEAT's
+    duplicates)."""
     codes = outbox.issue(3)
     outbox.aeat.script.append(Behaviour(failure, delay=3))
     report = outbox.send(timeout=1.0)
     assert report.sent == 0 and report.pending == 3
     submission = VerifactuSubmission.get()
-    assert submission.outcome == "error" and "may have received" in submission.error
+    assert submission.outcome == "in_doubt" and "may have received" in submission.error
     # AEAT did register them; the answer never came back.
     assert outbox.aeat.registered_count() == {_key(c): 1 for c in codes}
-    outbox.allow_next_send()
-    report = outbox.send()
-    assert (report.sent, report.accepted, report.rejected) == (3, 3, 0)
+    report = outbox.send()  # no need to wait AEAT's TiempoEsperaEnvio to ask
+    assert (report.sent, report.accepted, report.rejected, report.confirmed) == (0, 3, 0, 3)
+    assert "3 found already at AEAT (not sent again)" in report.summary()
+    held = outbox.aeat.registered[(NIF, codes[0], TODAY.strftime("%d-%m-%Y"))]
     for code in codes:
         record = _records()[code]
         assert record.status == "accepted" and record.csv == ""  # that CSV is gone for good
-        assert record.error_code == "3000" and "earlier submission" in record.error
-    # Received twice (once lost, once resolved), registered once: nothing twice at AEAT.
-    assert outbox.aeat.received_count() == {_key(c): 2 for c in codes}
-    assert outbox.aeat.registered_count() == {_key(c): 1 for c in codes}
+        assert record.error_code == "" and f"IdPeticion {held.request_id}" in record.error
+        assert record.submission_id == submission.id  # the message that took it to AEAT
+    # Received once, registered once: nothing was sent twice.
+    assert outbox.aeat.received_count() == {_key(c): 1 for c in codes}
+    assert len(outbox.aeat.submissions()) == 1
+    # The query: one, for this month, between the records' issue dates; kept with its answer.
+    ((nif, year, month, _number, _exact, since, until, paged),) = outbox.aeat.queries
+    assert (nif, year, month) == (NIF, str(TODAY.year), f"{TODAY.month:02d}")
+    assert since == until == TODAY.strftime("%d-%m-%Y") and not paged
+    asked = VerifactuSubmission.get(VerifactuSubmission.outcome == "query")
+    assert asked.record_count == 3 and "RespuestaConsultaFactuSistemaFacturacion" in asked.response
+    assert AuditLog.get(AuditLog.action == "query").summary.startswith("Asked AEAT about 3")
+    assert outbox.aeat.invalid == []
+
+
+def test_in_doubt_records_aeat_does_not_hold_are_the_only_ones_sent_again(outbox):
+    """A lost answer after AEAT registered part of the message (its answer left one out):
+    AEAT is asked, the ones it holds are accepted with its state, only the rest go again."""
+    outbox.aeat.wait_seconds = 0
+    codes = outbox.issue(3)
+    from aeat_standin import BAD_HASH
+
+    outbox.aeat.outcomes[codes[0]] = ("AceptadoConErrores", *BAD_HASH)
+    outbox.aeat.script.append(Behaviour("cut"))
+    report = outbox.send()
+    assert report.sent == 0
+    # AEAT lost the third record (as if it never reached its processing).
+    del outbox.aeat.registered[(NIF, codes[2], TODAY.strftime("%d-%m-%Y"))]
+    outbox.allow_next_send()  # AEAT never answered with its wait: 60 s from the lost send
+    report = outbox.send()
+    assert (report.confirmed, report.sent, report.accepted, report.with_errors) == (2, 1, 2, 1)
+    records = _records()
+    assert (records[codes[0]].status, records[codes[0]].error_code) == (
+        "accepted_with_errors",
+        "2000",
+    )
+    assert BAD_HASH[1] in records[codes[0]].error and records[codes[0]].csv == ""
+    assert records[codes[1]].status == "accepted" and records[codes[1]].csv == ""
+    assert records[codes[2]].status == "accepted" and len(records[codes[2]].csv) == 16
+    # Sent again: only the third, which AEAT did not hold.
+    assert [r.key[1] for r in outbox.aeat.received] == [*codes, codes[2]]
+    assert set(outbox.aeat.registered) == {_key(c)[0] for c in codes}
+
+
+def test_aeat_s_pages_are_followed(outbox):
+    outbox.aeat.wait_seconds = 0
+    outbox.aeat.query_page_size = 2
+    codes = outbox.issue(5)
+    outbox.aeat.script.append(Behaviour("cut"))
+    outbox.send()
+    report = outbox.send()
+    assert report.confirmed == 5 and report.sent == 0
+    assert [q[-1] for q in outbox.aeat.queries] == [False, True, True]  # three pages
+    assert {r.status for r in _records().values()} == {"accepted"}
+    assert outbox.aeat.received_count() == {_key(c): 1 for c in codes}
+
+
+def test_when_aeat_cannot_be_asked_nothing_of_the_issuer_is_sent(outbox):
+    outbox.aeat.wait_seconds = 0
+    codes = outbox.issue(2)
+    outbox.aeat.script.append(Behaviour("cut"))
+    outbox.send()
+    more = outbox.issue(1)
+    outbox.aeat.script.append(Behaviour("fault"))  # the query gets a Server fault
+    report = outbox.send()
+    assert report.sent == 0 and report.pending == 3
+    assert "could not be asked what it holds of 2 records" in report.problems[0]
+    assert len(outbox.aeat.submissions()) == 1  # neither the doubtful nor the new one went
+    outbox.allow_next_send()  # the lost message's 60 s (AEAT never answered with its own)
+    report = outbox.send()  # AEAT answers again
+    assert (report.confirmed, report.sent, report.pending) == (2, 1, 0)
+    assert outbox.aeat.received_count() == {_key(c): 1 for c in codes + more}
+
+
+def test_an_in_doubt_alta_of_an_invoice_aeat_holds_under_another_record_is_rejected(outbox):
+    """AEAT holds another record of the invoice (not ours: another hash): sending ours again
+    would only get a duplicate; it is rejected with AEAT's code at once."""
+    from aeat_standin import Registered
+
+    outbox.aeat.wait_seconds = 0
+    (code,) = outbox.issue(1)
+    outbox.aeat.script.append(Behaviour("hang", delay=3))
+    outbox.send(timeout=1.0)
+    key = (NIF, code, TODAY.strftime("%d-%m-%Y"))
+    outbox.aeat.registered[key] = Registered(
+        "Alta", "Correcta", "20260101000000000001", data={"Huella": "A" * 64},
+        period=(str(TODAY.year), f"{TODAY.month:02d}"), presented_at="2026-01-01T10:00:00+01:00",
+        modified_at="2026-01-01T10:00:00+01:00",
+    )  # fmt: skip
+    report = outbox.send()
+    assert (report.rejected, report.sent, report.confirmed) == (1, 0, 0)
+    record = _records()[code]
+    assert (record.status, record.error_code) == ("rejected", "3000")
+    assert "20260101000000000001" in record.error and "another record" in record.error
+    assert len(outbox.aeat.submissions()) == 1
 
 
 def test_a_record_aeat_s_answer_leaves_out_waits_for_the_next_run(outbox):
@@ -184,9 +279,10 @@ def test_a_record_aeat_s_answer_leaves_out_waits_for_the_next_run(outbox):
     assert report.problems == ["AEAT's answer did not mention 1 record; it goes again"]
     assert "did not mention" in VerifactuSubmission.get().error
     assert _records()[codes[2]].status == "pending"
-    report = outbox.send()  # AEAT registered it: it says so, as a duplicate
-    assert (report.sent, report.accepted, report.pending) == (1, 1, 0)
-    assert _records()[codes[2]].error_code == "3000"
+    report = outbox.send()  # AEAT registered it: asked, it says so; nothing is sent again
+    assert (report.sent, report.accepted, report.confirmed, report.pending) == (0, 1, 1, 0)
+    assert "already held" in _records()[codes[2]].error
+    assert outbox.aeat.received_count() == {_key(c): 1 for c in codes}
     assert outbox.aeat.registered_count() == {_key(c): 1 for c in codes}
 
 
@@ -312,6 +408,8 @@ def _send_process(outbox, *extra, env=None):
 
 @pytest.mark.parametrize("arrived", [True, False], ids=["registered", "never-registered"])
 def test_sender_killed_mid_batch_loses_nothing_and_sends_nothing_twice(outbox, arrived):
+    """Killed while AEAT held its message: the next sender asks AEAT what it holds, and sends
+    again only what AEAT never registered. Every record reaches AEAT exactly once."""
     outbox.aeat.wait_seconds = 0
     first = outbox.issue(2)
     assert outbox.send().accepted == 2  # AEAT's wait is now 0 s
@@ -332,19 +430,21 @@ def test_sender_killed_mid_batch_loses_nothing_and_sends_nothing_twice(outbox, a
     assert dead.record_count == 3
     assert {_records()[c].status for c in batch} == {"pending"}
     report = outbox.send()
-    assert report.in_doubt == 3
-    assert (report.sent, report.accepted, report.rejected, report.pending) == (3, 3, 0, 0)
+    assert report.in_doubt == 3 and len(outbox.aeat.queries) == 1
+    assert (report.confirmed, report.sent) == ((3, 0) if arrived else (0, 3))
+    assert (report.accepted, report.rejected, report.pending) == (3, 0, 0)
     assert VerifactuSubmission.get_by_id(dead.id).outcome == "in_doubt"
     for code in first + batch:
         assert _records()[code].status == "accepted"
     for code in batch:
         record = _records()[code]
-        assert record.attempts == 2
-        assert (record.error_code == "3000") == arrived
+        assert record.attempts == (1 if arrived else 2)
+        assert record.error_code == ""
         assert (record.csv == "") == arrived
+        assert ("already held" in record.error) == arrived
     assert outbox.aeat.registered_count() == {_key(c): 1 for c in first + batch}
-    expected = {_key(c): 1 for c in first} | {_key(c): 2 if arrived else 1 for c in batch}
-    assert outbox.aeat.received_count() == expected
+    # Nothing twice: each record reached AEAT once (the killed sender's, or the resend).
+    assert outbox.aeat.received_count() == {_key(c): 1 for c in first + batch}
 
 
 def test_two_sender_processes_at_once_send_each_record_once(outbox):
@@ -387,4 +487,6 @@ def test_without_an_os_lock_a_young_claim_is_respected_and_an_old_one_resolved(o
     report = outbox.send()
     assert report.in_doubt == 2 and report.accepted == 2 and report.pending == 0
     assert VerifactuSubmission.get_by_id(other.id).outcome == "in_doubt"
+    # AEAT never got that claim's message (asked, it holds neither): they went now, once.
+    assert report.confirmed == 0 and len(outbox.aeat.queries) == 1
     assert [r.key[1] for r in outbox.aeat.received] == [codes[2], codes[0], codes[1]]

@@ -84,7 +84,7 @@ def test_one_sender_at_a_time_and_a_killed_one_resolved_on_postgresql(
         assert set(mine(aeat.received_count()).values()) == {1}
 
         # A sender killed while AEAT holds its message: the advisory lock goes with its
-        # session, and the next sender resolves the submission through the duplicates.
+        # session, and the next sender asks AEAT what it holds: nothing is sent again.
         more = [issued(client, TODAY).code for _ in range(2)]
         numbers |= set(more)
         aeat.arrived.clear()
@@ -96,7 +96,7 @@ def test_one_sender_at_a_time_and_a_killed_one_resolved_on_postgresql(
         (dead,) = VerifactuSubmission.select().where(VerifactuSubmission.outcome == "sending")
         report = sender.send_pending(cafile=str(aeat_pki.ca_file))
         assert not report.busy and report.in_doubt == 2
-        assert (report.sent, report.accepted, report.pending) == (2, 2, 0)
+        assert (report.sent, report.accepted, report.confirmed, report.pending) == (0, 2, 2, 0)
         assert VerifactuSubmission.get_by_id(dead.id).outcome == "in_doubt"
         statuses = {
             r.invoice_number: r.status
@@ -104,6 +104,7 @@ def test_one_sender_at_a_time_and_a_killed_one_resolved_on_postgresql(
         }
         assert statuses == dict.fromkeys(numbers, "accepted")
         assert set(mine(aeat.registered_count()).values()) == {1}
+        assert set(mine(aeat.received_count()).values()) == {1}  # none sent twice
     finally:
         close_database()
         keyring.set_keyring(previous)

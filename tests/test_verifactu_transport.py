@@ -528,3 +528,175 @@ def test_https_proxy_is_honoured(aeat, context, monkeypatch):
         assert len(seen) == 1  # bypassed
     finally:
         stop()
+
+
+# --- the query service (ConsultaFactuSistemaFacturacion) -------------------------------------
+
+# The example answer of the description's §11.1.1.1, as AEAT printed it (the space before
+# the closing tag's ">" included).
+QUERY_ANSWER = """<?xml version="1.0" encoding="UTF-8"?>
+<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/">
+   <env:Header/>
+   <env:Body Id="Body">
+      <tikLRRC:RespuestaConsultaFactuSistemaFacturacion
+xmlns:tikLRRC="https://www2.agenciatributaria.gob.es/static_files/common/internet/dep/aplicaciones/es/aeat/tike/cont/ws/RespuestaConsultaLR.xsd"
+xmlns:tik="https://www2.agenciatributaria.gob.es/static_files/common/internet/dep/aplicaciones/es/aeat/tike/cont/ws/SuministroInformacion.xsd">
+         <tikLRRC:Cabecera>
+            <tik:IDVersion>1.0</tik:IDVersion>
+            <tik:ObligadoEmision>
+               <tik:NombreRazon>EMPRESAXXXX</tik:NombreRazon>
+               <tik:NIF>89890001K</tik:NIF>
+            </tik:ObligadoEmision>
+         </tikLRRC:Cabecera>
+         <tikLRRC:PeriodoImputacion>
+            <tikLRRC:Ejercicio>2024</tikLRRC:Ejercicio>
+            <tikLRRC:Periodo>11</tikLRRC:Periodo>
+         </tikLRRC:PeriodoImputacion>
+         <tikLRRC:IndicadorPaginacion>N</tikLRRC:IndicadorPaginacion>
+         <tikLRRC:ResultadoConsulta>ConDatos</tikLRRC:ResultadoConsulta>
+         <tikLRRC:RegistroRespuestaConsultaFactuSistemaFacturacion>
+            <tikLRRC:IDFactura>
+                  <tik:IDEmisorFactura>89890001K</tik:IDEmisorFactura>
+                  <tik:NumSerieFactura>88</tik:NumSerieFactura>
+                  <tik:FechaExpedicionFactura>27-11-2024</tik:FechaExpedicionFactura>
+            </tikLRRC:IDFactura>
+            <tikLRRC:DatosRegistroFacturacion>
+               <tikLRRC:TipoFactura>F1</tikLRRC:TipoFactura>
+               <tikLRRC:DescripcionOperacion>Servicios de reparación</tikLRRC:DescripcionOperacion>
+               <tikLRRC:Destinatarios>
+                  <tikLRRC:IDDestinatario>
+                         <tik:NombreRazon>yyyyyyyyyyyyy</tik:NombreRazon>
+                         <tik:NIF>A84532509</tik:NIF>
+                   </tikLRRC:IDDestinatario>
+               </tikLRRC:Destinatarios>
+               <tikLRRC:Cupon>N</tikLRRC:Cupon>
+                  <tikLRRC:Desglose>
+                     <tik:DetalleDesglose>
+<tik:Impuesto>01</tik:Impuesto>
+<tik:ClaveRegimen>01</tik:ClaveRegimen>
+<tik:CalificacionOperacion>S1</tik:CalificacionOperacion>
+                          <tik:TipoImpositivo>4</tik:TipoImpositivo>
+                          <tik:BaseImponibleOimporteNoSujeto>1044.03</tik:BaseImponibleOimporteNoSujeto>
+                          <tik:CuotaRepercutida>41.76</tik:CuotaRepercutida>
+                     </tik:DetalleDesglose>
+                  </tikLRRC:Desglose>
+               <tikLRRC:CuotaTotal>41.76</tikLRRC:CuotaTotal>
+               <tikLRRC:ImporteTotal>16976.37</tikLRRC:ImporteTotal>
+               <tikLRRC:Encadenamiento>
+                  <tikLRRC:RegistroAnterior>
+                     <tik:IDEmisorFactura>89890001K</tik:IDEmisorFactura>
+                     <tik:NumSerieFactura>87</tik:NumSerieFactura>
+                     <tik:FechaExpedicionFactura>27-11-2024</tik:FechaExpedicionFactura>
+                     <tik:Huella>3C464DAF61ACB827C65FDA19F352A4E3BDC2C640E9E9FC4CC058073F38F12F60</tik:Huella>
+                  </tikLRRC:RegistroAnterior>
+               </tikLRRC:Encadenamiento>
+               <tikLRRC:FechaHoraHusoGenRegistro>2024-11-27T11:54:10+01:00</tikLRRC:FechaHoraHusoGenRegistro>
+               <tikLRRC:TipoHuella>01</tikLRRC:TipoHuella>
+               <tikLRRC:Huella>DAA7F72EEDC1AE8A294B7A011EC4A1EC2BE0E4DDB79AF3758377F8D61F38FE6B</tikLRRC:Huella>
+</tikLRRC:DatosRegistroFacturacion>
+            <tikLRRC:DatosPresentacion>
+               <tik:NIFPresentador>89890002E</tik:NIFPresentador>
+               <tik:TimestampPresentacion>2024-11-13T11:54:10+01:00</tik:TimestampPresentacion>
+               <tik:IdPeticion>20241113115410360242</tik:IdPeticion>
+            </tikLRRC:DatosPresentacion>
+            <tikLRRC:EstadoRegistro>
+               <tikLRRC:TimestampUltimaModificacion>2024-11-27T11:54:10+01:00</tikLRRC:TimestampUltimaModificacion>
+               <tikLRRC:EstadoRegistro>Correcta</tikLRRC:EstadoRegistro>
+            </tikLRRC:EstadoRegistro>
+         </tikLRRC:RegistroRespuestaConsultaFactuSistemaFacturacion>
+      </tikLRRC:RespuestaConsultaFactuSistemaFacturacion >
+   </env:Body>
+</env:Envelope>""".encode()
+
+
+def test_the_query_is_aeat_s_consulta_in_the_envelope_of_its_example():
+    from tui_crm.verifactu import schema as aeat_schema
+
+    message = aeat_schema.build_query(
+        "EMPRESA SL", "89890001K", year=2027, month=1,
+        issued_from=dt.date(2027, 1, 2), issued_to=dt.date(2027, 1, 4),
+        after=("89890001K", "F2027-00003", "04-01-2027"),
+    )  # fmt: skip
+    root = etree.fromstring(message)
+    schema("query").assertValid(root)  # AEAT's ConsultaLR.xsd
+    envelope = etree.fromstring(soap.wrap(message))
+    schema("envelope").assertValid(envelope)
+    assert envelope.nsmap == {"soapenv": SOAP_ENV, "con": soap.NS_QUERY, "sum": soap.NS_SF}
+    (body,) = envelope.find(f"{{{SOAP_ENV}}}Body")
+    sf, con = soap.NS_SF, soap.NS_QUERY
+    assert body.findtext(f"{{{con}}}Cabecera/{{{sf}}}IDVersion") == "1.0"
+    assert body.findtext(f"{{{con}}}Cabecera/{{{sf}}}ObligadoEmision/{{{sf}}}NIF") == "89890001K"
+    period = body.find(f"{{{con}}}FiltroConsulta/{{{con}}}PeriodoImputacion")
+    assert (period.findtext(f"{{{sf}}}Ejercicio"), period.findtext(f"{{{sf}}}Periodo")) == (
+        "2027",
+        "01",
+    )
+    span = body.find(f"{{{con}}}FiltroConsulta/{{{con}}}FechaExpedicionFactura")[0]
+    assert [e.text for e in span] == ["02-01-2027", "04-01-2027"]
+    key = body.find(f"{{{con}}}FiltroConsulta/{{{con}}}ClavePaginacion")
+    assert [e.text for e in key] == ["89890001K", "F2027-00003", "04-01-2027"]
+    with pytest.raises(aeat_schema.SchemaViolation):
+        aeat_schema.build_query("EMPRESA SL", "NOT-A-NIF-AT-ALL", year=2027, month=13)
+
+
+def test_aeat_s_example_answer_to_a_query_is_read():
+    answer = soap.parse_query_response(QUERY_ANSWER)
+    assert (answer.issuer_nif, answer.year, answer.period) == ("89890001K", "2024", "11")
+    assert answer.found and not answer.more and answer.next_key is None
+    (held,) = answer.records
+    assert held.invoice == soap.InvoiceId("89890001K", "88", "27-11-2024")
+    assert held.hash == "DAA7F72EEDC1AE8A294B7A011EC4A1EC2BE0E4DDB79AF3758377F8D61F38FE6B"
+    assert (held.state, held.error_code, held.error) == ("Correcta", None, "")
+    assert held.request_id == "20241113115410360242" and held.presenter_nif == "89890002E"
+    assert held.presented_at == dt.datetime(
+        2024, 11, 13, 11, 54, 10, tzinfo=dt.timezone(dt.timedelta(hours=1))
+    )
+    broken = QUERY_ANSWER.replace(b">Correcta<", b">Registrada<")
+    with pytest.raises(soap.MalformedResponse, match="EstadoRegistro"):
+        soap.parse_query_response(broken)
+    paged = QUERY_ANSWER.replace(b"IndicadorPaginacion>N<", b"IndicadorPaginacion>S<")
+    with pytest.raises(soap.MalformedResponse, match="ClavePaginacion"):
+        soap.parse_query_response(paged)
+
+
+def test_a_query_over_mutual_tls_gets_what_the_stand_in_holds(aeat, context):
+    from tui_crm.verifactu import schema as aeat_schema
+
+    records = _records(3)
+    sent = transport.submit(make_message(records), endpoint=aeat.url, context=context)
+    assert sent.response.state == "Correcto"
+    aeat.query_page_size = 2
+    asked = aeat_schema.build_query(
+        "PRUEBAS VERIFACTU SL", "89890001K", year=TODAY.year, month=TODAY.month
+    )
+    first = transport.query(asked, endpoint=aeat.url, context=context)
+    assert first.response.found and first.response.more
+    assert [h.invoice.number for h in first.response.records] == ["F2026-00001", "F2026-00002"]
+    key = first.response.next_key
+    assert key is not None and key.number == "F2026-00002"
+    again = aeat_schema.build_query(
+        "PRUEBAS VERIFACTU SL", "89890001K", year=TODAY.year, month=TODAY.month,
+        after=(key.issuer_nif, key.number, key.issue_date),
+    )  # fmt: skip
+    second = transport.query(again, endpoint=aeat.url, context=context)
+    assert not second.response.more
+    ((held),) = second.response.records
+    assert held.invoice.number == "F2026-00003" and held.state == "Correcta"
+    assert len(held.hash) == 64 and held.request_id
+    # the stand-in's answers match the description's structure; nothing it got was invalid
+    for raw in (first.raw, second.raw):
+        schema("query-response").assertValid(etree.fromstring(raw)[1][0])
+    assert aeat.invalid == [] and len(aeat.queries) == 2
+    other = aeat_schema.build_query("X", "89890001K", year=TODAY.year - 1, month=TODAY.month)
+    empty = transport.query(other, endpoint=aeat.url, context=context)
+    assert not empty.response.found and empty.response.records == ()
+
+
+def test_a_query_that_is_not_consultalr_is_refused_by_the_stand_in(aeat, context):
+    bogus = (
+        f'<con:ConsultaFactuSistemaFacturacion xmlns:con="{soap.NS_QUERY}">'
+        "<con:Cabecera/></con:ConsultaFactuSistemaFacturacion>"
+    ).encode()
+    with pytest.raises(transport.FaultError, match="4102"):
+        transport.query(bogus, endpoint=aeat.url, context=context)
+    assert aeat.invalid and aeat.queries == []

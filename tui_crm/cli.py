@@ -364,13 +364,15 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    """Show what the restore will do (the issued invoices the backup lacks, carried over),
-    ask (or --yes), then restore; every outcome names the safety copy."""
+    """Show what the restore will do (the issued invoices and VERI*FACTU records the backup
+    lacks, carried over), ask (or --yes), then restore; every outcome names the safety
+    copy."""
     opened = _open(args)
     from .services.restore import plan_restore, restore_database
 
     plan = plan_restore(args.file)
-    if plan.missing:
+    invoices, records = plan.of("invoice"), plan.of("verifactu_record")
+    if invoices:
         print(
             ngettext(
                 "The backup lacks {n} issued invoice. Issued invoices are legal records: it "
@@ -379,10 +381,24 @@ def cmd_restore(args: argparse.Namespace) -> int:
                 "The backup lacks {n} issued invoices. Issued invoices are legal records: they "
                 "will be carried over into the restored data, with their lines, their clients "
                 "if the backup lacks them, and their payments:",
-                len(plan.missing),
-            ).format(n=len(plan.missing))
+                len(invoices),
+            ).format(n=len(invoices))
         )
-        for record in plan.missing:
+        for record in invoices:
+            print(f"  {record.describe()}")
+    if records:
+        print(
+            ngettext(
+                "The backup lacks {n} VERI*FACTU record. Records are legal evidence sent, or to "
+                "be sent, to AEAT: it will be carried over in chain order, with AEAT's answer "
+                "(a voided invoice stays voided):",
+                "The backup lacks {n} VERI*FACTU records. Records are legal evidence sent, or "
+                "to be sent, to AEAT: they will be carried over in chain order, with AEAT's "
+                "answers (a voided invoice stays voided):",
+                len(records),
+            ).format(n=len(records))
+        )
+        for record in records:
             print(f"  {record.describe()}")
     if not args.yes:
         if not sys.stdin.isatty():
@@ -398,13 +414,23 @@ def cmd_restore(args: argparse.Namespace) -> int:
     confirmed = None if args.yes else plan
     result = restore_database(args.file, confirmed=confirmed, wait_s=args.wait)
     if len(result.carried) != len(plan.missing):
+        carried = [r for r in result.carried if r.table == "invoice"]
         print(
             ngettext(
                 "{n} issued invoice was carried over: {codes}",
                 "{n} issued invoices were carried over: {codes}",
-                len(result.carried),
-            ).format(n=len(result.carried), codes=", ".join(r.key for r in result.carried))
+                len(carried),
+            ).format(n=len(carried), codes=", ".join(r.key for r in carried))
         )
+        carried = [r for r in result.carried if r.table == "verifactu_record"]
+        if carried:
+            print(
+                ngettext(
+                    "{n} VERI*FACTU record was carried over",
+                    "{n} VERI*FACTU records were carried over",
+                    len(carried),
+                ).format(n=len(carried))
+            )
     print(
         _("Restored {file}. The previous data is kept in {safety}.").format(
             file=args.file, safety=result.safety

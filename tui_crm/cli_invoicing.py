@@ -27,7 +27,16 @@ def add_parsers(sub, date_type) -> None:
         "create",
         help=_("create a draft invoice (or issue it with --issue); prints its number or draft id"),
     )
-    create.add_argument("--client", required=True, metavar="TAX_ID", help=_("client's tax ID"))
+    who = create.add_mutually_exclusive_group(required=True)
+    who.add_argument("--client", metavar="TAX_ID", help=_("client's tax ID"))
+    who.add_argument(
+        "--client-name",
+        metavar="NAME",
+        help=_(
+            "the client's name (legal or trade), for a client without a tax ID such as the "
+            "walk-in customer of a simplified invoice (--type F2)"
+        ),
+    )
     create.add_argument(
         "--line",
         action="append",
@@ -176,9 +185,27 @@ def cmd_invoice(args: argparse.Namespace, open_db) -> int:
         problem = invoices.issue_date_problem(args.date)
         if problem:
             raise UserError(_("--date: {reason}").format(reason=problem))
-    client_id = clients.find_by_tax_id(args.client)
-    if client_id is None:
-        raise UserError(_("no client has the tax ID {tax_id}").format(tax_id=args.client))
+    if args.client_name is not None:
+        found = clients.find_by_name(args.client_name)
+        if not found:
+            raise UserError(
+                _(
+                    "--client-name: no client is named {name} (create it first, in the TUI or "
+                    "with `tui-crm import clients`)"
+                ).format(name=args.client_name)
+            )
+        if len(found) > 1:
+            raise UserError(
+                _(
+                    "--client-name: {n} clients are named {name} (ids {ids}); use --client "
+                    "TAX_ID, or give them different names"
+                ).format(n=len(found), name=args.client_name, ids=", ".join(map(str, found)))
+            )
+        client_id = found[0]
+    else:
+        client_id = clients.find_by_tax_id(args.client)
+        if client_id is None:
+            raise UserError(_("no client has the tax ID {tax_id}").format(tax_id=args.client))
     data = invoices.InvoiceDraftInput(
         client_id=client_id,
         lines=lines,

@@ -543,6 +543,16 @@ def hold_open_lock(path: Path) -> None:
     _open_lock.update(path=key, fd=fd)
 
 
+def holds_open_lock(path: Path) -> bool:
+    """Whether this process has the database at `path` open for use (opened, and not closed
+    since): the open lock `hold_open_lock` took. Without flock (Windows), whether the open
+    database is that file and this thread has a connection to it."""
+    if fcntl is None:
+        obj = database.obj
+        return obj is not None and db_path() == path and not obj.is_closed()
+    return _open_lock.get("path") == str(path.absolute())
+
+
 def release_open_lock() -> None:
     fd = _open_lock.pop("fd", None)
     _open_lock.pop("path", None)

@@ -150,3 +150,7 @@ async def test_about_shows_the_declaration(business) -> None:
         assert isinstance(app.screen, AboutScreen)
         text = screen_text(app)
         assert "DECLARACIÓN RESPONSABLE" in text and "tui-crm" in text
+        from tui_crm.verifactu.system import PRODUCER
+
+        flat = " ".join(text.split())
+        assert PRODUCER.nif in flat and "datos del productor son provisionales" in flat

@@ -631,9 +631,12 @@ class VerifactuSubmission(BaseModel):
     """One RegFactuSistemaFacturacion message sent to AEAT (written by the sender).
 
     `outcome` is AEAT's EstadoEnvio (Correcto, ParcialmenteCorrecto, Incorrecto) or, when
-    no answer came, "fault" (a SOAP fault) or "error" (network, timeout; `error` says
-    which). `response` is AEAT's raw answer, `csv` its CSV (only kept here: AEAT cannot
-    give it again), `wait_seconds` its TiempoEsperaEnvio.
+    no answer came, "fault" (a SOAP fault), "error" (the message never left: no
+    connection; `error` says which), "in_doubt" (it may have reached AEAT: the answer was
+    lost, or the sender died) or "sending" (a sender is waiting for AEAT now). A row with
+    outcome "query" is not a message of records: AEAT was asked what it holds of in-doubt
+    records (`response` holds its answers). `response` is AEAT's raw answer, `csv` its CSV
+    (only kept here: AEAT cannot give it again), `wait_seconds` its TiempoEsperaEnvio.
     """
 
     id = AutoField()

@@ -599,6 +599,30 @@ def find_by_tax_id(tax_id: str, country: str = "ES") -> int | None:
     return row.id if row else None
 
 
+def find_by_name(name: str) -> list[int]:
+    """The clients (merged ones left out) whose legal or trade name is `name`, accents, case
+    and spacing aside: how the command line finds a client without a tax ID (a walk-in
+    customer of simplified invoices). Several can share a name: the caller says so."""
+    from peewee import fn
+
+    wanted = fold(" ".join(clean_input(name or "").split()))
+    if not wanted:
+        return []
+    candidates = (
+        Client.select(Client.id, Client.legal_name, Client.trade_name)
+        .where(
+            ((Client.sort_name == wanted[:200]) | (fn.LOWER(Client.legal_name) == wanted))
+            & (Client.status != "merged")
+        )
+        .order_by(Client.id)
+    )
+    return [
+        c.id
+        for c in candidates
+        if wanted in (fold(" ".join(c.legal_name.split())), fold(" ".join(c.trade_name.split())))
+    ]
+
+
 # The client list, read a page at a time (the browser and `report clients`).
 
 # "revenue" is this calendar year's revenue (the browser's column); it is read from

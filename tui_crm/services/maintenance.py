@@ -200,14 +200,15 @@ def _protection_findings(query: Query, dialect: str, findings: list[Finding]) ->
 
     problems = protection_problems(query, dialect)
     for problem in problems:
-        findings.append(
-            Finding(
-                "error",
-                _("{problem}: issued invoices are not protected; run `tui-crm init`").format(
-                    problem=problem
-                ),
+        if problem.what.guards == "records":
+            text = _("{problem}: VERI*FACTU records are not protected; run `tui-crm init`").format(
+                problem=problem
             )
-        )
+        else:
+            text = _("{problem}: issued invoices are not protected; run `tui-crm init`").format(
+                problem=problem
+            )
+        findings.append(Finding("error", text))
     if not problems:
         findings.append(Finding("ok", _("issued invoices are protected in the database")))
 
@@ -231,9 +232,14 @@ def _record_findings(
 ) -> None:
     """The legal records' own checks (VERI*FACTU: every hash and chain, every invoice against
     its record; tamper evidence: the audit log's chain, every issued invoice against its
-    fingerprint, guard triggers and roles), through the services' queries. `check` of a
-    SQLite file lends them its reading connection for the time of the check (never the
-    pool's, which would reopen a closed database and keep a connection behind)."""
+    fingerprint, guard triggers and roles), through the services' queries, in one snapshot.
+    `check` of a file that is not open for use in this process lends them its reading
+    connection for the time of the check: the services' handle of a database that was
+    closed would open a connection of its own and keep it, and a connection this process
+    forgets keeps the file's WAL index mapped after the others have removed it (its next
+    readers here then read a damaged file). A process that has the database open (the TUI)
+    reads through its own pool: the shared handle is never swapped under its workers."""
+    from ..db import holds_open_lock
     from .verifactu import verify_chain
 
     def run() -> None:
@@ -243,7 +249,10 @@ def _record_findings(
             findings.extend(Finding(f.level, f.message) for f in verify_chain())
             findings.extend(evidence.findings())  # audit chain, issued invoices, guards
 
-    if conn is None:  # `check` of the open database (PostgreSQL)
+    open_path = db_path()
+    if conn is None or (
+        open_path is not None and path is not None and open_path == path and holds_open_lock(path)
+    ):
         run()
         return
     previous = database.obj
@@ -291,9 +300,10 @@ def check_file(path: Path) -> list[Finding]:
     damaged file (each check runs on its own; a failing one becomes a finding).
 
     Checks: a tui-crm database at all; the schema version and every table of it;
-    integrity; foreign keys; the issued-invoice triggers (`services.protections`); the
-    journal mode; the file system and permissions; and it removes the temporary files
-    interrupted backups left beside the database and in `backup.directory`. Opens the
+    integrity; foreign keys; the triggers that keep issued invoices and VERI*FACTU records
+    unchanged (`services.protections`); the records' hashes and chains; the journal mode;
+    the file system and permissions; and it removes the temporary files interrupted
+    backups left beside the database and in `backup.directory`. Opens the
     file read-only (`db.peek`'s way: nothing is created beside it)."""
     from ..db import (
         DamagedDatabase,
@@ -383,7 +393,7 @@ def _header_journal_mode(path: Path) -> str:
 
 def check_database() -> list[Finding]:
     """`check` of the open database: the SQLite file's checks (`check_file`), or on
-    PostgreSQL the schema version and the protections of migration 8."""
+    PostgreSQL the schema version, the protections of migrations 8 and 10 and the records."""
     path = db_path()
     if path is not None:
         return check_file(path)

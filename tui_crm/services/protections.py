@@ -2,12 +2,15 @@
 by `tui-crm init`.
 
 Issued invoices are immutable below the services: on SQLite by the triggers of
-migration 3, on PostgreSQL by the guard functions and triggers of migration 8. A
-colleague with the sqlite3 shell (or psql) can drop or alter one; nothing would say so.
-Each protection is compared with the SQL its migration wrote (whitespace aside): a
-missing, altered or disabled one is a problem, and `restore_protections` recreates it
-exactly. New protections (VERI*FACTU's records, say) join by adding their statements to
-`_SOURCES`.
+migration 3, on PostgreSQL by the guard functions and triggers of migration 8.
+VERI*FACTU's records are too (migration 10): no record changes or goes, none is
+inserted off its chain, an issued invoice keeps its type, a voided one stays voided, and
+the simplified invoices an F3 replaces stay as issued. A colleague with the sqlite3 shell
+(or psql) can drop or alter one; nothing would say so. Each protection is compared with
+the SQL its migration wrote (whitespace aside): a missing, altered or disabled one is a
+problem, and `restore_protections` recreates it exactly. A database older than a
+migration is not asked for that migration's protections. New protections join by naming
+their statements in `_sources`.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class Protection:
     kind: str  # "trigger" or "function"
     table: str  # the table a trigger guards ("" for a function)
     create: str  # the statement its migration ran
+    guards: str = "invoices"  # what it protects: "invoices" or "records" (VERI*FACTU)
 
     def describe(self) -> str:
         if self.kind == "trigger":
@@ -36,28 +40,80 @@ class Protection:
         return _("function {name}").format(name=self.name)
 
 
-def _sources(dialect: str) -> tuple[str, ...]:
-    """The statements that made the protections, from the migrations themselves."""
+VERIFACTU_VERSION = 10  # the migration that made the VERI*FACTU records' protections
+
+# Migration 10's protections by name (its other triggers keep figures, not legal records):
+# on SQLite its triggers; on PostgreSQL its guard functions and the triggers that call them.
+_VERIFACTU_SQLITE = (
+    "verifactu_record_chain",
+    "verifactu_record_update",
+    "verifactu_record_delete",
+    "invoice_verifactu_update",
+    "invoice_replaced_insert",
+    "invoice_replaced_delete",
+)
+_VERIFACTU_POSTGRESQL = (
+    "verifactu_record_guard",
+    "invoice_verifactu_guard",
+    "invoice_replaced_guard",
+)
+
+
+def _named(statements: tuple[str, ...], names: tuple[str, ...]) -> tuple[str, ...]:
+    """The CREATE TRIGGER / CREATE FUNCTION statements among `statements` that make `names`."""
+    chosen = []
+    for statement in statements:
+        made = _FUNCTION.search(statement) or _TRIGGER.search(statement)
+        if made and made.group(1) in names and statement.lstrip().startswith("CREATE "):
+            chosen.append(statement)
+    return tuple(chosen)
+
+
+def _sources(dialect: str, version: int) -> tuple[tuple[str, str], ...]:
+    """(statement, what it guards) of the protections of a database at schema `version`,
+    from the migrations themselves."""
+    from ..migrations import m0010_verifactu
+
     if dialect == "sqlite":
         from ..migrations.m0003_invoicing import SQLITE_TRIGGERS
 
-        return tuple(SQLITE_TRIGGERS)
-    from ..migrations.m0008_issued_immutable_postgres import POSTGRESQL
+        invoices: tuple[str, ...] = tuple(SQLITE_TRIGGERS)
+        records = _named(m0010_verifactu.SQLITE, _VERIFACTU_SQLITE)
+    else:
+        from ..migrations.m0008_issued_immutable_postgres import POSTGRESQL
 
-    return tuple(POSTGRESQL)
+        invoices = tuple(POSTGRESQL)
+        records = _named(m0010_verifactu.POSTGRESQL, _VERIFACTU_POSTGRESQL)
+    found = [(statement, "invoices") for statement in invoices]
+    if version >= VERIFACTU_VERSION:
+        found.extend((statement, "records") for statement in records)
+    return tuple(found)
 
 
-def protections(dialect: str) -> tuple[Protection, ...]:
+def protections(dialect: str, version: int | None = None) -> tuple[Protection, ...]:
+    """The protections a database of `dialect` at schema `version` (default: this
+    release's) must have, each with the statement that makes it."""
+    if version is None:
+        from ..migrations import latest_version
+
+        version = latest_version()
     found = []
-    for statement in _sources(dialect):
+    for statement, guards in _sources(dialect, version):
         function = _FUNCTION.search(statement)
         if function:
-            found.append(Protection(function.group(1), "function", "", statement))
+            found.append(Protection(function.group(1), "function", "", statement, guards))
             continue
         trigger = _TRIGGER.search(statement)
         if trigger:
-            found.append(Protection(trigger.group(1), "trigger", trigger.group(2), statement))
+            found.append(
+                Protection(trigger.group(1), "trigger", trigger.group(2), statement, guards)
+            )
     return tuple(found)
+
+
+def protection(dialect: str, name: str, kind: str = "trigger") -> Protection:
+    """One protection of this release by name (the restore recreates one it set aside)."""
+    return next(p for p in protections(dialect) if p.name == name and p.kind == kind)
 
 
 def _normal(sql: str) -> str:
@@ -67,12 +123,34 @@ def _normal(sql: str) -> str:
 Query = Callable[[str, tuple], list[tuple]]
 
 
-def protection_problems(query: Query, dialect: str) -> list[str]:
-    """One line per protection that is missing, altered or disabled (empty: all in place).
+@dataclass(frozen=True)
+class Problem:
+    what: Protection
+    message: str  # "trigger X on T is missing", "... differs from the one tui-crm made"…
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _version(query: Query) -> int:
+    """The schema version of the database `query` reads (this release's if unreadable:
+    `check` reports a missing or unreadable schema on its own)."""
+    from ..migrations import latest_version
+
+    try:
+        rows = query('SELECT MAX("version") FROM "schema_version"', ())
+        return int(rows[0][0]) if rows and rows[0][0] is not None else latest_version()
+    except Exception:  # no such table, a damaged file: the schema check says so
+        return latest_version()
+
+
+def protection_problems(query: Query, dialect: str) -> list[Problem]:
+    """One problem per protection that is missing, altered or disabled (empty: all in
+    place), for the protections of the database's schema version.
 
     `query(sql, params)` runs a query on the database to check and returns its rows."""
-    problems = []
-    for item in protections(dialect):
+    problems: list[Problem] = []
+    for item in protections(dialect, _version(query)):
         if dialect == "sqlite":
             rows = query(
                 "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (item.name,)
@@ -91,15 +169,18 @@ def protection_problems(query: Query, dialect: str) -> list[str]:
                 (item.name, item.table),
             )
             if rows and str(rows[0][0]) == "D":
-                problems.append(_("{what} is disabled").format(what=item.describe()))
+                problems.append(Problem(item, _("{what} is disabled").format(what=item.describe())))
                 continue
             actual = rows[0][1] if rows else None
             expected = None  # PostgreSQL rewrites a trigger's text: its existence is the check
         if actual is None:
-            problems.append(_("{what} is missing").format(what=item.describe()))
+            problems.append(Problem(item, _("{what} is missing").format(what=item.describe())))
         elif expected is not None and _normal(actual) != _normal(expected):
             problems.append(
-                _("{what} differs from the one tui-crm made").format(what=item.describe())
+                Problem(
+                    item,
+                    _("{what} differs from the one tui-crm made").format(what=item.describe()),
+                )
             )
     return problems
 
@@ -115,14 +196,13 @@ def restore_protections() -> list[str]:
     def query(sql: str, params: tuple) -> list[tuple]:
         return list(database.execute_sql(sql, params).fetchall())
 
-    broken = set(protection_problems(query, dialect))
+    broken = {problem.what for problem in protection_problems(query, dialect)}
     if not broken:
         return []
     repaired = []
     with database.atomic():
         for item in protections(dialect):
-            problem = next((p for p in broken if item.describe() in p), None)
-            if problem is None:
+            if item not in broken:
                 continue
             if dialect == "sqlite":
                 execute(f'DROP TRIGGER IF EXISTS "{item.name}"')

@@ -12,8 +12,12 @@ The rules, in the order a restore applies them:
    refused saying so and how to retry. Processes that start meanwhile wait for it, and
    read the restored data when it is done.
 4. Legal records the backup lacks are listed before anything changes (`plan_restore`)
-   and carried over into the restored data, never dropped: see LEGAL_TABLES. A record
-   whose key the backup uses for a different record is a conflict: refused.
+   and carried over into the restored data, never dropped: see LEGAL_TABLES (issued
+   invoices, then VERI*FACTU records in chain order). A record whose key the backup uses
+   for a different record is a conflict: refused; so is a backup whose VERI*FACTU chain
+   of an issuer is not the beginning of the live one (restoring it would fork a chain
+   AEAT holds). For the records both copies have, what AEAT answered since the backup
+   comes from the live copy, as does the voiding of an invoice the backup has issued.
 5. The current data is copied to a safety copy first, under a name never used before
    (`crm.before-restore-<time>-<random>.sqlite3`); every message after that names it.
 6. The new content is built aside, in a temporary file beside the database: the backup,
@@ -65,20 +69,36 @@ class LegalTable:
     `key` names a record across copies of the database (unique); `legal` is the SQL
     condition of the rows that are legal records (`{t}` stands for the table's alias);
     `identity` are the columns that must agree when both copies have the same key (else
-    it is a conflict, refused); `label` the columns shown when listing one. `children`
-    are (table, column) rows copied with each record (its lines); `soft_links` (column,
-    table, cleared-with) are integer links without a foreign key. `finish(carry)` runs
-    once after every record of the table is copied (payments, counters, figures)."""
+    it is a conflict, refused); `label` the columns shown when listing one. `match` are
+    the (indexed, unique) columns that find the same record in the other copy (default:
+    `key`); `order` the order records are listed and carried in. `children` are (table,
+    column) rows copied with each record (its lines); `soft_links` (column, table,
+    cleared-with) are integer links without a foreign key. `check(conn)` refuses, before
+    anything changes, a backup that cannot be restored without losing one (`main` is the
+    backup, `live` the database); `before(carry)` runs before the table's records are
+    copied, `finish(carry)` once after (payments, counters, figures, AEAT's answers)."""
 
     table: str
     key: str
     legal: str
     label: tuple[str, ...]
     identity: tuple[str, ...]
+    match: tuple[str, ...] = ()
+    order: str = "l.id"
     children: tuple[tuple[str, str], ...] = ()
     soft_links: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    check: Callable[[sqlite3.Connection], None] | None = None
+    before: Callable[[Carry], None] | None = None
     finish: Callable[[Carry], None] | None = None
     replaces_draft: bool = False  # a draft of the same row (id, created_at) gives way to it
+
+    @property
+    def matching(self) -> tuple[str, ...]:
+        return self.match or (self.key,)
+
+    def same(self, a: str, b: str) -> str:
+        """SQL: row `a` of one copy is row `b` of the other."""
+        return " AND ".join(f'{a}."{c}" = {b}."{c}"' for c in self.matching)
 
 
 # Rows copied when a carried record needs them and the backup lacks them (matched first
@@ -88,6 +108,7 @@ CARRIED_IF_MISSING = ("client",)
 
 def _finish_invoices(carry: Carry) -> None:
     _carry_payments(carry)
+    _carry_replaced(carry)
     _raise_counters(carry)
     _refresh_client_figures(carry)
 
@@ -114,11 +135,55 @@ INVOICES = LegalTable(
     replaces_draft=True,
 )
 
-# Everything a restore must never take back, in the order it is carried. VERI*FACTU's
-# records (table `verifactu_record`, hash-chained per issuer) join here: key = the
-# record's own hash, legal = every row, and a check that the backup's chain of each
-# issuer is a prefix of the live one (else the chains diverged: refuse).
-LEGAL_TABLES: tuple[LegalTable, ...] = (INVOICES,)
+
+def _check_chains(conn: sqlite3.Connection) -> None:
+    """Each issuer's VERI*FACTU chain in the backup must be the beginning of the live one:
+    the same records (by hash) at the same places, none beyond the live chain's end. A
+    backup whose chain went another way would make two records hold one place in a chain
+    AEAT receives: refused, naming the issuer and the place."""
+    if not _has_table(conn, "main", "verifactu_record"):
+        return  # a backup from before VERI*FACTU: every live record is carried
+    diverging = conn.execute(
+        "SELECT b.issuer_nif, b.sequence, b.invoice_number FROM main.verifactu_record b "
+        "LEFT JOIN live.verifactu_record l "
+        "ON l.issuer_nif = b.issuer_nif AND l.sequence = b.sequence "
+        "WHERE l.hash IS NOT b.hash ORDER BY b.issuer_nif, b.sequence LIMIT 1"
+    ).fetchone()
+    if diverging is not None:
+        nif, sequence, number = diverging
+        _refuse(
+            _(
+                "the backup's VERI*FACTU chain of {nif} is not the beginning of the live one "
+                "(its record {n}, {number}, is not the live record {n}): restoring it would "
+                "fork a chain of records AEAT receives; nothing was changed"
+            ).format(nif=nif, n=sequence, number=number)
+        )
+
+
+def _finish_records(carry: Carry) -> None:
+    _answers_since_the_backup(carry)
+    _raise_chain_heads(carry)
+    _voids_since_the_backup(carry)
+    _verifactu_settings(carry)
+
+
+VERIFACTU_RECORDS = LegalTable(
+    table="verifactu_record",
+    key="hash",
+    legal="1 = 1",  # every record: sent, or to be sent, to AEAT
+    label=("invoice_number", "record_type", "issuer_nif", "sequence", "status"),
+    identity=("hash", "invoice_number", "record_type", "previous_hash"),
+    match=("issuer_nif", "sequence"),
+    order="l.issuer_nif, l.sequence",  # generation order: each follows its chain
+    check=_check_chains,
+    before=lambda carry: _carry_submissions(carry),
+    finish=_finish_records,
+)
+
+# Everything a restore must never take back, in the order it is carried: the issued
+# invoices, then the VERI*FACTU records (hash-chained per issuer; each points at its
+# invoice, so the invoices come first).
+LEGAL_TABLES: tuple[LegalTable, ...] = (INVOICES, VERIFACTU_RECORDS)
 
 
 # --- the outcome ----------------------------------------------------------------------------
@@ -129,14 +194,34 @@ class LegalRecord:
     table: str
     key: str
     label: tuple[Any, ...]
+    live_id: int = field(default=0, compare=False)  # its row in the live database
 
     def describe(self) -> str:
         from ..money import from_cents
 
+        if self.table == VERIFACTU_RECORDS.table and len(self.label) == 5:
+            number, record_type, nif, sequence, status = self.label
+            from .verifactu import STATUS_LABELS
+
+            kind = _("registro de alta") if record_type == "alta" else _("registro de anulación")
+            return _("VERI*FACTU {kind} of {number} (record {n} of {nif}, {status})").format(
+                kind=kind,
+                number=number,
+                n=sequence,
+                nif=nif,
+                status=_(STATUS_LABELS.get(str(status), str(status))),
+            )
         parts = [str(v) if v is not None else "" for v in self.label]
         if self.table == "invoice" and len(self.label) == 4:
             parts[3] = str(from_cents(int(self.label[3] or 0)))
         return "  ".join(parts)
+
+    @property
+    def name(self) -> str:
+        """How the audit entry names it: an invoice's number, a record's chain place."""
+        if self.table == VERIFACTU_RECORDS.table and len(self.label) == 5:
+            return f"VERI*FACTU {self.label[2]} #{self.label[3]} {self.label[1]} {self.label[0]}"
+        return self.key
 
 
 @dataclass(frozen=True)
@@ -148,6 +233,10 @@ class RestorePlan:
     @property
     def keys(self) -> frozenset[tuple[str, str]]:
         return frozenset((r.table, r.key) for r in self.missing)
+
+    def of(self, table: str) -> tuple[LegalRecord, ...]:
+        """The missing records of one legal table (the command line lists them apart)."""
+        return tuple(r for r in self.missing if r.table == table)
 
 
 @dataclass(frozen=True)
@@ -274,12 +363,31 @@ def _uri_connection(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _has_table(conn: sqlite3.Connection, schema: str, table: str) -> bool:
+    return (
+        conn.execute(
+            f"SELECT 1 FROM {schema}.sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()
+        is not None
+    )
+
+
 def _lacking(conn: sqlite3.Connection, legal: LegalTable) -> list[LegalRecord]:
-    """Legal records of `live` whose key `main` (the backup) does not have; conflicts refused."""
+    """Legal records of `live` whose key `main` (the backup) does not have; conflicts refused.
+    A backup from before the table existed lacks every one of them."""
     t, key = legal.table, legal.key
+    label = ", ".join(f'l."{c}"' for c in legal.label)
+    live_rows = f'SELECT l."{key}", l.id, {label} FROM live."{t}" l'
+    if not _has_table(conn, "main", t):
+        rows = conn.execute(
+            f"{live_rows} WHERE ({_qualified(legal.legal, 'l')}) ORDER BY {legal.order}"
+        ).fetchall()
+        return [LegalRecord(t, str(r[0]), tuple(r[2:]), int(r[1])) for r in rows]
+    if legal.check is not None:
+        legal.check(conn)
     differs = " OR ".join(f'b."{c}" IS NOT l."{c}"' for c in legal.identity)
     conflict = conn.execute(
-        f'SELECT l."{key}" FROM live."{t}" l JOIN main."{t}" b ON b."{key}" = l."{key}" '
+        f'SELECT l."{key}" FROM live."{t}" l JOIN main."{t}" b ON {legal.same("b", "l")} '
         f"WHERE ({_qualified(legal.legal, 'l')}) AND (NOT ({_qualified(legal.legal, 'b')}) "
         f"OR {differs}) LIMIT 1"
     ).fetchone()
@@ -291,12 +399,12 @@ def _lacking(conn: sqlite3.Connection, legal: LegalTable) -> list[LegalRecord]:
                 "nothing was changed"
             ).format(key=conflict[0])
         )
-    label = ", ".join(f'l."{c}"' for c in legal.label)
     rows = conn.execute(
-        f'SELECT l."{key}", {label} FROM live."{t}" l WHERE ({_qualified(legal.legal, "l")}) '
-        f'AND NOT EXISTS (SELECT 1 FROM main."{t}" b WHERE b."{key}" = l."{key}") ORDER BY l.id'
+        f"{live_rows} WHERE ({_qualified(legal.legal, 'l')}) "
+        f'AND NOT EXISTS (SELECT 1 FROM main."{t}" b WHERE {legal.same("b", "l")}) '
+        f"ORDER BY {legal.order}"
     ).fetchall()
-    return [LegalRecord(t, str(r[0]), tuple(r[1:])) for r in rows]
+    return [LegalRecord(t, str(r[0]), tuple(r[2:]), int(r[1])) for r in rows]
 
 
 def _qualified(condition: str, alias: str) -> str:
@@ -324,8 +432,9 @@ def _refuse_the_database_itself(backup: Path, live: Path) -> None:
 
 def plan_restore(backup: Path) -> RestorePlan:
     """What restoring `backup` would do, before anything changes: its schema version and the
-    legal records (issued invoices) it lacks, which the restore carries over. Refused like
-    the restore itself (permission, an unsound backup, a conflict)."""
+    legal records (issued invoices, VERI*FACTU records) it lacks, which the restore carries
+    over. Refused like the restore itself (permission, an unsound backup, a conflict, a
+    VERI*FACTU chain that went another way)."""
     from .permissions import require
 
     require("data.restore")
@@ -400,7 +509,7 @@ class Carry:
     def legal_id(self, legal: LegalTable, live_id: int) -> int | None:
         row = execute(
             f'SELECT b.id FROM main."{legal.table}" b JOIN live."{legal.table}" l '
-            f'ON l."{legal.key}" = b."{legal.key}" WHERE l.id = ?',
+            f"ON {legal.same('l', 'b')} WHERE l.id = ?",
             (live_id,),
         ).fetchone()
         return int(row[0]) if row else None
@@ -475,11 +584,7 @@ class Carry:
         return found
 
     def carry(self, legal: LegalTable, record: LegalRecord) -> None:
-        live_id = int(
-            execute(
-                f'SELECT id FROM live."{legal.table}" WHERE "{legal.key}" = ?', (record.key,)
-            ).fetchone()[0]
-        )
+        live_id = record.live_id
         row = self.live_row(legal.table, live_id)
         assert row is not None
         overrides: dict[str, Any] = {}
@@ -572,6 +677,36 @@ def _apply(invoice_id: int, cents: int, date: str) -> None:
     )
 
 
+def _carry_replaced(carry: Carry) -> None:
+    """The simplified invoices a carried F3 replaces (`invoice_replaced`) come with it. The
+    link of an issued invoice is refused by migration 10's trigger (it never changes): it
+    is set aside in the restored data while the links are copied, then made again."""
+    carried = carry.carried.get("invoice", [])
+    if not carried:
+        return
+    marks = ", ".join("?" for _i in carried)
+    links = execute(
+        f"SELECT invoice_id, replaced_id FROM live.invoice_replaced WHERE invoice_id IN ({marks}) "
+        "ORDER BY invoice_id, replaced_id",
+        carried,
+    ).fetchall()
+    if not links:
+        return
+    from .protections import protection
+
+    guard = protection("sqlite", "invoice_replaced_insert")
+    execute(f'DROP TRIGGER main."{guard.name}"')
+    for invoice_id, replaced_id in links:
+        replaced = carry.legal_id(INVOICES, int(replaced_id))
+        if replaced is None:
+            _refuse(_("cannot carry an invoice over: the invoice it replaces is not in the backup"))
+        execute(
+            "INSERT INTO main.invoice_replaced (invoice_id, replaced_id) VALUES (?, ?)",
+            (carry.ids[("invoice", int(invoice_id))], replaced),
+        )
+    execute(guard.create)
+
+
 def _raise_counters(carry: Carry) -> None:
     """Every series counter at least where the live one was: no number is handed out twice,
     and issue dates never go backwards."""
@@ -596,11 +731,165 @@ def _refresh_client_figures(carry: Carry) -> None:
         execute(
             "UPDATE main.client SET "
             "revenue_total_cents = (SELECT COALESCE(SUM(base_cents), 0) FROM main.invoice "
-            "WHERE client_id = ? AND status <> 'draft'), "
+            "WHERE client_id = ? AND status NOT IN ('draft', 'voided')), "
             "outstanding_cents = (SELECT COALESCE(SUM(outstanding_cents), 0) FROM main.invoice "
-            "WHERE client_id = ? AND status <> 'draft') WHERE id = ?",
+            "WHERE client_id = ? AND status NOT IN ('draft', 'voided')) WHERE id = ?",
             (client_id, client_id, client_id),
         )
+
+
+# --- VERI*FACTU: the records, AEAT's answers, the chain heads -------------------------------
+
+_SUBMISSION_COLUMNS = (
+    "environment",
+    "endpoint",
+    "finished_at",
+    "record_count",
+    "outcome",
+    "csv",
+    "response",
+    "error",
+    "wait_seconds",
+    "sent_by",
+)
+_TRANSMISSION = ("status", "error_code", "error", "csv", "sent_at", "attempts")
+
+
+def _carry_submissions(carry: Carry) -> None:
+    """Every message sent to AEAT that the live database knows, with AEAT's raw answer and
+    CSV (AEAT cannot give a CSV again): one the backup has (the same id, issuer and start)
+    takes the live state (answered since, say); one it lacks is copied. Mapped in
+    `carry.ids` for the records that point at them."""
+    table = "verifactu_submission"
+    for (live_id,) in execute(f"SELECT id FROM live.{table} ORDER BY id").fetchall():
+        row = carry.live_row(table, int(live_id))
+        assert row is not None
+        theirs = carry.staging_row(table, int(live_id))
+        if theirs is not None and (theirs["issuer_nif"], str(theirs["started_at"])) == (
+            row["issuer_nif"],
+            str(row["started_at"]),
+        ):
+            assigned = ", ".join(f'"{c}" = ?' for c in _SUBMISSION_COLUMNS)
+            execute(
+                f"UPDATE main.{table} SET {assigned} WHERE id = ?",
+                [*(row[c] for c in _SUBMISSION_COLUMNS), int(live_id)],
+            )
+            carry.ids[(table, int(live_id))] = int(live_id)
+        else:
+            carry.ids[(table, int(live_id))] = carry.insert(table, row, {})
+
+
+def _answers_since_the_backup(carry: Carry) -> None:
+    """For the records both copies have, the transmission state is the live one: AEAT may
+    have answered since the backup (status, its code and words, the CSV, the submission)."""
+    execute("DROP TABLE IF EXISTS temp.restore_submission")
+    execute("CREATE TEMP TABLE restore_submission (live_id INTEGER PRIMARY KEY, new_id INTEGER)")
+    for (table, live_id), new_id in carry.ids.items():
+        if table == "verifactu_submission":
+            execute("INSERT INTO temp.restore_submission VALUES (?, ?)", (live_id, new_id))
+    differs = " OR ".join(f'b."{c}" IS NOT l."{c}"' for c in (*_TRANSMISSION, "submission_id"))
+    assigned = ", ".join(f'"{c}" = l."{c}"' for c in _TRANSMISSION)
+    execute(
+        f"UPDATE main.verifactu_record AS b SET {assigned}, "
+        '"submission_id" = (SELECT m.new_id FROM temp.restore_submission m '
+        "WHERE m.live_id = l.submission_id) "
+        "FROM live.verifactu_record AS l "
+        "WHERE l.issuer_nif = b.issuer_nif AND l.sequence = b.sequence "
+        f"AND ({differs})"
+    )
+    execute("DROP TABLE temp.restore_submission")
+
+
+def _raise_chain_heads(carry: Carry) -> None:
+    """Each issuer's chain head where the live one is (its last record, number and hash;
+    the backup's chain is the beginning of it), and AEAT's wait the later of both."""
+    del carry
+    for nif, sequence, last_hash, generated, next_send, updated in execute(
+        "SELECT issuer_nif, last_sequence, last_hash, last_generated_at, next_send_at, "
+        "updated_at FROM live.verifactu_chain"
+    ).fetchall():
+        execute(
+            "INSERT INTO main.verifactu_chain (issuer_nif, last_sequence, last_hash, "
+            "last_generated_at, next_send_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (issuer_nif) DO UPDATE SET "
+            "last_hash = CASE WHEN excluded.last_sequence >= last_sequence "
+            "THEN excluded.last_hash ELSE last_hash END, "
+            "last_generated_at = CASE WHEN excluded.last_sequence >= last_sequence "
+            "THEN excluded.last_generated_at ELSE last_generated_at END, "
+            "last_sequence = MAX(last_sequence, excluded.last_sequence), "
+            "next_send_at = CASE WHEN next_send_at IS NULL "
+            "OR excluded.next_send_at > next_send_at THEN excluded.next_send_at "
+            "ELSE next_send_at END, updated_at = excluded.updated_at",
+            (nif, sequence, last_hash, generated, next_send, updated),
+        )
+
+
+def _voids_since_the_backup(carry: Carry) -> None:
+    """An invoice the backup has as issued and the live database has voided stays voided
+    (its registro de anulación is carried): status, who, when and why, no money owed, its
+    order quantities free again, and a payment reversed since the backup reversed here
+    too. The AEAT coding a correction (subsanación) changed comes from the live copy."""
+    from .orders import release_invoiced
+
+    execute(
+        "UPDATE main.invoice AS b SET exemption_code = l.exemption_code "
+        "FROM live.invoice AS l WHERE l.code = b.code AND b.status <> 'draft' "
+        "AND l.exemption_code IS NOT b.exemption_code AND l.id IN "
+        "(SELECT r.invoice_id FROM live.verifactu_record r WHERE r.subsanacion)"
+    )
+    voided = execute(
+        "SELECT b.id, l.voided_at, l.voided_by, l.void_reason, b.client_id "
+        "FROM main.invoice b JOIN live.invoice l ON l.code = b.code "
+        "WHERE l.status = 'voided' AND b.status NOT IN ('draft', 'voided') ORDER BY b.id"
+    ).fetchall()
+    for staging_id, voided_at, voided_by, reason, client_id in voided:
+        _reverse_like_live(carry, int(staging_id))
+        execute(
+            "UPDATE main.invoice SET status = 'voided', outstanding_cents = 0, voided_at = ?, "
+            "voided_by = ?, void_reason = ?, version = version + 1 WHERE id = ?",
+            (voided_at, voided_by, reason, staging_id),
+        )
+        release_invoiced(int(staging_id))
+        carry.clients.add(int(client_id))
+    if voided:
+        _refresh_client_figures(carry)
+
+
+def _reverse_like_live(carry: Carry, staging_id: int) -> None:
+    """A payment of the backup on an invoice voided since, reversed in the live database
+    (an invoice is voided only without payments): reversed here too, as the services
+    reverse one (every invoice it paid owes again)."""
+    from .payments import reverse_payment
+
+    for (payment_id,) in execute(
+        "SELECT DISTINCT a.payment_id FROM main.payment_allocation a "
+        "JOIN main.payment p ON p.id = a.payment_id "
+        "WHERE a.invoice_id = ? AND p.reversed_at IS NULL",
+        (staging_id,),
+    ).fetchall():
+        mine = carry.staging_row("payment", int(payment_id))
+        live = carry.live_row("payment", int(payment_id))
+        if mine is None or live is None or str(mine["created_at"]) != str(live["created_at"]):
+            continue
+        if live["reversed_at"] is not None:
+            reverse_payment(int(payment_id), str(live["reversal_reason"] or _("restore")))
+
+
+_VERIFACTU_SETTINGS = ("verifactu.enabled", "verifactu.environment", "verifactu.installation")
+
+
+def _verifactu_settings(carry: Carry) -> None:
+    """With records in the chain VERI*FACTU stays on (a system does not switch modes at
+    will), for the environment and installation number the records were made with."""
+    del carry
+    if execute("SELECT 1 FROM live.verifactu_record LIMIT 1").fetchone() is None:
+        return
+    marks = ", ".join("?" for _k in _VERIFACTU_SETTINGS)
+    execute(
+        "INSERT OR REPLACE INTO main.setting (key, value, updated_at, updated_by) "
+        f"SELECT key, value, updated_at, updated_by FROM live.setting WHERE key IN ({marks})",
+        _VERIFACTU_SETTINGS,
+    )
 
 
 def _verify_staging(path: Path, live: Path) -> None:
@@ -617,7 +906,7 @@ def _verify_staging(path: Path, live: Path) -> None:
             lost = conn.execute(
                 f'SELECT l."{legal.key}" FROM live."{legal.table}" l '
                 f"WHERE ({_qualified(legal.legal, 'l')}) AND NOT EXISTS "
-                f'(SELECT 1 FROM main."{legal.table}" b WHERE b."{legal.key}" = l."{legal.key}") '
+                f'(SELECT 1 FROM main."{legal.table}" b WHERE {legal.same("b", "l")}) '
                 "LIMIT 1"
             ).fetchone()
             if lost is not None:
@@ -664,6 +953,8 @@ def _build(staging: Path, backup: Path, live: Path, plan: RestorePlan, safety: P
             carry = Carry()
             with db.atomic():
                 for legal in LEGAL_TABLES:
+                    if legal.before is not None:
+                        legal.before(carry)
                     for record in plan.missing:
                         if record.table == legal.table:
                             carry.carry(legal, record)
@@ -676,7 +967,7 @@ def _build(staging: Path, backup: Path, live: Path, plan: RestorePlan, safety: P
                     changes={
                         "backup": (None, str(backup)),
                         "safety_copy": (None, str(safety)),
-                        "carried": (None, [r.key for r in plan.missing]),
+                        "carried": (None, [r.name for r in plan.missing]),
                     },
                     summary=_("Restored {backup}; the replaced data is in {safety}").format(
                         backup=backup, safety=safety
@@ -751,11 +1042,12 @@ def restore_database(
         missing = _compare(backup, live)
         plan = RestorePlan(backup, version, missing)
         if confirmed is not None and not plan.keys <= confirmed.keys:
+            new = [r.name for r in plan.missing if (r.table, r.key) not in confirmed.keys]
             _refuse(
                 _(
-                    "more issued invoices were made since you confirmed ({keys}); nothing was "
+                    "more legal records were made since you confirmed ({keys}); nothing was "
                     "changed: run the restore again"
-                ).format(keys=", ".join(sorted(k for _t, k in plan.keys - confirmed.keys)))
+                ).format(keys=", ".join(new))
             )
         safety = _safety_copy(live)
         try:

@@ -59,9 +59,8 @@ from ..verifactu.system import (
     DECLARATION_PLACE,
     MULTIPLE_TAXPAYERS_POSSIBLE,
     ONLY_VERIFACTU,
-    PRODUCER_ADDRESS,
-    PRODUCER_NAME,
-    PRODUCER_NIF,
+    PRODUCER,
+    PRODUCER_IS_PLACEHOLDER,
     SYSTEM_ID,
     SYSTEM_NAME,
     VERSION,
@@ -1441,10 +1440,19 @@ def declaration() -> str:
         ),
         "Tipo de firma de los registros: no aplica (sistema VERI*FACTU; los registros se "
         "remiten a la AEAT).",
-        f"Productor: {PRODUCER_NAME}, NIF {PRODUCER_NIF}",
-        f"Dirección de contacto del productor: {PRODUCER_ADDRESS}",
+        f"Productor: {PRODUCER.name}, NIF {PRODUCER.nif}",
+        f"Dirección de contacto del productor: {PRODUCER.address}",
+    ]
+    if PRODUCER_IS_PLACEHOLDER:
+        lines += [
+            "",
+            "AVISO: los datos del productor son provisionales (no identifican a nadie) y "
+            "deben sustituirse por su nombre o razón social, NIF y dirección reales antes de "
+            "usar este sistema en el entorno de producción de la AEAT.",
+        ]
+    lines += [
         "",
-        f"{PRODUCER_NAME}, como productor de este sistema informático de facturación, declara "
+        f"{PRODUCER.name}, como productor de este sistema informático de facturación, declara "
         "bajo su responsabilidad que el sistema, en la versión indicada, cumple con lo "
         "dispuesto en el artículo 29.2.j) de la Ley 58/2003, de 17 de diciembre, General "
         "Tributaria, en el Reglamento aprobado por el Real Decreto 1007/2023, de 5 de "
@@ -1490,7 +1498,16 @@ def _fields_of_row(r) -> tuple[str, str]:
 def verify_chain(limit_per_kind: int = 20) -> list[ChainFinding]:
     """`tui-crm check`: every record's hash recomputed from its fields and from its XML, every
     chain gapless and unforked, and every invoice's data against its latest alta. Names
-    each invoice whose data no longer matches its record. Streams the records."""
+    each invoice whose data no longer matches its record. Streams the records, all of it
+    in one read snapshot: colleagues issuing meanwhile never make a chain head look ahead
+    of its records."""
+    from ..db import read_snapshot
+
+    with read_snapshot():
+        return _verify_chain(limit_per_kind)
+
+
+def _verify_chain(limit_per_kind: int) -> list[ChainFinding]:
     findings: list[ChainFinding] = []
     problems: dict[str, int] = {}
 

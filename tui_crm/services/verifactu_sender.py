@@ -24,15 +24,23 @@ and Orden HAC/1177/2024 art. 16.2):
   the database (a `verifactu_submission` with outcome "sending", and each record pointing
   at it) before the network call, so a record is never put in two messages at once;
 - a sender killed after claiming (no answer stored) leaves its submission "sending"; the
-  next sender, holding the lock, knows its owner is gone and marks it "in_doubt": AEAT
-  may or may not have registered those records. They go again, first; AEAT answers the
-  ones it already holds as duplicates (code 3000 with `RegistroDuplicado` and the state
-  of the record it holds), and for a record already put in a message before, that
-  answer means our earlier message arrived: the record is accepted with the state AEAT
-  reports (Correcta or Anulada: accepted; AceptadaConErrores: accepted_with_errors with
-  its code). Its CSV was in the lost answer and cannot be had again; the record says so.
-  A duplicate for a record never sent before is a real refusal (AEAT holds another record
-  with that invoice's identity) and stays rejected;
+  next sender, holding the lock, knows its owner is gone and marks it "in_doubt". So is a
+  submission whose answer was lost on its way back (a timeout or a cut after the message
+  left, an HTTP 5xx, an answer that is not AEAT's), and a record AEAT's answer left out:
+  AEAT may or may not have registered those records;
+- an in-doubt record is never simply sent again (AEAT would answer duplicates): first
+  AEAT is asked what it holds, with the query service (ConsultaFactuSistemaFacturacion,
+  per imputation period, between the records' issue dates, page after page). A record
+  AEAT holds (an alta with our very hash, an anulación of an invoice it holds as
+  Anulada) is accepted with the state, code and words AEAT gives (the CSV was in the lost
+  answer and cannot be had again: the record says so, with AEAT's IdPeticion); an alta
+  whose invoice AEAT holds under another record (and which AEAT would take as a
+  duplicate) is rejected, with AEAT's code 3000; only the rest is sent again. If AEAT
+  cannot be asked, nothing of that issuer is sent in this run. The query's answer is
+  kept as a submission with outcome "query". (Should AEAT still answer a resent record
+  as a duplicate, it registered our earlier message after we asked: the record is
+  accepted with the duplicate's state. A duplicate for a record never in doubt is a real
+  refusal: AEAT holds another record with that invoice's identity);
 - who may send: the `verifactu.send` permission (admin, accounting), checked before
   anything changes; every submission, failed or answered, is in the audit log;
 - the certificate's password comes from the keyring (`secrets.verifactu_password`) at the
@@ -53,7 +61,7 @@ from dataclasses import dataclass, field
 
 from ..db import database, db_path, transactional
 from ..i18n import _, ngettext
-from ..models import VerifactuChain, VerifactuRecord, VerifactuSubmission
+from ..models import Invoice, VerifactuChain, VerifactuRecord, VerifactuSubmission
 from ..models.base import utcnow
 from ..verifactu import schema, soap, transport
 from . import audit, settings, verifactu
@@ -76,6 +84,7 @@ SENDING = "sending"
 IN_DOUBT = "in_doubt"
 FAULT = "fault"
 ERROR = "error"
+QUERY = "query"  # not a message of records: AEAT asked what it holds of in-doubt ones
 
 
 # --- what a run did ---------------------------------------------------------------
@@ -90,7 +99,8 @@ class SendReport:
     with_errors: int = 0
     rejected: int = 0
     pending: int = 0  # still waiting after the run (all issuers)
-    in_doubt: int = 0  # records of a dead sender's message, sent again in this run
+    in_doubt: int = 0  # records of a dead sender's message, resolved in this run
+    confirmed: int = 0  # in-doubt records AEAT already held (asked, not sent again)
     next_send_at: dt.datetime | None = None  # UTC: when the next message may leave
     submissions: list[int] = field(default_factory=list)
     rejections: list[str] = field(default_factory=list)  # "F2026-00012: [1112] ..."
@@ -111,6 +121,12 @@ class SendReport:
             rejected=self.rejected,
             pending=self.pending,
         )
+        if self.confirmed:
+            text += "; " + ngettext(
+                "{n} found already at AEAT (not sent again)",
+                "{n} found already at AEAT (not sent again)",
+                self.confirmed,
+            ).format(n=self.confirmed)
         if self.pending and self.next_send_at is not None:
             text += "; " + _("next send allowed at {when}").format(
                 when=local_time(self.next_send_at)
@@ -318,8 +334,8 @@ def _resolve_dead_senders(mode: str) -> int:
             outcome=IN_DOUBT,
             finished_at=utcnow(),
             error=_(
-                "the sender stopped before AEAT's answer was stored; its records go again "
-                "(AEAT answers those it already holds as duplicates)"
+                "the sender stopped before AEAT's answer was stored; AEAT is asked what it "
+                "holds of its records before the rest go again"
             ),
         ).where(
             (VerifactuSubmission.id == submission.id) & (VerifactuSubmission.outcome == SENDING)
@@ -329,8 +345,8 @@ def _resolve_dead_senders(mode: str) -> int:
             "verifactu_submission",
             submission.id,
             summary=ngettext(
-                "{n} record of an interrupted submission goes again",
-                "{n} records of an interrupted submission go again",
+                "{n} record of an interrupted submission is in doubt",
+                "{n} records of an interrupted submission are in doubt",
                 count,
             ).format(n=count),
         )
@@ -343,7 +359,7 @@ class _Outgoing:
     id: int
     key: tuple[str, str, str, str]  # issuer, number, dd-mm-yyyy, Alta/Anulacion
     number: str
-    attempted_before: bool
+    in_doubt: bool  # put in a message before, which may have reached AEAT
 
 
 def _key(record: VerifactuRecord) -> tuple[str, str, str, str]:
@@ -416,13 +432,14 @@ def _claim(
 
 @transactional
 def _store_failure(submission_id: int, error: transport.TransportError) -> None:
-    """No usable answer: the records stay pending (they go next time); the submission says why."""
+    """No usable answer: the records stay pending; the submission says why. When the message
+    may have reached AEAT it is in doubt: AEAT is asked about its records before any goes
+    again."""
     outcome = FAULT if isinstance(error, transport.FaultError) else ERROR
     text = str(error)
     if error.may_have_arrived:
-        text += " " + _(
-            "(AEAT may have received it: what it already holds comes back as duplicates)"
-        )
+        outcome = IN_DOUBT
+        text += " " + _("(AEAT may have received it: it is asked what it holds before resending)")
     VerifactuSubmission.update(outcome=outcome, error=text, finished_at=utcnow()).where(
         VerifactuSubmission.id == submission_id
     ).execute()
@@ -450,11 +467,7 @@ def _result(line: soap.ResponseLine, outgoing: _Outgoing, csv: str) -> dict:
             "csv": csv,
         }
     duplicate = line.duplicate
-    if (
-        duplicate is not None
-        and line.error_code == soap.DUPLICATE_CODE
-        and outgoing.attempted_before
-    ):
+    if duplicate is not None and line.error_code == soap.DUPLICATE_CODE and outgoing.in_doubt:
         note = _duplicate_note(line)
         if duplicate.state == "AceptadaConErrores":
             return {
@@ -542,6 +555,214 @@ def _store_answer(
     return unanswered
 
 
+# --- records in doubt: ask AEAT what it holds ---------------------------------------
+
+_ANSWERED_OR_IN_DOUBT_EXCLUDED = (FAULT, ERROR, SENDING, QUERY)
+
+
+def _doubtful(issuer_nif: str, environment: str) -> list[VerifactuRecord]:
+    """The records of this issuer and environment put in a message that may have reached
+    AEAT without an answer about them being stored: pending, and their submission in
+    doubt, or answered without a line for them. (A submission refused whole, or that never
+    left, "fault" or "error", is not in doubt; a live one, "sending", is another sender's.)"""
+    return list(
+        _pending(issuer_nif)
+        .join(VerifactuSubmission, on=(VerifactuRecord.submission == VerifactuSubmission.id))
+        .where(
+            (VerifactuRecord.environment == environment)
+            & VerifactuSubmission.outcome.not_in(_ANSWERED_OR_IN_DOUBT_EXCLUDED)
+        )
+        .order_by(VerifactuRecord.sequence)
+    )
+
+
+def _periods(records: list[VerifactuRecord]) -> dict[tuple[int, int], tuple[dt.date, dt.date]]:
+    """AEAT's imputation periods (year, month of the operation date, or of the issue date)
+    of these records, each with the first and last issue date among them."""
+    ids = [r.invoice_id for r in records]
+    operation = {
+        invoice_id: day
+        for invoice_id, day in Invoice.select(Invoice.id, Invoice.operation_date)
+        .where(Invoice.id.in_(ids))
+        .tuples()
+    }
+    periods: dict[tuple[int, int], tuple[dt.date, dt.date]] = {}
+    for record in records:
+        day = operation.get(record.invoice_id) or record.issue_date
+        key = (day.year, day.month)
+        first, last = periods.get(key, (record.issue_date, record.issue_date))
+        periods[key] = (min(first, record.issue_date), max(last, record.issue_date))
+    return periods
+
+
+@dataclass
+class _Asked:
+    held: dict[tuple[str, str], soap.HeldRecord] = field(default_factory=dict)
+    answers: list[bytes] = field(default_factory=list)
+    started: dt.datetime = field(default_factory=utcnow)
+
+
+def _ask(issuer_nif, records, endpoint, context, timeout, connect_timeout) -> _Asked:
+    """What AEAT holds of these records' invoices: one query per imputation period, between
+    their first and last issue dates, following AEAT's pages (ClavePaginacion)."""
+    asked = _Asked()
+    name = verifactu.issuer_name(issuer_nif)
+    for (year, month), (first, last) in sorted(_periods(records).items()):
+        after = None
+        for _page in range(10_000):  # AEAT gives 10,000 a page; a bound, not a limit met
+            message = schema.build_query(
+                name,
+                issuer_nif,
+                year=year,
+                month=month,
+                issued_from=first,
+                issued_to=last,
+                after=after,
+            )
+            got = transport.query(
+                message,
+                endpoint=endpoint,
+                context=context,
+                timeout=timeout,
+                connect_timeout=connect_timeout,
+            )
+            asked.answers.append(got.raw)
+            for held in got.response.records:
+                if held.invoice.issuer_nif.strip() == issuer_nif:
+                    asked.held[(held.invoice.number.strip(), held.invoice.issue_date)] = held
+            if not got.response.more or got.response.next_key is None:
+                break
+            key = got.response.next_key
+            after = (key.issuer_nif, key.number, key.issue_date)
+    return asked
+
+
+def _held_note(held: soap.HeldRecord) -> str:
+    when = local_time(held.presented_at.astimezone(dt.UTC)) if held.presented_at else "-"
+    return _(
+        "AEAT already held this record when asked (IdPeticion {request}, presented {when}); "
+        "the CSV of the answer that was lost cannot be had again"
+    ).format(request=held.request_id or "-", when=when)
+
+
+def _settle(record: VerifactuRecord, held: soap.HeldRecord | None) -> dict | None:
+    """The transmission columns of an in-doubt record from what AEAT holds of its invoice,
+    or None when AEAT does not hold it (it goes again)."""
+    if held is None:
+        return None
+    if record.record_type == "anulacion":
+        if held.state == "Anulada":
+            return {"status": "accepted", "error_code": "", "error": _held_note(held)}
+        return None
+    if held.hash == record.hash.upper():
+        if held.state == "AceptadaConErrores":
+            return {
+                "status": "accepted_with_errors",
+                "error_code": "" if held.error_code is None else str(held.error_code),
+                "error": f"{held.error} ({_held_note(held)})".strip(),
+            }
+        return {"status": "accepted", "error_code": "", "error": _held_note(held)}
+    if not record.subsanacion or record.rechazo_previo == "X":
+        # AEAT holds another record of this invoice and takes this one as a duplicate.
+        return {
+            "status": "rejected",
+            "error_code": str(soap.DUPLICATE_CODE),
+            "error": _(
+                "AEAT holds another record of this invoice (IdPeticion {request}, {state}); "
+                "this one was not registered"
+            ).format(request=held.request_id or "-", state=held.state),
+        }
+    return None  # a correction AEAT has not registered yet: it goes again
+
+
+@transactional
+def _store_query(
+    issuer_nif: str,
+    environment: str,
+    endpoint: str,
+    records: list[VerifactuRecord],
+    asked: _Asked,
+    report: SendReport,
+) -> None:
+    """What AEAT said it holds, per in-doubt record, and the query kept as a submission."""
+    settled = {"accepted": 0, "accepted_with_errors": 0, "rejected": 0}
+    for record in records:
+        current = VerifactuRecord.get_by_id(record.id)
+        if current.status != "pending" or current.submission_id != record.submission_id:
+            continue  # answered meanwhile (only possible without a lock)
+        key = (record.invoice_number.strip(), record.issue_date.strftime("%d-%m-%Y"))
+        values = _settle(record, asked.held.get(key))
+        if values is None:
+            continue
+        sent = VerifactuSubmission.get_by_id(record.submission_id)
+        verifactu.record_result(
+            record.id,
+            csv="",
+            submission_id=record.submission_id,
+            sent_at=sent.started_at,
+            **values,
+        )
+        settled[values["status"]] += 1
+        if values["status"] == "rejected":
+            report.rejections.append(
+                f"{record.invoice_number}: [{values['error_code']}] {values['error']}"
+            )
+    found = sum(settled.values())
+    submission = VerifactuSubmission.create(
+        issuer_nif=issuer_nif,
+        environment=environment,
+        endpoint=endpoint,
+        started_at=asked.started,
+        finished_at=utcnow(),
+        record_count=len(records),
+        outcome=QUERY,
+        response="\n".join(raw.decode("utf-8", "replace") for raw in asked.answers),
+        sent_by=login(),
+    )
+    report.confirmed += settled["accepted"] + settled["accepted_with_errors"]
+    report.accepted += settled["accepted"]
+    report.with_errors += settled["accepted_with_errors"]
+    report.rejected += settled["rejected"]
+    audit.record(
+        "query",
+        "verifactu_submission",
+        submission.id,
+        summary=_(
+            "Asked AEAT about {n} records in doubt: {held} already held, {rejected} held under "
+            "another record, {rest} to send again"
+        ).format(
+            n=len(records),
+            held=settled["accepted"] + settled["accepted_with_errors"],
+            rejected=settled["rejected"],
+            rest=len(records) - found,
+        ),
+    )
+
+
+def _resolve_in_doubt(
+    issuer_nif, environment, endpoint, context, report, timeout, connect_timeout
+) -> set[int] | None:
+    """Ask AEAT about this issuer's in-doubt records and settle those it holds. Returns the
+    ids of the in-doubt records it does not hold (they go again), or None when AEAT could
+    not be asked (then nothing of this issuer goes in this run)."""
+    records = _doubtful(issuer_nif, environment)
+    if not records:
+        return set()
+    try:
+        asked = _ask(issuer_nif, records, endpoint, context, timeout, connect_timeout)
+    except (transport.TransportError, schema.SchemaViolation) as exc:
+        report.problems.append(
+            _(
+                "{nif}: AEAT could not be asked what it holds of {n} records sent before "
+                "without an answer ({error}); they wait, and nothing of {nif} is sent until "
+                "it can be"
+            ).format(nif=issuer_nif, n=len(records), error=exc)
+        )
+        return None
+    _store_query(issuer_nif, environment, endpoint, records, asked, report)
+    return {r.id for r in _doubtful(issuer_nif, environment)}
+
+
 # --- the use case ---------------------------------------------------------------------
 
 
@@ -585,6 +806,21 @@ def _send_groups(report, max_batch, cafile, timeout, connect_timeout) -> None:
         except RuleViolation as exc:
             report.problems.append(str(exc))
             continue
+        doubtful: set[int] = set()
+        if _doubtful(issuer_nif, environment):
+            if context is None:
+                try:
+                    context = _tls_context(cafile)
+                except (ServiceError, transport.TransportError) as exc:
+                    report.problems.append(str(exc))
+                    report.needs_setup = True
+                    return
+            resolved = _resolve_in_doubt(
+                issuer_nif, environment, endpoint, context, report, timeout, connect_timeout
+            )
+            if resolved is None:
+                continue  # AEAT could not be asked: nothing of this issuer goes now
+            doubtful = resolved
         while True:
             due = _next_send_at(issuer_nif)
             waiting = _pending(issuer_nif).count()
@@ -620,7 +856,9 @@ def _send_groups(report, max_batch, cafile, timeout, connect_timeout) -> None:
                     report.problems.append(str(exc))
                     report.needs_setup = True
                     return
-            outgoing = [_Outgoing(r.id, _key(r), r.invoice_number, r.attempts > 0) for r in records]
+            outgoing = [
+                _Outgoing(r.id, _key(r), r.invoice_number, r.id in doubtful) for r in records
+            ]
             submission_id = _claim(issuer_nif, environment, endpoint, records)
             if submission_id is None:
                 continue

@@ -9,6 +9,10 @@ network (a schema asking for any other URL is refused).
 `build_message(issuer_name, issuer_nif, record_xmls)` wraps up to 1,000 records of one
 issuer in a RegFactuSistemaFacturacion (Cabecera with ObligadoEmision) and validates it
 before returning it; the transport puts the result in its SOAP envelope.
+
+`build_query(...)` writes a ConsultaFactuSistemaFacturacion (ConsultaLR.xsd): what AEAT
+holds of one issuer's records of one period (year and month of the operation, or of the
+issue date), optionally between two issue dates and from a page key; validated likewise.
 """
 
 from __future__ import annotations
@@ -26,7 +30,13 @@ LR = (
 )
 XSD_DIR = Path(__file__).with_name("xsd")
 MAX_RECORDS = 1000  # RegistroFactura maxOccurs in SuministroLR.xsd
-_SCHEMA_FILES = {"SuministroLR.xsd", "SuministroInformacion.xsd", "xmldsig-core-schema.xsd"}
+_SCHEMA_FILES = {
+    "SuministroLR.xsd",
+    "SuministroInformacion.xsd",
+    "xmldsig-core-schema.xsd",
+    "ConsultaLR.xsd",
+}
+QUERY = LR.replace("SuministroLR.xsd", "ConsultaLR.xsd")
 
 
 class SchemaViolation(ValueError):
@@ -45,6 +55,7 @@ class _ShippedSchemas(etree.Resolver):
 
 _lock = threading.Lock()
 _schema: etree.XMLSchema | None = None
+_query_schema: etree.XMLSchema | None = None
 
 
 def _parser() -> etree.XMLParser:
@@ -63,6 +74,16 @@ def schema() -> etree.XMLSchema:
             document = etree.parse(str(XSD_DIR / "SuministroLR.xsd"), _parser())
             _schema = etree.XMLSchema(document)
         return _schema
+
+
+def query_schema() -> etree.XMLSchema:
+    """ConsultaLR.xsd with its imports, parsed once per process."""
+    global _query_schema
+    with _lock:
+        if _query_schema is None:
+            document = etree.parse(str(XSD_DIR / "ConsultaLR.xsd"), _parser())
+            _query_schema = etree.XMLSchema(document)
+        return _query_schema
 
 
 def _parse(xml: bytes) -> etree._Element:
@@ -131,4 +152,55 @@ def build_message(issuer_name: str, issuer_nif: str, record_xmls: list[bytes]) -
         holder.append(record)
     message = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
     validate(message)
+    return message
+
+
+def build_query(
+    issuer_name: str,
+    issuer_nif: str,
+    *,
+    year: int,
+    month: int,
+    issued_from=None,
+    issued_to=None,
+    after: tuple[str, str, str] | None = None,
+) -> bytes:
+    """A ConsultaFactuSistemaFacturacion for the records of `issuer_nif` (ObligadoEmision)
+    of the period `year`-`month` (AEAT's imputation period: the month of the operation, or
+    of the issue date), issued between `issued_from` and `issued_to` (dates) when given,
+    and from the page key `after` (issuer NIF, number, dd-mm-yyyy) when AEAT's answer had
+    more. Validated against ConsultaLR.xsd before it is returned (SchemaViolation
+    otherwise). UTF-8 with an XML declaration."""
+    root = etree.Element(
+        f"{{{QUERY}}}ConsultaFactuSistemaFacturacion", nsmap={"con": QUERY, "sum": SF}
+    )
+    header = etree.SubElement(root, f"{{{QUERY}}}Cabecera")
+    etree.SubElement(header, f"{{{SF}}}IDVersion").text = "1.0"
+    issuer = etree.SubElement(header, f"{{{SF}}}ObligadoEmision")
+    etree.SubElement(issuer, f"{{{SF}}}NombreRazon").text = " ".join(issuer_name.split())[:120]
+    etree.SubElement(issuer, f"{{{SF}}}NIF").text = issuer_nif
+    filters = etree.SubElement(root, f"{{{QUERY}}}FiltroConsulta")
+    period = etree.SubElement(filters, f"{{{QUERY}}}PeriodoImputacion")
+    etree.SubElement(period, f"{{{SF}}}Ejercicio").text = f"{year:04d}"
+    etree.SubElement(period, f"{{{SF}}}Periodo").text = f"{month:02d}"
+    if issued_from is not None or issued_to is not None:
+        dates = etree.SubElement(filters, f"{{{QUERY}}}FechaExpedicionFactura")
+        span = etree.SubElement(dates, f"{{{SF}}}RangoFechaExpedicion")
+        if issued_from is not None:
+            etree.SubElement(span, f"{{{SF}}}Desde").text = issued_from.strftime("%d-%m-%Y")
+        if issued_to is not None:
+            etree.SubElement(span, f"{{{SF}}}Hasta").text = issued_to.strftime("%d-%m-%Y")
+    if after is not None:
+        key = etree.SubElement(filters, f"{{{QUERY}}}ClavePaginacion")
+        for tag, value in zip(
+            ("IDEmisorFactura", "NumSerieFactura", "FechaExpedicionFactura"), after, strict=True
+        ):
+            etree.SubElement(key, f"{{{SF}}}{tag}").text = value
+    message = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+    checker = query_schema()
+    if not checker.validate(etree.fromstring(message)):
+        errors = "; ".join(
+            f"line {error.line}: {error.message}" for error in list(checker.error_log)[:5]
+        )
+        raise SchemaViolation(errors or "does not match AEAT's schema")
     return message

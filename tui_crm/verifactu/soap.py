@@ -23,6 +23,17 @@ servicio web" (version 1.0.1):
 - §5.1: a `Server` fault, or no answer, or an answer that is not the XML expected: send the
   message again; a `Client` fault: the message is wrong, read `faultstring` before sending
   again.
+- §6.2.3, §6.4, §11.1 (annex IV): the query `ConsultaFactuSistemaFacturacion`
+  (ConsultaLR.xsd) goes in the same envelope to the same service (the WSDL's two operations
+  share one port and an empty SOAPAction); its answer
+  `RespuestaConsultaFactuSistemaFacturacion` (namespace of RespuestaConsultaLR.xsd) holds
+  `Cabecera`, `PeriodoImputacion`, `IndicadorPaginacion`, `ResultadoConsulta` (ConDatos,
+  SinDatos), up to 10,000 `RegistroRespuestaConsultaFactuSistemaFacturacion` (`IDFactura`,
+  `DatosRegistroFacturacion` with the record's `Huella`, `DatosPresentacion` with
+  `IdPeticion`, `EstadoRegistro` with the state Correcta, AceptadaConErrores or Anulada and
+  AEAT's code and words) and, when there are more, `ClavePaginacion`: the last record
+  given, from which the next page starts. Blocks and children as the description's
+  example answer (§11.1.1.1) writes them.
 
 Parsing never resolves entities, never loads a DTD and never touches the network.
 """
@@ -45,6 +56,8 @@ _AEAT = (
 NS_LR = _AEAT + "SuministroLR.xsd"
 NS_SF = _AEAT + "SuministroInformacion.xsd"
 NS_RESPONSE = _AEAT + "RespuestaSuministro.xsd"
+NS_QUERY = _AEAT + "ConsultaLR.xsd"
+NS_QUERY_RESPONSE = _AEAT + "RespuestaConsultaLR.xsd"
 NS_DSIG = "http://www.w3.org/2000/09/xmldsig#"
 
 # The prefixes of AEAT's example messages (§9.1.1.1).
@@ -54,6 +67,10 @@ CONTENT_TYPE = "text/xml; charset=utf-8"
 
 MESSAGE_TAG = f"{{{NS_LR}}}RegFactuSistemaFacturacion"
 RESPONSE_TAG = f"{{{NS_RESPONSE}}}RespuestaRegFactuSistemaFacturacion"
+QUERY_TAG = f"{{{NS_QUERY}}}ConsultaFactuSistemaFacturacion"
+QUERY_RESPONSE_TAG = f"{{{NS_QUERY_RESPONSE}}}RespuestaConsultaFactuSistemaFacturacion"
+# The prefixes of AEAT's example query (§11.1.1.1).
+QUERY_NSMAP = {"soapenv": SOAP_ENV, "con": NS_QUERY, "sum": NS_SF}
 
 # L18, L19, L21, L22 of the description (§6.5.2).
 SUBMISSION_STATES = ("Correcto", "ParcialmenteCorrecto", "Incorrecto")
@@ -79,7 +96,8 @@ def _parser() -> etree.XMLParser:
 
 
 def wrap(message: bytes | etree._Element) -> bytes:
-    """The SOAP 1.1 envelope around one `RegFactuSistemaFacturacion` message, as UTF-8 bytes.
+    """The SOAP 1.1 envelope around one `RegFactuSistemaFacturacion` message (or one
+    `ConsultaFactuSistemaFacturacion` query), as UTF-8 bytes.
 
     The message's content is carried unchanged (same elements, same text); only namespace
     declarations move up to the envelope, with the prefixes AEAT's examples use."""
@@ -92,17 +110,19 @@ def wrap(message: bytes | etree._Element) -> bytes:
             ) from None
     else:
         element = message
-    if element.tag != MESSAGE_TAG:
+    if element.tag not in (MESSAGE_TAG, QUERY_TAG):
         raise MalformedMessage(
             _("the message must be a RegFactuSistemaFacturacion element, not {tag}").format(
                 tag=element.tag
             )
         )
-    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap=ENVELOPE_NSMAP)
+    nsmap = ENVELOPE_NSMAP if element.tag == MESSAGE_TAG else QUERY_NSMAP
+    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap=nsmap)
     etree.SubElement(envelope, f"{{{SOAP_ENV}}}Header")
     body = etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body")
     body.append(_copy(element))
-    etree.cleanup_namespaces(envelope, top_nsmap=ENVELOPE_NSMAP, keep_ns_prefixes=["xd"])
+    keep = ["xd"] if element.tag == MESSAGE_TAG else []
+    etree.cleanup_namespaces(envelope, top_nsmap=nsmap, keep_ns_prefixes=keep)
     # The declaration exactly as AEAT's examples write it.
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(envelope, encoding="UTF-8")
 
@@ -405,4 +425,158 @@ def parse_response(data: bytes) -> SubmissionResponse:
             "EstadoEnvio",
         ),
         lines=lines,
+    )
+
+
+# --- the query's answer ------------------------------------------------------------
+
+HELD_STATES = ("Correcta", "AceptadaConErrores", "Anulada")  # EstadoRegistroSFType
+QUERY_RESULTS = ("ConDatos", "SinDatos")
+
+
+@dataclass(frozen=True)
+class HeldRecord:
+    """One `RegistroRespuestaConsultaFactuSistemaFacturacion`: what AEAT holds of an invoice."""
+
+    invoice: InvoiceId
+    hash: str  # DatosRegistroFacturacion/Huella: the record AEAT holds ("" if not given)
+    state: str  # Correcta, AceptadaConErrores or Anulada
+    error_code: int | None
+    error: str
+    request_id: str  # DatosPresentacion/IdPeticion: the submission that registered it
+    presented_at: dt.datetime | None
+    presenter_nif: str
+
+
+@dataclass(frozen=True)
+class QueryResponse:
+    """`RespuestaConsultaFactuSistemaFacturacion`."""
+
+    issuer_nif: str
+    year: str
+    period: str
+    more: bool  # IndicadorPaginacion = S: ask again from `next_key`
+    found: bool  # ResultadoConsulta = ConDatos
+    records: tuple[HeldRecord, ...]
+    next_key: InvoiceId | None  # ClavePaginacion
+
+
+def _held(element: etree._Element, position: int) -> HeldRecord:
+    ns = NS_QUERY_RESPONSE
+    where = _("RegistroRespuestaConsultaFactuSistemaFacturacion {n}").format(n=position)
+    id_block = element.find(f"{{{ns}}}IDFactura")
+    if id_block is None:
+        raise MalformedResponse(_("{where} has no {name}").format(where=where, name="IDFactura"))
+    invoice = InvoiceId(
+        issuer_nif=_text(id_block, NS_SF, "IDEmisorFactura", required=True, where=where) or "",
+        number=_text(id_block, NS_SF, "NumSerieFactura", required=True, where=where) or "",
+        issue_date=_text(id_block, NS_SF, "FechaExpedicionFactura", required=True, where=where)
+        or "",
+    )
+    try:
+        invoice.date  # noqa: B018 - the check is the parse
+    except ValueError:
+        raise MalformedResponse(
+            _("{where}: FechaExpedicionFactura is not dd-mm-yyyy: {value!r}").format(
+                where=where, value=invoice.issue_date
+            )
+        ) from None
+    data = element.find(f"{{{ns}}}DatosRegistroFacturacion")
+    digest = "" if data is None else (_text(data, ns, "Huella", required=False, where=where) or "")
+    presentation = element.find(f"{{{ns}}}DatosPresentacion")
+    request_id = presenter = ""
+    presented_at = None
+    if presentation is not None:
+        request_id = _text(presentation, NS_SF, "IdPeticion", required=False, where=where) or ""
+        presenter = _text(presentation, NS_SF, "NIFPresentador", required=False, where=where) or ""
+        presented_at = _timestamp(
+            _text(presentation, NS_SF, "TimestampPresentacion", required=False, where=where)
+        )
+    status = element.find(f"{{{ns}}}EstadoRegistro")
+    if status is None:
+        raise MalformedResponse(
+            _("{where} has no {name}").format(where=where, name="EstadoRegistro")
+        )
+    return HeldRecord(
+        invoice=invoice,
+        hash=digest.upper(),
+        state=_choice(
+            _text(status, ns, "EstadoRegistro", required=True, where=where),
+            HELD_STATES,
+            f"{where}: EstadoRegistro",
+        ),
+        error_code=_int(
+            _text(status, ns, "CodigoErrorRegistro", required=False, where=where),
+            "CodigoErrorRegistro",
+        ),
+        error=_text(status, ns, "DescripcionErrorRegistro", required=False, where=where) or "",
+        request_id=request_id,
+        presented_at=presented_at,
+        presenter_nif=presenter,
+    )
+
+
+def parse_query_response(data: bytes) -> QueryResponse:
+    """Read AEAT's answer to a `ConsultaFactuSistemaFacturacion` query.
+
+    A fault is not an answer: the transport raises it first. Anything that is not the
+    documented structure raises MalformedResponse, naming what is wrong."""
+    child = _body_child(_parse_envelope(data))
+    if child.tag == f"{{{SOAP_ENV}}}Fault":
+        raise MalformedResponse(_("the answer is a SOAP fault, not a response"))
+    if child.tag != QUERY_RESPONSE_TAG:
+        raise MalformedResponse(
+            _("the answer is {tag}, not RespuestaConsultaFactuSistemaFacturacion").format(
+                tag=child.tag
+            )
+        )
+    ns = NS_QUERY_RESPONSE
+    where = _("the response")
+    header = child.find(f"{{{ns}}}Cabecera")
+    issuer = None if header is None else header.find(f"{{{NS_SF}}}ObligadoEmision")
+    if issuer is None:
+        raise MalformedResponse(
+            _("{where} has no {name}").format(where="Cabecera", name="ObligadoEmision")
+        )
+    period = child.find(f"{{{ns}}}PeriodoImputacion")
+    if period is None:
+        raise MalformedResponse(
+            _("{where} has no {name}").format(where=where, name="PeriodoImputacion")
+        )
+    more = _choice(
+        _text(child, ns, "IndicadorPaginacion", required=True, where=where),
+        ("S", "N"),
+        "IndicadorPaginacion",
+    )
+    found = _choice(
+        _text(child, ns, "ResultadoConsulta", required=True, where=where),
+        QUERY_RESULTS,
+        "ResultadoConsulta",
+    )
+    records = tuple(
+        _held(element, i)
+        for i, element in enumerate(
+            child.findall(f"{{{ns}}}RegistroRespuestaConsultaFactuSistemaFacturacion"), start=1
+        )
+    )
+    next_key = None
+    key = child.find(f"{{{ns}}}ClavePaginacion")
+    if key is not None:
+        kwhere = f"{where}: ClavePaginacion"
+        next_key = InvoiceId(
+            issuer_nif=_text(key, NS_SF, "IDEmisorFactura", required=True, where=kwhere) or "",
+            number=_text(key, NS_SF, "NumSerieFactura", required=True, where=kwhere) or "",
+            issue_date=_text(key, NS_SF, "FechaExpedicionFactura", required=True, where=kwhere)
+            or "",
+        )
+    if more == "S" and next_key is None:
+        raise MalformedResponse(_("IndicadorPaginacion is S but there is no ClavePaginacion"))
+    return QueryResponse(
+        issuer_nif=_text(issuer, NS_SF, "NIF", required=True, where="ObligadoEmision") or "",
+        year=_text(period, ns, "Ejercicio", required=True, where="PeriodoImputacion") or "",
+        period=_text(period, ns, "Periodo", required=True, where="PeriodoImputacion") or "",
+        more=more == "S",
+        found=found == "ConDatos",
+        records=records,
+        next_key=next_key,
     )

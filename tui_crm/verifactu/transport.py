@@ -502,3 +502,36 @@ def submit(
             _("the answer from AEAT is not what was expected: {reason}").format(reason=exc)
         ) from None
     return Submitted(envelope=envelope, raw=raw, response=response)
+
+
+@dataclass(frozen=True)
+class Queried:
+    """A query that got AEAT's answer: what we asked and what came back."""
+
+    envelope: bytes
+    raw: bytes
+    response: soap.QueryResponse
+
+
+def query(
+    message: bytes,
+    *,
+    endpoint: str,
+    context: ssl.SSLContext,
+    timeout: float = TIMEOUT_S,
+    connect_timeout: float = CONNECT_TIMEOUT_S,
+) -> Queried:
+    """Send one `ConsultaFactuSistemaFacturacion` (already validated; the same service as the
+    submissions) and read AEAT's answer. Failures are raised as for `submit`; a query
+    changes nothing at AEAT, so asking again is always safe."""
+    envelope = soap.wrap(message)
+    raw = exchange(
+        endpoint, envelope, context=context, timeout=timeout, connect_timeout=connect_timeout
+    )
+    try:
+        response = soap.parse_query_response(raw)
+    except soap.MalformedResponse as exc:
+        raise MalformedAnswer(
+            _("the answer from AEAT is not what was expected: {reason}").format(reason=exc)
+        ) from None
+    return Queried(envelope=envelope, raw=raw, response=response)

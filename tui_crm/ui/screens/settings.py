@@ -4,9 +4,11 @@ Every field is a setting of `services.settings.SPECS`, validated by the service
 exactly as `tui-crm config set` does; only the values changed are saved. The
 SMTP settings are each user's own (their settings file); the business data needs
 the admin role. F7 stores the SMTP password in the system keyring (never in a
-file); F8 sends a test email to the From address. The line under the title says
-which keyring is used and whether a password is stored, or, on a machine without
-one, how to configure it.
+file); F8 sends a test email to the From address; F9 stores the password of the
+VERI*FACTU certificate (verifactu.certificate) in the keyring once it has opened that
+file (as `tui-crm secrets set verifactu` does). The lines under the title say which
+keyring is used and whether each password is stored, or, on a machine without one,
+how to configure it. A password is typed hidden and never shown.
 """
 
 from __future__ import annotations
@@ -112,6 +114,25 @@ def keyring_line(user: str, host: str) -> str:
     )
 
 
+def certificate_line(path: str) -> str:
+    """Whether the VERI*FACTU certificate's password is stored (or how to get a keyring)."""
+    from ...services import secrets
+    from ...services.errors import ServiceError
+
+    if not path.strip():
+        return _("VERI*FACTU certificate: none set (verifactu.certificate).")
+    status = secrets.keyring_status("verifactu")
+    if not status.usable:
+        return status.message
+    try:
+        stored = secrets.verifactu_password(path=path) is not None
+    except ServiceError as exc:
+        return str(exc)
+    if stored:
+        return _("VERI*FACTU certificate {path}: its password is stored.").format(path=path)
+    return _("VERI*FACTU certificate {path}: no password stored yet: press F9.").format(path=path)
+
+
 class PasswordDialog(ModalScreen[bool]):
     """Type the SMTP password twice (hidden); it goes straight to the keyring."""
 
@@ -125,16 +146,20 @@ class PasswordDialog(ModalScreen[bool]):
         self.user = user
         self.host = host
 
+    def explanation(self) -> str:
+        return _("SMTP password for {user} at {host}, kept in the system keyring.").format(
+            user=self.user, host=self.host
+        )
+
+    def keep(self, password: str) -> None:
+        """Store the password (in a worker thread); a ServiceError says why not."""
+        from ...services import secrets
+
+        secrets.set_smtp_password(password, user=self.user, host=self.host)
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(
-                Content(
-                    _("SMTP password for {user} at {host}, kept in the system keyring.").format(
-                        user=self.user, host=self.host
-                    )
-                ),
-                classes="dialog-text",
-            )
+            yield Static(Content(self.explanation()), classes="dialog-text")
             with Horizontal(classes="form-row"):
                 yield Label(_("Password"), classes="form-label")
                 yield Input(password=True, compact=True, id="password-first")
@@ -177,11 +202,12 @@ class PasswordDialog(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="password", exit_on_error=False)
     def _store(self, password: str) -> None:
-        from ...services import secrets
+        from ...db import connection
         from ...services.errors import ServiceError
 
         try:
-            secrets.set_smtp_password(password, user=self.user, host=self.host)
+            with connection():
+                self.keep(password)
         except ServiceError as exc:
             message = str(exc)
             self.app.call_from_thread(self._error, message)
@@ -192,6 +218,27 @@ class PasswordDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
+class CertificatePasswordDialog(PasswordDialog):
+    """Type the password of the VERI*FACTU certificate twice (hidden); it is stored in the
+    keyring only once it has opened the PKCS#12 file (a wrong one is refused, saying why,
+    and nothing is stored)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__("", "")
+        self.path = path
+
+    def explanation(self) -> str:
+        return _(
+            "Password of the VERI*FACTU certificate {path}: it is tried on the file, then kept "
+            "in the system keyring (never in a file or the database)."
+        ).format(path=self.path)
+
+    def keep(self, password: str) -> None:
+        from ...services import secrets
+
+        secrets.set_verifactu_password(password, path=self.path)
+
+
 class SettingsScreen(FormScreen[dict]):
     """The settings form; dismisses with the values saved ({} when nothing changed)."""
 
@@ -199,6 +246,7 @@ class SettingsScreen(FormScreen[dict]):
         *FormScreen.BINDINGS,
         Binding("f7", "password", _("SMTP password"), id="smtp_password"),
         Binding("f8", "test_email", _("Test email"), id="test_email"),
+        Binding("f9", "certificate_password", _("Certificate password"), id="cert_password"),
     ]
 
     def __init__(self, initial: dict[str, Any]) -> None:
@@ -228,24 +276,26 @@ class SettingsScreen(FormScreen[dict]):
             Static(Content(_("Checking the keyring…")), id="settings-keyring"),
             after=self.query_one(".form-title"),
         )
+        form.mount(Static(Content(""), id="settings-certificate"), after="#settings-keyring")
         form.mount(
             Static(
                 Content(
                     _(
                         "Email (yours): SMTP server to Send me a copy. Business (admin): "
                         "reminder days, your fiscal data, invoice defaults. "
-                        "F7 SMTP password · F8 test email. VERI*FACTU (RD 1007/2023, required "
+                        "F7 SMTP password · F8 test email · F9 certificate password. "
+                        "VERI*FACTU (RD 1007/2023, required "
                         "from 1 January 2027 for companies and 1 July 2027 for the rest): "
                         "every issued invoice gets a chained record for AEAT and a QR code; "
                         "once on it stays on. Test sends to AEAT's test portal; the service "
                         "URL left empty is AEAT's; the certificate is your PKCS#12 file "
-                        "(its password: tui-crm secrets set verifactu); the installation "
-                        "number is set when it is turned on."
+                        "(its password: F9, or tui-crm secrets set verifactu); the "
+                        "installation number is set when it is turned on."
                     )
                 ),
                 classes="settings-hint",
             ),
-            after="#settings-keyring",
+            after="#settings-certificate",
         )
         self._refresh_keyring()
 
@@ -255,17 +305,26 @@ class SettingsScreen(FormScreen[dict]):
             values.get("smtp.host") or ""
         ).strip().lower()
 
+    def _certificate(self) -> str:
+        return str(self.initial.get("verifactu.certificate") or "").strip()
+
     @work(thread=True, exclusive=True, group="settings-keyring", exit_on_error=False)
     def _refresh_keyring(self) -> None:
         user, host = self.app.call_from_thread(self._smtp_account)
+        certificate = self.app.call_from_thread(self._certificate)
         try:
             line = keyring_line(user, host)
         except Exception as exc:  # a broken keyring backend must not break the form
             line = _("The keyring could not be read: {error}").format(error=exc)
-        self.app.call_from_thread(self._show_keyring, line)
+        try:
+            second = certificate_line(certificate)
+        except Exception as exc:
+            second = _("The keyring could not be read: {error}").format(error=exc)
+        self.app.call_from_thread(self._show_keyring, line, second)
 
-    def _show_keyring(self, line: str) -> None:
+    def _show_keyring(self, line: str, certificate: str = "") -> None:
         self.query_one("#settings-keyring", Static).update(Content(line))
+        self.query_one("#settings-certificate", Static).update(Content(certificate))
 
     def save(self, values: dict[str, Any]) -> dict:
         from ...services import settings
@@ -314,6 +373,25 @@ class SettingsScreen(FormScreen[dict]):
                 self._refresh_keyring()
 
         self.app.push_screen(PasswordDialog(user, host), stored)
+
+    def action_certificate_password(self) -> None:
+        typed = str(self.values().get("verifactu.certificate") or "").strip()
+        if not typed:
+            self.notify(
+                _("Fill in the VERI*FACTU certificate (its PKCS#12 file) first."),
+                severity="warning",
+            )
+            return
+        if typed != self._certificate():
+            self.notify(_("Save the settings first (ctrl+s), then store it."), severity="warning")
+            return
+
+        def stored(ok: bool | None) -> None:
+            if ok:
+                self.notify(_("Certificate password stored in the keyring."))
+                self._refresh_keyring()
+
+        self.app.push_screen(CertificatePasswordDialog(typed), stored)
 
     def action_test_email(self) -> None:
         if self.is_dirty():
