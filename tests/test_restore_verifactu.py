@@ -11,6 +11,7 @@ import sqlite3
 
 import pytest
 from invoicing_support import D, draft, line, make_client, set_issuer
+from people import ME
 from smtp_support import FileKeyring, keyring_env
 
 from tui_crm.db import close_database, execute
@@ -115,7 +116,7 @@ def test_a_void_after_the_backup_survives_the_restore(vf, db, tmp_path):
         now = Invoice.get(Invoice.code == invoice.code)
         assert now.status == "voided" and now.outstanding == 0
         if reason:
-            assert now.void_reason == reason and now.voided_by == "tester"
+            assert now.void_reason == reason and now.voided_by == ME
     state = verifactu.invoice_record_state(Invoice.get(Invoice.code == kept.code).id)
     assert state.record_type == "anulacion" and state.voided
     assert execute(

@@ -19,6 +19,7 @@ from tests.people import ME
 from tui_crm import hashchain
 from tui_crm.db import close_database, execute
 from tui_crm.services import clients, evidence, invoices, users
+from tui_crm.services.protections import protection_problems
 
 
 def _issue_some(count: int = 2) -> list[str]:
@@ -53,7 +54,9 @@ def test_check_is_clean_after_ordinary_work(db, cli) -> None:
     assert evidence.audit_breaks() == []
     assert evidence.invoice_mismatches() == []
     assert evidence.role_mismatches() == []
-    assert evidence.missing_guards() == []
+    assert (
+        protection_problems(lambda sql, params: execute(sql, params).fetchall(), "sqlite") == []
+    )  # the guards, the audit log's included
     rows = execute('SELECT "prev_hash", "hash" FROM "audit_log" ORDER BY "id"').fetchall()
     assert rows[0][0] == "" and all(len(h) == 64 for _p, h in rows)
     assert all(rows[n][0] == rows[n - 1][1] for n in range(1, len(rows)))  # each links back
@@ -107,8 +110,8 @@ def test_check_names_what_a_colleague_with_the_sqlite3_shell_changed(db, cli) ->
     assert result.returncode == 1
     out = result.stdout
     for expected in (
-        "the guard trigger audit_log_no_update was dropped",
-        "the guard trigger invoice_issued_update was dropped",
+        "trigger audit_log_no_update on audit_log is missing: the audit log is not protected",
+        "trigger invoice_issued_update on invoice is missing: issued invoices are not protected",
         "audit entries between #2 and #4 were removed or replaced",
         "audit entry #5 was changed after it was written",
         f"audit entries after #{last - 1} were removed (the log ended at #{last})",

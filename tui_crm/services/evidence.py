@@ -10,8 +10,9 @@ Rules enforced here:
   imports) it: SHA-256 of its frozen fiscal columns and its lines (`seal_invoice`);
   the database refuses to change the fingerprint afterwards;
 - `findings()` walks both and names every audit entry changed, removed or slipped in,
-  and every issued invoice whose data no longer matches what was issued; on SQLite it
-  also names every guard trigger that was dropped.
+  and every issued invoice whose data no longer matches what was issued (the guard
+  triggers themselves are `services.protections`'s, which `check` compares and `init`
+  puts back).
 
 On a shared SQLite file this is evidence, not a lock: a colleague with the sqlite3 shell
 and this source code could rewrite the whole chain. PostgreSQL's privileges are the lock.
@@ -75,14 +76,6 @@ LINE_COLUMNS = (
     "base_cents",
 )
 # Triggers that keep issued invoices and the audit log as written (SQLite names).
-SQLITE_GUARDS = (
-    "invoice_issued_update",
-    "invoice_issued_delete",
-    "invoice_line_issued_update",
-    "invoice_line_issued_delete",
-    "audit_log_no_update",
-    "audit_log_no_delete",
-)
 READ_BATCH = 2000
 
 
@@ -420,24 +413,11 @@ def role_mismatches() -> list[str]:
     return messages
 
 
-def missing_guards() -> list[str]:
-    """The guard triggers that are gone (SQLite; PostgreSQL's are the server's to keep)."""
-    if not is_sqlite():
-        return []
-    present = {
-        r[0] for r in execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
-    }
-    return [name for name in SQLITE_GUARDS if name not in present]
-
-
 def findings() -> list:
     """`tui-crm check`'s findings on tamper evidence (maintenance.Finding rows)."""
     from .maintenance import Finding
 
     result: list[Finding] = []
-    missing = missing_guards()
-    for name in missing:
-        result.append(Finding("error", _("the guard trigger {name} was dropped").format(name=name)))
     breaks = audit_breaks()
     result.extend(Finding("error", message) for message in breaks)
     result.extend(Finding("error", message) for message in role_mismatches())

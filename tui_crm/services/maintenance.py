@@ -204,6 +204,10 @@ def _protection_findings(query: Query, dialect: str, findings: list[Finding]) ->
             text = _("{problem}: VERI*FACTU records are not protected; run `tui-crm init`").format(
                 problem=problem
             )
+        elif problem.what.guards == "audit":
+            text = _("{problem}: the audit log is not protected; run `tui-crm init`").format(
+                problem=problem
+            )
         else:
             text = _("{problem}: issued invoices are not protected; run `tui-crm init`").format(
                 problem=problem

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from ..i18n import _
 
 _TRIGGER = re.compile(r'CREATE TRIGGER "(\w+)".*? ON "(\w+)"', re.S)
-_FUNCTION = re.compile(r'CREATE FUNCTION "(\w+)"\(\)')
+_FUNCTION = re.compile(r'CREATE (?:OR REPLACE )?FUNCTION "(\w+)"\(\)')
 _BODY = re.compile(r"\$\$(.*)\$\$", re.S)
 
 
@@ -32,7 +32,7 @@ class Protection:
     kind: str  # "trigger" or "function"
     table: str  # the table a trigger guards ("" for a function)
     create: str  # the statement its migration ran
-    guards: str = "invoices"  # what it protects: "invoices" or "records" (VERI*FACTU)
+    guards: str = "invoices"  # what it protects: "invoices", "records" (VERI*FACTU), "audit"
 
     def describe(self) -> str:
         if self.kind == "trigger":
@@ -69,25 +69,68 @@ def _named(statements: tuple[str, ...], names: tuple[str, ...]) -> tuple[str, ..
     return tuple(chosen)
 
 
+EVIDENCE_VERSION = 12  # the migration that guards the audit log and fingerprints
+
+_AUDIT_SQLITE = ("audit_log_no_update", "audit_log_no_delete")
+_AUDIT_POSTGRESQL = ("audit_log_guard", "audit_log_no_truncate")
+
+
 def _sources(dialect: str, version: int) -> tuple[tuple[str, str], ...]:
     """(statement, what it guards) of the protections of a database at schema `version`,
-    from the migrations themselves."""
-    from ..migrations import m0010_verifactu
+    from the migrations themselves. A later migration that redefines a protection (m0012
+    makes the issued-invoice guard keep the fingerprint too) replaces the earlier
+    statement of the same name: the database must hold the newest one."""
+    from ..migrations import m0010_verifactu, m0012_tamper_evidence
 
     if dialect == "sqlite":
         from ..migrations.m0003_invoicing import SQLITE_TRIGGERS
 
-        invoices: tuple[str, ...] = tuple(SQLITE_TRIGGERS)
-        records = _named(m0010_verifactu.SQLITE, _VERIFACTU_SQLITE)
+        steps = [
+            (3, tuple(SQLITE_TRIGGERS), "invoices"),
+            (VERIFACTU_VERSION, _named(m0010_verifactu.SQLITE, _VERIFACTU_SQLITE), "records"),
+            (
+                EVIDENCE_VERSION,
+                _named(m0012_tamper_evidence.SQLITE_AFTER, ("invoice_issued_update",)),
+                "invoices",
+            ),
+            (EVIDENCE_VERSION, _named(m0012_tamper_evidence.SQLITE_AFTER, _AUDIT_SQLITE), "audit"),
+        ]
     else:
         from ..migrations.m0008_issued_immutable_postgres import POSTGRESQL
 
-        invoices = tuple(POSTGRESQL)
-        records = _named(m0010_verifactu.POSTGRESQL, _VERIFACTU_POSTGRESQL)
-    found = [(statement, "invoices") for statement in invoices]
-    if version >= VERIFACTU_VERSION:
-        found.extend((statement, "records") for statement in records)
-    return tuple(found)
+        steps = [
+            (8, tuple(POSTGRESQL), "invoices"),
+            (
+                VERIFACTU_VERSION,
+                _named(m0010_verifactu.POSTGRESQL, _VERIFACTU_POSTGRESQL),
+                "records",
+            ),
+            (
+                EVIDENCE_VERSION,
+                _named(m0012_tamper_evidence.POSTGRESQL_AFTER, ("invoice_issued_guard",)),
+                "invoices",
+            ),
+            (
+                EVIDENCE_VERSION,
+                _named(m0012_tamper_evidence.POSTGRESQL_AFTER, _AUDIT_POSTGRESQL),
+                "audit",
+            ),
+        ]
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for since, statements, guards in steps:
+        if version < since:
+            continue
+        for statement in statements:
+            made = _FUNCTION.search(statement)
+            key = ("function", made.group(1)) if made else ("trigger", "")
+            if not made:
+                trigger = _TRIGGER.search(statement)
+                if trigger is None:
+                    continue
+                key = ("trigger", trigger.group(1))
+            found.pop(key, None)  # a redefinition goes where the newest statement goes
+            found[key] = (statement, guards)
+    return tuple(found.values())
 
 
 def protections(dialect: str, version: int | None = None) -> tuple[Protection, ...]:
