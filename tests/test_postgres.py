@@ -280,25 +280,25 @@ def test_receivables_as_of_a_past_date_on_postgresql(pg_url, app_env):
     try:
         set_issuer()
         client = make_client("Cobros Atrasados SL", "B63272603")
-        bill = issued(client, dt.date(2026, 3, 1), line(price="200"))  # 242.00
+        bill = issued(client, dt.date(2025, 3, 1), line(price="200"))  # 242.00
         early = payments.register_payment(
-            client, dt.date(2026, 3, 5), Decimal("50"), allocations=[(bill.id, Decimal("50"))]
+            client, dt.date(2025, 3, 5), Decimal("50"), allocations=[(bill.id, Decimal("50"))]
         )
         payments.register_payment(
-            client, dt.date(2026, 4, 10), Decimal("100"), allocations=[(bill.id, Decimal("100"))]
+            client, dt.date(2025, 4, 10), Decimal("100"), allocations=[(bill.id, Decimal("100"))]
         )
         payments.reverse_payment(early, "devuelto")
-        execute("UPDATE payment SET reversed_at = ? WHERE id = ?", ("2026-03-20 12:00:00", early))
+        execute("UPDATE payment SET reversed_at = ? WHERE id = ?", ("2025-03-20 12:00:00", early))
 
         def owed(day: dt.date) -> list[Decimal]:
             flt = rv.ReceivablesFilter(as_of=day, client_id=client)
             return [r.outstanding for r in rv.list_receivables(flt)]
 
-        assert owed(dt.date(2026, 3, 10)) == [Decimal("192.00")]
-        assert owed(dt.date(2026, 3, 25)) == [Decimal("242.00")]
-        assert owed(dt.date(2026, 4, 15)) == [Decimal("142.00")]
+        assert owed(dt.date(2025, 3, 10)) == [Decimal("192.00")]
+        assert owed(dt.date(2025, 3, 25)) == [Decimal("242.00")]
+        assert owed(dt.date(2025, 4, 15)) == [Decimal("142.00")]
         summary = rv.receivables_summary(
-            rv.ReceivablesFilter(as_of=dt.date(2026, 4, 5), client_id=client)
+            rv.ReceivablesFilter(as_of=dt.date(2025, 4, 5), client_id=client)
         )
         assert summary.overdue == Decimal("242.00")
     finally:
