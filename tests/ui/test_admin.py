@@ -5,7 +5,8 @@ from __future__ import annotations
 from tui_crm.models import User
 from tui_crm.services import clients
 from tui_crm.ui.app import CrmApp
-from tui_crm.ui.screens.audit import AuditDetail, AuditScreen
+from tui_crm.ui.dialogs.audit_entry import AuditDetail
+from tui_crm.ui.screens.audit import AuditScreen
 from tui_crm.ui.screens.users import UsersScreen
 from tui_crm.ui.widgets.lazy_table import LazyTable
 

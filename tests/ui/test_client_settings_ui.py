@@ -8,10 +8,11 @@ from tests.ui.screen_text import screen_text
 from tui_crm.services import clients, custom_fields, timeline
 from tui_crm.services.clients import ClientInput
 from tui_crm.ui.app import CrmApp
+from tui_crm.ui.dialogs.confirm import ConfirmDialog
 from tui_crm.ui.screens.client_file import ClientFileScreen
 from tui_crm.ui.screens.client_form import ClientForm
 from tui_crm.ui.screens.client_settings import CommentTemplatesScreen, CustomFieldsScreen
-from tui_crm.ui.widgets.form import ConfirmDialog, field_id
+from tui_crm.ui.widgets.form import field_id
 
 
 async def settle(pilot, app, rounds: int = 3) -> None:

@@ -14,9 +14,10 @@ from tui_crm.models import Activity, PaymentReminder
 from tui_crm.services import contacts, invoices, settings
 from tui_crm.services.lines import LineInput
 from tui_crm.ui.app import CrmApp
+from tui_crm.ui.dialogs.password import PasswordDialog
 from tui_crm.ui.screens.reminders import RemindersScreen
 from tui_crm.ui.screens.send_email import SendEmailScreen
-from tui_crm.ui.screens.settings import PasswordDialog, SettingsScreen
+from tui_crm.ui.screens.settings import SettingsScreen
 from tui_crm.ui.widgets.lazy_table import LazyTable
 
 PASSWORD = "ui-Secret-77"
@@ -270,7 +271,7 @@ async def test_client_file_sends_from_sales_and_resends_from_the_timeline(shop, 
 
 async def test_quote_view_sends_the_quote_and_shows_it_sent(shop, tmp_path) -> None:
     from tui_crm.services import quotes
-    from tui_crm.ui.screens.quotes import QuoteView
+    from tui_crm.ui.screens.quote_view import QuoteView
 
     quote_id = quotes.create_quote(
         quotes.QuoteInput(

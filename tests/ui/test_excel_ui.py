@@ -9,8 +9,9 @@ import openpyxl
 from tests.import_support import NIFS, client_count, xlsx
 from tui_crm.services import clients
 from tui_crm.ui.app import CrmApp
+from tui_crm.ui.dialogs.export import ExportDialog, ExportProgress
 from tui_crm.ui.screens.import_clients import ImportClientsScreen, ImportScreen
-from tui_crm.ui.widgets.export import ExportDialog, ExportProgress, complete_path
+from tui_crm.ui.widgets.paths import complete_path
 
 
 async def _settle(pilot, app) -> None:

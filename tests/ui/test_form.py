@@ -8,7 +8,9 @@ from textual.app import App
 from textual.widgets import Input, Label
 
 from tui_crm.services.errors import ConflictError, ConflictInfo, ValidationError
-from tui_crm.ui.widgets.form import ConfirmDialog, ConflictDialog, FieldSpec, FormScreen, field_id
+from tui_crm.ui.dialogs.confirm import ConfirmDialog
+from tui_crm.ui.dialogs.conflict import ConflictDialog
+from tui_crm.ui.widgets.form import FieldSpec, FormScreen, field_id
 
 
 class NameForm(FormScreen[str]):

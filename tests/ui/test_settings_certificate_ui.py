@@ -12,7 +12,8 @@ from smtp_support import MemoryKeyring
 
 from tui_crm.services import settings
 from tui_crm.ui.app import CrmApp
-from tui_crm.ui.screens.settings import CertificatePasswordDialog, SettingsScreen
+from tui_crm.ui.dialogs.password import CertificatePasswordDialog
+from tui_crm.ui.screens.settings import SettingsScreen
 
 from .screen_text import screen_text
 

@@ -12,11 +12,11 @@ from invoicing_support import draft, line, make_client, set_issuer
 from tui_crm.models import Invoice, VerifactuRecord
 from tui_crm.services import invoices, settings, verifactu
 from tui_crm.ui.app import CrmApp
+from tui_crm.ui.dialogs.confirm import ConfirmDialog
 from tui_crm.ui.screens.about import AboutScreen
 from tui_crm.ui.screens.invoice_editor import InvoiceEditor
 from tui_crm.ui.screens.invoice_view import InvoiceView
 from tui_crm.ui.screens.verifactu import VerifactuScreen
-from tui_crm.ui.widgets.form import ConfirmDialog
 
 from .screen_text import screen_text
 

@@ -1,8 +1,8 @@
-"""Forms and dialogs shared by every screen that edits something.
+"""Forms: what every screen that edits something shares.
 
 A form is a `FormScreen` subclass that declares its fields (`FieldSpec`) and a
 `save(values)` that calls a service. The form collects what was typed, runs the
-save in a thread worker with its own database connection, shows each
+save through the one road to a service (`run_service`), shows each
 `ValidationError` reason beside its field, and turns a `ConflictError` (a
 colleague saved meanwhile) into a dialog that says who and when and offers to
 reload. Validation itself lives in the services, never here.
@@ -11,25 +11,26 @@ reload. Validation itself lives in the services, never here.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
+from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 from textual.widgets.select import InvalidSelectValueError
 
 from ...i18n import _
+from ..base import CrmModalScreen
+from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.conflict import ConflictDialog
 
 T = TypeVar("T")
 
-FIELD_KINDS = ("text", "multiline", "select", "bool", "date", "money", "int", "percent")
+FIELD_KINDS = ("text", "multiline", "select", "bool", "date", "money", "int", "percent", "path")
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class FieldSpec:
     required: bool = False
     placeholder: str = ""
     max_length: int = 0
+    suffixes: Sequence[str] = ()  # kind == "path": the files → completes (and directories)
 
 
 def field_id(key: str) -> str:
@@ -77,11 +79,17 @@ def field_editor(spec: Any, value: Any, widget_id: str | None = None) -> Widget:
         "percent": r"[0-9.,]*",
         "date": r"[0-9/\-]*",
     }.get(spec.kind)
+    suggester = None
+    if spec.kind == "path":
+        from .paths import PathSuggester
+
+        suggester = PathSuggester(suffixes=getattr(spec, "suffixes", ()))
     return Input(
         value="" if value is None else str(value),
         placeholder=placeholder,
         restrict=restrict,
         max_length=getattr(spec, "max_length", 0),
+        suggester=suggester,
         compact=True,
         id=wid,
     )
@@ -99,92 +107,7 @@ def read_value(widget: Widget) -> Any:
     raise TypeError(f"not a form editor: {widget!r}")
 
 
-class ConfirmDialog(ModalScreen[bool]):
-    """A yes/no question; `y`/enter confirm, `n`/escape cancel."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", _("Yes"), id="yes"),
-        Binding("n,escape", "answer(False)", _("No"), id="no"),
-    ]
-
-    def __init__(self, question: str, *, yes: str | None = None, no: str | None = None):
-        super().__init__(classes="dialog-screen")
-        self.question = question
-        self.yes_label = yes or _("Yes")
-        self.no_label = no or _("No")
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(Content(self.question), classes="dialog-text")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self.yes_label} (y)", id="dialog-yes", variant="primary")
-                yield Button(f"{self.no_label} (n)", id="dialog-no")
-
-    def on_mount(self) -> None:
-        self.query_one("#dialog-yes", Button).focus()
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "dialog-yes")
-
-    def action_answer(self, value: bool) -> None:
-        self.dismiss(value)
-
-
-class ConflictDialog(ModalScreen[str]):
-    """Someone saved first: say who, when and what differs; keep both, reload or keep editing."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("b", "choose('both')", _("Keep both"), id="both"),
-        Binding("r", "choose('reload')", _("Reload theirs"), id="reload"),
-        Binding("k,escape", "choose('keep')", _("Keep editing"), id="keep"),
-    ]
-
-    def __init__(
-        self, message: str, differences: dict[str, tuple[object, object]], labels: dict[str, str]
-    ):
-        super().__init__(classes="dialog-screen")
-        self.message = message
-        self.differences = differences
-        self.labels = labels
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(Content(self.message), classes="dialog-text")
-            if self.differences:
-                lines = [_("What differs (yours → theirs):")]
-                for key, (mine, theirs) in self.differences.items():
-                    label = self.labels.get(key, key)
-                    lines.append(f"  {label}: {mine!s} → {theirs!s}")
-                yield Static(Content("\n".join(lines)), classes="dialog-details")
-            yield Static(
-                Content(
-                    _(
-                        "Keep both loads their version and puts the fields you changed back on "
-                        "top, for you to review and save; reload shows their version (your "
-                        "typing is lost); keep editing leaves the form as it is."
-                    )
-                ),
-                classes="dialog-hint",
-            )
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(_("Keep both (b)"), id="conflict-both", variant="primary")
-                yield Button(_("Reload theirs (r)"), id="conflict-reload", variant="warning")
-                yield Button(_("Keep editing (k)"), id="conflict-keep")
-
-    def on_mount(self) -> None:
-        self.query_one("#conflict-both", Button).focus()
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        choice = {"conflict-both": "both", "conflict-reload": "reload"}
-        self.dismiss(choice.get(event.button.id or "", "keep"))
-
-    def action_choose(self, choice: str) -> None:
-        self.dismiss(choice)
-
-
-class FormScreen(ModalScreen[T], Generic[T]):
+class FormScreen(CrmModalScreen[T]):
     """A modal form: tab/shift+tab move, ctrl+s saves, escape closes (asking if changed).
 
     Subclasses set `TITLE_TEXT`, implement `fields()` and `save(values)` (runs in a
@@ -243,6 +166,10 @@ class FormScreen(ModalScreen[T], Generic[T]):
         specs = self.fields()
         if specs:
             self.query_one(f"#{field_id(specs[0].key)}").focus()
+        for spec in specs:
+            if spec.kind == "path":  # typing goes on after what is there
+                path = self.query_one(f"#{field_id(spec.key)}", Input)
+                path.cursor_position = len(path.value)
 
     def values(self) -> dict[str, Any]:
         return {
@@ -329,38 +256,31 @@ class FormScreen(ModalScreen[T], Generic[T]):
 
     def _save_values(self) -> None:
         self.clear_errors()
-        self._run_save(self.values())
+        values = self.values()
+        self.run_service(
+            lambda: self.save(values),
+            self._saved,
+            refused=self._save_refused,
+            group="form-save",
+            exclusive=True,
+        )
 
-    @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
-    def _run_save(self, values: dict[str, Any]) -> None:
-        from ...db import database
+    def _save_refused(self, exc: Exception) -> bool:
+        """The service's reasons beside the fields, a colleague's save in the conflict
+        dialog; any other refusal in one line (False: the standard way)."""
         from ...services.errors import ConflictError, ServiceError, ValidationError
 
-        try:
-            with database.connection_context():
-                result = self.save(values)
-        except ValidationError as exc:
-            errors = exc.errors
-            self.app.call_from_thread(self._failed, lambda: self.show_errors(errors))
-        except ConflictError as exc:
-            conflict = exc
-            self.app.call_from_thread(self._failed, lambda: self._conflict(conflict))
-        except ServiceError as exc:
-            message = str(exc)
-            self.app.call_from_thread(
-                self._failed, lambda: self.notify(message, severity="error", timeout=8)
-            )
-        except Exception as exc:  # a database error must not lose the form
-            message = _("Could not save: {error}").format(error=exc)
-            self.app.call_from_thread(
-                self._failed, lambda: self.notify(message, severity="error", timeout=10)
-            )
-        else:
-            self.app.call_from_thread(self._saved, result)
-
-    def _failed(self, show: Callable[[], None]) -> None:
         self._saving = False
-        show()
+        if isinstance(exc, ValidationError):
+            self.show_errors(exc.errors)
+        elif isinstance(exc, ConflictError):
+            self._conflict(exc)
+        elif not isinstance(exc, ServiceError):  # a database error must not lose the form
+            message = _("Could not save: {error}").format(error=exc)
+            self.notify(message, severity="error", timeout=10, markup=False)
+        else:
+            return False
+        return True
 
     def _saved(self, result: T) -> None:
         self._saving = False
@@ -371,22 +291,20 @@ class FormScreen(ModalScreen[T], Generic[T]):
 
         def chosen(choice: str | None) -> None:
             if choice == "reload":
-                self._run_reload()
+                self._reload()
             elif choice == "both":
-                self._run_reload(mine)
+                self._reload(mine)
 
         self.app.push_screen(
             ConflictDialog(str(exc), exc.info.differences, self.field_labels()), chosen
         )
 
-    @work(thread=True, exclusive=True, group="form-reload", exit_on_error=False)
-    def _run_reload(self, reapply: dict[str, Any] | None = None) -> None:
-        from ...db import database
+    def _reload(self, reapply: dict[str, Any] | None = None) -> None:
+        def reloaded(fresh: dict[str, Any] | None) -> None:
+            if fresh is not None:
+                self._reloaded(fresh, reapply)
 
-        with database.connection_context():
-            fresh = self.reload()
-        if fresh is not None:
-            self.app.call_from_thread(self._reloaded, fresh, reapply)
+        self.run_service(self.reload, reloaded, group="form-reload", exclusive=True)
 
     def _reloaded(self, fresh: dict[str, Any], reapply: dict[str, Any] | None = None) -> None:
         self.set_values(fresh)

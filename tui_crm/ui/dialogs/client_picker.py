@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...i18n import _
+from ..base import CrmModalScreen
 from ..safe_text import one_line
 
 PICKER_SIZE = 12
@@ -21,14 +21,12 @@ PICKER_SIZE = 12
 
 def search_clients(text: str, limit: int = PICKER_SIZE) -> list[Any]:
     """Active clients and leads matching `text` (the client list's own search)."""
-    from ...db import database
     from ...services.clients import ClientFilter, list_clients
 
-    with database.connection_context():
-        return list_clients(ClientFilter(text=text.strip(), status="active"), 0, limit)
+    return list_clients(ClientFilter(text=text.strip(), status="active"), 0, limit)
 
 
-class ClientPicker(ModalScreen[int | None]):
+class ClientPicker(CrmModalScreen[int | None]):
     """A search box over every client: type, up/down, enter chooses, escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -71,17 +69,13 @@ class ClientPicker(ModalScreen[int | None]):
 
     def _search(self, text: str) -> None:
         self._generation += 1
-        self._run_search(text, self._generation)
-
-    @work(thread=True, exclusive=True, group="client-picker", exit_on_error=False)
-    def _run_search(self, text: str, generation: int) -> None:
-        try:
-            found = search_clients(text)
-        except Exception as exc:
-            message = str(exc)
-            self.app.call_from_thread(self.notify, message, severity="error")
-            return
-        self.app.call_from_thread(self._show, generation, found)
+        generation = self._generation
+        self.run_service(
+            lambda: search_clients(text),
+            lambda found: self._show(generation, found),
+            group="client-picker",
+            exclusive=True,
+        )
 
     def _show(self, generation: int, found: list[Any]) -> None:
         if generation != self._generation:

@@ -4,21 +4,15 @@ the templates that become an invoice every month, quarter or year.
 The list shows client, title, frequency, next date, end date, whether the run leaves
 a draft or issues directly, whether the template is active, and the total per run.
 `n` new (the client is asked for, unless the list is one client's), `e` or enter
-edits, `delete` deletes after confirmation (the invoices made stay), `a` activates or
-deactivates, `r` runs what is due today (`recurring.run_recurring`) and reports what
-was created and any problem.
-
-The editor is a document editor (`document_editor.DocumentEditor`): header fields
-title, frequency, next date, end date, issue directly, series and IRPF above the line
-editor with running totals; ctrl+s saves through `recurring.create_recurring` /
-`update_recurring` (reasons beside the fields; a colleague's save -> conflict dialog).
+edits (`recurring_editor.RecurringEditor`), `delete` deletes after confirmation (the
+invoices made stay), `a` activates or deactivates, `r` runs what is due today
+(`recurring.run_recurring`) and reports what was created and any problem.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -26,30 +20,21 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from ...i18n import N_, _, ngettext, pgettext
+from ...i18n import _, ngettext, pgettext
+from ..base import CrmScreen
+from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.message import MessageDialog
 from ..formatting import date as show_date
 from ..formatting import money, rows_text
+from ..labels import label
 from ..safe_text import one_line
 from ..widgets.footer import Footer
-from ..widgets.form import ConfirmDialog
 from ..widgets.lazy_table import Column, LazyTable, Row
-from ..widgets.line_editor import EditLine, TaxContext, number_text
-from .document_editor import DocumentEditor, HeaderField, Page
-from .invoice_editor import parse_percent
-from .sales_support import MessageDialog, RefreshOnReturn, ServiceCalls, label
-
-FREQUENCY_LABELS = {
-    "monthly": N_("Monthly"),
-    "quarterly": N_("Quarterly"),
-    "yearly": N_("Yearly"),
-}
-
-
-def _iso(day: dt.date | None) -> str:
-    return day.isoformat() if day else ""
+from ..widgets.sources import LoadedSource
+from .document_editor import new_document
+from .recurring_editor import FREQUENCY_LABELS, RecurringEditor, load_template
 
 
 def run_total(detail: Any) -> Decimal:
@@ -78,195 +63,6 @@ def template_row(detail: Any) -> Row:
         ),
         style="" if data.active else "muted",
     )
-
-
-class TemplateSource:
-    """Every template (or one client's), next date first; there are few of them."""
-
-    def __init__(self, client_id: int | None):
-        self.client_id = client_id
-
-    def count(self) -> int:
-        from ...db import database
-        from ...models import RecurringInvoice
-
-        with database.connection_context():
-            query = RecurringInvoice.select()
-            if self.client_id is not None:
-                query = query.where(RecurringInvoice.client == self.client_id)
-            return query.count()
-
-    def fetch(self, offset: int, limit: int) -> list[Row]:
-        from ...db import database
-        from ...services import recurring
-
-        with database.connection_context():
-            templates = recurring.list_recurring(self.client_id)[offset : offset + limit]
-            return [template_row(t) for t in templates]
-
-
-# --- the editor ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RecurringEditorData:
-    defaults: Any  # invoices.InvoiceDefaults of the client (IRPF, recargo, exemption, IVA)
-    detail: Any | None = None  # recurring.RecurringDetail of an existing template
-
-
-def load_new_template(client_id: int) -> RecurringEditorData:
-    from ...services import invoices
-
-    return RecurringEditorData(invoices.invoice_defaults(client_id))
-
-
-def load_template(recurring_id: int) -> RecurringEditorData:
-    from ...services import invoices, recurring
-
-    detail = recurring.get_recurring(recurring_id)
-    return RecurringEditorData(invoices.invoice_defaults(detail.client_id), detail)
-
-
-def template_values(data: Any) -> dict[str, Any]:
-    return {
-        "title": data.title,
-        "frequency": data.frequency,
-        "next_date": _iso(data.next_date),
-        "end_date": _iso(data.end_date),
-        "issue_directly": bool(data.issue_directly),
-        "series": data.series,
-        "irpf_rate": number_text(data.irpf_rate or 0),
-    }
-
-
-class RecurringEditor(DocumentEditor):
-    """A recurring invoice template: its header and the lines every invoice will carry."""
-
-    def __init__(self, data: RecurringEditorData):
-        self.data = data
-        defaults = data.defaults
-        detail = data.detail
-        if detail is None:
-            values = {
-                "title": "",
-                "frequency": "monthly",
-                "next_date": dt.date.today().isoformat(),
-                "end_date": "",
-                "issue_directly": False,
-                "series": "",
-                "irpf_rate": number_text(defaults.irpf_rate),
-            }
-            lines: list[EditLine] = []
-        else:
-            values = template_values(detail.data)
-            lines = [EditLine.of(line) for line in detail.lines]
-        super().__init__(
-            values,
-            lines,
-            record_id=detail.id if detail else None,
-            version=detail.version if detail else None,
-        )
-
-    def first_focus(self) -> str:
-        return "#hf-title"
-
-    def pages(self) -> Sequence[Page]:
-        frequencies = [(_(text), key) for key, text in FREQUENCY_LABELS.items()]
-        return [
-            Page(
-                "recurring",
-                _("Recurring invoice"),
-                [
-                    [HeaderField("title", _("Title"), "text", label_width=11)],
-                    [
-                        HeaderField(
-                            "frequency", _("Every"), "select", 14, frequencies, label_width=11
-                        ),
-                        HeaderField("next_date", _("Next"), "date", 10),
-                        HeaderField("end_date", _("Ends"), "date", 10, placeholder=_("never")),
-                    ],
-                    [
-                        HeaderField("series", _("Series"), "text", 4, label_width=11),
-                        HeaderField("irpf_rate", _("IRPF %"), "percent", 3),
-                        HeaderField("issue_directly", _("Issue directly"), "bool"),
-                    ],
-                ],
-            )
-        ]
-
-    def tax_context(self, values: dict[str, Any]) -> TaxContext:
-        irpf = parse_percent(str(values.get("irpf_rate", "")))
-        defaults = self.data.defaults
-        return TaxContext(
-            recargo=bool(defaults.recargo),
-            exemption_reason=str(defaults.exemption_reason or "").strip(),
-            irpf_rate=irpf if isinstance(irpf, Decimal) else Decimal(0),
-            default_vat=defaults.vat_rate,
-        )
-
-    def title_text(self) -> str:
-        if self.record_id is None:
-            return _("New recurring invoice")
-        return _("Recurring invoice {id}").format(id=self.record_id)
-
-    def subtitle_text(self) -> str:
-        defaults = self.data.defaults
-        text = one_line(defaults.client_name)
-        if defaults.tax_id:
-            text += f" ({one_line(defaults.tax_id)})"
-        detail = self.data.detail
-        if detail is not None and detail.invoice_ids:
-            made = ngettext("{n} invoice made", "{n} invoices made", len(detail.invoice_ids))
-            text += " · " + made.format(n=len(detail.invoice_ids))
-            if detail.last_run_date:
-                text += " · " + _("last run {date}").format(date=show_date(detail.last_run_date))
-        return text
-
-    def template_input(self, values: dict[str, Any], lines: list[Any]) -> Any:
-        from ...services import recurring
-        from ...services.errors import ValidationError
-        from ...services.records import parse_date
-
-        errors: dict[str, str] = {}
-        days = {key: parse_date(values.get(key), errors, key) for key in ("next_date", "end_date")}
-        if errors:
-            raise ValidationError(errors)
-        detail = self.data.detail
-        return recurring.RecurringInput(
-            client_id=self.data.defaults.client_id,
-            title=str(values.get("title") or ""),
-            frequency=str(values.get("frequency") or "monthly"),
-            next_date=days["next_date"],
-            end_date=days["end_date"],
-            issue_directly=bool(values.get("issue_directly")),
-            series=str(values.get("series") or "").strip().upper(),
-            irpf_rate=parse_percent(str(values.get("irpf_rate", ""))),
-            lines=lines,
-            active=detail.data.active if detail is not None else True,
-        )
-
-    def persist(self, values: dict[str, Any], lines: list[Any]) -> tuple[int, int]:
-        from ...services import recurring
-
-        data = self.template_input(values, lines)
-        if self.record_id is None:
-            recurring_id = recurring.create_recurring(data)
-            self.data = load_template(recurring_id)
-            return recurring_id, self.data.detail.version
-        assert self.version is not None
-        version = recurring.update_recurring(self.record_id, data, self.version)
-        self.data = load_template(self.record_id)
-        return self.record_id, version
-
-    def reload(self) -> tuple[dict[str, Any], list[EditLine], int] | None:
-        if self.record_id is None:
-            return None
-        self.data = load_template(self.record_id)
-        detail = self.data.detail
-        return template_values(detail.data), [EditLine.of(x) for x in detail.lines], detail.version
-
-
-# --- the list -----------------------------------------------------------------------------
 
 
 def run_report(run: Any, names: dict[int, str]) -> tuple[str, str]:
@@ -309,7 +105,7 @@ def run_report(run: Any, names: dict[int, str]) -> tuple[str, str]:
     return "\n".join(parts), ("warning" if run.problems else "information")
 
 
-class RecurringScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
+class RecurringScreen(CrmScreen[None]):
     """Every recurring invoice template, or one client's."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -340,7 +136,7 @@ class RecurringScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
                 Column("state", _("State"), 8, min_width=8, priority=2),
                 Column("total", _("Per run"), 11, align="right", min_width=10),
             ],
-            TemplateSource(self.client_id),
+            self._source(),
             empty_text=_("No recurring invoices: n creates one."),
             id="recurring-table",
         )
@@ -352,6 +148,12 @@ class RecurringScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
             self.sub_title = one_line(self.client_name)
         self._show_filters()
         self.table.focus()
+
+    def _source(self) -> LoadedSource[Any]:
+        from ...services import recurring
+
+        client_id = self.client_id
+        return LoadedSource(lambda: recurring.list_recurring(client_id), template_row)
 
     @property
     def table(self) -> LazyTable:
@@ -385,7 +187,7 @@ class RecurringScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
     def _selected_id(self) -> int | None:
         key = self.table.selected_key
         if key is None:
-            self.notify(_("Nothing selected."), severity="warning")
+            self.nothing_selected()
             return None
         return int(key)
 
@@ -396,13 +198,11 @@ class RecurringScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
         if self.client_id is not None:
             self._new_for(self.client_id)
             return
-        self.app.pick_client(  # type: ignore[attr-defined]
-            _("Recurring invoice for which client?"), self._new_for
-        )
+        self.crm.pick_client(_("Recurring invoice for which client?"), self._new_for)
 
     def _new_for(self, client_id: int) -> None:
-        self.call_service(
-            lambda: load_new_template(client_id),
+        self.run_service(
+            lambda: new_document(client_id),
             lambda data: self.app.push_screen(RecurringEditor(data)),
         )
 
@@ -410,7 +210,7 @@ class RecurringScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
         recurring_id = self._selected_id()
         if recurring_id is None:
             return
-        self.call_service(
+        self.run_service(
             lambda: load_template(recurring_id),
             lambda data: self.app.push_screen(RecurringEditor(data)),
         )
@@ -420,13 +220,13 @@ class RecurringScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
 
         row = self.table.get_row(self.table.cursor_index)
         if row is None:
-            self.notify(_("Nothing selected."), severity="warning")
+            self.nothing_selected()
             return
         recurring_id = int(row.key)
 
         def answer(ok: bool | None) -> None:
             if ok:
-                self.call_service(
+                self.run_service(
                     lambda: recurring.delete_recurring(recurring_id),
                     lambda _r: self.reload_rows(),
                     done=_("Deleted."),
@@ -463,7 +263,7 @@ class RecurringScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
                 self.notify(_("Activated."))
             self.reload_rows()
 
-        self.call_service(toggle, done)
+        self.run_service(toggle, done)
 
     def action_run_due(self) -> None:
         from ...services import recurring
@@ -482,4 +282,4 @@ class RecurringScreen(RefreshOnReturn, ServiceCalls, Screen[None]):
             )
 
         self.notify(_("Creating the invoices due today…"))
-        self.call_service(run, report, refusal_title=_("Cannot run"))
+        self.run_service(run, report, refusal_title=_("Cannot run"))

@@ -3,18 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.content import Content
-
-from ..i18n import _
+from ...i18n import _
+from .base import CommandList, Entry
 
 
-class BankCommands(Provider):
+class BankCommands(CommandList):
     """The bank's screens from anywhere."""
 
-    def _commands(self) -> list[tuple[str, Callable[[], None], str]]:
+    def entries(self) -> list[Entry]:
         return [
             (
                 _("Reconcile bank statement"),
@@ -33,28 +29,17 @@ class BankCommands(Provider):
             ),
         ]
 
-    async def discover(self) -> Hits:
-        for title, command, help_text in self._commands():
-            yield DiscoveryHit(Content(title), command, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, command, help_text in self._commands():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), command, help=help_text)
-
     def _reconcile(self) -> None:
-        from .screens.reconcile import ReconcileScreen
+        from ..screens.reconcile import ReconcileScreen
 
         self.app.push_screen(ReconcileScreen())
 
     def _remittance(self) -> None:
-        from .screens.remittance import RemittanceScreen
+        from ..screens.remittance import RemittanceScreen
 
         self.app.push_screen(RemittanceScreen())
 
     def _mandates(self) -> None:
-        from .screens.mandates import MandatesScreen
+        from ..screens.mandates import MandatesScreen
 
         self.app.push_screen(MandatesScreen())

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from ...i18n import _
+from ..base import CrmModalScreen
 from ..formatting import money
 from ..safe_text import one_line
 from ..widgets.lazy_table import Column, LazyTable, Row
@@ -32,7 +32,7 @@ def _candidate_row(r: Any) -> Row:
     return Row(key=r.id, cells=(r.name, r.tax_id, r.email, r.city, money(r.revenue_total)))
 
 
-class MergeScreen(ModalScreen[int | None]):
+class MergeScreen(CrmModalScreen[int | None]):
     """Step 1: find the duplicate of `client_id`. Dismisses with the surviving client's id."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -103,7 +103,7 @@ class MergeScreen(ModalScreen[int | None]):
         self.dismiss(None)
 
 
-class MergeConfirm(ModalScreen[int | None]):
+class MergeConfirm(CrmModalScreen[int | None]):
     """Step 2: which record stays (s swaps), what will move; y merges in one transaction."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -145,20 +145,16 @@ class MergeConfirm(ModalScreen[int | None]):
         self.query_one("#merge-swap", Button).focus()
         self._load_preview()
 
-    @work(thread=True, exclusive=True, group="merge-preview", exit_on_error=False)
     def _load_preview(self) -> None:
-        from ...db import database
-        from ...services.errors import ServiceError
         from ...services.merge import merge_preview
 
-        try:
-            with database.connection_context():
-                preview = merge_preview(self.survivor_id, self.absorbed_id)
-        except ServiceError as exc:
-            message = str(exc)
-            self.app.call_from_thread(self.notify, message, severity="error")
-            return
-        self.app.call_from_thread(self._show, preview)
+        survivor, absorbed = self.survivor_id, self.absorbed_id
+        self.run_service(
+            lambda: merge_preview(survivor, absorbed),
+            self._show,
+            group="merge-preview",
+            exclusive=True,
+        )
 
     def _show(self, preview: Any) -> None:
         self.preview = preview
@@ -190,35 +186,24 @@ class MergeConfirm(ModalScreen[int | None]):
         self._load_preview()
 
     def action_merge(self) -> None:
+        from ...services.merge import merge_clients
+
         if self.preview is None or self._busy:
             return
         self._busy = True
-        self._run_merge()
+        survivor, absorbed = self.survivor_id, self.absorbed_id
+        self.run_service(
+            lambda: merge_clients(survivor, absorbed),
+            self._merged,
+            refused=self._failed,
+            group="merge-run",
+            exclusive=True,
+        )
 
-    @work(thread=True, exclusive=True, group="merge-run", exit_on_error=False)
-    def _run_merge(self) -> None:
-        from ...db import database
-        from ...services.errors import ServiceError
-        from ...services.merge import merge_clients
-
-        try:
-            with database.connection_context():
-                merge_clients(self.survivor_id, self.absorbed_id)
-        except ServiceError as exc:
-            message = str(exc)
-            self.app.call_from_thread(self._failed, message)
-            return
-        except Exception as exc:
-            message = _("Could not merge: {error}").format(error=exc)
-            self.app.call_from_thread(self._failed, message)
-            return
-        self.app.call_from_thread(self._merged)
-
-    def _failed(self, message: str) -> None:
+    def _failed(self, _error: Exception) -> None:
         self._busy = False
-        self.notify(message, severity="error", timeout=10)
 
-    def _merged(self) -> None:
+    def _merged(self, _result: object) -> None:
         self.notify(
             _("{absorbed} merged into {survivor}.").format(
                 absorbed=one_line(self.preview.absorbed_name),

@@ -9,25 +9,21 @@ payment, `o` prints the PDF; filters: `c` client, `s` status, `f` series, `y` ye
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 
 from ...i18n import N_, _
 from ...services.invoices import InvoiceFilter, InvoiceRow
+from ..dialogs.confirm import ConfirmDialog
 from ..formatting import date as show_date
 from ..formatting import money
+from ..labels import INVOICE_STATUS_LABELS, label
 from ..widgets.lazy_table import Column, LazyTable, Row
+from ..widgets.sources import PagedSource
 from .list_screen import SearchableList
-from .sales_support import (
-    INVOICE_STATUS_LABELS,
-    ClientFilterToggle,
-    label,
-)
 
 STATUS_FILTERS = ("", "unpaid", "draft", "issued", "partially_paid", "paid", "voided")
 STATUS_FILTER_LABELS = {
@@ -66,27 +62,15 @@ def invoice_row(r: InvoiceRow, today: dt.date) -> Row:
     )
 
 
-class InvoiceSource:
-    """Pages of the invoice list, read in the table's worker thread on its own connection."""
+def invoice_source(flt: InvoiceFilter, today: dt.date | None = None) -> PagedSource[InvoiceRow]:
+    from ...services.invoices import count_invoices, list_invoices
 
-    def __init__(self, flt: InvoiceFilter, today: dt.date | None = None):
-        self.flt = flt
-        self.today = today or dt.date.today()
-
-    def count(self) -> int:
-        from ...db import database
-        from ...services.invoices import count_invoices
-
-        with database.connection_context():
-            return count_invoices(self.flt)
-
-    def fetch(self, offset: int, limit: int) -> list[Row]:
-        from ...db import database
-        from ...services.invoices import list_invoices
-
-        with database.connection_context():
-            rows = list_invoices(self.flt, offset, limit)
-        return [invoice_row(r, self.today) for r in rows]
+    day = today or dt.date.today()
+    return PagedSource(
+        lambda: count_invoices(flt),
+        lambda offset, limit: list_invoices(flt, offset, limit),
+        lambda r: invoice_row(r, day),
+    )
 
 
 def invoice_columns() -> list[Column]:
@@ -102,7 +86,7 @@ def invoice_columns() -> list[Column]:
     ]
 
 
-class InvoicesScreen(SearchableList, ClientFilterToggle, Screen[None]):
+class InvoicesScreen(SearchableList):
     """All invoices; `/` searches, enter opens the one under the cursor."""
 
     LIST_ID = "invoice"
@@ -128,7 +112,6 @@ class InvoicesScreen(SearchableList, ClientFilterToggle, Screen[None]):
     def __init__(self, flt: InvoiceFilter | None = None) -> None:
         super().__init__()
         self.flt = flt or InvoiceFilter()
-        self.client_name = ""
 
     def compose(self) -> ComposeResult:
         yield from self.compose_list(
@@ -143,8 +126,8 @@ class InvoicesScreen(SearchableList, ClientFilterToggle, Screen[None]):
 
     # --- filters and search ---------------------------------------------------------
 
-    def make_source(self) -> InvoiceSource:
-        return InvoiceSource(self.flt)
+    def make_source(self) -> PagedSource[InvoiceRow]:
+        return invoice_source(self.flt)
 
     def filter_parts(self) -> list[str]:
         parts = [_(STATUS_FILTER_LABELS.get(self.flt.status, self.flt.status))]
@@ -164,7 +147,7 @@ class InvoicesScreen(SearchableList, ClientFilterToggle, Screen[None]):
 
     @on(LazyTable.RowSelected, "#invoice-table")
     def _open(self, event: LazyTable.RowSelected) -> None:
-        self.app.open_invoice(int(event.row_key))  # type: ignore[attr-defined]
+        self.crm.open_invoice(int(event.row_key))
 
     def action_filter_series(self) -> None:
         self._choose_filter("series")
@@ -172,17 +155,18 @@ class InvoicesScreen(SearchableList, ClientFilterToggle, Screen[None]):
     def action_filter_year(self) -> None:
         self._choose_filter("year")
 
-    @work(thread=True, exclusive=True, group="filter-choices", exit_on_error=False)
     def _choose_filter(self, what: str) -> None:
-        from ...db import database
         from ...services import invoices
 
-        with database.connection_context():
-            series, years = invoices.filter_choices()
-        self.app.call_from_thread(self._show_choices, what, series, years)
+        self.run_service(
+            invoices.filter_choices,
+            lambda found: self._show_choices(what, *found),
+            group="filter-choices",
+            exclusive=True,
+        )
 
     def _show_choices(self, what: str, series: list[str], years: list[int]) -> None:
-        from .pickers import ChoicePrompt
+        from ..dialogs.choice import ChoicePrompt
 
         if what == "series":
             options = [(_("(every series)"), ""), *((s, s) for s in series)]
@@ -203,27 +187,20 @@ class InvoicesScreen(SearchableList, ClientFilterToggle, Screen[None]):
 
     # --- actions on the highlighted invoice -----------------------------------------
 
-    def _selected(self) -> int | None:
-        key = self.table.selected_key
-        if key is None:
-            self.notify(_("Nothing selected."), severity="warning")
-            return None
-        return int(key)
-
     def action_new_invoice(self) -> None:
-        self.app.new_invoice(self.flt.client_id)  # type: ignore[attr-defined]
+        self.crm.new_invoice(self.flt.client_id)
 
     def action_issue(self) -> None:
-        from .invoice_editor import confirm_and_issue
+        from ..dialogs.issue import confirm_and_issue
 
-        invoice_id = self._selected()
+        invoice_id = self.selected_id()
         if invoice_id is not None:
             confirm_and_issue(self, invoice_id, lambda _detail: self.table.refresh_rows())
 
     def action_pay(self) -> None:
         from ...services import invoices
 
-        invoice_id = self._selected()
+        invoice_id = self.selected_id()
         if invoice_id is None:
             return
 
@@ -234,47 +211,41 @@ class InvoicesScreen(SearchableList, ClientFilterToggle, Screen[None]):
                     severity="warning",
                 )
                 return
-            self.app.register_payment(  # type: ignore[attr-defined]
+            self.crm.register_payment(
                 detail.client_id, detail.id, lambda _payment: self.table.refresh_rows()
             )
 
-        self.call_service(lambda: invoices.get_invoice(invoice_id), found)
+        self.run_service(lambda: invoices.get_invoice(invoice_id), found)
 
     def action_pdf(self) -> None:
         from ...services import invoices, printing
-        from .invoice_view import pdf_form
+        from ..dialogs.pdf import save_pdf
 
-        invoice_id = self._selected()
+        invoice_id = self.selected_id()
         if invoice_id is None:
             return
 
         def found(detail: Any) -> None:
             filename = f"{detail.code}.pdf" if detail.code else f"draft-{detail.id}.pdf"
-
-            def written(path: Path | None) -> None:
-                if path is not None:
-                    self.notify(_("Written {path}").format(path=path))
-
-            form = pdf_form(
+            save_pdf(
+                self,
                 _("PDF of {code}").format(code=detail.display_code),
                 filename,
-                lambda: printing.print_invoice(invoice_id).data,
+                lambda: printing.print_invoice(invoice_id),
             )
-            self.app.push_screen(form, written)
 
-        self.call_service(lambda: invoices.get_invoice(invoice_id), found)
+        self.run_service(lambda: invoices.get_invoice(invoice_id), found)
 
     def action_delete_draft(self) -> None:
         from ...services import invoices
-        from ..widgets.form import ConfirmDialog
 
-        invoice_id = self._selected()
+        invoice_id = self.selected_id()
         if invoice_id is None:
             return
 
         def answer(ok: bool | None) -> None:
             if ok:
-                self.call_service(
+                self.run_service(
                     lambda: invoices.delete_draft(invoice_id),
                     lambda _result: self.table.refresh_rows(),
                     done=_("Draft deleted."),
@@ -293,7 +264,7 @@ class InvoicesScreen(SearchableList, ClientFilterToggle, Screen[None]):
     def action_export(self) -> None:
         """The invoice list as filtered now, to Excel."""
         from ...exports import lists
-        from ..widgets.export import export_list
+        from ..dialogs.export import export_list
 
         flt = self.flt
         export_list(
@@ -305,7 +276,3 @@ class InvoicesScreen(SearchableList, ClientFilterToggle, Screen[None]):
             count=lambda: lists.count_invoices(flt),
             notes=lists.describe_invoice_filter(flt),
         )
-
-    def returned(self) -> None:
-        """Back from another screen (an editor, a view, another mode): re-read."""
-        self.table.refresh_rows()

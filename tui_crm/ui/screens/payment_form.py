@@ -25,12 +25,11 @@ from textual.widgets import Input, Label, Static
 from ...i18n import _
 from ..formatting import date as show_date
 from ..formatting import money
+from ..labels import METHOD_LABELS, PAYABLE_METHODS
 from ..safe_text import one_line
-from ..widgets.form import FieldSpec, FormScreen, field_id
+from ..widgets.form import FieldSpec, FormScreen, field_editor, field_id
 from ..widgets.line_editor import number_text
-from .sales_support import METHOD_LABELS, parse_day, parse_money_field
 
-PAYABLE_METHODS = ("transfer", "card", "cash", "direct_debit", "cheque", "other")
 _ALLOCATION_KEY = re.compile(r"allocations\[(\d+)\](\.amount)?")
 
 
@@ -104,8 +103,6 @@ class PaymentForm(FormScreen[int]):
         with Vertical(classes="form payment-form"):
             yield Static(Content(self.title_text), classes="form-title")
             with VerticalScroll(classes="form-fields"):
-                from ..widgets.form import field_editor
-
                 for spec in self.fields():
                     with Horizontal(classes=f"form-row form-row-{spec.kind}"):
                         marker = " *" if spec.required else ""
@@ -186,15 +183,16 @@ class PaymentForm(FormScreen[int]):
     def save(self, values: dict[str, Any]) -> int:
         from ...services import payments
         from ...services.errors import RuleViolation, ValidationError
+        from ...services.records import read_amount, read_date
 
         errors: dict[str, str] = {}
         try:
-            day = parse_day(values["date"], "date", required=True)
+            day = read_date(values["date"], "date", required=True)
         except ValidationError as exc:
             errors.update(exc.errors)
             day = None
         try:
-            amount = parse_money_field(values["amount"], "amount", allow_negative=True)
+            amount = read_amount(values["amount"], "amount", allow_negative=True)
         except ValidationError as exc:
             errors.update(exc.errors)
             amount = Decimal(0)
@@ -204,7 +202,7 @@ class PaymentForm(FormScreen[int]):
             if not str(text).strip():
                 continue
             try:
-                share = parse_money_field(text, allocation_id(index), allow_negative=True)
+                share = read_amount(text, allocation_id(index), allow_negative=True)
             except ValidationError as exc:
                 errors.update(exc.errors)
                 continue
@@ -259,7 +257,7 @@ class PaymentForm(FormScreen[int]):
 
 def reverse_payment_form(payment: Any) -> FormScreen[Any]:
     """Ask for the reason, then reverse the payment (the invoices owe again)."""
-    from .sales_support import PromptForm
+    from ..dialogs.prompt import PromptForm
 
     def submit(values: dict[str, Any]) -> int:
         from ...services import payments

@@ -23,52 +23,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
+from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
-from textual.suggester import Suggester
 from textual.widgets import Input, Label, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from ...i18n import _, count_text
 from ...services.reports import ReportColumn
-from .form import ConfirmDialog
-
-
-class PathSuggester(Suggester):
-    """Completes the last part of a path from the file system (→ accepts)."""
-
-    def __init__(self, *, suffixes: Sequence[str] = ()) -> None:
-        super().__init__(use_cache=False, case_sensitive=True)
-        self.suffixes = tuple(s.lower() for s in suffixes)
-
-    async def get_suggestion(self, value: str) -> str | None:
-        return complete_path(value, self.suffixes)
-
-
-def complete_path(value: str, suffixes: Sequence[str] = ()) -> str | None:
-    """The first directory entry that completes `value` ("~/Doc" -> "~/Documents/")."""
-    if not value:
-        return None
-    head, _sep, partial = value.rpartition("/")
-    directory = Path(os.path.expanduser(head or ".")) if _sep else Path(".")
-    try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.name.lower())
-    except OSError:
-        return None
-    for entry in entries:
-        name = entry.name
-        if not name.startswith(partial) or name == partial or name.startswith("."):
-            continue
-        is_dir = entry.is_dir()
-        if not is_dir and suffixes and not name.lower().endswith(suffixes):
-            continue
-        prefix = f"{head}/" if _sep else ""
-        return prefix + name + ("/" if is_dir else "")
-    return None
+from ..base import CrmModalScreen
+from ..widgets.paths import PathSuggester
+from .confirm import ConfirmDialog
 
 
 @dataclass(frozen=True)
@@ -163,7 +133,7 @@ class ExportDialog(ModalScreen[Path | None]):
         self.dismiss(None)
 
 
-class ExportProgress(ModalScreen[Any]):
+class ExportProgress(CrmModalScreen[Any]):
     """Writes the file in a thread worker; a progress bar, escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -188,13 +158,22 @@ class ExportProgress(ModalScreen[Any]):
             yield Static(_("Reading the list…"), id="export-status")
             yield Static(Content(_("escape cancel")), classes="form-keys")
 
-    def on_mount(self) -> None:
-        self._run()
+    class Advanced(Message, bubble=False):
+        """Rows written so far (posted by the worker)."""
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
-    def _run(self) -> None:
-        from ...db import database, read_snapshot
-        from ...exports.xlsx import ExportCancelled, write_xlsx
+        def __init__(self, done: int, total: int | None) -> None:
+            super().__init__()
+            self.done = done
+            self.total = total
+
+    def on_mount(self) -> None:
+        self.run_service(
+            self._write, self._written, refused=self._failed, group="export", snapshot=True
+        )
+
+    def _write(self) -> Any:
+        """In the worker, inside one read-only transaction: the list, written to the file."""
+        from ...exports.xlsx import write_xlsx
         from ...services.session import login
 
         worker = get_current_worker()
@@ -203,42 +182,41 @@ class ExportProgress(ModalScreen[Any]):
             return self._cancel.is_set() or worker.is_cancelled
 
         def progress(done: int, total: int | None) -> None:
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._progress, done, total)
+            self.post_message(self.Advanced(done, total))
 
-        try:
-            with database.connection_context(), read_snapshot():
-                total = self.job.count() if self.job.count is not None else None
-                self.app.call_from_thread(self._progress, 0, total)
-                result = write_xlsx(
-                    self.path,
-                    self.job.columns,
-                    self.job.rows(),
-                    title=self.job.title,
-                    notes=self.job.notes,
-                    total=total,
-                    progress=progress,
-                    cancelled=cancelled,
-                    author=login(),
-                    force=self.replace,
-                )
-        except ExportCancelled:
-            self.app.call_from_thread(self._finish, None, _("Export cancelled; no file written"))
-        except Exception as exc:  # shown to the person, never a traceback
-            from ...db import describe_fault
+        total = self.job.count() if self.job.count is not None else None
+        progress(0, total)
+        return write_xlsx(
+            self.path,
+            self.job.columns,
+            self.job.rows(),
+            title=self.job.title,
+            notes=self.job.notes,
+            total=total,
+            progress=progress,
+            cancelled=cancelled,
+            author=login(),
+            force=self.replace,
+        )
 
-            error = describe_fault(exc) or exc
-            self.app.call_from_thread(
-                self._finish, None, _("Export failed: {error}").format(error=error), "error"
-            )
+    def _written(self, result: Any) -> None:
+        message = _("Exported {n} rows to {path}").format(
+            n=count_text(result.rows), path=result.path
+        )
+        self._finish(result, message)
+
+    def _failed(self, exc: Exception) -> bool:
+        from ...exports.xlsx import ExportCancelled
+        from ...services.calls import fault_text
+
+        if isinstance(exc, ExportCancelled):
+            self._finish(None, _("Export cancelled; no file written"))
         else:
-            self.app.call_from_thread(
-                self._finish,
-                result,
-                _("Exported {n} rows to {path}").format(
-                    n=count_text(result.rows), path=result.path
-                ),
-            )
+            self._finish(None, _("Export failed: {error}").format(error=fault_text(exc)), "error")
+        return True
+
+    def on_export_progress_advanced(self, message: Advanced) -> None:
+        self._progress(message.done, message.total)
 
     def _progress(self, done: int, total: int | None) -> None:
         bar = self.query_one("#export-progress", ProgressBar)
@@ -252,8 +230,8 @@ class ExportProgress(ModalScreen[Any]):
             status = _("Cancelling…")
         self.query_one("#export-status", Static).update(status)
 
-    def _finish(self, result: Any, message: str, severity: str = "information") -> None:
-        self.app.notify(Content(message).plain, severity=severity, timeout=8)  # type: ignore[arg-type]
+    def _finish(self, result: Any, message: str, severity: SeverityLevel = "information") -> None:
+        self.app.notify(message, severity=severity, timeout=8, markup=False)
         self.dismiss(result)
 
     def action_cancel(self) -> None:

@@ -1,0 +1,77 @@
+"""The client file's Contacts tab: `n`, `e`, `delete`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ....i18n import N_, _
+from ...safe_text import one_line
+from ..lazy_table import Column, Row
+from ..sources import LoadedSource
+from .base import ListTab
+
+
+def contact_row(c: Any) -> Row:
+    d = c.data
+    return Row(
+        key=c.id,
+        cells=(
+            c.name,
+            d.position,
+            d.email,
+            d.phone or d.mobile,
+            _("invoices") if d.is_billing else "",
+        ),
+    )
+
+
+class ContactsTab(ListTab):
+    KEY = "contacts"
+    EMPTY = N_("No contacts yet: n adds one.")
+    DELETE_QUESTION = N_("Delete the contact {what}?")
+
+    def columns(self) -> list[Column]:
+        return [
+            Column("name", _("Name"), 20, flex=True, min_width=12),
+            Column("position", _("Position"), 16, min_width=8, priority=2),
+            Column("email", _("Email"), 24, min_width=10),
+            Column("phone", _("Phone"), 14, min_width=9, priority=1),
+            Column("billing", _("Billing"), 9, min_width=7, priority=3),
+        ]
+
+    def source(self) -> LoadedSource[Any]:
+        from ....services import contacts
+
+        client_id = self.client_id
+        return LoadedSource(lambda: contacts.list_contacts(client_id), contact_row)
+
+    def delete_record(self, key: Any) -> Any:
+        from ....services import contacts
+
+        return contacts.delete_contact(key)
+
+    def new(self) -> None:
+        from ...screens.client_record_forms import ContactForm
+
+        self.app.push_screen(ContactForm(self.client_id, title=_("New contact")), self.after_form())
+
+    def edit(self) -> None:
+        from ....services import contacts
+        from ...screens.client_record_forms import ContactForm
+
+        key = self.selected()
+        if key is None:
+            return
+        self.run_service(
+            lambda: contacts.get_contact(key),
+            lambda row: self.app.push_screen(
+                ContactForm(
+                    self.client_id,
+                    row.id,
+                    row.version,
+                    ContactForm.values_of(row.data),
+                    title=_("Edit {name}").format(name=one_line(row.name)),
+                ),
+                self.after_form(),
+            ),
+        )
