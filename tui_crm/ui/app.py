@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -123,7 +123,7 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
         if os.environ.get("SSH_CONNECTION"):
             self.animation_level = "none"  # every frame costs bandwidth over SSH
 
-    def run(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def run(self, *args: Any, **kwargs: Any) -> None:
         """Run the TUI; when it ends, so does the process.
 
         Before it goes, the heap (some 66,000 objects: Textual's, babel's locale data,

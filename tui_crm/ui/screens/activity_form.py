@@ -104,7 +104,7 @@ class ActivityForm(RecordForm):
         return row.version, self.values_of(row)
 
 
-class RescheduleForm(FormScreen[dt.date]):
+class RescheduleForm(FormScreen[dt.date | None]):
     """Move a follow-up to another day (with the version it was read at)."""
 
     def __init__(self, activity_id: int, version: int, due: dt.date | None, subject: str):
@@ -119,11 +119,11 @@ class RescheduleForm(FormScreen[dt.date]):
     def fields(self) -> Sequence[FieldSpec]:
         return [FieldSpec("due_date", _("Follow up on"), "date", required=True)]
 
-    def save(self, values: dict[str, Any]) -> dt.date:
+    def save(self, values: dict[str, Any]) -> dt.date | None:
         from ...services import timeline
 
         self.version = timeline.reschedule(self.activity_id, values["due_date"], self.version)
-        return timeline.get_activity(self.activity_id).due_date  # type: ignore[return-value]
+        return timeline.get_activity(self.activity_id).due_date
 
     def reload(self) -> dict[str, Any] | None:
         from ...services import timeline

@@ -93,13 +93,7 @@ class AgendaScreen(CrmScreen[None]):
     def _source(self) -> PagedSource[Any]:
         from ...services.agenda import count_agenda, list_agenda
 
-        flt = self.flt
-        return PagedSource(
-            lambda: count_agenda(flt),
-            lambda offset, limit: list_agenda(flt, offset, limit),
-            agenda_row,
-            remember=True,
-        )
+        return PagedSource.over(count_agenda, list_agenda, self.flt, agenda_row, remember=True)
 
     def on_mount(self) -> None:
         self.title = _("Agenda")

@@ -38,12 +38,7 @@ def audit_row(entry: AuditEntry) -> Row:
 def audit_source(flt: AuditFilter) -> PagedSource[AuditEntry]:
     from ...services.audit import count_entries, list_entries
 
-    return PagedSource(
-        lambda: count_entries(flt),
-        lambda offset, limit: list_entries(flt, offset, limit),
-        audit_row,
-        remember=True,
-    )
+    return PagedSource.over(count_entries, list_entries, flt, audit_row, remember=True)
 
 
 class AuditScreen(CrmScreen[None]):

@@ -44,10 +44,8 @@ def product_row(p: Any) -> Row:
 def product_source(include_inactive: bool) -> PagedSource[Any]:
     from ...services import catalog
 
-    return PagedSource(
-        lambda: catalog.count_products(include_inactive),
-        lambda offset, limit: catalog.list_products(include_inactive, offset, limit),
-        product_row,
+    return PagedSource.over(
+        catalog.count_products, catalog.list_products, include_inactive, product_row
     )
 
 

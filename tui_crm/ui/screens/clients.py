@@ -37,11 +37,7 @@ def client_source(flt: ClientFilter) -> PagedSource[ClientRow]:
     """Pages of the client list (read in the table's worker thread)."""
     from ...services.clients import count_clients, list_clients
 
-    return PagedSource(
-        lambda: count_clients(flt),
-        lambda offset, limit: list_clients(flt, offset, limit),
-        _row,
-    )
+    return PagedSource.over(count_clients, list_clients, flt, _row)
 
 
 def _row(r: ClientRow) -> Row:

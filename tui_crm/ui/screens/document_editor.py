@@ -42,6 +42,7 @@ from ...i18n import _
 from ..base import CrmScreen
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.conflict import ConflictDialog
+from ..safe_text import one_line
 from ..widgets.footer import Footer
 from ..widgets.form import field_editor, read_value
 from ..widgets.line_editor import EditLine, LineEditor, TaxContext, parse_quantity
@@ -167,7 +168,12 @@ class DocumentEditor(CrmScreen[Any]):
         return ""
 
     def subtitle_text(self) -> str:
-        return ""
+        """The client (and its tax ID) under the title."""
+        defaults = self.data.defaults
+        text = one_line(defaults.client_name)
+        if defaults.tax_id:
+            text += f" ({one_line(defaults.tax_id)})"
+        return text
 
     def persist(self, values: dict[str, Any], lines: list[Any]) -> tuple[int, int]:
         """Save (in a worker, inside a connection); returns (record id, version)."""

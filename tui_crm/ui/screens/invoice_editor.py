@@ -17,7 +17,6 @@ from textual.binding import Binding, BindingType
 
 from ...i18n import _
 from ..labels import MODE_LABELS, label
-from ..safe_text import one_line
 from ..widgets.line_editor import EditLine, number_text
 from .document_editor import (
     DocumentEditor,
@@ -207,10 +206,7 @@ class InvoiceEditor(DocumentEditor):
         return _("Draft invoice {id}").format(id=self.record_id)
 
     def subtitle_text(self) -> str:
-        defaults = self.data.defaults
-        text = one_line(defaults.client_name)
-        if defaults.tax_id:
-            text += f" ({one_line(defaults.tax_id)})"
+        text = super().subtitle_text()
         if self.is_rectifying:
             detail = self.data.detail
             text += " · " + label(MODE_LABELS, detail.rectification_mode)

@@ -66,11 +66,7 @@ def invoice_source(flt: InvoiceFilter, today: dt.date | None = None) -> PagedSou
     from ...services.invoices import count_invoices, list_invoices
 
     day = today or dt.date.today()
-    return PagedSource(
-        lambda: count_invoices(flt),
-        lambda offset, limit: list_invoices(flt, offset, limit),
-        lambda r: invoice_row(r, day),
-    )
+    return PagedSource.over(count_invoices, list_invoices, flt, lambda r: invoice_row(r, day))
 
 
 def invoice_columns() -> list[Column]:
@@ -91,6 +87,7 @@ class InvoicesScreen(SearchableList):
 
     LIST_ID = "invoice"
     STATUS_FILTERS = STATUS_FILTERS
+    STATUS_FILTER_LABELS = STATUS_FILTER_LABELS
 
     CLIENT_PROMPT = N_("Invoices of which client?")
 
@@ -130,9 +127,7 @@ class InvoicesScreen(SearchableList):
         return invoice_source(self.flt)
 
     def filter_parts(self) -> list[str]:
-        parts = [_(STATUS_FILTER_LABELS.get(self.flt.status, self.flt.status))]
-        if self.flt.client_id is not None:
-            parts.append(_("client {name}").format(name=self.client_name or self.flt.client_id))
+        parts = [self.status_part(), *self.client_parts()]
         if self.flt.series:
             parts.append(_("series {series}").format(series=self.flt.series))
         if self.flt.year is not None:

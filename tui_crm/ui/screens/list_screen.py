@@ -24,6 +24,7 @@ from textual.widgets import Header, Input, Static
 from ...i18n import N_, _
 from ..base import CrmScreen
 from ..formatting import rows_text
+from ..labels import label
 from ..widgets.footer import Footer
 from ..widgets.lazy_table import Column, LazyTable
 
@@ -35,6 +36,8 @@ class ListScreen(CrmScreen[None]):
     STATUS_FIELD: ClassVar[str] = "status"
     STATUS_FILTERS: ClassVar[tuple[str, ...]] = ()  # what `s` cycles through
     CLIENT_PROMPT: ClassVar[str] = N_("Of which client?")  # `c`'s question (N_-marked)
+    STATUS_LABELS: ClassVar[dict[str, str]] = {}  # N_-marked: the statuses `s` shows
+    STATUS_FILTER_LABELS: ClassVar[dict[str, str]] = {}  # … and the filters that are none
     flt: Any
     client_name = ""  # the name of `flt.client_id`, once read
 
@@ -43,6 +46,19 @@ class ListScreen(CrmScreen[None]):
 
     def filter_parts(self) -> list[str]:
         return []
+
+    def status_part(self) -> str:
+        """The status filter in words ("every status", "drafts", "Sent" …)."""
+        status = getattr(self.flt, self.STATUS_FIELD)
+        if status in self.STATUS_FILTER_LABELS:
+            return _(self.STATUS_FILTER_LABELS[status])
+        return label(self.STATUS_LABELS, status)
+
+    def client_parts(self) -> list[str]:
+        """The client filtered by, if any ("client Acme SL")."""
+        if self.flt.client_id is None:
+            return []
+        return [_("client {name}").format(name=self.client_name or self.flt.client_id)]
 
     @property
     def table(self) -> LazyTable:

@@ -43,11 +43,7 @@ def order_row(r: OrderRow) -> Row:
 def order_source(flt: OrderFilter) -> PagedSource[OrderRow]:
     from ...services import orders
 
-    return PagedSource(
-        lambda: orders.count_orders(flt),
-        lambda offset, limit: orders.list_orders(flt, offset, limit),
-        order_row,
-    )
+    return PagedSource.over(orders.count_orders, orders.list_orders, flt, order_row)
 
 
 def order_columns() -> list[Column]:
@@ -68,6 +64,8 @@ class OrdersScreen(SearchableList):
 
     LIST_ID = "order"
     STATUS_FILTERS = STATUS_FILTERS
+    STATUS_LABELS = ORDER_STATUS_LABELS
+    STATUS_FILTER_LABELS = STATUS_FILTER_LABELS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", _("Back"), id="back"),
@@ -94,12 +92,7 @@ class OrdersScreen(SearchableList):
         return order_source(self.flt)
 
     def filter_parts(self) -> list[str]:
-        status = self.flt.status
-        return [
-            _(STATUS_FILTER_LABELS[status])
-            if status in STATUS_FILTER_LABELS
-            else label(ORDER_STATUS_LABELS, status)
-        ]
+        return [self.status_part()]
 
     @on(LazyTable.RowSelected, "#order-table")
     def _open(self, event: LazyTable.RowSelected) -> None:

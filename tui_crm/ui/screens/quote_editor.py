@@ -20,7 +20,6 @@ from textual.widgets import TabbedContent
 
 from ...i18n import _
 from ..labels import QUOTE_STATUS_LABELS, SHIPPING_LABELS, label
-from ..safe_text import one_line
 from ..widgets.line_editor import EditLine, TaxContext, number_text
 from .document_editor import (
     DocumentEditor,
@@ -184,13 +183,6 @@ class QuoteEditor(DocumentEditor):
         return _("Quote {code} ({status})").format(
             code=detail.code, status=label(QUOTE_STATUS_LABELS, detail.status)
         )
-
-    def subtitle_text(self) -> str:
-        defaults = self.data.defaults
-        text = one_line(defaults.client_name)
-        if defaults.tax_id:
-            text += f" ({one_line(defaults.tax_id)})"
-        return text
 
     def action_switch_page(self) -> None:
         tabs = self.query_one(TabbedContent)

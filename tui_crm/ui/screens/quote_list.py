@@ -45,11 +45,7 @@ def quote_row(r: QuoteRow) -> Row:
 def quote_source(flt: QuoteFilter) -> PagedSource[QuoteRow]:
     from ...services import quotes
 
-    return PagedSource(
-        lambda: quotes.count_quotes(flt),
-        lambda offset, limit: quotes.list_quotes(flt, offset, limit),
-        quote_row,
-    )
+    return PagedSource.over(quotes.count_quotes, quotes.list_quotes, flt, quote_row)
 
 
 def quote_columns() -> list[Column]:
@@ -69,6 +65,8 @@ class QuotesScreen(SearchableList):
 
     LIST_ID = "quote"
     STATUS_FILTERS = STATUS_FILTERS
+    STATUS_LABELS = QUOTE_STATUS_LABELS
+    STATUS_FILTER_LABELS = STATUS_FILTER_LABELS
     CLIENT_PROMPT = N_("Quotes of which client?")
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -98,15 +96,7 @@ class QuotesScreen(SearchableList):
         return quote_source(self.flt)
 
     def filter_parts(self) -> list[str]:
-        status = self.flt.status
-        parts = [
-            _(STATUS_FILTER_LABELS[status])
-            if status in STATUS_FILTER_LABELS
-            else label(QUOTE_STATUS_LABELS, status)
-        ]
-        if self.flt.client_id is not None:
-            parts.append(_("client {name}").format(name=self.client_name or self.flt.client_id))
-        return parts
+        return [self.status_part(), *self.client_parts()]
 
     @on(LazyTable.RowSelected, "#quote-table")
     def _open(self, event: LazyTable.RowSelected) -> None:

@@ -178,12 +178,7 @@ class ReceivablesScreen(ListScreen):
     def make_source(self) -> PagedSource[tuple[ReceivableRow, Any]]:
         from ...services.receivables import count_receivables
 
-        flt = self.flt
-        return PagedSource(
-            lambda: count_receivables(flt),
-            lambda offset, limit: receivable_page(flt, offset, limit),
-            receivable_row,
-        )
+        return PagedSource.over(count_receivables, receivable_page, self.flt, receivable_row)
 
     # --- summary and filters --------------------------------------------------------
 
@@ -215,9 +210,7 @@ class ReceivablesScreen(ListScreen):
         self.query_one("#rv-summary", Static).update(Content(summary_text(summary)))
 
     def filter_parts(self) -> list[str]:
-        parts = [bucket_label(self.flt.bucket)]
-        if self.flt.client_id is not None:
-            parts.append(_("client {name}").format(name=self.client_name or self.flt.client_id))
+        parts = [bucket_label(self.flt.bucket), *self.client_parts()]
         if self.flt.owner_login:
             parts.append(_("owner {login}").format(login=self.flt.owner_login))
         if self.flt.as_of is not None:

@@ -105,12 +105,7 @@ def movement_source(status: str) -> PagedSource[Any]:
     from ...services.bank import MovementFilter, count_movements, list_movements
 
     flt = MovementFilter(status=status)
-    return PagedSource(
-        lambda: count_movements(flt),
-        lambda offset, limit: list_movements(flt, offset, limit),
-        movement_row,
-        remember=True,
-    )
+    return PagedSource.over(count_movements, list_movements, flt, movement_row, remember=True)
 
 
 def import_text(report: Any) -> str:
@@ -318,6 +313,14 @@ class ReconcileScreen(CrmScreen[None]):
             return None
         return movement
 
+    def _current_credit(self) -> Any:
+        """The line under the cursor when it is money in (only that pays invoices)."""
+        movement = self._current()
+        if movement is not None and movement.kind != "credit":
+            self.notify(_("Only money in pays invoices."), severity="warning")
+            return None
+        return movement
+
     def action_reload(self) -> None:
         self.table.refresh_rows()
         self._load_summary()
@@ -408,13 +411,16 @@ class ReconcileScreen(CrmScreen[None]):
         self.action_reload()
 
     def action_accept(self) -> None:
+        movement = self._current()
+        if movement is not None:
+            self._accept(movement)
+
+    def _accept(self, movement: Any, allocations: list[tuple[int, Decimal]] | None = None) -> None:
+        """Accept the line (the matcher's proposal, or `allocations`): it becomes a payment."""
         from ...services import bank
 
-        movement = self._current()
-        if movement is None:
-            return
         self.run_service(
-            lambda: bank.accept_movement(movement.id),
+            lambda: bank.accept_movement(movement.id, allocations),
             self._changed,
             done=_("Accepted."),
             refusal_title=_("Not accepted"),
@@ -423,11 +429,8 @@ class ReconcileScreen(CrmScreen[None]):
     def action_choose(self) -> None:
         from ...services import bank
 
-        movement = self._current()
+        movement = self._current_credit()
         if movement is None:
-            return
-        if movement.kind != "credit":
-            self.notify(_("Only money in pays invoices."), severity="warning")
             return
 
         def listed(candidates: list[tuple]) -> None:
@@ -450,14 +453,7 @@ class ReconcileScreen(CrmScreen[None]):
                 elif value is not None:
                     invoice_id, client_id, owed = value
                     if movement.amount <= owed:
-                        self.run_service(
-                            lambda: bank.accept_movement(
-                                movement.id, [(invoice_id, movement.amount)]
-                            ),
-                            self._changed,
-                            done=_("Accepted."),
-                            refusal_title=_("Not accepted"),
-                        )
+                        self._accept(movement, [(invoice_id, movement.amount)])
                     else:
                         self._split(movement, client_id, {invoice_id: owed})
 
@@ -472,11 +468,8 @@ class ReconcileScreen(CrmScreen[None]):
         self.run_service(lambda: bank.candidate_invoices(movement.id), listed)
 
     def action_split(self) -> None:
-        movement = self._current()
+        movement = self._current_credit()
         if movement is None:
-            return
-        if movement.kind != "credit":
-            self.notify(_("Only money in pays invoices."), severity="warning")
             return
         proposal = movement.proposal
         if proposal.client_id is None:

@@ -13,7 +13,6 @@ from typing import Any
 
 from ...i18n import N_, _, ngettext
 from ..formatting import date as show_date
-from ..safe_text import one_line
 from ..widgets.line_editor import EditLine, TaxContext, number_text
 from .document_editor import (
     DocumentEditor,
@@ -121,10 +120,7 @@ class RecurringEditor(DocumentEditor):
         return _("Recurring invoice {id}").format(id=self.record_id)
 
     def subtitle_text(self) -> str:
-        defaults = self.data.defaults
-        text = one_line(defaults.client_name)
-        if defaults.tax_id:
-            text += f" ({one_line(defaults.tax_id)})"
+        text = super().subtitle_text()
         detail = self.data.detail
         if detail is not None and detail.invoice_ids:
             made = ngettext("{n} invoice made", "{n} invoices made", len(detail.invoice_ids))

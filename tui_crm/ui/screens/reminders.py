@@ -115,12 +115,7 @@ class RemindersScreen(CrmScreen[None]):
         from ...services.receivables import count_receivables
 
         flt = ReceivablesFilter(bucket="overdue")
-        return PagedSource(
-            lambda: count_receivables(flt),
-            lambda offset, limit: overdue_page(flt, offset, limit),
-            self._row,
-            remember=True,
-        )
+        return PagedSource.over(count_receivables, overdue_page, flt, self._row, remember=True)
 
     def _row(self, found: tuple[Any, Any]) -> Row:
         r, reminder = found

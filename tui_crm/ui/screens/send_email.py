@@ -53,18 +53,15 @@ def _load(request: SendRequest) -> Loaded:
     from ...services import email, email_templates
     from ...services.errors import ServiceError
 
+    document_id, client_id = request.document_id or 0, request.client_id or 0
     if request.kind == "invoice":
-        draft = email.compose_invoice(request.document_id)  # type: ignore[arg-type]
+        draft = email.compose_invoice(document_id)
     elif request.kind == "quote":
-        draft = email.compose_quote(request.document_id)  # type: ignore[arg-type]
+        draft = email.compose_quote(document_id)
     elif request.kind == "reminder":
-        draft = email.compose_reminder(
-            request.client_id,  # type: ignore[arg-type]
-            list(request.invoice_ids),
-            level=request.level,
-        )
+        draft = email.compose_reminder(client_id, list(request.invoice_ids), level=request.level)
     else:
-        draft = email.stored_draft(request.document_id)  # type: ignore[arg-type]
+        draft = email.stored_draft(document_id)
     kind = draft.purpose if draft.purpose != "reminder" else f"reminder{draft.reminder_level}"
     templates = tuple(
         (t.name, t.language) for t in email_templates.list_templates(kind) if t.kind == kind

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from rich.console import JustifyMethod
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -162,10 +163,10 @@ class ClientAnalyticsLine(_Loader, Static):
 # --- the Analytics tab ----------------------------------------------------------------------
 
 
-def _table(*headers: tuple[str, str]) -> Table:
+def _table(*headers: tuple[str, JustifyMethod]) -> Table:
     table = Table(box=None, pad_edge=False, expand=False, header_style="bold", padding=(0, 2, 0, 0))
     for label, justify in headers:
-        table.add_column(label, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+        table.add_column(label, justify=justify, no_wrap=True)
     return table
 
 

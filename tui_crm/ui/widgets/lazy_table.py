@@ -205,6 +205,28 @@ class _PageLoaded(Message, bubble=False):
         self.error = error
 
 
+class _TableMessage(Message):
+    """A message a LazyTable sends about itself."""
+
+    def __init__(self, lazy_table: LazyTable | None = None) -> None:
+        super().__init__()
+        self.lazy_table = lazy_table
+
+    @property
+    def control(self) -> LazyTable | None:
+        """The table that sent the message (for `@on(..., selector)`)."""
+        return self.lazy_table
+
+
+class _RowMessage(_TableMessage):
+    """A message about one row: its key and index."""
+
+    def __init__(self, row_key: int | str, index: int, lazy_table: LazyTable | None = None) -> None:
+        super().__init__(lazy_table)
+        self.row_key = row_key
+        self.index = index
+
+
 class LazyTable(ScrollView, can_focus=True):
     """A keyboard-first table over a `TableSource` of any size.
 
@@ -283,63 +305,25 @@ class LazyTable(ScrollView, can_focus=True):
     cursor_index: reactive[int] = reactive(0, repaint=False, init=False)
     """Index of the highlighted row (0 when the table is empty)."""
 
-    class RowHighlighted(Message):
+    class RowHighlighted(_RowMessage):
         """The cursor moved to a row (sent once that row has been loaded)."""
 
-        def __init__(
-            self, row_key: int | str, index: int, lazy_table: LazyTable | None = None
-        ) -> None:
-            super().__init__()
-            self.row_key = row_key
-            self.index = index
-            self.lazy_table = lazy_table
-
-        @property
-        def control(self) -> LazyTable | None:
-            """The table that sent the message (for `@on(..., selector)`)."""
-            return self.lazy_table
-
-    class RowSelected(Message):
+    class RowSelected(_RowMessage):
         """A row was chosen with enter (or by clicking the highlighted row)."""
 
-        def __init__(
-            self, row_key: int | str, index: int, lazy_table: LazyTable | None = None
-        ) -> None:
-            super().__init__()
-            self.row_key = row_key
-            self.index = index
-            self.lazy_table = lazy_table
-
-        @property
-        def control(self) -> LazyTable | None:
-            """The table that sent the message (for `@on(..., selector)`)."""
-            return self.lazy_table
-
-    class Loaded(Message):
+    class Loaded(_TableMessage):
         """The row count of the current source was (re)read; `row_count` is ready."""
 
         def __init__(self, row_count: int, lazy_table: LazyTable | None = None) -> None:
-            super().__init__()
+            super().__init__(lazy_table)
             self.row_count = row_count
-            self.lazy_table = lazy_table
 
-        @property
-        def control(self) -> LazyTable | None:
-            """The table that sent the message (for `@on(..., selector)`)."""
-            return self.lazy_table
-
-    class LoadFailed(Message):
+    class LoadFailed(_TableMessage):
         """The source raised; the affected rows are left blank."""
 
         def __init__(self, error: str, lazy_table: LazyTable | None = None) -> None:
-            super().__init__()
+            super().__init__(lazy_table)
             self.error = error
-            self.lazy_table = lazy_table
-
-        @property
-        def control(self) -> LazyTable | None:
-            """The table that sent the message (for `@on(..., selector)`)."""
-            return self.lazy_table
 
     def __init__(
         self,

@@ -36,6 +36,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.coordinate import Coordinate
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -261,11 +262,7 @@ class LinesTable(DataTable):
 
     @property
     def editor(self) -> LineEditor:
-        node = self.parent
-        while node is not None and not isinstance(node, LineEditor):
-            node = node.parent
-        assert node is not None
-        return node
+        return _editor_of(self)
 
     def on_resize(self) -> None:
         self.editor.table_resized(self.size.width)
@@ -318,11 +315,7 @@ class CellInput(Input):
 
     @property
     def editor(self) -> LineEditor:
-        node = self.parent
-        while node is not None and not isinstance(node, LineEditor):
-            node = node.parent
-        assert node is not None
-        return node
+        return _editor_of(self)
 
     def apply_key(self, event: events.Key, routed: bool = False) -> bool:
         """The keys of the edit row; `routed`: typed for this field but delivered to
@@ -362,6 +355,15 @@ class CellInput(Input):
 _WIDTHS = {"#": 3, "quantity": 6, "unit_price": 10, "discount": 5, "vat_rate": 4, "re": 4}
 _BASE_WIDTH = 11
 _SCROLLBAR = 2
+
+
+def _editor_of(widget: Widget) -> LineEditor:
+    """The line editor a part of it belongs to."""
+    node = widget.parent
+    while node is not None and not isinstance(node, LineEditor):
+        node = node.parent
+    assert node is not None
+    return node
 
 
 class LineEditor(CrmNode, Vertical):

@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 from .lazy_table import Row
 
 T = TypeVar("T")
+F = TypeVar("F")
 
 
 def _as_row(item: Any) -> Row:
@@ -92,6 +93,24 @@ class PagedSource(_Remembered[T]):
         super().__init__(to_row, remember)
         self._count = count
         self._fetch = fetch
+
+    @classmethod
+    def over(
+        cls,
+        count: Callable[[F], int],
+        fetch: Callable[[F, int, int], Sequence[T]],
+        flt: F,
+        to_row: Callable[[T], Row],
+        *,
+        remember: bool = False,
+    ) -> PagedSource[T]:
+        """Pages of a service's filtered list: `count(flt)`, `fetch(flt, offset, limit)`."""
+        return cls(
+            lambda: count(flt),
+            lambda offset, limit: fetch(flt, offset, limit),
+            to_row,
+            remember=remember,
+        )
 
     def count(self) -> int:
         from ...services.calls import run_call

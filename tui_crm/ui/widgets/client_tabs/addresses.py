@@ -3,12 +3,15 @@ address."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ....i18n import N_, _
 from ..lazy_table import Column, Row
 from ..sources import LoadedSource
 from .base import ListTab
+
+if TYPE_CHECKING:
+    from ...screens.client_record_forms import RecordForm
 
 
 def address_row(a: Any) -> Row:
@@ -30,6 +33,9 @@ class AddressesTab(ListTab):
     ACTIONS = ListTab.ACTIONS | {"make_default"}
     EMPTY = N_("No addresses yet: n adds one.")
     DELETE_QUESTION = N_("Delete the address {what}?")
+    NEW_TITLE = N_("New address")
+    EDIT_TITLE = N_("Edit address")
+    NEW_VALUES: ClassVar[dict[str, Any]] = {"country": "ES"}
 
     def columns(self) -> list[Column]:
         return [
@@ -45,39 +51,10 @@ class AddressesTab(ListTab):
         client_id = self.client_id
         return LoadedSource(lambda: addresses.list_addresses(client_id), address_row)
 
-    def delete_record(self, key: Any) -> Any:
-        from ....services import addresses
-
-        return addresses.delete_address(key)
-
-    def new(self) -> None:
+    def form(self) -> type[RecordForm]:
         from ...screens.client_record_forms import AddressForm
 
-        self.app.push_screen(
-            AddressForm(self.client_id, initial={"country": "ES"}, title=_("New address")),
-            self.after_form(),
-        )
-
-    def edit(self) -> None:
-        from ....services import addresses
-        from ...screens.client_record_forms import AddressForm
-
-        key = self.selected()
-        if key is None:
-            return
-        self.run_service(
-            lambda: addresses.get_address(key),
-            lambda row: self.app.push_screen(
-                AddressForm(
-                    self.client_id,
-                    row.id,
-                    row.version,
-                    AddressForm.values_of(row.data),
-                    title=_("Edit address"),
-                ),
-                self.after_form(),
-            ),
-        )
+        return AddressForm
 
     def make_default(self) -> None:
         from ....services import addresses

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,6 +17,9 @@ from ...base import CrmNode
 from ...dialogs.confirm import ConfirmDialog
 from ...safe_text import one_line
 from ..lazy_table import Column, LazyTable
+
+if TYPE_CHECKING:
+    from ...screens.client_record_forms import RecordForm
 
 FILE_PAGE = 50  # rows read per page in the file's lists (a screen shows fewer)
 TAB_ACTIONS = frozenset(
@@ -122,12 +125,18 @@ class ClientTab(CrmNode, TabPane):
 
 
 class ListTab(ClientTab):
-    """A tab that is a list of the client's records (`n` new, `e` edit, `delete` …)."""
+    """A tab that is a list of the client's records (`n` new, `e` edit, `delete` …).
+
+    By default a row is a record that a `RecordForm` (`form()`) creates, edits and
+    deletes through its service."""
 
     ACTIONS = frozenset({"new", "edit", "delete"})
     EMPTY: ClassVar[str]  # N_-marked: what the empty list says
     DELETE_QUESTION: ClassVar[str] = ""  # N_-marked, with {what}: the row's name
     NAME_CELL: ClassVar[int] = 0  # the cell that names a row in DELETE_QUESTION
+    NEW_TITLE: ClassVar[str] = ""  # N_-marked: the form's title for a new record
+    EDIT_TITLE: ClassVar[str] = ""  # … and for one being edited
+    NEW_VALUES: ClassVar[dict[str, Any]] = {}  # what a new record's form starts with
 
     def columns(self) -> list[Column]:
         raise NotImplementedError
@@ -136,9 +145,42 @@ class ListTab(ClientTab):
         """The table source (its calls run in the table's worker thread)."""
         raise NotImplementedError
 
+    def form(self) -> type[RecordForm]:
+        """The form of a row (screens/client_record_forms.py, imported when used)."""
+        raise NotImplementedError
+
     def delete_record(self, key: Any) -> Any:
         """Delete the record `key` (in a worker)."""
-        raise NotImplementedError
+        return self.form().delete(key)
+
+    def new(self) -> None:
+        form = self.form()
+        initial = dict(self.NEW_VALUES) or None
+        self.app.push_screen(
+            form(self.client_id, initial=initial, title=_(self.NEW_TITLE)), self.after_form()
+        )
+
+    def edit(self) -> None:
+        key = self.selected()
+        if key is None:
+            return
+        form = self.form()
+        self.run_service(
+            lambda: form.get(key),
+            lambda row: self.app.push_screen(
+                form(
+                    self.client_id,
+                    row.id,
+                    row.version,
+                    form.values_of(row.data),
+                    title=self.edit_title(row),
+                ),
+                self.after_form(),
+            ),
+        )
+
+    def edit_title(self, row: Any) -> str:
+        return _(self.EDIT_TITLE)
 
     def compose(self) -> ComposeResult:
         yield LazyTable(

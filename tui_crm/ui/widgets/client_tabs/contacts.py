@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ....i18n import N_, _
 from ...safe_text import one_line
 from ..lazy_table import Column, Row
 from ..sources import LoadedSource
 from .base import ListTab
+
+if TYPE_CHECKING:
+    from ...screens.client_record_forms import RecordForm
 
 
 def contact_row(c: Any) -> Row:
@@ -29,6 +32,7 @@ class ContactsTab(ListTab):
     KEY = "contacts"
     EMPTY = N_("No contacts yet: n adds one.")
     DELETE_QUESTION = N_("Delete the contact {what}?")
+    NEW_TITLE = N_("New contact")
 
     def columns(self) -> list[Column]:
         return [
@@ -45,33 +49,10 @@ class ContactsTab(ListTab):
         client_id = self.client_id
         return LoadedSource(lambda: contacts.list_contacts(client_id), contact_row)
 
-    def delete_record(self, key: Any) -> Any:
-        from ....services import contacts
-
-        return contacts.delete_contact(key)
-
-    def new(self) -> None:
+    def form(self) -> type[RecordForm]:
         from ...screens.client_record_forms import ContactForm
 
-        self.app.push_screen(ContactForm(self.client_id, title=_("New contact")), self.after_form())
+        return ContactForm
 
-    def edit(self) -> None:
-        from ....services import contacts
-        from ...screens.client_record_forms import ContactForm
-
-        key = self.selected()
-        if key is None:
-            return
-        self.run_service(
-            lambda: contacts.get_contact(key),
-            lambda row: self.app.push_screen(
-                ContactForm(
-                    self.client_id,
-                    row.id,
-                    row.version,
-                    ContactForm.values_of(row.data),
-                    title=_("Edit {name}").format(name=one_line(row.name)),
-                ),
-                self.after_form(),
-            ),
-        )
+    def edit_title(self, row: Any) -> str:
+        return _("Edit {name}").format(name=one_line(row.name))

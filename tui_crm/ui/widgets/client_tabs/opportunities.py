@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ....i18n import N_, _, pgettext
 from ...formatting import date as show_date
@@ -10,6 +10,9 @@ from ...formatting import money
 from ..lazy_table import Column, Row
 from ..sources import LoadedSource
 from .base import ListTab
+
+if TYPE_CHECKING:
+    from ...screens.client_record_forms import RecordForm
 
 
 def opportunity_row(o: Any) -> Row:
@@ -54,10 +57,10 @@ class OpportunitiesTab(ListTab):
         client_id = self.client_id
         return LoadedSource(lambda: opportunities.list_opportunities(client_id), opportunity_row)
 
-    def delete_record(self, key: Any) -> Any:
-        from ....services import opportunities
+    def form(self) -> type[RecordForm]:
+        from ...screens.client_record_forms import OpportunityForm
 
-        return opportunities.delete_opportunity(key)
+        return OpportunityForm
 
     def new(self) -> None:
         self.open_form(None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ....i18n import N_, _
 from ...formatting import date as show_date
@@ -10,6 +10,9 @@ from ...formatting import money
 from ..lazy_table import Column, Row
 from ..sources import LoadedSource
 from .base import ListTab
+
+if TYPE_CHECKING:
+    from ...screens.client_record_forms import RecordForm
 
 
 def project_row(p: Any) -> Row:
@@ -34,6 +37,9 @@ class ProjectsTab(ListTab):
     KEY = "projects"
     EMPTY = N_("No projects yet: n opens one.")
     DELETE_QUESTION = N_("Delete the project {what}?")
+    NEW_TITLE = N_("New project")
+    EDIT_TITLE = N_("Edit project")
+    NEW_VALUES: ClassVar[dict[str, Any]] = {"status": "active"}
 
     def columns(self) -> list[Column]:
         return [
@@ -50,36 +56,7 @@ class ProjectsTab(ListTab):
         client_id = self.client_id
         return LoadedSource(lambda: projects.list_projects(client_id), project_row)
 
-    def delete_record(self, key: Any) -> Any:
-        from ....services import projects
-
-        return projects.delete_project(key)
-
-    def new(self) -> None:
+    def form(self) -> type[RecordForm]:
         from ...screens.client_record_forms import ProjectForm
 
-        self.app.push_screen(
-            ProjectForm(self.client_id, initial={"status": "active"}, title=_("New project")),
-            self.after_form(),
-        )
-
-    def edit(self) -> None:
-        from ....services import projects
-        from ...screens.client_record_forms import ProjectForm
-
-        key = self.selected()
-        if key is None:
-            return
-        self.run_service(
-            lambda: projects.get_project(key),
-            lambda row: self.app.push_screen(
-                ProjectForm(
-                    self.client_id,
-                    row.id,
-                    row.version,
-                    ProjectForm.values_of(row.data),
-                    title=_("Edit project"),
-                ),
-                self.after_form(),
-            ),
-        )
+        return ProjectForm

@@ -4,7 +4,7 @@ enter shows an entry in full, `M` sends a failed email again."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ....i18n import N_, _
 from ...formatting import date as show_date
@@ -12,6 +12,9 @@ from ...formatting import local_datetime
 from ..lazy_table import Column, Row
 from ..sources import PagedSource
 from .base import ListTab
+
+if TYPE_CHECKING:
+    from ...screens.client_record_forms import RecordForm
 
 
 def activity_row(a: Any, today: Any) -> Row:
@@ -67,10 +70,10 @@ class TimelineTab(ListTab):
             lambda a: activity_row(a, today),
         )
 
-    def delete_record(self, key: Any) -> Any:
-        from ....services import timeline
+    def form(self) -> type[RecordForm]:
+        from ...screens.activity_form import ActivityForm
 
-        return timeline.delete_activity(key)
+        return ActivityForm
 
     def new(self) -> None:
         self.open_form()
