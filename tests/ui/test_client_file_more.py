@@ -27,14 +27,9 @@ from tui_crm.ui.screens.document_forms import AttachForm, ExportForm
 from tui_crm.ui.widgets.form import field_id
 from tui_crm.ui.widgets.lazy_table import LazyTable
 
+from .conftest import settle
+
 TODAY = dt.date.today()
-
-
-async def settle(pilot, app, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def make(name: str, **fields: object) -> int:

@@ -24,12 +24,7 @@ from tui_crm.ui.screens.clients import ClientsScreen
 from tui_crm.ui.widgets.form import field_id
 from tui_crm.ui.widgets.lazy_table import LazyTable
 
-
-async def settle(pilot, app, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
+from .conftest import settle
 
 
 def make(name: str, **fields: object) -> int:

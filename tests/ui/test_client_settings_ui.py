@@ -14,12 +14,7 @@ from tui_crm.ui.screens.client_form import ClientForm
 from tui_crm.ui.screens.client_settings import CommentTemplatesScreen, CustomFieldsScreen
 from tui_crm.ui.widgets.form import field_id
 
-
-async def settle(pilot, app, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
+from .conftest import settle
 
 
 async def until(pilot, app, condition) -> None:

@@ -28,17 +28,11 @@ from tui_crm.ui.screens.receivables import ReceivablesScreen
 from tui_crm.ui.widgets.lazy_table import LazyTable
 from tui_crm.ui.widgets.line_editor import LineEditor
 
+from .conftest import settle
 from .screen_text import screen_text
 
 SIZE = (80, 24)
 TODAY = dt.date.today()
-
-
-async def settle(pilot, app, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def type_text(pilot, app, text: str) -> None:

@@ -17,12 +17,7 @@ from tui_crm.ui.screens.reports import ReportsScreen
 from tui_crm.ui.widgets.form import field_id
 from tui_crm.ui.widgets.lazy_table import LazyTable
 
-
-async def settle(pilot, app, rounds: int = 4) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
+from .conftest import settle
 
 
 async def open_reports(pilot, app) -> ReportsScreen:

@@ -18,17 +18,11 @@ from tui_crm.ui.screens.invoice_editor import InvoiceEditor
 from tui_crm.ui.screens.invoice_view import InvoiceView
 from tui_crm.ui.screens.verifactu import VerifactuScreen
 
+from .conftest import settle
 from .screen_text import screen_text
 
 SIZE = (100, 30)
 TODAY = dt.date.today()
-
-
-async def settle(pilot, app, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @pytest.fixture
