@@ -155,6 +155,19 @@ def test_upgrade_to_version_1_then_to_latest_keeps_every_row(raw_db) -> None:
     assert indexed == len(CLIENTS)
 
 
+def test_the_migrations_frozen_search_documents_are_the_live_ones(raw_db) -> None:
+    """Migrations 2 and 7 build the search documents from a frozen copy, never the live
+    service; the live service must still build the same ones (a change to it needs a
+    migration that rebuilds the index)."""
+    upgrade(target=1)
+    fill_version_1()
+    upgrade()
+    frozen = table_dump("client_search")
+    assert len(frozen) == len(CLIENTS)
+    assert search.rebuild_search_index() == len(CLIENTS)
+    assert table_dump("client_search") == frozen
+
+
 def test_services_work_after_upgrading_an_old_database(raw_db) -> None:
     upgrade(target=1)
     fill_version_1()
