@@ -247,6 +247,42 @@ def timeline_rows(client_id: int) -> Iterator[dict[str, Any]]:
         offset += PAGE
 
 
+# --- VERI*FACTU: the records, in chain order (`report verifactu`) ---------------------
+
+VERIFACTU_COLUMNS = (
+    ReportColumn("number", N_("Number")),
+    ReportColumn("issue_date", N_("Issue date")),
+    ReportColumn("record_type", N_("Record")),
+    ReportColumn("invoice_type", N_("Type")),
+    ReportColumn("vat_total", N_("Taxes")),
+    ReportColumn("total", N_("Total")),
+    ReportColumn("previous_hash", N_("Previous hash")),
+    ReportColumn("hash", N_("Hash")),
+    ReportColumn("generated_at", N_("Generated at")),
+    ReportColumn("status", N_("Status")),
+    ReportColumn("error_code", N_("Error code")),
+    ReportColumn("error", N_("Error")),
+    ReportColumn("csv", N_("CSV")),
+)
+
+
+_OPTIONAL_IN_A_RECORD = frozenset(
+    {"invoice_type", "vat_total", "total", "previous_hash", "error_code", "error", "csv"}
+)
+
+
+def verifactu_rows() -> Iterator[dict[str, Any]]:
+    """One row per VERI*FACTU record, in chain order (what a record lacks is empty)."""
+    from .verifactu import report_rows
+
+    for r in report_rows():
+        row = {c.key: getattr(r, c.key) for c in VERIFACTU_COLUMNS}
+        for key in _OPTIONAL_IN_A_RECORD:
+            if row[key] == "":
+                row[key] = None
+        yield row
+
+
 # --- analytics: revenue ranking, monthly revenue, P&L, pipeline (`report revenue` ...) -----
 # Shares are fractions 0..1 (JSON "0.2500"); `*_pct` are percentages ("12.50"). The
 # spreadsheet writer reads kind "percent" as a percentage: `as_percentages` converts the

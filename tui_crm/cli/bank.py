@@ -1,8 +1,7 @@
-"""Money in from the bank on the command line: `payment add|reverse`, `import statement`,
-`remittance create|list|cancel`, `mandate add|list|revoke`, and the `payments` and `347`
-reports. `cli.py` (and `cli_excel.py` for `import statement`) register these; the rules
-live in `services.payments`, `services.bank`, `services.sepa` and `services.modelo347`,
-exactly as the TUI uses them.
+"""Money in from the bank on the command line: `payment add|reverse`, `import statement`
+(registered by `excel`, under `import`), `remittance create|list|cancel` and `mandate
+add|list|revoke`. The rules live in `services.payments`, `services.bank` and
+`services.sepa`, exactly as the TUI uses them.
 """
 
 from __future__ import annotations
@@ -12,20 +11,18 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-from .i18n import _
+from ..i18n import _
+from .common import EXIT_ERROR, EXIT_OK, FORMATS, UserError, date_arg, open_db, subcommands
 
-BANK_REPORTS = ("payments", "347")
+# services.payments.METHODS, repeated: the parser is built at start-up, before any service loads
 METHODS = ("transfer", "card", "cash", "direct_debit", "cheque", "other")
 
 
-def add_parsers(sub, date_type) -> None:
+def add_parsers(sub) -> None:
     """Add `payment`, `remittance` and `mandate` to the command line's subparsers."""
-    from .cli import _Parser
 
     payment = sub.add_parser("payment", help=_("register or reverse a payment"))
-    payment_sub = payment.add_subparsers(
-        dest="action", metavar="ACTION", parser_class=_Parser, required=True
-    )
+    payment_sub = subcommands(payment)
     add = payment_sub.add_parser(
         "add",
         help=_("register a payment (prints its id)"),
@@ -42,7 +39,7 @@ def add_parsers(sub, date_type) -> None:
         "--client", metavar="TAX_ID", help=_("the client; settles its oldest invoices first")
     )
     add.add_argument("--amount", required=True, metavar="A", help=_("1.234,56 or 1,234.56"))
-    add.add_argument("--date", type=date_type, metavar="D", help=_("payment date (default today)"))
+    add.add_argument("--date", type=date_arg, metavar="D", help=_("payment date (default today)"))
     add.add_argument("--method", choices=METHODS, default="transfer")
     add.add_argument("--reference", default="", metavar="R", help=_("bank reference, cheque…"))
     reverse = payment_sub.add_parser(
@@ -52,9 +49,7 @@ def add_parsers(sub, date_type) -> None:
     reverse.add_argument("--reason", required=True, metavar="TEXT")
 
     remittance = sub.add_parser("remittance", help=_("SEPA direct-debit remittances"))
-    rem_sub = remittance.add_subparsers(
-        dest="action", metavar="ACTION", parser_class=_Parser, required=True
-    )
+    rem_sub = subcommands(remittance)
     create = rem_sub.add_parser(
         "create",
         help=_("collect the invoices due by a date by direct debit (a pain.008 file)"),
@@ -63,9 +58,9 @@ def add_parsers(sub, date_type) -> None:
             "mandate: writes the pain.008 XML for the bank and records the remittance."
         ),
     )
-    create.add_argument("--due-by", type=date_type, required=True, metavar="D")
+    create.add_argument("--due-by", type=date_arg, required=True, metavar="D")
     create.add_argument(
-        "--collect-on", type=date_type, metavar="D", help=_("default: the next business day")
+        "--collect-on", type=date_arg, metavar="D", help=_("default: the next business day")
     )
     create.add_argument("--scheme", choices=["CORE", "B2B"], default="CORE")
     create.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.xml")
@@ -74,36 +69,25 @@ def add_parsers(sub, date_type) -> None:
         "--dry-run", action="store_true", help=_("list what would be collected; write nothing")
     )
     listing = rem_sub.add_parser("list", help=_("the remittances, newest first"))
-    listing.add_argument("--format", choices=["plain", "github", "csv", "json"], default="plain")
+    listing.add_argument("--format", choices=FORMATS, default="plain")
     cancel = rem_sub.add_parser("cancel", help=_("cancel a remittance the bank has not collected"))
     cancel.add_argument("id", type=int, metavar="ID")
 
     mandate = sub.add_parser("mandate", help=_("clients' direct-debit mandates"))
-    man_sub = mandate.add_subparsers(
-        dest="action", metavar="ACTION", parser_class=_Parser, required=True
-    )
+    man_sub = subcommands(mandate)
     madd = man_sub.add_parser("add", help=_("record a signed mandate (prints its id)"))
     madd.add_argument("--client", required=True, metavar="TAX_ID")
     madd.add_argument("--reference", required=True, metavar="REF")
-    madd.add_argument("--signed", type=date_type, required=True, metavar="D")
+    madd.add_argument("--signed", type=date_arg, required=True, metavar="D")
     madd.add_argument("--iban", required=True)
     madd.add_argument("--bic", default="")
     madd.add_argument("--scheme", choices=["CORE", "B2B"], default="CORE")
     madd.add_argument("--sequence", choices=["FRST", "RCUR"], default="FRST")
     mlist = man_sub.add_parser("list", help=_("every mandate"))
     mlist.add_argument("--client", metavar="TAX_ID")
-    mlist.add_argument("--format", choices=["plain", "github", "csv", "json"], default="plain")
+    mlist.add_argument("--format", choices=FORMATS, default="plain")
     revoke = man_sub.add_parser("revoke", help=_("stop collecting under a mandate"))
     revoke.add_argument("reference", metavar="REF")
-
-
-def add_report_arguments(report: argparse.ArgumentParser, date_type) -> None:
-    report.add_argument(
-        "--from", dest="date_from", type=date_type, metavar="D", help=_("payments: from this date")
-    )
-    report.add_argument(
-        "--to", dest="date_to", type=date_type, metavar="D", help=_("payments: up to this date")
-    )
 
 
 def add_import_parser(imp_sub) -> None:
@@ -125,8 +109,7 @@ def add_import_parser(imp_sub) -> None:
 
 
 def _amount(text: str) -> Decimal:
-    from .cli import UserError
-    from .money import MoneyError, parse_amount
+    from ..money import MoneyError, parse_amount
 
     try:
         return parse_amount(text)
@@ -135,8 +118,7 @@ def _amount(text: str) -> Decimal:
 
 
 def _client(tax_id: str) -> int:
-    from .cli import UserError
-    from .services import clients
+    from ..services import clients
 
     client_id = clients.find_by_tax_id(tax_id)
     if client_id is None:
@@ -144,13 +126,11 @@ def _client(tax_id: str) -> int:
     return client_id
 
 
-def cmd_payment(args: argparse.Namespace, open_db) -> int:
+def cmd_payment(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from .cli import EXIT_OK
-
     open_db(args)
-    from .services import invoices, payments
+    from ..services import invoices, payments
 
     if args.action == "reverse":
         payments.reverse_payment(args.id, args.reason)
@@ -176,38 +156,10 @@ def cmd_payment(args: argparse.Namespace, open_db) -> int:
     return EXIT_OK
 
 
-def cmd_report(args: argparse.Namespace, open_db) -> int:
-    from .cli import EXIT_OK
-
-    if args.name == "347":
-        from .services.modelo347 import check_year
-
-        check_year(args.year)  # a bad year is refused before opening anything
-    open_db(args)
-    from .db import read_snapshot
-    from .exports.tabular import write_report
-
-    with read_snapshot():
-        if args.name == "payments":
-            from .services import payment_book
-
-            columns = payment_book.COLUMNS
-            rows = payment_book.payment_rows(args.date_from, args.date_to)
-        else:
-            from .services import modelo347
-
-            columns, rows = modelo347.COLUMNS, modelo347.rows(args.year)
-        write_report(
-            rows, [c.key for c in columns], args.format, sys.stdout, [_(c.label) for c in columns]
-        )
-    return EXIT_OK
-
-
-def cmd_import_statement(args: argparse.Namespace, open_db) -> int:
-    from .cli import EXIT_ERROR, EXIT_OK
+def cmd_import_statement(args: argparse.Namespace) -> int:
 
     open_db(args)
-    from .services import bank
+    from ..services import bank
 
     report = bank.import_statement(args.file, dry_run=args.dry_run, accept_sure=args.accept_sure)
     for line in report.lines:
@@ -218,8 +170,8 @@ def cmd_import_statement(args: argparse.Namespace, open_db) -> int:
 
 def statement_line_text(item) -> str:
     """One line of `import statement`: date, amount, text, the match and what became of it."""
-    from .services import bank
-    from .text import one_line
+    from ..services import bank
+    from ..text import one_line
 
     line = item.line
     concept = one_line(line.concept or line.reference2 or "")
@@ -270,16 +222,14 @@ def import_summary(report) -> str:
     )
 
 
-def cmd_remittance(args: argparse.Namespace, open_db) -> int:
+def cmd_remittance(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from .cli import EXIT_OK, UserError
-
     open_db(args)
-    from .services import sepa
+    from ..services import sepa
 
     if args.action == "list":
-        from .exports.tabular import write_report
+        from ..exports.tabular import write_report
 
         rows = [
             {
@@ -342,11 +292,10 @@ def cmd_remittance(args: argparse.Namespace, open_db) -> int:
     return EXIT_OK
 
 
-def cmd_mandate(args: argparse.Namespace, open_db) -> int:
-    from .cli import EXIT_OK
+def cmd_mandate(args: argparse.Namespace) -> int:
 
     open_db(args)
-    from .services import sepa
+    from ..services import sepa
 
     if args.action == "add":
         mandate_id = sepa.create_mandate(
@@ -366,7 +315,7 @@ def cmd_mandate(args: argparse.Namespace, open_db) -> int:
         sepa.set_mandate_active(sepa.find_mandate(args.reference), False)
         print(_("Mandate {reference} revoked.").format(reference=args.reference))
         return EXIT_OK
-    from .exports.tabular import write_report
+    from ..exports.tabular import write_report
 
     client_id = _client(args.client) if args.client else None
     rows = [

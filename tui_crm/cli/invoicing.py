@@ -1,6 +1,6 @@
-"""The invoicing side of the command line: `invoice create`, `print`, `recurring run`, and the
-`invoices`, `receivables` and `defaulters` reports. `cli.py` registers these; the rules
-live in the services, exactly as the TUI uses them.
+"""Invoices from the command line: `invoice create|void|rectify`, `print`, and `recurring run`.
+The rules live in `services.invoices`, `services.verifactu`, `services.printing` and
+`services.recurring`, exactly as the TUI uses them.
 """
 
 from __future__ import annotations
@@ -10,19 +10,15 @@ import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from .i18n import _
+from ..i18n import _
+from .common import EXIT_ERROR, EXIT_OK, UserError, date_arg, open_db, subcommands
 
-INVOICING_REPORTS = ("invoices", "receivables", "defaulters")
 
-
-def add_parsers(sub, date_type) -> None:
+def add_parsers(sub) -> None:
     """Add `invoice`, `print` and `recurring` to the command line's subparsers."""
-    from .cli import _Parser
 
     invoice = sub.add_parser("invoice", help=_("write invoices from scripts"))
-    invoice_sub = invoice.add_subparsers(
-        dest="action", metavar="ACTION", parser_class=_Parser, required=True
-    )
+    invoice_sub = subcommands(invoice)
     create = invoice_sub.add_parser(
         "create",
         help=_("create a draft invoice (or issue it with --issue); prints its number or draft id"),
@@ -48,7 +44,7 @@ def add_parsers(sub, date_type) -> None:
     create.add_argument(
         "--recargo", action="store_true", help=_("apply recargo de equivalencia to the lines")
     )
-    create.add_argument("--date", type=date_type, metavar="DATE", help=_("issue date (YYYY-MM-DD)"))
+    create.add_argument("--date", type=date_arg, metavar="DATE", help=_("issue date (YYYY-MM-DD)"))
     create.add_argument("--series", metavar="S", help=_("invoice series (default: the setting)"))
     create.add_argument("--issue", action="store_true", help=_("issue it now (assigns the number)"))
     create.add_argument(
@@ -81,11 +77,9 @@ def add_parsers(sub, date_type) -> None:
         ),
     )
     create.add_argument(
-        "--operation-date", type=date_type, metavar="DATE", help=_("date of the operation")
+        "--operation-date", type=date_arg, metavar="DATE", help=_("date of the operation")
     )
-    from .cli_verifactu import add_invoice_actions
-
-    add_invoice_actions(invoice_sub, date_type)
+    _add_corrections(invoice_sub)
 
     printer = sub.add_parser("print", help=_("write the PDF of an invoice or quote"))
     printer.add_argument("kind", choices=["invoice", "quote"], metavar="invoice|quote")
@@ -94,20 +88,61 @@ def add_parsers(sub, date_type) -> None:
     printer.add_argument("--force", action="store_true", help=_("replace FILE.pdf if it exists"))
 
     recurring = sub.add_parser("recurring", help=_("recurring invoices"))
-    recurring_sub = recurring.add_subparsers(
-        dest="action", metavar="ACTION", parser_class=_Parser, required=True
-    )
+    recurring_sub = subcommands(recurring)
     run = recurring_sub.add_parser(
         "run", help=_("create the recurring invoices that are due (for cron; safe to run twice)")
     )
-    run.add_argument("--as-of", type=date_type, metavar="DATE", help=_("run as of this date"))
+    run.add_argument("--as-of", type=date_arg, metavar="DATE", help=_("run as of this date"))
 
 
-def _parse_line(number: int, text: str):
+def _add_corrections(invoice_actions) -> None:
+    """`invoice void` and `invoice rectify`, beside `invoice create`."""
+    void = invoice_actions.add_parser(
+        "void",
+        help=_(
+            "void an issued invoice that should never have existed (admin; VERI*FACTU "
+            "records its anulación)"
+        ),
+    )
+    void.add_argument("number", metavar="NUMBER", help=_("e.g. F2026-00001"))
+    void.add_argument("--reason", required=True, help=_("why it should never have existed"))
+    rectify = invoice_actions.add_parser(
+        "rectify", help=_("write a rectifying invoice for an issued one (prints its draft id)")
+    )
+    rectify.add_argument("number", metavar="NUMBER", help=_("the invoice to rectify"))
+    rectify.add_argument(
+        "--mode",
+        choices=["difference", "replacement"],
+        default="difference",
+        help=_("by difference (negative lines) or by replacement (restated lines)"),
+    )
+    rectify.add_argument("--reason", required=True, help=_("the reason printed on it"))
+    rectify.add_argument(
+        "--cause",
+        choices=["R1", "R2", "R3", "R4"],
+        default="R1",
+        help=_(
+            "legal cause: R1 error in law, art. 80.1, 80.2, 80.6 LIVA (default); R2 insolvency "
+            "(80.3); R3 bad debt (80.4); R4 other (a simplified invoice always gets R5)"
+        ),
+    )
+    rectify.add_argument(
+        "--line",
+        action="append",
+        metavar="DESCRIPTION|QTY|UNIT_PRICE|IVA%",
+        help=_(
+            "the corrections (difference) or the restated lines (replacement); by default "
+            "the whole invoice cancelled (difference) or copied (replacement)"
+        ),
+    )
+    rectify.add_argument("--date", type=date_arg, metavar="DATE", help=_("issue date"))
+    rectify.add_argument("--issue", action="store_true", help=_("issue it now"))
+
+
+def parse_line(number: int, text: str):
     """One --line "DESCRIPTION|QTY|UNIT_PRICE|IVA%" (the description may contain "|")."""
-    from .cli import UserError
-    from .money import MoneyError, parse_amount
-    from .services.lines import LineInput
+    from ..money import MoneyError, parse_amount
+    from ..services.lines import LineInput
 
     parts = text.rsplit("|", 3)
     if len(parts) != 4:
@@ -158,15 +193,14 @@ def _plain_number(text: str) -> Decimal:
     return value
 
 
-def cmd_invoice(args: argparse.Namespace, open_db) -> int:
-    from .cli import EXIT_OK, UserError
+def cmd_invoice(args: argparse.Namespace) -> int:
 
-    if args.action in ("void", "rectify"):
-        from . import cli_verifactu
+    if args.action == "void":
+        return _void(args)
+    if args.action == "rectify":
+        return _rectify(args)
 
-        return getattr(cli_verifactu, f"cmd_{args.action}")(args, open_db)
-
-    lines = [_parse_line(n, text) for n, text in enumerate(args.line, start=1)]
+    lines = [parse_line(n, text) for n, text in enumerate(args.line, start=1)]
     irpf = None
     if args.irpf is not None:
         try:
@@ -176,9 +210,9 @@ def cmd_invoice(args: argparse.Namespace, open_db) -> int:
                 _("--irpf {value!r} is not a percent").format(value=args.irpf)
             ) from None
     open_db(args)
-    from .db import transactional
-    from .services import clients, invoices
-    from .services.permissions import require
+    from ..db import transactional
+    from ..services import clients, invoices
+    from ..services.permissions import require
 
     require("invoices.issue" if args.issue else "invoices.draft")  # before anything is written
     if args.issue and args.date is not None:
@@ -230,7 +264,7 @@ def cmd_invoice(args: argparse.Namespace, open_db) -> int:
 
     code = create_and_issue()
     print(code)
-    from .services import printing
+    from ..services import printing
 
     unprintable = printing.unprintable_in_invoice(invoices.find_by_code(code))
     if unprintable:  # issued all the same (it is the law's record), but said plainly
@@ -247,14 +281,13 @@ def cmd_invoice(args: argparse.Namespace, open_db) -> int:
     return EXIT_OK
 
 
-def cmd_print(args: argparse.Namespace, open_db) -> int:
+def cmd_print(args: argparse.Namespace) -> int:
     """The PDF to FILE (written the safe way: an existing FILE only with --force), then kept
     with the record's documents; a failure says why and leaves neither behind."""
-    from .cli import EXIT_OK
 
     open_db(args)
-    from .services import invoices, printing, quotes
-    from .services.output_files import check_target, write_bytes
+    from ..services import invoices, printing, quotes
+    from ..services.output_files import check_target, write_bytes
 
     output: Path = args.output.expanduser()
     finder = invoices.find_by_code if args.kind == "invoice" else quotes.find_by_code
@@ -264,7 +297,7 @@ def cmd_print(args: argparse.Namespace, open_db) -> int:
         printed = printing.print_invoice(record_id, store=False)
     else:
         printed = printing.print_quote(record_id, store=False)
-    from .db import transactional
+    from ..db import transactional
 
     published: list[Path] = []
 
@@ -276,7 +309,7 @@ def cmd_print(args: argparse.Namespace, open_db) -> int:
         published.append(write_bytes(output, printed.data, force=args.force))
         return published[-1]
 
-    from .db import read_only_reason
+    from ..db import read_only_reason
 
     try:
         if read_only_reason():  # printing is reading: the PDF is not kept
@@ -293,11 +326,10 @@ def cmd_print(args: argparse.Namespace, open_db) -> int:
     return EXIT_OK
 
 
-def cmd_recurring(args: argparse.Namespace, open_db) -> int:
-    from .cli import EXIT_ERROR, EXIT_OK
+def cmd_recurring(args: argparse.Namespace) -> int:
 
     open_db(args)
-    from .services import quotes, recurring
+    from ..services import quotes, recurring
 
     as_of = recurring.check_run(args.as_of)  # refused here, before anything is written
     expired = quotes.expire_quotes(as_of)
@@ -326,22 +358,40 @@ def cmd_recurring(args: argparse.Namespace, open_db) -> int:
     return EXIT_ERROR if run.problems else EXIT_OK
 
 
-def cmd_report(args: argparse.Namespace, open_db) -> int:
-    from .cli import EXIT_OK
+def _void(args: argparse.Namespace) -> int:
 
     open_db(args)
-    from .db import read_snapshot
-    from .exports.tabular import write_report
-    from .services import reports
+    from ..services import invoices, verifactu
 
-    if args.name == "invoices":
-        columns, rows = reports.INVOICE_COLUMNS, reports.invoice_rows(args.year, args.as_of)
-    elif args.name == "receivables":
-        columns, rows = reports.RECEIVABLE_COLUMNS, reports.receivable_rows(args.as_of, args.year)
-    else:
-        columns, rows = reports.DEFAULTER_COLUMNS, reports.defaulter_rows(args.as_of, args.year)
-    with read_snapshot():
-        write_report(
-            rows, [c.key for c in columns], args.format, sys.stdout, [_(c.label) for c in columns]
+    result = verifactu.void_invoice(invoices.find_by_code(args.number), args.reason)
+    if result.record_id is not None:
+        print(
+            _("{code} voided; its registro de anulación waits to be sent").format(code=result.code)
         )
+    else:
+        print(_("{code} voided").format(code=result.code))
+    return EXIT_OK
+
+
+def _rectify(args: argparse.Namespace) -> int:
+
+    lines = (
+        [parse_line(n, text) for n, text in enumerate(args.line, start=1)] if args.line else None
+    )
+    open_db(args)
+    from ..db import transactional
+    from ..services import invoices
+
+    original = invoices.find_by_code(args.number)
+
+    @transactional
+    def write() -> str:  # all or nothing: no draft is left behind on a refusal
+        draft_id = invoices.create_rectifying_draft(
+            original, args.mode, args.reason, lines, issue_date=args.date, cause=args.cause
+        )
+        if not args.issue:
+            return str(draft_id)
+        return invoices.issue_invoice(draft_id, args.date).code
+
+    print(write())
     return EXIT_OK

@@ -12,15 +12,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from .i18n import _, count_text
+from ..i18n import _, count_text
+from .bank import add_import_parser
+from .common import EXIT_ERROR, EXIT_OK, UserError, date_arg, open_db
 
 CLIENT_STATUSES = ["active", "archived", "all"]
 INVOICE_STATUSES = ["draft", "issued", "partially_paid", "paid", "voided", "unpaid"]
 
 
-def add_parsers(sub, date_type) -> None:
+def add_parsers(sub) -> None:
     """The `export` and `import` commands (called by `cli.build_parser`)."""
-    from .exports.lists import LISTS
+    from ..exports.lists import LISTS
 
     names = sorted(LISTS)
     export = sub.add_parser("export", help=_("write a list to a formatted Excel file"))
@@ -54,7 +56,7 @@ def add_parsers(sub, date_type) -> None:
     )
     export.add_argument("--series", default="", help=_("invoices"))
     export.add_argument("--year", type=int, help=_("invoices, receivables"))
-    export.add_argument("--as-of", type=date_type, metavar="DATE")
+    export.add_argument("--as-of", type=date_arg, metavar="DATE")
     export.add_argument("--client", metavar="TAX_ID", help=_("timeline: the client's tax ID"))
     export.add_argument(
         "--all-users", action="store_true", help=_("agenda: everyone's, not only mine")
@@ -87,7 +89,6 @@ def add_parsers(sub, date_type) -> None:
                 default="skip",
                 help=_("a client already on file (same tax ID, else email): skip it or update it"),
             )
-    from .cli_bank import add_import_parser
 
     add_import_parser(imp_sub)
 
@@ -109,8 +110,7 @@ def _progress(label: str):
     return show, interactive
 
 
-def cmd_export(args: argparse.Namespace, open_db) -> int:
-    from .cli import EXIT_OK, UserError
+def cmd_export(args: argparse.Namespace) -> int:
 
     target = args.output.expanduser()
     if target.exists() and not args.force:
@@ -118,9 +118,9 @@ def cmd_export(args: argparse.Namespace, open_db) -> int:
             _("{path} exists; choose another name or add --force to replace it").format(path=target)
         )
     open_db(args)
-    from .db import read_snapshot
-    from .exports.lists import export_list
-    from .exports.xlsx import check_destination
+    from ..db import read_snapshot
+    from ..exports.lists import export_list
+    from ..exports.xlsx import check_destination
 
     check_destination(target)
     show, interactive = _progress(_("Exporting"))
@@ -132,13 +132,12 @@ def cmd_export(args: argparse.Namespace, open_db) -> int:
     return EXIT_OK
 
 
-def cmd_import(args: argparse.Namespace, open_db) -> int:
-    from .cli import EXIT_ERROR, EXIT_OK
+def cmd_import(args: argparse.Namespace) -> int:
 
     if args.what == "statement":
-        from .cli_bank import cmd_import_statement
+        from .bank import cmd_import_statement
 
-        return cmd_import_statement(args, open_db)
+        return cmd_import_statement(args)
     open_db(args)
     show, interactive = _progress(_("Reading"))
 
@@ -147,7 +146,7 @@ def cmd_import(args: argparse.Namespace, open_db) -> int:
         show(done, total)
 
     if args.what == "clients":
-        from .imports.clients import import_clients
+        from ..imports.clients import import_clients
 
         report = import_clients(
             args.file,
@@ -157,7 +156,7 @@ def cmd_import(args: argparse.Namespace, open_db) -> int:
             progress=progress,
         )
     else:
-        from .imports.invoices import import_invoices
+        from ..imports.invoices import import_invoices
 
         report = import_invoices(
             args.file,

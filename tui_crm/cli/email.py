@@ -1,7 +1,6 @@
-"""The email side of the command line: `send`, `remind` (for cron) and `secrets`.
-
-`cli.py` registers these; the rules live in `services.email`, `services.reminders`
-and `services.secrets`, exactly as the TUI uses them.
+"""The email side of the command line: `send`, `remind` (for cron) and `secrets`. The rules
+live in `services.email`, `services.reminders` and `services.secrets`, exactly as the TUI
+uses them.
 """
 
 from __future__ import annotations
@@ -9,12 +8,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .i18n import _
+from ..i18n import _
+from .common import EXIT_ERROR, EXIT_OK, UserError, date_arg, open_db, subcommands
 
 
-def add_parsers(sub, date_type) -> None:
+def add_parsers(sub) -> None:
     """Add `send`, `remind` and `secrets` to the command line's subparsers."""
-    from .cli import _Parser
 
     send = sub.add_parser(
         "send",
@@ -46,15 +45,13 @@ def add_parsers(sub, date_type) -> None:
             "reminders.schedule (days overdue for the first, second and final notice)."
         ),
     )
-    remind.add_argument("--as-of", type=date_type, metavar="DATE", help=_("run as of this date"))
+    remind.add_argument("--as-of", type=date_arg, metavar="DATE", help=_("run as of this date"))
     remind.add_argument(
         "--dry-run", action="store_true", help=_("list the reminders without sending them")
     )
 
     secrets = sub.add_parser("secrets", help=_("passwords in the system keyring"))
-    secrets_sub = secrets.add_subparsers(
-        dest="action", metavar="ACTION", parser_class=_Parser, required=True
-    )
+    secrets_sub = subcommands(secrets)
     for action, text in (
         ("set", _("store the password (asked without echo; read from standard input in scripts)")),
         ("delete", _("remove the stored password")),
@@ -76,8 +73,6 @@ def _read_password(prompt: str | None = None) -> str:
     """From the terminal without echo (asked twice), else the first line of standard input."""
     import getpass
 
-    from .cli import UserError
-
     if sys.stdin is not None and sys.stdin.isatty():
         first = getpass.getpass(prompt or _("SMTP password: "))
         second = getpass.getpass(_("Again, to confirm: "))
@@ -88,12 +83,11 @@ def _read_password(prompt: str | None = None) -> str:
     return line.rstrip("\r\n")
 
 
-def cmd_secrets(args: argparse.Namespace, open_db) -> int:
-    from .cli import EXIT_ERROR, EXIT_OK
-    from .services import secrets
+def cmd_secrets(args: argparse.Namespace) -> int:
+    from ..services import secrets
 
     if args.name == "verifactu":
-        return _verifactu_secret(args, open_db)
+        return _verifactu_secret(args)
     # The SMTP account is in the user's settings file: no database is needed here.
     if args.action == "status":
         status = secrets.keyring_status()
@@ -127,11 +121,10 @@ def cmd_secrets(args: argparse.Namespace, open_db) -> int:
     return EXIT_OK
 
 
-def _verifactu_secret(args: argparse.Namespace, open_db) -> int:
+def _verifactu_secret(args: argparse.Namespace) -> int:
     """`secrets set|delete|status verifactu`: the certificate named by verifactu.certificate
     (a business setting, so the database is opened to read it)."""
-    from .cli import EXIT_ERROR, EXIT_OK
-    from .services import secrets
+    from ..services import secrets
 
     open_db(args)
     status = secrets.keyring_status("verifactu")
@@ -172,11 +165,10 @@ def _print_draft(draft) -> None:
     print(draft.body)
 
 
-def cmd_send(args: argparse.Namespace, open_db) -> int:
-    from .cli import EXIT_ERROR, EXIT_OK, UserError
+def cmd_send(args: argparse.Namespace) -> int:
 
     open_db(args)
-    from .services import email, invoices, quotes
+    from ..services import email, invoices, quotes
 
     if args.kind == "retry":
         if not args.number.isdigit():
@@ -234,12 +226,11 @@ def cmd_send(args: argparse.Namespace, open_db) -> int:
     return EXIT_ERROR
 
 
-def cmd_remind(args: argparse.Namespace, open_db) -> int:
-    from .cli import EXIT_ERROR, EXIT_OK
+def cmd_remind(args: argparse.Namespace) -> int:
 
     open_db(args)
-    from .i18n import current_language
-    from .services import email, reminders
+    from ..i18n import current_language
+    from ..services import email, reminders
 
     run = reminders.run_reminders(args.as_of, dry_run=args.dry_run)
     if not reminders.schedule():
