@@ -23,10 +23,12 @@ from tests.people import ME
 from tui_crm import i18n
 from tui_crm.config import DatabaseTarget
 from tui_crm.db import close_database, database, open_database
+from tui_crm.demo import VERIFACTU_DAYS, DemoSummary, generate_demo
+from tui_crm.demo.cents import line_base_cents, percent_cents, totals_cents
+from tui_crm.demo.data import PROVINCES
+from tui_crm.demo.generator import fast_fold
 from tui_crm.money import Line, bp_to_rate, document_totals, from_cents, milli_to_quantity, to_cents
-from tui_crm.services import demo as demo_module
 from tui_crm.services.clients import ClientFilter, list_clients
-from tui_crm.services.demo import DemoSummary, generate_demo
 from tui_crm.services.errors import RuleViolation
 from tui_crm.services.search import client_search_doc, rebuild_search_index
 from tui_crm.text import fold
@@ -330,11 +332,11 @@ def test_integer_rounding_matches_money_half_up() -> None:
     ]
     for qty, price, discount in cases:
         expected = line_base(milli_to_quantity(qty), from_cents(price), bp_to_rate(discount))
-        assert demo_module.line_base_cents(qty, price, discount) == to_cents(expected)
+        assert line_base_cents(qty, price, discount) == to_cents(expected)
     for base in (-12345, -5, -1, 0, 1, 5, 50, 12345, 99999):
         for rate in (50, 140, 400, 520, 700, 1000, 1500, 2100):
             expected = percent_of(from_cents(base), bp_to_rate(rate))
-            assert demo_module.percent_cents(base, rate) == to_cents(expected)
+            assert percent_cents(base, rate) == to_cents(expected)
 
 
 def test_payments_are_consistent(sql: sqlite3.Connection) -> None:
@@ -501,7 +503,7 @@ def test_tax_ids_ibans_and_contacts_are_valid(sql: sqlite3.Connection) -> None:
     per_client = [r[0] for r in sql.execute("SELECT COUNT(*) FROM contact GROUP BY client_id")]
     assert min(per_client) >= 1 and max(per_client) <= 4
     for postal, province in sql.execute("SELECT postal_code, province FROM address"):
-        code = next(p[0] for p in demo_module.PROVINCES if p[1] == province)
+        code = next(p[0] for p in PROVINCES if p[1] == province)
         assert postal.isdigit() and len(postal) == 5 and int(postal[:2]) == code
 
 
@@ -590,7 +592,7 @@ def test_fast_fold_is_text_fold(sql: sqlite3.Connection) -> None:
         "Ｆｕｌｌ　ｗｉｄｔｈ ﬁ ½ ™ Å Å e\u0301\u0323 Ǆ ǅ ǆ ﬃ ẞ Ω",
     ]
     for text in samples:
-        assert demo_module.fast_fold(text) == fold(text)
+        assert fast_fold(text) == fold(text)
     for name, trade, sort_name in sql.execute(
         "SELECT legal_name, trade_name, sort_name FROM client"
     ):
@@ -625,7 +627,7 @@ def test_tiny_runs_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_money_helpers_are_exact_for_documents() -> None:
     lines = [(1500, 4500, 1000, 2100, 520, 2000), (-1000, 333, 0, 1000, 0, 0)]
-    base, vat, rec, irpf, total, cost = demo_module.totals_cents(lines, 1500)
+    base, vat, rec, irpf, total, cost = totals_cents(lines, 1500)
     money = document_totals(
         [
             Line(
@@ -653,7 +655,7 @@ def test_verifactu_records_of_the_last_days_chain_and_verify(
     have their records, chained in issue order; `check` verifies the chain and the invoices."""
     from tui_crm.services import verifactu
 
-    since = (TODAY - dt.timedelta(days=demo_module.VERIFACTU_DAYS)).isoformat()
+    since = (TODAY - dt.timedelta(days=VERIFACTU_DAYS)).isoformat()
     recorded = _one(sql, "SELECT COUNT(*) FROM verifactu_record")
     expected = _one(
         sql, "SELECT COUNT(*) FROM invoice WHERE status <> 'draft' AND issue_date >= ?", (since,)

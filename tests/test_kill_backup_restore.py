@@ -110,7 +110,7 @@ class Colleague:
 
 
 def _prepare(db: Path) -> int:
-    from tui_crm.services.demo import generate_demo
+    from tui_crm.demo import generate_demo
     from tui_crm.services.startup import open_for_use
 
     open_for_use(DatabaseTarget(str(db)))

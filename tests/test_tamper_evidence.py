@@ -165,7 +165,7 @@ def test_migration_chains_existing_entries_and_fingerprints_issued_invoices(db) 
 
 
 def test_demo_data_is_fingerprinted_and_chained_like_real_work(db) -> None:
-    from tui_crm.services.demo import generate_demo
+    from tui_crm.demo import generate_demo
 
     summary = generate_demo(clients=30, invoices=300)
     issued = execute("SELECT COUNT(*) FROM invoice WHERE status <> 'draft'").fetchone()[0]

@@ -105,7 +105,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     ensure_default_dir(args)
     open_db(args, create=True)
-    from ..services.demo import generate_demo
+    from ..demo import generate_demo
 
     summary = generate_demo(
         clients=args.clients,
@@ -255,7 +255,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
     if args.demo and target.path is not None and not target.path.exists():
         print(_("Creating the demo database in {path}…").format(path=target.path), file=sys.stderr)
         opened = open_db(args, create=True)
-        from ..services.demo import generate_demo
+        from ..demo import generate_demo
 
         generate_demo(progress=progress_printer())
     else:

@@ -1,45 +1,5 @@
-"""Realistic Spanish demo data, fast enough for the scale case (`tui-crm demo`, DESIGN §6).
-
-`generate_demo(clients, invoices, seed)` fills an opened, migrated and EMPTY
-database with a believable business: its own settings and users, companies
-(S.L., S.A., S.Coop. with valid CIFs) and freelancers (valid DNIs and NIEs)
-across every Spanish province, contacts, tags, custom fields, a timeline with
-follow-ups, projects, opportunities, a catalog, quotes, orders, three years of
-issued invoices numbered without gaps per series and year, payments (many
-settling several invoices), a few rectifying invoices, and the client search
-index.
-
-It follows the rules of the services it stands in for: invoices carry the frozen
-client and issuer snapshot (`invoices.format_address`, `invoices.issuer_snapshot`),
-numbers and issue dates grow together per series and year with `series_counter`
-matching, totals are those of `money.document_totals`, statuses follow paid and
-outstanding, a rectifying invoice is compensated against its original by a
-zero-amount "compensation" payment (or refunded by a negative payment when the
-original was already paid), client figures and `client_revenue` add up, and
-leads have no invoices. A client buys in bursts and pays each burst with one
-payment, so about one payment per ten invoices still gives believable days to pay.
-
-How it stays fast (100,000 clients and 1,000,000 invoices: ~40 s of CPU):
-- ONE transaction on the raw sqlite3 connection with `synchronous=OFF`, a rollback
-  journal instead of WAL (pages appended to an empty file need no journal), a 1 GB
-  page cache and foreign-key checks off; every pragma is restored afterwards;
-- the secondary indexes of the bulk tables are dropped first and recreated from the
-  exact SQL read from `sqlite_master` (a sort beats a million random B-tree
-  inserts); a trigger that maintains a derived table row by row is replaced by its
-  migration's own backfill statement (see `replaceable_triggers`);
-- plain tuples through `executemany`, and the wide rows (a million invoices, their
-  lines) made by SQLite itself with `INSERT ... SELECT` from a narrow staging table
-  fed by `zip` and a pool of precomputed line sets;
-- two threads: SQLite releases the GIL while a statement runs, so the long ones (an
-  `INSERT ... SELECT`, a `CREATE INDEX`) run in a second thread while the main thread
-  builds the next rows in Python (`_Background`);
-- integer cents rounded exactly like `money.py` (ROUND_HALF_UP per line, tax per rate
-  on the sum of the line bases); `tests/test_demo.py` recomputes every invoice of a
-  small run with `money.document_totals`;
-- one `random.Random(seed)` used through `random()` and integer arithmetic on
-  precomputed pools, never the global generator: a seed and a fixed `today` always
-  give the same data.
-"""
+"""The demo generator: one seeded pass that writes a whole believable business (see the
+package's docstring), and `generate_demo`, which runs it in one transaction."""
 
 from __future__ import annotations
 
@@ -51,7 +11,6 @@ import json
 import random
 import re
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -59,11 +18,59 @@ from dataclasses import asdict, dataclass, replace
 from ..db import database, execute, is_sqlite
 from ..i18n import _
 from ..money import from_cents
+from ..services.errors import RuleViolation
+from ..services.session import actor, login
 from ..text import fold
-from .errors import RuleViolation
-from .session import actor, login
-
-__all__ = ["DemoSummary", "ProgressCallback", "generate_demo"]
+from .bulk import (
+    ACTIVITY_COLUMNS,
+    BULK_TABLES,
+    INVOICE_COLUMNS,
+    INVOICE_INSERT,
+    LATE_TABLES,
+    LINE_COLUMNS,
+    PAYMENT_COLUMNS,
+    Background,
+    replaceable_triggers,
+)
+from .cents import line_base_cents, percent_cents, totals_cents
+from .data import (
+    ACTIVITY_BODIES,
+    ACTIVITY_SUBJECTS,
+    BANKS,
+    BILLING_POSITIONS,
+    CALL_OUTCOMES,
+    CLIENT_NOTES,
+    COMMENT_TEMPLATES,
+    CUSTOM_FIELDS,
+    DEMO_USERS,
+    EXEMPT_REASON,
+    FANTASY_HEADS,
+    FANTASY_TAILS,
+    FEMALE_NAMES,
+    FREE_MAIL,
+    INDUSTRIAL_ESTATES,
+    LEGAL_FORMS,
+    LOST_REASONS,
+    MALE_NAMES,
+    METHOD_TEXT,
+    OPPORTUNITY_TITLES,
+    OTHER_ENTITIES,
+    PAYMENT_METHODS_W,
+    POSITIONS,
+    PRODUCTS,
+    PROFESSIONS,
+    PROJECT_NAMES,
+    PROVINCES,
+    QUOTE_REJECTED_REASONS,
+    RECARGO_FOR_VAT_BP,
+    RECTIFICATION_REASONS,
+    REGIONS,
+    SECTORS,
+    STREETS,
+    SURNAMES,
+    TAGS,
+)
+from .identifiers import cif, creditor_id, dni, nie, spanish_iban
 
 ProgressCallback = Callable[[str, float], None]
 VERIFACTU_DAYS = 30  # the demo business turned VERI*FACTU on this many days before `today`
@@ -114,540 +121,6 @@ class DemoSummary:
         ).format(**self.as_dict())
 
 
-# --- pools of Spanish data --------------------------------------------------------
-
-# (INE code, province, weight ~ population, landline prefix, capital, other towns)
-PROVINCES: tuple[tuple[int, str, int, str, str, tuple[str, ...]], ...] = (
-    (1, "Araba/Álava", 3, "945", "Vitoria-Gasteiz", ("Llodio", "Amurrio")),
-    (2, "Albacete", 4, "967", "Albacete", ("Hellín", "Villarrobledo", "Almansa")),
-    (3, "Alicante", 19, "965", "Alicante", ("Elche", "Benidorm", "Alcoy", "Torrevieja", "Dénia")),
-    (4, "Almería", 7, "950", "Almería", ("Roquetas de Mar", "El Ejido", "Níjar")),
-    (5, "Ávila", 2, "920", "Ávila", ("Arévalo",)),
-    (6, "Badajoz", 7, "924", "Badajoz", ("Mérida", "Don Benito", "Almendralejo", "Zafra")),
-    (7, "Illes Balears", 12, "971", "Palma", ("Eivissa", "Manacor", "Maó", "Inca")),
-    (
-        8,
-        "Barcelona",
-        57,
-        "93",
-        "Barcelona",
-        ("L'Hospitalet de Llobregat", "Badalona", "Terrassa", "Sabadell", "Mataró", "Vic"),
-    ),
-    (9, "Burgos", 4, "947", "Burgos", ("Miranda de Ebro", "Aranda de Duero")),
-    (10, "Cáceres", 4, "927", "Cáceres", ("Plasencia", "Navalmoral de la Mata", "Trujillo")),
-    (
-        11,
-        "Cádiz",
-        12,
-        "956",
-        "Cádiz",
-        ("Jerez de la Frontera", "Algeciras", "San Fernando", "Chiclana de la Frontera"),
-    ),
-    (12, "Castellón", 6, "964", "Castellón de la Plana", ("Vila-real", "Burriana", "Vinaròs")),
-    (13, "Ciudad Real", 5, "926", "Ciudad Real", ("Puertollano", "Tomelloso", "Valdepeñas")),
-    (14, "Córdoba", 8, "957", "Córdoba", ("Lucena", "Puente Genil", "Montilla")),
-    (15, "A Coruña", 11, "981", "A Coruña", ("Santiago de Compostela", "Ferrol", "Carballo")),
-    (16, "Cuenca", 2, "969", "Cuenca", ("Tarancón",)),
-    (17, "Girona", 8, "972", "Girona", ("Figueres", "Blanes", "Lloret de Mar", "Olot")),
-    (18, "Granada", 9, "958", "Granada", ("Motril", "Almuñécar", "Baza", "Loja")),
-    (19, "Guadalajara", 3, "949", "Guadalajara", ("Azuqueca de Henares",)),
-    (20, "Gipuzkoa", 7, "943", "Donostia-San Sebastián", ("Irun", "Errenteria", "Eibar")),
-    (21, "Huelva", 5, "959", "Huelva", ("Lepe", "Almonte", "Moguer")),
-    (22, "Huesca", 2, "974", "Huesca", ("Monzón", "Barbastro", "Jaca")),
-    (23, "Jaén", 6, "953", "Jaén", ("Linares", "Andújar", "Úbeda", "Baeza")),
-    (24, "León", 5, "987", "León", ("Ponferrada", "Astorga")),
-    (25, "Lleida", 4, "973", "Lleida", ("Balaguer", "Tàrrega", "La Seu d'Urgell")),
-    (26, "La Rioja", 3, "941", "Logroño", ("Calahorra", "Arnedo", "Haro")),
-    (27, "Lugo", 3, "982", "Lugo", ("Monforte de Lemos", "Viveiro")),
-    (
-        28,
-        "Madrid",
-        68,
-        "91",
-        "Madrid",
-        ("Móstoles", "Alcalá de Henares", "Fuenlabrada", "Leganés", "Getafe", "Alcobendas"),
-    ),
-    (29, "Málaga", 17, "952", "Málaga", ("Marbella", "Vélez-Málaga", "Fuengirola", "Antequera")),
-    (30, "Murcia", 15, "968", "Murcia", ("Cartagena", "Lorca", "Molina de Segura", "Águilas")),
-    (31, "Navarra", 7, "948", "Pamplona", ("Tudela", "Barañáin", "Estella-Lizarra")),
-    (32, "Ourense", 3, "988", "Ourense", ("Verín", "O Barco de Valdeorras")),
-    (33, "Asturias", 10, "985", "Oviedo", ("Gijón", "Avilés", "Siero", "Mieres")),
-    (34, "Palencia", 2, "979", "Palencia", ("Aguilar de Campoo",)),
-    (35, "Las Palmas", 11, "928", "Las Palmas de Gran Canaria", ("Telde", "Arrecife")),
-    (36, "Pontevedra", 9, "986", "Pontevedra", ("Vigo", "Vilagarcía de Arousa", "Cangas")),
-    (37, "Salamanca", 3, "923", "Salamanca", ("Béjar", "Ciudad Rodrigo")),
-    (
-        38,
-        "Santa Cruz de Tenerife",
-        10,
-        "922",
-        "Santa Cruz de Tenerife",
-        ("San Cristóbal de La Laguna", "Arona", "Adeje", "Puerto de la Cruz"),
-    ),
-    (39, "Cantabria", 6, "942", "Santander", ("Torrelavega", "Castro-Urdiales", "Laredo")),
-    (40, "Segovia", 2, "921", "Segovia", ("Cuéllar",)),
-    (
-        41,
-        "Sevilla",
-        19,
-        "954",
-        "Sevilla",
-        ("Dos Hermanas", "Alcalá de Guadaíra", "Utrera", "Écija", "Carmona"),
-    ),
-    (42, "Soria", 1, "975", "Soria", ("Almazán",)),
-    (43, "Tarragona", 8, "977", "Tarragona", ("Reus", "Tortosa", "Cambrils", "Salou")),
-    (44, "Teruel", 1, "978", "Teruel", ("Alcañiz",)),
-    (45, "Toledo", 7, "925", "Toledo", ("Talavera de la Reina", "Illescas", "Seseña")),
-    (46, "Valencia", 26, "96", "València", ("Torrent", "Gandia", "Paterna", "Sagunt", "Xàtiva")),
-    (47, "Valladolid", 5, "983", "Valladolid", ("Medina del Campo", "Laguna de Duero")),
-    (48, "Bizkaia", 11, "94", "Bilbao", ("Barakaldo", "Getxo", "Portugalete", "Durango")),
-    (49, "Zamora", 2, "980", "Zamora", ("Benavente", "Toro")),
-    (50, "Zaragoza", 10, "976", "Zaragoza", ("Calatayud", "Utebo", "Ejea de los Caballeros")),
-    (51, "Ceuta", 1, "956", "Ceuta", ()),
-    (52, "Melilla", 1, "952", "Melilla", ()),
-)
-
-MALE_NAMES = (
-    "José", "Antonio", "Manuel", "Francisco", "David", "Juan", "Javier", "Daniel", "Jesús",
-    "Carlos", "Alejandro", "Miguel", "Rafael", "Pablo", "Sergio", "Ángel", "Fernando", "Jorge",
-    "Luis", "Alberto", "Álvaro", "Adrián", "Raúl", "Rubén", "Iván", "Óscar", "Andrés", "Joaquín",
-    "Ramón", "Víctor", "Héctor", "Tomás", "Nicolás", "Julián", "Martín", "Sebastián", "Íñigo",
-    "Iñaki", "Jordi", "Xavier", "Germán", "Fermín", "Agustín", "Gonzalo", "Hugo", "Mario",
-)  # fmt: skip
-FEMALE_NAMES = (
-    "María", "Carmen", "Ana", "Isabel", "Laura", "Cristina", "Marta", "Lucía", "Elena", "Sara",
-    "Paula", "Raquel", "Rocío", "Pilar", "Beatriz", "Nuria", "Núria", "Silvia", "Patricia",
-    "Sofía", "Inés", "Begoña", "Montserrat", "Concepción", "Mercedes", "Ángela", "Andrea",
-    "Irene", "Alba", "Noelia", "Verónica", "Mónica", "Sonia", "Yolanda", "Lorena", "Marina",
-    "Natalia", "Eva", "Rosa", "Teresa", "Aitana", "Ainhoa", "Iria", "Leire", "Adriana", "Julia",
-)  # fmt: skip
-SURNAMES = (
-    "García", "Martínez", "López", "Sánchez", "Pérez", "Gómez", "Martín", "Jiménez", "Ruiz",
-    "Hernández", "Díaz", "Moreno", "Muñoz", "Álvarez", "Romero", "Alonso", "Gutiérrez",
-    "Navarro", "Torres", "Domínguez", "Vázquez", "Ramos", "Gil", "Ramírez", "Serrano", "Blanco",
-    "Molina", "Morales", "Suárez", "Ortega", "Delgado", "Castro", "Ortiz", "Rubio", "Marín",
-    "Sanz", "Núñez", "Iglesias", "Medina", "Garrido", "Cortés", "Castillo", "Santos", "Lozano",
-    "Guerrero", "Cano", "Prieto", "Méndez", "Cruz", "Calvo", "Gallego", "Vidal", "León",
-    "Márquez", "Herrera", "Peña", "Flores", "Cabrera", "Campos", "Vega", "Fuentes", "Carrasco",
-    "Díez", "Caballero", "Reyes", "Nieto", "Aguilar", "Pascual", "Santana", "Herrero",
-    "Lorenzo", "Montero", "Hidalgo", "Giménez", "Ibáñez", "Ferrer", "Durán", "Santiago",
-    "Benítez", "Mora", "Vicente", "Vargas", "Arias", "Carmona", "Crespo", "Román", "Pastor",
-    "Soto", "Sáez", "Velasco", "Moya", "Soler", "Parra", "Esteban", "Bravo", "Gallardo", "Rojas",
-    "Pardo", "Merino", "Franco", "Espinosa", "Izquierdo", "Lara", "Rivas", "Silva", "Rivera",
-    "Casado", "Arroyo", "Redondo", "Camacho", "Rey", "Vera", "Otero", "Luque", "Galán", "Montes",
-    "Ríos", "Sierra", "Segura", "Carrillo", "Marcos", "Soriano", "Mendoza", "Robles", "Bermúdez",
-    "Echeverría", "Goñi", "Zubizarreta", "Quiñones", "Peñalver", "Zúñiga", "Ordóñez", "Muñiz",
-    "Treviño", "Cañete", "Carreño", "Muñoz", "Peña", "Ibáñez", "Núñez", "Agüero", "Begué",
-)  # fmt: skip
-
-STREETS = (
-    "Calle Mayor", "Calle Real", "Avenida de la Constitución", "Plaza de España", "Gran Vía",
-    "Calle de Alcalá", "Calle San Vicente", "Calle del Carmen", "Paseo de Colón",
-    "Calle Cervantes", "Avenida Doctor Fleming", "Calle de la Paz", "Calle Santa María",
-    "Avenida de los Reyes Católicos", "Calle del Sol", "Calle Nueva", "Calle de Goya",
-    "Calle Núñez de Balboa", "Avenida Ramón y Cajal", "Calle Federico García Lorca",
-    "Avenida Blasco Ibáñez", "Avenida de Andalucía", "Calle Castilla", "Paseo de Aragón",
-    "Paseo del Mar", "Calle de la Estación", "Calle San Francisco", "Avenida Jaume I",
-    "Calle Pi i Margall", "Ronda de Segovia", "Travesía del Pilar", "Calle Doctor Marañón",
-    "Avenida de la Libertad", "Calle Marqués de Larios", "Calle Jesús del Gran Poder",
-    "Avenida de Portugal", "Calle Río Ebro", "Calle Antonio Machado", "Calle Miguel Hernández",
-    "Avenida de Europa", "Calle de la Iglesia", "Plaza del Ayuntamiento", "Calle Nuestra Señora",
-    "Camino de Ronda", "Calle Peñalara", "Avenida de la Albufera", "Calle Túria", "Calle Uría",
-    "Calle Ercilla", "Avenida Diagonal", "Carrer de Balmes", "Rúa do Vilar", "Calle Príncipe",
-    "Calle Ancha", "Calle Zurbano", "Calle Bravo Murillo", "Avenida de Cádiz", "Calle Larga",
-)  # fmt: skip
-INDUSTRIAL_ESTATES = (
-    "Polígono Industrial Los Olivos", "Polígono Industrial El Campillo", "Polígono San Cristóbal",
-    "Polígono Industrial La Estación", "Parque Empresarial Las Mercedes", "Polígono Cobo Calleja",
-    "Polígono Industrial Santa Ana", "Parque Tecnológico", "Polígono Industrial Fuente del Jarro",
-    "Polígono La Cartuja", "Polígono Industrial Júndiz", "Polígono Industrial Mercazaragoza",
-)  # fmt: skip
-REGIONS = (
-    "del Levante", "del Cantábrico", "Mediterránea", "del Norte", "del Sur", "Ibérica",
-    "Atlántica", "de Castilla", "Andaluza", "del Ebro", "Canaria", "Balear", "Gallega",
-    "del Duero", "Extremeña", "Manchega", "del Guadalquivir", "Peninsular", "Astur",
-)  # fmt: skip
-FANTASY_HEADS = (
-    "Iber", "Nova", "Tecno", "Hispa", "Euro", "Medi", "Sol", "Alba", "Acua", "Geo", "Info",
-    "Neo", "Termo", "Agro", "Bio", "Inno", "Verti", "Ecó", "Ártica", "Ñandú", "Lúmina",
-)  # fmt: skip
-FANTASY_TAILS = (
-    "tec", "logic", "sys", "net", "lux", "gest", "mar", "sur", "plan", "data", "line", "form",
-    "med", "via", "land", "soft", "cén", "nova",
-)  # fmt: skip
-
-# (word in the name, tag, IVA % the business mostly buys at, is a reseller of goods)
-SECTORS: tuple[tuple[str, str, int], ...] = (
-    ("Construcciones", "Construcción", 21),
-    ("Reformas", "Construcción", 10),
-    ("Promociones Inmobiliarias", "Construcción", 21),
-    ("Instalaciones Eléctricas", "Construcción", 21),
-    ("Fontanería", "Construcción", 21),
-    ("Carpintería", "Construcción", 21),
-    ("Transportes", "Logística", 21),
-    ("Logística", "Logística", 21),
-    ("Distribuciones", "Distribución", 21),
-    ("Suministros Industriales", "Industria", 21),
-    ("Talleres", "Industria", 21),
-    ("Cerámicas", "Industria", 21),
-    ("Maderas", "Industria", 21),
-    ("Muebles", "Comercio", 21),
-    ("Textil", "Comercio", 21),
-    ("Calzados", "Comercio", 21),
-    ("Asesoría", "Servicios profesionales", 21),
-    ("Consultoría", "Servicios profesionales", 21),
-    ("Gestoría", "Servicios profesionales", 21),
-    ("Ingeniería", "Tecnología", 21),
-    ("Informática", "Tecnología", 21),
-    ("Sistemas", "Tecnología", 21),
-    ("Soluciones Digitales", "Tecnología", 21),
-    ("Restaurante", "Hostelería", 10),
-    ("Hostelería", "Hostelería", 10),
-    ("Hoteles", "Hostelería", 10),
-    ("Catering", "Hostelería", 10),
-    ("Panificadora", "Alimentación", 4),
-    ("Frutas y Verduras", "Alimentación", 4),
-    ("Bodegas", "Alimentación", 21),
-    ("Aceites", "Alimentación", 10),
-    ("Conservas", "Alimentación", 10),
-    ("Clínica Dental", "Sanidad", 21),
-    ("Laboratorios", "Sanidad", 21),
-    ("Academia", "Educación", 0),
-    ("Centro de Formación", "Educación", 0),
-    ("Autoescuela", "Educación", 21),
-    ("Imprenta", "Servicios", 21),
-    ("Limpiezas", "Servicios", 21),
-    ("Jardinería", "Servicios", 21),
-    ("Seguridad", "Servicios", 21),
-    ("Climatización", "Construcción", 21),
-    ("Energía Solar", "Energía", 21),
-    ("Viajes", "Turismo", 21),
-    ("Agrícola", "Agricultura", 10),
-)
-# legal form suffix, CIF letter, weight
-LEGAL_FORMS = (("S.L.", "B", 64), ("S.L.U.", "B", 8), ("S.A.", "A", 16), ("S.Coop.", "F", 6))
-OTHER_ENTITIES = (("Asociación", "G"), ("Comunidad de Propietarios", "H"))
-EXEMPT_REASON = "Exenta de IVA (art. 20.Uno.9º Ley 37/1992): enseñanza y formación"
-
-# Freelancers: (male title, female title, trade name head, IVA %, kind)
-# kind "pro" withholds IRPF, "shop" is a retailer under recargo de equivalencia, "trade" neither.
-PROFESSIONS = (
-    ("Abogado", "Abogada", "Despacho", 21, "pro"),
-    ("Arquitecto", "Arquitecta", "Estudio de Arquitectura", 21, "pro"),
-    ("Asesor fiscal", "Asesora fiscal", "Asesoría", 21, "pro"),
-    ("Psicólogo", "Psicóloga", "Consulta", 21, "pro"),
-    ("Diseñador gráfico", "Diseñadora gráfica", "Estudio", 21, "pro"),
-    ("Traductor", "Traductora", "Traducciones", 21, "pro"),
-    ("Consultor", "Consultora", "Consultoría", 21, "pro"),
-    ("Ingeniero", "Ingeniera", "Ingeniería", 21, "pro"),
-    ("Fotógrafo", "Fotógrafa", "Fotografía", 21, "pro"),
-    ("Periodista", "Periodista", "Comunicación", 21, "pro"),
-    ("Programador", "Programadora", "Desarrollo Web", 21, "pro"),
-    ("Ferretero", "Ferretera", "Ferretería", 21, "shop"),
-    ("Frutero", "Frutera", "Frutería", 4, "shop"),
-    ("Panadero", "Panadera", "Panadería", 4, "shop"),
-    ("Librero", "Librera", "Librería", 4, "shop"),
-    ("Comerciante", "Comerciante", "Moda", 21, "shop"),
-    ("Florista", "Florista", "Floristería", 10, "shop"),
-    ("Papelero", "Papelera", "Papelería", 21, "shop"),
-    ("Zapatero", "Zapatera", "Zapatería", 21, "shop"),
-    ("Fontanero", "Fontanera", "Fontanería", 21, "trade"),
-    ("Electricista", "Electricista", "Electricidad", 21, "trade"),
-    ("Pintor", "Pintora", "Pinturas", 10, "trade"),
-    ("Peluquero", "Peluquera", "Peluquería", 21, "trade"),
-    ("Mecánico", "Mecánica", "Taller", 21, "trade"),
-    ("Hostelero", "Hostelera", "Bar", 10, "trade"),
-)
-
-# (his title, her title)
-POSITIONS = (
-    ("Gerente", "Gerente"), ("Director financiero", "Directora financiera"),
-    ("Responsable de compras", "Responsable de compras"), ("Administración", "Administración"),
-    ("Jefe de obra", "Jefa de obra"), ("Director de marketing", "Directora de marketing"),
-    ("Responsable de IT", "Responsable de IT"), ("Director comercial", "Directora comercial"),
-    ("Director general", "Directora general"), ("Recepción", "Recepción"),
-    ("Responsable de calidad", "Responsable de calidad"), ("Contabilidad", "Contabilidad"),
-    ("Jefe de almacén", "Jefa de almacén"), ("Socio", "Socia"),
-)  # fmt: skip
-BILLING_POSITIONS = (
-    ("Administración", "Administración"),
-    ("Contabilidad", "Contabilidad"),
-    ("Director financiero", "Directora financiera"),
-)
-FREE_MAIL = ("gmail.com", "hotmail.com", "yahoo.es", "outlook.es", "telefonica.net", "icloud.com")
-CLIENT_NOTES = (
-    "Prefiere que le llamen por la mañana.",
-    "Envía los pedidos siempre por correo electrónico.",
-    "Cierra en agosto por vacaciones.",
-    "Pide factura con número de pedido.",
-    "Cliente recomendado por otro cliente.",
-    "Pagan por remesa los días 10 y 25.",
-    "Solicitar siempre el albarán firmado.",
-    "Horario de descarga: de 8:00 a 14:00.",
-)
-
-# (login, full name, role)
-DEMO_USERS = (
-    ("admin", "Administración", "admin"),
-    ("lucia.fernandez", "Lucía Fernández Ortega", "sales"),
-    ("javier.moreno", "Javier Moreno Gil", "sales"),
-    ("marta.ibanez", "Marta Ibáñez Ruiz", "sales"),
-    ("sergio.pena", "Sergio Peña Castro", "sales"),
-    ("carmen.nunez", "Carmen Núñez Vidal", "accounting"),
-    ("pablo.serrano", "Pablo Serrano Díaz", "accounting"),
-    ("ines.munoz", "Inés Muñoz Llorente", "readonly"),
-)
-
-TAGS = (
-    ("VIP", "gold"),
-    ("Hostelería", "orange"),
-    ("Construcción", "brown"),
-    ("Tecnología", "blue"),
-    ("Comercio", "green"),
-    ("Alimentación", "lime"),
-    ("Servicios profesionales", "purple"),
-    ("Exportación", "cyan"),
-    ("Administración pública", "grey"),
-    ("Distribuidor", "teal"),
-)
-
-CUSTOM_FIELDS = (
-    # key, label, kind, choices
-    (
-        "sector",
-        "Sector",
-        "choice",
-        [
-            "Hostelería",
-            "Construcción",
-            "Tecnología",
-            "Comercio",
-            "Industria",
-            "Alimentación",
-            "Servicios profesionales",
-            "Sanidad",
-            "Educación",
-            "Logística",
-            "Otros",
-        ],
-    ),
-    ("empleados", "Nº de empleados", "number", []),
-    ("origen", "Cómo nos conoció", "choice", ["Web", "Recomendación", "Feria", "LinkedIn"]),
-)
-
-COMMENT_TEMPLATES = (
-    ("Llamada de seguimiento", "call", "Llamada de seguimiento", "Revisado el estado del pedido."),
-    ("Reclamación de pago", "call", "Reclamación de factura vencida", "Se le recuerda el pago."),
-    ("Envío de presupuesto", "email", "Envío de presupuesto", "Adjunto el presupuesto."),
-    ("Reunión de arranque", "meeting", "Reunión de arranque", "Objetivos, plazos y equipo."),
-    ("Visita comercial", "meeting", "Visita comercial", "Presentación de novedades."),
-    ("Nota interna", "note", "Nota", ""),
-    ("Preparar oferta", "task", "Preparar oferta", "Revisar precios y plazos de entrega."),
-    ("Felicitación navideña", "email", "¡Felices fiestas!", "Gracias por confiar en nosotros."),
-)
-
-ACTIVITY_SUBJECTS = {
-    "call": (
-        "Llamada de seguimiento",
-        "Llamada para revisar el presupuesto",
-        "Consulta sobre una factura",
-        "Reclamación de factura vencida",
-        "Confirmar fecha de entrega",
-        "Llamada de presentación",
-    ),
-    "meeting": (
-        "Reunión de arranque del proyecto",
-        "Visita a las instalaciones",
-        "Revisión trimestral",
-        "Presentación de la propuesta",
-        "Reunión con dirección",
-    ),
-    "email": (
-        "Envío de presupuesto",
-        "Envío de catálogo actualizado",
-        "Respuesta a la consulta",
-        "Confirmación del pedido",
-        "Recordatorio de pago",
-    ),
-    "note": (
-        "Cambio de persona de contacto",
-        "Interesados en ampliar el servicio",
-        "Quejas por el retraso de la entrega",
-        "Actualizar datos bancarios",
-        "Nota de la visita",
-    ),
-    "task": (
-        "Preparar oferta",
-        "Enviar contrato firmado",
-        "Revisar condiciones de pago",
-        "Llamar para renovar el mantenimiento",
-        "Pedir certificado de retenciones",
-        "Actualizar la ficha del cliente",
-    ),
-}
-ACTIVITY_BODIES = (
-    "Comentan que el servicio va bien y que quieren ampliar el contrato el próximo trimestre.",
-    "Hablamos con administración: el pago está programado para la próxima remesa.",
-    "Piden revisar el precio por volumen y plazos de entrega más cortos.",
-    "Quedamos en enviar la documentación técnica antes del viernes.",
-    "Sin novedades; volver a contactar en dos semanas.",
-    "",
-    "",
-)
-CALL_OUTCOMES = (
-    "Interesado, enviar propuesta",
-    "No contesta",
-    "Pide que le llamemos la semana que viene",
-    "Confirmado",
-    "Pago comprometido",
-    "",
-)
-
-PROJECT_NAMES = (
-    "Reforma de oficinas",
-    "Implantación de ERP",
-    "Web corporativa",
-    "Mantenimiento anual",
-    "Campaña de verano",
-    "Auditoría energética",
-    "Ampliación de nave",
-    "Migración a la nube",
-    "Plan de formación",
-    "Renovación de equipos",
-    "Apertura de nueva tienda",
-    "Instalación fotovoltaica",
-)
-OPPORTUNITY_TITLES = (
-    "Contrato de mantenimiento",
-    "Suministro anual",
-    "Renovación de licencias",
-    "Proyecto de reforma",
-    "Ampliación del servicio",
-    "Pedido de temporada",
-    "Consultoría estratégica",
-    "Equipamiento de oficina",
-)
-LOST_REASONS = (
-    "Precio demasiado alto",
-    "Eligió a la competencia",
-    "Proyecto cancelado",
-    "Sin presupuesto este año",
-    "No hubo respuesta",
-    "Plazo de entrega demasiado largo",
-)
-QUOTE_REJECTED_REASONS = (
-    "Precio fuera de presupuesto",
-    "Han elegido otro proveedor",
-    "Aplazan la inversión",
-    "Plazo de entrega",
-)
-RECTIFICATION_REASONS = (
-    "Devolución de mercancía defectuosa",
-    "Error en el precio facturado",
-    "Descuento por volumen no aplicado",
-    "Servicio no prestado en su totalidad",
-)
-
-# The catalog: (code, name, unit, price cents, IVA bp, cost cents, is_service, quantity kind)
-# quantity kinds: h hours in halves, u units 1-12, b boxes/bulk 1-200, k kilos with decimals,
-# m square metres with decimals, o one.
-PRODUCTS = (
-    ("SRV-001", "Consultoría técnica", "h", 6500, 2100, 2800, 1, "h"),
-    ("SRV-002", "Desarrollo de software a medida", "h", 5500, 2100, 2500, 1, "h"),
-    ("SRV-003", "Mantenimiento informático mensual", "mes", 18000, 2100, 6000, 1, "o"),
-    ("SRV-004", "Diseño gráfico", "h", 4500, 2100, 1500, 1, "h"),
-    ("SRV-005", "Formación in company", "jornada", 60000, 2100, 25000, 1, "u"),
-    ("SRV-006", "Auditoría energética", "ud", 145000, 2100, 70000, 1, "o"),
-    ("SRV-007", "Asesoría fiscal trimestral", "trimestre", 24000, 2100, 9000, 1, "o"),
-    ("SRV-008", "Gestión de nóminas", "empleado", 1800, 2100, 600, 1, "b"),
-    ("SRV-009", "Alojamiento web anual", "año", 12000, 2100, 3000, 1, "o"),
-    ("SRV-010", "Licencia de software anual", "ud", 39900, 2100, 15000, 1, "u"),
-    ("SRV-011", "Soporte técnico in situ", "h", 4000, 2100, 1800, 1, "h"),
-    ("SRV-012", "Transporte y entrega", "servicio", 3500, 2100, 2000, 1, "u"),
-    ("SRV-013", "Instalación eléctrica", "h", 3800, 2100, 1700, 1, "h"),
-    ("SRV-014", "Limpieza de oficinas", "mes", 32000, 2100, 21000, 1, "o"),
-    ("SRV-015", "Traducción jurada", "página", 3200, 2100, 1200, 1, "b"),
-    ("SRV-016", "Reforma de vivienda (mano de obra)", "h", 3000, 1000, 1700, 1, "h"),
-    ("SRV-017", "Servicio de catering", "persona", 2800, 1000, 1500, 1, "b"),
-    ("SRV-018", "Menú del día para empresas", "menú", 1350, 1000, 700, 1, "b"),
-    ("SRV-019", "Transporte de viajeros", "plaza", 2200, 1000, 1200, 1, "b"),
-    ("SRV-020", "Curso de formación reglada", "alumno", 45000, 0, 20000, 1, "u"),
-    ("SRV-021", "Clases de apoyo", "h", 2500, 0, 1000, 1, "h"),
-    ("PRD-001", 'Ordenador portátil 15,6"', "ud", 74900, 2100, 58000, 0, "u"),
-    ("PRD-002", 'Monitor 27" QHD', "ud", 28900, 2100, 21000, 0, "u"),
-    ("PRD-003", "Cable HDMI 2 m", "ud", 895, 2100, 310, 0, "b"),
-    ("PRD-004", "Tóner para impresora láser", "ud", 6990, 2100, 4100, 0, "u"),
-    ("PRD-005", "Papel A4 80 g (caja de 5 paquetes)", "caja", 2450, 2100, 1600, 0, "b"),
-    ("PRD-006", "Silla ergonómica de oficina", "ud", 18900, 2100, 11000, 0, "u"),
-    ("PRD-007", "Azulejo porcelánico 60×60", "m²", 2475, 2100, 1450, 0, "m"),
-    ("PRD-008", "Saco de cemento 25 kg", "saco", 715, 2100, 480, 0, "b"),
-    ("PRD-009", "Tornillería surtida", "kg", 1290, 2100, 640, 0, "k"),
-    ("PRD-010", "Pintura plástica blanca 15 L", "ud", 5490, 2100, 3200, 0, "u"),
-    ("PRD-011", "Panel solar 450 W", "ud", 18500, 2100, 12500, 0, "u"),
-    ("PRD-012", "Aire acondicionado split 3.000 frig.", "ud", 69900, 2100, 48000, 0, "u"),
-    ("PRD-013", "Cartucho de tinta", "ud", 2390, 2100, 1300, 0, "u"),
-    ("PRD-014", "Vino tinto crianza (caja 6 botellas)", "caja", 4800, 2100, 2900, 0, "b"),
-    ("PRD-015", "Camiseta de algodón", "ud", 850, 2100, 390, 0, "b"),
-    ("PRD-016", "Zapato de seguridad", "par", 4590, 2100, 2700, 0, "u"),
-    ("PRD-017", "Madera de pino tratada", "m²", 3150, 2100, 1900, 0, "m"),
-    ("PRD-018", "Aceite de oliva virgen extra 5 L", "garrafa", 3495, 1000, 2600, 0, "b"),
-    ("PRD-019", "Café en grano 1 kg", "kg", 1890, 1000, 1100, 0, "k"),
-    ("PRD-020", "Conservas de atún (lote)", "lote", 1275, 1000, 800, 0, "b"),
-    ("PRD-021", "Agua mineral (pack 24 botellas)", "pack", 690, 1000, 380, 0, "b"),
-    ("PRD-022", "Planta de interior", "ud", 1550, 1000, 700, 0, "u"),
-    ("PRD-023", "Jamón serrano loncheado", "kg", 2290, 1000, 1500, 0, "k"),
-    ("PRD-024", "Pan de barra", "ud", 95, 400, 40, 0, "b"),
-    ("PRD-025", "Harina de trigo (saco 25 kg)", "saco", 1890, 400, 1300, 0, "b"),
-    ("PRD-026", "Leche entera (caja 6 L)", "caja", 645, 400, 450, 0, "b"),
-    ("PRD-027", "Huevos frescos", "docena", 265, 400, 180, 0, "b"),
-    ("PRD-028", "Fruta de temporada", "kg", 245, 400, 140, 0, "k"),
-    ("PRD-029", "Libro técnico", "ud", 3500, 400, 2300, 0, "u"),
-    ("PRD-030", "Verdura fresca", "kg", 210, 400, 120, 0, "k"),
-)
-
-RECARGO_FOR_VAT_BP = {2100: 520, 1000: 140, 400: 50, 0: 0}
-
-PAYMENT_METHODS_W = (
-    ("transfer", 62),
-    ("direct_debit", 22),
-    ("card", 8),
-    ("cheque", 3),
-    ("cash", 5),
-)
-METHOD_TEXT = {
-    "transfer": "Transferencia bancaria",
-    "direct_debit": "Domiciliación bancaria",
-    "card": "Tarjeta",
-    "cheque": "Cheque",
-    "cash": "Efectivo",
-}
-BANKS = ("2100", "0049", "0182", "0081", "2038", "0128", "3058", "2080", "0075", "1465")
-
-# Tables written after the invoices are planned; the indexes of the other bulk tables are
-# recreated in the second thread while the invoices are planned.
-_LATE_TABLES = ("client", "activity", "invoice", "payment", "payment_allocation")
-
-# Big tables whose secondary indexes are dropped during the load and recreated after (a sort
-# beats a million random B-tree inserts). `invoice_line` keeps its indexes: its rows arrive
-# in index order, and maintaining them costs less than three more scans of 2-3 M lines.
-BULK_TABLES = (
-    "client",
-    "address",
-    "contact",
-    "custom_field_value",
-    "client_tag",
-    "project",
-    "opportunity",
-    "activity",
-    "quote",
-    "quote_line",
-    "sales_order",
-    "order_line",
-    "invoice",
-    "payment",
-    "payment_allocation",
-)
-
 _PAST_DAYS = 3000  # day numbers count from today - _PAST_DAYS
 _FUTURE_DAYS = 500
 _WINDOW = 1095  # invoices over the last three years
@@ -655,29 +128,6 @@ _BATCH = 50_000
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 _NON_DIGIT = re.compile(r"[^0-9]+")
-
-INVOICE_COLUMNS = (
-    "id, version, created_at, updated_at, updated_by, base_cents, vat_cents, recargo_cents, "
-    "irpf_rate_bp, irpf_cents, total_cents, cost_cents, exemption_reason, kind, status, series, "
-    "year, number, code, client_id, project_id, quote_id, order_id, rectifies_id, "
-    "rectification_reason, rectification_mode, issue_date, operation_date, due_date, "
-    "paid_cents, outstanding_cents, paid_date, payment_terms, notes, imported, client_name, "
-    "client_tax_id, client_address, issuer_name, issuer_tax_id, issuer_address, address_id, "
-    "created_by, issued_by, issued_at"
-)
-INVOICE_INSERT = f"INSERT INTO invoice ({INVOICE_COLUMNS}) VALUES ({', '.join('?' * 45)})"
-LINE_COLUMNS = (
-    "position, product_id, description, quantity_milli, unit_price_cents, discount_bp, "
-    "vat_rate_bp, recargo_rate_bp, unit_cost_cents, base_cents, invoice_id"
-)
-PAYMENT_COLUMNS = (
-    "id, client_id, date, amount_cents, method, reference, notes, created_by, created_at, "
-    "reversed_at, reversed_by, reversal_reason"
-)
-ACTIVITY_COLUMNS = (
-    "id, version, created_at, updated_at, updated_by, client_id, kind, subject, body, outcome, "
-    "contact_id, project_id, author, occurred_at, due_date, done_at, email_status, message_id"
-)
 
 
 class _FoldTable(dict):
@@ -712,180 +162,6 @@ def _expand(weighted: Sequence[tuple[object, int]]) -> list:
     for item, weight in weighted:
         table.extend([item] * weight)
     return table
-
-
-# --- exact integer money, identical to money.py's Decimal ROUND_HALF_UP -----------------
-
-
-def rdiv(n: int, d: int) -> int:
-    """n / d rounded half away from zero (Decimal ROUND_HALF_UP), for d > 0."""
-    if n >= 0:
-        return (2 * n + d) // (2 * d)
-    return -((-2 * n + d) // (2 * d))
-
-
-def line_base_cents(quantity_milli: int, unit_price_cents: int, discount_bp: int = 0) -> int:
-    """`money.line_base` in integers: quantity × price less the discount, rounded per line."""
-    return rdiv(quantity_milli * unit_price_cents * (10_000 - discount_bp), 10_000_000)
-
-
-def line_cost_cents(quantity_milli: int, unit_cost_cents: int) -> int:
-    return rdiv(quantity_milli * unit_cost_cents, 1000)
-
-
-def percent_cents(base_cents: int, rate_bp: int) -> int:
-    """`money.percent_of` in integers."""
-    return rdiv(base_cents * rate_bp, 10_000)
-
-
-def totals_cents(
-    lines: Sequence[tuple[int, int, int, int, int, int]], irpf_bp: int = 0
-) -> tuple[int, int, int, int, int, int]:
-    """`money.document_totals` in integer cents.
-
-    `lines` are (quantity_milli, unit_price_cents, discount_bp, vat_bp, recargo_bp,
-    unit_cost_cents); returns (base, vat, recargo, irpf, total, cost).
-    """
-    groups: dict[tuple[int, int], int] = {}
-    cost = 0
-    for qty, price, discount, vat_bp, rec_bp, unit_cost in lines:
-        key = (vat_bp, rec_bp)
-        groups[key] = groups.get(key, 0) + line_base_cents(qty, price, discount)
-        cost += line_cost_cents(qty, unit_cost)
-    base = vat = rec = 0
-    for (vat_bp, rec_bp), group_base in groups.items():
-        base += group_base
-        vat += percent_cents(group_base, vat_bp)
-        rec += percent_cents(group_base, rec_bp)
-    irpf = percent_cents(base, irpf_bp)
-    return base, vat, rec, irpf, base + vat + rec - irpf, cost
-
-
-# --- Spanish identifiers ---------------------------------------------------------------
-
-_DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
-
-
-def dni(number: int) -> str:
-    return f"{number:08d}{_DNI_LETTERS[number % 23]}"
-
-
-def nie(prefix: str, number: int) -> str:
-    value = int("XYZ".index(prefix) * 10_000_000 + number)
-    return f"{prefix}{number:07d}{_DNI_LETTERS[value % 23]}"
-
-
-def cif(letter: str, number: int) -> str:
-    """A CIF with its control character (a digit; letter-controlled types get the letter)."""
-    body = f"{number:07d}"
-    total = 0
-    for i, ch in enumerate(body):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            total += d // 10 + d % 10
-        else:
-            total += d
-    check = (10 - total % 10) % 10
-    if letter in "KPQSNW":
-        return f"{letter}{body}{'JABCDEFGHI'[check]}"
-    return f"{letter}{body}{check}"
-
-
-def _ccc_digit(digits: str) -> int:
-    weights = (1, 2, 4, 8, 5, 10, 9, 7, 3, 6)
-    value = 11 - sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
-    return {11: 0, 10: 1}.get(value, value)
-
-
-def spanish_iban(bank: str, branch: str, account: str) -> str:
-    """A valid Spanish IBAN (CCC control digits and IBAN check digits), grouped by four."""
-    control = f"{_ccc_digit('00' + bank + branch)}{_ccc_digit(account)}"
-    bban = bank + branch + control + account
-    check = 98 - int(bban + "142800") % 97
-    raw = f"ES{check:02d}{bban}"
-    return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
-
-
-def creditor_id(tax_id: str, business_code: str = "000") -> str:
-    """The SEPA creditor identifier (AT-02) Spanish banks assign: ES, check digits (python-
-    stdnum), a business code and the NIF: "ES23000B12345674"."""
-    from stdnum.eu import at_02
-
-    draft = f"ES00{business_code}{tax_id}"
-    return f"ES{at_02.calc_check_digits(draft)}{business_code}{tax_id}"
-
-
-# --- triggers the load replaces by one statement ------------------------------------------
-
-# name of a trigger -> (migration module, backfill statement prefix): the trigger maintains a
-# derived table row by row; for a bulk load it is dropped, the table is filled by the
-# migration's own backfill statement, and the trigger is recreated from its exact SQL.
-_BULK_TRIGGERS = {
-    "invoice_revenue_insert": ("m0010_verifactu", 'INSERT INTO "client_revenue"'),
-}
-
-
-def replaceable_triggers(cur: sqlite3.Cursor) -> list[tuple[str, str, str]]:
-    """(name, CREATE TRIGGER sql, backfill sql) of the triggers the load may replace.
-
-    Only a trigger whose SQL is exactly the one its migration created qualifies: a
-    trigger changed by a later migration, or unknown, stays in place and fires as usual.
-    """
-    import importlib
-
-    found = []
-    for name, (module_name, prefix) in _BULK_TRIGGERS.items():
-        row = cur.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
-        ).fetchone()
-        if row is None:
-            continue
-        try:
-            module = importlib.import_module(f"..migrations.{module_name}", __package__)
-        except ImportError:
-            continue
-        statements = (*getattr(module, "SQLITE", ()), *getattr(module, "BACKFILLS", ()))
-        create = next((s for s in statements if s.startswith(f'CREATE TRIGGER "{name}"')), None)
-        backfill = next((s for s in statements if s.startswith(prefix)), None)
-        if create and backfill and create.split() == row[0].split():
-            found.append((name, row[0], backfill))
-    return found
-
-
-class _Background:
-    """SQL statements run by a second thread on the same connection.
-
-    SQLite releases the GIL while a statement runs, so one long statement (an INSERT ...
-    SELECT of a million rows) proceeds on the second core while the main thread builds
-    rows in Python. Use as `with _Background(...):` around code that does not touch the
-    connection; leaving the block waits for the statements (and raises their error).
-    """
-
-    def __init__(self, connection: sqlite3.Connection, statements: list[tuple[str, tuple]]):
-        self.rowcounts: list[int] = []
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(
-            target=self._run, args=(connection, statements), name="demo-sql", daemon=True
-        )
-        self._thread.start()
-
-    def _run(self, connection: sqlite3.Connection, statements: list[tuple[str, tuple]]) -> None:
-        try:
-            cursor = connection.cursor()
-            for sql, params in statements:
-                cursor.execute(sql, params)
-                self.rowcounts.append(cursor.rowcount)
-        except BaseException as exc:  # handed to the main thread by check()
-            self.error = exc
-
-    def __enter__(self) -> _Background:
-        return self
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._thread.join()  # even when the main thread failed: then its error wins
-        if exc is None and self.error is not None:
-            raise self.error
 
 
 # --- the generator ------------------------------------------------------------------
@@ -1022,14 +298,14 @@ class _Demo:
         # Two threads from here: SQLite releases the GIL while one statement runs, so each
         # long statement (an INSERT ... SELECT, a CREATE INDEX) runs in a second thread while
         # the main thread builds rows in Python without touching the connection.
-        done = tuple(t for t in BULK_TABLES if t not in _LATE_TABLES)
-        with _Background(cur.connection, recreate(done)):
+        done = tuple(t for t in BULK_TABLES if t not in LATE_TABLES)
+        with Background(cur.connection, recreate(done)):
             self.plan_invoices()
         self.progress(_("Invoices"), 0.36)
         self.stage_invoices()
         self.ids = {table: self.next_id(table) for table in ("payment", "activity")}
         self.progress(_("Invoices"), 0.42)
-        with _Background(cur.connection, self.expansion()) as expand:
+        with Background(cur.connection, self.expansion()) as expand:
             rect_rows, rect_lines = self.rectifying_rows()
             payment_rows, allocations = self.payment_rows()
             self.client_figures()
@@ -1046,13 +322,13 @@ class _Demo:
             cur.execute(create)
         del rect_rows, payment_rows, allocations
         self.progress(_("Indexes"), 0.66)
-        from . import evidence
+        from ..services import evidence
 
         # every issued invoice fingerprinted, as issuing does: one statement, on the second
         # thread with the indexes, while this one builds the clients' rows
         seal = (evidence.bulk_seal_statement(cur.connection), ())
         late_invoices = [*recreate(("invoice", "payment", "payment_allocation")), seal]
-        with _Background(cur.connection, late_invoices):
+        with Background(cur.connection, late_invoices):
             client_rows = self.client_rows()
             docs = self.search_docs()
         self.progress(_("Timeline"), 0.80)
@@ -1174,7 +450,7 @@ class _Demo:
             COMMENT_TEMPLATES,
         )
         self.counts["comment_templates"] = cur.rowcount
-        from .invoices import issuer_snapshot
+        from ..services.invoices import issuer_snapshot
 
         self.issuer = issuer_snapshot()
 
@@ -2161,7 +1437,7 @@ class _Demo:
         line-set totals, dates and times of day."""
         from types import SimpleNamespace
 
-        from .invoices import format_address
+        from ..services.invoices import format_address
 
         cur = self.cur
         cur.execute(
@@ -2622,9 +1898,9 @@ class _Demo:
         on the first of each kind); those of earlier days have none, as invoices issued
         before a business adopts VERI*FACTU. Records of days before today were accepted
         by AEAT (each day one submission with its CSV); today's still wait to be sent."""
+        from ..services.verifactu import infer_exemption_code, issuer_nif
         from ..verifactu import formats, records, schema
         from ..verifactu.system import this_system
-        from .verifactu import infer_exemption_code, issuer_nif
 
         cur = self.cur
         since = self.T - VERIFACTU_DAYS
@@ -2800,7 +2076,7 @@ class _Demo:
         # the colleagues it made, with their roles: `check` compares roles with the audit log
         changes["users"] = [None, {login_: role for login_, _full, role in self.new_users}]
         changes["today"] = [None, self.today.isoformat()]
-        from . import evidence
+        from ..services import evidence
 
         evidence.append_audit(
             {
@@ -2837,7 +2113,7 @@ def generate_demo(
     already has clients or is not SQLite. Everything is written in one transaction:
     on any error nothing is left behind.
     """
-    from .permissions import require
+    from ..services.permissions import require
 
     require("settings.write")  # it writes the business's settings and users: an admin's job
     if clients < 1 or invoices < 0:
@@ -2917,8 +2193,8 @@ def _recurring_and_documents(seed: int, today: dt.date) -> tuple[int, int]:
     """Recurring invoices for a few clients (a monthly maintenance fee, quarterly tax
     advice, yearly hosting) with the signed contract attached: written through the
     services, so they follow the same rules and leave the same audit as by hand."""
-    from . import documents, recurring
-    from .lines import LineInput
+    from ..services import documents, recurring
+    from ..services.lines import LineInput
 
     rng = random.Random(seed * 7919 + 11)  # its own stream: the bulk data stay as they were
     products = {
