@@ -15,19 +15,13 @@ from tests.people import ME
 from tui_crm.services import clients
 from tui_crm.services.clients import AddressInput, ClientInput
 
+# The columns of `export clients` too: one definition of the client list (issue 14).
 REPORT_KEYS = [
-    "id",
-    "name",
-    "trade_name",
-    "tax_id",
-    "kind",
-    "email",
-    "phone",
-    "city",
-    "owner",
-    "revenue_total",
-    "outstanding",
-]
+    "id", "name", "trade_name", "tax_id", "kind", "status", "email", "phone", "mobile", "fax",
+    "website", "address", "address2", "postal_code", "city", "province", "country", "owner",
+    "payment_days", "iban", "revenue_year", "revenue_total", "outstanding", "became_client_at",
+    "notes",
+]  # fmt: skip
 
 
 def one_line_error(result, *words: str) -> str:
@@ -171,6 +165,7 @@ def test_report_clients_json(cli, filled) -> None:
     assert munoz["city"] == "Sevilla"
     assert munoz["phone"] == "954 123 456"
     assert munoz["owner"] == ""
+    assert munoz["status"] == "active"
     assert data[2]["trade_name"] == "Zeta"
 
 
@@ -199,7 +194,8 @@ def test_report_clients_csv(cli, filled) -> None:
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert rows[0] == REPORT_KEYS
     assert [r[1] for r in rows[1:]] == ["Ángel Pérez", "Muñoz Asesores SL", "Zeta Consulting"]
-    assert rows[2][-2:] == ["0.00", "0.00"]
+    revenue = REPORT_KEYS.index("revenue_total")
+    assert rows[2][revenue : revenue + 2] == ["0.00", "0.00"]
 
 
 @pytest.mark.parametrize("fmt", ["plain", "github"])

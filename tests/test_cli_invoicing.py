@@ -10,11 +10,15 @@ import sys
 import pytest
 from invoicing_support import ISSUER
 
+# The columns of `export invoices` too: one definition of the invoice list (issue 14).
 INVOICE_KEYS = [
-    "number", "series", "issue_date", "due_date", "client", "tax_id", "base", "vat",
-    "recargo", "irpf", "total", "paid", "outstanding", "status",
+    "number", "series", "kind", "status", "issue_date", "due_date", "client", "tax_id", "base",
+    "vat", "recargo", "irpf", "total", "paid", "outstanding",
 ]  # fmt: skip
-RECEIVABLE_KEYS = [*INVOICE_KEYS, "days_overdue", "bucket"]
+RECEIVABLE_KEYS = [
+    "number", "series", "issue_date", "due_date", "client", "tax_id", "base", "vat",
+    "recargo", "irpf", "total", "paid", "outstanding", "status", "days_overdue", "bucket",
+]  # fmt: skip
 DEFAULTER_KEYS = [
     "client", "tax_id", "overdue", "invoices", "oldest_days_overdue", "share_of_billing",
     "share_of_overdue",
@@ -69,6 +73,7 @@ def test_invoice_create_issue_and_reports(cli, shop) -> None:
     assert (row["base"], row["vat"], row["irpf"]) == ("10125.00", "2126.25", "1518.75")
     assert (row["total"], row["paid"], row["outstanding"]) == ("10732.50", "0.00", "10732.50")
     assert row["status"] == "issued" and row["recargo"] == "0.00"
+    assert row["kind"] == "standard"
     assert (
         json.loads(
             cli("--db", shop, "report", "invoices", "--format", "json", "--year", "2025").stdout

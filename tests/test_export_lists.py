@@ -62,7 +62,7 @@ def test_export_invoices_lists_every_invoice_with_totals(invoiced, cli, tmp_path
         "Series",
         "Kind",
         "Status",
-        "Date",
+        "Issue date",
         "Due date",
         "Client",
         "Tax ID",
@@ -193,4 +193,4 @@ def test_libreoffice_opens_the_export_and_recomputes_the_totals(invoiced, cli, t
         assert amount(totals[col]) == sum(amount(r[col]) for r in body), name
     assert amount(totals[header.index("Total")]) == Decimal("1491.11")
     assert amount(totals[header.index("Outstanding")]) == Decimal("886.11")
-    assert "2026" in body[2][header.index("Date")]  # a date, shown as a date
+    assert "2026" in body[2][header.index("Issue date")]  # a date, shown as a date

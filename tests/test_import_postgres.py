@@ -62,4 +62,4 @@ def test_import_invoice_history_on_postgresql(pg_url, cli, tmp_path):  # noqa: F
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 invoice created, 1 new clients, 1 payments" in result.stdout
     report = cli("--db", pg_url, "report", "invoices", "--format", "csv")
-    assert "F2025-00007,F,2025-03-10," in report.stdout and ",paid" in report.stdout
+    assert "F2025-00007,F,standard,paid,2025-03-10," in report.stdout

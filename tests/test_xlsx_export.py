@@ -14,11 +14,10 @@ from tui_crm.exports.xlsx import (
     HEADER_ROW,
     MONEY_FORMAT,
     ExportCancelled,
-    ExportError,
     excel_serial,
     sheet_name,
-    write_xlsx,
 )
+from tui_crm.services.lists import ExportError, save_xlsx
 from tui_crm.services.reports import ReportColumn
 
 COLUMNS = (
@@ -69,7 +68,7 @@ TOTALS = LAST + 1
 @pytest.fixture
 def workbook(tmp_path: Path):
     path = tmp_path / "golden.xlsx"
-    result = write_xlsx(
+    result = save_xlsx(
         path, COLUMNS, ROWS, title="Clients", as_of=dt.date(2026, 5, 31), notes=["active"]
     )
     assert result.rows == len(ROWS)
@@ -163,7 +162,7 @@ def test_columns_are_wide_enough_for_their_content(workbook):
 
 def test_rows_may_be_sequences_in_column_order(tmp_path: Path):
     path = tmp_path / "seq.xlsx"
-    write_xlsx(path, COLUMNS[:3], [("A", 1, Decimal("2.50")), ("B",)], title="T")
+    save_xlsx(path, COLUMNS[:3], [("A", 1, Decimal("2.50")), ("B",)], title="T")
     ws = openpyxl.load_workbook(path).active
     assert [c.value for c in ws[FIRST]] == ["A", 1, 2.5]
     assert ws[f"A{FIRST + 1}"].value == "B" and ws[f"C{FIRST + 1}"].value is None
@@ -177,7 +176,7 @@ def test_datetimes_are_shown_in_local_time(tmp_path: Path, monkeypatch):
     try:
         path = tmp_path / "dt.xlsx"
         columns = (ReportColumn("at", "When", "date"),)
-        write_xlsx(path, columns, [{"at": dt.datetime(2026, 7, 1, 10, 0)}], title="T")
+        save_xlsx(path, columns, [{"at": dt.datetime(2026, 7, 1, 10, 0)}], title="T")
         cell = openpyxl.load_workbook(path).active[f"A{FIRST}"]
         assert cell.value == dt.datetime(2026, 7, 1, 12, 0)  # UTC+2 in summer
         assert "hh:mm" in cell.number_format
@@ -188,7 +187,7 @@ def test_datetimes_are_shown_in_local_time(tmp_path: Path, monkeypatch):
 
 def test_an_empty_list_still_has_its_header_and_says_so(tmp_path: Path):
     path = tmp_path / "empty.xlsx"
-    assert write_xlsx(path, COLUMNS, [], title="Nothing").rows == 0
+    assert save_xlsx(path, COLUMNS, [], title="Nothing").rows == 0
     ws = openpyxl.load_workbook(path).active
     assert ws.cell(HEADER_ROW + 1, 1).value == "Name"
     assert ws.cell(FIRST, 1).value == "No rows."
@@ -199,7 +198,7 @@ def test_progress_is_reported_and_cancel_leaves_no_file(tmp_path: Path):
     path = tmp_path / "big.xlsx"
     seen: list[tuple[int, int | None]] = []
     rows = ({"name": f"Client {i}", "amount": Decimal(i)} for i in range(10_000))
-    write_xlsx(
+    save_xlsx(
         path, COLUMNS, rows, title="Big", total=10_000, progress=lambda d, t: seen.append((d, t))
     )
     assert seen[-1] == (10_000, 10_000)
@@ -214,7 +213,7 @@ def test_progress_is_reported_and_cancel_leaves_no_file(tmp_path: Path):
 
     rows = ({"name": f"Client {i}"} for i in range(100_000))
     with pytest.raises(ExportCancelled):
-        write_xlsx(cancelled_path, COLUMNS, rows, title="Big", cancelled=cancel)
+        save_xlsx(cancelled_path, COLUMNS, rows, title="Big", cancelled=cancel)
     assert list(tmp_path.iterdir()) == [path]  # neither the file nor its temporary
 
 
@@ -227,19 +226,19 @@ def test_a_failing_row_source_leaves_the_previous_file_untouched(tmp_path: Path)
         raise RuntimeError("database went away")
 
     with pytest.raises(RuntimeError):
-        write_xlsx(path, COLUMNS, rows(), title="T", force=True)
+        save_xlsx(path, COLUMNS, rows(), title="T", force=True)
     assert path.read_bytes() == b"previous version"
     assert list(tmp_path.iterdir()) == [path]
 
 
 def test_destination_problems_are_one_sentence(tmp_path: Path):
     with pytest.raises(ExportError, match="does not exist"):
-        write_xlsx(tmp_path / "missing" / "x.xlsx", COLUMNS, [], title="T")
+        save_xlsx(tmp_path / "missing" / "x.xlsx", COLUMNS, [], title="T")
     with pytest.raises(ExportError, match=r"\.xlsx"):
-        write_xlsx(tmp_path / "x.csv", COLUMNS, [], title="T")
+        save_xlsx(tmp_path / "x.csv", COLUMNS, [], title="T")
     (tmp_path / "dir.xlsx").mkdir()
     with pytest.raises(ExportError, match="is a directory"):
-        write_xlsx(tmp_path / "dir.xlsx", COLUMNS, [], title="T")
+        save_xlsx(tmp_path / "dir.xlsx", COLUMNS, [], title="T")
 
 
 def test_sheet_names_and_serial_dates():
@@ -256,7 +255,7 @@ def test_spanish_date_format_follows_the_language(tmp_path: Path, db):
     i18n.setup("es")
     try:
         path = tmp_path / "es.xlsx"
-        write_xlsx(path, COLUMNS, ROWS[:1], title="Clientes")
+        save_xlsx(path, COLUMNS, ROWS[:1], title="Clientes")
         assert openpyxl.load_workbook(path).active[f"D{FIRST}"].number_format == "dd/mm/yyyy"
     finally:
         i18n.setup("en")

@@ -22,7 +22,7 @@ INVOICE_STATUSES = ["draft", "issued", "partially_paid", "paid", "voided", "unpa
 
 def add_parsers(sub) -> None:
     """The `export` and `import` commands (called by `cli.build_parser`)."""
-    from ..exports.lists import LISTS
+    from ..services.lists import LISTS
 
     names = sorted(LISTS)
     export = sub.add_parser("export", help=_("write a list to a formatted Excel file"))
@@ -119,8 +119,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         )
     open_db(args)
     from ..db import read_snapshot
-    from ..exports.lists import export_list
-    from ..exports.xlsx import check_destination
+    from ..services.lists import check_destination, export_list
 
     check_destination(target)
     show, interactive = _progress(_("Exporting"))

@@ -111,7 +111,7 @@ def _report(args: argparse.Namespace) -> tuple[Any, Any]:
             raise UserError(_("no client with tax ID {tax_id}").format(tax_id=args.client))
         return reports.TIMELINE_COLUMNS, reports.timeline_rows(client_id)
     if name == "invoices":
-        return reports.INVOICE_COLUMNS, reports.invoice_rows(args.year, args.as_of)
+        return reports.INVOICE_COLUMNS, reports.invoice_book(args.year, args.as_of)
     if name == "receivables":
         return reports.RECEIVABLE_COLUMNS, reports.receivable_rows(args.as_of, args.year)
     if name == "defaulters":
