@@ -16,6 +16,7 @@ import pytest
 from tui_crm.db import close_database
 from tui_crm.services import clients, maintenance, settings
 from tui_crm.services.errors import PermissionDenied, RuleViolation
+from tui_crm.services.restore import restore_database
 from tui_crm.services.session import Actor, set_actor
 
 WRITER = textwrap.dedent(
@@ -62,7 +63,7 @@ def test_restore_brings_back_the_backup_and_keeps_a_safety_copy(db, tmp_path):
     first = clients.create_client(clients.ClientInput(legal_name="Antes SL"))
     backup = maintenance.backup_database(tmp_path / "b.sqlite3")
     clients.update_client(first, clients.ClientInput(legal_name="Después SL"), 1)
-    safety = maintenance.restore_database(backup).safety
+    safety = restore_database(backup).safety
     assert clients.get_client(first).data.legal_name == "Antes SL"
     conn = sqlite3.connect(safety)
     assert conn.execute("SELECT legal_name FROM client").fetchone()[0] == "Después SL"
@@ -73,17 +74,17 @@ def test_restore_refuses_bad_files_and_non_admins(db, tmp_path):
     junk = tmp_path / "junk.sqlite3"
     junk.write_text("not a database")
     with pytest.raises(RuleViolation, match="not SQLite"):
-        maintenance.restore_database(junk)
+        restore_database(junk)
     with pytest.raises(RuleViolation, match="does not exist"):
-        maintenance.restore_database(tmp_path / "missing.sqlite3")
+        restore_database(tmp_path / "missing.sqlite3")
     other = tmp_path / "other.sqlite3"
     sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
     with pytest.raises(RuleViolation, match="no schema version"):
-        maintenance.restore_database(other)
+        restore_database(other)
     backup = maintenance.backup_database(tmp_path / "ok.sqlite3")
     set_actor(Actor(login="sam", role="sales"))
     with pytest.raises(PermissionDenied, match="sam"):
-        maintenance.restore_database(backup)
+        restore_database(backup)
 
 
 def test_restore_from_the_command_line_asks_for_confirmation(db, cli, tmp_path):

@@ -22,7 +22,12 @@ from tui_crm.db import close_database, execute
 from tui_crm.migrations import latest_version
 from tui_crm.services import clients, invoices, maintenance, payments
 from tui_crm.services.errors import PermissionDenied, RuleViolation
-from tui_crm.services.restore import LEGAL_TABLES, plan_restore, restore_database
+from tui_crm.services.restore import (
+    LEGAL_TABLES,
+    inspect_backup,
+    plan_restore,
+    restore_database,
+)
 from tui_crm.services.session import Actor, set_actor
 
 D = Decimal
@@ -330,7 +335,7 @@ def test_a_backup_from_before_the_mark_is_recognised_by_its_schema(db, shop, tmp
     conn = sqlite3.connect(backup)
     assert conn.execute("PRAGMA application_id").fetchone()[0] == 0
     conn.close()
-    assert maintenance.inspect_backup(backup) == 8
+    assert inspect_backup(backup) == 8
     result = restore_database(backup)
     assert result.version == 8
     close_database()

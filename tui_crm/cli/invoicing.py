@@ -264,9 +264,7 @@ def cmd_invoice(args: argparse.Namespace) -> int:
 
     code = create_and_issue()
     print(code)
-    from ..services import printing
-
-    unprintable = printing.unprintable_in_invoice(invoices.find_by_code(code))
+    unprintable = invoices.unprintable_in_invoice(invoices.find_by_code(code))
     if unprintable:  # issued all the same (it is the law's record), but said plainly
         print(
             "tui-crm: "

@@ -56,9 +56,9 @@ def cmd_verifactu(args: argparse.Namespace) -> int:
         print(declaration())
         return EXIT_OK
     open_db(args)
-    from ..services import verifactu
+    from ..services import invoices, verifactu
 
-    found = verifactu.records_of(args.number)
+    found = verifactu.records_of(invoices.find_by_code(args.number))
     if not found:
         raise UserError(
             _(
