@@ -303,9 +303,10 @@ def test_our_own_invoice_export_imports_into_a_fresh_database(db, cli, tmp_path)
     assert "2 invoices created" in result.stdout and "1 new clients, 1 payments" in result.stdout
     report = cli("--db", fresh, "report", "invoices", "--format", "csv")
     lines = report.stdout.splitlines()
-    assert lines[1].startswith("F2025-00001,F,2025-05-01,")
-    assert ",1000.00,210.00,0.00,0.00,1210.00,1210.00,0.00,paid" in lines[1]
-    assert ",80.00,8.00,0.00,0.00,88.00,0.00,88.00,issued" in lines[2]
+    assert lines[1].startswith("F2025-00001,F,standard,paid,2025-05-01,")
+    assert lines[1].endswith(",1000.00,210.00,0.00,0.00,1210.00,1210.00,0.00")
+    assert lines[2].startswith("F2025-00002,F,standard,issued,2025-06-01,")
+    assert lines[2].endswith(",80.00,8.00,0.00,0.00,88.00,0.00,88.00")
 
 
 def test_invoice_import_needs_accounting(db, history):
@@ -334,3 +335,35 @@ def test_imported_history_gets_no_verifactu_record(db, history):
         assert state.kind == "imported"
         assert state.describe() == "issued by another system (imported): no VERI*FACTU record"
     assert [f.level for f in verifactu.verify_chain()] == []
+
+
+def test_the_history_service_writes_it_sealed_or_not_at_all(db):
+    """services.invoice_history owns what an import writes: a refused number stops it all
+    (unless the refused are skipped), and what it writes is sealed like an issued invoice."""
+    from tui_crm.db import execute
+    from tui_crm.services import evidence
+    from tui_crm.services.invoice_history import HistoryInvoice, record_history
+
+    set_issuer()
+
+    def invoice(row: int, number: int, code: str) -> HistoryInvoice:
+        return HistoryInvoice(
+            row=row, code=code, series="H", year=2024, number=number,
+            date=dt.date(2024, 3, row), due_date=None, client_name="Historia SL",
+            tax_id=NIFS[2], tax_id_compact=NIFS[2], tax_id_country="ES", base=Decimal("100"),
+            vat_rate=Decimal("21"), recargo_rate=Decimal(0), irpf_rate=Decimal(0),
+            paid=Decimal(0), paid_date=None,
+        )  # fmt: skip
+
+    history = [invoice(1, 1, "H2024-1"), invoice(2, 1, "H2024-1 bis")]
+    refused = record_history(history, source="old.xlsx")
+    assert refused.refused == [(2, "number 1 of series H in 2024 repeats row 1")]
+    assert not refused.written
+    assert execute("SELECT COUNT(*) FROM invoice").fetchone()[0] == 0
+    done = record_history(history, source="old.xlsx", skip_refused=True)
+    assert (done.written, done.invoices, done.clients) == (True, 1, 1)
+    assert execute("SELECT code, imported, status FROM invoice").fetchall() == [
+        ("H2024-1", 1, "issued")
+    ]
+    assert evidence.invoice_mismatches() == []
+    assert execute("SELECT last_number FROM series_counter WHERE series = 'H'").fetchone() == (1,)
