@@ -34,7 +34,7 @@ How it stays fast (100,000 clients and 1,000,000 invoices: ~40 s of CPU):
   `INSERT ... SELECT`, a `CREATE INDEX`) run in a second thread while the main thread
   builds the next rows in Python (`_Background`);
 - integer cents rounded exactly like `money.py` (ROUND_HALF_UP per line, tax per rate
-  on the sum of the line bases); `tests/test_demo.py` recomputes every invoice of a
+  on the sum of the line bases); `tests/unit/test_demo.py` recomputes every invoice of a
   small run with `money.document_totals`;
 - one `random.Random(seed)` used through `random()` and integer arithmetic on
   precomputed pools, never the global generator: a seed and a fixed `today` always

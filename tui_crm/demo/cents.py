@@ -1,6 +1,6 @@
 """Money in exact integer cents, rounded exactly like `money.py` (Decimal ROUND_HALF_UP per
 line, tax per rate on the sum of the line bases): the demo builds a million invoices without
-a Decimal; tests/test_demo.py recomputes a small run with `money.document_totals`."""
+a Decimal; tests/unit/test_demo.py recomputes a small run with `money.document_totals`."""
 
 from __future__ import annotations
 

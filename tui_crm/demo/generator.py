@@ -136,7 +136,7 @@ class _FoldTable(dict):
     fold() is NFKD, minus combining marks, casefolded: all three work per character
     (NFKD's reordering only moves combining marks, which are dropped), so translating
     each character by its own fold is the same text, many times faster. Characters are
-    added as they are met; tests/test_demo.py checks the equivalence.
+    added as they are met; tests/unit/test_demo.py checks the equivalence.
     """
 
     def __missing__(self, key: int) -> str:

@@ -163,7 +163,8 @@ def test_import_statement_dry_run_accept_sure_and_again(shop, cli, tmp_path) -> 
 
 def test_remittances_and_mandates_from_the_command_line(shop, cli, tmp_path) -> None:
     from lxml import etree
-    from test_sepa import schema
+
+    from tests.bank_support import pain008_schema as schema
 
     db = shop["path"]
     added = cli("--db", db, "mandate", "add", "--client", "A58818501", "--reference", "M-PENA",

@@ -1,6 +1,6 @@
 """Every service that changes data, called in each role, as the TUI and the CLI call them.
 
-tests/test_roles_cli.py runs the command line as real users; this covers the rest of what
+tests/unit/test_roles_cli.py runs the command line as real users; this covers the rest of what
 the TUI reaches: each use case runs as admin, accounting, sales and read-only on a fresh
 copy of one prepared database. A refusal must name the person and leave every row as it
 was; what a role may do must really change the data. Which action each use case needs is

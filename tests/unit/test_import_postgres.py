@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tests.import_support import NIFS, xlsx
-from tests.test_postgres import pg_url  # noqa: F401  (the throwaway server fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
 
 
-def test_import_clients_and_export_them_on_postgresql(pg_url, cli, tmp_path):  # noqa: F811
+def test_import_clients_and_export_them_on_postgresql(pg_url, cli, tmp_path):
     source = xlsx(
         tmp_path / "clientes.xlsx",
         [
@@ -38,7 +37,7 @@ def test_import_clients_and_export_them_on_postgresql(pg_url, cli, tmp_path):  #
     assert (pena["Payment days"], pena["Postal code"], pena["City"]) == (60, "28001", "Madrid")
 
 
-def test_import_invoice_history_on_postgresql(pg_url, cli, tmp_path):  # noqa: F811
+def test_import_invoice_history_on_postgresql(pg_url, cli, tmp_path):
     source = xlsx(
         tmp_path / "facturas.xlsx",
         [

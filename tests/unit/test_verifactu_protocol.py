@@ -26,7 +26,7 @@ from tui_crm.verifactu.records import (
 from tui_crm.verifactu.system import this_system
 
 NIF = "89890001K"  # AEAT's test NIF, used only in tests
-SHARED = Path(__file__).resolve().parents[1] / "tui_crm" / "verifactu" / "xsd"
+SHARED = Path(__file__).resolve().parents[2] / "tui_crm" / "verifactu" / "xsd"
 
 # --- AEAT's worked examples (hash specification v0.1.2, section 6) -------------------
 

@@ -1,7 +1,7 @@
 """On PostgreSQL the server says no: group roles, privileges and row-level security that
 hold even from psql, connecting as several roles of a real server.
 
-A throwaway cluster (as tests/test_postgres.py) with peer authentication on its local
+A throwaway cluster (as tests/unit/test_postgres.py) with peer authentication on its local
 socket and trust over TCP: the test, as the `postgres` superuser, runs `tui-crm init` and
 grants roles through the Users service; then each person's own connection tries what
 their role forbids, and the server refuses every statement. One test connects over the
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_postgres import _free_port, _pg_bin
+from tests.postgres_support import free_port, pg_bin
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
 
@@ -30,7 +30,7 @@ PEOPLE = {"ana": "accounting", "sam": "sales", "rita": "readonly", "boss": "admi
 
 @pytest.fixture(scope="module")
 def cluster():
-    bindir = _pg_bin()
+    bindir = pg_bin()
     if bindir is None:
         pytest.skip("PostgreSQL is not installed (make test installs it)")
     try:
@@ -49,7 +49,7 @@ def cluster():
     if run_as:
         shutil.chown(base, "postgres")
         shutil.chown(data, "postgres")
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         [
             *run_as,

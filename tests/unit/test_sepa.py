@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from pathlib import Path
 
 import pytest
 from invoicing_support import JAN, D, issued, line, make_client, set_issuer
 
+from tests.bank_support import pain008_schema
 from tui_crm.db import execute
 from tui_crm.services import payments, sepa, settings
 from tui_crm.services.errors import RuleViolation, ValidationError
@@ -22,14 +22,6 @@ CREDITOR = {
     "company.bic": "caixesbbxxx",
     "sepa.creditor_id": "ES23 ZZZ 47690558N",
 }
-
-
-def schema():
-    import sepaxml
-    from lxml import etree
-
-    path = Path(sepaxml.__file__).parent / "schemas" / "pain.008.001.02.xsd"
-    return etree.XMLSchema(etree.parse(str(path)))
 
 
 def count(table: str) -> int:
@@ -96,7 +88,7 @@ def test_the_remittance_is_valid_pain008_and_recorded_with_its_invoices(book, tm
     result = sepa.create_remittance(TODAY + dt.timedelta(days=7), tmp_path / "remesa.xml")
     assert (result.count, result.total, result.first) == (2, D("1331.00"), 1)
     document = etree.parse(str(result.path))
-    xsd = schema()
+    xsd = pain008_schema()
     assert xsd.validate(document), xsd.error_log
     header = document.find("p:CstmrDrctDbtInitn/p:GrpHdr", NS)
     assert header.findtext("p:MsgId", namespaces=NS) == result.message_id
@@ -198,7 +190,7 @@ def test_the_file_and_the_records_go_together_or_not_at_all(book, tmp_path, monk
     result = sepa.create_remittance(TODAY + dt.timedelta(days=7), target, force=True)
     from lxml import etree
 
-    assert schema().validate(etree.parse(str(target)))
+    assert pain008_schema().validate(etree.parse(str(target)))
     assert result.count == 2
 
 

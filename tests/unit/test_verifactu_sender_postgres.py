@@ -12,7 +12,6 @@ import sys
 import pytest
 from aeat_standin import Behaviour, wait_until
 from smtp_support import FileKeyring, keyring_env
-from test_postgres import pg_url  # noqa: F401 - the throwaway server's fixture
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
 
@@ -30,7 +29,7 @@ def _send_process(url, env):
 
 
 def test_one_sender_at_a_time_and_a_killed_one_resolved_on_postgresql(
-    pg_url,  # noqa: F811 - the fixture
+    pg_url,
     app_env,
     aeat,
     aeat_pki,

@@ -11,13 +11,12 @@ import pytest
 
 from tests.bank_support import Movement, write_statement
 from tests.import_support import NIFS, xlsx
-from tests.test_postgres import pg_url  # noqa: F401  (the throwaway server fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
 TOMORROW = dt.date.today() + dt.timedelta(days=1)
 
 
-def test_the_bank_on_postgresql(pg_url, cli, tmp_path):  # noqa: F811
+def test_the_bank_on_postgresql(pg_url, cli, tmp_path):
     def ok(*args):
         result = cli("--db", pg_url, *args)
         assert result.returncode == 0, (args, result.stdout, result.stderr)

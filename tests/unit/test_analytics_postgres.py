@@ -8,12 +8,11 @@ import datetime as dt
 import pytest
 from analytics_book import AS_OF, build_book
 from invoicing_support import D
-from test_postgres import pg_url  # noqa: F401  (the throwaway server fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
 
 
-def test_analytics_figures_on_postgresql(pg_url, app_env) -> None:  # noqa: F811
+def test_analytics_figures_on_postgresql(pg_url, app_env) -> None:
     from tui_crm.config import DatabaseTarget
     from tui_crm.db import close_database, execute
     from tui_crm.services import analytics, reports

@@ -11,7 +11,7 @@ import pytest
 
 from tests.invoicing_support import make_client
 from tests.smtp_support import smtp_server
-from tests.test_email import PASSWORD, configure, keyring_backend, shop  # noqa: F401 (fixtures)
+from tests.unit.test_email import PASSWORD, configure, keyring_backend, shop  # noqa: F401 (fixtures)
 from tui_crm.config import DatabaseTarget, mask_secrets
 from tui_crm.exports.tabular import csv_safe
 from tui_crm.services import clients, contacts, email, settings, timeline
@@ -67,9 +67,9 @@ def test_database_urls_never_show_their_password() -> None:
 
 
 def test_a_password_in_the_database_url_reaches_no_message_nor_the_crash_log(cli, app_env) -> None:
-    from tests.test_postgres import _free_port
+    from tests.postgres_support import free_port
 
-    url = f"postgresql://crm:S3cretPw@127.0.0.1:{_free_port()}/crm"
+    url = f"postgresql://crm:S3cretPw@127.0.0.1:{free_port()}/crm"
     for args in (("--db", url, "report", "clients"), ("--db", url, "init"), ("--db", url, "check")):
         result = cli(*args)
         assert result.returncode == 1
