@@ -1,6 +1,7 @@
-"""A throwaway PostgreSQL server for the tests of the PostgreSQL path (`pg_url`, a module
-fixture: import it into the test module). Debian's postgresql package, installed by
-`make test`; the tests are skipped, saying why, only where no PostgreSQL is installed.
+"""A throwaway PostgreSQL server for the tests of the PostgreSQL path: `throwaway_cluster`,
+and `pg_url`, a module fixture offered to every test by conftest.py. Debian's postgresql
+package, installed by `make test`; the tests are skipped, saying why, only where no
+PostgreSQL is installed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -28,8 +32,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def pg_url():
+@dataclass(frozen=True)
+class Cluster:
+    port: int
+    socket: Path  # the directory of its Unix socket
+    url: str  # postgresql://postgres@127.0.0.1:PORT/crm
+
+
+@contextmanager
+def throwaway_cluster(
+    auth: Sequence[str] = ("-A", "trust"), roles: Sequence[str] = ()
+) -> Iterator[Cluster]:
+    """A server of its own (initdb with `auth`) with a database `crm` and login `roles`,
+    stopped and removed afterwards; skips the test where PostgreSQL is not installed."""
     bindir = pg_bin()
     if bindir is None:
         pytest.skip("PostgreSQL is not installed (make test installs it)")
@@ -46,12 +61,13 @@ def pg_url():
     base = Path(tempfile.mkdtemp(prefix="tui-crm-pg-"))
     data = base / "data"
     data.mkdir()
+    os.chmod(base, 0o755)  # the socket directory: every local user may reach it
     if run_as:
         shutil.chown(base, "postgres")
         shutil.chown(data, "postgres")
     port = free_port()
     subprocess.run(
-        [*run_as, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
+        [*run_as, str(bindir / "initdb"), "-D", str(data), *auth, "-U", "postgres"],
         check=True,
         capture_output=True,
     )
@@ -72,8 +88,6 @@ def pg_url():
         capture_output=True,
     )
     try:
-        import psycopg2
-
         for _ in range(50):
             try:
                 conn = psycopg2.connect(host="127.0.0.1", port=port, user="postgres")
@@ -81,12 +95,22 @@ def pg_url():
             except psycopg2.OperationalError:
                 time.sleep(0.1)
         conn.autocommit = True
-        conn.cursor().execute("CREATE DATABASE crm")
+        cursor = conn.cursor()
+        cursor.execute("CREATE DATABASE crm")
+        for login in roles:
+            cursor.execute(f"CREATE ROLE {login} LOGIN")
         conn.close()
-        yield f"postgresql://postgres@127.0.0.1:{port}/crm"
+        yield Cluster(port, base, f"postgresql://postgres@127.0.0.1:{port}/crm")
     finally:
         subprocess.run(
             [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
             capture_output=True,
         )
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    """The URL of the module's throwaway server (trust authentication)."""
+    with throwaway_cluster() as cluster:
+        yield cluster.url

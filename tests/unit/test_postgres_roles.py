@@ -12,16 +12,10 @@ is the server's session user).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import subprocess
-import tempfile
-import time
-from pathlib import Path
 
 import pytest
 
-from tests.postgres_support import free_port, pg_bin
+from tests.postgres_support import throwaway_cluster
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
 
@@ -30,76 +24,9 @@ PEOPLE = {"ana": "accounting", "sam": "sales", "rita": "readonly", "boss": "admi
 
 @pytest.fixture(scope="module")
 def cluster():
-    bindir = pg_bin()
-    if bindir is None:
-        pytest.skip("PostgreSQL is not installed (make test installs it)")
-    try:
-        import psycopg2
-    except ImportError:
-        pytest.skip("psycopg2 is not installed (pip install -e '.[test]')")
-    run_as: list[str] = []
-    if os.geteuid() == 0:
-        if shutil.which("runuser") is None:
-            pytest.skip("running as root without runuser")
-        run_as = ["runuser", "-u", "postgres", "--"]
-    base = Path(tempfile.mkdtemp(prefix="tui-crm-pgroles-"))
-    data = base / "data"
-    data.mkdir()
-    os.chmod(base, 0o755)  # the socket directory: every local user may reach it
-    if run_as:
-        shutil.chown(base, "postgres")
-        shutil.chown(data, "postgres")
-    port = free_port()
-    subprocess.run(
-        [
-            *run_as,
-            str(bindir / "initdb"),
-            "-D",
-            str(data),
-            "--auth-local=peer",
-            "--auth-host=trust",
-            "-U",
-            "postgres",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [
-            *run_as,
-            str(bindir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            f"-p {port} -k {base} -c listen_addresses=127.0.0.1",
-            "-l",
-            str(base / "log"),
-            "-w",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        for _ in range(50):
-            try:
-                conn = psycopg2.connect(host="127.0.0.1", port=port, user="postgres")
-                break
-            except psycopg2.OperationalError:
-                time.sleep(0.1)
-        conn.autocommit = True
-        cur = conn.cursor()
-        cur.execute("CREATE DATABASE crm")
-        for login in PEOPLE:
-            cur.execute(f"CREATE ROLE {login} LOGIN")
-        conn.close()
-        yield {"port": port, "socket": base, "url": f"postgresql://postgres@127.0.0.1:{port}/crm"}
-    finally:
-        subprocess.run(
-            [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-            capture_output=True,
-        )
-        shutil.rmtree(base, ignore_errors=True)
+    """Peer authentication on the local socket, trust over TCP; a login role per person."""
+    with throwaway_cluster(("--auth-local=peer", "--auth-host=trust"), roles=list(PEOPLE)) as c:
+        yield {"port": c.port, "socket": c.socket, "url": c.url}
 
 
 def connect_as(cluster, login: str):

@@ -43,9 +43,9 @@ from .errors import ConflictError, ConflictInfo, NotFound, RuleViolation, Valida
 from .lines import (
     DocumentLine,
     LineInput,
-    TaxSetting,
-    check_irpf,
     clean_lines,
+    document_taxes,
+    has_recargo,
     negated,
     read_lines,
     totals_columns,
@@ -349,10 +349,6 @@ def _write_replaced(invoice_id: int, replaced: list[int]) -> None:
         ).execute()
 
 
-def _recargo_of_lines(lines: list[DocumentLine]) -> bool:
-    return any(line.recargo_rate != 0 for line in lines)
-
-
 def _clean_draft(
     data: InvoiceDraftInput,
     *,
@@ -375,16 +371,8 @@ def _clean_draft(
         except ValidationError as exc:
             errors.update(exc.errors)
             series = ""
-    try:
-        irpf = check_irpf(client.irpf_rate if data.irpf_rate is None else data.irpf_rate)
-    except ValidationError as exc:
-        errors.update(exc.errors)
-        irpf = Decimal(0)
-    recargo = bool(client.recargo) if data.recargo is None else bool(data.recargo)
-    if data.exemption_reason is None:
-        exemption = client.exemption_reason if client.vat_exempt else ""
-    else:
-        exemption = clean_input(str(data.exemption_reason))
+    tax = document_taxes(client, data.irpf_rate, data.recargo, data.exemption_reason, errors)
+    irpf, recargo, exemption = tax.irpf_rate, tax.recargo, tax.exemption_reason
     if len(exemption) > 200:
         errors["exemption_reason"] = _("is longer than {n} characters").format(n=200)
     if exemption and recargo:
@@ -429,7 +417,6 @@ def _clean_draft(
     reason = clean_input(data.rectification_reason or "")
     if kind == "rectifying" and not reason:
         errors["rectification_reason"] = _("is required")
-    tax = TaxSetting(recargo=recargo, exemption_reason=exemption, irpf_rate=irpf)
     lines: list[LineInput] = []
     try:
         lines = clean_lines(
@@ -888,7 +875,7 @@ def create_rectifying_draft(
         lines=list(lines),
         issue_date=issue_date,
         irpf_rate=original.irpf_rate,
-        recargo=_recargo_of_lines(list(original_lines)),
+        recargo=has_recargo(original_lines),
         exemption_reason=original.exemption_reason,
         payment_terms=original.payment_terms,
         address_id=original.address_id,
@@ -1044,7 +1031,7 @@ def get_invoice(invoice_id: int) -> InvoiceDetail:
         operation_date=invoice.operation_date,
         due_date=invoice.due_date,
         irpf_rate=invoice.irpf_rate,
-        recargo=_recargo_of_lines(list(lines)),
+        recargo=has_recargo(lines),
         exemption_reason=invoice.exemption_reason,
         payment_terms=invoice.payment_terms,
         notes=invoice.notes,
