@@ -1,4 +1,5 @@
-"""`make bench` (`python -m bench`): the targets of DESIGN §6, measured as ratios in one run.
+"""`make bench` (`python -m bench`): the targets of ARCHITECTURE.md ("Targets"), measured as
+ratios in one run.
 
 What it does
 ------------

@@ -1,4 +1,5 @@
-"""Realistic Spanish demo data, fast enough for the scale case (`tui-crm demo`, DESIGN §6).
+"""Realistic Spanish demo data, fast enough for the scale case (`tui-crm demo`; see
+ARCHITECTURE.md, "Targets").
 
 `generate_demo(clients, invoices, seed)` fills an opened, migrated and EMPTY
 database with a believable business: its own settings and users, companies

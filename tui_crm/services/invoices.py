@@ -1,6 +1,7 @@
 """Invoices: drafts, issuing with gapless numbers, rectifying invoices, the invoice list.
 
-Rules enforced here (DESIGN §3, RD 1619/2012), for the TUI and the command line alike:
+Rules enforced here (RD 1619/2012, the invoicing regulation), for the TUI and the command
+line alike:
 - a draft has no number; it takes its defaults from the client (invoice address,
   payment days -> due date, IRPF, recargo de equivalencia, IVA exemption);
 - issuing happens inside ONE IMMEDIATE transaction: it takes the next number of the

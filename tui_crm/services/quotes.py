@@ -1,4 +1,4 @@
-"""Quotes (presupuestos): every field of DESIGN §1, their life cycle, and the order they become.
+"""Quotes (presupuestos): their fields, their life cycle, and the order they become.
 
 Rules enforced here:
 - the code is generated ("P2026-0001": P, the year of the quote's date, a
