@@ -47,7 +47,9 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# The layer rules first (import-linter's contracts in pyproject.toml; ARCHITECTURE.md).
 test: $(TEST_STAMP) system-deps
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 bench: compile

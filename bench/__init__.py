@@ -1,4 +1,6 @@
-"""Benchmarks at the scale case (DESIGN §6): `make bench`. See bench/__main__.py."""
+"""Benchmarks at the scale case (ARCHITECTURE.md, "Targets"): `make bench`.
+
+See bench/__main__.py."""
 
 from .registry import Context, Result, register
 

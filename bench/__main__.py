@@ -1,9 +1,10 @@
-"""`make bench` (`python -m bench`): the targets of DESIGN §6, measured as ratios in one run.
+"""`make bench` (`python -m bench`): the targets of ARCHITECTURE.md ("Targets"), measured as
+ratios in one run.
 
 What it does
 ------------
 1. Makes sure the scale-case database exists: `.bench/scale-c100000-i1000000-s1.sqlite3`,
-   generated once with `open_for_use` + `services.demo.generate_demo` (the code path of
+   generated once with `open_for_use` + `demo.generate_demo` (the code path of
    `tui-crm demo`) and cached; regenerated when missing, when it was generated at another
    schema version than the latest migration, or with `--regenerate` (a changed generator
    is only reported: regenerating takes a minute or more). It prints

@@ -1,7 +1,7 @@
 """The scale-case database, generated once through `tui-crm demo`'s code path and cached.
 
 `.bench/scale-c{clients}-i{invoices}-s{seed}.sqlite3` (git-ignored) is made with
-`open_for_use` + `services.demo.generate_demo`, exactly like `tui-crm demo`. It is
+`open_for_use` + `demo.generate_demo`, exactly like `tui-crm demo`. It is
 regenerated when it is missing, when it was generated at another schema version than
 the latest migration (opening it migrates the file in place, but a new table or column
 would then have no demo data), or with `.venv/bin/python -m bench --regenerate`. A
@@ -48,9 +48,12 @@ def dataset_path(clients: int, invoices: int, seed: int) -> Path:
 
 def generator_fingerprint() -> str:
     """A hash of the generator's source: data made by an older generator is stale."""
-    from tui_crm.services import demo
+    from tui_crm import demo
 
-    return hashlib.sha256(Path(demo.__file__).read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256()
+    for source in sorted(Path(demo.__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _schema_version(path: Path) -> int:
@@ -103,7 +106,7 @@ def generate(path: Path, clients: int, invoices: int, seed: int) -> tuple[float,
     """What `tui-crm demo --clients N --invoices N --seed S` does, timed."""
     from tui_crm.config import DatabaseTarget
     from tui_crm.db import close_database
-    from tui_crm.services.demo import generate_demo
+    from tui_crm.demo import generate_demo
     from tui_crm.services.startup import open_for_use
 
     _remove(path)

@@ -7,8 +7,8 @@ the functions return the figures for the `make bench` registry.
   board (bucket totals, count, first page of 100) against the raw SQL aggregate of the
   same buckets, and of the summary (buckets, total billing, top defaulters) against the
   raw SQL of those three; as of today, and as of AS_OF, a past date, where both put the
-  payments dated after it back (what was owed then). Target (DESIGN §6): board <= 1.5 x
-  the raw aggregate.
+  payments dated after it back (what was owed then). Target (ARCHITECTURE.md,
+  "Targets"): board <= 1.5 x the raw aggregate.
 - `issue_concurrently(writers, each)`: `writers` processes start together and each writes
   and issues `each` invoices into one database file (two transactions per invoice,
   `synchronous=FULL`); invoices per second, against one writer alone.

@@ -1,4 +1,5 @@
-"""The benchmarks of DESIGN §6 that exist so far (see bench/__main__.py to add one).
+"""The benchmarks of ARCHITECTURE.md's "Targets" that exist so far (see bench/__main__.py to
+add one).
 
 - demo generation at the scale case (< 90 s, absolute);
 - search as you type over the client list (≤ 20 ms per keystroke, the worst keystroke);

@@ -1,4 +1,4 @@
-"""Excel at scale (DESIGN §6): the invoice export and the client import, with their references.
+"""Excel at scale (ARCHITECTURE.md, "Targets"): the invoice export and the client import.
 
 - `xlsx export`: every invoice of the dataset (1,000,000 at the scale case) through
   `tui-crm export invoices`'s code path, against bare xlsxwriter writing the same rows
@@ -37,12 +37,12 @@ open_for_use(DatabaseTarget(db_path))
 started = time.perf_counter()
 with read_snapshot():
     if mode == "ours":
-        from tui_crm.exports.lists import export_list
+        from tui_crm.services.lists import export_list
         rows = export_list("invoices", out).rows
     else:
         import datetime as dt
         import xlsxwriter
-        from tui_crm.exports.lists import invoice_filter
+        from tui_crm.services.lists import invoice_filter
         from tui_crm.services.invoices import invoice_where
         where, params = invoice_where(invoice_filter({}))
         cursor = execute(

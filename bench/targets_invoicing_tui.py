@@ -2,10 +2,10 @@
 to the summary painted, in the real app (headless, `App.run_test`), over the dataset.
 
 References measured in the same run: the raw SQL aggregate per aging bucket (what
-DESIGN §6 compares the board with), the raw SQL of the whole summary (buckets, total
+the target compares the board with), the raw SQL of the whole summary (buckets, total
 billing, the top defaulters), and the same key press on an empty database (what the
-screen itself costs: Textual building and styling it). The DESIGN §6 target is checked
-at the service level in `targets.py` (`receivables_board`); these figures are
+screen itself costs: Textual building and styling it). The target (ARCHITECTURE.md,
+"Targets") is checked at the service level in `targets.py` (`receivables_board`); these figures are
 informational: they add the screen's own cost to the data's.
 """
 

@@ -1,6 +1,7 @@
 """Cold start: a new process until the client list shows its first page, against a bare
-Textual app with a table (DESIGN §6: ≤ 1.5 ×). Both are whole processes, interpreter
-start and imports included, measured from launch to exit right after the first paint."""
+Textual app with a table (ARCHITECTURE.md, "Targets"; checked: ≤ 1.5 ×). Both are whole
+processes, interpreter start and imports included, measured from launch to exit right
+after the first paint."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@
   server): seconds per issued invoice, the ratio is the records' cost. Target: ≤ 1.5 ×.
 - `verifactu.verify_chain()` (every hash recomputed from the columns and from the XML, the
   chain, every invoice against its record) over the scale database's records (the demo
-  business turned VERI*FACTU on `services.demo.VERIFACTU_DAYS` days before), against raw
+  business turned VERI*FACTU on `demo.VERIFACTU_DAYS` days before), against raw
   SQL reading the same rows. Informational, with the cost per record in the note.
 
 Run alone: `.venv/bin/python -m bench -k verifactu` (BENCH_CLIENTS / BENCH_INVOICES shrink

@@ -88,3 +88,12 @@ def statement(
 def write_statement(path: Path, movements: list[Movement], **kw) -> Path:
     path.write_bytes(statement(movements, **kw))
     return path
+
+
+def pain008_schema():
+    """The XML schema of a SEPA direct-debit remittance (pain.008.001.02), as sepaxml ships it."""
+    import sepaxml
+    from lxml import etree
+
+    path = Path(sepaxml.__file__).parent / "schemas" / "pain.008.001.02.xsd"
+    return etree.XMLSchema(etree.parse(str(path)))

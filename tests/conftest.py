@@ -30,6 +30,9 @@ Fixtures
 `aeat_pki`, `aeat`
     Certificates for, and a running, local stand-in of AEAT's VERI*FACTU service over
     HTTPS with mutual TLS (tests/aeat_standin.py).
+`pg_url`
+    The URL of a throwaway PostgreSQL server started for the test module (skipped,
+    saying why, where PostgreSQL is not installed; tests/postgres_support.py).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from pathlib import Path
 
 import pytest
 from aeat_standin import aeat, aeat_pki  # noqa: F401 - fixtures for every test
+from postgres_support import pg_url  # noqa: F401 - the throwaway PostgreSQL server
 
 from tests.people import IMPOSTOR
 from tui_crm.config import DatabaseTarget

@@ -2,7 +2,7 @@
 
 SQLite runs in WAL mode with foreign keys on, `synchronous=FULL`, a busy timeout
 of 10 s, and every transaction `BEGIN IMMEDIATE` so two writers never deadlock
-upgrading a read lock (DESIGN §3). A PostgreSQL URL goes through the same code;
+upgrading a read lock. A PostgreSQL URL goes through the same code;
 the pragmas are SQLite's only.
 """
 

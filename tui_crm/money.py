@@ -2,7 +2,7 @@
 
 Amounts are integer cents in the database and `Decimal` in Python, never float.
 Rounding is ROUND_HALF_UP to cents, per line; tax is computed per rate on the sum
-of the line bases of that rate (DESIGN §3). Percentages (IVA, IRPF, recargo,
+of the line bases of that rate. Percentages (IVA, IRPF, recargo,
 discounts) are `Decimal` percents in Python and integer hundredths of a percent
 ("basis points") in the database, so 5.2 % is stored as 520.
 """
@@ -19,7 +19,7 @@ HUNDRED = Decimal(100)
 QUANTITY_STEP = Decimal("0.001")
 ZERO = Decimal("0.00")
 
-# Spanish tax rates (DESIGN §3).
+# Spanish tax rates.
 VAT_RATES = (Decimal("21"), Decimal("10"), Decimal("4"), Decimal("0"))
 IRPF_RATES = (Decimal("0"), Decimal("7"), Decimal("15"), Decimal("19"))
 # Recargo de equivalencia that goes with each IVA rate.

@@ -141,7 +141,8 @@ async def test_review_a_statement_by_keyboard(shop, tmp_path) -> None:
 
 async def test_a_remittance_chosen_and_written_by_keyboard(shop, tmp_path) -> None:
     from lxml import etree
-    from test_sepa import schema
+
+    from tests.bank_support import pain008_schema as schema
 
     settings.set_many(
         {

@@ -26,12 +26,14 @@ document's own), so storing it content-addressed never duplicates it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from ..i18n import _, current_language
+from ..money import TaxBreakdown
 
 FONT_DIR = Path(__file__).with_name("fonts")
 FONT = "DejaVu"
@@ -485,15 +487,31 @@ def _headings_style():
     return FontFace(family=FONT, emphasis="BOLD", fill_color=(235, 235, 235))
 
 
-def taxes_from(breakdown: Sequence[object]) -> tuple[PdfTax, ...]:
+def taxes_from(breakdown: Sequence[TaxBreakdown]) -> tuple[PdfTax, ...]:
     """PdfTax rows from `money.TaxBreakdown` rows."""
     return tuple(
         PdfTax(
-            vat_rate=b.vat_rate,  # type: ignore[attr-defined]
-            base=b.base,  # type: ignore[attr-defined]
-            vat=b.vat,  # type: ignore[attr-defined]
-            recargo_rate=b.recargo_rate,  # type: ignore[attr-defined]
-            recargo=b.recargo,  # type: ignore[attr-defined]
+            vat_rate=b.vat_rate,
+            base=b.base,
+            vat=b.vat,
+            recargo_rate=b.recargo_rate,
+            recargo=b.recargo,
         )
         for b in breakdown
+    )
+
+
+def lines_from(lines: Iterable[Any]) -> tuple[PdfLine, ...]:
+    """PdfLine rows from a document's lines (`services.lines.DocumentLine`)."""
+    return tuple(
+        PdfLine(
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount=line.discount,
+            vat_rate=line.vat_rate,
+            base=line.base,
+            recargo_rate=line.recargo_rate,
+        )
+        for line in lines
     )

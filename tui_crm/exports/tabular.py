@@ -1,7 +1,7 @@
 """Plain-text, CSV and JSON renderings of a report (the command line's `--format`).
 
 JSON is a list of objects with snake_case keys, amounts as decimal strings
-("1060.00") and dates as ISO strings (DESIGN §4).
+("1060.00") and dates as ISO strings.
 
 CSV is opened by spreadsheets, which evaluate a cell starting with = + - @ (or a tab or
 carriage return) as a formula: `=HYPERLINK(...)` typed as a client's name would become a
@@ -17,7 +17,7 @@ import datetime as dt
 import io
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
@@ -53,20 +53,36 @@ def csv_safe(text: str) -> str:
     return text
 
 
+def _values(row: Mapping[str, Any] | Sequence[Any], columns: Sequence[str]) -> Sequence[Any]:
+    """A row's values in column order: a mapping by key, a sequence as it is."""
+    if isinstance(row, Mapping):
+        return [row.get(k) for k in columns]
+    if len(row) < len(columns):
+        return [*row, *([None] * (len(columns) - len(row)))]
+    return row
+
+
 def write_report(
-    rows: Iterable[dict[str, Any]],
+    rows: Iterable[Mapping[str, Any] | Sequence[Any]],
     columns: Sequence[str],
     fmt: str,
     out: TextIO,
     headers: Sequence[str] | None = None,
 ) -> int:
-    """Write `rows` (dicts keyed by `columns`) to `out`; returns the number of rows."""
+    """Write `rows` (mappings keyed by `columns`, or sequences in their order) to `out`;
+    returns the number of rows."""
     count = 0
     if fmt == "json":
         out.write("[")
         for row in rows:
             out.write(",\n  " if count else "\n  ")
-            out.write(json.dumps({k: plain_value(row.get(k)) for k in columns}, ensure_ascii=False))
+            values = _values(row, columns)
+            out.write(
+                json.dumps(
+                    {k: plain_value(v) for k, v in zip(columns, values, strict=False)},
+                    ensure_ascii=False,
+                )
+            )
             count += 1
         out.write("\n]\n" if count else "]\n")
         return count
@@ -74,12 +90,12 @@ def write_report(
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([csv_safe(c) for c in columns])
         for row in rows:
-            writer.writerow([csv_safe(_cell(row.get(k))) for k in columns])
+            writer.writerow([csv_safe(_cell(v)) for v in _values(row, columns)])
             count += 1
         return count
     from tabulate import tabulate
 
-    table = [[_cell(row.get(k)) for k in columns] for row in rows]
+    table = [[_cell(v) for v in _values(row, columns)] for row in rows]
     out.write(
         tabulate(
             table,

@@ -12,9 +12,10 @@ Excel's quote prefix.
 
 Large lists stream: `constant_memory` keeps one row in memory, rows come from an
 iterator (a database cursor), formats are built once and each column writes
-through one precomputed typed call. The file is written under a temporary name
-in the destination directory and renamed when complete, so a cancelled or
-failed export leaves nothing behind.
+through one precomputed typed call. `write_workbook` writes into a file it is
+given; `services.lists.save_xlsx` gives it the temporary file of the one road
+every output file takes (`services.output_files`), renamed when complete, so a
+cancelled or failed export leaves nothing behind.
 
 Values by column kind (`ReportColumn.kind`):
     text     str (anything else is shown with str(); None or "" is an empty cell)
@@ -22,6 +23,7 @@ Values by column kind (`ReportColumn.kind`):
     money    Decimal euros (int and float accepted)
     date     date, datetime (UTC, shown in local time) or an ISO string
     percent  Decimal percent: 21 means 21 %
+A column with `labels` shows each code as its translated label.
 
 xlsxwriter is imported when an export starts, never at application start-up.
 """
@@ -29,19 +31,16 @@ xlsxwriter is imported when an export starts, never at application start-up.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..i18n import _, count_text, current_language
-from ..services.errors import ServiceError
-from ..services.reports import ReportColumn
+from .columns import ReportColumn
 
 # Excel's own limits.
 MAX_ROWS = 1_048_576
@@ -75,21 +74,15 @@ Progress = Callable[[int, int | None], None]
 Cancelled = Callable[[], bool]
 
 
-class ExportError(ServiceError):
-    """The export could not be written: the message names the file and the problem."""
+class SheetFull(Exception):
+    """The list has more rows than a worksheet holds (the message says how many)."""
 
 
-class ExportCancelled(ServiceError):
+class ExportCancelled(Exception):
     """The person cancelled the export; nothing was written."""
 
     def __init__(self) -> None:
         super().__init__(_("export cancelled; no file was written"))
-
-
-@dataclass(frozen=True)
-class ExportResult:
-    path: Path
-    rows: int
 
 
 def excel_serial(value: dt.date | dt.datetime) -> float:
@@ -122,21 +115,6 @@ def sheet_name(title: str) -> str:
     """A valid worksheet name: no []:*?/\\ characters, at most 31 of them."""
     cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip(" '")
     return (cleaned or "Sheet")[:SHEET_NAME_MAX]
-
-
-def check_destination(path: Path | str) -> Path:
-    """The file to write, refused with a reason when it cannot be written there."""
-    target = Path(path).expanduser()
-    if target.suffix.lower() != ".xlsx":
-        raise ExportError(_("{path}: the file name must end in .xlsx").format(path=target))
-    if target.is_dir():
-        raise ExportError(_("{path} is a directory").format(path=target))
-    directory = target.parent
-    if not directory.is_dir():
-        raise ExportError(_("directory {path} does not exist").format(path=directory))
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise ExportError(_("cannot write in directory {path}").format(path=directory))
-    return target
 
 
 class _Sheet:
@@ -178,7 +156,15 @@ class _Sheet:
         }
         self.widths = [self._header_width(_(c.label), c.kind) for c in self.columns]
         self._dates: dict[str, float | None] = {}
+        # codes shown as their translated labels (a status, a kind)
+        self.words = {
+            i: {code: _(label) for code, label in c.labels.items()}
+            for i, c in enumerate(self.columns)
+            if c.labels
+        }
         self.writers = [self._writer(i, c.kind) for i, c in enumerate(self.columns)]
+        for i, words in self.words.items():
+            self.writers[i] = self._worded(self.writers[i], words)
 
     @staticmethod
     def _header_width(label: str, kind: str) -> int:
@@ -187,6 +173,15 @@ class _Sheet:
         return max(minimum, min(len(label), 24), longest_word) + 2
 
     # --- one typed writer per column kind ----------------------------------------
+
+    @staticmethod
+    def _worded(
+        write: Callable[[int, int, Any], None], words: Mapping[Any, str]
+    ) -> Callable[[int, int, Any], None]:
+        def worded(row: int, col: int, value: Any) -> None:
+            write(row, col, words.get(value, value))
+
+        return worded
 
     def _writer(self, index: int, kind: str) -> Callable[[int, int, Any], None]:
         ws = self.ws
@@ -270,6 +265,8 @@ class _Sheet:
         for i, (column, value) in enumerate(zip(self.columns, values, strict=False)):
             if value is None:
                 continue
+            if i in self.words:
+                value = self.words[i].get(value, value)
             kind = column.kind
             if kind == "money":
                 size = len(f"{Decimal(str(value)):,.2f}") + 4
@@ -310,8 +307,8 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def write_xlsx(
-    path: Path | str,
+def write_workbook(
+    file: BinaryIO,
     columns: Sequence[ReportColumn],
     rows: Iterable[Mapping[str, Any] | Sequence[Any]],
     *,
@@ -322,60 +319,66 @@ def write_xlsx(
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
     author: str = "",
-    force: bool = False,
-) -> ExportResult:
-    """Write `rows` to a formatted workbook at `path`; the file appears only when complete.
-
-    It is written through `services.output_files` (a temporary file beside it, renamed
-    when complete; an existing file replaced only with `force`, and never the database);
-    a failure, the disk full included, leaves nothing behind and says what happened.
+) -> int:
+    """Write `rows` as a formatted workbook into `file`; returns the number of rows.
 
     `rows` yields either mappings keyed by `ReportColumn.key` or sequences in
     column order. `total` (if known) is handed to `progress(done, total)`, which
     is called every few thousand rows; `cancelled()` returning True stops the
-    export, removes the temporary file and raises ExportCancelled.
+    export and raises ExportCancelled (the caller discards the file).
     """
     import xlsxwriter
 
-    target = check_destination(path)
     columns = list(columns)
-    if not columns:
-        raise ExportError(_("nothing to export: the list has no columns"))
-    from ..services.output_files import output_file
-
     work_dir = tempfile.TemporaryDirectory(prefix="tui-crm-xlsx-")
     workbook = None
     try:
-        with output_file(target, force=force) as out:
-            workbook = xlsxwriter.Workbook(
-                out.file,
-                {
-                    "constant_memory": True,
-                    "strings_to_formulas": False,
-                    "strings_to_urls": False,
-                    "strings_to_numbers": False,
-                    "tmpdir": work_dir.name,
-                },
-            )
-            workbook.set_properties(
-                {
-                    "title": title,
-                    "author": author,
-                    "comments": "tui-crm",
-                    "created": dt.datetime.now(),
-                }
-            )
-            worksheet = workbook.add_worksheet(sheet_name(title))
-            sheet = _Sheet(workbook, worksheet, columns)
-            count = _write_sheet(sheet, rows, title, as_of, notes, total, progress, cancelled)
-            workbook.close()
-            workbook = None
+        workbook = xlsxwriter.Workbook(
+            file,
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "tmpdir": work_dir.name,
+            },
+        )
+        workbook.set_properties(
+            {"title": title, "author": author, "comments": "tui-crm", "created": dt.datetime.now()}
+        )
+        worksheet = workbook.add_worksheet(sheet_name(title))
+        sheet = _Sheet(workbook, worksheet, columns)
+        count = _write_sheet(sheet, rows, title, as_of, notes, total, progress, cancelled)
+        workbook.close()
+        workbook = None
     finally:
         if workbook is not None:
             _abandon(workbook)
         work_dir.cleanup()
-    assert out.final is not None
-    return ExportResult(out.final, count)
+    return count
+
+
+# --- kept for the TUI's export dialog until it calls services.lists (14B removes them) ---
+
+
+def check_destination(path: Path | str) -> Path:
+    from ..services.lists import check_destination as check
+
+    return check(path)
+
+
+def write_xlsx(path: Path | str, columns: Sequence[ReportColumn], rows: Iterable[Any], **options):
+    from ..services.lists import save_xlsx
+
+    return save_xlsx(path, columns, rows, **options)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ExportError":
+        from ..services.lists import ExportError
+
+        return ExportError
+    raise AttributeError(name)
 
 
 def _abandon(workbook: Any) -> None:
@@ -423,7 +426,7 @@ def _write_sheet(
             if done < WIDTH_SAMPLE:
                 sheet.measure(values)
             if row_index >= limit:
-                raise ExportError(
+                raise SheetFull(
                     _("the list has more than {n} rows, the most a worksheet holds").format(
                         n=count_text(limit - FIRST_DATA_ROW)
                     )

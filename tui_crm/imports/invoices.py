@@ -14,19 +14,13 @@ Rules:
 - each row is one line at its IVA rate; the totals are computed by
   `money.document_totals` and a row whose computed total differs from its Total
   by more than 0.01 is rejected with both figures;
-- the client is matched by tax ID (any form it is on file as), else by exact
-  name, else created as a client (through the client service, so its rules hold);
-- imported invoices are issued, immutable, marked `imported`, and keep their
-  numbers as printed; the series counter of each series and year moves to the
-  highest imported number, so new invoices continue after it; a number already
-  on file, or repeated in the file, is rejected;
-- imported invoices were issued by another system: they get no VERI*FACTU record here
-  (that system made and sent theirs), and their view says so;
-- a paid amount becomes a payment on its date (the payment service registers it,
-  allocated to that invoice); without a paid date the due date is used and the
-  report says so; the client's revenue and outstanding figures are updated;
-- rejected rows stop the import unless skip_invalid; a dry run writes nothing;
-  everything is ONE transaction with one "import" audit record.
+- a paid amount is paid on its paid date; without one the due date is used and
+  the report says so;
+- rejected rows stop the import unless skip_invalid; a dry run writes nothing.
+
+What is written, and the rules it follows (numbering continuity, immutability, the
+fingerprint, no VERI*FACTU record for another system's invoices, clients matched or
+created, payments, one transaction and audit record), is `services.invoice_history`.
 """
 
 from __future__ import annotations
@@ -34,15 +28,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from ..db import execute, read_snapshot, transactional
+from ..db import read_snapshot
 from ..i18n import N_, _
 from ..money import Line as MoneyLine
 from ..money import MoneyError, document_totals, parse_amount, percent_of, round_cents
+from ..services.invoice_history import HistoryInvoice
 from ..text import clean_input, fold
 from .clients import CLIENT_COLUMNS
 from .columns import IGNORE, ImportField, KnownColumns, check_mapping, column_name, guess_mapping
@@ -165,29 +159,6 @@ _TOTAL_WORDS = frozenset({"total", "totales", "total general", "suma", "sum", "g
 EMPTY: Any = object()
 DRAFT: Any = object()
 CHECK_EVERY = 500
-
-
-@dataclass
-class InvoiceRowData:
-    row: int
-    code: str  # the number as printed, kept
-    series: str
-    year: int
-    number: int
-    date: dt.date
-    due_date: dt.date | None
-    client_name: str
-    tax_id: str  # as the service cleaned it ("" when none)
-    tax_id_compact: str
-    tax_id_country: str
-    base: Decimal
-    vat_rate: Decimal
-    recargo_rate: Decimal
-    irpf_rate: Decimal
-    paid: Decimal
-    paid_date: dt.date | None
-    client_id: int | None = None  # matched on file; None: to be created
-    client_key: str = ""  # rows for the same new client share it
 
 
 def _score(headers: list[str]) -> int:
@@ -425,7 +396,7 @@ def _parse_row(
             issues.append(RowIssue(number, column, reason))
         return None
     assert date is not None and base is not None and parsed is not None
-    return InvoiceRowData(
+    return HistoryInvoice(
         row=number,
         code=code,
         series=series,
@@ -446,112 +417,13 @@ def _parse_row(
     )
 
 
-def _check_numbers(rows: list[InvoiceRowData], issues: list[RowIssue]) -> list[InvoiceRowData]:
-    """Numbers already on file or repeated in the file are rejected; dates follow numbers."""
-    from ..models import Invoice, SeriesCounter
-
-    keep: list[InvoiceRowData] = []
-    seen_code: dict[str, int] = {}
-    seen_number: dict[tuple[str, int, int], int] = {}
-    counters = {
-        (c.series, c.year): c
-        for c in SeriesCounter.select().where(
-            SeriesCounter.series.in_(sorted({r.series for r in rows}) or [""])
-        )
-    }
-    taken_codes: set[str] = set()
-    codes = sorted({r.code for r in rows})
-    for start in range(0, len(codes), 500):
-        chunk = codes[start : start + 500]
-        taken_codes.update(
-            c.code for c in Invoice.select(Invoice.code).where(Invoice.code.in_(chunk))
-        )
-    for row in rows:
-        key = (row.series, row.year, row.number)
-        reason = ""
-        if row.code in seen_code:
-            reason = _("number {code} repeats row {row}").format(
-                code=row.code, row=seen_code[row.code]
-            )
-        elif key in seen_number:
-            reason = _("number {number} of series {series} in {year} repeats row {row}").format(
-                number=row.number, series=row.series, year=row.year, row=seen_number[key]
-            )
-        elif row.code in taken_codes:
-            reason = _("invoice {code} is already on file").format(code=row.code)
-        else:
-            counter = counters.get((row.series, row.year))
-            if counter is not None and row.number <= counter.last_number:
-                used = Invoice.get_or_none(
-                    (Invoice.series == row.series)
-                    & (Invoice.year == row.year)
-                    & (Invoice.number == row.number)
-                )
-                if used is not None:
-                    reason = _(
-                        "number {number} of series {series} in {year} is already used by {code}"
-                    ).format(number=row.number, series=row.series, year=row.year, code=used.code)
-            elif (
-                counter is not None
-                and counter.last_issue_date is not None
-                and row.date < counter.last_issue_date
-            ):
-                reason = _(
-                    "dated {date}, before {last}, the last invoice of series {series} in {year}; "
-                    "numbers and dates must go forward together"
-                ).format(
-                    date=row.date.isoformat(),
-                    last=counter.last_issue_date.isoformat(),
-                    series=row.series,
-                    year=row.year,
-                )
-        seen_code.setdefault(row.code, row.row)
-        seen_number.setdefault(key, row.row)
-        if reason:
-            issues.append(RowIssue(row.row, "", reason))
-        else:
-            keep.append(row)
-    return keep
-
-
-def _match_clients(rows: list[InvoiceRowData]) -> int:
-    """Find each row's client: tax ID, else exact name. Returns how many clients are new."""
-    from ..models import Client
-    from ..services.clients import find_by_tax_id
-
-    by_tax: dict[str, int | None] = {}
-    by_name: dict[str, int | None] = {}
-    new: set[str] = set()
-    for row in rows:
-        client_id = None
-        if row.tax_id_compact:
-            if row.tax_id_compact not in by_tax:
-                by_tax[row.tax_id_compact] = find_by_tax_id(row.tax_id, row.tax_id_country)
-            client_id = by_tax[row.tax_id_compact]
-        if client_id is None and row.client_name and not row.tax_id_compact:
-            if row.client_name not in by_name:
-                found = (
-                    Client.select(Client.id)
-                    .where((Client.legal_name == row.client_name) & (Client.status != "merged"))
-                    .order_by(Client.id)
-                    .first()
-                )
-                by_name[row.client_name] = found.id if found else None
-            client_id = by_name[row.client_name]
-        row.client_id = client_id
-        if client_id is None:
-            row.client_key = row.tax_id_compact or fold(row.client_name)
-            new.add(row.client_key)
-    return len(new)
-
-
 def read_invoices(
     path: Path | str,
     mapping: Mapping[int, str] | None,
     report: ImportReport,
     progress: Progress | None,
     cancelled: Cancelled | None,
-) -> list[InvoiceRowData]:
+) -> list[HistoryInvoice]:
     from ..services import settings
 
     table = open_table(path, _score)
@@ -574,7 +446,7 @@ def read_invoices(
             )
         pairs = [(i, k) for i, k in sorted(columns.items()) if k != IGNORE]
         default_series = settings.get("invoice.series") or "F"
-        rows: list[InvoiceRowData] = []
+        rows: list[HistoryInvoice] = []
         counters: dict[str, int] = {}
         count = 0
         for number, values in table.rows:
@@ -607,175 +479,6 @@ def read_invoices(
     return rows
 
 
-@transactional
-def _commit(
-    rows: list[InvoiceRowData],
-    report: ImportReport,
-    progress: Progress | None,
-    cancelled: Cancelled | None,
-) -> None:
-    from ..models import Address, Client, Invoice, InvoiceLine, SeriesCounter
-    from ..models.base import utcnow
-    from ..money import to_cents
-    from ..services import audit, clients, payments
-    from ..services.invoices import format_address, issuer_snapshot
-    from ..services.lines import LineInput, totals_columns, totals_of, write_lines
-    from ..services.permissions import require
-    from ..services.session import login
-
-    require("data.import")
-    require("invoices.issue")
-    require("payments.write")
-    rows = _check_numbers(rows, report.rejected)
-    if report.rejected and not report.skip_invalid:
-        return
-    _match_clients(rows)
-    created_clients: dict[str, int] = {}
-    for row in rows:
-        if row.client_id is None:
-            if row.client_key not in created_clients:
-                if not row.client_name:
-                    raise ImportFileError(
-                        _(
-                            "row {row}: no client with tax ID {tax_id} and no name to create it"
-                        ).format(row=row.row, tax_id=row.tax_id)
-                    )
-                created_clients[row.client_key] = clients.create_client(
-                    clients.ClientInput(
-                        legal_name=row.client_name,
-                        tax_id=row.tax_id,
-                        tax_id_country=row.tax_id_country,
-                        kind="client",
-                    )
-                )
-            row.client_id = created_clients[row.client_key]
-    issuer_name, issuer_tax_id, issuer_address = issuer_snapshot()
-    who, now = login(), utcnow()
-    snapshots: dict[int, tuple[str, str, str, int | None, int, str]] = {}
-    figures: dict[int, list[int]] = {}
-    invoice_ids: list[tuple[InvoiceRowData, int, Decimal]] = []
-    for position, row in enumerate(rows, 1):
-        assert row.client_id is not None
-        if row.client_id not in snapshots:
-            client = Client.get_by_id(row.client_id)
-            address = (
-                Address.select()
-                .where(Address.client == client.id)
-                .order_by(Address.is_invoice_default.desc(), Address.id)
-                .first()
-            )
-            snapshots[client.id] = (
-                client.legal_name,
-                client.tax_id,
-                format_address(address),
-                address.id if address else None,
-                client.payment_days,
-                client.kind,
-            )
-        name, tax_id, address_text, address_id, payment_days, _kind = snapshots[row.client_id]
-        line = LineInput(
-            description=_("Invoice {code} (imported)").format(code=row.code),
-            quantity=Decimal(1),
-            unit_price=row.base,
-            vat_rate=row.vat_rate,
-            recargo_rate=row.recargo_rate,
-        )
-        totals = totals_of([line], row.irpf_rate)
-        due = row.due_date or row.date + dt.timedelta(days=payment_days)
-        invoice = Invoice.create(
-            kind="standard",
-            status="paid" if totals.total == 0 else "issued",
-            series=row.series,
-            year=row.year,
-            number=row.number,
-            code=row.code,
-            client=row.client_id,
-            issue_date=row.date,
-            due_date=due,
-            paid=Decimal(0),
-            outstanding=totals.total,
-            paid_date=row.date if totals.total == 0 else None,
-            imported=True,
-            notes=_("Imported from {file}").format(file=report.file),
-            client_name=row.client_name or name,
-            client_tax_id=row.tax_id or tax_id,
-            client_address=address_text,
-            issuer_name=issuer_name,
-            issuer_tax_id=issuer_tax_id,
-            issuer_address=issuer_address,
-            address=address_id,
-            created_by=who,
-            issued_by=who,
-            issued_at=now,
-            updated_by=who,
-            **totals_columns(totals, row.irpf_rate, ""),
-        )
-        write_lines(InvoiceLine, "invoice", invoice.id, [line])
-        figure = figures.setdefault(row.client_id, [0, 0])
-        figure[0] += to_cents(totals.base)
-        figure[1] += to_cents(totals.total)
-        invoice_ids.append((row, invoice.id, totals.total))
-        if position % CHECK_EVERY == 0:
-            if cancelled is not None and cancelled():
-                raise ImportCancelled()
-            if progress is not None:
-                progress("write", position, len(rows))
-    from ..services import evidence
-
-    evidence.seal_invoices([invoice_id for _row, invoice_id, _total in invoice_ids])
-    for client_id, (base_cents, total_cents) in figures.items():
-        execute(
-            "UPDATE client SET revenue_total_cents = revenue_total_cents + ?, "
-            "outstanding_cents = outstanding_cents + ?, kind = 'client', "
-            "became_client_at = COALESCE(became_client_at, ?) WHERE id = ?",
-            (base_cents, total_cents, dt.date.today().isoformat(), client_id),
-        )
-    # New invoices of each series and year continue after the highest imported number.
-    latest: dict[tuple[str, int], tuple[int, dt.date]] = {}
-    for row in rows:
-        number, date = latest.get((row.series, row.year), (0, row.date))
-        latest[(row.series, row.year)] = (max(number, row.number), max(date, row.date))
-    for (series, year), (number, date) in latest.items():
-        SeriesCounter.insert(series=series, year=year, last_number=0).on_conflict_ignore().execute()
-        counter = SeriesCounter.get((SeriesCounter.series == series) & (SeriesCounter.year == year))
-        SeriesCounter.update(
-            last_number=max(counter.last_number, number),
-            last_issue_date=max(counter.last_issue_date or date, date),
-        ).where((SeriesCounter.series == series) & (SeriesCounter.year == year)).execute()
-    paid_count = 0
-    for row, invoice_id, total in invoice_ids:
-        if row.paid > 0 and total > 0:
-            payments.register_payment(
-                row.client_id,
-                row.paid_date or row.due_date or row.date,
-                row.paid,
-                method="other",
-                reference=row.code[:100],
-                allocations=[(invoice_id, row.paid)],
-                notes=_("Imported from {file}").format(file=report.file),
-            )
-            paid_count += 1
-    report.created = len(invoice_ids)
-    report.created_clients = len(created_clients)
-    report.payments = paid_count
-    audit.record(
-        "import",
-        "invoice",
-        "",
-        changes={
-            "file": (None, report.file),
-            "invoices": (None, len(invoice_ids)),
-            "clients_created": (None, len(created_clients)),
-            "payments": (None, paid_count),
-            "rejected": (None, report.rejected_rows),
-            "series": (None, sorted(f"{s}{y}: {n}" for (s, y), (n, _d) in latest.items())),
-        },
-        summary=_("Imported {n} invoices from {file}").format(n=len(invoice_ids), file=report.file),
-    )
-    if progress is not None:
-        progress("write", len(rows), len(rows))
-
-
 def import_invoices(
     path: Path | str,
     *,
@@ -806,16 +509,36 @@ def _import(
     cancelled: Cancelled | None,
 ) -> ImportReport:
     rows = read_invoices(path, mapping, report, progress, cancelled)
+    from ..services import invoice_history
+
     if report.dry_run or (report.rejected and not skip_invalid):
         with read_snapshot():
-            rows = _check_numbers(rows, report.rejected)
-            report.created_clients = _match_clients(rows)
+            rows, refused = invoice_history.check_numbers(rows)
+            report.rejected.extend(RowIssue(row, "", reason) for row, reason in refused)
+            report.created_clients = invoice_history.match_clients(rows)
         report.created = len(rows)
         report.payments = sum(1 for r in rows if r.paid > 0)
         return report
     if rows:
-        _commit(rows, report, progress, cancelled)
-        report.committed = not (report.rejected and not skip_invalid)
+
+        def writing(done: int, total: int) -> None:
+            if done < total and cancelled is not None and cancelled():
+                raise ImportCancelled()
+            if progress is not None:
+                progress("write", done, total)
+
+        result = invoice_history.record_history(
+            rows,
+            source=report.file,
+            skip_refused=skip_invalid,
+            refused_before=report.rejected_rows,
+            progress=writing,
+        )
+        report.rejected.extend(RowIssue(row, "", reason) for row, reason in result.refused)
+        report.committed = result.written
+        report.created = result.invoices
+        report.created_clients = result.clients
+        report.payments = result.payments
     if not report.committed:
         report.created = report.payments = report.created_clients = 0
     return report

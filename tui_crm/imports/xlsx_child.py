@@ -1,9 +1,9 @@
 """Reading a worksheet in a child process while the import checks the rows already read.
 
 openpyxl parses the XML of a workbook in pure Python, and that parse is most of an
-import's time (DESIGN: 10,000 clients in at most 1.5 × what openpyxl needs to read
-the file). Run in a child process, it uses the machine's other core while this
-process validates and prepares the rows it has received. The child writes pickled
+import's time (ARCHITECTURE.md, "Targets": 10,000 clients in at most 1.5 × what
+openpyxl needs to read the file). Run in a child process, it uses the machine's other
+core while this process validates and prepares the rows it has received. The child writes pickled
 messages to a pipe: ("meta", rows the sheet declares), then ("rows", [(row number,
 values), ...]) batches and ("end",), or ("error", phase, exception name). When this
 process falls behind, the child waits on the full pipe: nothing piles up in memory.

@@ -7,6 +7,7 @@ previous version, never half-way.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import importlib
 import pkgutil
@@ -17,7 +18,6 @@ from types import ModuleType
 import peewee
 
 from ..db import database
-from ..models.base import utcnow
 
 _MODULE = re.compile(r"^m(\d{4})_\w+$")
 
@@ -56,11 +56,6 @@ def expected_tables(version: int) -> dict[str, frozenset[str]]:
     the migrations make, never a list kept by hand; FTS5 shadow tables included."""
     scratch = peewee.SqliteDatabase(":memory:")
     scratch.connect()
-    # Migration 2 rebuilds the search index through the shared handle: point it at the
-    # scratch database meanwhile (this runs once per process, where one thread opens or
-    # checks a database, never while the TUI's workers run).
-    live = database.obj
-    database.initialize(scratch)
     try:
         for migration in all_migrations():
             if migration.version <= version:
@@ -76,10 +71,14 @@ def expected_tables(version: int) -> dict[str, frozenset[str]]:
             for name in names
         }
     finally:
-        database.initialize(live)
         scratch.close()
     tables["schema_version"] = frozenset({"version", "name", "applied_at"})
     return tables
+
+
+def _utcnow() -> str:
+    """When a migration was applied: UTC, naive, to the second (as every timestamp)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0).isoformat(sep=" ")
 
 
 def dialect() -> str:
@@ -145,7 +144,7 @@ def upgrade(target: int | None = None) -> list[Migration]:
                 if dialect() == "sqlite"
                 else 'INSERT INTO "schema_version" ("version", "name", "applied_at") '
                 "VALUES (%s, %s, %s)",
-                (migration.version, migration.name, utcnow().isoformat(sep=" ")),
+                (migration.version, migration.name, _utcnow()),
             )
         applied.append(migration)
     return applied

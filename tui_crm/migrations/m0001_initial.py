@@ -1,5 +1,5 @@
 # ruff: noqa: E501
-"""The first schema: every entity of DESIGN §1 (frozen SQL, never edited after release).
+"""The first schema: every entity of the first release (frozen SQL, never edited after release).
 
 Generated once from the models of that day; later changes are new migrations.
 """

@@ -13,6 +13,6 @@ def up(db, dialect: str) -> None:
     if dialect != "sqlite":
         return
     db.execute_sql("CREATE VIRTUAL TABLE client_search USING fts5(doc, tokenize = 'trigram')")
-    from ..services.search import rebuild_search_index
+    from .search_documents import rebuild
 
-    rebuild_search_index()
+    rebuild(db)

@@ -4,9 +4,10 @@ Until now PostgreSQL searched the folded sort name, the lower-cased legal name, 
 tax ID and the email, so "jose pena" did not find the client whose contact is José
 Peña, nor "munoz" a legal name written "MUÑOZ". Here each client gets the document
 `services.search.client_search_doc` builds (names, tax ID, emails, phones in both
-forms, contact people), kept in sync by the same service calls as on SQLite, and a
-substring search runs over it. With the pg_trgm extension (when the role may create
-it) a trigram GIN index answers that search; without it, a scan of the documents.
+forms, contact people; a frozen copy in `search_documents`), kept in sync by the same
+service calls as on SQLite, and a substring search runs over it. With the pg_trgm
+extension (when the role may create it) a trigram GIN index answers that search;
+without it, a scan of the documents.
 SQLite: nothing to do (m0002 made its FTS5 table).
 """
 
@@ -28,6 +29,6 @@ def up(db, dialect: str) -> None:
             )
     except peewee.DatabaseError:
         pass  # the role may not create extensions, or pg_trgm is not installed: a scan then
-    from ..services.search import rebuild_search_index
+    from .search_documents import rebuild
 
-    rebuild_search_index()
+    rebuild(db)

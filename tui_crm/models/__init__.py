@@ -1,4 +1,4 @@
-"""Peewee models for every entity of DESIGN §1. Thin: the rules live in `services`.
+"""Peewee models for every entity. Thin: the rules live in `services`.
 
 Money columns end in `_cents` (integer), rates in `_bp` (hundredths of a percent),
 quantities in `_milli` (thousandths), so raw SQL and reports read them without

@@ -31,8 +31,10 @@ import json
 import smtplib
 import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
 from ..db import database, execute, transactional
 from ..i18n import _
@@ -382,6 +384,38 @@ def _quote_values(quote_id: int, recipient: Recipient | None, language: str) -> 
     return values
 
 
+def _compose(
+    purpose: str,
+    kind: str,
+    client_id: int,
+    client_name: str,
+    values: Callable[[Recipient | None, str], dict[str, str]],
+    *,
+    template: str | None,
+    language: str | None,
+    to: str | None,
+    **document: Any,
+) -> EmailDraft:
+    """An email to a client about `document` (its fields of EmailDraft): to `to`, else the
+    client's billing contact; in `language`, else the client's; from the template named,
+    else the default of `kind`; `values(recipient, language)` fills the template."""
+    recipient = recipient_for(client_id, to) if to else default_recipient(client_id)
+    chosen = _pick_template(kind, template, language or language_for_client(client_id))
+    draft = EmailDraft(
+        purpose=purpose,
+        client_id=client_id,
+        client_name=client_name,
+        recipient=recipient,
+        subject="",
+        body="",
+        template=chosen.name,
+        language=chosen.language,
+        values=values(recipient, chosen.language),
+        **document,
+    )
+    return _render(draft, chosen)
+
+
 def compose_invoice(
     invoice_id: int,
     *,
@@ -404,24 +438,19 @@ def compose_invoice(
                 number=inv.display_code
             )
         )
-    recipient = recipient_for(inv.client_id, to) if to else default_recipient(inv.client_id)
-    language = language or language_for_client(inv.client_id)
-    chosen = _pick_template("invoice", template, language)
-    draft = EmailDraft(
-        purpose="invoice",
-        client_id=inv.client_id,
-        client_name=inv.client_name,
-        recipient=recipient,
-        subject="",
-        body="",
-        template=chosen.name,
-        language=chosen.language,
+    return _compose(
+        "invoice",
+        "invoice",
+        inv.client_id,
+        inv.client_name,
+        lambda recipient, chosen: _invoice_values(invoice_id, recipient, chosen),
+        template=template,
+        language=language,
+        to=to,
         invoice_id=inv.id,
         document=inv.display_code,
         attachments=(f"{inv.code}.pdf",),
-        values=_invoice_values(invoice_id, recipient, chosen.language),
     )
-    return _render(draft, chosen)
 
 
 def compose_quote(
@@ -435,24 +464,19 @@ def compose_quote(
     from . import quotes
 
     quote = quotes.get_quote(quote_id)
-    recipient = recipient_for(quote.client_id, to) if to else default_recipient(quote.client_id)
-    language = language or language_for_client(quote.client_id)
-    chosen = _pick_template("quote", template, language)
-    draft = EmailDraft(
-        purpose="quote",
-        client_id=quote.client_id,
-        client_name=quote.client_name,
-        recipient=recipient,
-        subject="",
-        body="",
-        template=chosen.name,
-        language=chosen.language,
+    return _compose(
+        "quote",
+        "quote",
+        quote.client_id,
+        quote.client_name,
+        lambda recipient, chosen: _quote_values(quote_id, recipient, chosen),
+        template=template,
+        language=language,
+        to=to,
         quote_id=quote.id,
         document=quote.code,
         attachments=(f"{quote.code}.pdf",),
-        values=_quote_values(quote_id, recipient, chosen.language),
     )
-    return _render(draft, chosen)
 
 
 def compose(
@@ -561,27 +585,21 @@ def compose_reminder(
         keep = {u.id for u in unpaid}
         items = tuple((i, lvl) for i, lvl in items if i in keep)
         level = level or max(lvl for _i, lvl in items)
-    recipient = recipient_for(client_id, to) if to else default_recipient(client_id)
-    language = language or language_for_client(client_id)
-    chosen = _pick_template(f"reminder{level}", template, language)
-    draft = EmailDraft(
-        purpose="reminder",
-        client_id=client_id,
-        client_name=client.legal_name,
-        recipient=recipient,
-        subject="",
-        body="",
-        template=chosen.name,
-        language=chosen.language,
+    ids = [u.id for u in unpaid]
+    return _compose(
+        "reminder",
+        f"reminder{level}",
+        client_id,
+        client.legal_name,
+        lambda recipient, chosen: _reminder_values(client_id, ids, recipient, chosen, as_of),
+        template=template,
+        language=language,
+        to=to,
         document=", ".join(u.code for u in unpaid),
         reminder_level=level,
         reminder_items=items,
         attachments=tuple(f"{u.code}.pdf" for u in unpaid),
-        values=_reminder_values(
-            client_id, [u.id for u in unpaid], recipient, chosen.language, as_of
-        ),
     )
-    return _render(draft, chosen)
 
 
 # --- the reminders already sent ------------------------------------------------------

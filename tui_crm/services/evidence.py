@@ -413,18 +413,17 @@ def role_mismatches() -> list[str]:
     return messages
 
 
-def findings() -> list:
-    """`tui-crm check`'s findings on tamper evidence (maintenance.Finding rows)."""
-    from .maintenance import Finding
-
-    result: list[Finding] = []
+def findings() -> list[tuple[str, str]]:
+    """`tui-crm check`'s findings on tamper evidence: (level, message), level "ok" or
+    "error"."""
+    result: list[tuple[str, str]] = []
     breaks = audit_breaks()
-    result.extend(Finding("error", message) for message in breaks)
-    result.extend(Finding("error", message) for message in role_mismatches())
+    result.extend(("error", message) for message in breaks)
+    result.extend(("error", message) for message in role_mismatches())
     if not breaks:
         count = int(execute('SELECT COUNT(*) FROM "audit_log"').fetchone()[0])
         result.append(
-            Finding(
+            (
                 "ok",
                 ngettext(
                     "audit log: {n} entry, its chain intact",
@@ -434,13 +433,13 @@ def findings() -> list:
             )
         )
     mismatches = invoice_mismatches()
-    result.extend(Finding("error", message) for message in mismatches)
+    result.extend(("error", message) for message in mismatches)
     if not mismatches:
         count = int(
             execute('SELECT COUNT(*) FROM "invoice" WHERE "status" <> \'draft\'').fetchone()[0]
         )
         result.append(
-            Finding(
+            (
                 "ok",
                 ngettext(
                     "{n} issued invoice matches what was issued",

@@ -1,6 +1,7 @@
 """Invoices: drafts, issuing with gapless numbers, rectifying invoices, the invoice list.
 
-Rules enforced here (DESIGN §3, RD 1619/2012), for the TUI and the command line alike:
+Rules enforced here (RD 1619/2012, the invoicing regulation), for the TUI and the command
+line alike:
 - a draft has no number; it takes its defaults from the client (invoice address,
   payment days -> due date, IRPF, recargo de equivalencia, IVA exemption);
 - issuing happens inside ONE IMMEDIATE transaction: it takes the next number of the
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from ..db import execute, transactional
+from ..exports.pdf import PdfDocument, PdfParty, coverage_of, lines_from, taxes_from
 from ..i18n import _
 from ..models import Address, Client, Invoice, InvoiceLine, InvoiceReplaced, SeriesCounter
 from ..models.base import utcnow
@@ -42,9 +44,9 @@ from .errors import ConflictError, ConflictInfo, NotFound, RuleViolation, Valida
 from .lines import (
     DocumentLine,
     LineInput,
-    TaxSetting,
-    check_irpf,
     clean_lines,
+    document_taxes,
+    has_recargo,
     negated,
     read_lines,
     totals_columns,
@@ -56,8 +58,6 @@ from .session import login
 from .validation import TaxIdError, check_tax_id
 
 RECTIFICATION_MODES = ("difference", "replacement")
-COMPENSATION_METHOD = "compensation"
-UNPAID_STATUSES = ("issued", "partially_paid")
 
 
 # --- plain data in and out -------------------------------------------------------
@@ -300,12 +300,6 @@ def invoice_code(series: str, year: int, number: int) -> str:
     return f"{series}{year}-{number:05d}"
 
 
-def _status_for(paid: Decimal, outstanding: Decimal) -> str:
-    if outstanding == 0:
-        return "paid"
-    return "partially_paid" if paid != 0 else "issued"
-
-
 def invoice_defaults(client_id: int) -> InvoiceDefaults:
     """The defaults a new invoice for `client_id` takes (shown by the editor before saving)."""
     client = _client(client_id)
@@ -356,10 +350,6 @@ def _write_replaced(invoice_id: int, replaced: list[int]) -> None:
         ).execute()
 
 
-def _recargo_of_lines(lines: list[DocumentLine]) -> bool:
-    return any(line.recargo_rate != 0 for line in lines)
-
-
 def _clean_draft(
     data: InvoiceDraftInput,
     *,
@@ -382,16 +372,8 @@ def _clean_draft(
         except ValidationError as exc:
             errors.update(exc.errors)
             series = ""
-    try:
-        irpf = check_irpf(client.irpf_rate if data.irpf_rate is None else data.irpf_rate)
-    except ValidationError as exc:
-        errors.update(exc.errors)
-        irpf = Decimal(0)
-    recargo = bool(client.recargo) if data.recargo is None else bool(data.recargo)
-    if data.exemption_reason is None:
-        exemption = client.exemption_reason if client.vat_exempt else ""
-    else:
-        exemption = clean_input(str(data.exemption_reason))
+    tax = document_taxes(client, data.irpf_rate, data.recargo, data.exemption_reason, errors)
+    irpf, recargo, exemption = tax.irpf_rate, tax.recargo, tax.exemption_reason
     if len(exemption) > 200:
         errors["exemption_reason"] = _("is longer than {n} characters").format(n=200)
     if exemption and recargo:
@@ -436,7 +418,6 @@ def _clean_draft(
     reason = clean_input(data.rectification_reason or "")
     if kind == "rectifying" and not reason:
         errors["rectification_reason"] = _("is required")
-    tax = TaxSetting(recargo=recargo, exemption_reason=exemption, irpf_rate=irpf)
     lines: list[LineInput] = []
     try:
         lines = clean_lines(
@@ -485,7 +466,7 @@ def _clean_draft(
 
 def _check_order_lines(lines: list[LineInput], exclude_invoice_id: int | None) -> None:
     if any(line.order_line_id for line in lines):
-        from .orders import check_invoiceable
+        from .order_ledger import check_invoiceable
 
         check_invoiceable(lines, exclude_invoice_id=exclude_invoice_id)
 
@@ -797,7 +778,7 @@ def issue_invoice(invoice_id: int, issue_date: dt.date | None = None) -> IssuedI
         (to_cents(totals.base), to_cents(totals.total), client.id),
     )
     if any(line.order_line_id for line in lines):
-        from .orders import record_invoiced
+        from .order_ledger import record_invoiced
 
         record_invoiced(invoice_id)
     if invoice.kind == "rectifying":
@@ -895,7 +876,7 @@ def create_rectifying_draft(
         lines=list(lines),
         issue_date=issue_date,
         irpf_rate=original.irpf_rate,
-        recargo=_recargo_of_lines(list(original_lines)),
+        recargo=has_recargo(original_lines),
         exemption_reason=original.exemption_reason,
         payment_terms=original.payment_terms,
         address_id=original.address_id,
@@ -1051,7 +1032,7 @@ def get_invoice(invoice_id: int) -> InvoiceDetail:
         operation_date=invoice.operation_date,
         due_date=invoice.due_date,
         irpf_rate=invoice.irpf_rate,
-        recargo=_recargo_of_lines(list(lines)),
+        recargo=has_recargo(lines),
         exemption_reason=invoice.exemption_reason,
         payment_terms=invoice.payment_terms,
         notes=invoice.notes,
@@ -1122,8 +1103,6 @@ def preview_issue(invoice_id: int, issue_date: dt.date | None = None) -> IssuePr
         (SeriesCounter.series == invoice.series) & (SeriesCounter.year == date.year)
     )
     number = (counter.last_number if counter else 0) + 1
-    from .printing import unprintable_in_invoice
-
     return IssuePreview(
         invoice_id=invoice_id,
         code=invoice_code(invoice.series, date.year, number),
@@ -1133,6 +1112,72 @@ def preview_issue(invoice_id: int, issue_date: dt.date | None = None) -> IssuePr
         total=invoice.total,
         client_name=client.legal_name,
         unprintable=unprintable_in_invoice(invoice_id),
+    )
+
+
+# --- what the PDF of an invoice says (printed by `printing`, checked at the issue) ---
+
+
+def unprintable_in_invoice(invoice_id: int) -> str:
+    """The characters of an invoice no font on this machine prints ("" when none): the
+    issue says so, as the print does."""
+    return coverage_of(invoice_document(invoice_id)).describe()
+
+
+def issuer_party() -> PdfParty:
+    """The business as a draft's PDF names it (an issued invoice's is frozen on it)."""
+    name, tax_id, address = issuer_snapshot()
+    values = settings.get_all()
+    extra = tuple(
+        v for v in (values.get("company.email", ""), values.get("company.phone", "")) if v
+    )
+    return PdfParty(name=name, tax_id=tax_id, address=address, extra=extra)
+
+
+def invoice_document(invoice_id: int) -> PdfDocument:
+    """What the PDF of an invoice says (plain data, frozen for an issued invoice)."""
+    inv = get_invoice(invoice_id)
+    if inv.is_draft:
+        issuer = issuer_party()
+    else:
+        values = settings.get_all()
+        extra = tuple(
+            v for v in (values.get("company.email", ""), values.get("company.phone", "")) if v
+        )
+        issuer = PdfParty(inv.issuer_name, inv.issuer_tax_id, inv.issuer_address, extra)
+    kind = "draft" if inv.is_draft else ("rectifying" if inv.kind == "rectifying" else "invoice")
+    qr = None
+    if not inv.is_draft and not inv.is_voided and not inv.imported:
+        qr = verifactu.qr_for_invoice(invoice_id)
+    return PdfDocument(
+        kind=kind,
+        number=inv.display_code,
+        series=inv.series,
+        issuer=issuer,
+        recipient=PdfParty(inv.client_name, inv.client_tax_id, inv.client_address),
+        lines=lines_from(inv.lines),
+        taxes=taxes_from(inv.totals.breakdown),
+        base=inv.totals.base,
+        vat=inv.totals.vat,
+        recargo=inv.totals.recargo,
+        irpf_rate=inv.irpf_rate,
+        irpf=inv.totals.irpf,
+        total=inv.totals.total,
+        date=inv.issue_date,
+        operation_date=inv.operation_date,
+        due_date=inv.due_date,
+        exemption_reason=inv.exemption_reason,
+        payment_terms=inv.payment_terms,
+        notes=inv.notes,
+        iban=settings.get("company.iban") if inv.totals.total > 0 else "",
+        rectifies=inv.rectifies_code or "",
+        rectifies_date=inv.rectifies_issue_date,
+        rectification_reason=inv.rectification_reason,
+        rectification_mode=inv.rectification_mode,
+        created_at=inv.issued_at,
+        qr_url=qr.url if qr else "",
+        simplified=inv.is_simplified and not inv.is_draft,
+        voided=inv.is_voided,
     )
 
 
@@ -1283,8 +1328,3 @@ def list_invoices(
         )
         for r in execute(sql, params)
     ]
-
-
-def status_for(paid: Decimal, outstanding: Decimal) -> str:
-    """The payment status of an issued invoice: issued, partially_paid or paid."""
-    return _status_for(paid, outstanding)

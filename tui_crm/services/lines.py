@@ -116,6 +116,37 @@ def _decimal(value: object, field: str, errors: dict[str, str]) -> Decimal | Non
     return None
 
 
+def document_taxes(
+    client,
+    irpf_rate: object | None,
+    recargo: bool | None,
+    exemption_reason: str | None,
+    errors: dict[str, str],
+) -> TaxSetting:
+    """The IRPF, recargo and IVA exemption a document (invoice, quote) applies: what its
+    form says, else its client's defaults (an exempt client's reason). A bad IRPF rate is
+    added to `errors` (and 0 applied meanwhile)."""
+    try:
+        irpf = check_irpf(client.irpf_rate if irpf_rate is None else irpf_rate)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+        irpf = Decimal(0)
+    if exemption_reason is None:
+        exemption = client.exemption_reason if client.vat_exempt else ""
+    else:
+        exemption = clean_input(str(exemption_reason))
+    return TaxSetting(
+        recargo=bool(client.recargo) if recargo is None else bool(recargo),
+        exemption_reason=exemption,
+        irpf_rate=irpf,
+    )
+
+
+def has_recargo(lines: Iterable[LineInput | DocumentLine]) -> bool:
+    """Whether a document's lines carry recargo de equivalencia (its recargo setting)."""
+    return any(line.recargo_rate for line in lines)
+
+
 def check_irpf(value: object) -> Decimal:
     """The IRPF withholding percent, or ValidationError naming `irpf_rate`."""
     errors: dict[str, str] = {}

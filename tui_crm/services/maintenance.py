@@ -251,7 +251,8 @@ def _record_findings(
 
         with read_snapshot():  # records, chain heads and invoices as of one moment
             findings.extend(Finding(f.level, f.message) for f in verify_chain())
-            findings.extend(evidence.findings())  # audit chain, issued invoices, guards
+            # audit chain, issued invoices, guards
+            findings.extend(Finding(level, message) for level, message in evidence.findings())
 
     open_path = db_path()
     if conn is None or (
@@ -426,7 +427,7 @@ def check_database() -> list[Finding]:
     return findings
 
 
-def _copy_database(source: Path, destination: Path) -> None:
+def copy_database(source: Path, destination: Path) -> None:
     """A consistent copy of the database at `source` into the empty file `destination`:
     SQLite's `VACUUM INTO` reads one snapshot (writers go on meanwhile), writes a compact
     file in rollback-journal mode, application id included; checked after."""
@@ -465,7 +466,7 @@ def backup_database(destination: Path, *, force: bool = False) -> Path:
     if destination.parent.is_dir():
         remove_stale_temporaries(destination.parent)
     with output_file(destination, force=force) as out:
-        _copy_database(source, out.path)
+        copy_database(source, out.path)
     assert out.final is not None
     return out.final
 
@@ -502,17 +503,3 @@ def daily_backup(today=None) -> Path | None:
         if (today - day).days >= keep:
             old.unlink(missing_ok=True)
     return taken
-
-
-def inspect_backup(path: Path) -> int:
-    """See `services.restore.inspect_backup`."""
-    from .restore import inspect_backup as inspect
-
-    return inspect(path)
-
-
-def restore_database(backup: Path, **options):
-    """See `services.restore.restore_database`."""
-    from .restore import restore_database as restore
-
-    return restore(backup, **options)

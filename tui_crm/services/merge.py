@@ -1,6 +1,6 @@
 """Merging duplicate clients: one record absorbs the other, in one transaction.
 
-Rules (DESIGN §1):
+Rules:
 - the person picks the record that stays (the survivor) and sees what will move
   before confirming (`merge_preview`);
 - contacts, addresses, timeline, documents, projects, opportunities, quotes,

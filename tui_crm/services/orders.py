@@ -4,12 +4,9 @@ Rules enforced here:
 - an order is made from an accepted quote (`quotes.accept_quote`), with the
   quote's lines (and its shipping charge as a line);
 - it is invoiced at once or in parts: chosen lines and quantities become a draft
-  invoice whose lines point at the order lines; what is asked may not exceed what
-  is still open (ordered - invoiced - already in other drafts): over-invoicing is
-  refused, at draft time and again when the invoice is issued;
-- `quantity_invoiced` counts issued invoices only, so deleting a draft gives its
-  quantities back; the order's status follows (open, partially_invoiced,
-  invoiced) and its open value (the base still to invoice) is always visible;
+  invoice whose lines point at the order lines (the quantities invoiced are kept by
+  `order_ledger`, which the invoices call as they are drafted, issued and voided);
+  its open value (the base still to invoice) is always visible;
 - an order with nothing invoiced can be cancelled.
 """
 
@@ -22,17 +19,17 @@ from decimal import Decimal
 
 from ..db import execute, transactional
 from ..i18n import _
-from ..models import Client, InvoiceLine, OrderLine, SalesOrder
+from ..models import Client, OrderLine, SalesOrder
 from ..models.base import utcnow
-from ..money import ZERO, from_cents, line_base, milli_to_quantity, quantity_to_milli, to_cents
+from ..money import ZERO, from_cents, line_base, quantity_to_milli
 from . import audit
 from .errors import NotFound, RuleViolation, ValidationError
 from .lines import DocumentLine, LineInput, read_lines, totals_columns, totals_of, write_lines
+from .order_ledger import NO_QUANTITY, drafted_quantities
 from .permissions import require
 from .session import login
 
 ORDER_PREFIX = "PED"
-NO_QUANTITY = Decimal(0)
 
 
 def next_code(table: str, prefix: str, year: int, width: int = 4) -> str:
@@ -104,133 +101,6 @@ class OrderRow:
     open_value: Decimal
 
 
-def _drafted(order_line_ids: Sequence[int], exclude_invoice_id: int | None) -> dict[int, Decimal]:
-    if not order_line_ids:
-        return {}
-    marks = ",".join("?" for _ in order_line_ids)
-    params: list[object] = list(order_line_ids)
-    extra = ""
-    if exclude_invoice_id is not None:
-        extra = " AND i.id <> ?"
-        params.append(exclude_invoice_id)
-    rows = execute(
-        "SELECT l.order_line_id, SUM(l.quantity_milli) FROM invoice_line l "
-        "JOIN invoice i ON i.id = l.invoice_id "
-        f"WHERE l.order_line_id IN ({marks}) AND i.status = 'draft'{extra} "
-        "GROUP BY l.order_line_id",
-        params,
-    )
-    return {int(r[0]): milli_to_quantity(int(r[1])) for r in rows}
-
-
-def check_invoiceable(lines: Sequence[LineInput], exclude_invoice_id: int | None = None) -> None:
-    """Refuse lines that would invoice more of an order line than is still open."""
-    asked: dict[int, Decimal] = {}
-    for line in lines:
-        if line.order_line_id is not None:
-            asked[line.order_line_id] = asked.get(line.order_line_id, NO_QUANTITY) + Decimal(
-                line.quantity
-            )
-    drafted = _drafted(list(asked), exclude_invoice_id)
-    for order_line_id, quantity in asked.items():
-        row = OrderLine.get_or_none(OrderLine.id == order_line_id)
-        if row is None:
-            raise NotFound(_("order line {id} does not exist").format(id=order_line_id))
-        order = SalesOrder.get_by_id(row.order_id)
-        if order.status == "cancelled":
-            raise RuleViolation(_("order {code} is cancelled").format(code=order.code))
-        left = row.quantity - row.quantity_invoiced - drafted.get(order_line_id, NO_QUANTITY)
-        if quantity > left:
-            raise RuleViolation(
-                _(
-                    'Over-invoicing refused: {asked} of "{description}" (order {code}) asked, '
-                    "{left} left to invoice"
-                ).format(asked=quantity, description=row.description, code=order.code, left=left)
-            )
-
-
-def record_invoiced(invoice_id: int) -> None:
-    """On issue: count the invoice's quantities as invoiced on their order lines.
-
-    Called inside `invoices.issue_invoice`'s transaction; refuses over-invoicing."""
-    orders: set[int] = set()
-    for line in InvoiceLine.select().where(
-        (InvoiceLine.invoice == invoice_id) & InvoiceLine.order_line.is_null(False)
-    ):
-        row = OrderLine.get_by_id(line.order_line_id)
-        if row.quantity_invoiced + line.quantity > row.quantity:
-            order = SalesOrder.get_by_id(row.order_id)
-            raise RuleViolation(
-                _(
-                    'Over-invoicing refused: {asked} of "{description}" (order {code}) asked, '
-                    "{left} left to invoice"
-                ).format(
-                    asked=line.quantity,
-                    description=row.description,
-                    code=order.code,
-                    left=row.quantity - row.quantity_invoiced,
-                )
-            )
-        OrderLine.update(quantity_invoiced=row.quantity_invoiced + line.quantity).where(
-            OrderLine.id == row.id
-        ).execute()
-        execute(
-            "UPDATE sales_order SET invoiced_cents = invoiced_cents + ? WHERE id = ?",
-            (to_cents(line.base), row.order_id),
-        )
-        orders.add(row.order_id)
-    for order_id in orders:
-        _refresh_status(order_id)
-
-
-def release_invoiced(invoice_id: int) -> None:
-    """When an issued invoice is voided: its quantities are no longer invoiced on their
-    order lines (the inverse of `record_invoiced`, inside the voiding transaction)."""
-    orders: set[int] = set()
-    for line in InvoiceLine.select().where(
-        (InvoiceLine.invoice == invoice_id) & InvoiceLine.order_line.is_null(False)
-    ):
-        row = OrderLine.get_or_none(OrderLine.id == line.order_line_id)
-        if row is None:
-            continue
-        OrderLine.update(quantity_invoiced=row.quantity_invoiced - line.quantity).where(
-            OrderLine.id == row.id
-        ).execute()
-        execute(
-            "UPDATE sales_order SET invoiced_cents = invoiced_cents - ? WHERE id = ?",
-            (to_cents(line.base), row.order_id),
-        )
-        orders.add(row.order_id)
-    for order_id in orders:
-        _refresh_status(order_id)
-
-
-def _refresh_status(order_id: int) -> None:
-    open_lines = execute(
-        "SELECT COUNT(*) FROM order_line WHERE order_id = ? "
-        "AND quantity_invoiced_milli < quantity_milli",
-        (order_id,),
-    ).fetchone()[0]
-    any_invoiced = execute(
-        "SELECT COUNT(*) FROM order_line WHERE order_id = ? AND quantity_invoiced_milli > 0",
-        (order_id,),
-    ).fetchone()[0]
-    order = SalesOrder.get_by_id(order_id)
-    status = "invoiced" if not open_lines else ("partially_invoiced" if any_invoiced else "open")
-    if status != order.status:
-        SalesOrder.update(
-            status=status, version=SalesOrder.version + 1, updated_at=utcnow(), updated_by=login()
-        ).where(SalesOrder.id == order_id).execute()
-        audit.record(
-            "update",
-            "order",
-            order_id,
-            client_id=order.client_id,
-            changes={"status": (order.status, status)},
-            summary=order.code,
-        )
-
-
 def create_order(
     client_id: int,
     lines: Sequence[LineInput],
@@ -285,7 +155,7 @@ def get_order(order_id: int) -> OrderDetail:
             OrderLine.order == order_id
         )
     }
-    drafted = _drafted([line.id for line in lines], None)
+    drafted = drafted_quantities([line.id for line in lines], None)
     infos = []
     open_total = ZERO
     for line in lines:

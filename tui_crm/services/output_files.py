@@ -1,6 +1,6 @@
 """Writing a file for the user (a backup, an exported spreadsheet, a printed PDF) safely.
 
-The one road every output file takes (DESIGN §3, "Files we write"):
+The one road every output file takes (ARCHITECTURE.md, "Rules every layer keeps"):
 
 - the content goes to a fresh `tempfile.mkstemp` file in the target's own directory
   (named `.tui-crm-….part`), flock'ed while it is written, flushed and fsynced, and

@@ -15,7 +15,7 @@ from typing import Any
 from ..db import execute, is_sqlite
 from ..i18n import N_
 from ..money import from_cents
-from .invoices import COMPENSATION_METHOD
+from .payments import COMPENSATION_METHOD
 from .reports import ReportColumn
 
 PAGE = 2000

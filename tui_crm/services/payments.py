@@ -30,11 +30,20 @@ from ..money import ZERO, from_cents, round_cents, to_cents
 from ..text import clean_input
 from . import audit
 from .errors import NotFound, RuleViolation, ValidationError
-from .invoices import COMPENSATION_METHOD, UNPAID_STATUSES, status_for
 from .permissions import require
 from .session import login
 
 METHODS = ("transfer", "card", "cash", "direct_debit", "cheque", "other")
+# A rectifying invoice settles its original by a payment of this method (no money moves).
+COMPENSATION_METHOD = "compensation"
+UNPAID_STATUSES = ("issued", "partially_paid")
+
+
+def status_for(paid: Decimal, outstanding: Decimal) -> str:
+    """The payment status of an issued invoice: issued, partially_paid or paid."""
+    if outstanding == 0:
+        return "paid"
+    return "partially_paid" if paid != 0 else "issued"
 
 
 @dataclass(frozen=True)

@@ -111,41 +111,6 @@ def no_role(login: str) -> PermissionDenied:
     )
 
 
-def register(login: str):
-    """The user for the connected person; their role is the server's. Someone in none of
-    this database's group roles may not use it."""
-    import peewee
-
-    from ..models import User
-    from ..models.base import utcnow
-    from . import audit
-    from .users import SEEN_EVERY, UserInfo
-
-    role = role_of(login)
-    if role is None:
-        raise no_role(login)
-    user = User.get_or_none(User.login == login)
-    if user is None and role != "readonly":
-        with database.atomic():
-            user = User.create(login=login, role=role, last_seen_at=utcnow())
-            audit.record(
-                "create", "user", user.id, changes={"login": (None, login), "role": (None, role)}
-            )
-    elif (
-        user is not None
-        and role != "readonly"
-        and (user.last_seen_at is None or utcnow() - user.last_seen_at > SEEN_EVERY)
-    ):
-        try:
-            with database.atomic():  # a savepoint: a refusal must not end the transaction
-                User.update(last_seen_at=utcnow()).where(User.id == user.id).execute()
-        except peewee.DatabaseError:
-            pass
-    if user is None:  # read-only and not yet on the list: the server's word is enough
-        return UserInfo(0, login, "", role, True)
-    return UserInfo(user.id, user.login, user.full_name, role, user.active)
-
-
 def grant(login: str, role: str | None) -> None:
     """Make `login` a member of exactly one group role (None: of none). The server checks
     that the caller is an admin and that `login` is a PostgreSQL role."""

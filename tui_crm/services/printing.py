@@ -18,12 +18,14 @@ from ..exports.pdf import (
     PdfParty,
     coverage_of,
     format_money,
+    lines_from,
     render_pdf,
     taxes_from,
 )
 from ..i18n import _
 from ..models import Document
-from . import documents, invoices, quotes, settings
+from . import documents, invoices, quotes
+from .invoices import invoice_document, issuer_party
 from .permissions import can
 
 
@@ -52,87 +54,6 @@ def _font_folder() -> str:
     return str(user_font_dir())
 
 
-def unprintable_in_invoice(invoice_id: int) -> str:
-    """The characters of an invoice no font on this machine prints ("" when none): the
-    issue says so, as the print does."""
-    from ..exports.pdf import coverage_of
-
-    return coverage_of(invoice_document(invoice_id)).describe()
-
-
-def _issuer_party() -> PdfParty:
-    name, tax_id, address = invoices.issuer_snapshot()
-    values = settings.get_all()
-    extra = tuple(
-        v for v in (values.get("company.email", ""), values.get("company.phone", "")) if v
-    )
-    return PdfParty(name=name, tax_id=tax_id, address=address, extra=extra)
-
-
-def _lines(lines) -> tuple[PdfLine, ...]:
-    return tuple(
-        PdfLine(
-            description=line.description,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            discount=line.discount,
-            vat_rate=line.vat_rate,
-            base=line.base,
-            recargo_rate=line.recargo_rate,
-        )
-        for line in lines
-    )
-
-
-def invoice_document(invoice_id: int) -> PdfDocument:
-    """What the PDF of an invoice says (plain data, frozen for an issued invoice)."""
-    inv = invoices.get_invoice(invoice_id)
-    if inv.is_draft:
-        issuer = _issuer_party()
-    else:
-        values = settings.get_all()
-        extra = tuple(
-            v for v in (values.get("company.email", ""), values.get("company.phone", "")) if v
-        )
-        issuer = PdfParty(inv.issuer_name, inv.issuer_tax_id, inv.issuer_address, extra)
-    kind = "draft" if inv.is_draft else ("rectifying" if inv.kind == "rectifying" else "invoice")
-    qr = None
-    if not inv.is_draft and not inv.is_voided and not inv.imported:
-        from .verifactu import qr_for_invoice
-
-        qr = qr_for_invoice(invoice_id)
-    return PdfDocument(
-        kind=kind,
-        number=inv.display_code,
-        series=inv.series,
-        issuer=issuer,
-        recipient=PdfParty(inv.client_name, inv.client_tax_id, inv.client_address),
-        lines=_lines(inv.lines),
-        taxes=taxes_from(inv.totals.breakdown),
-        base=inv.totals.base,
-        vat=inv.totals.vat,
-        recargo=inv.totals.recargo,
-        irpf_rate=inv.irpf_rate,
-        irpf=inv.totals.irpf,
-        total=inv.totals.total,
-        date=inv.issue_date,
-        operation_date=inv.operation_date,
-        due_date=inv.due_date,
-        exemption_reason=inv.exemption_reason,
-        payment_terms=inv.payment_terms,
-        notes=inv.notes,
-        iban=settings.get("company.iban") if inv.totals.total > 0 else "",
-        rectifies=inv.rectifies_code or "",
-        rectifies_date=inv.rectifies_issue_date,
-        rectification_reason=inv.rectification_reason,
-        rectification_mode=inv.rectification_mode,
-        created_at=inv.issued_at,
-        qr_url=qr.url if qr else "",
-        simplified=inv.is_simplified and not inv.is_draft,
-        voided=inv.is_voided,
-    )
-
-
 def quote_document(quote_id: int) -> PdfDocument:
     """What the PDF of a quote says; internal notes are left out by construction."""
     quote = quotes.get_quote(quote_id)
@@ -142,7 +63,7 @@ def quote_document(quote_id: int) -> PdfDocument:
         "not_included": _("Not included"),
         "amount": format_money(data.shipping) + " " + _("(in the totals)"),
     }.get(data.shipping_mode, "")
-    lines = _lines(quote.lines)
+    lines = lines_from(quote.lines)
     if data.shipping_mode == "amount" and data.shipping:
         charged = quotes.with_shipping(
             list(data.lines),
@@ -169,7 +90,7 @@ def quote_document(quote_id: int) -> PdfDocument:
         kind="quote",
         number=quote.code,
         title=data.title,
-        issuer=_issuer_party(),
+        issuer=issuer_party(),
         recipient=PdfParty(quote.client_name, quote.client_tax_id, quote.client_address),
         lines=lines,
         taxes=taxes_from(quote.totals.breakdown),

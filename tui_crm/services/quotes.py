@@ -1,4 +1,4 @@
-"""Quotes (presupuestos): every field of DESIGN §1, their life cycle, and the order they become.
+"""Quotes (presupuestos): their fields, their life cycle, and the order they become.
 
 Rules enforced here:
 - the code is generated ("P2026-0001": P, the year of the quote's date, a
@@ -33,9 +33,9 @@ from .invoices import address_for, format_address
 from .lines import (
     DocumentLine,
     LineInput,
-    TaxSetting,
-    check_irpf,
     clean_lines,
+    document_taxes,
+    has_recargo,
     read_lines,
     totals_columns,
     totals_of,
@@ -199,17 +199,8 @@ def _clean(data: QuoteInput) -> tuple[dict[str, object], list[LineInput], Totals
         if len(value) > limit:
             errors[name] = _("is longer than {n} characters").format(n=limit)
         texts[name] = value
-    try:
-        irpf = check_irpf(client.irpf_rate if data.irpf_rate is None else data.irpf_rate)
-    except ValidationError as exc:
-        errors.update(exc.errors)
-        irpf = Decimal(0)
-    recargo = bool(client.recargo) if data.recargo is None else bool(data.recargo)
-    exemption = (
-        (client.exemption_reason if client.vat_exempt else "")
-        if data.exemption_reason is None
-        else clean_input(data.exemption_reason)
-    )
+    tax = document_taxes(client, data.irpf_rate, data.recargo, data.exemption_reason, errors)
+    irpf, recargo, exemption = tax.irpf_rate, tax.recargo, tax.exemption_reason
     address = None
     try:
         address = address_for(client.id, data.address_id)
@@ -217,9 +208,7 @@ def _clean(data: QuoteInput) -> tuple[dict[str, object], list[LineInput], Totals
         errors.update(exc.errors)
     lines: list[LineInput] = []
     try:
-        lines = clean_lines(
-            data.lines, TaxSetting(recargo=recargo, exemption_reason=exemption, irpf_rate=irpf)
-        )
+        lines = clean_lines(data.lines, tax)
     except ValidationError as exc:
         errors.update(exc.errors)
     if errors:
@@ -367,7 +356,7 @@ def accept_quote(quote_id: int, as_of: dt.date | None = None) -> int:
     from .orders import create_order
 
     lines = [line.as_input() for line in read_lines(QuoteLine, QuoteLine.quote, quote_id)]
-    recargo = any(line.recargo_rate for line in lines)
+    recargo = has_recargo(lines)
     lines = with_shipping(
         lines, quote.shipping_mode, quote.shipping, recargo, bool(quote.exemption_reason)
     )
@@ -469,7 +458,7 @@ def get_quote(quote_id: int) -> QuoteDetail:
     client = Client.get_by_id(quote.client_id)
     lines = read_lines(QuoteLine, QuoteLine.quote, quote_id)
     inputs = [line.as_input() for line in lines]
-    recargo = any(line.recargo_rate for line in lines)
+    recargo = has_recargo(lines)
     charged = with_shipping(
         inputs, quote.shipping_mode, quote.shipping, recargo, bool(quote.exemption_reason)
     )

@@ -1,72 +1,191 @@
-"""Reports as rows of plain values, shared by the command line, the TUI and the exporters."""
+"""Every list the command line prints or exports, as rows of plain values with their
+columns: one definition behind `tui-crm report NAME`, `tui-crm export NAME`, the Reports
+screen and the `x` key (`services.lists` names the exportable ones and their filters).
+
+Rows are mappings keyed by the columns' keys, or sequences in column order where a
+list can hold a million rows (invoices). Values are plain: codes ("partially_paid"),
+Decimal amounts, dates; a column's `labels` turn codes into words in the spreadsheet.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from ..i18n import N_
-from .clients import ClientFilter, list_clients
+from ..exports.columns import ReportColumn
+from ..i18n import N_, _
+
+__all__ = ["ReportColumn"]  # every column of every list is one of these
+
+PAGE = 5000
 
 
-@dataclass(frozen=True)
-class ReportColumn:
-    key: str
-    label: str  # N_-marked; translate at use
-    kind: str = "text"  # text money date int percent
+def _pick(row: Any, columns: Sequence[ReportColumn]) -> dict[str, Any]:
+    """The values of a service's row whose attributes are named as the columns' keys."""
+    return {c.key: getattr(row, c.key) for c in columns}
 
+
+def _pages(read_page) -> Iterator[list]:
+    """A list read a page at a time: `read_page(offset, limit)` until a short page."""
+    offset = 0
+    while True:
+        page = read_page(offset, PAGE)
+        if page:
+            yield page
+        if len(page) < PAGE:
+            return
+        offset += PAGE
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" for _value in values)
+
+
+# --- clients and their contacts (`report clients`, `export clients|contacts`) -----------
+
+CLIENT_KIND_LABELS = {"lead": N_("Lead"), "client": N_("Client")}
+CLIENT_STATUS_LABELS = {"active": N_("Active"), "archived": N_("Archived"), "merged": N_("Merged")}
 
 CLIENT_COLUMNS = (
     ReportColumn("id", N_("ID"), "int"),
     ReportColumn("name", N_("Name")),
     ReportColumn("trade_name", N_("Trade name")),
     ReportColumn("tax_id", N_("Tax ID")),
-    ReportColumn("kind", N_("Kind")),
+    ReportColumn("kind", N_("Kind"), labels=CLIENT_KIND_LABELS),
+    ReportColumn("status", N_("Status"), labels=CLIENT_STATUS_LABELS),
     ReportColumn("email", N_("Email")),
     ReportColumn("phone", N_("Phone")),
+    ReportColumn("mobile", N_("Mobile")),
+    ReportColumn("fax", N_("Fax")),
+    ReportColumn("website", N_("Website")),
+    ReportColumn("address", N_("Address")),
+    ReportColumn("address2", N_("Address line 2")),
+    ReportColumn("postal_code", N_("Postal code")),
     ReportColumn("city", N_("City")),
+    ReportColumn("province", N_("Province")),
+    ReportColumn("country", N_("Country")),
     ReportColumn("owner", N_("Owner")),
+    ReportColumn("payment_days", N_("Payment days"), "int"),
+    ReportColumn("iban", N_("IBAN")),
+    ReportColumn("revenue_year", N_("Revenue this year"), "money"),
     ReportColumn("revenue_total", N_("Revenue"), "money"),
     ReportColumn("outstanding", N_("Outstanding"), "money"),
+    ReportColumn("became_client_at", N_("Client since"), "date"),
+    ReportColumn("notes", N_("Notes")),
 )
 
-PAGE = 5000
+CONTACT_COLUMNS = (
+    ReportColumn("client", N_("Client")),
+    ReportColumn("client_tax_id", N_("Client tax ID")),
+    ReportColumn("first_name", N_("First name")),
+    ReportColumn("last_name", N_("Last name")),
+    ReportColumn("position", N_("Position")),
+    ReportColumn("email", N_("Email")),
+    ReportColumn("phone", N_("Phone")),
+    ReportColumn("mobile", N_("Mobile")),
+    ReportColumn("billing", N_("Receives invoices")),
+    ReportColumn("notes", N_("Notes")),
+)
 
 
-def client_rows(flt: ClientFilter) -> Iterator[dict[str, Any]]:
-    """Every client matching `flt`, read a page at a time."""
-    offset = 0
-    while True:
-        page = list_clients(flt, offset, PAGE)
+def _client_pages(flt) -> Iterator[list]:
+    """The client list in its order, a page at a time (the same query as the screen)."""
+    from .clients import list_clients
+
+    return _pages(lambda offset, limit: list_clients(flt, offset, limit))
+
+
+def client_rows(flt) -> Iterator[tuple[Any, ...]]:
+    """Every client matching `flt` (a ClientFilter) with its fiscal and contact data and
+    running figures, in CLIENT_COLUMNS order."""
+    from ..db import execute
+
+    for page in _client_pages(flt):
+        ids = [row.id for row in page]
+        details = {
+            r[0]: r
+            for r in execute(
+                "SELECT c.id, c.status, c.phone, c.mobile, c.fax, c.website, c.payment_days, "
+                "c.iban, c.became_client_at, c.notes, a.line1, a.line2, a.postal_code, a.city, "
+                "a.province, a.country "
+                "FROM client c LEFT JOIN address a ON a.id = (SELECT a2.id FROM address a2 "
+                "WHERE a2.client_id = c.id ORDER BY a2.is_invoice_default DESC, a2.id LIMIT 1) "
+                f"WHERE c.id IN ({_marks(ids)})",
+                ids,
+            )
+        }
         for row in page:
-            yield {
-                "id": row.id,
-                "name": row.name,
-                "trade_name": row.trade_name,
-                "tax_id": row.tax_id,
-                "kind": row.kind,
-                "email": row.email,
-                "phone": row.phone,
-                "city": row.city,
-                "owner": row.owner,
-                "revenue_total": row.revenue_total,
-                "outstanding": row.outstanding,
-            }
-        if len(page) < PAGE:
-            return
-        offset += PAGE
+            d = details.get(row.id)
+            if d is None:  # merged away between the two reads
+                continue
+            yield (
+                row.id,
+                row.name,
+                row.trade_name,
+                row.tax_id,
+                row.kind,
+                d[1],
+                row.email,
+                d[2],
+                d[3],
+                d[4],
+                d[5],
+                d[10] or "",
+                d[11] or "",
+                d[12] or "",
+                d[13] or "",
+                d[14] or "",
+                d[15] or "",
+                row.owner,
+                d[6],
+                d[7],
+                row.revenue_year,
+                row.revenue_total,
+                row.outstanding,
+                d[8],
+                d[9],
+            )
 
 
-# --- invoicing: the invoice book, receivables and defaulters (`tui-crm report ...`) ---
+def contact_rows(flt) -> Iterator[tuple[Any, ...]]:
+    """The contact people of every client matching `flt`, client by client in list order."""
+    from ..db import execute
 
-INVOICE_COLUMNS = (
-    ReportColumn("number", N_("Number")),
-    ReportColumn("series", N_("Series")),
+    for page in _client_pages(flt):
+        ids = [row.id for row in page]
+        by_client: dict[int, list[tuple[Any, ...]]] = {}
+        for r in execute(
+            "SELECT client_id, first_name, last_name, position, email, phone, mobile, "
+            "is_billing, notes FROM contact "
+            f"WHERE client_id IN ({_marks(ids)}) ORDER BY last_name, first_name, id",
+            ids,
+        ):
+            by_client.setdefault(r[0], []).append(r)
+        for row in page:
+            for r in by_client.get(row.id, ()):
+                yield (row.name, row.tax_id, *r[1:7], _("yes") if r[7] else "", r[8])
+
+
+# --- invoicing: invoices, receivables and defaulters ------------------------------------
+
+INVOICE_STATUS_LABELS = {
+    "draft": N_("Draft"),
+    "issued": N_("Issued"),
+    "partially_paid": N_("Partially paid"),
+    "paid": N_("Paid"),
+    "voided": N_("Voided"),
+}
+INVOICE_KIND_LABELS = {"standard": N_("Invoice"), "rectifying": N_("Rectifying")}
+
+_NUMBER = ReportColumn("number", N_("Number"))  # empty for a draft
+_SERIES = ReportColumn("series", N_("Series"))
+_STATUS = ReportColumn("status", N_("Status"), labels=INVOICE_STATUS_LABELS)
+_DATES = (
     ReportColumn("issue_date", N_("Issue date"), "date"),
     ReportColumn("due_date", N_("Due date"), "date"),
-    ReportColumn("client", N_("Client")),
-    ReportColumn("tax_id", N_("Tax ID")),
+)
+_CLIENT = (ReportColumn("client", N_("Client")), ReportColumn("tax_id", N_("Tax ID")))
+_AMOUNTS = (
     ReportColumn("base", N_("Base"), "money"),
     ReportColumn("vat", N_("IVA"), "money"),
     ReportColumn("recargo", N_("Recargo"), "money"),
@@ -74,10 +193,24 @@ INVOICE_COLUMNS = (
     ReportColumn("total", N_("Total"), "money"),
     ReportColumn("paid", N_("Paid"), "money"),
     ReportColumn("outstanding", N_("Outstanding"), "money"),
-    ReportColumn("status", N_("Status")),
 )
+INVOICE_COLUMNS = (
+    _NUMBER,
+    _SERIES,
+    ReportColumn("kind", N_("Kind"), labels=INVOICE_KIND_LABELS),
+    _STATUS,
+    *_DATES,
+    *_CLIENT,
+    *_AMOUNTS,
+)
+# The receivables board's rows: unpaid issued invoices, how late, in which aging bucket.
 RECEIVABLE_COLUMNS = (
-    *INVOICE_COLUMNS,
+    _NUMBER,
+    _SERIES,
+    *_DATES,
+    *_CLIENT,
+    *_AMOUNTS,
+    _STATUS,
     ReportColumn("days_overdue", N_("Days overdue"), "int"),
     ReportColumn("bucket", N_("Aging")),
 )
@@ -92,39 +225,44 @@ DEFAULTER_COLUMNS = (
 )
 
 
-def _invoice_values(row: Any) -> dict[str, Any]:
-    """An invoice list row or a receivables board row as INVOICE_COLUMNS name its values."""
-    return {
-        "number": row.code,
-        "series": row.series,
-        "issue_date": row.issue_date,
-        "due_date": row.due_date,
-        "client": row.client_name,
-        "tax_id": row.tax_id,
-        "base": row.base,
-        "vat": row.vat,
-        "recargo": row.recargo,
-        "irpf": row.irpf,
-        "total": row.total,
-        "paid": row.paid,
-        "outstanding": row.outstanding,
-        "status": row.status,
-    }
+# the receivables' columns read as the board names them (the others are renamed)
+_BOARD_AS_LISTED = [c for c in RECEIVABLE_COLUMNS if c.key not in ("number", "client")]
 
 
-def invoice_rows(year: int | None = None, as_of=None) -> Iterator[dict[str, Any]]:
-    """Every issued invoice (the invoice book), oldest first, read a page at a time."""
-    from .invoices import InvoiceFilter, list_invoices
+def invoice_rows(flt, *, oldest_first: bool = False) -> Iterator[tuple[Any, ...]]:
+    """Every invoice matching `flt` (an InvoiceFilter, the invoice list's own), in
+    INVOICE_COLUMNS order, from one cursor: newest first (drafts last), or oldest first.
+
+    The order follows the issue-date index, so a million invoices stream without a sort.
+    """
+    from ..db import execute
+    from ..money import from_cents
+    from .invoices import invoice_where
+
+    where, params = invoice_where(flt)
+    order = (
+        "i.issue_date, i.series, i.number, i.id" if oldest_first else "i.issue_date DESC, i.id DESC"
+    )
+    cursor = execute(
+        "SELECT i.code, i.series, i.kind, i.status, i.issue_date, i.due_date, "
+        "CASE WHEN i.status = 'draft' THEN c.legal_name ELSE i.client_name END, "
+        "CASE WHEN i.status = 'draft' THEN c.tax_id ELSE i.client_tax_id END, "
+        "i.base_cents, i.vat_cents, i.recargo_cents, i.irpf_cents, i.total_cents, "
+        "i.paid_cents, i.outstanding_cents "
+        f"FROM invoice i JOIN client c ON c.id = i.client_id WHERE {where} ORDER BY {order}",
+        params,
+    )
+    for r in cursor:
+        yield (*r[:8], *(from_cents(cents) for cents in r[8:]))
+
+
+def invoice_book(year: int | None = None, as_of=None) -> Iterator[tuple[Any, ...]]:
+    """Every issued invoice (the invoice book: voided ones included), oldest first, of a
+    year and up to a date when given (`report invoices`)."""
+    from .invoices import InvoiceFilter
 
     flt = InvoiceFilter(status="issued_any", year=year, issued_until=as_of)
-    offset = 0
-    while True:
-        page = list_invoices(flt, offset, PAGE, oldest_first=True)
-        for row in page:
-            yield _invoice_values(row)
-        if len(page) < PAGE:
-            return
-        offset += PAGE
+    return invoice_rows(flt, oldest_first=True)
 
 
 def receivable_rows(
@@ -138,10 +276,7 @@ def receivable_rows(
     for row in board_rows(flt or ReceivablesFilter(as_of=as_of)):
         if year is not None and row.issue_date.year != year:
             continue
-        values = _invoice_values(row)
-        values["days_overdue"] = row.days_overdue
-        values["bucket"] = row.bucket
-        yield values
+        yield {"number": row.code, "client": row.client_name, **_pick(row, _BOARD_AS_LISTED)}
 
 
 def defaulter_rows(as_of=None, year: int | None = None) -> Iterator[dict[str, Any]]:
@@ -153,20 +288,7 @@ def defaulter_rows(as_of=None, year: int | None = None) -> Iterator[dict[str, An
         from .analytics import report_period
 
         as_of = report_period(year, as_of).end
-    return _defaulter_rows(defaulters(ReceivablesFilter(as_of=as_of)))
-
-
-def _defaulter_rows(found: list[Any]) -> Iterator[dict[str, Any]]:
-    for row in found:
-        yield {
-            "client": row.client,
-            "tax_id": row.tax_id,
-            "overdue": row.overdue,
-            "invoices": row.invoices,
-            "oldest_days_overdue": row.oldest_days_overdue,
-            "share_of_billing": row.share_of_billing,
-            "share_of_overdue": row.share_of_overdue,
-        }
+    return (_pick(row, DEFAULTER_COLUMNS) for row in defaulters(ReceivablesFilter(as_of=as_of)))
 
 
 # --- agenda and timeline (`report agenda`, `report timeline --client TAX_ID`) ---------
@@ -194,6 +316,12 @@ TIMELINE_COLUMNS = (
     ReportColumn("due_date", N_("Due"), "date"),
     ReportColumn("done_at", N_("Done"), "date"),
 )
+
+
+# the timeline's columns read as the service names them (the others are converted)
+_TIMELINE_AS_LISTED = [
+    c for c in TIMELINE_COLUMNS if c.key not in ("occurred_at", "contact", "project", "done_at")
+]
 
 
 def agenda_rows(flt: Any) -> Iterator[dict[str, Any]]:
@@ -226,25 +354,51 @@ def timeline_rows(client_id: int) -> Iterator[dict[str, Any]]:
     def local(moment: dt.datetime | None) -> dt.datetime | None:
         return None if moment is None else moment.replace(tzinfo=dt.UTC).astimezone()
 
-    offset = 0
-    while True:
-        page = list_timeline(client_id, offset, PAGE)
+    for page in _pages(lambda offset, limit: list_timeline(client_id, offset, limit)):
         for row in page:
             yield {
+                **_pick(row, _TIMELINE_AS_LISTED),
                 "occurred_at": local(row.occurred_at),
-                "kind": row.kind,
-                "subject": row.subject,
-                "body": row.body,
-                "outcome": row.outcome,
                 "contact": row.contact_name,
                 "project": row.project_name,
-                "author": row.author,
-                "due_date": row.due_date,
                 "done_at": local(row.done_at),
             }
-        if len(page) < PAGE:
-            return
-        offset += PAGE
+
+
+# --- VERI*FACTU: the records, in chain order (`report verifactu`) ---------------------
+
+VERIFACTU_COLUMNS = (
+    ReportColumn("number", N_("Number")),
+    ReportColumn("issue_date", N_("Issue date")),
+    ReportColumn("record_type", N_("Record")),
+    ReportColumn("invoice_type", N_("Type")),
+    ReportColumn("vat_total", N_("Taxes")),
+    ReportColumn("total", N_("Total")),
+    ReportColumn("previous_hash", N_("Previous hash")),
+    ReportColumn("hash", N_("Hash")),
+    ReportColumn("generated_at", N_("Generated at")),
+    ReportColumn("status", N_("Status")),
+    ReportColumn("error_code", N_("Error code")),
+    ReportColumn("error", N_("Error")),
+    ReportColumn("csv", N_("CSV")),
+)
+
+
+_OPTIONAL_IN_A_RECORD = frozenset(
+    {"invoice_type", "vat_total", "total", "previous_hash", "error_code", "error", "csv"}
+)
+
+
+def verifactu_rows() -> Iterator[dict[str, Any]]:
+    """One row per VERI*FACTU record, in chain order (what a record lacks is empty)."""
+    from .verifactu import report_rows
+
+    for r in report_rows():
+        row = {c.key: getattr(r, c.key) for c in VERIFACTU_COLUMNS}
+        for key in _OPTIONAL_IN_A_RECORD:
+            if row[key] == "":
+                row[key] = None
+        yield row
 
 
 # --- analytics: revenue ranking, monthly revenue, P&L, pipeline (`report revenue` ...) -----
@@ -294,61 +448,31 @@ def revenue_rows(
 
     period = report_period(year, as_of)  # refused now, before any row is written
     if top is None:
-        return _revenue_rows(ranking_rows(period))
+        return _picked(ranking_rows(period), REVENUE_COLUMNS)
     ranking = client_ranking(period, top)
     seen = {r.rank for r in ranking.top}
-    return _revenue_rows(
-        [*ranking.top, *(r for r in reversed(ranking.bottom) if r.rank not in seen)]
+    return _picked(
+        [*ranking.top, *(r for r in reversed(ranking.bottom) if r.rank not in seen)],
+        REVENUE_COLUMNS,
     )
 
 
-def _revenue_rows(rows: Iterable[Any]) -> Iterator[dict[str, Any]]:
-    for r in rows:
-        yield {
-            "client": r.client,
-            "tax_id": r.tax_id,
-            "revenue": r.revenue,
-            "share": r.share,
-            "previous_revenue": r.previous_revenue,
-            "change": r.change,
-            "change_pct": r.change_pct,
-        }
+def _picked(rows: Iterable[Any], columns: Sequence[ReportColumn]) -> Iterator[dict[str, Any]]:
+    return (_pick(row, columns) for row in rows)
 
 
 def monthly_rows(year: int | None = None, as_of=None) -> Iterator[dict[str, Any]]:
     """Revenue of the 24 months ending with the period's last month, beside the year before."""
     from .analytics import monthly_revenue, report_period
 
-    return iter(
-        [
-            {
-                "month": r.month,
-                "revenue": r.revenue,
-                "previous_year_revenue": r.previous_year_revenue,
-            }
-            for r in monthly_revenue(report_period(year, as_of))
-        ]
-    )
+    return iter([_pick(r, MONTHLY_COLUMNS) for r in monthly_revenue(report_period(year, as_of))])
 
 
 def pnl_rows(year: int | None = None, as_of=None) -> Iterator[dict[str, Any]]:
     """Sales, cost of sales and margin per client and month of the year (to the as-of date)."""
     from .analytics import iter_pnl_rows, report_period
 
-    return _pnl_rows(iter_pnl_rows(report_period(year, as_of)))
-
-
-def _pnl_rows(rows: Iterable[Any]) -> Iterator[dict[str, Any]]:
-    for r in rows:
-        yield {
-            "client": r.client,
-            "tax_id": r.tax_id,
-            "month": r.month,
-            "sales": r.sales,
-            "cost_of_sales": r.cost_of_sales,
-            "margin": r.margin,
-            "margin_pct": r.margin_pct,
-        }
+    return _picked(iter_pnl_rows(report_period(year, as_of)), PNL_COLUMNS)
 
 
 def pipeline_rows(year: int | None = None, as_of=None) -> Iterator[dict[str, Any]]:
@@ -356,16 +480,9 @@ def pipeline_rows(year: int | None = None, as_of=None) -> Iterator[dict[str, Any
     expected to close in it."""
     from .analytics import pipeline_by_stage, report_period
 
+    period = report_period(year, as_of)
     return iter(
-        [
-            {
-                "stage": r.stage,
-                "count": r.count,
-                "amount": r.amount,
-                "weighted_amount": r.weighted_amount,
-            }
-            for r in pipeline_by_stage(report_period(year, as_of), by_year=year is not None)
-        ]
+        [_pick(r, PIPELINE_COLUMNS) for r in pipeline_by_stage(period, by_year=year is not None)]
     )
 
 

@@ -829,7 +829,7 @@ def _voids_since_the_backup(carry: Carry) -> None:
     (its registro de anulación is carried): status, who, when and why, no money owed, its
     order quantities free again, and a payment reversed since the backup reversed here
     too. The AEAT coding a correction (subsanación) changed comes from the live copy."""
-    from .orders import release_invoiced
+    from .order_ledger import release_invoiced
 
     execute(
         "UPDATE main.invoice AS b SET exemption_code = l.exemption_code "
@@ -1011,12 +1011,12 @@ def _install(staging: Path, live: Path) -> None:
 
 
 def _safety_copy(live: Path) -> Path:
-    from .maintenance import _copy_database
+    from .maintenance import copy_database
 
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     name = live.with_name(f"{live.stem}.before-restore-{stamp}{live.suffix}")
     with output_file(name, unique=True) as out:
-        _copy_database(live, out.path)
+        copy_database(live, out.path)
     assert out.final is not None
     return out.final
 

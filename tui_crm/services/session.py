@@ -1,4 +1,5 @@
-"""Who is acting, in this process. Each person runs their own process (DESIGN §3).
+"""Who is acting, in this process. Each person runs their own process, as the login of
+its real user id.
 
 `login` is whom the process acts as; `real_login` is the person at the keyboard (the
 process's own login), different only when an admin acts as someone else (`--user`).

@@ -16,15 +16,16 @@ from itertools import pairwise
 from .. import config
 from ..db import transactional
 from ..i18n import LANGUAGES, N_, _
-from ..models import Setting
+from ..models import Setting, VerifactuRecord
 from ..models.base import utcnow
 from ..money import IRPF_RATES, VAT_RATES, MoneyError
 from ..text import has_control
+from ..verifactu.formats import new_installation_number
 from . import audit
-from .errors import ValidationError
+from .errors import RuleViolation, ValidationError
 from .permissions import require
 from .session import login
-from .validation import TaxIdError, check_tax_id
+from .validation import TaxIdError, check_tax_id, issuer_nif
 
 
 def _text(max_len: int, required: bool = False) -> Callable[[str], str]:
@@ -372,6 +373,36 @@ def get_all() -> dict[str, str]:
     }
 
 
+def _verifactu_refusals(values: dict[str, str]) -> dict[str, str]:
+    """Refusals for a change of the VERI*FACTU settings (the validated values): no turning
+    it off once records exist, no change of environment while records wait, no turning it
+    on without a Spanish NIF for the business."""
+    errors: dict[str, str] = {}
+    turning_off = values.get("verifactu.enabled") == "no" and get("verifactu.enabled") == "yes"
+    if turning_off and VerifactuRecord.select().exists():
+        errors["verifactu.enabled"] = _(
+            "cannot be turned off: this system has issued VERI*FACTU records, and a "
+            "system does not switch modes at will (RD 1007/2023)"
+        )
+    environment = get("verifactu.environment") or "test"
+    new_environment = values.get("verifactu.environment")
+    if new_environment and new_environment != environment:
+        waiting = VerifactuRecord.select().where(VerifactuRecord.status == "pending").count()
+        if waiting:
+            errors["verifactu.environment"] = _(
+                "{n} records still wait to be sent to the {environment} environment; send them "
+                "first"
+            ).format(n=waiting, environment=environment)
+    if values.get("verifactu.enabled") == "yes":
+        tax_id = values.get("company.tax_id") or get("company.tax_id")
+        if tax_id:
+            try:
+                issuer_nif(tax_id)
+            except RuleViolation as exc:
+                errors["verifactu.enabled"] = str(exc)
+    return errors
+
+
 @transactional
 def set_many(values: dict[str, str]) -> dict[str, str]:
     """Validate every value first, then store them all (all or nothing), audited.
@@ -393,16 +424,14 @@ def set_many(values: dict[str, str]) -> dict[str, str]:
     if errors:
         raise ValidationError(errors)
     if any(key.startswith("verifactu.") for key in clean):
-        from . import verifactu
-
-        errors.update(verifactu.check_settings_change(clean))
+        errors.update(_verifactu_refusals(clean))
         if errors:
             raise ValidationError(errors)
         if clean.get("verifactu.enabled") == "yes" and not (
             clean.get("verifactu.installation") or get("verifactu.installation")
         ):
             # AEAT's recommended installation number: the moment it was installed (FAQ 4).
-            clean["verifactu.installation"] = verifactu.new_installation_number()
+            clean["verifactu.installation"] = new_installation_number()
     user_values = config.read_user_settings()
     user_changed = False
     for key, value in clean.items():

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from ..i18n import _
 from ..text import digits, has_control
+from .errors import RuleViolation
 
 EU_VAT_PREFIXES = frozenset(
     {
@@ -188,3 +189,22 @@ def check_iban(value: str) -> str:
         return iban.format(iban.validate(value))
     except StdnumError:
         raise ValueError(_("is not a valid IBAN (its length or check digits are wrong)")) from None
+
+
+def issuer_nif(tax_id: str) -> str:
+    """The business's Spanish NIF as VERI*FACTU writes it (9 characters, no "ES")."""
+    raw = (tax_id or "").strip().upper()
+    if raw.startswith("ES") and len(raw) == 11:
+        raw = raw[2:]
+    try:
+        info = check_tax_id(raw, "ES")
+    except TaxIdError:
+        info = None
+    if info is None or info.country != "ES" or len(info.compact) != 9:
+        raise RuleViolation(
+            _(
+                "VERI*FACTU needs the business's Spanish NIF; {tax_id} is not one (set "
+                "company.tax_id)"
+            ).format(tax_id=tax_id or "—")
+        )
+    return info.compact

@@ -53,6 +53,7 @@ from ..text import clean_input
 from ..verifactu import formats, huella, records, schema
 from ..verifactu.chain import Link
 from ..verifactu.chain import verify_chain as verify_links
+from ..verifactu.formats import new_installation_number
 from ..verifactu.qr import qr_url
 from ..verifactu.system import (
     DECLARATION_DATE,
@@ -71,7 +72,7 @@ from .errors import NotFound, RuleViolation, ValidationError
 from .lines import read_lines, totals_of
 from .permissions import require
 from .session import login
-from .validation import TaxIdError, check_tax_id
+from .validation import TaxIdError, check_tax_id, issuer_nif
 
 ENVIRONMENTS = ("test", "production")
 ENDPOINTS = {
@@ -137,11 +138,6 @@ def endpoint() -> str:
     return settings.get("verifactu.endpoint") or ENDPOINTS[environment()]
 
 
-def new_installation_number(now: dt.datetime | None = None) -> str:
-    """AEAT's recommendation (FAQ 4): the moment of installation, to the second."""
-    return (now or formats.now()).strftime("%Y%m%d%H%M%S")
-
-
 def _installation() -> str:
     """`verifactu.installation`, set to the moment of installation the first time it is needed
     (a system-determined value: no permission needed, audited like any setting)."""
@@ -158,35 +154,6 @@ def _installation() -> str:
 
 def has_records() -> bool:
     return VerifactuRecord.select().exists()
-
-
-def check_settings_change(values: dict[str, str]) -> dict[str, str]:
-    """Refusals for a change of the VERI*FACTU settings (called by `settings.set_many` with
-    the validated values): no turning it off once records exist, no change of environment
-    while records wait, no turning it on without a Spanish NIF for the business."""
-    errors: dict[str, str] = {}
-    turning_off = values.get("verifactu.enabled") == "no" and enabled()
-    if turning_off and has_records():
-        errors["verifactu.enabled"] = _(
-            "cannot be turned off: this system has issued VERI*FACTU records, and a "
-            "system does not switch modes at will (RD 1007/2023)"
-        )
-    new_environment = values.get("verifactu.environment")
-    if new_environment and new_environment != environment():
-        waiting = VerifactuRecord.select().where(VerifactuRecord.status == "pending").count()
-        if waiting:
-            errors["verifactu.environment"] = _(
-                "{n} records still wait to be sent to the {environment} environment; send them "
-                "first"
-            ).format(n=waiting, environment=environment())
-    if values.get("verifactu.enabled") == "yes":
-        tax_id = values.get("company.tax_id") or settings.get("company.tax_id")
-        if tax_id:
-            try:
-                issuer_nif(tax_id)
-            except RuleViolation as exc:
-                errors["verifactu.enabled"] = str(exc)
-    return errors
 
 
 # --- invoice coding ----------------------------------------------------------------
@@ -317,25 +284,6 @@ def replaced_invoices(codes: list[str]) -> list[int]:
 
 
 # --- the issuer, the chain ---------------------------------------------------------
-
-
-def issuer_nif(tax_id: str) -> str:
-    """The business's Spanish NIF as VERI*FACTU writes it (9 characters, no "ES")."""
-    raw = (tax_id or "").strip().upper()
-    if raw.startswith("ES") and len(raw) == 11:
-        raw = raw[2:]
-    try:
-        info = check_tax_id(raw, "ES")
-    except TaxIdError:
-        info = None
-    if info is None or info.country != "ES" or len(info.compact) != 9:
-        raise RuleViolation(
-            _(
-                "VERI*FACTU needs the business's Spanish NIF; {tax_id} is not one (set "
-                "company.tax_id)"
-            ).format(tax_id=tax_id or "—")
-        )
-    return info.compact
 
 
 @dataclass(frozen=True)
@@ -990,7 +938,7 @@ def void_invoice(invoice_id: int, reason: str) -> VoidResult:
         .where((InvoiceLine.invoice == invoice_id) & InvoiceLine.order_line.is_null(False))
         .exists()
     ):
-        from .orders import release_invoiced
+        from .order_ledger import release_invoiced
 
         release_invoiced(invoice_id)
     audit.record(
@@ -1364,11 +1312,8 @@ def report_rows() -> Iterator[ReportRow]:
         )
 
 
-def records_of(code: str) -> list[tuple[int, str, str, str]]:
-    """(id, record type, status, XML) of every record of invoice `code`, oldest first."""
-    from .invoices import find_by_code
-
-    invoice_id = find_by_code(code)
+def records_of(invoice_id: int) -> list[tuple[int, str, str, str]]:
+    """(id, record type, status, XML) of every record of an invoice, oldest first."""
     return [
         (r.id, r.record_type, r.status, r.xml)
         for r in VerifactuRecord.select()

@@ -66,3 +66,8 @@ def parse_timestamp(text: str) -> dt.datetime:
 
 def now() -> dt.datetime:
     return dt.datetime.now(MADRID).replace(microsecond=0)
+
+
+def new_installation_number(moment: dt.datetime | None = None) -> str:
+    """AEAT's recommendation (FAQ 4): the moment of installation, to the second."""
+    return (moment or now()).strftime("%Y%m%d%H%M%S")

@@ -1,0 +1,107 @@
+"""What every command of the command line shares: exit statuses, the one-line user error,
+argument types, opening the database, and printing rows in `--format`.
+
+Nothing here imports a service at module level: `tui-crm --help` and the TUI's start
+load this module, and each command imports the services it uses when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from .. import config
+from ..i18n import _
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+FORMATS = ("plain", "github", "csv", "json")
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, exit status 1."""
+
+
+class Parser(argparse.ArgumentParser):
+    """Bad usage is one line and exit status 2."""
+
+    def error(self, message: str) -> None:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: " + _("error") + f": {message}\n")
+
+
+def date_arg(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("{value!r} is not a date (expected YYYY-MM-DD)").format(value=text)
+        ) from None
+
+
+def positive_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("{value!r} is not a whole number").format(value=text)
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(_("{value!r} must not be negative").format(value=text))
+    return value
+
+
+def subcommands(parser: argparse.ArgumentParser, dest: str = "action"):
+    """The ACTION of a command (`payment add`, `config get` ...), required."""
+    return parser.add_subparsers(dest=dest, metavar="ACTION", parser_class=Parser, required=True)
+
+
+def db_target(args: argparse.Namespace) -> config.DatabaseTarget:
+    if getattr(args, "demo", False):
+        return config.DatabaseTarget(str(config.demo_db_path()))
+    return config.resolve_database(args.db)
+
+
+def open_db(args: argparse.Namespace, *, create: bool = False, initialise: bool = False):
+    """Open (and migrate) the database of `--db`/`--demo` as the acting user."""
+    from ..services.startup import open_for_use
+
+    return open_for_use(db_target(args), user=args.user, create=create, initialise=initialise)
+
+
+def ensure_default_dir(args: argparse.Namespace) -> None:
+    """The default locations (data directory) are ours to create; a path the user gave is not."""
+    if args.demo or (args.db is None and not os.environ.get(config.ENV_DB)):
+        path = db_target(args).path
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def print_rows(rows: Iterable[dict[str, Any]], columns: Sequence[Any], fmt: str) -> None:
+    """Rows of a report to standard output in `fmt`, headed by its columns (`ReportColumn`s,
+    whose labels are translated here)."""
+    from ..exports.tabular import write_report
+
+    keys = [c.key for c in columns]
+    write_report(rows, keys, fmt, sys.stdout, [_(c.label) for c in columns])
+
+
+def progress_printer() -> Callable[[str, float], None]:
+    """Progress of a long job on stderr: a line that updates on a terminal, phases otherwise."""
+    interactive = sys.stderr.isatty()
+    last = {"phase": ""}
+
+    def show(phase: str, fraction: float) -> None:
+        if interactive:
+            sys.stderr.write(f"\r{phase:<30} {fraction:6.1%}")
+            if fraction >= 1:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+        elif phase != last["phase"]:
+            sys.stderr.write(f"{phase}\n")
+            last["phase"] = phase
+
+    return show
