@@ -304,7 +304,11 @@ async def test_archive_convert_and_delete_a_lead(db) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await open_file(pilot, app, cid)
-        await pilot.press("c")  # lead -> client
+        await pilot.press("c")  # lead -> client, once asked
+        await settle(pilot, app)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert Client.get_by_id(cid).kind == "lead"
+        await pilot.press("y")
         await settle(pilot, app)
         assert Client.get_by_id(cid).kind == "client"
         assert "Client since" in screen_text(app)

@@ -108,11 +108,11 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "toggle_help", _("Help"), id="help"),
         Binding("question_mark", "toggle_help", _("Help"), show=False, id="help_alt"),
-        Binding("f2", "switch_mode('clients')", _("Clients"), id="mode_clients"),
-        Binding("f3", "switch_mode('agenda')", _("Agenda"), id="mode_agenda"),
-        Binding("f4", "switch_mode('invoices')", _("Invoices"), id="mode_invoices"),
-        Binding("f5", "switch_mode('receivables')", _("Receivables"), id="mode_receivables"),
-        Binding("f6", "switch_mode('reports')", _("Reports"), id="mode_reports"),
+        Binding("f2", "to_list('clients')", _("Clients"), id="mode_clients"),
+        Binding("f3", "to_list('agenda')", _("Agenda"), id="mode_agenda"),
+        Binding("f4", "to_list('invoices')", _("Invoices"), id="mode_invoices"),
+        Binding("f5", "to_list('receivables')", _("Receivables"), id="mode_receivables"),
+        Binding("f6", "to_list('reports')", _("Reports"), id="mode_reports"),
         Binding("ctrl+q", "quit", _("Quit"), id="quit", priority=True),
     ]
 
@@ -247,11 +247,45 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
 
         self.push_screen(AboutScreen())
 
+    async def action_to_list(self, mode: str) -> None:
+        """F2…F6: the section's list, not whatever was last left open on top of it.
+
+        What is open on top is closed, from the top down, except a dialog or a form
+        awaiting an answer, or an editor with unsaved changes: closing those would lose
+        what the person typed, so the section opens there instead.
+        """
+        if self.current_mode != mode:
+            await self.switch_mode(mode)
+        while len(self.screen_stack) > 1 and not _holds_work(self.screen):
+            await self.pop_screen()
+
+    def search_clients(self) -> None:
+        """`/` where there is no list of clients to search: the client list's search."""
+        self.run_worker(self._search_clients(), group="search-clients", exclusive=True)
+
+    async def _search_clients(self) -> None:
+        from .screens.clients import ClientsScreen
+
+        await self.action_to_list("clients")
+        if isinstance(self.screen, ClientsScreen):
+            self.screen.action_search()
+
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+
+def _holds_work(screen: Any) -> bool:
+    """A screen that closing would lose work on: a dialog or form awaiting an answer, or
+    an editor with unsaved changes."""
+    from textual.screen import ModalScreen
+
+    if isinstance(screen, ModalScreen):
+        return True
+    is_dirty = getattr(screen, "is_dirty", None)
+    return bool(is_dirty and is_dirty())
 
 
 def _first_look() -> tuple[bool, dict[str, str], str, bool]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -17,6 +17,7 @@ from ..formatting import money
 from ..safe_text import one_line
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.sources import LoadedSource
+from .confirm import NO_KEYS, AnswerButton, no_key, swallow_typing, yes_key
 
 SEARCH_LIMIT = 50
 
@@ -104,13 +105,10 @@ class MergeScreen(CrmModalScreen[int | None]):
 
 
 class MergeConfirm(CrmModalScreen[int | None]):
-    """Step 2: which record stays (s swaps), what will move; y merges in one transaction."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "merge", _("Merge"), id="merge"),
-        Binding("s", "swap", _("Swap which stays"), id="swap"),
-        Binding("escape,n", "cancel", _("Cancel"), id="cancel"),
-    ]
+    """Step 2: which record stays (x swaps), what will move; the yes letter (y, in Spanish
+    s) merges in one transaction, n or escape cancel. Like every confirmation it takes only
+    its own keys: what a person was typing when it appeared is swallowed, and no button
+    holds the focus for an enter or a space to press."""
 
     def __init__(self, survivor_id: int, absorbed_id: int):
         super().__init__(classes="dialog-screen")
@@ -137,13 +135,24 @@ class MergeConfirm(CrmModalScreen[int | None]):
                 classes="dialog-hint",
             )
             with Horizontal(classes="dialog-buttons"):
-                yield Button(_("Merge (y)"), id="merge-yes", variant="warning")
-                yield Button(_("Swap (s)"), id="merge-swap")
-                yield Button(_("Cancel"), id="merge-no")
+                yield AnswerButton(
+                    _("Merge ({key})").format(key=yes_key()), id="merge-yes", variant="warning"
+                )
+                yield AnswerButton(_("Swap (x)"), id="merge-swap")
+                yield AnswerButton(_("Cancel ({key}/esc)").format(key=no_key()), id="merge-no")
 
     def on_mount(self) -> None:
-        self.query_one("#merge-swap", Button).focus()
+        self.set_focus(None)
         self._load_preview()
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == yes_key():
+            self.action_merge()
+        elif event.key == "x":
+            self.action_swap()
+        elif event.key in (no_key(), *NO_KEYS):
+            self.action_cancel()
+        swallow_typing(event)
 
     def _load_preview(self) -> None:
         from ...services.merge import merge_preview

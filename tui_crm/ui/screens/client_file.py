@@ -7,7 +7,8 @@ Opportunities, Documents, Sales — each a list with `n` new, `e` edit and `dele
 On the Timeline, follow-ups stand out (overdue in red) and `d` marks one done;
 `t` fills a note from a comment template. From anywhere: `E` edits the client,
 `a` archives or un-archives it, `c` turns a lead into a client, `m` merges a
-duplicate, `delete` on the Overview deletes the client (or says why it cannot).
+duplicate, `delete` on the Overview deletes the client (or says why it cannot); each of
+these asks first. `/` goes to the client list's search: typing a name here never acts.
 
 Every read and write runs in a thread worker with its own database connection;
 the screen only ever holds plain values.
@@ -73,6 +74,9 @@ class ClientFileScreen(CrmScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", _("Back"), id="back"),
+        # A person who starts typing a name here wants another client: "/" takes what
+        # follows to the client list's search (priority: it wins over the tabs' keys).
+        Binding("slash", "search", _("Search clients"), id="search", priority=True),
         Binding("n", "new", _("New"), id="new"),
         Binding("e", "edit", _("Edit"), id="edit"),
         Binding("delete", "delete", _("Delete"), id="delete"),
@@ -370,13 +374,24 @@ class ClientFileScreen(CrmScreen[None]):
             yes=_("Archive"),
         )
 
+    def action_search(self) -> None:
+        self.crm.search_clients()
+
     def action_convert(self) -> None:
         from ...services import clients
 
-        self.run_service(
-            lambda: clients.convert_to_client(self.client_id),
-            lambda _result: self.refresh_tab("overview"),
-            done=_("Now a client."),
+        if self.file is None:
+            return
+        self._confirm(
+            _("Make {name} a client (no longer a lead)?").format(
+                name=one_line(self.file.detail.data.legal_name)
+            ),
+            lambda: self.run_service(
+                lambda: clients.convert_to_client(self.client_id),
+                lambda _result: self.refresh_tab("overview"),
+                done=_("Now a client."),
+            ),
+            yes=_("Make client"),
         )
 
     def action_delete_client(self) -> None:
