@@ -206,7 +206,17 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
     def get_system_commands(self, screen):
         from textual.app import SystemCommand
 
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            # Textual's own "Keys" (its generic panel) and "Screenshot" (which saves
+            # where the process was started, in English) give way to ours below.
+            if command.title not in ("Keys", "Screenshot"):
+                yield command
+        yield SystemCommand(_("Keys"), _("The keys of this screen (F1)"), self.action_toggle_help)
+        yield SystemCommand(
+            _("Screenshot"),
+            _("Save a picture of this screen (SVG) in tui-crm's data folder"),
+            lambda: self.set_timer(0.1, self.save_screenshot_svg),
+        )
         yield SystemCommand(_("Users and roles"), _("Who may do what (admin)"), self.show_users)
         yield SystemCommand(_("Audit log"), _("Who changed what, and when"), self.show_audit)
         yield SystemCommand(
@@ -221,6 +231,21 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
         )
         yield SystemCommand(
             _("About"), _("Version and the declaración responsable"), self.show_about
+        )
+
+    def save_screenshot_svg(self) -> None:
+        """The screen as an SVG picture, written the safe way in the data folder (a new
+        file each time, never over another); says where."""
+        svg = self.export_screenshot()
+        self.run_service(
+            lambda: _write_screenshot(svg),
+            lambda path: self.notify(
+                _("Screenshot saved to {path}").format(path=path),
+                title=_("Screenshot"),
+                markup=False,
+                timeout=10,
+            ),
+            refusal_title=_("Screenshot"),
         )
 
     def show_users(self) -> None:
@@ -271,10 +296,35 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
             self.screen.action_search()
 
     def action_toggle_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
-        else:
-            self.action_show_help_panel()
+        """F1: the keys of the screen shown, in the language in use."""
+        from .dialogs.help import ScreenHelp, screen_keys
+
+        screen = self.screen
+        if isinstance(screen, ScreenHelp):
+            screen.dismiss(None)
+            return
+        here, everywhere = screen_keys(screen)
+        title = getattr(screen, "title", None) or self.title
+        self.push_screen(ScreenHelp(str(title), here, everywhere))
+
+
+def _write_screenshot(svg: str) -> str:
+    """In a worker: `svg` to tui-crm-YYYYMMDD-HHMMSS.svg in the data folder's
+    screenshots/, through the safe writer (a temporary file, then a rename)."""
+    import datetime as dt
+
+    from ..config import data_dir
+    from ..services.output_files import write_bytes
+
+    folder = data_dir() / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = folder / f"tui-crm-{stamp}.svg"
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / f"tui-crm-{stamp}-{n}.svg"
+    return str(write_bytes(target, svg.encode("utf-8")))
 
 
 def _holds_work(screen: Any) -> bool:

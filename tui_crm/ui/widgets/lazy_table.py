@@ -9,6 +9,7 @@ The approach follows Textualize/toolong's `LogLines`.
 
 from __future__ import annotations
 
+import textwrap
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -658,9 +659,11 @@ class LazyTable(ScrollView, can_focus=True):
                 and not self._count_pending
                 and not self._load_error
                 and self._source is not None
-                and y - HEADER_HEIGHT == max(0, self._body_height() - 1) // 2
             ):
-                return self._render_empty_text()
+                lines = self._empty_lines()
+                first = max(0, self._body_height() - len(lines)) // 2
+                if 0 <= y - HEADER_HEIGHT - first < len(lines):
+                    return self._render_empty_text(lines[y - HEADER_HEIGHT - first])
             return self._strip("", base_style)
 
         is_cursor = index == self.cursor_index
@@ -689,11 +692,15 @@ class LazyTable(ScrollView, can_focus=True):
         style = self.get_component_rich_style(*names) if names else base_style
         return self._strip(self._line_text(row.cells, widths), style)
 
-    def _render_empty_text(self) -> Strip:
-        """The caller's "no rows" text, centred in the viewport."""
+    def _empty_lines(self) -> list[str]:
+        """The caller's "no rows" text, wrapped at words to the viewport: never cut."""
+        width = max(10, self.scrollable_content_region.width - 2)
+        return textwrap.wrap(sanitize(self.empty_text), width) or [""]
+
+    def _render_empty_text(self, text: str) -> Strip:
+        """One line of the "no rows" text, centred in the viewport."""
         width = self.scrollable_content_region.width
         style = self.get_component_rich_style("lazy-table--empty")
-        text = sanitize(self.empty_text)
         left = max(0, (width - cell_len(text)) // 2)
         text = set_cell_size(" " * left + text, width) if left else fit_cell(text, width)
         return Strip([Segment(text, style)], width)
