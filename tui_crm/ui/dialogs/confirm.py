@@ -8,6 +8,9 @@ can press one. A mouse click on a button still answers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -28,11 +31,6 @@ def yes_key() -> str:
 def no_key() -> str:
     """The letter that answers no (`n` in both languages)."""
     return pgettext("key that answers no", "n")
-
-
-def yes_no_hint() -> str:
-    """ "(y/n)" in the language in use, for questions asked in a line of text."""
-    return f"({yes_key()}/{no_key()})"
 
 
 class AnswerButton(Button, can_focus=False):
@@ -83,3 +81,13 @@ class ConfirmDialog(ModalScreen[bool]):
         if not self._answered:  # a second key in flight answers nothing
             self._answered = True
             self.dismiss(value)
+
+
+def ask(node: Any, question: str, then: Callable[[], None], *, yes: str | None = None) -> None:
+    """Ask `question` (a ConfirmDialog over `node`'s app); `then()` only on yes."""
+
+    def answer(ok: bool | None) -> None:
+        if ok:
+            then()
+
+    node.app.push_screen(ConfirmDialog(question, yes=yes), answer)

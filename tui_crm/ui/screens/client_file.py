@@ -265,7 +265,8 @@ class ClientFileScreen(CrmScreen[None]):
             count = data.counts.get(key, 0)
             text = f"{_(label)} {count}" if count else _(label)
             if key == "timeline" and data.figures.open_follow_ups:
-                text += " " + _("({n} open)").format(n=data.figures.open_follow_ups)
+                n = data.figures.open_follow_ups
+                text += " " + ngettext("({n} open)", "({n} open)", n).format(n=n)
             tabs.get_tab(pane_id(key)).label = Content(text)
         self.set_class(detail.status == "archived", "-archived")
         self.refresh_bindings()
@@ -287,7 +288,8 @@ class ClientFileScreen(CrmScreen[None]):
                 n=f.open_follow_ups
             )
             if f.overdue_follow_ups:
-                text += " " + _("({n} overdue)").format(n=f.overdue_follow_ups)
+                n = f.overdue_follow_ups
+                text += " " + ngettext("({n} overdue)", "({n} overdue)", n).format(n=n)
             style = "bold red" if f.overdue_follow_ups else "bold yellow"
             groups.append(Content.assemble((text, style)))
         return groups

@@ -45,11 +45,13 @@ def bucket_label(bucket: str) -> str:
 
 
 def percent(fraction: Any) -> str:
-    """0.1234 -> "12.3 %" (the service gives shares as fractions with four decimals)."""
+    """0.1234 -> "12.3%" / "12,3 %" in Spanish (the service gives shares as fractions with
+    four decimals): the language's decimal separator, never a point in Spanish."""
     from decimal import Decimal
 
-    value = (Decimal(fraction) * 100).quantize(Decimal("0.1"))
-    return f"{value} %"
+    from ..analytics_text import share
+
+    return share(Decimal(fraction))
 
 
 def receivable_row(found: tuple[ReceivableRow, Any]) -> Row:

@@ -24,7 +24,7 @@ from textual.widgets import Header, Static
 
 from ...i18n import _, ngettext, pgettext
 from ..base import CrmScreen
-from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.confirm import ConfirmDialog, ask
 from ..dialogs.message import MessageDialog
 from ..formatting import date as show_date
 from ..formatting import money, rows_text
@@ -263,7 +263,12 @@ class RecurringScreen(CrmScreen[None]):
                 self.notify(_("Activated."))
             self.reload_rows()
 
-        self.run_service(toggle, done)
+        ask(
+            self,
+            _("Activate or deactivate this recurring invoice? A deactivated one issues nothing."),
+            lambda: self.run_service(toggle, done),
+            yes=_("Activate/deactivate"),
+        )
 
     def action_run_due(self) -> None:
         from ...services import recurring
@@ -281,5 +286,13 @@ class RecurringScreen(CrmScreen[None]):
                 MessageDialog(_("Recurring invoices run"), message, severity=severity)
             )
 
-        self.notify(_("Creating the invoices due today…"))
-        self.run_service(run, report, refusal_title=_("Cannot run"))
+        def go() -> None:
+            self.notify(_("Creating the invoices due today…"))
+            self.run_service(run, report, refusal_title=_("Cannot run"))
+
+        ask(
+            self,
+            _("Create every recurring invoice due today? Those set to issue directly are issued."),
+            go,
+            yes=_("Run due now"),
+        )

@@ -131,7 +131,7 @@ class TimelineTab(ListTab):
 
         def toggle() -> str:
             if timeline.mark_done(key):
-                return _("Marked done.")
+                return _("Marked done: d again reopens it.")
             timeline.reopen(key)
             return _("Reopened.")
 
