@@ -119,3 +119,104 @@ async def test_quotes_and_orders_paint_every_row(db) -> None:
                     assert widget is not app.screen, (show.__name__, x, y)
             await pilot.press("escape")
             await settle(pilot, app)
+
+
+async def test_a_fields_error_wraps_at_80_columns(db) -> None:
+    from textual.widgets import Input
+
+    from tui_crm.ui.widgets.form import field_id
+
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("n")
+        await settle(pilot, app)
+        form = app.screen
+        await pilot.press(*"Talleres Sur")
+        form.query_one(f"#{field_id('tax_id')}", Input).value = "B12345675"
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        error = form.query_one(f"#{field_id('tax_id')}-error")
+        said = str(error.render())
+        assert "check digit" in said
+        assert error.size.height >= 2  # wrapped, not cut at the form's edge
+        words = " ".join(screen_text(app).split())
+        assert said.split()[-1] in words  # its last word is on screen
+
+
+async def test_the_client_files_tabs_are_never_cut(db) -> None:
+    cid = make("Alfa SL")
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        app.open_client(cid)
+        await settle(pilot, app)
+        text = screen_text(app)
+        for name in ("Info", "Contacts", "Timeline", "Opps.", "Docs", "Sales", "Stats"):
+            assert name in text, name
+        await pilot.resize_terminal(140, 30)
+        await settle(pilot, app)
+        text = screen_text(app)
+        assert "Opportunities" in text and "Analytics" in text
+
+
+async def test_the_invoice_list_keeps_date_status_and_due_at_80_columns(db) -> None:
+    from tui_crm.ui.widgets.lazy_table import LazyTable
+
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f4")
+        await settle(pilot, app)
+        header = screen_text(app).splitlines()[4]
+        for column in ("Number", "Date", "Client", "Total", "Status", "Due"):
+            assert column in header, header
+        assert "Base" not in header  # the least important gave way first
+        assert app.screen.query_one(LazyTable).size.width <= 80
+
+
+def test_columns_give_way_least_important_first() -> None:
+    from tui_crm.ui.screens.agenda import agenda_columns
+    from tui_crm.ui.screens.receivables import receivable_columns
+    from tui_crm.ui.widgets.lazy_table import Column, layout_widths
+
+    columns = [
+        Column("a", "A", 10, min_width=10),
+        Column("b", "B", 20, flex=True, min_width=8),
+        Column("c", "C", 10, min_width=6, priority=1),
+        Column("d", "D", 10, min_width=6, priority=2),
+    ]
+    # Squeezed (the optional ones first) before anything is hidden …
+    assert layout_widths(columns, 58) == [10, 20, 10, 10]
+    assert layout_widths(columns, 40) == [10, 10, 6, 6]
+    # … and hidden least important first, only when even their minimums do not fit.
+    assert layout_widths(columns, 36) == [10, 14, 6, 0]
+    assert layout_widths(columns, 30) == [10, 8, 6, 0]
+    assert layout_widths(columns, 25) == [10, 11, 0, 0]
+    board = dict(
+        zip(
+            (c.key for c in receivable_columns()),
+            layout_widths(receivable_columns(), 118),
+            strict=True,
+        )
+    )
+    assert board["reminded"] >= 10 and board["bucket"] >= len("Over 90 days")
+    agenda = dict(
+        zip((c.key for c in agenda_columns()), layout_widths(agenda_columns(), 118), strict=True)
+    )
+    assert agenda["subject"] >= len("Reclamación de la factura F2026-00123")
+
+
+async def test_the_sales_tab_says_statuses_in_words(db) -> None:
+    from invoicing_support import draft, set_issuer
+
+    set_issuer()
+    cid = make("Alfa SL", kind="client")
+    draft(cid)
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        app.open_client(cid, "sales")
+        await settle(pilot, app)
+        text = screen_text(app)
+    assert "Draft" in text and " draft " not in text

@@ -25,7 +25,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Header, Static, TabbedContent
 
-from ...i18n import N_, _, ngettext
+from ...i18n import N_, NC_, _, ngettext
 from ..base import CrmScreen
 from ..dialogs.confirm import ConfirmDialog
 from ..formatting import money
@@ -53,6 +53,19 @@ TABS = (
     ("documents", N_("Documents")),
     ("sales", N_("Sales")),
 )
+# What a tab is called where the full names do not fit (80 columns): never cut.
+SHORT_LABELS = {
+    "overview": NC_("short tab name", "Info"),
+    "addresses": NC_("short tab name", "Addr."),
+    "contacts": NC_("short tab name", "Contacts"),
+    "timeline": NC_("short tab name", "Timeline"),
+    "projects": NC_("short tab name", "Proj."),
+    "opportunities": NC_("short tab name", "Opps."),
+    "documents": NC_("short tab name", "Docs"),
+    "sales": NC_("short tab name", "Sales"),
+    ANALYTICS_TAB: NC_("short tab name", "Stats"),
+}
+TAB_PADDING = 2  # a tab's padding, one cell each side (Textual's Tab)
 LIST_TABS = tuple(key for key, _label in TABS[1:])
 TAB_KEYS = (*(key for key, _label in TABS), ANALYTICS_TAB)
 LIST_TAB_CLASSES = (
@@ -260,16 +273,35 @@ class ClientFileScreen(CrmScreen[None]):
         self.query_one(OverviewTab).show(data)
         for tab in self.query(ClientTab):
             tab.client_name = detail.data.legal_name
-        tabs = self.query_one(TabbedContent)
-        for key, label in TABS[1:]:
-            count = data.counts.get(key, 0)
-            text = f"{_(label)} {count}" if count else _(label)
-            if key == "timeline" and data.figures.open_follow_ups:
-                n = data.figures.open_follow_ups
-                text += " " + ngettext("({n} open)", "({n} open)", n).format(n=n)
-            tabs.get_tab(pane_id(key)).label = Content(text)
+        self._label_tabs()
         self.set_class(detail.status == "archived", "-archived")
         self.refresh_bindings()
+
+    def _tab_texts(self, short: bool) -> dict[str, str]:
+        """Each tab's label: its name (short ones when `short`) and how many it holds."""
+        names = {**dict(TABS), ANALYTICS_TAB: N_("Analytics")}
+        data = self.file
+        texts: dict[str, str] = {}
+        for key, name in names.items():
+            text = _(SHORT_LABELS[key]) if short else _(name)
+            count = data.counts.get(key, 0) if data is not None and key in LIST_TABS else 0
+            if count:
+                text = f"{text} {count}"
+            if not short and key == "timeline" and data and data.figures.open_follow_ups:
+                n = data.figures.open_follow_ups
+                text += " " + ngettext("({n} open)", "({n} open)", n).format(n=n)
+            texts[key] = text
+        return texts
+
+    def _label_tabs(self) -> None:
+        """The tabs' labels, full when they all fit the screen's width, else short."""
+        width = self.size.width
+        texts = self._tab_texts(short=False)
+        if sum(len(t) + TAB_PADDING for t in texts.values()) > width:
+            texts = self._tab_texts(short=True)
+        tabs = self.query_one(TabbedContent)
+        for key, text in texts.items():
+            tabs.get_tab(pane_id(key)).label = Content(text)
 
     def _figures(self, f: Any) -> list[Content]:
         """The key figures, one Content per figure (laid out by `_layout_figures`)."""
@@ -308,6 +340,8 @@ class ClientFileScreen(CrmScreen[None]):
     def on_resize(self) -> None:
         if self._figure_groups:
             self._layout_figures()
+        if self.file is not None:
+            self._label_tabs()
 
     # --- refreshing after a change -----------------------------------------------
 

@@ -62,7 +62,7 @@ def _row(r: ClientRow) -> Row:
 
 def client_columns() -> list[Column]:
     return [
-        Column("name", _("Name"), 26, flex=True, min_width=18),
+        Column("name", _("Name"), 30, flex=True, min_width=26),  # readable before the rest
         Column("tax_id", _("Tax ID"), 11, min_width=9),
         Column("kind", _("Kind"), 7, min_width=6, priority=3),
         Column("city", _("City"), 12, min_width=8, priority=2),

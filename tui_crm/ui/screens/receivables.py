@@ -93,14 +93,16 @@ def receivable_columns() -> list[Column]:
     return [
         Column("code", _("Number"), 12, min_width=11),
         Column("client", _("Client"), 22, flex=True, min_width=12),
-        Column("issued", _("Issued"), 10, min_width=10, priority=3),
+        # Least important first: what was paid (total − outstanding), the issue date,
+        # the last reminder (shown from 120 columns), the total, the aging bucket.
+        Column("issued", _("Issued"), 10, min_width=10, priority=4),
         Column("due", _("Due"), 10, min_width=10),
         Column("total", _("Total"), 12, align="right", min_width=10, priority=2),
-        Column("paid", _("Paid"), 12, align="right", min_width=10, priority=4),
-        Column("outstanding", _("Outstanding"), 12, align="right", min_width=10),
+        Column("paid", _("Paid"), 12, align="right", min_width=10, priority=5),
+        Column("outstanding", _("Outstanding"), 12, align="right", min_width=11),
         Column("days", _("Days"), 5, align="right", min_width=4),
-        Column("bucket", _("Aging"), 10, min_width=8, priority=1),
-        Column("reminded", _("Reminded"), 13, min_width=10, priority=5),
+        Column("bucket", _("Aging"), 12, min_width=12, priority=1),
+        Column("reminded", _("Reminded"), 13, min_width=10, priority=3),
     ]
 
 

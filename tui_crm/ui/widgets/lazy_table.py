@@ -128,10 +128,13 @@ def fit_cell(text: str, width: int, align: Literal["left", "right"] = "left") ->
 def layout_widths(columns: Sequence[Column], available: int) -> list[int]:
     """Column widths (without padding) that fit `available` cells if possible; 0 = hidden.
 
-    Columns with a priority are hidden, highest first, while the preferred
-    widths do not fit. Spare space goes to the last flex column; missing space is
-    taken from flex columns first, then from the rightmost columns, never below
-    `min_width`.
+    Columns give way by priority: those with one are hidden, the highest number (the
+    least important) first, only while even the shown columns' minimum widths do not
+    fit; what is shown then shares the space. Spare space goes to the last flex column;
+    missing space is taken from the optional columns first (least important first), then
+    from flex columns, then from the rightmost columns, never below `min_width`. Every
+    table lays out its columns here: a screen says only what matters most (priorities
+    and minimum widths), once.
     """
     widths = [max(1, column.width) for column in columns]
     minimums = [
@@ -146,9 +149,10 @@ def layout_widths(columns: Sequence[Column], available: int) -> list[int]:
         (i for i, column in enumerate(columns) if column.priority > 0),
         key=lambda i: (columns[i].priority, i),
     )
-    # Hide optional columns while even the preferred widths do not fit, so the
-    # essential ones keep their width instead of all being squeezed.
-    while needed(shown, widths) > available and droppable:
+    # Hide optional columns, least important first, while even the minimum widths do
+    # not fit: a column is squeezed before it is lost (the invoice list keeps its dates
+    # and status at 80 columns).
+    while needed(shown, minimums) > available and droppable:
         shown.remove(droppable.pop())
     total = needed(shown, widths)
     if total < available:
@@ -157,9 +161,13 @@ def layout_widths(columns: Sequence[Column], available: int) -> list[int]:
             widths[flex[-1]] += available - total
     elif total > available:
         excess = total - available
-        flex_first = [index for index in reversed(shown) if columns[index].flex]
-        others = [index for index in reversed(shown) if not columns[index].flex]
-        for index in flex_first + others:
+        optional = sorted(
+            (i for i in shown if columns[i].priority > 0),
+            key=lambda i: (-columns[i].priority, -i),
+        )
+        flex = [i for i in reversed(shown) if columns[i].flex and i not in optional]
+        others = [i for i in reversed(shown) if i not in optional and i not in flex]
+        for index in optional + flex + others:
             if excess <= 0:
                 break
             shrink = min(excess, widths[index] - minimums[index])
