@@ -186,3 +186,32 @@ async def test_every_checkbox_label_is_readable(db) -> None:
             if isinstance(app.screen, ConfirmDialog):
                 await pilot.press("y")
                 await settle(pilot, app)
+
+
+async def test_slash_finds_in_a_list_without_a_search_of_its_own(db) -> None:
+    """The agenda: `/` and a word move the cursor to it; its letters run no keys."""
+    import datetime as dt
+
+    from tui_crm.services import timeline
+    from tui_crm.services.timeline import ActivityData
+    from tui_crm.ui.widgets.find_bar import FindBar
+
+    cid = make("Alfa SL")
+    today = dt.date.today()
+    for subject in ("Llamar a Rocío", "Enviar oferta", "Reclamar la factura"):
+        timeline.create_activity(cid, ActivityData(subject=subject, due_date=today))
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f3")
+        await settle(pilot, app)
+        table = app.screen.query_one(LazyTable)
+        assert table.row_count == 3
+        await pilot.press("slash", *"reclamar")  # "d" would mark one done, "r" reschedule
+        await settle(pilot, app)
+        assert isinstance(app.focused, FindBar)
+        assert "Reclamar" in table.get_row(table.cursor_index).cells[5]
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert app.focused is table and not app.screen.query(FindBar)
+    assert all(a.done_at is None for a in timeline.list_timeline(cid))

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import ModalScreen, Screen, ScreenResultType
@@ -148,6 +149,43 @@ class CrmScreen(CrmNode, Screen[ScreenResultType]):
 
     REREAD_AFTER_DIALOGS: ClassVar[bool] = False
     _left = False
+
+    # `/` finds in the list shown (ui/widgets/find_bar.py) where a screen has no search of
+    # its own (those bind `/` themselves): typing a word on a list never runs its keys.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "find_in_list", _("Find"), id="find"),
+    ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "find_in_list":
+            return self._find_table() is not None
+        return True
+
+    def _find_table(self) -> Any:
+        """The list `/` finds in: the one with the focus, else the first one shown."""
+        from .widgets.lazy_table import LazyTable
+
+        focused = self.focused
+        if isinstance(focused, LazyTable):
+            return focused
+        for table in self.query(LazyTable):
+            if table.display and table.region.area:
+                return table
+        return None
+
+    def action_find_in_list(self) -> None:
+        from .widgets.find_bar import FindBar
+
+        table = self._find_table()
+        if table is None:
+            return
+        existing = self.query(FindBar)
+        if existing:
+            existing.first().focus()
+            return
+        bar = FindBar(table)
+        self.mount(bar)
+        bar.focus()
 
     def on_screen_suspend(self) -> None:
         self._left = self.REREAD_AFTER_DIALOGS or not isinstance(self.app.screen, ModalScreen)

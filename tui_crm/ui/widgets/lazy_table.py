@@ -404,6 +404,27 @@ class LazyTable(ScrollView, can_focus=True):
         offset = index % self._page_size
         return rows[offset] if offset < len(rows) else None
 
+    def find(self, text: str, start: int, step: int = 1) -> int | None:
+        """The index of the first row read so far, from `start` on (wrapping round, in the
+        direction of `step`), any cell of which holds `text` (case and accents aside)."""
+        from ...text import fold
+
+        wanted = fold(text.strip())
+        count = self._row_count
+        if not wanted or not count:
+            return None
+        for n in range(count):
+            index = (start + n * step) % count
+            row = self.get_row(index)
+            if row is not None and any(wanted in fold(cell) for cell in row.cells):
+                return index
+        return None
+
+    @property
+    def all_read(self) -> bool:
+        """Every row of the source has been read (a find saw them all)."""
+        return all(self.get_row(i) is not None for i in range(self._row_count))
+
     def set_source(self, source: TableSource, *, keep_cursor: bool = False) -> None:
         """Show rows from a new source (e.g. a new search); clears the cache."""
         self._source = source
