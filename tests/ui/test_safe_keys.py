@@ -215,3 +215,32 @@ async def test_slash_finds_in_a_list_without_a_search_of_its_own(db) -> None:
         await settle(pilot, app)
         assert app.focused is table and not app.screen.query(FindBar)
     assert all(a.done_at is None for a in timeline.list_timeline(cid))
+
+
+async def test_a_spanish_name_typed_on_does_not_answer_si(db) -> None:
+    """"vidal asesores": the archive question opens at the `a` of "vidal" … and of "as";
+    the `s` right behind, typed before the question could be read, is no "sí". After a
+    pause, `s` answers."""
+    cid = make("Vidal Asesores SL", kind="client")
+    with fresh_ui("es") as ui:
+        await _type_on_in_spanish(ui, db, cid)
+    assert Client.get_by_id(cid).status == "archived"
+
+
+async def _type_on_in_spanish(ui, db, cid: int) -> None:
+    import asyncio
+
+    app = ui.CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        app.open_client(cid)
+        await settle(pilot, app)
+        for key in "vidal asesores":  # a person typing: a key every tenth of a second
+            await pilot.press(key)
+            await asyncio.sleep(0.1)
+        await settle(pilot, app)
+        assert app.screen.__class__.__name__ == "ConfirmDialog"
+        assert Client.get_by_id(cid).status == "active"  # none of its "s" said yes
+        await asyncio.sleep(1.0)  # the person stops and reads the question
+        await pilot.press("s")
+        await settle(pilot, app)

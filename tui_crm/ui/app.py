@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
@@ -15,6 +17,7 @@ from .commands.clients import ClientActionCommands, ClientCommands
 from .commands.email import EmailCommands
 from .commands.sales import SalesCommands
 from .commands.screen_actions import ScreenActionCommands
+from .dialogs.confirm import TYPING_GAP
 from .email_actions import EmailActions
 from .sales_actions import SalesActions
 from .styles import css_paths
@@ -120,6 +123,11 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
         super().__init__()
         self.opened = opened
         self._first_run = first_run
+        # Letters that reached no key (typed into a screen that takes no text): how many
+        # in a row, and when the last came. A question that opens in the middle of such
+        # typing waits for a pause before its yes key counts (dialogs/confirm.py).
+        self.stray_keys = 0
+        self.last_stray_key = 0.0
         if os.environ.get("SSH_CONNECTION"):
             self.animation_level = "none"  # every frame costs bandwidth over SSH
 
@@ -135,6 +143,22 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
             return super().run(*args, **kwargs)
         finally:
             gc.freeze()
+
+    def on_key(self, event: events.Key) -> None:
+        """Count printable keys that ran nothing here: a person typing in the wrong place."""
+        if not event.is_printable:
+            return
+        active = self.screen.active_bindings.get(event.key)
+        if active is not None and active.enabled:
+            return
+        now = time.monotonic()
+        self.stray_keys = self.stray_keys + 1 if now - self.last_stray_key < TYPING_GAP else 1
+        self.last_stray_key = now
+
+    def typing_elsewhere(self) -> bool:
+        """True while a person is typing a word into a screen that takes no text (two
+        stray keys or more, the last just now)."""
+        return self.stray_keys >= 2 and time.monotonic() - self.last_stray_key < TYPING_GAP
 
     def on_mount(self) -> None:
         if self.opened is not None:

@@ -3,11 +3,15 @@
 It takes only its own keys: the language's "yes" letter (`y`, `s` in Spanish) confirms,
 `n` or escape cancel. Everything else a person was typing when it appeared (the rest of a
 name, a space, enter) is swallowed: no button holds the focus, so neither enter nor space
-can press one. A mouse click on a button still answers.
+can press one. When the question opened in the middle of such typing (letters that ran
+nothing, just before: `CrmApp.typing_elsewhere`), its yes letter counts only after a
+pause: "Vidal Asesores" typed into a client file opens the archive question at the `a`,
+and the `s` right behind it is not a "sí". A mouse click on a button still answers.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +25,9 @@ from textual.widgets import Button, Static
 from ...i18n import _, pgettext
 
 NO_KEYS = ("n", "escape")
+# Keys less than this far apart are one stream of typing (seconds): a person who sees a
+# question appear stops longer than this before answering it.
+TYPING_GAP = 0.8
 
 
 def yes_key() -> str:
@@ -35,6 +42,19 @@ def no_key() -> str:
 
 class AnswerButton(Button, can_focus=False):
     """A button of a question: clicked with the mouse, never pressed by enter or space."""
+
+
+def typing_state(app: Any) -> tuple[bool, float]:
+    """(was the person typing elsewhere as the question opened, when the last key came)."""
+    typing = getattr(app, "typing_elsewhere", None)
+    return bool(typing and typing()), time.monotonic()
+
+
+def still_typing(typing: bool, last_key: float) -> tuple[bool, float]:
+    """A key has come: is the stream of typing still going on (no pause since the last
+    key long enough to have read the question), and its time."""
+    now = time.monotonic()
+    return typing and now - last_key < TYPING_GAP, now
 
 
 def swallow_typing(event: events.Key) -> None:
@@ -52,6 +72,8 @@ class ConfirmDialog(ModalScreen[bool]):
         self.yes_label = yes or _("Yes")
         self.no_label = no or _("No")
         self._answered = False
+        self._typing = False  # opened in the middle of typing: yes waits for a pause
+        self._last_key = 0.0
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -64,6 +86,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.set_focus(None)
+        self._typing, self._last_key = typing_state(self.app)
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -71,7 +94,8 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def on_key(self, event: events.Key) -> None:
         key = event.key
-        if key == yes_key():
+        self._typing, self._last_key = still_typing(self._typing, self._last_key)
+        if key == yes_key() and not self._typing:
             self.action_answer(True)
         elif key in (no_key(), *NO_KEYS):
             self.action_answer(False)

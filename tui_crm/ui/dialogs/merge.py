@@ -17,7 +17,15 @@ from ..formatting import money
 from ..safe_text import one_line
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.sources import LoadedSource
-from .confirm import NO_KEYS, AnswerButton, no_key, swallow_typing, yes_key
+from .confirm import (
+    NO_KEYS,
+    AnswerButton,
+    no_key,
+    still_typing,
+    swallow_typing,
+    typing_state,
+    yes_key,
+)
 
 SEARCH_LIMIT = 50
 
@@ -143,10 +151,12 @@ class MergeConfirm(CrmModalScreen[int | None]):
 
     def on_mount(self) -> None:
         self.set_focus(None)
+        self._typing, self._last_key = typing_state(self.app)
         self._load_preview()
 
     def on_key(self, event: events.Key) -> None:
-        if event.key == yes_key():
+        self._typing, self._last_key = still_typing(self._typing, self._last_key)
+        if event.key == yes_key() and not self._typing:
             self.action_merge()
         elif event.key == "x":
             self.action_swap()
