@@ -218,7 +218,7 @@ async def test_slash_finds_in_a_list_without_a_search_of_its_own(db) -> None:
 
 
 async def test_a_spanish_name_typed_on_does_not_answer_si(db) -> None:
-    """"vidal asesores": the archive question opens at the `a` of "vidal" … and of "as";
+    """ "vidal asesores": the archive question opens at the `a` of "vidal" … and of "as";
     the `s` right behind, typed before the question could be read, is no "sí". After a
     pause, `s` answers."""
     cid = make("Vidal Asesores SL", kind="client")

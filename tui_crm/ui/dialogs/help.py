@@ -49,8 +49,12 @@ def screen_keys(screen: Any) -> tuple[list[tuple[str, str]], list[tuple[str, str
     here: list[tuple[str, str]] = []
     everywhere: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
+    in_a_list = False
     for active in screen.active_bindings.values():
         binding: Binding = active.binding
+        if type(active.node).__name__ == "LazyTable":
+            in_a_list = True  # its keys are said once, in words, below
+            continue
         if not binding.description or not active.enabled:
             continue
         global_key = active.node is app or binding.action.split("(")[0] in GLOBAL_ACTIONS
@@ -63,6 +67,11 @@ def screen_keys(screen: Any) -> tuple[list[tuple[str, str]], list[tuple[str, str
             continue
         seen.add(entry)
         (everywhere if global_key else here).append(entry)
+    if in_a_list:
+        here[:0] = [
+            ("↑ ↓ pgup pgdn home end", _("Move in the list")),
+            ("⏎", _("Open the highlighted row")),
+        ]
     everywhere.append(("ctrl+p", _("Command palette: every action, by name")))
     return here, everywhere
 

@@ -277,8 +277,9 @@ class ClientFileScreen(CrmScreen[None]):
         self.set_class(detail.status == "archived", "-archived")
         self.refresh_bindings()
 
-    def _tab_texts(self, short: bool) -> dict[str, str]:
-        """Each tab's label: its name (short ones when `short`) and how many it holds."""
+    def _tab_texts(self, short: bool, open_count: bool = True) -> dict[str, str]:
+        """Each tab's label: its name (short ones when `short`) and how many it holds
+        (with the open follow-ups unless `short` or not `open_count`)."""
         names = {**dict(TABS), ANALYTICS_TAB: N_("Analytics")}
         data = self.file
         texts: dict[str, str] = {}
@@ -287,17 +288,24 @@ class ClientFileScreen(CrmScreen[None]):
             count = data.counts.get(key, 0) if data is not None and key in LIST_TABS else 0
             if count:
                 text = f"{text} {count}"
-            if not short and key == "timeline" and data and data.figures.open_follow_ups:
-                n = data.figures.open_follow_ups
+            n = data.figures.open_follow_ups if data is not None else 0
+            if open_count and not short and key == "timeline" and n:
                 text += " " + ngettext("({n} open)", "({n} open)", n).format(n=n)
             texts[key] = text
         return texts
 
     def _label_tabs(self) -> None:
-        """The tabs' labels, full when they all fit the screen's width, else short."""
+        """The tabs' labels, full when they all fit the screen's width, else without the
+        open follow-ups, else short: never cut."""
         width = self.size.width
+
+        def fits(texts: dict[str, str]) -> bool:
+            return sum(len(t) + TAB_PADDING for t in texts.values()) <= width
+
         texts = self._tab_texts(short=False)
-        if sum(len(t) + TAB_PADDING for t in texts.values()) > width:
+        if not fits(texts):
+            texts = self._tab_texts(short=False, open_count=False)
+        if not fits(texts):
             texts = self._tab_texts(short=True)
         tabs = self.query_one(TabbedContent)
         for key, text in texts.items():
