@@ -153,7 +153,7 @@ class CrmScreen(CrmNode, Screen[ScreenResultType]):
     # `/` finds in the list shown (ui/widgets/find_bar.py) where a screen has no search of
     # its own (those bind `/` themselves): typing a word on a list never runs its keys.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "find_in_list", _("Find"), id="find"),
+        Binding("slash", "find_in_list", _("Find"), show=False, id="find"),
     ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
