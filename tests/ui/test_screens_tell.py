@@ -220,3 +220,24 @@ async def test_the_sales_tab_says_statuses_in_words(db) -> None:
         await settle(pilot, app)
         text = screen_text(app)
     assert "Draft" in text and " draft " not in text
+
+
+async def test_spanish_screens_say_words_and_decimal_commas(db) -> None:
+    """The Sales tab's statuses in Spanish, the board's shares with a decimal comma."""
+    from invoicing_support import issued, make_client, set_issuer
+
+    set_issuer()
+    cid = make_client()
+    issued(cid, TODAY - dt.timedelta(days=60))
+    with fresh_ui("es") as ui:
+        app = ui.CrmApp(db.opened, first_run=False)
+        async with app.run_test(size=(120, 35)) as pilot:
+            await settle(pilot, app)
+            app.open_client(cid, "sales")
+            await settle(pilot, app)
+            sales = screen_text(app)
+            await pilot.press("f5")
+            await settle(pilot, app)
+            board = " ".join(screen_text(app).split())
+    assert "Emitida" in sales and "issued" not in sales
+    assert "100,0 %" in board and "100.0" not in board, board
