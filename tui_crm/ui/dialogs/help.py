@@ -25,15 +25,14 @@ GLOBAL_ACTIONS = ("to_list", "toggle_help", "quit", "command_palette")
 
 def _ours(node: Any, binding: Binding) -> bool:
     """Bound by tui-crm (a screen or widget of ours, or the app), not by Textual's own
-    classes (focus moves, copying): those work as anywhere."""
-    if not type(node).__module__.startswith("tui_crm."):
-        return False
+    classes (focus moves, copying, its palette key): the class nearest the node that
+    binds the key decides."""
     for cls in type(node).__mro__:
-        if cls.__module__.startswith("textual."):
-            for theirs in getattr(cls, "BINDINGS", ()):
-                if isinstance(theirs, Binding) and theirs.action == binding.action:
-                    return False
-    return True
+        for declared in cls.__dict__.get("BINDINGS", ()):
+            keys = declared.key if isinstance(declared, Binding) else declared[0]
+            if binding.key in (k.strip() for k in keys.split(",")):
+                return cls.__module__.startswith("tui_crm.")
+    return type(node).__module__.startswith("tui_crm.")
 
 
 def _key_text(app: Any, binding: Binding) -> str:
@@ -58,10 +57,8 @@ def screen_keys(screen: Any) -> tuple[list[tuple[str, str]], list[tuple[str, str
         if not binding.description or not active.enabled:
             continue
         global_key = active.node is app or binding.action.split("(")[0] in GLOBAL_ACTIONS
-        if not global_key and not _ours(active.node, binding):
-            continue
-        if global_key and not type(active.node).__module__.startswith("tui_crm."):
-            continue  # Textual's own app keys (ctrl+c copies …)
+        if not _ours(active.node, binding) or binding.action == "command_palette":
+            continue  # Textual's own keys; the palette is said below, in words
         entry = (_key_text(app, binding), binding.description)
         if entry in seen:
             continue
