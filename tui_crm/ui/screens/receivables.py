@@ -90,6 +90,7 @@ def receivable_page(
 
 
 def receivable_columns() -> list[Column]:
+    aging = max(len(bucket_label(b)) for b in BUCKETS)  # "Más de 90 días": never cut
     return [
         Column("code", _("Number"), 12, min_width=11),
         Column("client", _("Client"), 22, flex=True, min_width=12),
@@ -97,11 +98,11 @@ def receivable_columns() -> list[Column]:
         # the last reminder (shown from 120 columns), the total, the aging bucket.
         Column("issued", _("Issued"), 10, min_width=10, priority=4),
         Column("due", _("Due"), 10, min_width=10),
-        Column("total", _("Total"), 12, align="right", min_width=10, priority=2),
+        Column("total", _("Total"), 12, align="right", min_width=11, priority=2),
         Column("paid", _("Paid"), 12, align="right", min_width=10, priority=5),
         Column("outstanding", _("Outstanding"), 12, align="right", min_width=11),
         Column("days", _("Days"), 5, align="right", min_width=4),
-        Column("bucket", _("Aging"), 12, min_width=12, priority=1),
+        Column("bucket", _("Aging"), aging, min_width=aging, priority=1),
         Column("reminded", _("Reminded"), 13, min_width=10, priority=3),
     ]
 
