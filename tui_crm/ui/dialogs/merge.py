@@ -73,7 +73,7 @@ class MergeScreen(CrmModalScreen[int | None]):
                     Column("tax_id", _("Tax ID"), 11, min_width=9),
                     Column("email", _("Email"), 18, min_width=8, priority=2),
                     Column("city", _("City"), 10, min_width=6, priority=3),
-                    Column("revenue", _("Revenue"), 12, align="right", min_width=9, priority=1),
+                    Column("revenue", _("Revenue"), 12, align="right", min_width=12, priority=1),
                 ],
                 self._source(first_word),
                 empty_text=_("No other client matches."),

@@ -75,10 +75,10 @@ def invoice_columns() -> list[Column]:
         # board, F5, is about that); date, status and due date stay.
         Column("code", _("Number"), 12, min_width=11),
         Column("date", _("Date"), 10, min_width=10, priority=1),
-        Column("client", _("Client"), 24, flex=True, min_width=14),
-        Column("base", _("Base"), 12, align="right", min_width=10, priority=6),
-        Column("total", _("Total"), 12, align="right", min_width=11),
-        Column("outstanding", _("Outstanding"), 12, align="right", min_width=11, priority=5),
+        Column("client", _("Client"), 24, flex=True, min_width=13),
+        Column("base", _("Base"), 12, align="right", min_width=12, priority=6),
+        Column("total", _("Total"), 12, align="right", min_width=12),
+        Column("outstanding", _("Outstanding"), 12, align="right", min_width=12, priority=5),
         Column("status", _("Status"), 14, min_width=10, priority=2),
         Column("due", _("Due"), 10, min_width=10, priority=3),
     ]

@@ -98,9 +98,9 @@ def receivable_columns() -> list[Column]:
         # the last reminder (shown from 120 columns), the total, the aging bucket.
         Column("issued", _("Issued"), 10, min_width=10, priority=4),
         Column("due", _("Due"), 10, min_width=10),
-        Column("total", _("Total"), 12, align="right", min_width=11, priority=2),
-        Column("paid", _("Paid"), 12, align="right", min_width=10, priority=5),
-        Column("outstanding", _("Outstanding"), 12, align="right", min_width=11),
+        Column("total", _("Total"), 12, align="right", min_width=12, priority=2),
+        Column("paid", _("Paid"), 12, align="right", min_width=12, priority=5),
+        Column("outstanding", _("Outstanding"), 12, align="right", min_width=12),
         Column("days", _("Days"), 5, align="right", min_width=4),
         Column("bucket", _("Aging"), aging, min_width=aging, priority=1),
         Column("reminded", _("Reminded"), 13, min_width=10, priority=3),

@@ -134,7 +134,7 @@ class RecurringScreen(CrmScreen[None]):
                 Column("end", _("Ends"), 10, min_width=10, priority=3),
                 Column("mode", _("Run"), 5, min_width=5, priority=1),
                 Column("state", _("State"), 8, min_width=8, priority=2),
-                Column("total", _("Per run"), 11, align="right", min_width=10),
+                Column("total", _("Per run"), 12, align="right", min_width=12),
             ],
             self._source(),
             empty_text=_("No recurring invoices: n creates one."),

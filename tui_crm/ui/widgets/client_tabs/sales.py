@@ -66,9 +66,9 @@ class SalesTab(ListTab):
             Column("code", _("Number"), 13, min_width=9),
             Column("date", _("Date"), 10, min_width=10),
             Column("title", _("Title"), 12, flex=True, min_width=8, priority=2),
-            Column("status", _("Status"), 14, min_width=6, priority=1),
-            Column("total", _("Total"), 13, align="right", min_width=10),
-            Column("outstanding", _("Outstanding"), 13, align="right", min_width=10),
+            Column("status", _("Status"), 14, min_width=10, priority=1),
+            Column("total", _("Total"), 13, align="right", min_width=12),
+            Column("outstanding", _("Outstanding"), 13, align="right", min_width=12),
         ]
 
     def source(self) -> PagedSource[Any]:
