@@ -54,12 +54,12 @@ def agenda_columns() -> list[Column]:
         Column("date", _("Date"), 10, min_width=10),
         Column("time", _("Time"), 5, min_width=5, priority=4),
         Column("status", _("When"), 9, min_width=8, priority=1),
-        Column("client", _("Client"), 18, min_width=12),
+        Column("client", _("Client"), 18, min_width=16),
         Column("kind", _("Kind"), 8, min_width=7, priority=5),
         # Wide enough for "Reclamación de la factura F2026-00123" from 120 columns.
         Column("subject", _("Subject"), 38, flex=True, min_width=20),
         Column("contact", _("Contact"), 14, min_width=8, priority=6),
-        Column("author", _("By"), 8, min_width=5, priority=2),
+        Column("author", _("By"), 8, min_width=8, priority=2),
     ]
 
 

@@ -277,16 +277,18 @@ class ClientFileScreen(CrmScreen[None]):
         self.set_class(detail.status == "archived", "-archived")
         self.refresh_bindings()
 
-    def _tab_texts(self, short: bool, open_count: bool = True) -> dict[str, str]:
+    def _tab_texts(
+        self, short: bool, open_count: bool = True, counts: bool = True
+    ) -> dict[str, str]:
         """Each tab's label: its name (short ones when `short`) and how many it holds
-        (with the open follow-ups unless `short` or not `open_count`)."""
+        (unless not `counts`; the open follow-ups too unless `short` or not `open_count`)."""
         names = {**dict(TABS), ANALYTICS_TAB: N_("Analytics")}
         data = self.file
         texts: dict[str, str] = {}
         for key, name in names.items():
             text = _(SHORT_LABELS[key]) if short else _(name)
             count = data.counts.get(key, 0) if data is not None and key in LIST_TABS else 0
-            if count:
+            if count and counts:
                 text = f"{text} {count}"
             n = data.figures.open_follow_ups if data is not None else 0
             if open_count and not short and key == "timeline" and n:
@@ -296,7 +298,7 @@ class ClientFileScreen(CrmScreen[None]):
 
     def _label_tabs(self) -> None:
         """The tabs' labels, full when they all fit the screen's width, else without the
-        open follow-ups, else short: never cut."""
+        open follow-ups, else without counts, else short names: never cut."""
         width = self.size.width
 
         def fits(texts: dict[str, str]) -> bool:
@@ -305,6 +307,8 @@ class ClientFileScreen(CrmScreen[None]):
         texts = self._tab_texts(short=False)
         if not fits(texts):
             texts = self._tab_texts(short=False, open_count=False)
+        if not fits(texts):
+            texts = self._tab_texts(short=False, open_count=False, counts=False)
         if not fits(texts):
             texts = self._tab_texts(short=True)
         tabs = self.query_one(TabbedContent)

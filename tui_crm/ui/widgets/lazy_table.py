@@ -50,12 +50,14 @@ class Column:
     width: int
     """Preferred width in terminal cells."""
     align: Literal["left", "right"] = "left"
-    min_width: int = 4
-    """The column is never shrunk below this width to fit the viewport."""
+    min_width: int | None = None
+    """The width it may be squeezed to while other columns can still give way (its
+    values still readable); None: its preferred width (it is hidden rather than
+    squeezed). Below that, down to 4 cells, only when nothing can give way."""
     flex: bool = False
     """The last flex column absorbs space left over by the preferred widths."""
     priority: int = 0
-    """0: always shown. Higher numbers are hidden first when the preferred widths do
+    """0: always shown. Higher numbers are hidden first when even the minimum widths do
     not fit (an 80-column SSH terminal shows the essentials, not a scrollbar)."""
 
 
@@ -137,9 +139,8 @@ def layout_widths(columns: Sequence[Column], available: int) -> list[int]:
     and minimum widths), once.
     """
     widths = [max(1, column.width) for column in columns]
-    minimums = [
-        max(1, min(column.min_width, width)) for column, width in zip(columns, widths, strict=True)
-    ]
+    minimums = [soft_minimum(column) for column in columns]
+    floors = [hard_minimum(column) for column in columns]
     shown = list(range(len(columns)))
 
     def needed(indexes: list[int], sizes: list[int]) -> int:
@@ -167,13 +168,29 @@ def layout_widths(columns: Sequence[Column], available: int) -> list[int]:
         )
         flex = [i for i in reversed(shown) if columns[i].flex and i not in optional]
         others = [i for i in reversed(shown) if i not in optional and i not in flex]
-        for index in optional + flex + others:
-            if excess <= 0:
-                break
-            shrink = min(excess, widths[index] - minimums[index])
-            widths[index] -= shrink
-            excess -= shrink
+        # First down to what each column may be squeezed to; only when nothing more can
+        # give way, below that (an essential column, a terminal too narrow for any).
+        for lowest in (minimums, floors):
+            for index in optional + flex + others:
+                if excess <= 0:
+                    break
+                shrink = max(0, min(excess, widths[index] - lowest[index]))
+                widths[index] -= shrink
+                excess -= shrink
     return [widths[i] if i in shown else 0 for i in range(len(columns))]
+
+
+def soft_minimum(column: Column) -> int:
+    """The width a column may be squeezed to while columns can still give way."""
+    width = max(1, column.width)
+    return width if column.min_width is None else max(1, min(column.min_width, width))
+
+
+def hard_minimum(column: Column) -> int:
+    """The narrowest a column ever gets (when nothing can give way any more)."""
+    if column.min_width is not None:
+        return soft_minimum(column)
+    return max(1, min(4, column.width))
 
 
 def _describe(error: BaseException) -> str:
@@ -626,7 +643,7 @@ class LazyTable(ScrollView, can_focus=True):
 
     def _update_virtual_size(self) -> None:
         minimum = sum(
-            max(1, min(column.min_width, column.width)) + 2 * CELL_PADDING
+            hard_minimum(column) + 2 * CELL_PADDING
             for column in self._columns
             if column.priority == 0
         )

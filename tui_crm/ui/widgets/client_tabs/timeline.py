@@ -56,7 +56,7 @@ class TimelineTab(ListTab):
             Column("kind", _("Kind"), 8, min_width=7, priority=2),
             Column("subject", _("Subject"), 20, flex=True, min_width=14),
             Column("contact", _("Contact"), 14, min_width=8, priority=3),
-            Column("author", _("By"), 8, min_width=5, priority=4),
+            Column("author", _("By"), 8, min_width=8, priority=4),
             Column("follow", _("Follow-up"), 15, min_width=10),
         ]
 
