@@ -6,7 +6,7 @@ import datetime as dt
 
 from textual.app import ComposeResult
 
-from ..client_analytics import ANALYTICS_TAB, ClientAnalyticsPanel
+from ...widgets.client_analytics import ANALYTICS_TAB, ClientAnalyticsPanel
 from .base import ClientTab
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ....i18n import N_, _
-from ..lazy_table import Column, Row
-from ..sources import LoadedSource
+from ...widgets.lazy_table import Column, Row
+from ...widgets.sources import LoadedSource
 from .base import ListTab
 
 if TYPE_CHECKING:
-    from ...screens.client_record_forms import RecordForm
+    from ..client_record_forms import RecordForm
 
 
 def address_row(a: Any) -> Row:
@@ -52,7 +52,7 @@ class AddressesTab(ListTab):
         return LoadedSource(lambda: addresses.list_addresses(client_id), address_row)
 
     def form(self) -> type[RecordForm]:
-        from ...screens.client_record_forms import AddressForm
+        from ..client_record_forms import AddressForm
 
         return AddressForm
 

@@ -25,8 +25,8 @@ from textual.widgets.select import InvalidSelectValueError
 
 from ...i18n import _
 from ..base import CrmModalScreen
-from ..dialogs.confirm import ConfirmDialog
-from ..dialogs.conflict import ConflictDialog
+from .confirm import ConfirmDialog
+from .conflict import ConflictDialog
 
 T = TypeVar("T")
 
@@ -81,7 +81,7 @@ def field_editor(spec: Any, value: Any, widget_id: str | None = None) -> Widget:
     }.get(spec.kind)
     suggester = None
     if spec.kind == "path":
-        from .paths import PathSuggester
+        from ..widgets.paths import PathSuggester
 
         suggester = PathSuggester(suffixes=getattr(spec, "suffixes", ()))
     return Input(

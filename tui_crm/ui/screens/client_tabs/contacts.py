@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 from ....i18n import N_, _
 from ...safe_text import one_line
-from ..lazy_table import Column, Row
-from ..sources import LoadedSource
+from ...widgets.lazy_table import Column, Row
+from ...widgets.sources import LoadedSource
 from .base import ListTab
 
 if TYPE_CHECKING:
-    from ...screens.client_record_forms import RecordForm
+    from ..client_record_forms import RecordForm
 
 
 def contact_row(c: Any) -> Row:
@@ -50,7 +50,7 @@ class ContactsTab(ListTab):
         return LoadedSource(lambda: contacts.list_contacts(client_id), contact_row)
 
     def form(self) -> type[RecordForm]:
-        from ...screens.client_record_forms import ContactForm
+        from ..client_record_forms import ContactForm
 
         return ContactForm
 

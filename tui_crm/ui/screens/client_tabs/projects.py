@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ....i18n import N_, _
 from ...formatting import date as show_date
 from ...formatting import money
-from ..lazy_table import Column, Row
-from ..sources import LoadedSource
+from ...widgets.lazy_table import Column, Row
+from ...widgets.sources import LoadedSource
 from .base import ListTab
 
 if TYPE_CHECKING:
-    from ...screens.client_record_forms import RecordForm
+    from ..client_record_forms import RecordForm
 
 
 def project_row(p: Any) -> Row:
@@ -57,6 +57,6 @@ class ProjectsTab(ListTab):
         return LoadedSource(lambda: projects.list_projects(client_id), project_row)
 
     def form(self) -> type[RecordForm]:
-        from ...screens.client_record_forms import ProjectForm
+        from ..client_record_forms import ProjectForm
 
         return ProjectForm

@@ -16,10 +16,10 @@ from ....i18n import _
 from ...base import CrmNode
 from ...dialogs.confirm import ConfirmDialog
 from ...safe_text import one_line
-from ..lazy_table import Column, LazyTable
+from ...widgets.lazy_table import Column, LazyTable
 
 if TYPE_CHECKING:
-    from ...screens.client_record_forms import RecordForm
+    from ..client_record_forms import RecordForm
 
 FILE_PAGE = 50  # rows read per page in the file's lists (a screen shows fewer)
 TAB_ACTIONS = frozenset(

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 from ....i18n import N_, _
 from ...formatting import date as show_date
 from ...formatting import local_datetime
-from ..lazy_table import Column, Row
-from ..sources import PagedSource
+from ...widgets.lazy_table import Column, Row
+from ...widgets.sources import PagedSource
 from .base import ListTab
 
 if TYPE_CHECKING:
-    from ...screens.client_record_forms import RecordForm
+    from ..client_record_forms import RecordForm
 
 
 def activity_row(a: Any, today: Any) -> Row:
@@ -71,7 +71,7 @@ class TimelineTab(ListTab):
         )
 
     def form(self) -> type[RecordForm]:
-        from ...screens.activity_form import ActivityForm
+        from ..activity_form import ActivityForm
 
         return ActivityForm
 
@@ -88,7 +88,7 @@ class TimelineTab(ListTab):
     ) -> None:
         """The entry form with this client's contacts and projects to choose from."""
         from ....services import contacts, projects, timeline
-        from ...screens.activity_form import ActivityForm
+        from ..activity_form import ActivityForm
 
         client_id = self.client_id
 
@@ -139,7 +139,7 @@ class TimelineTab(ListTab):
 
     def reschedule(self) -> None:
         from ....services import timeline
-        from ...screens.activity_form import RescheduleForm
+        from ..activity_form import RescheduleForm
 
         key = self.selected()
         if key is None:

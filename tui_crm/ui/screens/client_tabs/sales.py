@@ -9,8 +9,8 @@ from typing import Any
 from ....i18n import N_, _
 from ...formatting import date as show_date
 from ...formatting import money
-from ..lazy_table import Column, Row
-from ..sources import PagedSource
+from ...widgets.lazy_table import Column, Row
+from ...widgets.sources import PagedSource
 from .base import ListTab
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from ....i18n import N_, _
 from ...formatting import local_datetime
-from ..lazy_table import Column, Row
-from ..sources import LoadedSource
+from ...widgets.lazy_table import Column, Row
+from ...widgets.sources import LoadedSource
 from .base import ListTab, start_dir
 
 
@@ -56,7 +56,7 @@ class DocumentsTab(ListTab):
         return attachments.remove_document(key)
 
     def new(self) -> None:
-        from ...screens.document_forms import AttachForm
+        from ..document_forms import AttachForm
 
         self.app.push_screen(
             AttachForm(self.client_id, start_dir()), self.after_form(_("Attached."))
@@ -86,7 +86,7 @@ class DocumentsTab(ListTab):
 
     def save_copy(self) -> None:
         from ....services import attachments
-        from ...screens.document_forms import ExportForm
+        from ..document_forms import ExportForm
 
         key = self.selected()
         if key is None:

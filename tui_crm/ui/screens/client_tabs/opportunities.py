@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 from ....i18n import N_, _, pgettext
 from ...formatting import date as show_date
 from ...formatting import money
-from ..lazy_table import Column, Row
-from ..sources import LoadedSource
+from ...widgets.lazy_table import Column, Row
+from ...widgets.sources import LoadedSource
 from .base import ListTab
 
 if TYPE_CHECKING:
-    from ...screens.client_record_forms import RecordForm
+    from ..client_record_forms import RecordForm
 
 
 def opportunity_row(o: Any) -> Row:
@@ -58,7 +58,7 @@ class OpportunitiesTab(ListTab):
         return LoadedSource(lambda: opportunities.list_opportunities(client_id), opportunity_row)
 
     def form(self) -> type[RecordForm]:
-        from ...screens.client_record_forms import OpportunityForm
+        from ..client_record_forms import OpportunityForm
 
         return OpportunityForm
 
@@ -73,7 +73,7 @@ class OpportunitiesTab(ListTab):
     def open_form(self, opportunity_id: int | None) -> None:
         """The form with this client's projects and the active users to choose from."""
         from ....services import opportunities, projects, users
-        from ...screens.client_record_forms import OpportunityForm
+        from ..client_record_forms import OpportunityForm
 
         client_id = self.client_id
 
