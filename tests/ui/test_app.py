@@ -7,12 +7,7 @@ from tui_crm.ui.app import CrmApp
 from tui_crm.ui.screens.first_run import FirstRunScreen, _field_id
 from tui_crm.ui.widgets.lazy_table import LazyTable
 
-
-async def _settle(pilot, app) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
+from .conftest import settle
 
 
 def _make_clients(names):
@@ -27,11 +22,11 @@ def _make_clients(names):
 async def test_first_run_asks_for_the_business_data_and_saves_it(db):
     app = CrmApp(db.opened)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert isinstance(app.screen, FirstRunScreen)
         assert app.focused.id == _field_id("company.name")
         await pilot.press(*"Talleres Núñez SL", "tab", *"B12345675", "ctrl+s")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         # the tax ID is wrong and address fields are missing: the form stays, reasons shown
         assert isinstance(app.screen, FirstRunScreen)
         error = app.screen.query_one(f"#{_field_id('company.tax_id')}-error")
@@ -40,7 +35,7 @@ async def test_first_run_asks_for_the_business_data_and_saves_it(db):
         assert app.focused.id == _field_id("company.tax_id")  # the first wrong field, in form order
         await pilot.press("backspace", "4")  # B12345674 is valid
         await pilot.press("tab", *"Calle Mayor 1", "tab", *"23001", "tab", *"Jaén", "ctrl+s")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert not isinstance(app.screen, FirstRunScreen)
     assert settings.get("company.name") == "Talleres Núñez SL"
     assert settings.get("company.tax_id") == "B12345674"
@@ -51,7 +46,7 @@ async def test_first_run_asks_for_the_business_data_and_saves_it(db):
 async def test_first_run_can_be_left_for_later(db):
     app = CrmApp(db.opened)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _settle(pilot, app)
+        await settle(pilot, app)
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, FirstRunScreen)
@@ -64,29 +59,29 @@ async def test_client_list_search_and_filters(db):
     clients.archive_client(archived)
     app = CrmApp(db.opened, first_run=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _settle(pilot, app)
+        await settle(pilot, app)
         table = app.screen.query_one(LazyTable)
         assert table.row_count == 3  # active only
         assert "Ibáñez [bold]Consulting[/]" in table.render_line(1).text  # literally, sorted first
 
         await pilot.press("slash", *"munoz")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert table.row_count == 1
         await pilot.press("enter")  # opens the first match (issue 3)
-        await _settle(pilot, app)
+        await settle(pilot, app)
         from tui_crm.ui.screens.client_file import ClientFileScreen
 
         assert isinstance(app.screen, ClientFileScreen)
         await pilot.press("escape")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert app.focused is table
         assert "Muñoz Hermanos SL" in table.render_line(1).text
 
         await pilot.press("slash", "escape")  # escape clears the search
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert table.row_count == 3
         await pilot.press("a")  # archived
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert table.row_count == 1
         assert "Archivada SA" in table.render_line(1).text
 
@@ -95,13 +90,13 @@ async def test_palette_goes_to_a_client(db):
     ids = _make_clients([f"Cliente {i:03d}" for i in range(150)] + ["Zapatería Núñez"])
     app = CrmApp(db.opened, first_run=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _settle(pilot, app)
+        await settle(pilot, app)
         await pilot.press("ctrl+p", *"nunez")
         await pilot.pause(0.5)
         await pilot.press("enter")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         await pilot.pause(0.3)
-        await _settle(pilot, app)
+        await settle(pilot, app)
         # the palette opens the client's file (issue 3), not just the row of the list
         from tui_crm.ui.screens.client_file import ClientFileScreen
 

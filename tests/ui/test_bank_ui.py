@@ -10,27 +10,25 @@ import datetime as dt
 import pytest
 from bank_support import Movement, write_statement
 from invoicing_support import JAN, D, issued, line, make_client, set_issuer
+from textual.widgets import Input
 
 from tui_crm.db import execute
 from tui_crm.services import invoices, sepa, settings
 from tui_crm.ui.app import CrmApp
-from tui_crm.ui.screens.pickers import ChoicePrompt
-from tui_crm.ui.screens.reconcile import ReconcileScreen, SplitForm, StatementPrompt
+from tui_crm.ui.dialogs.choice import ChoicePrompt
+from tui_crm.ui.dialogs.confirm import ConfirmDialog
+from tui_crm.ui.dialogs.form import FormScreen
+from tui_crm.ui.dialogs.prompt import PromptForm
+from tui_crm.ui.screens.reconcile import ReconcileScreen, SplitForm
 from tui_crm.ui.screens.remittance import RemittanceScreen
-from tui_crm.ui.widgets.form import ConfirmDialog, FormScreen
 from tui_crm.ui.widgets.lazy_table import LazyTable
+from tui_crm.ui.widgets.paths import PathSuggester
 
+from .conftest import settle
 from .screen_text import screen_text
 
 SIZE = (80, 24)
 FEB = dt.date(2026, 2, 3)
-
-
-async def settle(pilot, app, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @pytest.fixture
@@ -71,7 +69,9 @@ async def test_review_a_statement_by_keyboard(shop, tmp_path) -> None:
 
         await pilot.press("i")
         await settle(pilot, app)
-        assert isinstance(app.screen, StatementPrompt)
+        # The statement prompt: its path completes to statement files (→).
+        assert isinstance(app.screen, PromptForm)
+        assert isinstance(app.screen.query_one("#field-path", Input).suggester, PathSuggester)
         await pilot.press("ctrl+u", *str(path), "ctrl+s")
         await settle(pilot, app, 5)
         assert isinstance(app.screen, ReconcileScreen)

@@ -11,12 +11,7 @@ from tui_crm.ui.app import CrmApp
 from tui_crm.ui.screens.client_file import ClientFileScreen
 from tui_crm.ui.widgets.client_analytics import ClientAnalyticsLine, ClientAnalyticsPanel
 
-
-async def settle(pilot, app, rounds: int = 4) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
+from .conftest import settle
 
 
 async def open_file(pilot, app, client_id: int, tab: str = "overview") -> ClientFileScreen:

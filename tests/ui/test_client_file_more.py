@@ -16,23 +16,20 @@ from tui_crm.services.clients import AddressInput, ClientInput
 from tui_crm.services.session import Actor, set_actor
 from tui_crm.services.timeline import ActivityData
 from tui_crm.ui.app import CrmApp
-from tui_crm.ui.screens.activity_form import ActivityForm, ActivityView, RescheduleForm
+from tui_crm.ui.dialogs.activity_view import ActivityView
+from tui_crm.ui.dialogs.confirm import ConfirmDialog
+from tui_crm.ui.dialogs.form import field_id
+from tui_crm.ui.screens.activity_form import ActivityForm, RescheduleForm
 from tui_crm.ui.screens.agenda import AgendaScreen
 from tui_crm.ui.screens.client_file import ClientFileScreen
 from tui_crm.ui.screens.client_form import ClientForm
 from tui_crm.ui.screens.clients import ClientsScreen
 from tui_crm.ui.screens.document_forms import AttachForm, ExportForm
-from tui_crm.ui.widgets.form import ConfirmDialog, field_id
 from tui_crm.ui.widgets.lazy_table import LazyTable
 
+from .conftest import settle
+
 TODAY = dt.date.today()
-
-
-async def settle(pilot, app, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def make(name: str, **fields: object) -> int:

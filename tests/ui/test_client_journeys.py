@@ -15,18 +15,16 @@ from tui_crm.services.contacts import ContactData
 from tui_crm.services.session import Actor, set_actor
 from tui_crm.services.timeline import ActivityData
 from tui_crm.ui.app import CrmApp
+from tui_crm.ui.dialogs.confirm import ConfirmDialog
+from tui_crm.ui.dialogs.conflict import ConflictDialog
+from tui_crm.ui.dialogs.duplicates import DuplicateDialog
+from tui_crm.ui.dialogs.form import field_id
 from tui_crm.ui.screens.client_file import ClientFileScreen
-from tui_crm.ui.screens.client_form import ClientForm, DuplicateDialog
+from tui_crm.ui.screens.client_form import ClientForm
 from tui_crm.ui.screens.clients import ClientsScreen
-from tui_crm.ui.widgets.form import ConfirmDialog, ConflictDialog, field_id
 from tui_crm.ui.widgets.lazy_table import LazyTable
 
-
-async def settle(pilot, app, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
+from .conftest import settle
 
 
 def make(name: str, **fields: object) -> int:

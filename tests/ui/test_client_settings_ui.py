@@ -8,17 +8,13 @@ from tests.ui.screen_text import screen_text
 from tui_crm.services import clients, custom_fields, timeline
 from tui_crm.services.clients import ClientInput
 from tui_crm.ui.app import CrmApp
+from tui_crm.ui.dialogs.confirm import ConfirmDialog
+from tui_crm.ui.dialogs.form import field_id
 from tui_crm.ui.screens.client_file import ClientFileScreen
 from tui_crm.ui.screens.client_form import ClientForm
 from tui_crm.ui.screens.client_settings import CommentTemplatesScreen, CustomFieldsScreen
-from tui_crm.ui.widgets.form import ConfirmDialog, field_id
 
-
-async def settle(pilot, app, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
+from .conftest import settle
 
 
 async def until(pilot, app, condition) -> None:

@@ -28,6 +28,8 @@ from tui_crm.services.contacts import ContactData
 from tui_crm.services.timeline import ActivityData
 from tui_crm.ui.app import CrmApp
 
+from .conftest import settle
+
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 TODAY = dt.date.today()
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
@@ -58,13 +60,6 @@ def check(name: str, text: str) -> None:
             )
         )
         pytest.fail(f"{name} differs from {golden} (UPDATE_SNAPSHOTS=1 to accept):\n{diff}")
-
-
-async def settle(pilot, app) -> None:
-    for _ in range(4):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def as_tester(db):

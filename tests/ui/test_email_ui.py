@@ -14,20 +14,16 @@ from tui_crm.models import Activity, PaymentReminder
 from tui_crm.services import contacts, invoices, settings
 from tui_crm.services.lines import LineInput
 from tui_crm.ui.app import CrmApp
+from tui_crm.ui.dialogs.password import PasswordDialog
 from tui_crm.ui.screens.reminders import RemindersScreen
 from tui_crm.ui.screens.send_email import SendEmailScreen
-from tui_crm.ui.screens.settings import PasswordDialog, SettingsScreen
+from tui_crm.ui.screens.settings import SettingsScreen
 from tui_crm.ui.widgets.lazy_table import LazyTable
+
+from .conftest import settle
 
 PASSWORD = "ui-Secret-77"
 T = dt.date.today()
-
-
-async def _settle(pilot, app) -> None:
-    for _ in range(4):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @pytest.fixture
@@ -80,9 +76,9 @@ async def test_send_dialog_sends_what_is_shown(shop, tmp_path) -> None:
         use(server)
         app = CrmApp(shop["db"].opened, first_run=False)
         async with app.run_test(size=(110, 36)) as pilot:
-            await _settle(pilot, app)
+            await settle(pilot, app)
             app.send_document("invoice", shop["invoice_id"])
-            await _settle(pilot, app)
+            await settle(pilot, app)
             dialog = app.screen
             assert isinstance(dialog, SendEmailScreen)
             assert dialog.query_one("#send-subject").value.startswith(f"Factura {shop['code']}")
@@ -91,7 +87,7 @@ async def test_send_dialog_sends_what_is_shown(shop, tmp_path) -> None:
             dialog.query_one("#send-subject").focus()
             await pilot.press("end", *" (copia)")
             await pilot.press("ctrl+s")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             assert not isinstance(app.screen, SendEmailScreen)
     [received] = server.messages
     assert received.message["Subject"].endswith("(copia)")
@@ -104,11 +100,11 @@ async def test_a_refused_email_stays_as_a_draft_and_ctrl_s_retries_it(shop, tmp_
         use(server)
         app = CrmApp(shop["db"].opened, first_run=False)
         async with app.run_test(size=(110, 36)) as pilot:
-            await _settle(pilot, app)
+            await settle(pilot, app)
             app.send_document("invoice", shop["invoice_id"])
-            await _settle(pilot, app)
+            await settle(pilot, app)
             await pilot.press("ctrl+s")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             dialog = app.screen
             assert isinstance(dialog, SendEmailScreen)  # still open, nothing lost
             problem = str(dialog.query_one("#send-problem").render())
@@ -117,7 +113,7 @@ async def test_a_refused_email_stays_as_a_draft_and_ctrl_s_retries_it(shop, tmp_
             assert entry.email_status == "failed"
             server.refuse.clear()
             await pilot.press("ctrl+s")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             assert not isinstance(app.screen, SendEmailScreen)
     assert len(server.messages) == 1
     [entry] = Activity.select().where(Activity.kind == "email")
@@ -129,15 +125,15 @@ async def test_settings_store_the_smtp_password_in_the_keyring(
 ) -> None:
     app = CrmApp(shop["db"].opened, first_run=False)
     async with app.run_test(size=(110, 40)) as pilot:
-        await _settle(pilot, app)
+        await settle(pilot, app)
         app.show_settings()
-        await _settle(pilot, app)
+        await settle(pilot, app)
         form = app.screen
         assert isinstance(form, SettingsScreen)
         assert form.focused.id == "field-smtp-host"
         await pilot.press(*"mail.example.com", "tab", "tab", "tab", *"ana")
         await pilot.press("tab", *"Ana <ana@example.com>", "ctrl+s")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert isinstance(app.screen, SettingsScreen)  # it stays open to set the password
         assert settings.get("smtp.host") == "mail.example.com"
         assert settings.get("smtp.from") == "Ana <ana@example.com>"
@@ -145,19 +141,19 @@ async def test_settings_store_the_smtp_password_in_the_keyring(
             form.query_one("#settings-keyring").render()
         )
         await pilot.press("f7")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert isinstance(app.screen, PasswordDialog)
         await pilot.press(*PASSWORD, "tab", *PASSWORD[:-1], "ctrl+s")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert isinstance(app.screen, PasswordDialog)  # the two differ
         app.screen.query_one("#password-second").value = ""
         app.screen.query_one("#password-second").focus()
         await pilot.press(*PASSWORD, "ctrl+s")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert isinstance(app.screen, SettingsScreen)
         assert "A password is stored" in str(form.query_one("#settings-keyring").render())
         await pilot.press("escape")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert not isinstance(app.screen, SettingsScreen)
     assert keyring_backend.store == {("tui-crm", "smtp:ana@mail.example.com"): PASSWORD}
     assert PASSWORD not in app_env.settings_file.read_text()
@@ -168,25 +164,25 @@ async def test_reminders_screen_marks_and_sends(shop, tmp_path) -> None:
         use(server)
         app = CrmApp(shop["db"].opened, first_run=False)
         async with app.run_test(size=(110, 36)) as pilot:
-            await _settle(pilot, app)
+            await settle(pilot, app)
             app.show_reminders()
-            await _settle(pilot, app)
+            await settle(pilot, app)
             screen = app.screen
             assert isinstance(screen, RemindersScreen)
             table = screen.query_one(LazyTable)
             assert table.row_count == 1
             await pilot.press("space")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             assert screen.marked == {shop["invoice_id"]}
             assert table.get_row(0).cells[0] == "✓"
             await pilot.press("s")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             assert isinstance(app.screen, SendEmailScreen)
             assert app.screen.query_one("#send-subject").value.startswith("Recordatorio de pago")
             await pilot.press("ctrl+s")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             assert isinstance(app.screen, RemindersScreen)
-            await _settle(pilot, app)
+            await settle(pilot, app)
             assert table.get_row(0).cells[6].startswith("1 · ")  # the last reminder
             assert table.get_row(0).cells[7] == "2"  # due next
     assert [(r.invoice_id, r.level) for r in PaymentReminder.select()] == [(shop["invoice_id"], 1)]
@@ -201,29 +197,29 @@ async def test_invoice_view_and_receivables_board_lead_to_email(shop, tmp_path) 
         use(server)
         app = CrmApp(shop["db"].opened, first_run=False)
         async with app.run_test(size=(120, 36)) as pilot:
-            await _settle(pilot, app)
+            await settle(pilot, app)
             app.open_invoice(shop["invoice_id"])
-            await _settle(pilot, app)
+            await settle(pilot, app)
             assert isinstance(app.screen, InvoiceView)
             await pilot.press("m")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             assert isinstance(app.screen, SendEmailScreen)
             await pilot.press("escape")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             await pilot.press("f5")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             board = app.screen
             assert isinstance(board, ReceivablesScreen)
             await pilot.press("m")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             assert isinstance(app.screen, RemindersScreen)
             assert app.screen.marked == {shop["invoice_id"]}
             await pilot.press("s")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             await pilot.press("ctrl+s")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             await pilot.press("escape")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             assert app.screen is board
             row = board.query_one(LazyTable).get_row(0)
             assert row.cells[-1].startswith("1 · ")  # the last reminder's level and date
@@ -237,31 +233,31 @@ async def test_client_file_sends_from_sales_and_resends_from_the_timeline(shop, 
         use(server)
         app = CrmApp(shop["db"].opened, first_run=False)
         async with app.run_test(size=(120, 36)) as pilot:
-            await _settle(pilot, app)
+            await settle(pilot, app)
             app.open_client(shop["client_id"], "sales")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             file_screen = app.screen
             assert isinstance(file_screen, ClientFileScreen)
             await pilot.press("M")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             assert isinstance(app.screen, SendEmailScreen)
             await pilot.press("ctrl+s")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             assert isinstance(app.screen, SendEmailScreen)  # refused: kept to retry
             await pilot.press("escape")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             assert app.screen is file_screen
             file_screen.action_show_tab("timeline")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             timeline = file_screen.query_one(f"#{table_id('timeline')}", LazyTable)
             row = timeline.get_row(0)
             assert row.cells[-1] == "not sent (M resends)"
             server.refuse.clear()
             await pilot.press("M")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             assert isinstance(app.screen, SendEmailScreen)
             await pilot.press("ctrl+s")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             assert app.screen is file_screen
     assert len(server.messages) == 1
     [entry] = Activity.select().where(Activity.kind == "email")
@@ -270,7 +266,7 @@ async def test_client_file_sends_from_sales_and_resends_from_the_timeline(shop, 
 
 async def test_quote_view_sends_the_quote_and_shows_it_sent(shop, tmp_path) -> None:
     from tui_crm.services import quotes
-    from tui_crm.ui.screens.quotes import QuoteView
+    from tui_crm.ui.screens.quote_view import QuoteView
 
     quote_id = quotes.create_quote(
         quotes.QuoteInput(
@@ -288,16 +284,16 @@ async def test_quote_view_sends_the_quote_and_shows_it_sent(shop, tmp_path) -> N
         use(server)
         app = CrmApp(shop["db"].opened, first_run=False)
         async with app.run_test(size=(120, 36)) as pilot:
-            await _settle(pilot, app)
+            await settle(pilot, app)
             app.open_quote(quote_id)
-            await _settle(pilot, app)
+            await settle(pilot, app)
             view = app.screen
             assert isinstance(view, QuoteView)
             await pilot.press("m")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             assert isinstance(app.screen, SendEmailScreen)
             await pilot.press("ctrl+s")
-            await _settle(pilot, app)
+            await settle(pilot, app)
             assert app.screen is view
             assert view.detail.status == "sent"
     assert len(server.messages) == 1
@@ -310,27 +306,27 @@ async def test_email_templates_edit_refuses_unknown_placeholders(shop) -> None:
 
     app = CrmApp(shop["db"].opened, first_run=False)
     async with app.run_test(size=(110, 36)) as pilot:
-        await _settle(pilot, app)
+        await settle(pilot, app)
         app.show_email_templates()
-        await _settle(pilot, app)
+        await settle(pilot, app)
         screen = app.screen
         assert isinstance(screen, EmailTemplatesScreen)
         table = screen.query_one(LazyTable)
         assert table.row_count == 10  # five kinds, Spanish and English
         assert table.get_row(0).cells[:2] == ("quote", "English")
         await pilot.press("down", "down", "e")  # invoice, English
-        await _settle(pilot, app)
+        await settle(pilot, app)
         form = app.screen
         assert isinstance(form, EmailTemplateForm)
         assert form.query_one("#field-subject").value == "Invoice {number} from {company}"
         form.query_one("#field-subject").focus()
         await pilot.press("end", *" {fecha}", "ctrl+s")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert isinstance(app.screen, EmailTemplateForm)
         error = str(form.query_one("#field-subject-error").render())
         assert "{fecha}" in error
         await pilot.press(*["backspace"] * 8, "ctrl+s")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert app.screen is screen
         assert table.get_row(2).cells[4] == "yours"
     [mine] = [t for t in email_templates.list_templates("invoice") if not t.builtin]

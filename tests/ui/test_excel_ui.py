@@ -9,15 +9,11 @@ import openpyxl
 from tests.import_support import NIFS, client_count, xlsx
 from tui_crm.services import clients
 from tui_crm.ui.app import CrmApp
+from tui_crm.ui.dialogs.export import ExportDialog, ExportProgress
 from tui_crm.ui.screens.import_clients import ImportClientsScreen, ImportScreen
-from tui_crm.ui.widgets.export import ExportDialog, ExportProgress, complete_path
+from tui_crm.ui.widgets.paths import complete_path
 
-
-async def _settle(pilot, app) -> None:
-    for _ in range(4):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
+from .conftest import settle
 
 
 def _type_path(path: Path) -> list[str]:
@@ -30,16 +26,16 @@ async def test_x_exports_the_filtered_client_list(db, tmp_path):
     out = tmp_path / "clientes.xlsx"
     app = CrmApp(db.opened, first_run=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _settle(pilot, app)
+        await settle(pilot, app)
         await pilot.press("k", "k")  # only clients
-        await _settle(pilot, app)
+        await settle(pilot, app)
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, ExportDialog)
         path_input = app.screen.query_one("#export-path")
         assert path_input.value.startswith("~/clientes-") and path_input.value.endswith(".xlsx")
         await pilot.press(*_type_path(out), "enter")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert not isinstance(app.screen, ExportDialog | ExportProgress)
     rows = list(openpyxl.load_workbook(out, read_only=True).active.iter_rows(values_only=True))
     assert rows[0][0] == "Clients"
@@ -51,7 +47,7 @@ async def test_x_exports_the_filtered_client_list(db, tmp_path):
 async def test_export_dialog_refuses_a_missing_directory_and_escape_cancels(db, tmp_path):
     app = CrmApp(db.opened, first_run=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _settle(pilot, app)
+        await settle(pilot, app)
         await pilot.press("x")
         await pilot.pause()
         await pilot.press(*_type_path(tmp_path / "nope" / "x.xlsx"), "enter")
@@ -85,13 +81,13 @@ async def test_import_screen_with_a_manual_mapping(db, tmp_path):
     )
     app = CrmApp(db.opened, first_run=False)
     async with app.run_test(size=(100, 32)) as pilot:
-        await _settle(pilot, app)
+        await settle(pilot, app)
         await pilot.press("i")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ImportClientsScreen)
         await pilot.press(*str(path), "enter")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert screen.headers == ["Denominación", "Identificador fiscal", "Correo", "Sector"]
         assert screen.mapping == {2: "email"}  # the rest is unknown
         report = str(screen.query_one("#import-report-text").render())
@@ -103,7 +99,7 @@ async def test_import_screen_with_a_manual_mapping(db, tmp_path):
         await pilot.press("down", "right", "right")
         assert screen.mapping[1] == "tax_id"
         await pilot.press("d")  # dry run
-        await _settle(pilot, app)
+        await settle(pilot, app)
         report = str(screen.query_one("#import-report-text").render())
         assert "row 4, column B (Identificador fiscal)" in report
         assert "Nothing imported" in report
@@ -112,11 +108,11 @@ async def test_import_screen_with_a_manual_mapping(db, tmp_path):
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.press("y")  # confirm
-        await _settle(pilot, app)
+        await settle(pilot, app)
         report = str(screen.query_one("#import-report-text").render())
         assert "2 clients created" in report
         await pilot.press("escape")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert not isinstance(app.screen, ImportClientsScreen)
     rara = clients.get_client(clients.find_by_tax_id(NIFS[0]))
     assert (rara.data.legal_name, rara.data.email) == ("Rara SL", "hola@rara.es")
@@ -126,13 +122,13 @@ async def test_import_screen_with_a_manual_mapping(db, tmp_path):
 async def test_the_palette_opens_the_import_screen_from_any_screen(db):
     app = CrmApp(db.opened, first_run=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _settle(pilot, app)
+        await settle(pilot, app)
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Import clients from Excel")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         await pilot.press("enter")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert isinstance(app.screen, ImportScreen) and app.screen.kind.name == "clients"
 
 
@@ -150,17 +146,17 @@ async def test_invoice_history_from_the_palette(db, tmp_path):
     )
     app = CrmApp(db.opened, first_run=False)
     async with app.run_test(size=(100, 32)) as pilot:
-        await _settle(pilot, app)
+        await settle(pilot, app)
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Import invoice history")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         await pilot.press("enter")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         screen = app.screen
         assert isinstance(screen, ImportScreen) and screen.kind.name == "invoices"
         await pilot.press(*str(path), "enter")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert screen.mapping == {
             0: "number",
             1: "date",
@@ -172,13 +168,13 @@ async def test_invoice_history_from_the_palette(db, tmp_path):
             7: "paid",
         }
         await pilot.press("d")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         report = str(screen.query_one("#import-report-text").render())
         assert "1 invoice to create, 1 new clients, 1 payments" in report
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.press("y")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert "1 invoice created" in str(screen.query_one("#import-report-text").render())
     rows = list(execute("SELECT code, status, imported, paid_cents FROM invoice"))
     assert rows == [("A-15", "paid", 1, 121000)]
@@ -195,15 +191,15 @@ async def test_x_on_the_invoice_list_exports_it(db, tmp_path):
     out = tmp_path / "facturas.xlsx"
     app = CrmApp(db.opened, first_run=False)
     async with app.run_test(size=(120, 30)) as pilot:
-        await _settle(pilot, app)
+        await settle(pilot, app)
         await pilot.press("f4")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, ExportDialog)
         assert "facturas-" in app.screen.query_one("#export-path").value
         await pilot.press(*_type_path(out), "enter")
-        await _settle(pilot, app)
+        await settle(pilot, app)
     rows = list(openpyxl.load_workbook(out, read_only=True).active.iter_rows(values_only=True))
     assert rows[0][0] == "Invoices"
     assert rows[4][0] == "F2026-00001" and rows[4][12] == 121
@@ -220,14 +216,14 @@ async def test_x_on_the_receivables_board_exports_what_it_shows(db, tmp_path):
     out = tmp_path / "cobros.xlsx"
     app = CrmApp(db.opened, first_run=False)
     async with app.run_test(size=(120, 30)) as pilot:
-        await _settle(pilot, app)
+        await settle(pilot, app)
         await pilot.press("f5")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, ExportDialog)
         await pilot.press(*_type_path(out), "enter")
-        await _settle(pilot, app)
+        await settle(pilot, app)
     rows = list(openpyxl.load_workbook(out, read_only=True).active.iter_rows(values_only=True))
     assert rows[0][0] == "Receivables"
     assert rows[4][0] == "F2026-00001" and rows[4][12] == 242
@@ -246,14 +242,14 @@ async def test_x_on_the_agenda_exports_the_follow_ups(db, tmp_path):
     out = tmp_path / "agenda.xlsx"
     app = CrmApp(db.opened, first_run=False)
     async with app.run_test(size=(120, 30)) as pilot:
-        await _settle(pilot, app)
+        await settle(pilot, app)
         await pilot.press("f3")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, ExportDialog)
         await pilot.press(*_type_path(out), "enter")
-        await _settle(pilot, app)
+        await settle(pilot, app)
     sheet = openpyxl.load_workbook(out).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Agenda"

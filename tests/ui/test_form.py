@@ -8,7 +8,11 @@ from textual.app import App
 from textual.widgets import Input, Label
 
 from tui_crm.services.errors import ConflictError, ConflictInfo, ValidationError
-from tui_crm.ui.widgets.form import ConfirmDialog, ConflictDialog, FieldSpec, FormScreen, field_id
+from tui_crm.ui.dialogs.confirm import ConfirmDialog
+from tui_crm.ui.dialogs.conflict import ConflictDialog
+from tui_crm.ui.dialogs.form import FieldSpec, FormScreen, field_id
+
+from .conftest import settle
 
 
 class NameForm(FormScreen[str]):
@@ -54,19 +58,13 @@ class FormApp(App[None]):
         self.push_screen(self.form, done)
 
 
-async def _settle(pilot, app) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 async def test_save_returns_the_typed_values(db):
     form = NameForm("ok")
     app = FormApp(form)
     async with app.run_test() as pilot:
         await pilot.pause()
         await pilot.press(*"Ana", "tab", "enter", "down", "enter", "tab", "space", "ctrl+s")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert app.result == "Ana"
         assert form.saved == [{"name": "Ana", "kind": "client", "vip": True}]
 
@@ -77,13 +75,13 @@ async def test_validation_error_shows_beside_the_field_and_keeps_the_form(db):
     async with app.run_test() as pilot:
         await pilot.pause()
         await pilot.press("ctrl+s")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert app.screen is form
         error = form.query_one(f"#{field_id('name')}-error", Label)
         assert "-shown" in error.classes
         assert "[bold]really[/]" in str(error.render())  # markup shown literally
         await pilot.press(*"Bo", "ctrl+s")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert app.result == "Bo"
 
 
@@ -93,10 +91,10 @@ async def test_conflict_offers_reload_of_their_version(db):
     async with app.run_test() as pilot:
         await pilot.pause()
         await pilot.press("ctrl+s")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert isinstance(app.screen, ConflictDialog)
         await pilot.press("r")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert app.screen is form
         assert form.query_one(f"#{field_id('name')}", Input).value == "Theirs"
 
@@ -126,10 +124,10 @@ async def test_conflict_keep_both_puts_my_changes_on_top_of_theirs(db):
     async with app.run_test() as pilot:
         await pilot.pause()
         await pilot.press("tab", "tab", "space", "ctrl+s")  # I only ticked VIP
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert isinstance(app.screen, ConflictDialog)
         await pilot.press("b")
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert app.screen is form
         assert form.query_one(f"#{field_id('name')}", Input).value == "Theirs"
         assert form.query_one(f"#{field_id('kind')}", Select).value == "client"

@@ -15,29 +15,24 @@ from tui_crm.db import execute
 from tui_crm.services import catalog, invoices, orders, payments, quotes
 from tui_crm.services.lines import LineInput, totals_of
 from tui_crm.ui.app import CrmApp
+from tui_crm.ui.dialogs.confirm import ConfirmDialog
+from tui_crm.ui.dialogs.message import MessageDialog
 from tui_crm.ui.screens.invoice_editor import InvoiceEditor
+from tui_crm.ui.screens.invoice_part_form import InvoicePartForm
 from tui_crm.ui.screens.invoice_view import InvoiceView
-from tui_crm.ui.screens.orders import InvoicePartForm, OrderView
-from tui_crm.ui.screens.payments import PaymentForm
+from tui_crm.ui.screens.order_view import OrderView
+from tui_crm.ui.screens.payment_form import PaymentForm
 from tui_crm.ui.screens.quote_editor import QuoteEditor
-from tui_crm.ui.screens.quotes import QuoteView
+from tui_crm.ui.screens.quote_view import QuoteView
 from tui_crm.ui.screens.receivables import ReceivablesScreen
-from tui_crm.ui.screens.sales_support import MessageDialog
-from tui_crm.ui.widgets.form import ConfirmDialog
 from tui_crm.ui.widgets.lazy_table import LazyTable
 from tui_crm.ui.widgets.line_editor import LineEditor
 
+from .conftest import settle
 from .screen_text import screen_text
 
 SIZE = (80, 24)
 TODAY = dt.date.today()
-
-
-async def settle(pilot, app, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def type_text(pilot, app, text: str) -> None:

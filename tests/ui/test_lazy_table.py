@@ -7,10 +7,11 @@ import threading
 from rich.cells import cell_len
 from textual import events
 from textual.app import App, ComposeResult
-from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tui_crm.ui.widgets.lazy_table import Column, LazyTable, Row, fit_cell, layout_widths
+
+from .conftest import settle
 
 COLUMNS = [
     Column("id", "ID", 8, align="right"),
@@ -112,13 +113,6 @@ class TableApp(App[None]):
     @property
     def highlighted(self) -> list[LazyTable.RowHighlighted]:
         return [m for m in self.messages if isinstance(m, LazyTable.RowHighlighted)]
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Let count/page workers finish and the messages they post be handled."""
-    for _ in range(4):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def lines(table: LazyTable) -> list[str]:

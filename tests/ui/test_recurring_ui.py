@@ -14,25 +14,21 @@ from invoicing_support import D, line, make_client, set_issuer
 from tui_crm.services import invoices, recurring
 from tui_crm.services.lines import LineInput, totals_of
 from tui_crm.ui.app import CrmApp
+from tui_crm.ui.dialogs.confirm import ConfirmDialog
+from tui_crm.ui.dialogs.conflict import ConflictDialog
+from tui_crm.ui.dialogs.message import MessageDialog
 from tui_crm.ui.formatting import date as show_date
 from tui_crm.ui.screens.client_file import ClientFileScreen
-from tui_crm.ui.screens.recurring import RecurringEditor, RecurringScreen
-from tui_crm.ui.screens.sales_support import MessageDialog
-from tui_crm.ui.widgets.form import ConfirmDialog, ConflictDialog
+from tui_crm.ui.screens.recurring_editor import RecurringEditor
+from tui_crm.ui.screens.recurring_list import RecurringScreen
 from tui_crm.ui.widgets.lazy_table import LazyTable
 from tui_crm.ui.widgets.line_editor import LineEditor
 
+from .conftest import settle
 from .screen_text import screen_text
 
 SIZE = (80, 24)
 TODAY = dt.date.today()
-
-
-async def settle(pilot, app, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @pytest.fixture

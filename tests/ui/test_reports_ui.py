@@ -10,19 +10,14 @@ from textual_plotext import PlotextPlot
 
 from tests.ui.screen_text import screen_text
 from tui_crm.ui.app import CrmApp
+from tui_crm.ui.dialogs.export import ExportDialog, ExportProgress
+from tui_crm.ui.dialogs.form import field_id
+from tui_crm.ui.dialogs.prompt import PromptForm
 from tui_crm.ui.screens.client_file import ClientFileScreen
 from tui_crm.ui.screens.reports import ReportsScreen
-from tui_crm.ui.screens.sales_support import PromptForm
-from tui_crm.ui.widgets.export import ExportDialog, ExportProgress
-from tui_crm.ui.widgets.form import field_id
 from tui_crm.ui.widgets.lazy_table import LazyTable
 
-
-async def settle(pilot, app, rounds: int = 4) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
+from .conftest import settle
 
 
 async def open_reports(pilot, app) -> ReportsScreen:

@@ -12,8 +12,10 @@ from smtp_support import MemoryKeyring
 
 from tui_crm.services import settings
 from tui_crm.ui.app import CrmApp
-from tui_crm.ui.screens.settings import CertificatePasswordDialog, SettingsScreen
+from tui_crm.ui.dialogs.password import CertificatePasswordDialog
+from tui_crm.ui.screens.settings import SettingsScreen
 
+from .conftest import settle
 from .screen_text import screen_text
 
 SIZE = (110, 40)
@@ -31,13 +33,6 @@ async def type_in(pilot, field, text: str) -> None:
             await pilot.pause()
         else:
             await pilot.press(char)
-
-
-async def settle(pilot, app, rounds: int = 4) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @pytest.fixture

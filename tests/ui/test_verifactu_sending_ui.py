@@ -15,6 +15,8 @@ from tui_crm.services import secrets, settings
 from tui_crm.ui import verifactu_sending
 from tui_crm.ui.app import CrmApp
 
+from .conftest import settle
+
 TODAY = dt.date.today()
 
 
@@ -42,13 +44,6 @@ def _messages(app) -> list[str]:
     return [str(n.message) for n in app._notifications]
 
 
-async def _settle(pilot, app) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 async def test_the_background_sender_sends_and_names_what_aeat_rejected(
     db, office, aeat, monkeypatch
 ):
@@ -61,7 +56,7 @@ async def test_the_background_sender_sends_and_names_what_aeat_rejected(
             await pilot.pause(0.1)
             if VerifactuSubmission.select().where(VerifactuSubmission.finished_at.is_null(False)):
                 break
-        await _settle(pilot, app)
+        await settle(pilot, app)
         statuses = [r.status for r in VerifactuRecord.select().order_by(VerifactuRecord.id)]
         assert statuses == ["accepted", "rejected"]
         rejected = [m for m in _messages(app) if "AEAT rejected 1 VERI*FACTU record" in m]
@@ -75,12 +70,12 @@ async def test_send_now_from_the_palette_and_quiet_background_when_offline(db, o
     issued(office, TODAY)
     app = CrmApp(db.opened, first_run=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _settle(pilot, app)
+        await settle(pilot, app)
         await pilot.press("ctrl+p", *"send veri")
         await pilot.pause(0.3)
         await pilot.press("enter")
         assert wait_until(lambda: len(aeat.requests) == 1, timeout=15)
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert VerifactuRecord.get().status == "accepted"
         assert any(
             m.startswith("sent 1, accepted 1, with errors 0, rejected 0, pending 0")
@@ -94,16 +89,16 @@ async def test_send_now_from_the_palette_and_quiet_background_when_offline(db, o
         VerifactuChain.update(next_send_at=None).execute()
         before = len(app._notifications)
         app._verifactu_tick()
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert len(app._notifications) == before
         assert VerifactuRecord.select().where(VerifactuRecord.status == "pending").count() == 1
         # "Send now" explains why nothing went: first AEAT's wait, then the network.
         app.send_verifactu_now()
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert any("pending 1; next send allowed at" in m for m in _messages(app))
         VerifactuChain.update(next_send_at=None).execute()
         app.send_verifactu_now()
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert any("pending 1" in m and "no connection to 127.0.0.1" in m for m in _messages(app))
 
 
@@ -116,15 +111,15 @@ async def test_send_now_on_the_verifactu_screen_then_it_reloads(db, office, aeat
     aeat.outcomes[codes[0]] = ("Incorrecto", *FUTURE_DATE)
     app = CrmApp(db.opened, first_run=False)
     async with app.run_test(size=(110, 30)) as pilot:
-        await _settle(pilot, app)
+        await settle(pilot, app)
         await app.push_screen(VerifactuScreen())
-        await _settle(pilot, app)
+        await settle(pilot, app)
         table = app.screen.query_one(DataTable)
         assert table.row_count == 2  # both wait
         await pilot.press("S")
         assert wait_until(lambda: len(aeat.requests) == 1, timeout=15)
         for _ in range(50):
-            await _settle(pilot, app)
+            await settle(pilot, app)
             if table.row_count == 1:
                 break
         # Reloaded after AEAT's answer: only the refused one is left, with AEAT's words.
@@ -141,15 +136,15 @@ async def test_without_the_password_the_background_warns_once_then_waits_for_a_m
     secrets.delete_verifactu_password()
     app = CrmApp(db.opened, first_run=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _settle(pilot, app)
+        await settle(pilot, app)
         for _ in range(2):
             app._verifactu_tick()
-            await _settle(pilot, app)
+            await settle(pilot, app)
         warnings = [m for m in _messages(app) if "not being sent" in m]
         assert len(warnings) == 1 and "secrets set verifactu" in warnings[0]
         assert app._verifactu_paused and aeat.requests == []
         # The password stored again: a send from the palette works and the background resumes.
         secrets.set_verifactu_password(aeat_pki.password)
         app.send_verifactu_now()
-        await _settle(pilot, app)
+        await settle(pilot, app)
         assert VerifactuRecord.get().status == "accepted" and not app._verifactu_paused

@@ -12,23 +12,17 @@ from invoicing_support import draft, line, make_client, set_issuer
 from tui_crm.models import Invoice, VerifactuRecord
 from tui_crm.services import invoices, settings, verifactu
 from tui_crm.ui.app import CrmApp
+from tui_crm.ui.dialogs.confirm import ConfirmDialog
 from tui_crm.ui.screens.about import AboutScreen
 from tui_crm.ui.screens.invoice_editor import InvoiceEditor
 from tui_crm.ui.screens.invoice_view import InvoiceView
 from tui_crm.ui.screens.verifactu import VerifactuScreen
-from tui_crm.ui.widgets.form import ConfirmDialog
 
+from .conftest import settle
 from .screen_text import screen_text
 
 SIZE = (100, 30)
 TODAY = dt.date.today()
-
-
-async def settle(pilot, app, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @pytest.fixture

@@ -74,7 +74,7 @@ def test_one_english_word_two_spanish_ones():
     from tui_crm import i18n
     from tui_crm.services.projects import STATUS_LABELS
     from tui_crm.ui.formatting import rows_text
-    from tui_crm.ui.screens.sales_support import INVOICE_STATUS_LABELS
+    from tui_crm.ui.labels import INVOICE_STATUS_LABELS
 
     try:
         i18n.setup("es")

@@ -3,7 +3,8 @@
 - `live_client(id)`: the client a record hangs on must exist and not be merged away;
 - `save_versioned(...)`: the optimistic-locking update (`WHERE id = ? AND version = ?`)
   that raises ConflictError naming who saved first and when;
-- `parse_date` / `parse_money` / `parse_int`: what people type, with a reason when wrong.
+- `parse_date` / `parse_money` / `parse_int`: what people type, with a reason when wrong;
+  `read_date` / `read_amount`: the same for one field of a form, raising ValidationError.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ..i18n import _
 from ..models import Client
 from ..models.base import utcnow
 from ..money import MoneyError, parse_amount
-from .errors import ConflictError, ConflictInfo, NotFound
+from .errors import ConflictError, ConflictInfo, NotFound, ValidationError
 from .session import login
 
 R = TypeVar("R")
@@ -126,6 +127,33 @@ def parse_money(value: object, errors: dict[str, str], name: str) -> Decimal:
         return Decimal("0.00")
     if amount < 0:
         errors[name] = _("must not be negative")
+    return amount
+
+
+def read_date(value: object, key: str, *, required: bool = False) -> dt.date | None:
+    """A date typed in a form (YYYY-MM-DD or DD/MM/YYYY; empty is None unless `required`);
+    a wrong one raises ValidationError naming `key`."""
+    errors: dict[str, str] = {}
+    day = parse_date(value, errors, key)
+    if day is None and required and not errors:
+        errors[key] = _("is required")
+    if errors:
+        raise ValidationError(errors)
+    return day
+
+
+def read_amount(value: object, key: str, *, allow_negative: bool = False) -> Decimal:
+    """An amount typed in a form ("1.234,50" or "1234.50"), required; negative only when
+    `allow_negative`. A wrong one raises ValidationError naming `key`."""
+    text = str(value or "").strip()
+    if not text:
+        raise ValidationError({key: _("is required")})
+    try:
+        amount = parse_amount(text)
+    except MoneyError:
+        raise ValidationError({key: _("is not an amount (e.g. 1234.50)")}) from None
+    if amount < 0 and not allow_negative:
+        raise ValidationError({key: _("must not be negative")})
     return amount
 
 

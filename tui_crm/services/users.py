@@ -30,10 +30,19 @@ class UserInfo:
     full_name: str
     role: str
     active: bool
+    last_seen_at: dt.datetime | None = None
 
 
 def _info(user: User) -> UserInfo:
-    return UserInfo(user.id, user.login, user.full_name, user.role, user.active)
+    return UserInfo(user.id, user.login, user.full_name, user.role, user.active, user.last_seen_at)
+
+
+def get_user(login: str) -> UserInfo:
+    """A user as the list holds it (NotFound when there is none)."""
+    user = User.get_or_none(User.login == login)
+    if user is None:
+        raise NotFound(_("unknown user {login}").format(login=login))
+    return _info(user)
 
 
 def find_user(login: str) -> UserInfo | None:

@@ -4,34 +4,39 @@ from __future__ import annotations
 
 import gc
 import os
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 
 from ..i18n import _
 from ..services.permissions import ROLE_LABELS
-from .commands import ClientActionCommands, ClientCommands, ScreenActionCommands
-from .email_actions import EmailActions, EmailCommands
+from .commands.clients import ClientActionCommands, ClientCommands
+from .commands.email import EmailCommands
+from .commands.sales import SalesCommands
+from .commands.screen_actions import ScreenActionCommands
+from .email_actions import EmailActions
 from .sales_actions import SalesActions
-from .sales_commands import SalesCommands
 from .styles import css_paths
 from .verifactu_sending import VerifactuSending
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..services.startup import Opened
+    from .base import CrmApi
 
 
 def _import_commands():
-    """The import screen's palette entries, imported when the palette first opens."""
-    from .screens.import_clients import ImportCommands
+    """The imports' palette entries, imported when the palette first opens."""
+    from .commands.imports import ImportCommands
 
     return ImportCommands
 
 
 def _bank_commands():
     """The bank's palette entries, imported when the palette first opens."""
-    from .bank_commands import BankCommands
+    from .commands.bank import BankCommands
 
     return BankCommands
 
@@ -49,7 +54,7 @@ def _agenda_screen():
 
 
 def _invoices_screen():
-    from .screens.invoices import InvoicesScreen
+    from .screens.invoice_list import InvoicesScreen
 
     return InvoicesScreen()
 
@@ -121,7 +126,7 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
         if os.environ.get("SSH_CONNECTION"):
             self.animation_level = "none"  # every frame costs bandwidth over SSH
 
-    def run(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def run(self, *args: Any, **kwargs: Any) -> None:
         """Run the TUI; when it ends, so does the process.
 
         Before it goes, the heap (some 66,000 objects: Textual's, babel's locale data,
@@ -159,33 +164,17 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
         """A database without the business's fiscal data asks for it first."""
         if self._first_run is False:
             return
-        self.run_worker(self._load_missing_settings, thread=True, exit_on_error=False)
+        self.run_service(_first_look, self._first_looked, group="first-run")
 
-    def _load_missing_settings(self) -> None:
-        from ..db import database
-        from ..services import settings
-
-        with database.connection_context():
-            missing = settings.missing_for_invoicing()
-            values = settings.get_all()
-            self._daily_backup()
+    def _first_looked(self, look: tuple[bool, dict[str, str], str, bool]) -> None:
+        missing, values, backup_note, backup_failed = look
+        if backup_note:
+            if backup_failed:
+                self.notify(backup_note, severity="error", timeout=10, markup=False)
+            else:
+                self.notify(backup_note, markup=False)
         if missing:
-            self.call_from_thread(self._show_first_run, values)
-
-    def _daily_backup(self) -> None:
-        """The business's daily backup, if turned on and not yet taken today (in this worker)."""
-        from ..services.errors import ServiceError
-        from ..services.maintenance import daily_backup
-
-        try:
-            taken = daily_backup()
-        except (ServiceError, OSError) as exc:
-            message = _("Daily backup failed: {error}").format(error=exc)
-            self.call_from_thread(self.notify, message, severity="error", timeout=10)
-        else:
-            if taken is not None:
-                message = _("Daily backup written to {path}").format(path=taken)
-                self.call_from_thread(self.notify, message)
+            self._show_first_run(values)
 
     def _show_first_run(self, values: dict[str, str]) -> None:
         from .screens.first_run import FirstRunScreen
@@ -261,11 +250,45 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
 
         self.push_screen(AboutScreen())
 
+    # The two dialogs that code below the screens opens (`base`, widgets): through the app,
+    # since `dialogs/` builds on widgets and `base` (ARCHITECTURE.md, the order inside ui).
+
+    def show_message(self, title: str, text: str) -> None:
+        """A message that must be read; enter or escape closes it."""
+        from .dialogs.message import MessageDialog
+
+        self.push_screen(MessageDialog(title, text))
+
+    def ask(
+        self, question: str, then: Callable[[bool | None], None], *, yes: str | None = None
+    ) -> None:
+        """A yes/no question; `then(answer)` once the person answers."""
+        from .dialogs.confirm import ConfirmDialog
+
+        self.push_screen(ConfirmDialog(question, yes=yes), then)
+
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+
+def _first_look() -> tuple[bool, dict[str, str], str, bool]:
+    """In a worker at start-up: is the business's fiscal data missing (and what is there),
+    and the daily backup, if turned on and not yet taken today (what to say about it)."""
+    from ..services import settings
+    from ..services.errors import ServiceError
+    from ..services.maintenance import daily_backup
+
+    missing = bool(settings.missing_for_invoicing())
+    values = settings.get_all()
+    try:
+        taken = daily_backup()
+    except (ServiceError, OSError) as exc:
+        return missing, values, _("Daily backup failed: {error}").format(error=exc), True
+    note = "" if taken is None else _("Daily backup written to {path}").format(path=taken)
+    return missing, values, note, False
 
 
 def read_only_notice(reason: str) -> str:
@@ -277,3 +300,9 @@ def read_only_notice(reason: str) -> str:
 
 def run_app(opened: Opened, *, mouse: bool = True) -> None:
     CrmApp(opened).run(mouse=mouse)
+
+
+if TYPE_CHECKING:  # the app is what the screens ask of it (a type checker says if not)
+
+    def _is_crm_api(app: CrmApp) -> CrmApi:
+        return app

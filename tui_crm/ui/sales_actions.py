@@ -10,27 +10,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual.app import App
+
 from ..i18n import _
-from .service_calls import ServiceCalls
+from .base import CrmNode
 
 
-class SalesActions(ServiceCalls):
+class SalesActions(CrmNode, App[None]):
     """open_invoice / open_quote / open_order, new_invoice / new_quote, register_payment."""
 
     # --- choosing a client first ----------------------------------------------------------
 
     def pick_client(self, title: str, then: Callable[[int], None]) -> None:
-        from .screens.client_picker import ClientPicker
+        from .dialogs.client_picker import ClientPicker
 
         def chosen(client_id: int | None) -> None:
             if client_id is not None:
                 then(client_id)
 
-        self.push_screen(ClientPicker(title), chosen)  # type: ignore[attr-defined]
+        self.push_screen(ClientPicker(title), chosen)
 
     def new_sales_document(self, client_id: int) -> None:
         """`n` on a client's Sales tab: a new invoice or a new quote for that client."""
-        from .screens.pickers import ChoicePrompt
+        from .dialogs.choice import ChoicePrompt
 
         def chosen(kind: str | None) -> None:
             if kind == "invoice":
@@ -38,7 +40,7 @@ class SalesActions(ServiceCalls):
             elif kind == "quote":
                 self.new_quote(client_id)
 
-        self.push_screen(  # type: ignore[attr-defined]
+        self.push_screen(
             ChoicePrompt(
                 _("New for this client"),
                 [(_("Invoice"), "invoice"), (_("Quote"), "quote")],
@@ -71,7 +73,7 @@ class SalesActions(ServiceCalls):
                 return "draft", load_draft(invoice_id)
             return "issued", detail
 
-        self.call_service(read, self._show_invoice)
+        self.run_service(read, self._show_invoice)
 
     def _show_invoice(self, found: tuple[str, Any]) -> None:
         from .screens.invoice_editor import InvoiceEditor
@@ -79,52 +81,56 @@ class SalesActions(ServiceCalls):
 
         kind, data = found
         if kind == "draft":
-            self.push_screen(InvoiceEditor(data))  # type: ignore[attr-defined]
+            self.push_screen(InvoiceEditor(data))
         else:
-            self.push_screen(InvoiceView(data))  # type: ignore[attr-defined]
+            self.push_screen(InvoiceView(data))
 
     def new_invoice(self, client_id: int | None = None) -> None:
         """The invoice editor for a new invoice (the client is asked for when not given)."""
         if client_id is None:
             self.pick_client(_("New invoice for which client?"), self.new_invoice)
             return
-        from .screens.invoice_editor import InvoiceEditor, load_new
+        from .screens.document_editor import new_document
+        from .screens.invoice_editor import InvoiceEditor
 
-        self.call_service(
-            lambda: load_new(client_id),
-            lambda data: self.push_screen(InvoiceEditor(data)),  # type: ignore[attr-defined]
+        self.run_service(
+            lambda: new_document(client_id),
+            lambda data: self.push_screen(InvoiceEditor(data)),
         )
 
     # --- quotes and orders ----------------------------------------------------------------
 
     def open_quote(self, quote_id: int) -> None:
-        from .screens.quotes import load_quote, show_quote
+        from .screens.quote_view import QuoteView, load_quote
 
-        self.call_service(lambda: load_quote(quote_id), lambda data: show_quote(self, data))
+        self.run_service(
+            lambda: load_quote(quote_id), lambda data: self.push_screen(QuoteView(data))
+        )
 
     def new_quote(self, client_id: int | None = None) -> None:
         """The quote editor for a new quote (the client is asked for when not given)."""
         if client_id is None:
             self.pick_client(_("New quote for which client?"), self.new_quote)
             return
-        from .screens.quote_editor import QuoteEditor, load_new_quote
+        from .screens.document_editor import new_document
+        from .screens.quote_editor import QuoteEditor
 
         def closed(quote_id: int | None) -> None:
             if quote_id is not None:  # saved: its view has the next steps (sent, accept…)
                 self.open_quote(quote_id)
 
-        self.call_service(
-            lambda: load_new_quote(client_id),
-            lambda data: self.push_screen(QuoteEditor(data), closed),  # type: ignore[attr-defined]
+        self.run_service(
+            lambda: new_document(client_id),
+            lambda data: self.push_screen(QuoteEditor(data), closed),
         )
 
     def open_order(self, order_id: int) -> None:
         from ..services import orders
-        from .screens.orders import OrderView
+        from .screens.order_view import OrderView
 
-        self.call_service(
+        self.run_service(
             lambda: orders.get_order(order_id),
-            lambda detail: self.push_screen(OrderView(detail)),  # type: ignore[attr-defined]
+            lambda detail: self.push_screen(OrderView(detail)),
         )
 
     # --- payments ---------------------------------------------------------------------------
@@ -142,11 +148,11 @@ class SalesActions(ServiceCalls):
                 lambda cid: self.register_payment(cid, invoice_id, done),
             )
             return
-        from .screens.payments import PaymentForm, load_payment_form
+        from .screens.payment_form import PaymentForm, load_payment_form
 
         def opened(data: Any) -> None:
             if not data.open_invoices:
-                self.notify(  # type: ignore[attr-defined]
+                self.notify(
                     _("{client} owes nothing: no invoice is waiting for a payment.").format(
                         client=data.client_name
                     ),
@@ -156,33 +162,33 @@ class SalesActions(ServiceCalls):
 
             def saved(payment_id: int | None) -> None:
                 if payment_id is not None:
-                    self.notify(_("Payment registered."))  # type: ignore[attr-defined]
+                    self.notify(_("Payment registered."))
                     if done is not None:
                         done(payment_id)
 
-            self.push_screen(PaymentForm(data), saved)  # type: ignore[attr-defined]
+            self.push_screen(PaymentForm(data), saved)
 
-        self.call_service(lambda: load_payment_form(client_id, invoice_id), opened)
+        self.run_service(lambda: load_payment_form(client_id, invoice_id), opened)
 
     # --- lists ------------------------------------------------------------------------------
 
     def show_quotes(self) -> None:
-        from .screens.quotes import QuotesScreen
+        from .screens.quote_list import QuotesScreen
 
-        self.push_screen(QuotesScreen())  # type: ignore[attr-defined]
+        self.push_screen(QuotesScreen())
 
     def show_catalog(self) -> None:
         from .screens.catalog import CatalogScreen
 
-        self.push_screen(CatalogScreen())  # type: ignore[attr-defined]
+        self.push_screen(CatalogScreen())
 
     def show_recurring(self, client_id: int | None = None, client_name: str = "") -> None:
         """Recurring invoice templates: every client's, or one client's (its Sales tab)."""
-        from .screens.recurring import RecurringScreen
+        from .screens.recurring_list import RecurringScreen
 
-        self.push_screen(RecurringScreen(client_id, client_name))  # type: ignore[attr-defined]
+        self.push_screen(RecurringScreen(client_id, client_name))
 
     def show_orders(self) -> None:
-        from .screens.orders import OrdersScreen
+        from .screens.order_list import OrdersScreen
 
-        self.push_screen(OrdersScreen())  # type: ignore[attr-defined]
+        self.push_screen(OrdersScreen())

@@ -18,7 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from textual.app import App
+
 from ..i18n import _, ngettext
+from .base import CrmNode
 
 SEND_EVERY_S = 60.0  # how often the background sender looks at the outbox
 FIRST_LOOK_S = 5.0  # after start-up, once the first screen is up
@@ -38,27 +41,23 @@ class SendOutcome:
 
 
 def run_sender(*, manual: bool) -> SendOutcome:
-    """One run of the outbox in this (worker) thread. The background run skips quietly what
-    it cannot or need not do; `manual` sends whatever is due and explains the rest."""
-    from ..db import database
-    from ..models.base import utcnow
+    """One run of the outbox in this (worker) thread, inside its connection. The background
+    run skips quietly what it cannot or need not do; `manual` sends whatever is due and
+    explains the rest."""
     from ..services import verifactu_sender as sender
     from ..services.permissions import can
 
-    with database.connection_context():
-        if not sender.enabled():
-            return SendOutcome(False, _("VERI*FACTU is off (verifactu.enabled)."), "", (), (), ())
-        if not can("verifactu.send"):
-            return SendOutcome(
-                False, _("You may not send VERI*FACTU records; ask an admin."), "", (), (), ()
-            )
-        pending = sender.pending_count()
-        if not pending:
-            return SendOutcome(False, _("Nothing is waiting to be sent to AEAT."), "", (), (), ())
-        due = sender.next_send_at()
-        if not manual and due is not None and due > utcnow():
-            return SendOutcome(False, "", "", (), (), ())
-        report = sender.send_pending()
+    if not sender.enabled():
+        return SendOutcome(False, _("VERI*FACTU is off (verifactu.enabled)."), "", (), (), ())
+    if not can("verifactu.send"):
+        return SendOutcome(
+            False, _("You may not send VERI*FACTU records; ask an admin."), "", (), (), ()
+        )
+    if not sender.pending_count():
+        return SendOutcome(False, _("Nothing is waiting to be sent to AEAT."), "", (), (), ())
+    if not manual and sender.next_send_at() is not None:  # AEAT asked us to wait until then
+        return SendOutcome(False, "", "", (), (), ())
+    report = sender.send_pending()
     return SendOutcome(
         True,
         "",
@@ -70,7 +69,7 @@ def run_sender(*, manual: bool) -> SendOutcome:
     )
 
 
-class VerifactuSending:
+class VerifactuSending(CrmNode, App[None]):
     """Mixed into CrmApp: the background sender's timer, and `send_verifactu_now()`."""
 
     _verifactu_running = False
@@ -82,8 +81,8 @@ class VerifactuSending:
 
     def start_verifactu_sender(self) -> None:
         """Look at the outbox shortly after start-up, then every minute."""
-        self.set_timer(FIRST_LOOK_S, self._verifactu_tick)  # type: ignore[attr-defined]
-        self.set_interval(SEND_EVERY_S, self._verifactu_tick)  # type: ignore[attr-defined]
+        self.set_timer(FIRST_LOOK_S, self._verifactu_tick)
+        self.set_interval(SEND_EVERY_S, self._verifactu_tick)
 
     def _verifactu_tick(self) -> None:
         if not self._verifactu_paused:
@@ -93,9 +92,9 @@ class VerifactuSending:
         """Send what is pending now (the VERI*FACTU screen's key and the palette's entry);
         `then` runs on the UI thread once the run is over."""
         if self._verifactu_running:
-            self.notify(_("VERI*FACTU records are being sent already."))  # type: ignore[attr-defined]
+            self.notify(_("VERI*FACTU records are being sent already."))
             return
-        self.notify(_("Sending VERI*FACTU records to AEAT…"))  # type: ignore[attr-defined]
+        self.notify(_("Sending VERI*FACTU records to AEAT…"))
         self._verifactu_then = then
         self._start_verifactu_run(manual=True)
 
@@ -103,20 +102,17 @@ class VerifactuSending:
         if self._verifactu_running:
             return
         self._verifactu_running = True
-        self.run_worker(  # type: ignore[attr-defined]
-            lambda: self._verifactu_worker(manual),
-            thread=True,
-            group="verifactu-send",
-            exit_on_error=False,
-            name="verifactu-sender",
-        )
 
-    def _verifactu_worker(self, manual: bool) -> None:
-        try:
-            outcome = run_sender(manual=manual)
-        except Exception as exc:  # the database is busy or gone: never crash the app
-            outcome = SendOutcome(True, "", "", (), (str(exc),), ())
-        self.call_from_thread(self._verifactu_done, outcome, manual)  # type: ignore[attr-defined]
+        def failed(exc: Exception) -> bool:  # the database is busy or gone: said, no crash
+            self._verifactu_done(SendOutcome(True, "", "", (), (str(exc),), ()), manual)
+            return True
+
+        self.run_service(
+            lambda: run_sender(manual=manual),
+            lambda outcome: self._verifactu_done(outcome, manual),
+            refused=failed,
+            group="verifactu-send",
+        )
 
     def _verifactu_done(self, outcome: SendOutcome, manual: bool) -> None:
         from .safe_text import lines
@@ -125,7 +121,7 @@ class VerifactuSending:
 
         def notify(text: str, **options) -> None:
             # AEAT's words and invoice numbers are data: shown literally, never as markup.
-            self.notify(lines(text), markup=False, **options)  # type: ignore[attr-defined]
+            self.notify(lines(text), markup=False, **options)
 
         if outcome.rejections:
             count = len(outcome.rejections)

@@ -11,13 +11,13 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from ...i18n import _, count_text, ngettext
+from ..base import CrmScreen
 from ..formatting import date as show_date
 from ..widgets.footer import Footer
 from ..widgets.lazy_table import Column, LazyTable, Row
@@ -58,8 +58,10 @@ def agenda_columns() -> list[Column]:
     ]
 
 
-class AgendaScreen(Screen[None]):
+class AgendaScreen(CrmScreen[None]):
     """Follow-ups and meetings of every client; mine by default."""
+
+    REREAD_AFTER_DIALOGS = True  # back from a client or a form (or F3 again): what changed
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "done", _("Done"), id="done"),
@@ -74,43 +76,32 @@ class AgendaScreen(Screen[None]):
 
         super().__init__()
         self.flt = AgendaFilter(as_of=as_of)
-        self.items: dict[int, Any] = {}
+        self.source = self._source()
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="agenda-filters")
         yield LazyTable(
             agenda_columns(),
-            self._source(),
+            self.source,
             page_size=200,
             empty_text=_("Nothing to follow up. New follow-ups: a due date on a timeline entry."),
             id="agenda-table",
         )
         yield Footer()
 
-    def _source(self) -> PagedSource:
+    def _source(self) -> PagedSource[Any]:
         from ...services.agenda import count_agenda, list_agenda
 
-        flt = self.flt
-
-        def fetch(offset: int, limit: int) -> list[Any]:
-            items = list_agenda(flt, offset, limit)
-            for item in items:
-                self.items[item.activity_id] = item
-            return items
-
-        return PagedSource(lambda: count_agenda(flt), fetch, agenda_row)
+        return PagedSource.over(count_agenda, list_agenda, self.flt, agenda_row, remember=True)
 
     def on_mount(self) -> None:
         self.title = _("Agenda")
         self._show_filter()
         self.query_one(LazyTable).focus()
 
-    def on_screen_resume(self) -> None:
-        """Back from a client or a form (or F3 again): show what changed meanwhile."""
-        if getattr(self, "_resumed_once", False):
-            self.action_reload()
-        self._resumed_once = True
+    def returned(self) -> None:
+        self.action_reload()
 
     def _show_filter(self) -> None:
         whose = _("everyone's") if self.flt.everyone else _("mine")
@@ -140,7 +131,8 @@ class AgendaScreen(Screen[None]):
 
     def action_toggle_mine(self) -> None:
         self.flt = replace(self.flt, everyone=not self.flt.everyone)
-        self.query_one(LazyTable).set_source(self._source())
+        self.source = self._source()
+        self.query_one(LazyTable).set_source(self.source)
         self._show_filter()
 
     def action_reload(self) -> None:
@@ -150,7 +142,7 @@ class AgendaScreen(Screen[None]):
     def action_export(self) -> None:
         """The agenda as shown (mine or everyone's, as of its day), to Excel."""
         from ...services import reports
-        from ..widgets.export import export_list
+        from ..dialogs.export import export_list
 
         flt = self.flt
         export_list(
@@ -165,33 +157,25 @@ class AgendaScreen(Screen[None]):
         table = self.query_one(LazyTable)
         key = table.selected_key
         if key is None:
-            self.notify(_("Nothing selected."), severity="warning")
+            self.nothing_selected()
             return None
-        return self.items.get(int(key))
-
-    @work(thread=True, group="agenda-action", exit_on_error=False)
-    def _mark_done(self, activity_id: int) -> None:
-        from ...db import database
-        from ...services import timeline
-        from ...services.errors import ServiceError
-
-        try:
-            with database.connection_context():
-                timeline.mark_done(activity_id)
-        except ServiceError as exc:
-            message = str(exc)
-            self.app.call_from_thread(self.notify, message, severity="error")
-            return
-        self.app.call_from_thread(self._changed, _("Marked done."))
+        return self.source.item(key)
 
     def _changed(self, message: str) -> None:
         self.notify(message)
         self.action_reload()
 
     def action_done(self) -> None:
+        from ...services import timeline
+
         item = self._current()
         if item is not None:
-            self._mark_done(item.activity_id)
+            activity_id = item.activity_id
+            self.run_service(
+                lambda: timeline.mark_done(activity_id),
+                lambda _done: self._changed(_("Marked done.")),
+                group="agenda-action",
+            )
 
     def action_reschedule(self) -> None:
         from .activity_form import RescheduleForm
@@ -215,6 +199,6 @@ class AgendaScreen(Screen[None]):
 
     @on(LazyTable.RowSelected, "#agenda-table")
     def _open_client(self, event: LazyTable.RowSelected) -> None:
-        item = self.items.get(int(event.row_key))
+        item = self.source.item(event.row_key)
         if item is not None:
-            self.app.open_client(item.client_id, tab="timeline")  # type: ignore[attr-defined]
+            self.crm.open_client(item.client_id, tab="timeline")

@@ -2,104 +2,46 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.content import Content
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Header, Input, Label, Static
+from textual.containers import Horizontal
+from textual.widgets import Header, Input, Label
 
 from ...i18n import _
 from ...services.audit import AuditEntry, AuditFilter
+from ..base import CrmScreen
 from ..formatting import local_datetime
 from ..widgets.footer import Footer
 from ..widgets.lazy_table import Column, LazyTable, Row
+from ..widgets.sources import PagedSource
 
 
-class AuditSource:
-    def __init__(self, flt: AuditFilter):
-        self.flt = flt
-        self.entries: dict[int, AuditEntry] = {}
-
-    def count(self) -> int:
-        from ...db import database
-        from ...services.audit import count_entries
-
-        with database.connection_context():
-            return count_entries(self.flt)
-
-    def fetch(self, offset: int, limit: int) -> list[Row]:
-        from ...db import database
-        from ...services.audit import list_entries
-
-        with database.connection_context():
-            entries = list_entries(self.flt, offset, limit)
-        rows = []
-        for entry in entries:
-            self.entries[entry.id] = entry
-            rows.append(
-                Row(
-                    key=entry.id,
-                    cells=(
-                        local_datetime(entry.at),
-                        entry.who,
-                        entry.action,
-                        entry.entity,
-                        entry.entity_id,
-                        entry.summary,
-                        entry.describe_changes(),
-                    ),
-                )
-            )
-        return rows
+def audit_row(entry: AuditEntry) -> Row:
+    return Row(
+        key=entry.id,
+        cells=(
+            local_datetime(entry.at),
+            entry.who,
+            entry.action,
+            entry.entity,
+            entry.entity_id,
+            entry.summary,
+            entry.describe_changes(),
+        ),
+    )
 
 
-class AuditDetail(ModalScreen[None]):
-    """Every changed field of one audit entry, before and after."""
+def audit_source(flt: AuditFilter) -> PagedSource[AuditEntry]:
+    from ...services.audit import count_entries, list_entries
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter", "close", _("Close"))]
-
-    def __init__(self, entry: AuditEntry):
-        super().__init__(classes="dialog-screen")
-        self.entry = entry
-
-    def compose(self) -> ComposeResult:
-        e = self.entry
-        lines = [
-            f"{local_datetime(e.at)} · {e.who} · {e.action} · {e.entity} {e.entity_id}",
-            e.summary,
-            "",
-        ]
-        for name, pair in e.changes.items():
-            before, after = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
-            lines.append(f"{name}:")
-            lines.append("    " + _("before") + f": {'' if before is None else before}")
-            lines.append("    " + _("after") + f":  {'' if after is None else after}")
-        with Vertical(classes="dialog"), VerticalScroll():
-            yield Static(Content("\n".join(lines)))
-
-    def action_close(self) -> None:
-        self.dismiss(None)
+    return PagedSource.over(count_entries, list_entries, flt, audit_row, remember=True)
 
 
-def _parse_day(text: str) -> dt.date | None:
-    text = text.strip()
-    if not text:
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
-
-
-class AuditScreen(Screen[None]):
+class AuditScreen(CrmScreen[None]):
     """Newest first; the filter fields apply on enter."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -110,7 +52,7 @@ class AuditScreen(Screen[None]):
     def __init__(self, client_id: int | None = None, title: str | None = None):
         super().__init__()
         self.flt = AuditFilter(client_id=client_id)
-        self.source = AuditSource(self.flt)
+        self.source = audit_source(self.flt)
         self.title_text = title or _("Audit log")
 
     def compose(self) -> ComposeResult:
@@ -149,12 +91,17 @@ class AuditScreen(Screen[None]):
 
     @on(Input.Submitted)
     def _apply(self) -> None:
-        try:
-            since = _parse_day(self.query_one("#audit-since", Input).value)
-            until = _parse_day(self.query_one("#audit-until", Input).value)
-        except ValueError as exc:
+        from ...services.records import parse_date
+
+        typed = {
+            key: self.query_one(f"#audit-{key}", Input).value.strip() for key in ("since", "until")
+        }
+        errors: dict[str, str] = {}
+        since, until = (parse_date(typed[key], errors, key) for key in ("since", "until"))
+        if errors:
+            wrong = typed[next(iter(errors))]
             self.notify(
-                _("{value!r} is not a date (expected YYYY-MM-DD)").format(value=str(exc)),
+                _("{value!r} is not a date (expected YYYY-MM-DD)").format(value=wrong),
                 severity="warning",
             )
             return
@@ -165,14 +112,16 @@ class AuditScreen(Screen[None]):
             since=since,
             until=until,
         )
-        self.source = AuditSource(self.flt)
+        self.source = audit_source(self.flt)
         table = self.query_one(LazyTable)
         table.set_source(self.source)
         table.focus()
 
     @on(LazyTable.RowSelected)
     def _open(self, event: LazyTable.RowSelected) -> None:
-        entry = self.source.entries.get(int(event.row_key))
+        from ..dialogs.audit_entry import AuditDetail
+
+        entry = self.source.item(event.row_key)
         if entry is not None:
             self.app.push_screen(AuditDetail(entry))
 

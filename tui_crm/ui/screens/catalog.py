@@ -11,17 +11,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from ...i18n import _
+from ..base import CrmScreen
+from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.form import FieldSpec, FormScreen
 from ..formatting import money, rows_text
 from ..widgets.footer import Footer
-from ..widgets.form import ConfirmDialog, FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.line_editor import number_text
 from ..widgets.sources import PagedSource
-from .sales_support import ServiceCalls, parse_money_field
 
 
 def product_row(p: Any) -> Row:
@@ -44,10 +44,8 @@ def product_row(p: Any) -> Row:
 def product_source(include_inactive: bool) -> PagedSource[Any]:
     from ...services import catalog
 
-    return PagedSource(
-        lambda: catalog.count_products(include_inactive),
-        lambda offset, limit: catalog.list_products(include_inactive, offset, limit),
-        product_row,
+    return PagedSource.over(
+        catalog.count_products, catalog.list_products, include_inactive, product_row
     )
 
 
@@ -104,6 +102,7 @@ class ProductForm(FormScreen[int]):
 
         from ...services import catalog
         from ...services.errors import ValidationError
+        from ...services.records import read_amount
 
         errors: dict[str, str] = {}
         amounts: dict[str, Decimal] = {}
@@ -112,7 +111,7 @@ class ProductForm(FormScreen[int]):
                 amounts[key] = Decimal(0)
                 continue
             try:
-                amounts[key] = parse_money_field(values.get(key), key)
+                amounts[key] = read_amount(values.get(key), key)
             except ValidationError as exc:
                 errors.update(exc.errors)
         if errors:
@@ -144,7 +143,7 @@ class ProductForm(FormScreen[int]):
         return self.values_of(detail.data)
 
 
-class CatalogScreen(ServiceCalls, Screen[None]):
+class CatalogScreen(CrmScreen[None]):
     """Every product and service, by code."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -218,10 +217,10 @@ class CatalogScreen(ServiceCalls, Screen[None]):
 
         key = self.table.selected_key
         if key is None:
-            self.notify(_("Nothing selected."), severity="warning")
+            self.nothing_selected()
             return
         product_id = int(key)
-        self.call_service(
+        self.run_service(
             lambda: catalog.get_product(product_id),
             lambda detail: self.app.push_screen(
                 ProductForm(product_id, detail.version, ProductForm.values_of(detail.data)),
@@ -234,13 +233,13 @@ class CatalogScreen(ServiceCalls, Screen[None]):
 
         row = self.table.get_row(self.table.cursor_index)
         if row is None:
-            self.notify(_("Nothing selected."), severity="warning")
+            self.nothing_selected()
             return
         product_id = int(row.key)
 
         def answer(ok: bool | None) -> None:
             if ok:
-                self.call_service(
+                self.run_service(
                     lambda: catalog.delete_product(product_id),
                     lambda _r: self.table.refresh_rows(),
                     done=_("Deleted."),

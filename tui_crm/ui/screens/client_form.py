@@ -10,29 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
-from textual import on
-from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.content import Content
-from textual.screen import ModalScreen
 from textual.suggester import Suggester
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input
 
-from ...i18n import N_, _
+from ...i18n import _
+from ..base import CrmNode
+from ..dialogs.form import FieldSpec, FormScreen, field_id
+from ..labels import METHOD_LABELS, PAYABLE_METHODS, label
 from ..safe_text import one_line
-from ..widgets.form import FieldSpec, FormScreen, field_id
 
-PAYMENT_METHOD_LABELS = {
-    "transfer": N_("bank transfer"),
-    "card": N_("card"),
-    "cash": N_("cash"),
-    "direct_debit": N_("direct debit"),
-    "cheque": N_("cheque"),
-    "other": N_("other"),
-}
 ADDRESS_FIELDS = ("line1", "postal_code", "city", "province", "country")
 
 
@@ -171,7 +159,7 @@ class ClientForm(FormScreen[int]):
                 "payment_method",
                 _("Payment method"),
                 "select",
-                choices=[(_(label), key) for key, label in PAYMENT_METHOD_LABELS.items()],
+                choices=[(label(METHOD_LABELS, method), method) for method in PAYABLE_METHODS],
             ),
             FieldSpec("iban", _("IBAN"), max_length=40),
             FieldSpec("vat_rate", _("IVA"), "select", choices=rates),
@@ -272,88 +260,21 @@ class ClientForm(FormScreen[int]):
                     if self.on_open_other is not None:
                         self.on_open_other(answer)
                     else:
-                        self.app.open_client(answer)  # type: ignore[attr-defined]
+                        self.crm.open_client(answer)
+
+            from ..dialogs.duplicates import DuplicateDialog
 
             self.app.push_screen(DuplicateDialog(result.duplicates), chosen)
             return
         super()._saved(result)
 
 
-class DuplicateDialog(ModalScreen[object]):
-    """Another record has the same tax ID or email: save anyway, open it, or keep editing."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "answer('save')", _("Save anyway"), id="save_anyway"),
-        Binding("o", "open(0)", _("Open it"), id="open_other"),
-        Binding("escape,k", "answer('keep')", _("Keep editing"), id="keep"),
-        *[Binding(str(i + 1), f"open({i})", _("Open that one"), show=False) for i in range(9)],
-    ]
-
-    def __init__(self, duplicates: Sequence[Any]):
-        super().__init__(classes="dialog-screen")
-        self.duplicates = list(duplicates)
-
-    def compose(self) -> ComposeResult:
-        reasons = {"tax_id": _("same tax ID"), "email": _("same email")}
-        listed = [
-            f"  {i + 1}. {one_line(d.legal_name)} ({reasons.get(d.reason, d.reason)})"
-            for i, d in enumerate(self.duplicates[:9])
-        ]
-        with Vertical(classes="dialog"):
-            yield Static(
-                Content(_("This may be a duplicate of a record already on file:")),
-                classes="dialog-text",
-            )
-            yield Static(Content("\n".join(listed)), classes="dialog-details")
-            yield Static(
-                Content(_("o (or 1–9) opens it · s saves anyway · escape keeps editing")),
-                classes="dialog-hint",
-            )
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(_("Open it (o)"), id="dup-open", variant="primary")
-                yield Button(_("Save anyway (s)"), id="dup-save", variant="warning")
-                yield Button(_("Keep editing"), id="dup-keep")
-
-    def on_mount(self) -> None:
-        self.query_one("#dup-open", Button).focus()
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "dup-open":
-            self.action_open(0)
-        else:
-            self.dismiss("save" if event.button.id == "dup-save" else "keep")
-
-    def action_answer(self, answer: str) -> None:
-        self.dismiss(answer)
-
-    def action_open(self, index: int) -> None:
-        if 0 <= index < len(self.duplicates):
-            self.dismiss(self.duplicates[index].id)
-
-
 def open_client_form(
-    app: App, client_id: int | None, on_saved: Callable[[int | None], None] | None = None
+    node: CrmNode, client_id: int | None, on_saved: Callable[[int | None], None] | None = None
 ) -> None:
     """Read what the form needs in a worker, then show it (new when `client_id` is None)."""
-
-    def load() -> None:
-        from ...db import database
-        from ...services.errors import ServiceError
-
-        try:
-            with database.connection_context():
-                data = load_form_data(client_id)
-        except ServiceError as exc:
-            app.call_from_thread(app.notify, str(exc), severity="error")
-            return
-        except Exception as exc:  # a database error must not kill the app
-            message = _("Could not open the form: {error}").format(error=exc)
-            app.call_from_thread(app.notify, message, severity="error")
-            return
-        app.call_from_thread(show, data)
-
-    def show(data: ClientFormData) -> None:
-        app.push_screen(ClientForm(data), on_saved)
-
-    app.run_worker(load, thread=True, exit_on_error=False, group="client-form")
+    node.run_service(
+        lambda: load_form_data(client_id),
+        lambda data: node.app.push_screen(ClientForm(data), on_saved),
+        group="client-form",
+    )

@@ -13,7 +13,7 @@ from dataclasses import asdict
 from typing import Any, ClassVar
 
 from ...i18n import _
-from ..widgets.form import FieldSpec, FormScreen
+from ..dialogs.form import FieldSpec, FormScreen
 
 
 def _text(value: object) -> str:
@@ -25,8 +25,8 @@ class RecordForm(FormScreen[int]):
 
     A form names its service module (`SERVICE`, under tui_crm.services, imported when
     used), the record (`RECORD`: the service has create_RECORD(client_id, data),
-    update_RECORD(id, data, version) -> version and get_RECORD(id) -> a row with
-    `version` and `data`) and the data class (`DATA`).
+    update_RECORD(id, data, version) -> version, get_RECORD(id) -> a row with
+    `version` and `data`, and delete_RECORD(id)) and the data class (`DATA`).
     """
 
     SERVICE: ClassVar[str]
@@ -47,8 +47,19 @@ class RecordForm(FormScreen[int]):
         self.record_id = record_id
         self.version = version
 
-    def _service(self) -> Any:
-        return importlib.import_module(f"...services.{self.SERVICE}", __package__)
+    @classmethod
+    def _service(cls) -> Any:
+        return importlib.import_module(f"...services.{cls.SERVICE}", __package__)
+
+    @classmethod
+    def get(cls, record_id: int) -> Any:
+        """The record as its service gives it (`version`, `data` …), in a worker."""
+        return getattr(cls._service(), f"get_{cls.RECORD}")(record_id)
+
+    @classmethod
+    def delete(cls, record_id: int) -> Any:
+        """Delete the record (in a worker): the service checks it may."""
+        return getattr(cls._service(), f"delete_{cls.RECORD}")(record_id)
 
     @staticmethod
     def values_of(data: Any) -> dict[str, Any]:
@@ -70,7 +81,7 @@ class RecordForm(FormScreen[int]):
 
     def load(self) -> tuple[int, dict[str, Any]]:
         assert self.record_id is not None
-        row = getattr(self._service(), f"get_{self.RECORD}")(self.record_id)
+        row = self.get(self.record_id)
         return row.version, self.values_of(row.data)
 
     def save(self, values: dict[str, Any]) -> int:

@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from ...i18n import N_, _
+from ..base import CrmScreen
+from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.form import FieldSpec, FormScreen
 from ..widgets.footer import Footer
-from ..widgets.form import ConfirmDialog, FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.sources import LoadedSource
 
@@ -70,7 +71,7 @@ class FieldDefForm(FormScreen[int]):
         return self.field_id
 
 
-class _ListScreen(Screen[None]):
+class _ListScreen(CrmScreen[None]):
     """A short list read whole, with n / e / delete."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -95,30 +96,21 @@ class _ListScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Content(_(self.HINT)), classes="settings-hint")
-        yield LazyTable(
-            self.columns(), LoadedSource(self._load, self.to_row), empty_text=_(self.EMPTY)
-        )
+        yield LazyTable(self.columns(), self.source, empty_text=_(self.EMPTY))
         yield Footer()
-
-    def _load(self) -> list[Any]:
-        items = self.load()
-        self.items = {getattr(item, "id", None): item for item in items}
-        return items
 
     def __init__(self) -> None:
         super().__init__()
-        # Filled by the table's worker (possibly before on_mount runs: children mount first).
-        self.items: dict[Any, Any] = {}
+        self.source = LoadedSource(self.load, self.to_row, remember=True)
 
     def on_mount(self) -> None:
         self.title = _(self.TITLE_TEXT)
         self.query_one(LazyTable).focus()
 
     def selected(self) -> Any:
-        key = self.query_one(LazyTable).selected_key
-        item = self.items.get(key)
+        item = self.source.item(self.query_one(LazyTable).selected_key)
         if item is None:
-            self.notify(_("Nothing selected."), severity="warning")
+            self.nothing_selected()
         return item
 
     def saved(self, result: Any) -> None:
@@ -130,23 +122,14 @@ class _ListScreen(Screen[None]):
     def _open(self) -> None:
         self.action_edit()
 
-    @work(thread=True, group="settings-write", exit_on_error=False)
-    def run_service(self, call: Callable[[], Any], done: str) -> None:
-        from ...db import database
-        from ...services.errors import ServiceError
-
-        try:
-            with database.connection_context():
-                call()
-        except ServiceError as exc:
-            message = str(exc)
-            self.app.call_from_thread(self.notify, message, severity="error", timeout=8)
-            return
-        self.app.call_from_thread(self._done, done)
-
-    def _done(self, message: str) -> None:
-        self.query_one(LazyTable).refresh_rows()
-        self.notify(message)
+    def delete_with(self, call: Callable[[], Any]) -> None:
+        """Delete (in a worker), then re-read the list."""
+        self.run_service(
+            call,
+            lambda _result: self.query_one(LazyTable).refresh_rows(),
+            done=_("Deleted."),
+            group="settings-write",
+        )
 
     def confirm(self, question: str, then: Callable[[], None]) -> None:
         self.app.push_screen(ConfirmDialog(question, yes=_("Delete")), lambda ok: ok and then())
@@ -221,7 +204,7 @@ class CustomFieldsScreen(_ListScreen):
             _("Delete the custom field {label} and every client's value for it?").format(
                 label=d.label
             ),
-            lambda: self.run_service(lambda: custom_fields.delete_definition(d.id), _("Deleted.")),
+            lambda: self.delete_with(lambda: custom_fields.delete_definition(d.id)),
         )
 
 
@@ -272,5 +255,5 @@ class CommentTemplatesScreen(_ListScreen):
             return
         self.confirm(
             _("Delete the template {name}?").format(name=t.name),
-            lambda: self.run_service(lambda: timeline.delete_template(t.id), _("Deleted.")),
+            lambda: self.delete_with(lambda: timeline.delete_template(t.id)),
         )

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 
 from ...i18n import N_, _
 from ...services.clients import ClientFilter, ClientRow
 from ...text import fold
+from ..base import CrmScreen
 from ..formatting import money, rows_text
 from ..widgets.footer import Footer
 from ..widgets.lazy_table import Column, LazyTable, Row
+from ..widgets.sources import PagedSource
 
 KIND_LABELS = {"lead": N_("Lead"), "client": N_("Client")}
 KIND_FILTERS = ("", "lead", "client")
@@ -32,26 +33,11 @@ SORT_LABELS = {
 }
 
 
-class ClientSource:
-    """Pages of the client list, read in the table's worker thread on its own connection."""
+def client_source(flt: ClientFilter) -> PagedSource[ClientRow]:
+    """Pages of the client list (read in the table's worker thread)."""
+    from ...services.clients import count_clients, list_clients
 
-    def __init__(self, flt: ClientFilter):
-        self.flt = flt
-
-    def count(self) -> int:
-        from ...db import database
-        from ...services.clients import count_clients
-
-        with database.connection_context():
-            return count_clients(self.flt)
-
-    def fetch(self, offset: int, limit: int) -> list[Row]:
-        from ...db import database
-        from ...services.clients import list_clients
-
-        with database.connection_context():
-            rows = list_clients(self.flt, offset, limit)
-        return [_row(r) for r in rows]
+    return PagedSource.over(count_clients, list_clients, flt, _row)
 
 
 def _row(r: ClientRow) -> Row:
@@ -87,9 +73,10 @@ def client_columns() -> list[Column]:
     ]
 
 
-class ClientsScreen(Screen[None]):
+class ClientsScreen(CrmScreen[None]):
     """All clients and leads; `/` searches, enter opens the one under the cursor."""
 
+    REREAD_AFTER_DIALOGS = True  # back from a client file or a form: what changed there
     # The list has the focus from the first frame (not the search, then the list): each
     # change of focus rebuilds the footer, which costs a start-up frame.
     AUTO_FOCUS = "#client-table"
@@ -127,7 +114,7 @@ class ClientsScreen(Screen[None]):
             yield Static("", id="client-filters")
         yield LazyTable(
             client_columns(),
-            ClientSource(self.flt),
+            client_source(self.flt),
             page_size=100,
             empty_text=_("No clients match. Press / to search again."),
             id="client-table",
@@ -145,7 +132,7 @@ class ClientsScreen(Screen[None]):
         from dataclasses import replace
 
         self.flt = replace(self.flt, **changes)
-        self.query_one(LazyTable).set_source(ClientSource(self.flt))
+        self.query_one(LazyTable).set_source(client_source(self.flt))
         self._show_filters()
 
     def _show_filters(self, count: int | None = None) -> None:
@@ -204,7 +191,7 @@ class ClientsScreen(Screen[None]):
 
     @on(LazyTable.RowSelected, "#client-table")
     def _open_selected(self, event: LazyTable.RowSelected) -> None:
-        self.app.open_client(int(event.row_key))  # type: ignore[attr-defined]
+        self.crm.open_client(int(event.row_key))
 
     def action_search(self) -> None:
         search = self.query_one("#client-search", Input)
@@ -227,37 +214,32 @@ class ClientsScreen(Screen[None]):
     def action_reload(self) -> None:
         self.query_one(LazyTable).refresh_rows()
 
-    def on_screen_resume(self) -> None:
-        """Back from a client file or a form: what was changed there shows here.
-
-        (Not on the first showing: the table is reading its first page already.)"""
-        if getattr(self, "_resumed_once", False):
-            self.query_one(LazyTable).refresh_rows()
-        self._resumed_once = True
+    def returned(self) -> None:
+        self.query_one(LazyTable).refresh_rows()
 
     def action_new_client(self) -> None:
-        self.app.new_client()  # type: ignore[attr-defined]
+        self.crm.new_client()
 
     def action_edit_client(self) -> None:
         from .client_form import open_client_form
 
         key = self.query_one(LazyTable).selected_key
         if key is None:
-            self.notify(_("Nothing selected."), severity="warning")
+            self.nothing_selected()
             return
-        open_client_form(self.app, int(key), lambda saved: saved and self.notify(_("Saved.")))
+        open_client_form(self, int(key), lambda saved: saved and self.notify(_("Saved.")))
 
     def action_export(self) -> None:
         """The list as filtered now, to Excel (with every client's fiscal and contact data)."""
-        from ...exports import lists
-        from ..widgets.export import export_list
+        from ...services import lists, reports
+        from ..dialogs.export import export_list
 
         flt = self.flt
         export_list(
             self,
             _("Clients"),
-            lists.CLIENT_COLUMNS,
-            lambda: lists.client_rows(flt),
+            reports.CLIENT_COLUMNS,
+            lambda: reports.client_rows(flt),
             stem="clientes",
             count=lambda: lists.count_clients(flt),
             notes=lists.describe_client_filter(flt),
@@ -277,20 +259,23 @@ class ClientsScreen(Screen[None]):
     def action_filter_tag(self) -> None:
         self._pick_filter("tag")
 
-    @work(thread=True, exclusive=True, group="filter-choices", exit_on_error=False)
     def _pick_filter(self, what: str) -> None:
-        from ...db import database
         from ...services import tags, users
 
-        with database.connection_context():
+        def read() -> list[str]:
             if what == "owner":
-                values = [u.login for u in users.list_users() if u.active]
-            else:
-                values = tags.all_tags()
-        self.app.call_from_thread(self._show_filter_choices, what, values)
+                return [u.login for u in users.list_users() if u.active]
+            return tags.all_tags()
+
+        self.run_service(
+            read,
+            lambda values: self._show_filter_choices(what, values),
+            group="filter-choices",
+            exclusive=True,
+        )
 
     def _show_filter_choices(self, what: str, values: list[str]) -> None:
-        from .pickers import ChoicePrompt
+        from ..dialogs.choice import ChoicePrompt
 
         everyone = _("(any owner)") if what == "owner" else _("(any tag)")
         options = [(everyone, ""), *((v, v) for v in values)]
@@ -314,21 +299,21 @@ class ClientsScreen(Screen[None]):
         with search.prevent(Input.Changed):
             search.value = ""
         self.flt = ClientFilter(status="")
-        self.query_one(LazyTable).set_source(ClientSource(self.flt))
+        self.query_one(LazyTable).set_source(client_source(self.flt))
         self._show_filters()
         self._locate(client_id)
 
-    @work(thread=True, exclusive=True, group="locate", exit_on_error=False)
     def _locate(self, client_id: int) -> None:
-        from ...db import database
         from ...services.clients import position_of
 
-        with database.connection_context():
-            index = position_of(self.flt, client_id)
-        if index is not None:
-            self.app.call_from_thread(self._move_to, index)
+        flt = self.flt
+        self.run_service(
+            lambda: position_of(flt, client_id), self._move_to, group="locate", exclusive=True
+        )
 
-    def _move_to(self, index: int) -> None:
+    def _move_to(self, index: int | None) -> None:
+        if index is None:
+            return
         table = self.query_one(LazyTable)
         table.move_cursor(index)
         table.focus()

@@ -2,24 +2,28 @@
 more pages of fields, ctrl+s saving in a worker, the service's reasons beside the fields
 (and on the lines), the conflict dialog, and escape asking before unsaved work is lost.
 
-A subclass says which fields it has (`pages()`), how the header sets the tax context of
-the lines (`tax_context()`), and how to save (`persist()`, run in a worker inside a
-database connection, returning the record's id and version).
+An editor opens with `EditorData` read in a worker (the client's defaults and the saved
+document, if any: `new_document`, `saved_document`). A subclass says which fields it
+has (`pages()`), how the header sets the tax context of the lines (`tax_context()`; by
+default the header's IRPF, recargo and exemption with the client's usual IVA), and how
+to save (`persist()`, run in a worker inside a database connection, returning the
+record's id and version).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import (
     Checkbox,
@@ -35,10 +39,56 @@ from textual.widgets import (
 from textual.widgets.select import InvalidSelectValueError
 
 from ...i18n import _
+from ..base import CrmScreen
+from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.conflict import ConflictDialog
+from ..dialogs.form import field_editor, read_value
+from ..safe_text import one_line
 from ..widgets.footer import Footer
-from ..widgets.form import ConfirmDialog, ConflictDialog, field_editor, read_value
-from ..widgets.line_editor import EditLine, LineEditor, TaxContext
-from .sales_support import ServiceCalls
+from ..widgets.line_editor import EditLine, LineEditor, TaxContext, parse_quantity
+
+
+@dataclass(frozen=True)
+class EditorData:
+    """What a document editor opens with, read in a worker (plain values)."""
+
+    defaults: Any  # invoices.InvoiceDefaults of the client (series, IRPF, recargo, IVA …)
+    detail: Any | None = None  # the saved document (a draft invoice, a quote, a template)
+    quote_id: int | None = None  # a new invoice written from this quote
+    order_id: int | None = None  # … or this order
+
+
+def new_document(
+    client_id: int, quote_id: int | None = None, order_id: int | None = None
+) -> EditorData:
+    """A new document of a client: its defaults (in a worker)."""
+    from ...services import invoices
+
+    return EditorData(invoices.invoice_defaults(client_id), None, quote_id, order_id)
+
+
+def saved_document(detail: Any) -> EditorData:
+    """A saved document with its client's defaults (in a worker)."""
+    from ...services import invoices
+
+    return EditorData(invoices.invoice_defaults(detail.client_id), detail)
+
+
+def iso(day: dt.date | None) -> str:
+    """A date as a date field shows it ("" for none)."""
+    return day.isoformat() if day else ""
+
+
+def parse_percent(text: str) -> Any:
+    """A percent typed in a field ("15", "5,2"); the text itself when it is not a number,
+    so that the service names the field."""
+    text = (text or "").strip()
+    if not text:
+        return Decimal(0)
+    try:
+        return parse_quantity(text)
+    except ValueError:
+        return text
 
 
 @dataclass(frozen=True)
@@ -67,7 +117,7 @@ def header_id(key: str) -> str:
     return "hf-" + key.replace("_", "-").replace(".", "-")
 
 
-class DocumentEditor(ServiceCalls, Screen[Any]):
+class DocumentEditor(CrmScreen[Any]):
     """Header fields and lines of one document; ctrl+s saves, escape closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -77,6 +127,7 @@ class DocumentEditor(ServiceCalls, Screen[Any]):
     ]
 
     AUTO_FOCUS = ""  # set per editor from first_focus() in compose
+    data: EditorData  # set by each editor before this __init__
 
     def __init__(
         self,
@@ -105,13 +156,24 @@ class DocumentEditor(ServiceCalls, Screen[Any]):
         raise NotImplementedError
 
     def tax_context(self, values: dict[str, Any]) -> TaxContext:
-        return TaxContext()
+        irpf = parse_percent(str(values.get("irpf_rate", "")))
+        return TaxContext(
+            recargo=bool(values.get("recargo")),
+            exemption_reason=str(values.get("exemption_reason") or "").strip(),
+            irpf_rate=irpf if isinstance(irpf, Decimal) else Decimal(0),
+            default_vat=self.data.defaults.vat_rate,
+        )
 
     def title_text(self) -> str:
         return ""
 
     def subtitle_text(self) -> str:
-        return ""
+        """The client (and its tax ID) under the title."""
+        defaults = self.data.defaults
+        text = one_line(defaults.client_name)
+        if defaults.tax_id:
+            text += f" ({one_line(defaults.tax_id)})"
+        return text
 
     def persist(self, values: dict[str, Any], lines: list[Any]) -> tuple[int, int]:
         """Save (in a worker, inside a connection); returns (record id, version)."""
@@ -264,40 +326,34 @@ class DocumentEditor(ServiceCalls, Screen[Any]):
         self._clear_errors()
         inputs, rows = self.line_editor.inputs_for_save()
         self._line_rows = rows
-        self._run_save(self.values(), inputs, then)
+        values = self.values()
+        self.run_service(
+            lambda: self.persist(values, inputs),
+            lambda saved: self._saved(*saved, then),
+            refused=self._save_refused,
+            group="document-save",
+            exclusive=True,
+        )
 
-    @work(thread=True, exclusive=True, group="document-save", exit_on_error=False)
-    def _run_save(
-        self, values: dict[str, Any], inputs: list[Any], then: Callable[[], None] | None
-    ) -> None:
-        from ...db import database
+    def _save_refused(self, exc: Exception) -> bool:
+        """Reasons beside the fields and on the lines, a colleague's save in the conflict
+        dialog, any other refusal in the error line (what was typed is never lost)."""
         from ...services.errors import ConflictError, ServiceError, ValidationError
 
-        try:
-            with database.connection_context():
-                record_id, version = self.persist(values, inputs)
-        except ValidationError as exc:
-            errors = exc.errors
-            self.app.call_from_thread(self._failed, lambda: self.show_errors(errors))
-        except ConflictError as exc:
-            conflict = exc
-            self.app.call_from_thread(self._failed, lambda: self._conflict(conflict))
-        except ServiceError as exc:
-            message = str(exc)
-            self.app.call_from_thread(self._failed, lambda: self._refusal(message))
-        except Exception as exc:  # a database error must not lose what was typed
-            message = _("Could not save: {error}").format(error=exc)
-            self.app.call_from_thread(self._failed, lambda: self._refusal(message))
-        else:
-            self.app.call_from_thread(self._saved, record_id, version, then)
-
-    def _failed(self, show: Callable[[], None]) -> None:
         self._saving = False
-        show()
+        if isinstance(exc, ValidationError):
+            self.show_errors(exc.errors)
+        elif isinstance(exc, ConflictError):
+            self._conflict(exc)
+        elif isinstance(exc, ServiceError):
+            self._refusal(str(exc))
+        else:
+            self._refusal(_("Could not save: {error}").format(error=exc))
+        return True
 
     def _refusal(self, message: str) -> None:
         self._show_error_line(message)
-        self.notify(message, severity="error", timeout=10)
+        self.notify(message, severity="error", timeout=10, markup=False)
 
     def _saved(self, record_id: int, version: int, then: Callable[[], None] | None) -> None:
         self._saving = False
@@ -366,14 +422,12 @@ class DocumentEditor(ServiceCalls, Screen[Any]):
         labels = {spec.key: spec.label for spec in self.specs()}
         self.app.push_screen(ConflictDialog(str(exc), exc.info.differences, labels), chosen)
 
-    @work(thread=True, exclusive=True, group="document-reload", exit_on_error=False)
     def _run_reload(self) -> None:
-        from ...db import database
+        def reloaded(fresh: tuple[dict[str, Any], list[EditLine], int] | None) -> None:
+            if fresh is not None:
+                self._reloaded(*fresh)
 
-        with database.connection_context():
-            fresh = self.reload()
-        if fresh is not None:
-            self.app.call_from_thread(self._reloaded, *fresh)
+        self.run_service(self.reload, reloaded, group="document-reload", exclusive=True)
 
     def _reloaded(self, values: dict[str, Any], lines: list[EditLine], version: int) -> None:
         self.set_values(values)

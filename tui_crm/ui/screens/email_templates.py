@@ -12,17 +12,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from ...i18n import _
+from ..base import CrmScreen
+from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.form import FieldSpec, FormScreen
 from ..widgets.footer import Footer
-from ..widgets.form import ConfirmDialog, FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row
+from ..widgets.sources import LoadedSource
 
 
 def template_columns() -> list[Column]:
@@ -35,41 +37,20 @@ def template_columns() -> list[Column]:
     ]
 
 
-class TemplateSource:
-    """Every template (there are few): read once per refresh in the table's worker."""
+def template_row(t: Any) -> Row:
+    from ...services.email_templates import KIND_LABELS, LANGUAGE_LABELS
 
-    def __init__(self) -> None:
-        self.rows: list[Any] = []
-
-    def _load(self) -> list[Any]:
-        from ...db import database
-        from ...services.email_templates import list_templates
-
-        with database.connection_context():
-            self.rows = list_templates()
-        return self.rows
-
-    def count(self) -> int:
-        return len(self._load())
-
-    def fetch(self, offset: int, limit: int) -> list[Row]:
-        from ...services.email_templates import KIND_LABELS, LANGUAGE_LABELS
-
-        rows = self.rows or self._load()
-        return [
-            Row(
-                key=f"{t.name}\t{t.language}",
-                cells=(
-                    t.name,
-                    _(LANGUAGE_LABELS[t.language]) if t.language in LANGUAGE_LABELS else t.language,
-                    _(KIND_LABELS.get(t.kind, t.kind)),
-                    t.subject,
-                    _("built-in") if t.builtin else _("yours"),
-                ),
-                style="muted" if t.builtin else "",
-            )
-            for t in rows[offset : offset + limit]
-        ]
+    return Row(
+        key=f"{t.name}\t{t.language}",
+        cells=(
+            t.name,
+            _(LANGUAGE_LABELS[t.language]) if t.language in LANGUAGE_LABELS else t.language,
+            _(KIND_LABELS.get(t.kind, t.kind)),
+            t.subject,
+            _("built-in") if t.builtin else _("yours"),
+        ),
+        style="muted" if t.builtin else "",
+    )
 
 
 class EmailTemplateForm(FormScreen[str]):
@@ -113,7 +94,7 @@ def _form_title(kind: str) -> str:
     return _("Email template · placeholders: {names}").format(names=placeholders_text(kind))
 
 
-class EmailTemplatesScreen(Screen[None]):
+class EmailTemplatesScreen(CrmScreen[None]):
     """The templates, built-in and the business's own."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -134,25 +115,25 @@ class EmailTemplatesScreen(Screen[None]):
             ),
             id="templates-hint",
         )
-        self.source = TemplateSource()
-        yield LazyTable(template_columns(), self.source, id="templates-table")
+        yield LazyTable(template_columns(), self._source(), id="templates-table")
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = _("Email templates")
         self.query_one(LazyTable).focus()
 
+    def _source(self) -> LoadedSource[Any]:
+        from ...services.email_templates import list_templates
+
+        self.source = LoadedSource(list_templates, template_row, remember=True)
+        return self.source
+
     def _selected(self) -> Any:
-        key = self.query_one(LazyTable).selected_key
-        if key is None:
-            return None
-        name, language = str(key).split("\t", 1)
-        return next((t for t in self.source.rows if (t.name, t.language) == (name, language)), None)
+        return self.source.item(self.query_one(LazyTable).selected_key)
 
     def _after(self, result: Any) -> None:
         if result:
             self.notify(_("Template saved."))
-            self.source.rows = []
             self.query_one(LazyTable).refresh_rows()
 
     def action_new(self) -> None:
@@ -179,6 +160,8 @@ class EmailTemplatesScreen(Screen[None]):
         self.action_edit()
 
     def action_delete(self) -> None:
+        from ...services import email_templates
+
         template = self._selected()
         if template is None:
             return
@@ -193,28 +176,17 @@ class EmailTemplatesScreen(Screen[None]):
 
         def answer(ok: bool | None) -> None:
             if ok:
-                self._delete(template.name, template.language)
+                self.run_service(
+                    lambda: email_templates.delete_template(template.name, template.language),
+                    lambda _result: self._deleted(),
+                    group="templates-delete",
+                    exclusive=True,
+                )
 
         self.app.push_screen(ConfirmDialog(question, yes=_("Delete")), answer)
 
-    @work(thread=True, exclusive=True, group="templates-delete", exit_on_error=False)
-    def _delete(self, name: str, language: str) -> None:
-        from ...db import database
-        from ...services import email_templates
-        from ...services.errors import ServiceError
-
-        try:
-            with database.connection_context():
-                email_templates.delete_template(name, language)
-        except ServiceError as exc:
-            message = str(exc)
-            self.app.call_from_thread(self.notify, message, severity="error")
-            return
-        self.app.call_from_thread(self._deleted)
-
     def _deleted(self) -> None:
         self.notify(_("Template deleted."))
-        self.source.rows = []
         self.query_one(LazyTable).refresh_rows()
 
     def action_back(self) -> None:

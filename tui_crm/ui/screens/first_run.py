@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from ...i18n import _
 from ...services import settings
+from ..base import CrmModalScreen
 
 FIELDS = (
     "company.name",
@@ -52,7 +52,24 @@ def _field_id(key: str) -> str:
     return "field-" + key.replace(".", "-")
 
 
-class FirstRunScreen(ModalScreen[bool]):
+def _store(values: dict[str, str]) -> None:
+    """Check every value (the required ones must be there now) and store them all, or
+    raise ValidationError naming each wrong field (in a worker)."""
+    from ...services.errors import ValidationError
+
+    errors = {k: _("is required") for k in settings.REQUIRED_FOR_INVOICING if not values[k]}
+    for key, value in values.items():
+        if value and key not in errors:
+            try:
+                settings.validate(key, value, country=values.get("company.country"))
+            except ValidationError as exc:
+                errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    settings.set_many(values)
+
+
+class FirstRunScreen(CrmModalScreen[bool]):
     """Asks once for the issuer data; escape leaves it for later (it asks again next time)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -121,32 +138,22 @@ class FirstRunScreen(ModalScreen[bool]):
             label.remove_class("-shown")
         self._save(self._collect())
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
     def _save(self, values: dict[str, str]) -> None:
-        from ...db import database
-        from ...services.errors import ServiceError, ValidationError
+        self.run_service(
+            lambda: _store(values),
+            lambda _stored: self._saved(),
+            refused=self._refused,
+            group="first-run-save",
+            exclusive=True,
+        )
 
-        try:
-            with database.connection_context():
-                # Required fields must be there now, so empty ones are errors too.
-                errors = {
-                    k: _("is required") for k in settings.REQUIRED_FOR_INVOICING if not values[k]
-                }
-                for key, value in values.items():
-                    if value and key not in errors:
-                        try:
-                            settings.validate(key, value, country=values.get("company.country"))
-                        except ValidationError as exc:
-                            errors.update(exc.errors)
-                if errors:
-                    raise ValidationError(errors)
-                settings.set_many(values)
-        except ValidationError as exc:
-            self.app.call_from_thread(self._show_errors, exc.errors)
-        except ServiceError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-        else:
-            self.app.call_from_thread(self._saved)
+    def _refused(self, exc: Exception) -> bool:
+        from ...services.errors import ValidationError
+
+        if isinstance(exc, ValidationError):
+            self._show_errors(exc.errors)
+            return True
+        return False
 
     def _show_errors(self, errors: dict[str, str]) -> None:
         first = None

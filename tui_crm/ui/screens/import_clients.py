@@ -18,25 +18,24 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
+from textual.message import Message
 from textual.widgets import DataTable, Header, Input, Label, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from ...i18n import N_, _
-from ..widgets.export import PathSuggester
+from ..base import CrmScreen
+from ..dialogs.confirm import ConfirmDialog
 from ..widgets.footer import Footer
-from ..widgets.form import ConfirmDialog
+from ..widgets.paths import PathSuggester
 
 NOT_IMPORTED = ""
 
@@ -67,6 +66,25 @@ KINDS = {
 }
 
 
+def inspect_file(kind: str, path: Path) -> tuple[list[str], dict[int, str], list, int, list]:
+    """The file's header row and how each column maps, its first values and notes (in a
+    worker): (headers, mapping, samples, header row, notes)."""
+    from ...imports import clients, invoices
+    from ...imports.clients import mapping_notes
+
+    inspect = invoices.inspect_file if kind == "invoices" else clients.inspect_file
+    inspection = inspect(path)
+    with inspection.table as table:
+        samples: list[list[str]] = []
+        for _number, values in table.rows:
+            samples.append(["" if v is None else str(v) for v in values])
+            if len(samples) >= 3:
+                break
+        notes = [*table.notes, *mapping_notes(inspection, inspection.mapping.columns)]
+        header_row = table.header_row
+    return inspection.headers, dict(inspection.mapping.columns), samples, header_row, notes
+
+
 def _columns_of(kind: str):
     if kind == "invoices":
         from ...imports.invoices import INVOICE_COLUMNS
@@ -77,7 +95,7 @@ def _columns_of(kind: str):
     return CLIENT_COLUMNS
 
 
-class ImportScreen(Screen[None]):
+class ImportScreen(CrmScreen[None]):
     """An import, step by step (see the module docstring)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -151,46 +169,27 @@ class ImportScreen(Screen[None]):
         self._report([_("Reading {file}…").format(file=text)])
         self._inspect(text)
 
-    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def _inspect(self, text: str) -> None:
-        from ...db import database
-        from ...imports import clients, invoices
-        from ...imports.clients import mapping_notes
-
-        inspect_file = (
-            invoices.inspect_file if self.kind.name == "invoices" else clients.inspect_file
-        )
-        from ...services.errors import ServiceError
-
         path = Path(text).expanduser()
-        try:
-            with database.connection_context():
-                inspection = inspect_file(path)
-                with inspection.table as table:
-                    samples: list[list[str]] = []
-                    for _number, values in table.rows:
-                        samples.append(["" if v is None else str(v) for v in values])
-                        if len(samples) >= 3:
-                            break
-                    notes = [
-                        *table.notes,
-                        *mapping_notes(inspection, inspection.mapping.columns),
-                    ]
-                    header_row = table.header_row
-        except ServiceError as exc:
-            self.app.call_from_thread(self._report, [str(exc)], True)
-            return
-        except OSError as exc:
-            self.app.call_from_thread(self._report, [f"{path}: {exc.strerror or exc}"], True)
-            return
-        self.app.call_from_thread(
-            self._opened,
-            path,
-            inspection.headers,
-            dict(inspection.mapping.columns),
-            samples,
-            header_row,
-            notes,
+        kind = self.kind.name
+
+        def failed(exc: Exception) -> bool:
+            from ...services.errors import ServiceError
+
+            if isinstance(exc, OSError):
+                self._report([f"{path}: {exc.strerror or exc}"], True)
+            elif isinstance(exc, ServiceError):
+                self._report([str(exc)], True)
+            else:
+                self._report([_("Import failed: {error}").format(error=exc)], True)
+            return True
+
+        self.run_service(
+            lambda: inspect_file(kind, path),
+            lambda found: self._opened(path, *found),
+            refused=failed,
+            group="import",
+            exclusive=True,
         )
 
     def _opened(
@@ -373,56 +372,56 @@ class ImportScreen(Screen[None]):
         self._report([_("Checking the file…") if dry_run else _("Importing…")])
         self._run(dry_run, dict(self.mapping), self.on_duplicate, self.skip_invalid)
 
-    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    class Progressed(Message, bubble=False):
+        """Rows read so far (posted by the import's worker)."""
+
+        def __init__(self, done: int, total: int | None) -> None:
+            super().__init__()
+            self.done = done
+            self.total = total
+
     def _run(
         self, dry_run: bool, mapping: dict[int, str], on_duplicate: str, skip_invalid: bool
     ) -> None:
-        from ...db import database
-        from ...imports.clients import import_clients
-        from ...imports.invoices import import_invoices
-        from ...imports.report import ImportCancelled
-        from ...services.errors import ServiceError
-
-        worker = get_current_worker()
-
-        def progress(phase: str, done: int, total: int | None) -> None:
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._progress, phase, done, total)
-
         assert self.path is not None
-        try:
-            with database.connection_context():
-                cancel = lambda: self._cancel.is_set() or worker.is_cancelled  # noqa: E731
-                if self.kind.name == "invoices":
-                    report = import_invoices(
-                        self.path,
-                        mapping=mapping,
-                        dry_run=dry_run,
-                        skip_invalid=skip_invalid,
-                        progress=progress,
-                        cancelled=cancel,
-                    )
-                else:
-                    report = import_clients(
-                        self.path,
-                        mapping=mapping,
-                        dry_run=dry_run,
-                        skip_invalid=skip_invalid,
-                        on_duplicate=on_duplicate,
-                        progress=progress,
-                        cancelled=cancel,
-                    )
-        except ImportCancelled as exc:
-            self.app.call_from_thread(self._done, [str(exc)], True, None)
-        except ServiceError as exc:
-            self.app.call_from_thread(self._done, [str(exc)], True, None)
-        except Exception as exc:  # shown, never a traceback
-            self.app.call_from_thread(
-                self._done, [_("Import failed: {error}").format(error=exc)], True, None
-            )
-        else:
+        path, kind = self.path, self.kind.name
+
+        def work() -> Any:
+            from ...imports.clients import import_clients
+            from ...imports.invoices import import_invoices
+
+            worker = get_current_worker()
+            options: dict[str, Any] = {
+                "mapping": mapping,
+                "dry_run": dry_run,
+                "skip_invalid": skip_invalid,
+                "progress": lambda _phase, done, total: self.post_message(
+                    self.Progressed(done, total)
+                ),
+                "cancelled": lambda: self._cancel.is_set() or worker.is_cancelled,
+            }
+            if kind == "invoices":
+                return import_invoices(path, **options)
+            return import_clients(path, on_duplicate=on_duplicate, **options)
+
+        def imported(report: Any) -> None:
             lines = report.lines(skip_hint=_("press s to import the other rows"))
-            self.app.call_from_thread(self._done, lines, report.failed, report)
+            self._done(lines, report.failed, report)
+
+        def failed(exc: Exception) -> bool:
+            from ...imports.report import ImportCancelled
+            from ...services.errors import ServiceError
+
+            if isinstance(exc, ImportCancelled | ServiceError):
+                self._done([str(exc)], True, None)
+            else:  # shown, never a traceback
+                self._done([_("Import failed: {error}").format(error=exc)], True, None)
+            return True
+
+        self.run_service(work, imported, refused=failed, group="import", exclusive=True)
+
+    def on_import_screen_progressed(self, message: Progressed) -> None:
+        self._progress("", message.done, message.total)
 
     def _progress(self, phase: str, done: int, total: int | None) -> None:
         self.query_one("#import-progress", ProgressBar).update(total=total, progress=done)
@@ -432,10 +431,7 @@ class ImportScreen(Screen[None]):
         self.query_one("#import-progress", ProgressBar).display = False
         self._report(lines, failed)
         if report is not None and report.committed:
-            self.app.notify(Content(report.summary()).plain, timeout=8)
-            refresh = getattr(self.app, "refresh_clients", None)
-            if callable(refresh):
-                refresh()
+            self.app.notify(report.summary(), timeout=8, markup=False)
 
     def _report(self, lines: list[str], error: bool = False) -> None:
         text = self.query_one("#import-report-text", Static)
@@ -455,37 +451,3 @@ class ImportClientsScreen(ImportScreen):
 
     def __init__(self, path: str = "") -> None:
         super().__init__(path, kind="clients")
-
-
-class ImportCommands(Provider):
-    """The palette's "Import clients …" and "Import invoice history …", from any screen."""
-
-    def _entries(self) -> list[tuple[str, str, str]]:
-        return [
-            (
-                _("Import clients from Excel or CSV"),
-                "clients",
-                _("key i on the client list; check the columns, dry run, import"),
-            ),
-            (
-                _("Import invoice history from Excel or CSV"),
-                "invoices",
-                _("issued invoices with their numbers, and what was paid"),
-            ),
-        ]
-
-    async def discover(self) -> Hits:
-        for label, kind, help_text in self._entries():
-            yield DiscoveryHit(Content(label), partial(self._open, kind), help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for label, kind, help_text in self._entries():
-            score = matcher.match(label)
-            if score > 0:
-                yield Hit(
-                    score, matcher.highlight(label), partial(self._open, kind), help=help_text
-                )
-
-    def _open(self, kind: str) -> None:
-        self.app.push_screen(ImportScreen(kind=kind))

@@ -10,63 +10,54 @@ Once issued, the editor gives way to the invoice's view.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
 
 from ...i18n import _
-from ..formatting import date as show_date
-from ..formatting import money
-from ..safe_text import one_line
-from ..widgets.form import ConfirmDialog
-from ..widgets.line_editor import EditLine, TaxContext, number_text, parse_quantity
-from .document_editor import DocumentEditor, HeaderField, Page
-from .sales_support import MODE_LABELS, label
+from ..labels import MODE_LABELS, label
+from ..widgets.line_editor import EditLine, number_text
+from .document_editor import (
+    DocumentEditor,
+    EditorData,
+    HeaderField,
+    Page,
+    iso,
+    parse_percent,
+    saved_document,
+)
 
 
-@dataclass(frozen=True)
-class InvoiceEditorData:
-    """Everything the editor opens with, read in a worker (plain values)."""
-
-    defaults: Any  # invoices.InvoiceDefaults
-    detail: Any | None = None  # invoices.InvoiceDetail of an existing draft
-    quote_id: int | None = None
-    order_id: int | None = None
-
-
-def load_new(client_id: int, quote_id: int | None = None, order_id: int | None = None):
-    """A new invoice's data (in a worker)."""
-    from ...services import invoices
-
-    return InvoiceEditorData(invoices.invoice_defaults(client_id), None, quote_id, order_id)
-
-
-def load_draft(invoice_id: int) -> InvoiceEditorData:
+def load_draft(invoice_id: int) -> EditorData:
     """An existing draft's data (in a worker)."""
     from ...services import invoices
 
-    detail = invoices.get_invoice(invoice_id)
-    return InvoiceEditorData(invoices.invoice_defaults(detail.client_id), detail)
-
-
-def _iso(day: dt.date | None) -> str:
-    return day.isoformat() if day else ""
+    return saved_document(invoices.get_invoice(invoice_id))
 
 
 AUTO = "auto"  # the exemption code guessed from the exemption's text
 
 
-def _coding(detail: Any) -> dict[str, Any]:
-    """The VERI*FACTU fields of a saved draft: its type, exemption code, replaced invoices."""
-    return {
+def draft_values(detail: Any) -> tuple[dict[str, Any], list[EditLine]]:
+    """The editor's fields and editable lines of a saved draft (its VERI*FACTU coding too:
+    type, exemption code, replaced invoices); the locked lines are the service's."""
+    values = {
+        "series": detail.series,
+        "issue_date": iso(detail.issue_date),
+        "operation_date": iso(detail.operation_date),
+        "due_date": iso(detail.due_date),
+        "irpf_rate": number_text(detail.irpf_rate),
+        "recargo": detail.recargo,
+        "payment_terms": detail.payment_terms,
+        "exemption_reason": detail.exemption_reason,
+        "notes": detail.notes,
+        "rectification_reason": detail.rectification_reason,
         "invoice_type": detail.invoice_type,
         "exemption_code": detail.exemption_code or AUTO,
         "replaces": ", ".join(detail.replaces),
     }
+    return values, [EditLine.of(line) for line in detail.lines if not line.locked]
 
 
 def type_choices(rectifying: bool, current: str) -> list[tuple[str, str]]:
@@ -90,18 +81,6 @@ def exemption_choices() -> list[tuple[str, str]]:
     ]
 
 
-def parse_percent(text: str) -> Any:
-    """A percent typed in a field ("15", "5,2"); the text itself when it is not a number,
-    so that the service names the field."""
-    text = (text or "").strip()
-    if not text:
-        return Decimal(0)
-    try:
-        return parse_quantity(text)
-    except ValueError:
-        return text
-
-
 class InvoiceEditor(DocumentEditor):
     """A draft invoice (new, or saved and not issued yet)."""
 
@@ -109,7 +88,7 @@ class InvoiceEditor(DocumentEditor):
         Binding("f9", "issue", _("Issue"), id="issue"),
     ]
 
-    def __init__(self, data: InvoiceEditorData):
+    def __init__(self, data: EditorData):
         self.data = data
         defaults = data.defaults
         detail = data.detail
@@ -132,20 +111,7 @@ class InvoiceEditor(DocumentEditor):
             }
             lines: list[EditLine] = []
         else:
-            values = {
-                "series": detail.series,
-                "issue_date": _iso(detail.issue_date),
-                "operation_date": _iso(detail.operation_date),
-                "due_date": _iso(detail.due_date),
-                "irpf_rate": number_text(detail.irpf_rate),
-                "recargo": detail.recargo,
-                "payment_terms": detail.payment_terms,
-                "exemption_reason": detail.exemption_reason,
-                "notes": detail.notes,
-                "rectification_reason": detail.rectification_reason,
-                **_coding(detail),
-            }
-            lines = [EditLine.of(line) for line in detail.lines if not line.locked]
+            values, lines = draft_values(detail)
             fixed = [line for line in detail.lines if line.locked]
             if fixed:
                 note = _(
@@ -228,15 +194,6 @@ class InvoiceEditor(DocumentEditor):
             )
         return [Page("invoice", _("Invoice"), rows)]
 
-    def tax_context(self, values: dict[str, Any]) -> TaxContext:
-        irpf = parse_percent(str(values.get("irpf_rate", "")))
-        return TaxContext(
-            recargo=bool(values.get("recargo")),
-            exemption_reason=str(values.get("exemption_reason") or "").strip(),
-            irpf_rate=irpf if isinstance(irpf, Decimal) else Decimal(0),
-            default_vat=self.data.defaults.vat_rate,
-        )
-
     def title_text(self) -> str:
         detail = self.data.detail
         if self.is_rectifying:
@@ -249,10 +206,7 @@ class InvoiceEditor(DocumentEditor):
         return _("Draft invoice {id}").format(id=self.record_id)
 
     def subtitle_text(self) -> str:
-        defaults = self.data.defaults
-        text = one_line(defaults.client_name)
-        if defaults.tax_id:
-            text += f" ({one_line(defaults.tax_id)})"
+        text = super().subtitle_text()
         if self.is_rectifying:
             detail = self.data.detail
             text += " · " + label(MODE_LABELS, detail.rectification_mode)
@@ -319,21 +273,8 @@ class InvoiceEditor(DocumentEditor):
         detail = invoices.get_invoice(self.record_id)
         if detail.status != "draft":
             return None
-        self.data = InvoiceEditorData(self.data.defaults, detail)
-        values = {
-            "series": detail.series,
-            "issue_date": _iso(detail.issue_date),
-            "operation_date": _iso(detail.operation_date),
-            "due_date": _iso(detail.due_date),
-            "irpf_rate": number_text(detail.irpf_rate),
-            "recargo": detail.recargo,
-            "payment_terms": detail.payment_terms,
-            "exemption_reason": detail.exemption_reason,
-            "notes": detail.notes,
-            "rectification_reason": detail.rectification_reason,
-            **_coding(detail),
-        }
-        lines = [EditLine.of(line) for line in detail.lines if not line.locked]
+        self.data = EditorData(self.data.defaults, detail)
+        values, lines = draft_values(detail)
         return values, lines, detail.version
 
     # --- issuing ------------------------------------------------------------------------
@@ -343,6 +284,8 @@ class InvoiceEditor(DocumentEditor):
         self.action_save(then=self._preview)
 
     def _preview(self) -> None:
+        from ..dialogs.issue import confirm_and_issue
+
         assert self.record_id is not None
         confirm_and_issue(self, self.record_id, self._issued)
 
@@ -350,48 +293,3 @@ class InvoiceEditor(DocumentEditor):
         from .invoice_view import InvoiceView
 
         self.app.switch_screen(InvoiceView(detail))
-
-
-def confirm_and_issue(screen: Any, invoice_id: int, then: Callable[[Any], None]) -> None:
-    """Show the number and date the draft will get, ask, issue; a refusal in a dialog.
-
-    `screen` is a `ServiceCalls` screen; `then(detail)` runs with the issued invoice."""
-    from ...services import invoices
-
-    def confirm(preview: Any) -> None:
-        question = _(
-            "Issue this invoice as {code}, dated {date} (due {due}), to {client} for {total}?\n\n"
-            "Once issued it can no longer change: corrections are rectifying invoices. "
-            "If a colleague issues one first, this one takes the next number."
-        ).format(
-            code=preview.code,
-            date=show_date(preview.issue_date),
-            due=show_date(preview.due_date),
-            client=one_line(preview.client_name),
-            total=money(preview.total),
-        )
-        if preview.unprintable:
-            question += "\n\n" + _(
-                "Its PDF cannot print these characters right on this machine: {chars}"
-            ).format(chars=preview.unprintable)
-
-        def answer(ok: bool | None) -> None:
-            if ok:
-                issue(preview.issue_date)
-
-        screen.app.push_screen(ConfirmDialog(question, yes=_("Issue")), answer)
-
-    def issue(day: dt.date) -> None:
-        def run() -> Any:
-            invoices.issue_invoice(invoice_id, day)
-            return invoices.get_invoice(invoice_id)
-
-        def issued(detail: Any) -> None:
-            screen.notify(_("Issued {code}.").format(code=detail.code))
-            then(detail)
-
-        screen.call_service(run, issued, refusal_title=_("Cannot issue"))
-
-    screen.call_service(
-        lambda: invoices.preview_issue(invoice_id), confirm, refusal_title=_("Cannot issue")
-    )

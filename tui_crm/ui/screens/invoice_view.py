@@ -10,112 +10,30 @@ when AEAT refused it. The VERI*FACTU line says where its record stands.
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from ...i18n import _
+from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.form import FieldSpec
+from ..dialogs.pdf import save_pdf
+from ..dialogs.prompt import PromptForm
 from ..formatting import date as show_date
 from ..formatting import local_datetime, money
+from ..labels import INVOICE_STATUS_LABELS, METHOD_LABELS, MODE_LABELS, label
 from ..safe_text import one_line
-from ..widgets.footer import Footer
-from ..widgets.form import FieldSpec
 from ..widgets.lazy_table import sanitize
-from ..widgets.line_editor import number_text, totals_text
-from .sales_support import (
-    INVOICE_STATUS_LABELS,
-    METHOD_LABELS,
-    MODE_LABELS,
-    PromptForm,
-    RefreshOnReturn,
-    ServiceCalls,
-    document_top,
-    label,
-)
+from ..widgets.line_editor import totals_text
+from .document_view import DocumentView
 
 
-def lines_table(table: DataTable, lines: Any) -> None:
-    """Fill a read-only table with document lines (user text shown literally)."""
-    table.clear(columns=True)
-    table.add_column("#", width=3, key="n")
-    table.add_column(_("Description"), key="description")
-    table.add_column(Text(_("Qty"), justify="right"), width=7, key="quantity")
-    table.add_column(Text(_("Price"), justify="right"), width=11, key="price")
-    table.add_column(Text(_("Disc%"), justify="right"), width=5, key="discount")
-    table.add_column(Text(_("IVA%"), justify="right"), width=4, key="vat")
-    table.add_column(Text(_("Base"), justify="right"), width=12, key="base")
-    for index, line in enumerate(lines):
-        code = getattr(line, "product_code", "")
-        description = sanitize(line.description.split("\n", 1)[0])
-        if code:
-            description = f"{code} · {description}"
-        table.add_row(
-            Text(str(index + 1)),
-            Text(description),
-            Text(number_text(line.quantity), justify="right"),
-            Text(money(line.unit_price), justify="right"),
-            Text(number_text(line.discount) if line.discount else "", justify="right"),
-            Text(number_text(line.vat_rate), justify="right"),
-            Text(money(line.base), justify="right"),
-        )
-
-
-def write_pdf(data: bytes, path: Path, *, replace: bool = False) -> Path:
-    """Write the safe way (services.output_files): a half-written PDF never has the name,
-    an existing file is replaced only when the person said so, never the database."""
-    from ...services.output_files import write_bytes
-
-    return write_bytes(path, data, force=replace)
-
-
-def pdf_form(title: str, filename: str, render: Any) -> PromptForm:
-    """Ask where to save a PDF (the current folder by default); `render()` gives the bytes
-    (in the worker). An existing file is replaced only on a second ctrl+s."""
-    from ...services.errors import ValidationError
-
-    confirmed: dict[str, str] = {}
-
-    def submit(values: dict[str, Any]) -> Path:
-        text = str(values["path"]).strip()
-        if not text:
-            raise ValidationError({"path": _("is required")})
-        path = Path(text).expanduser()
-        if path.is_dir():
-            path = path / filename
-        if not path.parent.is_dir():
-            raise ValidationError(
-                {"path": _("the folder {folder} does not exist").format(folder=path.parent)}
-            )
-        replace = confirmed.get("path") == str(path)
-        if os.path.lexists(path) and not replace:
-            confirmed["path"] = str(path)
-            raise ValidationError({"path": _("exists: ctrl+s again replaces it")})
-        from ...services.errors import ServiceError
-        from ...services.output_files import check_target
-
-        try:
-            check_target(path, force=replace)
-            data = render()
-            return write_pdf(data, path, replace=replace)
-        except ServiceError as exc:
-            raise ValidationError({"path": str(exc)}) from None
-
-    return PromptForm(
-        title,
-        [FieldSpec("path", _("Save as"), required=True)],
-        submit,
-        {"path": str(Path.cwd() / filename)},
-    )
-
-
-class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
+class InvoiceView(DocumentView):
     """One issued invoice."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -131,31 +49,33 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
         Binding("ctrl+r", "reload", _("Reload"), show=False, id="reload"),
     ]
 
+    VIEW_ID = "iv"
+
     def __init__(self, detail: Any):
-        super().__init__()
-        self.detail = detail
+        super().__init__(detail)
         self.record: Any = None  # services.verifactu.RecordState, read in a worker
 
-    def compose(self) -> ComposeResult:
-        d = self.detail
-        yield from document_top(
-            "iv", self._title(), self._status(), self._facts(), totals_text(d.totals, d.irpf_rate)
-        )
+    def read(self) -> Any:
+        from ...services import invoices
+
+        return invoices.get_invoice(self.detail.id)
+
+    def compose_below(self) -> ComposeResult:
         yield Static(Content(self._record_text()), id="iv-verifactu")
         yield Static(Content(self._payments_title()), id="iv-payments-title")
         yield DataTable(cursor_type="row", id="iv-payments")
-        yield Footer()
 
-    def on_mount(self) -> None:
-        self._fill()
-        self.query_one("#iv-payments" if self.detail.payments else "#iv-lines").focus()
-        self._load_record()
+    def first_focus(self) -> Widget:
+        return self.query_one("#iv-payments") if self.detail.payments else self.lines
 
-    def _load_record(self) -> None:
+    def shown(self) -> None:
+        """The payments, and where the VERI*FACTU record stands (read in a worker)."""
         from ...services import verifactu
 
+        self.query_one("#iv-payments-title", Static).update(Content(self._payments_title()))
+        self._fill_payments()
         invoice_id = self.detail.id
-        self.call_service(lambda: verifactu.invoice_record_state(invoice_id), self._record_read)
+        self.run_service(lambda: verifactu.invoice_record_state(invoice_id), self._record_read)
 
     def _record_read(self, state: Any) -> None:
         self.record = state
@@ -179,8 +99,7 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
             text += " · " + _("s corrects it")
         return text
 
-    def _fill(self) -> None:
-        lines_table(self.query_one("#iv-lines", DataTable), self.detail.lines)
+    def _fill_payments(self) -> None:
         payments = self.query_one("#iv-payments", DataTable)
         payments.clear(columns=True)
         payments.add_column(_("Date"), width=10)
@@ -198,15 +117,18 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
             )
         payments.display = bool(self.detail.payments)
 
-    def _title(self) -> str:
+    def title_text(self) -> str:
         d = self.detail
         kind = _("Rectifying invoice") if d.kind == "rectifying" else _("Invoice")
         if d.kind != "rectifying" and d.invoice_type == "F2":
             kind = _("Simplified invoice")
         return f"{kind} {d.display_code} ({d.invoice_type})"
 
-    def _status(self) -> str:
+    def status_text(self) -> str:
         return label(INVOICE_STATUS_LABELS, self.detail.status)
+
+    def totals_text(self) -> str:
+        return totals_text(self.detail.totals, self.detail.irpf_rate)
 
     def _amounts(self) -> str:
         d = self.detail
@@ -218,7 +140,7 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
             ]
         )
 
-    def _facts(self) -> list[str]:
+    def facts(self) -> list[str]:
         d = self.detail
         today = dt.date.today()
         dates = [_("Issued {date}").format(date=show_date(d.issue_date))]
@@ -300,41 +222,19 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
             return any(not p.reversed and p.method != "compensation" for p in d.payments)
         return True
 
-    def action_back(self) -> None:
-        self.dismiss(None)
-
-    def action_reload(self) -> None:
-        from ...services import invoices
-
-        invoice_id = self.detail.id
-        self.call_service(lambda: invoices.get_invoice(invoice_id), self._reloaded)
-
-    def _reloaded(self, detail: Any) -> None:
-        self.detail = detail
-        self.query_one("#doc-title", Static).update(Content(self._title()))
-        self.query_one("#doc-subtitle", Static).update(Content(self._status()))
-        self.query_one("#iv-facts", Static).update(Content("\n".join(self._facts())))
-        self.query_one("#iv-totals", Static).update(
-            Content(totals_text(detail.totals, detail.irpf_rate))
-        )
-        self.query_one("#iv-payments-title", Static).update(Content(self._payments_title()))
-        self._fill()
-        self.refresh_bindings()
-        self._load_record()
-
     def action_pay(self) -> None:
-        self.app.register_payment(  # type: ignore[attr-defined]
+        self.crm.register_payment(
             self.detail.client_id, self.detail.id, lambda _payment: self.action_reload()
         )
 
     def action_reverse(self) -> None:
-        from .payments import reverse_payment_form
+        from .payment_form import reverse_payment_form
 
         table = self.query_one("#iv-payments", DataTable)
         index = table.cursor_row if table.row_count else -1
         payments = self.detail.payments
         if not 0 <= index < len(payments):
-            self.notify(_("Nothing selected."), severity="warning")
+            self.nothing_selected()
             return
         payment = payments[index]
         if payment.reversed:
@@ -355,7 +255,6 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
 
     def action_rectify(self) -> None:
         from ...services import invoices
-        from .sales_support import MODE_LABELS as MODES
 
         original = self.detail
 
@@ -377,7 +276,7 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
                     "mode",
                     _("Mode"),
                     "select",
-                    choices=[(_(MODES[m]), m) for m in invoices.RECTIFICATION_MODES],
+                    choices=[(label(MODE_LABELS, m), m) for m in invoices.RECTIFICATION_MODES],
                 ),
                 FieldSpec("reason", _("Reason"), required=True, max_length=200),
                 FieldSpec("cause", _("Legal cause"), "select", choices=causes),
@@ -394,14 +293,13 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
         def created(draft_id: int | None) -> None:
             if draft_id is not None:
                 self.notify(_("Rectifying draft created: check its lines, then F9 issues it."))
-                self.app.open_invoice(draft_id)  # type: ignore[attr-defined]
+                self.crm.open_invoice(draft_id)
 
         self.app.push_screen(form, created)
 
     def action_void(self) -> None:
         """Ask for the reason, then once more, then void (the service checks it may)."""
         from ...services import verifactu
-        from ..widgets.form import ConfirmDialog
 
         d = self.detail
         reasons: dict[str, str] = {}
@@ -435,7 +333,7 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
         def confirmed(ok: bool | None) -> None:
             if ok:
                 reason = reasons["reason"]
-                self.call_service(
+                self.run_service(
                     lambda: verifactu.void_invoice(d.id, reason),
                     voided,
                     refusal_title=_("Cannot void"),
@@ -471,34 +369,14 @@ class InvoiceView(RefreshOnReturn, ServiceCalls, Screen[None]):
 
         d = self.detail
         invoice_id = d.id
-
-        warnings: list[str] = []
-
-        def render() -> bytes:
-            printed = printing.print_invoice(invoice_id)
-            warnings.append(printed.warning())
-            return printed.data
-
         filename = f"{d.code}.pdf" if d.code else f"draft-{d.id}.pdf"
-        form = pdf_form(_("PDF of {code}").format(code=d.display_code), filename, render)
-
-        def written(path: Path | None) -> None:
-            if path is not None:
-                self.notify(_("Written {path}").format(path=path))
-                if any(warnings):  # a character no font prints: said, never silently lost
-                    from rich.markup import escape
-
-                    self.notify(escape(warnings[-1]), severity="warning", timeout=15)
-
-        self.app.push_screen(form, written)
-
-    def action_client(self) -> None:
-        self.app.open_client(self.detail.client_id)  # type: ignore[attr-defined]
+        save_pdf(
+            self,
+            _("PDF of {code}").format(code=d.display_code),
+            filename,
+            lambda: printing.print_invoice(invoice_id),
+        )
 
     def action_email(self) -> None:
         """The send dialog (services.email): the PDF to the billing contact."""
-        self.app.send_document("invoice", self.detail.id)  # type: ignore[attr-defined]
-
-    def returned(self) -> None:
-        """Back from another screen (an editor, a view, another mode): re-read."""
-        self.action_reload()
+        self.crm.send_document("invoice", self.detail.id)

@@ -4,8 +4,10 @@ A list screen shows `self.flt`, a frozen filter dataclass, through a LazyTable w
 id `<LIST_ID>-table`, and says what it shows in the line `<LIST_ID>-filters`: the
 screen's own parts (`filter_parts()`) and the row count once the rows are read.
 Changing a filter is `_apply(field=value)`: a new filter, a new source, the line
-again. With a search box (`<LIST_ID>-search`, class `list-search`), typing filters
-`flt.text`, enter or down goes to the list, escape clears the box and then leaves it.
+again. `c` (`action_filter_client`) chooses a client to filter by (`flt.client_id`),
+and shows every client again when one is chosen. With a search box
+(`<LIST_ID>-search`, class `list-search`), typing filters `flt.text`, enter or down
+goes to the list, escape clears the box and then leaves it.
 """
 
 from __future__ import annotations
@@ -19,25 +21,44 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Header, Input, Static
 
+from ...i18n import N_, _
+from ..base import CrmScreen
 from ..formatting import rows_text
+from ..labels import label
 from ..widgets.footer import Footer
 from ..widgets.lazy_table import Column, LazyTable
-from .sales_support import RefreshOnReturn
 
 
-class FilteredList(RefreshOnReturn):
-    """Mixin for a list screen (see the module docstring)."""
+class ListScreen(CrmScreen[None]):
+    """A list screen (see the module docstring)."""
 
     LIST_ID: ClassVar[str]
     STATUS_FIELD: ClassVar[str] = "status"
     STATUS_FILTERS: ClassVar[tuple[str, ...]] = ()  # what `s` cycles through
+    CLIENT_PROMPT: ClassVar[str] = N_("Of which client?")  # `c`'s question (N_-marked)
+    STATUS_LABELS: ClassVar[dict[str, str]] = {}  # N_-marked: the statuses `s` shows
+    STATUS_FILTER_LABELS: ClassVar[dict[str, str]] = {}  # … and the filters that are none
     flt: Any
+    client_name = ""  # the name of `flt.client_id`, once read
 
     def make_source(self) -> Any:
         raise NotImplementedError
 
     def filter_parts(self) -> list[str]:
         return []
+
+    def status_part(self) -> str:
+        """The status filter in words ("every status", "drafts", "Sent" …)."""
+        status = getattr(self.flt, self.STATUS_FIELD)
+        if status in self.STATUS_FILTER_LABELS:
+            return _(self.STATUS_FILTER_LABELS[status])
+        return label(self.STATUS_LABELS, status)
+
+    def client_parts(self) -> list[str]:
+        """The client filtered by, if any ("client Acme SL")."""
+        if self.flt.client_id is None:
+            return []
+        return [_("client {name}").format(name=self.client_name or self.flt.client_id)]
 
     @property
     def table(self) -> LazyTable:
@@ -71,8 +92,39 @@ class FilteredList(RefreshOnReturn):
         """Back from another screen (an editor, a view, another mode): re-read."""
         self.action_reload()
 
+    def selected_id(self) -> int | None:
+        """The id of the highlighted row, or None (with a hint)."""
+        key = self.table.selected_key
+        if key is None:
+            self.nothing_selected()
+            return None
+        return int(key)
 
-class SearchableList(FilteredList):
+    def action_filter_client(self) -> None:
+        from ..dialogs.client_picker import ClientPicker
+
+        if self.flt.client_id is not None:
+            self.client_name = ""
+            self._apply(client_id=None)
+            return
+
+        def chosen(client_id: int | None) -> None:
+            if client_id is not None:
+                self.filter_client(client_id)
+
+        self.app.push_screen(ClientPicker(_(self.CLIENT_PROMPT)), chosen)
+
+    def filter_client(self, client_id: int) -> None:
+        from ...services import clients
+
+        def named(name: str) -> None:
+            self.client_name = name
+            self._apply(client_id=client_id)
+
+        self.run_service(lambda: clients.get_client(client_id).data.legal_name, named)
+
+
+class SearchableList(ListScreen):
     """FilteredList with a search box over `flt.text`."""
 
     def compose_list(
@@ -99,7 +151,7 @@ class SearchableList(FilteredList):
 
     def show_list(self, title: str) -> None:
         """On mount: the title, the filter line, the focus in the list."""
-        self.title = title  # type: ignore[attr-defined]
+        self.title = title
         self._show_filters()
         self.table.focus()
 

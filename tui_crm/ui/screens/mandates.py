@@ -12,18 +12,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from ...i18n import _
+from ..base import CrmScreen
+from ..dialogs.form import FieldSpec, FormScreen
 from ..formatting import date as show_date
 from ..formatting import rows_text
 from ..safe_text import one_line
 from ..widgets.footer import Footer
-from ..widgets.form import FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.sources import PagedSource
-from .sales_support import ServiceCalls, parse_day
 
 
 def mandate_row(m: Any) -> Row:
@@ -109,12 +108,9 @@ class MandateForm(FormScreen[int]):
 
     def save(self, values: dict[str, Any]) -> int:
         from ...services import sepa
-        from ...services.errors import ValidationError
+        from ...services.records import read_date
 
-        try:
-            signed = parse_day(values["signed_on"], "signed_on", required=True)
-        except ValidationError:
-            raise
+        signed = read_date(values["signed_on"], "signed_on", required=True)
         data = sepa.MandateInput(
             client_id=self.client_id,
             reference=values["reference"],
@@ -141,7 +137,7 @@ class MandateForm(FormScreen[int]):
         return self.values_of(mandate)
 
 
-class MandatesScreen(ServiceCalls, Screen[None]):
+class MandatesScreen(CrmScreen[None]):
     """Every direct-debit mandate, active first, by client."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -197,7 +193,7 @@ class MandatesScreen(ServiceCalls, Screen[None]):
 
     def action_new(self) -> None:
         from ...services import clients
-        from .client_picker import ClientPicker
+        from ..dialogs.client_picker import ClientPicker
 
         def chosen(client_id: int | None) -> None:
             if client_id is None:
@@ -213,7 +209,7 @@ class MandatesScreen(ServiceCalls, Screen[None]):
                 }
                 self.app.push_screen(MandateForm(client_id, data.legal_name, initial), self._saved)
 
-            self.call_service(lambda: clients.get_client(client_id).data, loaded)
+            self.run_service(lambda: clients.get_client(client_id).data, loaded)
 
         self.app.push_screen(ClientPicker(_("Mandate of which client?")), chosen)
 
@@ -222,7 +218,7 @@ class MandatesScreen(ServiceCalls, Screen[None]):
 
         key = self.table.selected_key
         if key is None:
-            self.notify(_("Nothing selected."), severity="warning")
+            self.nothing_selected()
             return
         mandate_id = int(key)
 
@@ -232,14 +228,14 @@ class MandatesScreen(ServiceCalls, Screen[None]):
                 self._saved,
             )
 
-        self.call_service(lambda: sepa.get_mandate(mandate_id), loaded)
+        self.run_service(lambda: sepa.get_mandate(mandate_id), loaded)
 
     def action_revoke(self) -> None:
         from ...services import sepa
 
         key = self.table.selected_key
         if key is None:
-            self.notify(_("Nothing selected."), severity="warning")
+            self.nothing_selected()
             return
         mandate_id = int(key)
 
@@ -252,4 +248,4 @@ class MandatesScreen(ServiceCalls, Screen[None]):
             self.notify(_("Active again.") if active else _("Revoked."))
             self.table.refresh_rows()
 
-        self.call_service(toggle, done)
+        self.run_service(toggle, done)

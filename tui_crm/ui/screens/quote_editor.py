@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -20,42 +19,31 @@ from textual.binding import Binding, BindingType
 from textual.widgets import TabbedContent
 
 from ...i18n import _
-from ..safe_text import one_line
+from ..labels import QUOTE_STATUS_LABELS, SHIPPING_LABELS, label
 from ..widgets.line_editor import EditLine, TaxContext, number_text
-from .document_editor import DocumentEditor, HeaderField, Page
-from .invoice_editor import parse_percent
-from .sales_support import QUOTE_STATUS_LABELS, SHIPPING_LABELS, label
+from .document_editor import (
+    DocumentEditor,
+    EditorData,
+    HeaderField,
+    Page,
+    iso,
+    parse_percent,
+    saved_document,
+)
 
 
-@dataclass(frozen=True)
-class QuoteEditorData:
-    defaults: Any  # invoices.InvoiceDefaults of the client (IRPF, recargo, exemption, IVA)
-    detail: Any | None = None  # quotes.QuoteDetail of an existing quote
+def load_quote_for_edit(quote_id: int) -> EditorData:
+    from ...services import quotes
 
-
-def load_new_quote(client_id: int) -> QuoteEditorData:
-    from ...services import invoices
-
-    return QuoteEditorData(invoices.invoice_defaults(client_id))
-
-
-def load_quote_for_edit(quote_id: int) -> QuoteEditorData:
-    from ...services import invoices, quotes
-
-    detail = quotes.get_quote(quote_id)
-    return QuoteEditorData(invoices.invoice_defaults(detail.client_id), detail)
-
-
-def _iso(day: dt.date | None) -> str:
-    return day.isoformat() if day else ""
+    return saved_document(quotes.get_quote(quote_id))
 
 
 def quote_values(detail: Any) -> dict[str, Any]:
     data = detail.data
     return {
         "title": data.title,
-        "date": _iso(data.date),
-        "valid_until": _iso(data.valid_until),
+        "date": iso(data.date),
+        "valid_until": iso(data.valid_until),
         "valid_days": str(data.valid_days) if data.valid_days is not None else "",
         "irpf_rate": number_text(data.irpf_rate or 0),
         "recargo": bool(data.recargo),
@@ -78,7 +66,7 @@ class QuoteEditor(DocumentEditor):
         Binding("ctrl+t", "switch_page", _("Lines/terms"), id="switch_page"),
     ]
 
-    def __init__(self, data: QuoteEditorData):
+    def __init__(self, data: EditorData):
         self.data = data
         self._validity_by_days = False
         detail = data.detail
@@ -160,15 +148,6 @@ class QuoteEditor(DocumentEditor):
     def first_focus(self) -> str:
         return "#hf-title" if self.record_id is None else "#le-table"
 
-    def tax_context(self, values: dict[str, Any]) -> TaxContext:
-        irpf = parse_percent(str(values.get("irpf_rate", "")))
-        return TaxContext(
-            recargo=bool(values.get("recargo")),
-            exemption_reason=str(values.get("exemption_reason") or "").strip(),
-            irpf_rate=irpf if isinstance(irpf, Decimal) else Decimal(0),
-            default_vat=self.data.defaults.vat_rate,
-        )
-
     def line_totals(self) -> Callable[[list[Any], TaxContext], Any]:
         """Totals as the service stores them: the lines plus shipping when charged."""
         from ...money import MoneyError, parse_amount
@@ -204,13 +183,6 @@ class QuoteEditor(DocumentEditor):
         return _("Quote {code} ({status})").format(
             code=detail.code, status=label(QUOTE_STATUS_LABELS, detail.status)
         )
-
-    def subtitle_text(self) -> str:
-        defaults = self.data.defaults
-        text = one_line(defaults.client_name)
-        if defaults.tax_id:
-            text += f" ({one_line(defaults.tax_id)})"
-        return text
 
     def action_switch_page(self) -> None:
         tabs = self.query_one(TabbedContent)
@@ -281,7 +253,7 @@ class QuoteEditor(DocumentEditor):
             assert self.version is not None
             quotes.update_quote(self.record_id, data, self.version)
             detail = quotes.get_quote(self.record_id)
-        self.data = QuoteEditorData(self.data.defaults, detail)
+        self.data = EditorData(self.data.defaults, detail)
         self._validity_by_days = False
         return detail.id, detail.version
 
@@ -301,5 +273,5 @@ class QuoteEditor(DocumentEditor):
         if self.record_id is None:
             return None
         detail = quotes.get_quote(self.record_id)
-        self.data = QuoteEditorData(self.data.defaults, detail)
+        self.data = EditorData(self.data.defaults, detail)
         return quote_values(detail), [EditLine.of(line) for line in detail.lines], detail.version

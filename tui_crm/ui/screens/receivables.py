@@ -14,25 +14,24 @@ filters: `c` client, `u` owner, `b` bucket, `a` as-of date.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from ...i18n import N_, _, count_text
 from ...services.receivables import BUCKET_LABELS, BUCKETS, ReceivableRow, ReceivablesFilter
+from ..dialogs.form import FieldSpec
+from ..dialogs.prompt import PromptForm
 from ..formatting import date as show_date
 from ..formatting import money
 from ..widgets.footer import Footer
-from ..widgets.form import FieldSpec
 from ..widgets.lazy_table import Column, LazyTable, Row
-from .list_screen import FilteredList
-from .sales_support import ClientFilterToggle, PromptForm, parse_day
+from ..widgets.sources import PagedSource
+from .list_screen import ListScreen
 
 BUCKET_FILTERS = ("", "overdue", *BUCKETS)
 FILTER_LABELS = {"": N_("every invoice"), "overdue": N_("overdue only")}
@@ -53,8 +52,9 @@ def percent(fraction: Any) -> str:
     return f"{value} %"
 
 
-def receivable_row(r: ReceivableRow, reminded: Any = None) -> Row:
-    """`reminded`: the invoice's last reminder sent (services.email.LastReminder) or None."""
+def receivable_row(found: tuple[ReceivableRow, Any]) -> Row:
+    """An unpaid invoice with its last reminder sent (services.email.LastReminder) or None."""
+    r, reminded = found
     days = str(r.days_overdue) if r.days_overdue > 0 else ""
     last = f"{reminded.level} · {show_date(reminded.sent_at.date())}" if reminded else ""
     return Row(
@@ -75,46 +75,16 @@ def receivable_row(r: ReceivableRow, reminded: Any = None) -> Row:
     )
 
 
-class ReceivableSource:
-    """Pages of the board, read in the table's worker thread on its own connection.
+def receivable_page(
+    flt: ReceivablesFilter, offset: int, limit: int
+) -> list[tuple[ReceivableRow, Any]]:
+    """A page of the board with the last reminder of each invoice (in a worker)."""
+    from ...services.email import last_reminders
+    from ...services.receivables import list_receivables
 
-    `shown(flt)` is called (in that thread) once the count and the first page are read:
-    the screen reads its summary then, after the rows rather than competing with them."""
-
-    def __init__(
-        self,
-        flt: ReceivablesFilter,
-        shown: Callable[[ReceivablesFilter], None] | None = None,
-    ):
-        self.flt = flt
-        self.shown = shown
-
-    def _rows_read(self) -> None:
-        if self.shown is not None:
-            shown, self.shown = self.shown, None
-            shown(self.flt)
-
-    def count(self) -> int:
-        from ...db import database
-        from ...services.receivables import count_receivables
-
-        with database.connection_context():
-            count = count_receivables(self.flt)
-        if count == 0:
-            self._rows_read()  # no page will be read
-        return count
-
-    def fetch(self, offset: int, limit: int) -> list[Row]:
-        from ...db import database
-        from ...services.email import last_reminders
-        from ...services.receivables import list_receivables
-
-        with database.connection_context():
-            rows = list_receivables(self.flt, offset, limit)
-            reminded = last_reminders([r.invoice_id for r in rows])
-        page = [receivable_row(r, reminded.get(r.invoice_id)) for r in rows]
-        self._rows_read()
-        return page
+    rows = list_receivables(flt, offset, limit)
+    reminded = last_reminders([r.invoice_id for r in rows])
+    return [(r, reminded.get(r.invoice_id)) for r in rows]
 
 
 def receivable_columns() -> list[Column]:
@@ -160,7 +130,7 @@ def summary_text(summary: Any) -> str:
     return "\n".join((head, buckets, defaulters))
 
 
-class ReceivablesScreen(FilteredList, ClientFilterToggle, Screen[None]):
+class ReceivablesScreen(ListScreen):
     """Unpaid issued invoices, most overdue first, with the aging summary."""
 
     LIST_ID = "rv"
@@ -185,9 +155,7 @@ class ReceivablesScreen(FilteredList, ClientFilterToggle, Screen[None]):
     def __init__(self, flt: ReceivablesFilter | None = None) -> None:
         super().__init__()
         self.flt = flt or ReceivablesFilter()
-        self.client_name = ""
         self.summary: Any = None
-        self._board_source: ReceivableSource | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -207,29 +175,33 @@ class ReceivablesScreen(FilteredList, ClientFilterToggle, Screen[None]):
         self._show_filters()
         self.table.focus()
 
-    def make_source(self) -> ReceivableSource:
-        self._board_source = ReceivableSource(self.flt, self._rows_shown)
-        return self._board_source
+    def make_source(self) -> PagedSource[tuple[ReceivableRow, Any]]:
+        from ...services.receivables import count_receivables
 
-    def _rows_shown(self, flt: ReceivablesFilter) -> None:
-        """In the table's worker: the rows are read, now the summary."""
-        self.app.call_from_thread(self._load_summary, flt)
+        return PagedSource.over(count_receivables, receivable_page, self.flt, receivable_row)
 
     # --- summary and filters --------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="rv-summary", exit_on_error=False)
-    def _load_summary(self, flt: ReceivablesFilter) -> None:
-        from ...db import database
+    @on(LazyTable.Loaded, "#rv-table")
+    def _rows_read(self) -> None:
+        """The rows are read (the first page on screen): now the summary, after them rather
+        than competing with them."""
         from ...services.receivables import receivables_summary
 
-        try:
-            with database.connection_context():
-                summary = receivables_summary(flt, top=20)
-        except Exception as exc:
+        flt = self.flt
+
+        def failed(exc: Exception) -> bool:
             message = _("Could not read the board: {error}").format(error=exc)
-            self.app.call_from_thread(self.notify, message, severity="error")
-            return
-        self.app.call_from_thread(self._show_summary, flt, summary)
+            self.notify(message, severity="error", markup=False)
+            return True
+
+        self.run_service(
+            lambda: receivables_summary(flt, top=20),
+            lambda summary: self._show_summary(flt, summary),
+            refused=failed,
+            group="rv-summary",
+            exclusive=True,
+        )
 
     def _show_summary(self, flt: ReceivablesFilter, summary: Any) -> None:
         if flt != self.flt:
@@ -238,9 +210,7 @@ class ReceivablesScreen(FilteredList, ClientFilterToggle, Screen[None]):
         self.query_one("#rv-summary", Static).update(Content(summary_text(summary)))
 
     def filter_parts(self) -> list[str]:
-        parts = [bucket_label(self.flt.bucket)]
-        if self.flt.client_id is not None:
-            parts.append(_("client {name}").format(name=self.client_name or self.flt.client_id))
+        parts = [bucket_label(self.flt.bucket), *self.client_parts()]
         if self.flt.owner_login:
             parts.append(_("owner {login}").format(login=self.flt.owner_login))
         if self.flt.as_of is not None:
@@ -255,7 +225,7 @@ class ReceivablesScreen(FilteredList, ClientFilterToggle, Screen[None]):
 
     @on(LazyTable.RowSelected, "#rv-table")
     def _open(self, event: LazyTable.RowSelected) -> None:
-        self.app.open_invoice(int(event.row_key))  # type: ignore[attr-defined]
+        self.crm.open_invoice(int(event.row_key))
 
     def action_cycle_bucket(self) -> None:
         self.action_cycle_status()
@@ -264,7 +234,7 @@ class ReceivablesScreen(FilteredList, ClientFilterToggle, Screen[None]):
         from ...services import users
 
         def chosen_from(logins: list[str]) -> None:
-            from .pickers import ChoicePrompt
+            from ..dialogs.choice import ChoicePrompt
 
             options = [(_("(any owner)"), ""), *((login, login) for login in logins)]
 
@@ -274,11 +244,13 @@ class ReceivablesScreen(FilteredList, ClientFilterToggle, Screen[None]):
 
             self.app.push_screen(ChoicePrompt(_("Clients of which owner?"), options), chosen)
 
-        self.call_service(lambda: [u.login for u in users.list_users() if u.active], chosen_from)
+        self.run_service(lambda: [u.login for u in users.list_users() if u.active], chosen_from)
 
     def action_as_of(self) -> None:
+        from ...services.records import read_date
+
         def submit(values: dict[str, Any]) -> dt.date:
-            day = parse_day(values["as_of"], "as_of")
+            day = read_date(values["as_of"], "as_of")
             return day or dt.date.today()
 
         form = PromptForm(
@@ -296,7 +268,7 @@ class ReceivablesScreen(FilteredList, ClientFilterToggle, Screen[None]):
         self.app.push_screen(form, chosen)
 
     def action_defaulters(self) -> None:
-        from .pickers import ChoicePrompt
+        from ..dialogs.choice import ChoicePrompt
 
         if self.summary is None:
             return
@@ -331,13 +303,11 @@ class ReceivablesScreen(FilteredList, ClientFilterToggle, Screen[None]):
         )
 
     def action_pay(self) -> None:
-        key = self.table.selected_key
-        if key is None:
-            self.notify(_("Nothing selected."), severity="warning")
-            return
         from ...services import receivables
 
-        invoice_id = int(key)
+        invoice_id = self.selected_id()
+        if invoice_id is None:
+            return
         as_of = self.flt.as_of
 
         def found(row: Any) -> None:
@@ -345,16 +315,16 @@ class ReceivablesScreen(FilteredList, ClientFilterToggle, Screen[None]):
                 self.notify(_("This invoice is paid already."), severity="warning")
                 self.action_reload()
                 return
-            self.app.register_payment(  # type: ignore[attr-defined]
+            self.crm.register_payment(
                 row.client_id, invoice_id, lambda _payment: self.action_reload()
             )
 
-        self.call_service(lambda: receivables.get_receivable(invoice_id, as_of), found)
+        self.run_service(lambda: receivables.get_receivable(invoice_id, as_of), found)
 
     def action_remind(self) -> None:
         """Payment reminders (services.email), the highlighted invoice already marked."""
         key = self.table.selected_key
-        self.app.show_reminders((int(key),) if key is not None else ())  # type: ignore[attr-defined]
+        self.crm.show_reminders((int(key),) if key is not None else ())
 
     def action_reconcile(self) -> None:
         """Bank statements: import one, review its lines against these invoices."""
@@ -362,20 +332,11 @@ class ReceivablesScreen(FilteredList, ClientFilterToggle, Screen[None]):
 
         self.app.push_screen(ReconcileScreen())
 
-    def action_reload(self) -> None:
-        """Re-read the rows in place (the cursor stays), then the summary."""
-        source = self._board_source
-        if source is not None and source.flt == self.flt:
-            source.shown = self._rows_shown
-            self.table.refresh_rows()
-        else:
-            self.table.set_source(self.make_source(), keep_cursor=True)
-
     def action_export(self) -> None:
         """The board as filtered now (bucket, client, owner, as-of date), to Excel."""
         from ...services import reports
         from ...services.receivables import count_receivables
-        from ..widgets.export import export_list
+        from ..dialogs.export import export_list
 
         flt = self.flt
         export_list(

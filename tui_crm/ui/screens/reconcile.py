@@ -16,22 +16,24 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from ...i18n import N_, _, count_text
+from ..base import CrmScreen
+from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.form import FieldSpec, FormScreen
+from ..dialogs.prompt import PromptForm
 from ..formatting import date as show_date
 from ..formatting import money, rows_text
 from ..safe_text import one_line
 from ..widgets.footer import Footer
-from ..widgets.form import ConfirmDialog, FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.line_editor import number_text
-from .sales_support import PromptForm, ServiceCalls, parse_money_field
+from ..widgets.sources import PagedSource
 
 VIEWS = ("pending", "accepted", "ignored", "")
 VIEW_LABELS = {
@@ -98,44 +100,12 @@ def movement_row(m: Any) -> Row:
     )
 
 
-class MovementSource:
-    """Pages of bank lines, read in the table's worker; keeps the rows read for the detail."""
+def movement_source(status: str) -> PagedSource[Any]:
+    """Pages of bank lines; the rows read are kept for the detail under the table."""
+    from ...services.bank import MovementFilter, count_movements, list_movements
 
-    def __init__(self, status: str):
-        self.status = status
-        self.read: dict[int, Any] = {}
-
-    def count(self) -> int:
-        from ...db import database
-        from ...services.bank import MovementFilter, count_movements
-
-        with database.connection_context():
-            return count_movements(MovementFilter(status=self.status))
-
-    def fetch(self, offset: int, limit: int) -> list[Row]:
-        from ...db import database
-        from ...services.bank import MovementFilter, list_movements
-
-        with database.connection_context():
-            found = list_movements(MovementFilter(status=self.status), offset, limit)
-        for m in found:
-            self.read[m.id] = m
-        return [movement_row(m) for m in found]
-
-
-class StatementPrompt(PromptForm):
-    """Which file to import (→ completes the path), and whether to accept the sure lines."""
-
-    def on_mount(self) -> None:
-        from textual.widgets import Input
-
-        from ..widgets.export import PathSuggester
-        from ..widgets.form import field_id
-
-        super().on_mount()
-        self.query_one(f"#{field_id('path')}", Input).suggester = PathSuggester(
-            suffixes=STATEMENT_SUFFIXES
-        )
+    flt = MovementFilter(status=status)
+    return PagedSource.over(count_movements, list_movements, flt, movement_row, remember=True)
 
 
 def import_text(report: Any) -> str:
@@ -192,6 +162,7 @@ class SplitForm(FormScreen[Any]):
     def save(self, values: dict[str, Any]) -> Any:
         from ...services import bank
         from ...services.errors import RuleViolation, ValidationError
+        from ...services.records import read_amount
 
         errors: dict[str, str] = {}
         allocations = []
@@ -200,7 +171,7 @@ class SplitForm(FormScreen[Any]):
             if not str(values.get(key) or "").strip():
                 continue
             try:
-                allocations.append((invoice.id, parse_money_field(values[key], key)))
+                allocations.append((invoice.id, read_amount(values[key], key)))
             except ValidationError as exc:
                 errors.update(exc.errors)
         if errors:
@@ -214,7 +185,7 @@ class SplitForm(FormScreen[Any]):
             raise ValidationError({first: str(exc)}) from None
 
 
-class ReconcileScreen(ServiceCalls, Screen[None]):
+class ReconcileScreen(CrmScreen[None]):
     """Bank lines waiting for review, with their proposed matches (see the module doc)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -234,7 +205,7 @@ class ReconcileScreen(ServiceCalls, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.view = "pending"
-        self.source = MovementSource(self.view)
+        self.source = movement_source(self.view)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -271,29 +242,27 @@ class ReconcileScreen(ServiceCalls, Screen[None]):
             parts.append(rows_text(self.table.row_count))
         self.query_one("#rc-filters", Static).update(Content(" · ".join(parts)))
 
-    @work(thread=True, exclusive=True, group="rc-summary", exit_on_error=False)
     def _load_summary(self) -> None:
-        from ...db import database
         from ...services.bank import MovementFilter, count_movements, count_sure
 
-        try:
-            with database.connection_context():
-                waiting = count_movements(MovementFilter(status="pending"))
-                sure = count_sure()
-        except Exception as exc:
-            message = _("Could not read the bank lines: {error}").format(error=exc)
-            self.app.call_from_thread(self.notify, message, severity="error", markup=False)
-            return
-        text = _("{waiting} bank lines waiting for review; {sure} sure matches (A accepts them)")
-        self.app.call_from_thread(
-            self.query_one("#rc-summary", Static).update,
-            Content(text.format(waiting=count_text(waiting), sure=count_text(sure))),
-        )
+        def counts() -> tuple[int, int]:
+            return count_movements(MovementFilter(status="pending")), count_sure()
+
+        def show(found: tuple[int, int]) -> None:
+            waiting, sure = found
+            text = _(
+                "{waiting} bank lines waiting for review; {sure} sure matches (A accepts them)"
+            )
+            self.query_one("#rc-summary", Static).update(
+                Content(text.format(waiting=count_text(waiting), sure=count_text(sure)))
+            )
+
+        self.run_service(counts, show, group="rc-summary", exclusive=True)
 
     @on(LazyTable.RowHighlighted, "#rc-table")
     def _highlighted(self, event: LazyTable.RowHighlighted) -> None:
         self._show_filters()
-        movement = self.source.read.get(event.row_key) if event.row_key is not None else None
+        movement = self.source.item(event.row_key)
         detail = self.query_one("#rc-detail", Static)
         if movement is None:
             detail.update("")
@@ -335,13 +304,20 @@ class ReconcileScreen(ServiceCalls, Screen[None]):
         )
 
     def _current(self) -> Any:
-        key = self.table.selected_key
-        movement = self.source.read.get(key) if key is not None else None
+        movement = self.source.item(self.table.selected_key)
         if movement is None:
-            self.notify(_("Nothing selected."), severity="warning")
+            self.nothing_selected()
             return None
         if movement.status != "pending":
             self.notify(_("This line is no longer waiting."), severity="warning")
+            return None
+        return movement
+
+    def _current_credit(self) -> Any:
+        """The line under the cursor when it is money in (only that pays invoices)."""
+        movement = self._current()
+        if movement is not None and movement.kind != "credit":
+            self.notify(_("Only money in pays invoices."), severity="warning")
             return None
         return movement
 
@@ -381,10 +357,12 @@ class ReconcileScreen(ServiceCalls, Screen[None]):
                 self.action_reload()
 
         self.app.push_screen(
-            StatementPrompt(
+            PromptForm(
                 _("Import a Norma 43 bank statement"),
                 [
-                    FieldSpec("path", _("File"), required=True),
+                    FieldSpec(
+                        "path", _("File"), "path", required=True, suffixes=STATEMENT_SUFFIXES
+                    ),
                     FieldSpec("accept_sure", _("Accept the sure matches now"), "bool"),
                 ],
                 submit,
@@ -409,7 +387,7 @@ class ReconcileScreen(ServiceCalls, Screen[None]):
 
             def answer(ok: bool | None) -> None:
                 if ok:
-                    self.call_service(bank.accept_all_sure, self._accepted_sure)
+                    self.run_service(bank.accept_all_sure, self._accepted_sure)
 
             self.app.push_screen(
                 ConfirmDialog(
@@ -421,7 +399,7 @@ class ReconcileScreen(ServiceCalls, Screen[None]):
                 answer,
             )
 
-        self.call_service(bank.count_sure, counted)
+        self.run_service(bank.count_sure, counted)
 
     def _accepted_sure(self, result: Any) -> None:
         message = _("{n} lines accepted.").format(n=count_text(result.accepted))
@@ -433,13 +411,16 @@ class ReconcileScreen(ServiceCalls, Screen[None]):
         self.action_reload()
 
     def action_accept(self) -> None:
+        movement = self._current()
+        if movement is not None:
+            self._accept(movement)
+
+    def _accept(self, movement: Any, allocations: list[tuple[int, Decimal]] | None = None) -> None:
+        """Accept the line (the matcher's proposal, or `allocations`): it becomes a payment."""
         from ...services import bank
 
-        movement = self._current()
-        if movement is None:
-            return
-        self.call_service(
-            lambda: bank.accept_movement(movement.id),
+        self.run_service(
+            lambda: bank.accept_movement(movement.id, allocations),
             self._changed,
             done=_("Accepted."),
             refusal_title=_("Not accepted"),
@@ -448,15 +429,12 @@ class ReconcileScreen(ServiceCalls, Screen[None]):
     def action_choose(self) -> None:
         from ...services import bank
 
-        movement = self._current()
+        movement = self._current_credit()
         if movement is None:
-            return
-        if movement.kind != "credit":
-            self.notify(_("Only money in pays invoices."), severity="warning")
             return
 
         def listed(candidates: list[tuple]) -> None:
-            from .pickers import ChoicePrompt
+            from ..dialogs.choice import ChoicePrompt
 
             options: list[tuple[str, Any]] = [
                 (
@@ -475,14 +453,7 @@ class ReconcileScreen(ServiceCalls, Screen[None]):
                 elif value is not None:
                     invoice_id, client_id, owed = value
                     if movement.amount <= owed:
-                        self.call_service(
-                            lambda: bank.accept_movement(
-                                movement.id, [(invoice_id, movement.amount)]
-                            ),
-                            self._changed,
-                            done=_("Accepted."),
-                            refusal_title=_("Not accepted"),
-                        )
+                        self._accept(movement, [(invoice_id, movement.amount)])
                     else:
                         self._split(movement, client_id, {invoice_id: owed})
 
@@ -494,14 +465,11 @@ class ReconcileScreen(ServiceCalls, Screen[None]):
                 chosen,
             )
 
-        self.call_service(lambda: bank.candidate_invoices(movement.id), listed)
+        self.run_service(lambda: bank.candidate_invoices(movement.id), listed)
 
     def action_split(self) -> None:
-        movement = self._current()
+        movement = self._current_credit()
         if movement is None:
-            return
-        if movement.kind != "credit":
-            self.notify(_("Only money in pays invoices."), severity="warning")
             return
         proposal = movement.proposal
         if proposal.client_id is None:
@@ -516,7 +484,7 @@ class ReconcileScreen(ServiceCalls, Screen[None]):
         )
 
     def _pick_client_then_split(self, movement: Any) -> None:
-        from .client_picker import ClientPicker
+        from ..dialogs.client_picker import ClientPicker
 
         def chosen(client_id: int | None) -> None:
             if client_id is not None:
@@ -538,7 +506,7 @@ class ReconcileScreen(ServiceCalls, Screen[None]):
             name = clients.get_client(client_id).data.legal_name
             return name, payments.open_invoices(client_id)
 
-        self.call_service(read, loaded)
+        self.run_service(read, loaded)
 
     def _split_done(self, result: Any) -> None:
         if result is not None:
@@ -578,10 +546,10 @@ class ReconcileScreen(ServiceCalls, Screen[None]):
             )
             self.action_reload()
 
-        self.call_service(bank.rematch_pending, matched)
+        self.run_service(bank.rematch_pending, matched)
 
     def action_cycle_view(self) -> None:
         self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
-        self.source = MovementSource(self.view)
+        self.source = movement_source(self.view)
         self.table.set_source(self.source)
         self._show_filters()

@@ -11,22 +11,23 @@ due today (what `tui-crm remind` does from cron), escape goes back.
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from ...i18n import _, count_text
 from ...services.receivables import ReceivablesFilter
+from ..base import CrmScreen
+from ..dialogs.confirm import ConfirmDialog
 from ..formatting import date as show_date
 from ..formatting import local_datetime, money
 from ..widgets.footer import Footer
-from ..widgets.form import ConfirmDialog
 from ..widgets.lazy_table import Column, LazyTable, Row
+from ..widgets.sources import PagedSource
 
 LEVEL_LABELS = {1: "1", 2: "2", 3: "3"}
 
@@ -44,58 +45,43 @@ def reminder_columns() -> list[Column]:
     ]
 
 
-class OverdueSource:
-    """Overdue invoices with their last reminder, a page at a time (worker thread)."""
+def overdue_page(flt: ReceivablesFilter, offset: int, limit: int) -> list[tuple[Any, Any]]:
+    """Overdue invoices with the last reminder sent for each (in a worker)."""
+    from ...services.email import last_reminders
+    from ...services.receivables import list_receivables
 
-    def __init__(self, marked: set[int], owners: dict[int, tuple[int, str]]):
-        self.flt = ReceivablesFilter(bucket="overdue")
-        self.marked = marked
-        self.owners = owners  # invoice id -> (client id, client name), filled as pages load
-
-    def count(self) -> int:
-        from ...db import database
-        from ...services.receivables import count_receivables
-
-        with database.connection_context():
-            return count_receivables(self.flt)
-
-    def fetch(self, offset: int, limit: int) -> list[Row]:
-        from ...db import database
-        from ...services.email import last_reminders
-        from ...services.receivables import list_receivables
-
-        with database.connection_context():
-            rows = list_receivables(self.flt, offset, limit)
-            last = last_reminders([r.invoice_id for r in rows])
-        out = []
-        for r in rows:
-            self.owners[r.invoice_id] = (r.client_id, r.client_name)
-            reminder = last.get(r.invoice_id)
-            last_text = ""
-            next_level = 1
-            if reminder is not None:
-                last_text = f"{reminder.level} · {local_datetime(reminder.sent_at)[:10]}"
-                next_level = min(reminder.level + 1, 3)
-            out.append(
-                Row(
-                    key=r.invoice_id,
-                    cells=(
-                        "✓" if r.invoice_id in self.marked else "",
-                        r.code,
-                        r.client_name,
-                        show_date(r.due_date),
-                        str(r.days_overdue),
-                        money(r.outstanding),
-                        last_text,
-                        LEVEL_LABELS[next_level],
-                    ),
-                    style=r.style,
-                )
-            )
-        return out
+    rows = list_receivables(flt, offset, limit)
+    last = last_reminders([r.invoice_id for r in rows])
+    return [(r, last.get(r.invoice_id)) for r in rows]
 
 
-class RemindersScreen(Screen[None]):
+def send_reminders(
+    groups: dict[int, list[int]], names: dict[int, str]
+) -> tuple[int, int, list[str]]:
+    """One reminder per client listing its marked invoices (in a worker): how many went,
+    how many did not, and why not, client by client."""
+    from ...services import email
+    from ...services.errors import ServiceError
+
+    sent = failed = 0
+    problems: list[str] = []
+    email.check_ready()
+    for client_id, ids in groups.items():
+        try:
+            result = email.send(email.compose_reminder(client_id, ids))
+        except ServiceError as exc:
+            problems.append(f"{names.get(client_id, '')}: {exc}")
+            continue
+        if result is not None and result.sent:
+            sent += 1
+        else:
+            failed += 1
+            if result is not None:
+                problems.append(f"{names.get(client_id, '')}: {result.reason}")
+    return sent, failed, problems
+
+
+class RemindersScreen(CrmScreen[None]):
     """Overdue invoices to remind, with the last reminder of each."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -110,33 +96,62 @@ class RemindersScreen(Screen[None]):
     def __init__(self, marked: tuple[int, ...] = ()) -> None:
         super().__init__()
         self.marked: set[int] = set(marked)
-        self.owners: dict[int, tuple[int, str]] = {}
+        self.owners: dict[int, tuple[int, str]] = {}  # of the invoices marked by client
+        self.source = self._source()
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="reminders-summary")
         yield LazyTable(
             reminder_columns(),
-            OverdueSource(self.marked, self.owners),
+            self.source,
             page_size=200,
             empty_text=_("No overdue invoices: nobody to remind."),
             id="reminders-table",
         )
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.title = _("Payment reminders")
-        self.query_one(LazyTable).focus()
-        self._load_schedule()
+    def _source(self) -> PagedSource[tuple[Any, Any]]:
+        from ...services.receivables import count_receivables
 
-    @work(thread=True, exclusive=True, group="reminders-schedule", exit_on_error=False)
-    def _load_schedule(self) -> None:
-        from ...db import database
+        flt = ReceivablesFilter(bucket="overdue")
+        return PagedSource.over(count_receivables, overdue_page, flt, self._row, remember=True)
+
+    def _row(self, found: tuple[Any, Any]) -> Row:
+        r, reminder = found
+        last_text = ""
+        next_level = 1
+        if reminder is not None:
+            last_text = f"{reminder.level} · {local_datetime(reminder.sent_at)[:10]}"
+            next_level = min(reminder.level + 1, 3)
+        return Row(
+            key=r.invoice_id,
+            cells=(
+                "✓" if r.invoice_id in self.marked else "",
+                r.code,
+                r.client_name,
+                show_date(r.due_date),
+                str(r.days_overdue),
+                money(r.outstanding),
+                last_text,
+                LEVEL_LABELS[next_level],
+            ),
+            style=r.style,
+        )
+
+    def _owner(self, invoice_id: int) -> tuple[int, str] | None:
+        """(client id, client name) of an invoice listed or marked."""
+        found = self.source.item(invoice_id)
+        if found is not None:
+            return found[0].client_id, found[0].client_name
+        return self.owners.get(invoice_id)
+
+    def on_mount(self) -> None:
         from ...services import reminders
 
-        with database.connection_context():
-            days = reminders.schedule()
-        self.app.call_from_thread(self._show_summary, days)
+        self.title = _("Payment reminders")
+        self.query_one(LazyTable).focus()
+        self.run_service(reminders.schedule, self._show_summary, group="reminders-schedule")
 
     def _show_summary(self, days: tuple[int, ...] | None = None) -> None:
         if days is not None:
@@ -150,11 +165,11 @@ class RemindersScreen(Screen[None]):
             if days
             else _("automatic reminders are off (reminders.schedule)")
         )
-        clients = {self.owners.get(i, (None, ""))[0] for i in self.marked}
+        clients = {owner[0] for i in self.marked if (owner := self._owner(i))}
         text = _("{n} overdue invoices · {marked} marked ({clients} clients) · {schedule}").format(
             n=count_text(table.row_count),
             marked=len(self.marked),
-            clients=len(clients - {None}),
+            clients=len(clients),
             schedule=schedule,
         )
         self.query_one("#reminders-summary", Static).update(Content(text))
@@ -181,27 +196,24 @@ class RemindersScreen(Screen[None]):
         self._show_summary()
 
     def action_mark_client(self) -> None:
+        from ...services.receivables import list_receivables
+
         invoice_id = self._highlighted_invoice()
-        if invoice_id is None or invoice_id not in self.owners:
+        owner = None if invoice_id is None else self._owner(invoice_id)
+        if owner is None:
             return
-        client_id = self.owners[invoice_id][0]
-        self._mark_client(client_id)
+        flt = ReceivablesFilter(client_id=owner[0], bucket="overdue")
+        self.run_service(
+            lambda: list_receivables(flt, 0, None),
+            self._marked_client,
+            group="reminders-mark",
+            exclusive=True,
+        )
 
-    @work(thread=True, exclusive=True, group="reminders-mark", exit_on_error=False)
-    def _mark_client(self, client_id: int) -> None:
-        from ...db import database
-        from ...services.receivables import ReceivablesFilter, list_receivables
-
-        with database.connection_context():
-            rows = list_receivables(
-                ReceivablesFilter(client_id=client_id, bucket="overdue"), 0, None
-            )
+    def _marked_client(self, rows: list[Any]) -> None:
         ids = {r.invoice_id for r in rows}
         for r in rows:
             self.owners[r.invoice_id] = (r.client_id, r.client_name)
-        self.app.call_from_thread(self._marked_client, ids)
-
-    def _marked_client(self, ids: set[int]) -> None:
         if ids <= self.marked:
             self.marked.difference_update(ids)
         else:
@@ -212,26 +224,29 @@ class RemindersScreen(Screen[None]):
     def _groups(self) -> dict[int, list[int]]:
         groups: dict[int, list[int]] = {}
         for invoice_id in sorted(self.marked):
-            client_id = self.owners.get(invoice_id, (None, ""))[0]
-            if client_id is not None:
-                groups.setdefault(client_id, []).append(invoice_id)
+            owner = self._owner(invoice_id)
+            if owner is not None:
+                groups.setdefault(owner[0], []).append(invoice_id)
         return groups
 
     def action_send(self) -> None:
         groups = self._groups()
         if not groups:
             invoice_id = self._highlighted_invoice()
-            if invoice_id is None or invoice_id not in self.owners:
+            owner = None if invoice_id is None else self._owner(invoice_id)
+            if invoice_id is None or owner is None:
                 self.notify(_("Mark invoices with space first."), severity="warning")
                 return
-            groups = {self.owners[invoice_id][0]: [invoice_id]}
+            groups = {owner[0]: [invoice_id]}
         if len(groups) == 1:
             [(client_id, ids)] = groups.items()
             self.app.push_screen(
                 self._send_screen(client_id, ids), lambda sent: sent and self._after_send()
             )
             return
-        names = sorted({self.owners[i][1] for ids in groups.values() for i in ids})
+        names = sorted(
+            {owner[1] for ids in groups.values() for i in ids if (owner := self._owner(i))}
+        )
         question = _(
             "Send {n} reminders, one per client, each listing its marked invoices "
             "(the level due next, the client's language)? {clients}"
@@ -249,34 +264,14 @@ class RemindersScreen(Screen[None]):
 
         return SendEmailScreen(SendRequest("reminder", client_id=client_id, invoice_ids=tuple(ids)))
 
-    @work(thread=True, exclusive=True, group="reminders-send", exit_on_error=False)
     def _send_all(self, groups: dict[int, list[int]]) -> None:
-        from ...db import database
-        from ...services import email
-        from ...services.errors import ServiceError
-
-        sent = failed = 0
-        problems: list[str] = []
-        try:
-            with database.connection_context():
-                email.check_ready()
-                for client_id, ids in groups.items():
-                    try:
-                        result = email.send(email.compose_reminder(client_id, ids))
-                    except ServiceError as exc:
-                        problems.append(f"{self.owners[ids[0]][1]}: {exc}")
-                        continue
-                    if result is not None and result.sent:
-                        sent += 1
-                    else:
-                        failed += 1
-                        if result is not None:
-                            problems.append(f"{self.owners[ids[0]][1]}: {result.reason}")
-        except ServiceError as exc:
-            message = str(exc)
-            self.app.call_from_thread(self.notify, message, severity="error", timeout=12)
-            return
-        self.app.call_from_thread(self._batch_done, sent, failed, problems)
+        names = {cid: owner[1] for cid, ids in groups.items() if (owner := self._owner(ids[0]))}
+        self.run_service(
+            lambda: send_reminders(groups, names),
+            lambda done: self._batch_done(*done),
+            group="reminders-send",
+            exclusive=True,
+        )
 
     def _batch_done(self, sent: int, failed: int, problems: list[str]) -> None:
         message = _("{sent} reminders sent, {failed} not sent.").format(sent=sent, failed=failed)
@@ -306,22 +301,20 @@ class RemindersScreen(Screen[None]):
             answer,
         )
 
-    @work(thread=True, exclusive=True, group="reminders-send", exit_on_error=False)
     def _run_schedule(self) -> None:
-        from ...db import database
         from ...services import reminders
-        from ...services.errors import ServiceError
 
-        try:
-            with database.connection_context():
-                run = reminders.run_reminders(dt.date.today())
-        except ServiceError as exc:
-            message = str(exc)
-            self.app.call_from_thread(self.notify, message, severity="error", timeout=12)
-            return
-        problems = [f"{p.client_name}: {r.reason}" for p, r in run.failed]
-        problems += [text for _p, text in run.problems]
-        self.app.call_from_thread(self._batch_done, len(run.sent), len(run.failed), problems)
+        def done(run: Any) -> None:
+            problems = [f"{p.client_name}: {r.reason}" for p, r in run.failed]
+            problems += [text for _p, text in run.problems]
+            self._batch_done(len(run.sent), len(run.failed), problems)
+
+        self.run_service(
+            lambda: reminders.run_reminders(dt.date.today()),
+            done,
+            group="reminders-send",
+            exclusive=True,
+        )
 
     def action_reload(self) -> None:
         self.query_one(LazyTable).refresh_rows()

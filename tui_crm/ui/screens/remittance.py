@@ -17,54 +17,23 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from ...i18n import _, count_text
 from ...services.sepa import REMITTANCE_STATUS
+from ..base import CrmScreen
+from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.form import FieldSpec
+from ..dialogs.prompt import PromptForm
 from ..formatting import date as show_date
 from ..formatting import money
 from ..safe_text import one_line
 from ..widgets.footer import Footer
-from ..widgets.form import ConfirmDialog, FieldSpec
 from ..widgets.lazy_table import Column, LazyTable, Row
-from .sales_support import PromptForm, ServiceCalls, parse_day
+from ..widgets.sources import LoadedSource
 
 
-class CollectionSource:
-    """The collectable invoices (read by the screen's worker) with the ones left out."""
-
-    def __init__(self, found: list[Any] | None = None):
-        self.found = list(found or [])
-        self.left_out: set[int] = set()
-
-    @property
-    def chosen(self) -> list[Any]:
-        return [c for c in self.found if c.invoice_id not in self.left_out]
-
-    def count(self) -> int:
-        return len(self.found)
-
-    def fetch(self, offset: int, limit: int) -> list[Row]:
-        return [
-            Row(
-                key=c.invoice_id,
-                cells=(
-                    "·" if c.invoice_id in self.left_out else "✓",
-                    c.code,
-                    one_line(c.client_name),
-                    show_date(c.due_date),
-                    money(c.outstanding),
-                    c.sequence,
-                    c.mandate_reference,
-                ),
-                style="muted" if c.invoice_id in self.left_out else "",
-            )
-            for c in self.found[offset : offset + limit]
-        ]
-
-
-class RemittanceScreen(ServiceCalls, Screen[None]):
+class RemittanceScreen(CrmScreen[None]):
     """Choose the invoices to collect and write the remittance file (see the module doc)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -86,7 +55,8 @@ class RemittanceScreen(ServiceCalls, Screen[None]):
         self.due_by = due_by or today + dt.timedelta(days=7)
         self.collect_on = default_collection_date(today)
         self.scheme = "CORE"
-        self.source = CollectionSource()
+        self.found: list[Any] = []  # the collectable invoices read (services.sepa)
+        self.left_out: set[int] = set()  # of those, the ones space took out
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -102,7 +72,7 @@ class RemittanceScreen(ServiceCalls, Screen[None]):
                 Column("sequence", _("Seq."), 4, min_width=4, priority=2),
                 Column("mandate", _("Mandate"), 16, min_width=8, priority=1),
             ],
-            self.source,
+            LoadedSource.of([], self._row),
             empty_text=_(
                 "Nothing to collect: no unpaid invoice due by then belongs to a client with "
                 "an active mandate (m manages mandates)."
@@ -120,6 +90,26 @@ class RemittanceScreen(ServiceCalls, Screen[None]):
     def table(self) -> LazyTable:
         return self.query_one("#rm-table", LazyTable)
 
+    @property
+    def chosen(self) -> list[Any]:
+        return [c for c in self.found if c.invoice_id not in self.left_out]
+
+    def _row(self, c: Any) -> Row:
+        out = c.invoice_id in self.left_out
+        return Row(
+            key=c.invoice_id,
+            cells=(
+                "·" if out else "✓",
+                c.code,
+                one_line(c.client_name),
+                show_date(c.due_date),
+                money(c.outstanding),
+                c.sequence,
+                c.mandate_reference,
+            ),
+            style="muted" if out else "",
+        )
+
     def _show_params(self) -> None:
         text = _("Due by {due}, collected on {date}, scheme {scheme} · d changes them").format(
             due=show_date(self.due_by), date=show_date(self.collect_on), scheme=self.scheme
@@ -127,8 +117,9 @@ class RemittanceScreen(ServiceCalls, Screen[None]):
         self.query_one("#rm-params", Static).update(Content(text))
 
     def _show_summary(self) -> None:
-        chosen = self.source.chosen
         from ...money import ZERO
+
+        chosen = self.chosen
 
         total = sum((c.outstanding for c in chosen), ZERO)
         first = sum(1 for c in chosen if c.sequence == "FRST")
@@ -136,7 +127,7 @@ class RemittanceScreen(ServiceCalls, Screen[None]):
             "{n} of {all} invoices chosen, {total} ({first} first collections) · g writes the file"
         ).format(
             n=count_text(len(chosen)),
-            all=count_text(len(self.source.found)),
+            all=count_text(len(self.found)),
             total=money(total),
             first=count_text(first),
         )
@@ -149,11 +140,11 @@ class RemittanceScreen(ServiceCalls, Screen[None]):
         due_by, scheme = self.due_by, self.scheme
 
         def loaded(found: list[Any]) -> None:
-            self.source = CollectionSource(found)
-            self.table.set_source(self.source)
+            self.found, self.left_out = list(found), set()
+            self.table.set_source(LoadedSource.of(self.found, self._row))
             self._show_summary()
 
-        self.call_service(lambda: sepa.collectable_invoices(due_by, scheme), loaded)
+        self.run_service(lambda: sepa.collectable_invoices(due_by, scheme), loaded)
 
     def action_back(self) -> None:
         self.dismiss(None)
@@ -163,34 +154,35 @@ class RemittanceScreen(ServiceCalls, Screen[None]):
         if key is None:
             return
         invoice_id = int(key)
-        if invoice_id in self.source.left_out:
-            self.source.left_out.discard(invoice_id)
+        if invoice_id in self.left_out:
+            self.left_out.discard(invoice_id)
         else:
-            self.source.left_out.add(invoice_id)
+            self.left_out.add(invoice_id)
         self.table.refresh_rows()
         self.table.move_cursor(self.table.cursor_index + 1)
         self._show_summary()
 
     def action_toggle_all(self) -> None:
-        if self.source.left_out:
-            self.source.left_out.clear()
+        if self.left_out:
+            self.left_out.clear()
         else:
-            self.source.left_out = {c.invoice_id for c in self.source.found}
+            self.left_out.update(c.invoice_id for c in self.found)
         self.table.refresh_rows()
         self._show_summary()
 
     def action_dates(self) -> None:
         from ...services.errors import ValidationError
+        from ...services.records import read_date
 
         def submit(values: dict[str, Any]) -> tuple[dt.date, dt.date, str]:
             errors: dict[str, str] = {}
             due = collect = None
             try:
-                due = parse_day(values["due_by"], "due_by", required=True)
+                due = read_date(values["due_by"], "due_by", required=True)
             except ValidationError as exc:
                 errors.update(exc.errors)
             try:
-                collect = parse_day(values["collect_on"], "collect_on", required=True)
+                collect = read_date(values["collect_on"], "collect_on", required=True)
             except ValidationError as exc:
                 errors.update(exc.errors)
             if collect is not None and collect <= dt.date.today():
@@ -232,7 +224,7 @@ class RemittanceScreen(ServiceCalls, Screen[None]):
     def action_generate(self) -> None:
         from ...services import sepa
 
-        chosen = [c.invoice_id for c in self.source.chosen]
+        chosen = [c.invoice_id for c in self.chosen]
         if not chosen:
             self.notify(_("No invoice is chosen."), severity="warning")
             return
@@ -290,7 +282,7 @@ class RemittanceScreen(ServiceCalls, Screen[None]):
         from ...services import sepa
 
         def listed(found: list[Any]) -> None:
-            from .pickers import ChoicePrompt
+            from ..dialogs.choice import ChoicePrompt
 
             options = [
                 (
@@ -328,14 +320,14 @@ class RemittanceScreen(ServiceCalls, Screen[None]):
                 chosen,
             )
 
-        self.call_service(lambda: sepa.list_remittances(0, 200), listed)
+        self.run_service(lambda: sepa.list_remittances(0, 200), listed)
 
     def _cancel(self, remittance: Any) -> None:
         from ...services import sepa
 
         def answer(ok: bool | None) -> None:
             if ok:
-                self.call_service(
+                self.run_service(
                     lambda: sepa.cancel_remittance(remittance.id),
                     lambda _n: self.action_reload(),
                     done=_("Cancelled."),

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from functools import partial
 from typing import Any, ClassVar
 
 from textual import on
@@ -28,18 +27,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from ...i18n import N_, _, count_text, ngettext
 from ...money import ZERO
 from ..analytics_text import month_label, percent, share, signed_money, signed_percent
+from ..base import CrmScreen
+from ..dialogs.form import FieldSpec
 from ..formatting import date as show_date
 from ..formatting import money
 from ..widgets.footer import Footer
-from ..widgets.form import FieldSpec
 from ..widgets.lazy_table import Column, LazyTable, Row
-from ..widgets.sources import PagedSource
+from ..widgets.sources import LoadedSource, PagedSource
 
 REPORTS = (
     ("ranking", N_("Ranking")),
@@ -54,19 +53,6 @@ REPORT_KEYS = tuple(key for key, _label in REPORTS)
 
 def pane_id(report: str) -> str:
     return f"rp-{report}"
-
-
-class RowsSource:
-    """Rows already computed by the report's worker (a LazyTable source that never waits)."""
-
-    def __init__(self, rows: Sequence[Row]):
-        self.rows = list(rows)
-
-    def count(self) -> int:
-        return len(self.rows)
-
-    def fetch(self, offset: int, limit: int) -> list[Row]:
-        return self.rows[offset : offset + limit]
 
 
 # --- columns and rows of each report (built in the worker thread) -------------------------
@@ -395,51 +381,40 @@ EMPTY = {
 
 
 def compute(report: str, period: Any, top: int, by_year: bool) -> dict[str, Any]:
-    """One report's figures and rows, inside a database connection (a worker thread)."""
-    from ...db import read_snapshot
+    """One report's figures and rows (in a worker, inside one read-only transaction)."""
     from ...services import analytics, receivables
 
-    with read_snapshot():
-        if report == "ranking":
-            ranking = analytics.client_ranking(period, top)
-            return {"summary": ranking_summary(ranking), "rows": ranking_rows(ranking)}
-        if report == "monthly":
-            months = analytics.monthly_revenue(period)
-            return {
-                "summary": monthly_summary(months),
-                "rows": monthly_rows(months),
-                "chart": [(m.month, m.revenue, m.previous_year_revenue) for m in months],
-            }
-        if report == "defaulters":
-            flt = receivables.ReceivablesFilter(as_of=period.end)
-            summary = receivables.receivables_summary(flt, top=0)
-            found = receivables.defaulters(
-                flt, billing=summary.billing, overdue_total=summary.overdue
-            )
-            return {
-                "summary": defaulter_summary(summary, len(found)),
-                "rows": defaulter_rows(found),
-            }
-        if report == "pnl":
-            months = analytics.pnl_months(period)
-            return {"summary": pnl_summary(months, period)}
-        if report == "m347":
-            from ...services import modelo347
-
-            found = modelo347.declared(period.year)
-            return {"summary": m347_summary(found, period.year), "rows": m347_rows(found)}
-        stages = analytics.pipeline_by_stage(period, by_year=by_year)
+    if report == "ranking":
+        ranking = analytics.client_ranking(period, top)
+        return {"summary": ranking_summary(ranking), "rows": ranking_rows(ranking)}
+    if report == "monthly":
+        months = analytics.monthly_revenue(period)
         return {
-            "summary": pipeline_summary(stages, by_year, period.year),
-            "rows": pipeline_rows(stages),
+            "summary": monthly_summary(months),
+            "rows": monthly_rows(months),
+            "chart": [(m.month, m.revenue, m.previous_year_revenue) for m in months],
         }
+    if report == "defaulters":
+        flt = receivables.ReceivablesFilter(as_of=period.end)
+        summary = receivables.receivables_summary(flt, top=0)
+        found = receivables.defaulters(flt, billing=summary.billing, overdue_total=summary.overdue)
+        return {
+            "summary": defaulter_summary(summary, len(found)),
+            "rows": defaulter_rows(found),
+        }
+    if report == "pnl":
+        months = analytics.pnl_months(period)
+        return {"summary": pnl_summary(months, period)}
+    if report == "m347":
+        from ...services import modelo347
 
-
-def _compute_in_worker(report: str, period: Any, top: int, by_year: bool) -> dict[str, Any]:
-    from ...db import database
-
-    with database.connection_context():
-        return compute(report, period, top, by_year)
+        found = modelo347.declared(period.year)
+        return {"summary": m347_summary(found, period.year), "rows": m347_rows(found)}
+    stages = analytics.pipeline_by_stage(period, by_year=by_year)
+    return {
+        "summary": pipeline_summary(stages, by_year, period.year),
+        "rows": pipeline_rows(stages),
+    }
 
 
 def pnl_source(period: Any) -> PagedSource:
@@ -456,7 +431,7 @@ def pnl_source(period: Any) -> PagedSource:
 # --- the screen ---------------------------------------------------------------------------
 
 
-class ReportsScreen(Screen[None]):
+class ReportsScreen(CrmScreen[None]):
     """The business's reports for a period; each computed in a worker when shown."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -614,7 +589,7 @@ class ReportsScreen(Screen[None]):
 
     def action_period(self) -> None:
         from ...services.analytics import parse_report_choice
-        from .sales_support import PromptForm
+        from ..dialogs.prompt import PromptForm
 
         period = self.period
 
@@ -660,34 +635,24 @@ class ReportsScreen(Screen[None]):
         self.query_one(f"#rp-{report}-summary", Static).update(_("Computing…"))
         if report == "pnl":
             self.table("pnl").set_source(pnl_source(period))
-        self.run_worker(
-            partial(_compute_in_worker, report, period, self.choice.top, self.by_year),
-            name=f"report-{report}",
-            group=f"report-{report}",
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
-        )  # the result arrives through on_worker_state_changed
+        choice, by_year = self.choice, self.by_year
 
-    def on_worker_state_changed(self, event: Any) -> None:
-        from textual.worker import WorkerState
-
-        worker = event.worker
-        if not worker.name.startswith("report-"):
-            return
-        report = worker.name.removeprefix("report-")
-        if event.state == WorkerState.SUCCESS:
-            self._show_result(report, worker.result)
-        elif event.state == WorkerState.ERROR:
+        def failed(exc: Exception) -> bool:
             self.query_one(f"#{pane_id(report)}", TabPane).loading = False
             self.computed.pop(report, None)
-            self.query_one(f"#rp-{report}-summary", Static).update(
-                Content(_("Could not compute the report: {error}").format(error=worker.error))
-            )
-            self.notify(
-                _("Could not compute the report: {error}").format(error=worker.error),
-                severity="error",
-            )
+            message = _("Could not compute the report: {error}").format(error=exc)
+            self.query_one(f"#rp-{report}-summary", Static).update(Content(message))
+            self.notify(message, severity="error", markup=False)
+            return True
+
+        self.run_service(
+            lambda: compute(report, period, choice.top, by_year),
+            lambda result: self._show_result(report, result),
+            refused=failed,
+            group=f"report-{report}",
+            exclusive=True,
+            snapshot=True,
+        )
 
     def _show_result(self, report: str, result: dict[str, Any]) -> None:
         if self.computed.get(report) != self.generation:
@@ -696,7 +661,7 @@ class ReportsScreen(Screen[None]):
         self.query_one(f"#{pane_id(report)}", TabPane).loading = False
         self.query_one(f"#rp-{report}-summary", Static).update(result["summary"])
         if "rows" in result:
-            self.table(report).set_source(RowsSource(result["rows"]))
+            self.table(report).set_source(LoadedSource.of(result["rows"]))
         if report == "monthly":
             self._draw_chart(result["chart"])
 
@@ -735,7 +700,7 @@ class ReportsScreen(Screen[None]):
 
     def action_export(self) -> None:
         from ...services import reports
-        from ..widgets.export import export_list
+        from ..dialogs.export import export_list
 
         report, choice, period = self.active, self.choice, self.period
         year, as_of = choice.year, choice.as_of
@@ -791,7 +756,7 @@ class ReportsScreen(Screen[None]):
         if self.active == "pnl" and isinstance(key, str) and ":" in key:
             key = int(key.split(":", 1)[0])
         if self.active in ("ranking", "defaulters", "pnl", "m347") and isinstance(key, int):
-            self.app.open_client(key)  # type: ignore[attr-defined]
+            self.crm.open_client(key)
 
     @on(LazyTable.LoadFailed)
     def _load_failed(self, event: LazyTable.LoadFailed) -> None:

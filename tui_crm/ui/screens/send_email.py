@@ -14,16 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from ...i18n import _
-from ..widgets.form import ConfirmDialog
+from ..base import CrmModalScreen
+from ..dialogs.confirm import ConfirmDialog
 
 KINDS = ("invoice", "quote", "reminder", "retry")
 OTHER = "__other__"
@@ -53,18 +53,15 @@ def _load(request: SendRequest) -> Loaded:
     from ...services import email, email_templates
     from ...services.errors import ServiceError
 
+    document_id, client_id = request.document_id or 0, request.client_id or 0
     if request.kind == "invoice":
-        draft = email.compose_invoice(request.document_id)  # type: ignore[arg-type]
+        draft = email.compose_invoice(document_id)
     elif request.kind == "quote":
-        draft = email.compose_quote(request.document_id)  # type: ignore[arg-type]
+        draft = email.compose_quote(document_id)
     elif request.kind == "reminder":
-        draft = email.compose_reminder(
-            request.client_id,  # type: ignore[arg-type]
-            list(request.invoice_ids),
-            level=request.level,
-        )
+        draft = email.compose_reminder(client_id, list(request.invoice_ids), level=request.level)
     else:
-        draft = email.stored_draft(request.document_id)  # type: ignore[arg-type]
+        draft = email.stored_draft(document_id)
     kind = draft.purpose if draft.purpose != "reminder" else f"reminder{draft.reminder_level}"
     templates = tuple(
         (t.name, t.language) for t in email_templates.list_templates(kind) if t.kind == kind
@@ -87,7 +84,7 @@ def _recipient_label(r: Any) -> str:
     return label
 
 
-class SendEmailScreen(ModalScreen[int | None]):
+class SendEmailScreen(CrmModalScreen[int | None]):
     """Review and send one email; dismisses with the timeline entry id (None if cancelled)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -139,26 +136,24 @@ class SendEmailScreen(ModalScreen[int | None]):
 
     # --- loading and re-rendering ------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="send-load", exit_on_error=False)
     def _load(self) -> None:
-        from ...db import database
-        from ...services.errors import ServiceError
+        request = self.request
 
-        try:
-            with database.connection_context():
-                loaded = _load(self.request)
-        except ServiceError as exc:
-            message = str(exc)
-            self.app.call_from_thread(self._cannot_open, message)
-            return
-        except Exception as exc:  # a database error must not leave a blank dialog
-            message = _("Could not prepare the email: {error}").format(error=exc)
-            self.app.call_from_thread(self._cannot_open, message)
-            return
-        self.app.call_from_thread(self._show, loaded)
+        def failed(exc: Exception) -> bool:
+            from ...services.errors import ServiceError
+
+            if isinstance(exc, ServiceError):
+                self._cannot_open(str(exc))
+            else:  # a database error must not leave a blank dialog
+                self._cannot_open(_("Could not prepare the email: {error}").format(error=exc))
+            return True
+
+        self.run_service(
+            lambda: _load(request), self._show, refused=failed, group="send-load", exclusive=True
+        )
 
     def _cannot_open(self, message: str) -> None:
-        self.notify(message, severity="error", timeout=10)
+        self.notify(message, severity="error", timeout=10, markup=False)
         self.dismiss(None)
 
     def _show(self, loaded: Loaded) -> None:
@@ -260,20 +255,12 @@ class SendEmailScreen(ModalScreen[int | None]):
             draft = replace(draft, recipient=current)
         self._run_rerender(draft, change)
 
-    @work(thread=True, exclusive=True, group="send-render", exit_on_error=False)
     def _run_rerender(self, draft: Any, change) -> None:
-        from ...db import database
         from ...services import email
-        from ...services.errors import ServiceError
 
-        try:
-            with database.connection_context():
-                fresh = change(email, draft)
-        except ServiceError as exc:
-            message = str(exc)
-            self.app.call_from_thread(self.notify, message, severity="error", timeout=8)
-            return
-        self.app.call_from_thread(self._set_text, fresh)
+        self.run_service(
+            lambda: change(email, draft), self._set_text, group="send-render", exclusive=True
+        )
 
     # --- sending ---------------------------------------------------------------------
 
@@ -335,31 +322,27 @@ class SendEmailScreen(ModalScreen[int | None]):
         )
         self._run_send(draft, self.activity_id)
 
-    @work(thread=True, exclusive=True, group="send-email", exit_on_error=False)
     def _run_send(self, draft: Any, activity_id: int | None) -> None:
-        from ...db import database
         from ...services import email
-        from ...services.errors import ServiceError, ValidationError
 
-        try:
-            with database.connection_context():
-                if activity_id is not None:
-                    result = email.retry_email(activity_id, draft)
-                else:
-                    result = email.send(draft)
-        except ValidationError as exc:
-            errors = exc.errors
-            self.app.call_from_thread(self._refused, lambda: self._show_errors(errors))
-            return
-        except ServiceError as exc:
-            message = str(exc)
-            self.app.call_from_thread(self._refused, lambda: self._show_problem(message))
-            return
-        except Exception as exc:
-            message = _("Could not send: {error}").format(error=exc)
-            self.app.call_from_thread(self._refused, lambda: self._show_problem(message))
-            return
-        self.app.call_from_thread(self._done, result)
+        def send() -> Any:
+            if activity_id is not None:
+                return email.retry_email(activity_id, draft)
+            return email.send(draft)
+
+        def failed(exc: Exception) -> bool:
+            from ...services.errors import ServiceError, ValidationError
+
+            if isinstance(exc, ValidationError):
+                self._refused(lambda: self._show_errors(exc.errors))
+            elif isinstance(exc, ServiceError):
+                self._refused(lambda: self._show_problem(str(exc)))
+            else:
+                message = _("Could not send: {error}").format(error=exc)
+                self._refused(lambda: self._show_problem(message))
+            return True
+
+        self.run_service(send, self._done, refused=failed, group="send-email", exclusive=True)
 
     def _refused(self, show) -> None:
         self._sending = False

@@ -16,16 +16,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from textual import on, work
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Static
 
 from ...i18n import _
-from ..widgets.form import FieldSpec, FormScreen
+from ..dialogs.form import FieldSpec, FormScreen
 
 SMTP_KEYS = (
     "smtp.host",
@@ -133,112 +129,6 @@ def certificate_line(path: str) -> str:
     return _("VERI*FACTU certificate {path}: no password stored yet: press F9.").format(path=path)
 
 
-class PasswordDialog(ModalScreen[bool]):
-    """Type the SMTP password twice (hidden); it goes straight to the keyring."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "store", _("Store"), id="store", priority=True),
-        Binding("escape", "cancel", _("Cancel"), id="cancel"),
-    ]
-
-    def __init__(self, user: str, host: str) -> None:
-        super().__init__(classes="dialog-screen")
-        self.user = user
-        self.host = host
-
-    def explanation(self) -> str:
-        return _("SMTP password for {user} at {host}, kept in the system keyring.").format(
-            user=self.user, host=self.host
-        )
-
-    def keep(self, password: str) -> None:
-        """Store the password (in a worker thread); a ServiceError says why not."""
-        from ...services import secrets
-
-        secrets.set_smtp_password(password, user=self.user, host=self.host)
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(Content(self.explanation()), classes="dialog-text")
-            with Horizontal(classes="form-row"):
-                yield Label(_("Password"), classes="form-label")
-                yield Input(password=True, compact=True, id="password-first")
-            with Horizontal(classes="form-row"):
-                yield Label(_("Again"), classes="form-label")
-                yield Input(password=True, compact=True, id="password-second")
-            yield Static("", id="password-error", classes="form-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(_("Store (ctrl+s)"), id="password-store", variant="primary")
-                yield Button(_("Cancel (escape)"), id="password-cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#password-first", Input).focus()
-
-    @on(Input.Submitted, "#password-first")
-    def _next(self) -> None:
-        self.query_one("#password-second", Input).focus()
-
-    @on(Input.Submitted, "#password-second")
-    @on(Button.Pressed, "#password-store")
-    def _store_pressed(self) -> None:
-        self.action_store()
-
-    @on(Button.Pressed, "#password-cancel")
-    def _cancel_pressed(self) -> None:
-        self.dismiss(False)
-
-    def _error(self, message: str) -> None:
-        label = self.query_one("#password-error", Static)
-        label.update(Content(message))
-        label.add_class("-shown")
-
-    def action_store(self) -> None:
-        first = self.query_one("#password-first", Input).value
-        second = self.query_one("#password-second", Input).value
-        if first != second:
-            self._error(_("The two passwords differ."))
-            return
-        self._store(first)
-
-    @work(thread=True, exclusive=True, group="password", exit_on_error=False)
-    def _store(self, password: str) -> None:
-        from ...db import connection
-        from ...services.errors import ServiceError
-
-        try:
-            with connection():
-                self.keep(password)
-        except ServiceError as exc:
-            message = str(exc)
-            self.app.call_from_thread(self._error, message)
-            return
-        self.app.call_from_thread(self.dismiss, True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-
-class CertificatePasswordDialog(PasswordDialog):
-    """Type the password of the VERI*FACTU certificate twice (hidden); it is stored in the
-    keyring only once it has opened the PKCS#12 file (a wrong one is refused, saying why,
-    and nothing is stored)."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__("", "")
-        self.path = path
-
-    def explanation(self) -> str:
-        return _(
-            "Password of the VERI*FACTU certificate {path}: it is tried on the file, then kept "
-            "in the system keyring (never in a file or the database)."
-        ).format(path=self.path)
-
-    def keep(self, password: str) -> None:
-        from ...services import secrets
-
-        secrets.set_verifactu_password(password, path=self.path)
-
-
 class SettingsScreen(FormScreen[dict]):
     """The settings form; dismisses with the values saved ({} when nothing changed)."""
 
@@ -308,19 +198,24 @@ class SettingsScreen(FormScreen[dict]):
     def _certificate(self) -> str:
         return str(self.initial.get("verifactu.certificate") or "").strip()
 
-    @work(thread=True, exclusive=True, group="settings-keyring", exit_on_error=False)
     def _refresh_keyring(self) -> None:
-        user, host = self.app.call_from_thread(self._smtp_account)
-        certificate = self.app.call_from_thread(self._certificate)
-        try:
-            line = keyring_line(user, host)
-        except Exception as exc:  # a broken keyring backend must not break the form
-            line = _("The keyring could not be read: {error}").format(error=exc)
-        try:
-            second = certificate_line(certificate)
-        except Exception as exc:
-            second = _("The keyring could not be read: {error}").format(error=exc)
-        self.app.call_from_thread(self._show_keyring, line, second)
+        """Which keyring, and whether each password is stored (read in a worker)."""
+        (user, host), certificate = self._smtp_account(), self._certificate()
+
+        def read() -> tuple[str, str]:
+            try:
+                line = keyring_line(user, host)
+            except Exception as exc:  # a broken keyring backend must not break the form
+                line = _("The keyring could not be read: {error}").format(error=exc)
+            try:
+                second = certificate_line(certificate)
+            except Exception as exc:
+                second = _("The keyring could not be read: {error}").format(error=exc)
+            return line, second
+
+        self.run_service(
+            read, lambda lines: self._show_keyring(*lines), group="settings-keyring", exclusive=True
+        )
 
     def _show_keyring(self, line: str, certificate: str = "") -> None:
         self.query_one("#settings-keyring", Static).update(Content(line))
@@ -372,6 +267,8 @@ class SettingsScreen(FormScreen[dict]):
                 self.notify(_("Password stored in the keyring."))
                 self._refresh_keyring()
 
+        from ..dialogs.password import PasswordDialog
+
         self.app.push_screen(PasswordDialog(user, host), stored)
 
     def action_certificate_password(self) -> None:
@@ -391,6 +288,8 @@ class SettingsScreen(FormScreen[dict]):
                 self.notify(_("Certificate password stored in the keyring."))
                 self._refresh_keyring()
 
+        from ..dialogs.password import CertificatePasswordDialog
+
         self.app.push_screen(CertificatePasswordDialog(typed), stored)
 
     def action_test_email(self) -> None:
@@ -400,16 +299,21 @@ class SettingsScreen(FormScreen[dict]):
         self.notify(_("Sending a test email…"))
         self._run_test()
 
-    @work(thread=True, exclusive=True, group="settings-test", exit_on_error=False)
     def _run_test(self) -> None:
         from ...services import email
         from ...services.errors import ServiceError
 
-        try:
-            to = email.send_test_email()
-        except ServiceError as exc:
+        def failed(exc: Exception) -> bool:
+            if not isinstance(exc, ServiceError):
+                return False
             message = _("Test email not sent: {reason}").format(reason=exc)
-            self.app.call_from_thread(self.notify, message, severity="error", timeout=12)
-            return
-        message = _("Test email sent to {to}.").format(to=to)
-        self.app.call_from_thread(self.notify, message)
+            self.notify(message, severity="error", timeout=12, markup=False)
+            return True
+
+        self.run_service(
+            email.send_test_email,
+            lambda to: self.notify(_("Test email sent to {to}.").format(to=to), markup=False),
+            refused=failed,
+            group="settings-test",
+            exclusive=True,
+        )

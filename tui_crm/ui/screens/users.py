@@ -4,53 +4,40 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from ...i18n import _
-from ...models import ROLES
+from ...services import users
 from ...services.permissions import ROLE_LABELS
+from ..base import CrmScreen
+from ..dialogs.form import FieldSpec, FormScreen
 from ..formatting import local_datetime
 from ..widgets.footer import Footer
-from ..widgets.form import FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row
+from ..widgets.sources import LoadedSource
 
 
 def _role_choices() -> list[tuple[str, str]]:
+    from ...services.users import ROLES
+
     return [(_(ROLE_LABELS[r]), r) for r in ROLES]
 
 
-class UserSource:
-    def count(self) -> int:
-        from ...db import database
-        from ...models import User
-
-        with database.connection_context():
-            return User.select().count()
-
-    def fetch(self, offset: int, limit: int) -> list[Row]:
-        from ...db import database
-        from ...models import User
-
-        with database.connection_context():
-            users = list(User.select().order_by(User.login).offset(offset).limit(limit))
-        return [
-            Row(
-                key=u.login,
-                cells=(
-                    u.login,
-                    u.full_name,
-                    _(ROLE_LABELS.get(u.role, u.role)),
-                    _("yes") if u.active else _("no"),
-                    local_datetime(u.last_seen_at),
-                ),
-                style="" if u.active else "muted",
-            )
-            for u in users
-        ]
+def user_row(u: Any) -> Row:
+    return Row(
+        key=u.login,
+        cells=(
+            u.login,
+            u.full_name,
+            _(ROLE_LABELS.get(u.role, u.role)),
+            _("yes") if u.active else _("no"),
+            local_datetime(u.last_seen_at),
+        ),
+        style="" if u.active else "muted",
+    )
 
 
 class UserForm(FormScreen[str]):
@@ -74,14 +61,12 @@ class UserForm(FormScreen[str]):
         return specs
 
     def save(self, values: dict[str, Any]) -> str:
-        from ...services import users
-
         if self.login is None:
             return users.add_user(values["login"], values["role"], values["full_name"]).login
         return users.set_role(self.login, values["role"]).login
 
 
-class UsersScreen(Screen[None]):
+class UsersScreen(CrmScreen[None]):
     """Admins add colleagues, change roles and deactivate those who left."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -109,7 +94,7 @@ class UsersScreen(Screen[None]):
                 Column("active", _("Active"), 7),
                 Column("seen", _("Last seen"), 17, priority=1),
             ],
-            UserSource(),
+            LoadedSource(users.list_users, user_row),
             id="users-table",
         )
         yield Footer()
@@ -117,26 +102,19 @@ class UsersScreen(Screen[None]):
     def on_mount(self) -> None:
         self.title = _("Users and roles")
         self.query_one(LazyTable).focus()
-        self._load_server_groups()
+        self.run_service(users.server_groups, self._add_note, group="server-groups")
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="server-groups")
-    def _load_server_groups(self) -> None:
-        from ...db import database
-        from ...services import users
-
-        with database.connection_context():
-            base = users.server_groups()
-        if base:
-            note = _(
-                "On this PostgreSQL server a role is membership of {base}_admin, "
-                "{base}_accounting, {base}_sales or {base}_readonly: the server enforces it, "
-                "and a new user must already be a PostgreSQL login (createuser)."
-            ).format(base=base)
-            self.app.call_from_thread(self._add_note, note)
-
-    def _add_note(self, note: str) -> None:
+    def _add_note(self, base: str) -> None:
+        """On PostgreSQL, the server's groups are the roles."""
         from rich.markup import escape
 
+        if not base:
+            return
+        note = _(
+            "On this PostgreSQL server a role is membership of {base}_admin, "
+            "{base}_accounting, {base}_sales or {base}_readonly: the server enforces it, "
+            "and a new user must already be a PostgreSQL login (createuser)."
+        ).format(base=base)
         help_text = self.query_one("#users-help", Static)
         help_text.update(escape(str(help_text.content) + " " + note))
 
@@ -151,18 +129,13 @@ class UsersScreen(Screen[None]):
     def action_edit(self) -> None:
         login = self.query_one(LazyTable).selected_key
         if login is not None:
-            self._open_role_form(str(login))
-
-    @work(thread=True, exclusive=True, exit_on_error=False)
-    def _open_role_form(self, login: str) -> None:
-        from ...db import database
-        from ...models import User
-
-        with database.connection_context():
-            user = User.get_or_none(User.login == login)
-        if user is not None:
-            self.app.call_from_thread(
-                self.app.push_screen, UserForm(user.login, user.role, user.full_name), self._after
+            self.run_service(
+                lambda: users.get_user(str(login)),
+                lambda user: self.app.push_screen(
+                    UserForm(user.login, user.role, user.full_name), self._after
+                ),
+                group="user",
+                exclusive=True,
             )
 
     @on(LazyTable.RowSelected)
@@ -172,23 +145,16 @@ class UsersScreen(Screen[None]):
     def action_toggle_active(self) -> None:
         login = self.query_one(LazyTable).selected_key
         if login is not None:
-            self._toggle(str(login))
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
-    def _toggle(self, login: str) -> None:
-        from ...db import database
-        from ...models import User
-        from ...services import users
-        from ...services.errors import ServiceError
+            def toggle() -> Any:
+                return users.set_active(str(login), not users.get_user(str(login)).active)
 
-        try:
-            with database.connection_context():
-                user = User.get(User.login == login)
-                users.set_active(login, not user.active)
-        except ServiceError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-        else:
-            self.app.call_from_thread(self.query_one(LazyTable).refresh_rows)
+            self.run_service(
+                toggle,
+                lambda _user: self.query_one(LazyTable).refresh_rows(),
+                group="user",
+                exclusive=True,
+            )
 
     def action_back(self) -> None:
         self.app.pop_screen()

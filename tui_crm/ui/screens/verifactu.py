@@ -15,15 +15,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from ...i18n import _
+from ..base import CrmScreen
+from ..dialogs.form import FieldSpec
+from ..dialogs.prompt import PromptForm
 from ..formatting import date as show_date
 from ..widgets.footer import Footer
-from ..widgets.form import FieldSpec
 from ..widgets.lazy_table import sanitize
-from .sales_support import PromptForm, ServiceCalls
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def correction_form(record_id: int, number: str, record_type: str) -> PromptForm
     )
 
 
-class VerifactuScreen(ServiceCalls, Screen[None]):
+class VerifactuScreen(CrmScreen[None]):
     """Pending and refused records, in chain order."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -118,7 +118,7 @@ class VerifactuScreen(ServiceCalls, Screen[None]):
         self.action_reload()
 
     def action_reload(self) -> None:
-        self.call_service(load_overview, self._show)
+        self.run_service(load_overview, self._show)
 
     def _show(self, overview: VerifactuOverview) -> None:
         self.rows = list(overview.rows)
@@ -178,7 +178,7 @@ class VerifactuScreen(ServiceCalls, Screen[None]):
     def action_open(self) -> None:
         row = self._current()
         if row is not None:
-            self.app.open_invoice(row.invoice_id)  # type: ignore[attr-defined]
+            self.crm.open_invoice(row.invoice_id)
 
     def action_correct(self) -> None:
         row = self._current()
@@ -198,7 +198,7 @@ class VerifactuScreen(ServiceCalls, Screen[None]):
             if self.is_attached:  # still open once AEAT has answered
                 self.action_reload()
 
-        self.app.send_verifactu_now(then=reload)  # type: ignore[attr-defined]
+        self.crm.send_verifactu_now(then=reload)
 
     def action_back(self) -> None:
         self.app.pop_screen()

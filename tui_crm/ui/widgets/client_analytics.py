@@ -23,9 +23,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from rich.console import JustifyMethod
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -43,6 +43,7 @@ from ..analytics_text import (
     signed_money,
     signed_percent,
 )
+from ..base import CrmNode
 from ..formatting import local_datetime, money
 from ..safe_text import one_line
 
@@ -57,32 +58,32 @@ def _deliver(screen: Any, data: Any) -> None:
         widget.show(data)
 
 
-class _Loader:
+class _Loader(CrmNode):
     """Reads one client's analytics in a thread worker and delivers them to the screen."""
 
     client_id: int
     as_of: dt.date | None
 
-    @work(thread=True, exclusive=True, group="client-analytics", exit_on_error=False)
     def reload(self) -> None:
-        from ...db import database
         from ...services.analytics import client_analytics
         from ...services.errors import NotFound
 
-        try:
-            with database.connection_context():
-                data = client_analytics(self.client_id, self.as_of)
-        except NotFound:
-            return  # the client file says so itself
-        except Exception as exc:
-            message = _("Could not compute the analytics: {error}").format(error=exc)
-            self.app.call_from_thread(self.notify, message, severity="error")  # type: ignore[attr-defined]
-            return
-        self.app.call_from_thread(self._deliver, data)  # type: ignore[attr-defined]
+        client_id, as_of = self.client_id, self.as_of
 
-    def _deliver(self, data: Any) -> None:
-        if self.is_attached:  # type: ignore[attr-defined]
-            _deliver(self.screen, data)  # type: ignore[attr-defined]
+        def failed(exc: Exception) -> bool:
+            if isinstance(exc, NotFound):
+                return True  # the client file says so itself
+            message = _("Could not compute the analytics: {error}").format(error=exc)
+            self.notify(message, severity="error", markup=False)
+            return True
+
+        self.run_service(
+            lambda: client_analytics(client_id, as_of),
+            lambda data: _deliver(self.screen, data),
+            refused=failed,
+            group="client-analytics",
+            exclusive=True,
+        )
 
 
 # --- the line under the header ------------------------------------------------------------
@@ -162,10 +163,10 @@ class ClientAnalyticsLine(_Loader, Static):
 # --- the Analytics tab ----------------------------------------------------------------------
 
 
-def _table(*headers: tuple[str, str]) -> Table:
+def _table(*headers: tuple[str, JustifyMethod]) -> Table:
     table = Table(box=None, pad_edge=False, expand=False, header_style="bold", padding=(0, 2, 0, 0))
     for label, justify in headers:
-        table.add_column(label, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+        table.add_column(label, justify=justify, no_wrap=True)
     return table
 
 
@@ -399,8 +400,14 @@ class ClientAnalyticsPanel(_Loader, VerticalScroll, can_focus=True):
         """Shown (its tab opened): read the figures again."""
         self.reload()
 
+    def on_mount(self) -> None:
+        if self.data is not None:  # read before the panel was composed
+            self.show(self.data)
+
     def show(self, data: Any) -> None:
         self.data = data
+        if not self.query("#ca-as-of"):
+            return  # not composed yet: shown on mount
         self.query_one("#ca-as-of", Static).update(
             _(
                 "As of {date}. Revenue is the taxable base of issued invoices, net of corrections."

@@ -26,6 +26,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..safe_text import sanitize
+
 __all__ = ["Column", "LazyTable", "Row", "TableSource"]
 
 CELL_PADDING = 1
@@ -84,31 +86,6 @@ class TableSource(Protocol):
     def fetch(self, offset: int, limit: int) -> list[Row]:
         """Rows `offset` .. `offset + limit - 1` (fewer at the end)."""
         ...
-
-
-def _build_sanitize_table() -> dict[int, str | None]:
-    """Map characters that could break a terminal line to harmless ones."""
-    table: dict[int, str | None] = {}
-    for code in range(0x20):
-        table[code] = chr(0x2400 + code)  # control pictures: "\x1b" -> "␛"
-    for code in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x2028, 0x2029):
-        table[code] = " "  # whitespace that would wrap or jump: plain space
-    table[0x7F] = "\u2421"  # ␡
-    for code in range(0x80, 0xA0):
-        table[code] = "\ufffd"  # C1 controls (e.g. CSI) -> replacement character
-    # Bidi embeddings/overrides/isolates could reorder the following cells in
-    # terminals that apply the bidi algorithm; RTL text itself is left alone.
-    for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)):
-        table[code] = None
-    return table
-
-
-_SANITIZE_TABLE = _build_sanitize_table()
-
-
-def sanitize(text: str) -> str:
-    """Make text safe to write to one terminal line (no control characters)."""
-    return text.translate(_SANITIZE_TABLE)
 
 
 def fit_cell(text: str, width: int, align: Literal["left", "right"] = "left") -> str:
@@ -205,6 +182,28 @@ class _PageLoaded(Message, bubble=False):
         self.error = error
 
 
+class _TableMessage(Message):
+    """A message a LazyTable sends about itself."""
+
+    def __init__(self, lazy_table: LazyTable | None = None) -> None:
+        super().__init__()
+        self.lazy_table = lazy_table
+
+    @property
+    def control(self) -> LazyTable | None:
+        """The table that sent the message (for `@on(..., selector)`)."""
+        return self.lazy_table
+
+
+class _RowMessage(_TableMessage):
+    """A message about one row: its key and index."""
+
+    def __init__(self, row_key: int | str, index: int, lazy_table: LazyTable | None = None) -> None:
+        super().__init__(lazy_table)
+        self.row_key = row_key
+        self.index = index
+
+
 class LazyTable(ScrollView, can_focus=True):
     """A keyboard-first table over a `TableSource` of any size.
 
@@ -283,63 +282,25 @@ class LazyTable(ScrollView, can_focus=True):
     cursor_index: reactive[int] = reactive(0, repaint=False, init=False)
     """Index of the highlighted row (0 when the table is empty)."""
 
-    class RowHighlighted(Message):
+    class RowHighlighted(_RowMessage):
         """The cursor moved to a row (sent once that row has been loaded)."""
 
-        def __init__(
-            self, row_key: int | str, index: int, lazy_table: LazyTable | None = None
-        ) -> None:
-            super().__init__()
-            self.row_key = row_key
-            self.index = index
-            self.lazy_table = lazy_table
-
-        @property
-        def control(self) -> LazyTable | None:
-            """The table that sent the message (for `@on(..., selector)`)."""
-            return self.lazy_table
-
-    class RowSelected(Message):
+    class RowSelected(_RowMessage):
         """A row was chosen with enter (or by clicking the highlighted row)."""
 
-        def __init__(
-            self, row_key: int | str, index: int, lazy_table: LazyTable | None = None
-        ) -> None:
-            super().__init__()
-            self.row_key = row_key
-            self.index = index
-            self.lazy_table = lazy_table
-
-        @property
-        def control(self) -> LazyTable | None:
-            """The table that sent the message (for `@on(..., selector)`)."""
-            return self.lazy_table
-
-    class Loaded(Message):
+    class Loaded(_TableMessage):
         """The row count of the current source was (re)read; `row_count` is ready."""
 
         def __init__(self, row_count: int, lazy_table: LazyTable | None = None) -> None:
-            super().__init__()
+            super().__init__(lazy_table)
             self.row_count = row_count
-            self.lazy_table = lazy_table
 
-        @property
-        def control(self) -> LazyTable | None:
-            """The table that sent the message (for `@on(..., selector)`)."""
-            return self.lazy_table
-
-    class LoadFailed(Message):
+    class LoadFailed(_TableMessage):
         """The source raised; the affected rows are left blank."""
 
         def __init__(self, error: str, lazy_table: LazyTable | None = None) -> None:
-            super().__init__()
+            super().__init__(lazy_table)
             self.error = error
-            self.lazy_table = lazy_table
-
-        @property
-        def control(self) -> LazyTable | None:
-            """The table that sent the message (for `@on(..., selector)`)."""
-            return self.lazy_table
 
     def __init__(
         self,

@@ -29,18 +29,20 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.coordinate import Coordinate
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...i18n import N_, _
 from ...money import RECARGO_FOR_VAT, MoneyError, Totals, line_base, parse_amount
+from ..base import CrmNode
 from ..formatting import money
 from .lazy_table import sanitize
 
@@ -260,11 +262,7 @@ class LinesTable(DataTable):
 
     @property
     def editor(self) -> LineEditor:
-        node = self.parent
-        while node is not None and not isinstance(node, LineEditor):
-            node = node.parent
-        assert node is not None
-        return node
+        return _editor_of(self)
 
     def on_resize(self) -> None:
         self.editor.table_resized(self.size.width)
@@ -317,11 +315,7 @@ class CellInput(Input):
 
     @property
     def editor(self) -> LineEditor:
-        node = self.parent
-        while node is not None and not isinstance(node, LineEditor):
-            node = node.parent
-        assert node is not None
-        return node
+        return _editor_of(self)
 
     def apply_key(self, event: events.Key, routed: bool = False) -> bool:
         """The keys of the edit row; `routed`: typed for this field but delivered to
@@ -363,7 +357,16 @@ _BASE_WIDTH = 11
 _SCROLLBAR = 2
 
 
-class LineEditor(Vertical):
+def _editor_of(widget: Widget) -> LineEditor:
+    """The line editor a part of it belongs to."""
+    node = widget.parent
+    while node is not None and not isinstance(node, LineEditor):
+        node = node.parent
+    assert node is not None
+    return node
+
+
+class LineEditor(CrmNode, Vertical):
     """Lines of a quote, order or invoice, edited by keyboard, with running totals."""
 
     DEFAULT_CSS = """
@@ -826,8 +829,6 @@ class LineEditor(Vertical):
 
     def delete_current(self) -> None:
         """Delete the highlighted line after a confirmation naming it."""
-        from .form import ConfirmDialog
-
         if self.current is None or not self.lines:
             return
         index = self.current
@@ -841,7 +842,7 @@ class LineEditor(Vertical):
                 self._remove(index)
                 self.post_message(self.Changed(self))
 
-        self.app.push_screen(ConfirmDialog(question, yes=_("Delete")), answer)
+        self.crm.ask(question, answer, yes=_("Delete"))
 
     def _remove(self, index: int) -> None:
         del self.lines[index]
@@ -918,17 +919,16 @@ class LineEditor(Vertical):
             return
         self._run_lookup(text, self._lookup_generation)
 
-    @work(thread=True, exclusive=True, group="product-lookup", exit_on_error=False)
     def _run_lookup(self, text: str, generation: int) -> None:
-        from ...db import database
         from ...services import catalog
 
-        try:
-            with database.connection_context():
-                found = catalog.lookup(text, 8)
-        except Exception:  # completion is a convenience: a busy database just shows none
-            return
-        self.app.call_from_thread(self._show_suggestions, generation, text, found)
+        self.run_service(
+            lambda: catalog.lookup(text, 8),
+            lambda found: self._show_suggestions(generation, text, found),
+            refused=lambda _exc: True,  # completion is a convenience: a busy database, none
+            group="product-lookup",
+            exclusive=True,
+        )
 
     def _show_suggestions(self, generation: int, text: str, found: list[Any]) -> None:
         if generation != self._lookup_generation or self.current is None:
@@ -969,21 +969,16 @@ class LineEditor(Vertical):
         self._hide_suggestions()
         self._fill_from_product(product.id, product.code, quantity, line_index)
 
-    @work(thread=True, group="product-fill", exit_on_error=False)
     def _fill_from_product(
         self, product_id: int, code: str, quantity: Decimal, line_index: int
     ) -> None:
-        from ...db import database
         from ...services import catalog
 
-        try:
-            with database.connection_context():
-                line = catalog.line_from_product(product_id, quantity)
-        except Exception as exc:
-            message = str(exc)
-            self.app.call_from_thread(self.notify, message, severity="error")
-            return
-        self.app.call_from_thread(self._filled, line, code, line_index)
+        self.run_service(
+            lambda: catalog.line_from_product(product_id, quantity),
+            lambda line: self._filled(line, code, line_index),
+            group="product-fill",
+        )
 
     def _filled(self, product_line: Any, code: str, index: int) -> None:
         if index >= len(self.lines):
