@@ -124,7 +124,7 @@ async def test_quotes_and_orders_paint_every_row(db) -> None:
 async def test_a_fields_error_wraps_at_80_columns(db) -> None:
     from textual.widgets import Input
 
-    from tui_crm.ui.widgets.form import field_id
+    from tui_crm.ui.dialogs.form import field_id
 
     app = CrmApp(db.opened, first_run=False)
     async with app.run_test(size=(80, 24)) as pilot:

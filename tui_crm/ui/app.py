@@ -24,7 +24,10 @@ from .styles import css_paths
 from .verifactu_sending import VerifactuSending
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..services.startup import Opened
+    from .base import CrmApi
 
 
 def _import_commands():
@@ -117,6 +120,9 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
         Binding("f5", "to_list('receivables')", _("Receivables"), id="mode_receivables"),
         Binding("f6", "to_list('reports')", _("Reports"), id="mode_reports"),
         Binding("ctrl+q", "quit", _("Quit"), id="quit", priority=True),
+        # `/` finds in the list shown (ui/widgets/find_bar.py) on a screen that does not
+        # bind it to a search of its own: typing a word on a list never runs its keys.
+        Binding("slash", "find_in_list", _("Find"), show=False, id="find"),
     ]
 
     def __init__(self, opened: Opened | None = None, *, first_run: bool | None = None) -> None:
@@ -319,6 +325,55 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
         if isinstance(self.screen, ClientsScreen):
             self.screen.action_search()
 
+    # The two dialogs that code below the screens opens (`base`, widgets): through the app,
+    # since `dialogs/` builds on widgets and `base` (ARCHITECTURE.md, the order inside ui).
+
+    def show_message(self, title: str, text: str) -> None:
+        """A message that must be read; enter or escape closes it."""
+        from .dialogs.message import MessageDialog
+
+        self.push_screen(MessageDialog(title, text))
+
+    def ask(
+        self, question: str, then: Callable[[bool | None], None], *, yes: str | None = None
+    ) -> None:
+        """A yes/no question; `then(answer)` once the person answers."""
+        from .dialogs.confirm import ConfirmDialog
+
+        self.push_screen(ConfirmDialog(question, yes=yes), then)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "find_in_list":
+            return self._find_table() is not None
+        return True
+
+    def _find_table(self) -> Any:
+        """The list `/` finds in: the one with the focus, else the first one shown."""
+        from .widgets.lazy_table import LazyTable
+
+        focused = self.screen.focused
+        if isinstance(focused, LazyTable):
+            return focused
+        for table in self.screen.query(LazyTable):
+            if table.display and table.region.area:
+                return table
+        return None
+
+    def action_find_in_list(self) -> None:
+        from .widgets.find_bar import FindBar
+
+        table = self._find_table()
+        if table is None:
+            return
+        screen = self.screen
+        existing = screen.query(FindBar)
+        if existing:
+            existing.first().focus()
+            return
+        bar = FindBar(table)
+        screen.mount(bar)
+        bar.focus()
+
     def action_toggle_help(self) -> None:
         """F1: the keys of the screen shown, in the language in use."""
         from .dialogs.help import ScreenHelp, screen_keys
@@ -388,3 +443,9 @@ def read_only_notice(reason: str) -> str:
 
 def run_app(opened: Opened, *, mouse: bool = True) -> None:
     CrmApp(opened).run(mouse=mouse)
+
+
+if TYPE_CHECKING:  # the app is what the screens ask of it (a type checker says if not)
+
+    def _is_crm_api(app: CrmApp) -> CrmApi:
+        return app
