@@ -371,7 +371,11 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
             existing.first().focus()
             return
         bar = FindBar(table)
-        screen.mount(bar)
+        footers = screen.query("Footer")
+        if footers:  # just above the keys, the list one row shorter
+            screen.mount(bar, before=footers.last())
+        else:
+            screen.mount(bar)
         bar.focus()
 
     def action_toggle_help(self) -> None:

@@ -22,7 +22,6 @@ class FindBar(Input):
 
     DEFAULT_CSS = """
     FindBar {
-        dock: bottom;
         height: 1;
         border: none;
         padding: 0 1;
