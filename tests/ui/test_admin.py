@@ -33,7 +33,10 @@ async def test_admin_adds_a_user_and_changes_roles(db):
         await pilot.press("e", "enter", "down", "enter", "ctrl+s")  # sales -> the next role
         await settle(pilot, app)
         assert User.get(User.login == "ana").role == "readonly"
-        await pilot.press("d")
+        await pilot.press("d")  # asked first
+        await settle(pilot, app)
+        assert User.get(User.login == "ana").active is True
+        await pilot.press("y")
         await settle(pilot, app)
         assert User.get(User.login == "ana").active is False
 

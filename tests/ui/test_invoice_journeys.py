@@ -347,7 +347,7 @@ async def test_quote_accept_order_and_invoice_a_part(business) -> None:
         quote = quotes.get_quote(view.detail.id)
         assert quote.data.title == "Rediseño web" and quote.data.delivery_time == "2 semanas"
         assert quote.totals.total == D("363.00")
-        await pilot.press("s")
+        await pilot.press("s", "y")  # marking it sent asks first
         await settle(pilot, app)
         assert "Sent" in screen_text(app)
         await pilot.press("a", "y")

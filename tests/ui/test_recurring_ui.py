@@ -102,7 +102,7 @@ async def test_write_run_edit_deactivate_delete_by_keyboard(business) -> None:
         assert row.cells[6] == "active" and row.cells[7] == "€146.41"
 
         # r: the due period becomes a draft invoice; the report says so.
-        await pilot.press("r")
+        await pilot.press("r", "y")  # asked first: it may issue invoices
         await settle(pilot, app)
         assert isinstance(app.screen, MessageDialog)
         report = screen_text(app)
@@ -117,7 +117,7 @@ async def test_write_run_edit_deactivate_delete_by_keyboard(business) -> None:
         assert rows(screen.table)[0].cells[3] == show_date(nxt)
 
         # A second run on the same day makes nothing more.
-        await pilot.press("r")
+        await pilot.press("r", "y")
         await settle(pilot, app)
         assert "Nothing was due" in screen_text(app)
         await pilot.press("escape")
@@ -140,14 +140,14 @@ async def test_write_run_edit_deactivate_delete_by_keyboard(business) -> None:
         assert rows(screen.table)[0].cells[2] == "Quarterly"
 
         # a: deactivated.
-        await pilot.press("a")
+        await pilot.press("a", "y")  # asked first
         await settle(pilot, app)
         assert recurring.get_recurring(recurring_id).data.active is False
         assert rows(screen.table)[0].cells[6] == "inactive"
-        await pilot.press("a")
+        await pilot.press("a", "y")  # asked first
         await settle(pilot, app)
         assert recurring.get_recurring(recurring_id).data.active is True
-        await pilot.press("a")
+        await pilot.press("a", "y")  # asked first
         await settle(pilot, app)
         assert recurring.get_recurring(recurring_id).data.active is False
 
@@ -196,7 +196,7 @@ async def test_client_file_opens_its_templates_and_r_issues_directly(business) -
         assert [r.key for r in rows(screen.table)] == [mine]
         assert rows(screen.table)[0].cells[5] == "issue"
 
-        await pilot.press("r")
+        await pilot.press("r", "y")  # asked first: it may issue invoices
         await settle(pilot, app)
         assert isinstance(app.screen, MessageDialog)
         made = invoices.list_invoices(invoices.InvoiceFilter(client_id=client_id))

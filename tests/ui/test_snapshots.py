@@ -321,6 +321,16 @@ SCREENS: dict[str, Step] = {
     "prompt_form": keys("f6", "p"),
     "import": push(import_screen),
     "about": call(lambda app: app.show_about()),
+    # issue 16: the keys of this screen (F1), an empty agenda of mine that says where the
+    # entries are, `/` finding in a list, a name typed into a client file (the question
+    # that swallows it), a line left without a price
+    "help_keys": client_file("overview", "f1"),
+    "agenda_mine_empty": keys("f3"),
+    "find_in_list": keys("f3", "m", "slash", "r", "e", "c"),
+    "typed_into_client_file": client_file("overview", "v", "i", "d", "a", "l", "space", "q"),
+    "line_without_price": call(
+        lambda app: app.open_invoice(draft_invoice()), "n", "T", "r", "a", "b", "enter"
+    ),
 }
 
 

@@ -300,7 +300,7 @@ def test_merge_moves_everything_and_hides_the_absorbed_record(db, tmp_path) -> N
     assert preview.filled == {"tax_id": "B12345674", "phone": "953 123 456"}
     assert preview.becomes_client and preview.notes_appended
     lines = preview.lines()
-    assert "2 invoices" in lines and "1 contacts" in lines and "the lead becomes a client" in lines
+    assert "2 invoices" in lines and "1 contact" in lines and "the lead becomes a client" in lines
 
     merge.merge_clients(keep, gone)
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..db import execute, transactional
-from ..i18n import N_, _
+from ..i18n import N_, _, count_text, ngettext
 from ..models import Address, Client, User
 from ..models.base import utcnow
 from . import audit, search
@@ -46,6 +46,21 @@ MOVED_TABLES = (
     ("payment", N_("payments")),
     ("recurring_invoice", N_("recurring invoices")),
 )
+# "1 contact", "3 contacts": each count in the language's plural (ngettext, literal for
+# the catalog's extraction).
+MOVED_COUNTS = {
+    "contact": lambda n: ngettext("{n} contact", "{n} contacts", n),
+    "address": lambda n: ngettext("{n} address", "{n} addresses", n),
+    "activity": lambda n: ngettext("{n} timeline entry", "{n} timeline entries", n),
+    "document": lambda n: ngettext("{n} document", "{n} documents", n),
+    "project": lambda n: ngettext("{n} project", "{n} projects", n),
+    "opportunity": lambda n: ngettext("{n} opportunity", "{n} opportunities", n),
+    "quote": lambda n: ngettext("{n} quote", "{n} quotes", n),
+    "sales_order": lambda n: ngettext("{n} order", "{n} orders", n),
+    "invoice": lambda n: ngettext("{n} invoice", "{n} invoices", n),
+    "payment": lambda n: ngettext("{n} payment", "{n} payments", n),
+    "recurring_invoice": lambda n: ngettext("{n} recurring invoice", "{n} recurring invoices", n),
+}
 FILLED_FIELDS = (
     ("trade_name", N_("trade name")),
     ("tax_id", N_("tax ID")),
@@ -73,16 +88,19 @@ class MergePreview:
 
     def lines(self) -> list[str]:
         """What will happen, one sentence per line, for the confirmation screen."""
-        labels = dict(MOVED_TABLES)
         out = [
-            _("{n} {what}").format(n=count, what=_(labels[table]))
+            MOVED_COUNTS[table](count).format(n=count_text(count))
             for table, count in self.moves.items()
             if count
         ]
         if self.tags:
-            out.append(_("{n} tags").format(n=self.tags))
+            out.append(ngettext("{n} tag", "{n} tags", self.tags).format(n=self.tags))
         if self.custom_values:
-            out.append(_("{n} custom field values").format(n=self.custom_values))
+            out.append(
+                ngettext(
+                    "{n} custom field value", "{n} custom field values", self.custom_values
+                ).format(n=self.custom_values)
+            )
         names = dict(FILLED_FIELDS) | {"owner_login": N_("account owner")}
         for name, value in self.filled.items():
             out.append(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
@@ -15,6 +17,7 @@ from .commands.clients import ClientActionCommands, ClientCommands
 from .commands.email import EmailCommands
 from .commands.sales import SalesCommands
 from .commands.screen_actions import ScreenActionCommands
+from .dialogs.confirm import TYPING_GAP
 from .email_actions import EmailActions
 from .sales_actions import SalesActions
 from .styles import css_paths
@@ -111,18 +114,26 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "toggle_help", _("Help"), id="help"),
         Binding("question_mark", "toggle_help", _("Help"), show=False, id="help_alt"),
-        Binding("f2", "switch_mode('clients')", _("Clients"), id="mode_clients"),
-        Binding("f3", "switch_mode('agenda')", _("Agenda"), id="mode_agenda"),
-        Binding("f4", "switch_mode('invoices')", _("Invoices"), id="mode_invoices"),
-        Binding("f5", "switch_mode('receivables')", _("Receivables"), id="mode_receivables"),
-        Binding("f6", "switch_mode('reports')", _("Reports"), id="mode_reports"),
+        Binding("f2", "to_list('clients')", _("Clients"), id="mode_clients"),
+        Binding("f3", "to_list('agenda')", _("Agenda"), id="mode_agenda"),
+        Binding("f4", "to_list('invoices')", _("Invoices"), id="mode_invoices"),
+        Binding("f5", "to_list('receivables')", _("Receivables"), id="mode_receivables"),
+        Binding("f6", "to_list('reports')", _("Reports"), id="mode_reports"),
         Binding("ctrl+q", "quit", _("Quit"), id="quit", priority=True),
+        # `/` finds in the list shown (ui/widgets/find_bar.py) on a screen that does not
+        # bind it to a search of its own: typing a word on a list never runs its keys.
+        Binding("slash", "find_in_list", _("Find"), show=False, id="find"),
     ]
 
     def __init__(self, opened: Opened | None = None, *, first_run: bool | None = None) -> None:
         super().__init__()
         self.opened = opened
         self._first_run = first_run
+        # Letters that reached no key (typed into a screen that takes no text): how many
+        # in a row, and when the last came. A question that opens in the middle of such
+        # typing waits for a pause before its yes key counts (dialogs/confirm.py).
+        self.stray_keys = 0
+        self.last_stray_key = 0.0
         if os.environ.get("SSH_CONNECTION"):
             self.animation_level = "none"  # every frame costs bandwidth over SSH
 
@@ -138,6 +149,22 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
             return super().run(*args, **kwargs)
         finally:
             gc.freeze()
+
+    def on_key(self, event: events.Key) -> None:
+        """Count printable keys that ran nothing here: a person typing in the wrong place."""
+        if not event.is_printable:
+            return
+        active = self.screen.active_bindings.get(event.key)
+        if active is not None and active.enabled:
+            return
+        now = time.monotonic()
+        self.stray_keys = self.stray_keys + 1 if now - self.last_stray_key < TYPING_GAP else 1
+        self.last_stray_key = now
+
+    def typing_elsewhere(self) -> bool:
+        """True while a person is typing a word into a screen that takes no text (two
+        stray keys or more, the last just now)."""
+        return self.stray_keys >= 2 and time.monotonic() - self.last_stray_key < TYPING_GAP
 
     def on_mount(self) -> None:
         if self.opened is not None:
@@ -209,7 +236,17 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
     def get_system_commands(self, screen):
         from textual.app import SystemCommand
 
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            # Textual's own "Keys" (its generic panel) and "Screenshot" (which saves
+            # where the process was started, in English) give way to ours below.
+            if command.title not in ("Keys", "Screenshot"):
+                yield command
+        yield SystemCommand(_("Keys"), _("The keys of this screen (F1)"), self.action_toggle_help)
+        yield SystemCommand(
+            _("Screenshot"),
+            _("Save a picture of this screen (SVG) in tui-crm's data folder"),
+            lambda: self.set_timer(0.1, self.save_screenshot_svg),
+        )
         yield SystemCommand(_("Users and roles"), _("Who may do what (admin)"), self.show_users)
         yield SystemCommand(_("Audit log"), _("Who changed what, and when"), self.show_audit)
         yield SystemCommand(
@@ -224,6 +261,21 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
         )
         yield SystemCommand(
             _("About"), _("Version and the declaración responsable"), self.show_about
+        )
+
+    def save_screenshot_svg(self) -> None:
+        """The screen as an SVG picture, written the safe way in the data folder (a new
+        file each time, never over another); says where."""
+        svg = self.export_screenshot()
+        self.run_service(
+            lambda: _write_screenshot(svg),
+            lambda path: self.notify(
+                _("Screenshot saved to {path}").format(path=path),
+                title=_("Screenshot"),
+                markup=False,
+                timeout=10,
+            ),
+            refusal_title=_("Screenshot"),
         )
 
     def show_users(self) -> None:
@@ -250,6 +302,29 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
 
         self.push_screen(AboutScreen())
 
+    async def action_to_list(self, mode: str) -> None:
+        """F2…F6: the section's list, not whatever was last left open on top of it.
+
+        What is open on top is closed, from the top down, except a dialog or a form
+        awaiting an answer, or an editor with unsaved changes: closing those would lose
+        what the person typed, so the section opens there instead.
+        """
+        if self.current_mode != mode:
+            await self.switch_mode(mode)
+        while len(self.screen_stack) > 1 and not _holds_work(self.screen):
+            await self.pop_screen()
+
+    def search_clients(self) -> None:
+        """`/` where there is no list of clients to search: the client list's search."""
+        self.run_worker(self._search_clients(), group="search-clients", exclusive=True)
+
+    async def _search_clients(self) -> None:
+        from .screens.clients import ClientsScreen
+
+        await self.action_to_list("clients")
+        if isinstance(self.screen, ClientsScreen):
+            self.screen.action_search()
+
     # The two dialogs that code below the screens opens (`base`, widgets): through the app,
     # since `dialogs/` builds on widgets and `base` (ARCHITECTURE.md, the order inside ui).
 
@@ -267,11 +342,83 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
 
         self.push_screen(ConfirmDialog(question, yes=yes), then)
 
-    def action_toggle_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "find_in_list":
+            return self._find_table() is not None
+        return True
+
+    def _find_table(self) -> Any:
+        """The list `/` finds in: the one with the focus, else the first one shown."""
+        from .widgets.lazy_table import LazyTable
+
+        focused = self.screen.focused
+        if isinstance(focused, LazyTable):
+            return focused
+        for table in self.screen.query(LazyTable):
+            if table.display and table.region.area:
+                return table
+        return None
+
+    def action_find_in_list(self) -> None:
+        from .widgets.find_bar import FindBar
+
+        table = self._find_table()
+        if table is None:
+            return
+        screen = self.screen
+        existing = screen.query(FindBar)
+        if existing:
+            existing.first().focus()
+            return
+        bar = FindBar(table)
+        footers = screen.query("Footer")
+        if footers:  # just above the keys, the list one row shorter
+            screen.mount(bar, before=footers.last())
         else:
-            self.action_show_help_panel()
+            screen.mount(bar)
+        bar.focus()
+
+    def action_toggle_help(self) -> None:
+        """F1: the keys of the screen shown, in the language in use."""
+        from .dialogs.help import ScreenHelp, screen_keys
+
+        screen = self.screen
+        if isinstance(screen, ScreenHelp):
+            screen.dismiss(None)
+            return
+        here, everywhere = screen_keys(screen)
+        title = getattr(screen, "title", None) or self.title
+        self.push_screen(ScreenHelp(str(title), here, everywhere))
+
+
+def _write_screenshot(svg: str) -> str:
+    """In a worker: `svg` to tui-crm-YYYYMMDD-HHMMSS.svg in the data folder's
+    screenshots/, through the safe writer (a temporary file, then a rename)."""
+    import datetime as dt
+
+    from ..config import data_dir
+    from ..services.output_files import write_bytes
+
+    folder = data_dir() / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = folder / f"tui-crm-{stamp}.svg"
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / f"tui-crm-{stamp}-{n}.svg"
+    return str(write_bytes(target, svg.encode("utf-8")))
+
+
+def _holds_work(screen: Any) -> bool:
+    """A screen that closing would lose work on: a dialog or form awaiting an answer, or
+    an editor with unsaved changes."""
+    from textual.screen import ModalScreen
+
+    if isinstance(screen, ModalScreen):
+        return True
+    is_dirty = getattr(screen, "is_dirty", None)
+    return bool(is_dirty and is_dirty())
 
 
 def _first_look() -> tuple[bool, dict[str, str], str, bool]:

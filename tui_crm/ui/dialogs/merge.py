@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -17,6 +17,15 @@ from ..formatting import money
 from ..safe_text import one_line
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.sources import LoadedSource
+from .confirm import (
+    NO_KEYS,
+    AnswerButton,
+    no_key,
+    still_typing,
+    swallow_typing,
+    typing_state,
+    yes_key,
+)
 
 SEARCH_LIMIT = 50
 
@@ -64,7 +73,7 @@ class MergeScreen(CrmModalScreen[int | None]):
                     Column("tax_id", _("Tax ID"), 11, min_width=9),
                     Column("email", _("Email"), 18, min_width=8, priority=2),
                     Column("city", _("City"), 10, min_width=6, priority=3),
-                    Column("revenue", _("Revenue"), 12, align="right", min_width=9, priority=1),
+                    Column("revenue", _("Revenue"), 12, align="right", min_width=12, priority=1),
                 ],
                 self._source(first_word),
                 empty_text=_("No other client matches."),
@@ -104,13 +113,10 @@ class MergeScreen(CrmModalScreen[int | None]):
 
 
 class MergeConfirm(CrmModalScreen[int | None]):
-    """Step 2: which record stays (s swaps), what will move; y merges in one transaction."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "merge", _("Merge"), id="merge"),
-        Binding("s", "swap", _("Swap which stays"), id="swap"),
-        Binding("escape,n", "cancel", _("Cancel"), id="cancel"),
-    ]
+    """Step 2: which record stays (x swaps), what will move; the yes letter (y, in Spanish
+    s) merges in one transaction, n or escape cancel. Like every confirmation it takes only
+    its own keys: what a person was typing when it appeared is swallowed, and no button
+    holds the focus for an enter or a space to press."""
 
     def __init__(self, survivor_id: int, absorbed_id: int):
         super().__init__(classes="dialog-screen")
@@ -137,13 +143,26 @@ class MergeConfirm(CrmModalScreen[int | None]):
                 classes="dialog-hint",
             )
             with Horizontal(classes="dialog-buttons"):
-                yield Button(_("Merge (y)"), id="merge-yes", variant="warning")
-                yield Button(_("Swap (s)"), id="merge-swap")
-                yield Button(_("Cancel"), id="merge-no")
+                yield AnswerButton(
+                    _("Merge ({key})").format(key=yes_key()), id="merge-yes", variant="warning"
+                )
+                yield AnswerButton(_("Swap (x)"), id="merge-swap")
+                yield AnswerButton(_("Cancel ({key}/esc)").format(key=no_key()), id="merge-no")
 
     def on_mount(self) -> None:
-        self.query_one("#merge-swap", Button).focus()
+        self.set_focus(None)
+        self._typing, self._last_key = typing_state(self.app)
         self._load_preview()
+
+    def on_key(self, event: events.Key) -> None:
+        self._typing, self._last_key = still_typing(self._typing, self._last_key)
+        if event.key == yes_key() and not self._typing:
+            self.action_merge()
+        elif event.key == "x":
+            self.action_swap()
+        elif event.key in (no_key(), *NO_KEYS):
+            self.action_cancel()
+        swallow_typing(event)
 
     def _load_preview(self) -> None:
         from ...services.merge import merge_preview

@@ -1,8 +1,9 @@
 """The agenda (F3): follow-ups overdue, due today and upcoming, and meetings, across clients.
 
-`d` marks the entry under the cursor done, `r` reschedules it, enter opens its
+`d` marks the entry under the cursor done (`u` undoes it), `r` reschedules it, enter opens its
 client on the Timeline tab, `m` switches between mine and everyone's. Overdue
-entries are red, today's orange.
+entries are red, today's orange. When mine is empty and everyone's is not, the screen
+says so and `m` shows everyone's.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.widgets import Header, Static
 
 from ...i18n import _, count_text, ngettext
@@ -46,16 +48,23 @@ def agenda_row(item: Any) -> Row:
 
 
 def agenda_columns() -> list[Column]:
+    # Give way least important first: the contact, the kind, the time (meetings have
+    # one), who wrote it, when; the subject keeps a readable width at 80 columns.
     return [
         Column("date", _("Date"), 10, min_width=10),
-        Column("time", _("Time"), 5, min_width=5, priority=3),
-        Column("status", _("When"), 9, min_width=7, priority=1),
-        Column("client", _("Client"), 18, min_width=12),
-        Column("kind", _("Kind"), 8, min_width=6, priority=4),
-        Column("subject", _("Subject"), 16, flex=True, min_width=12),
-        Column("contact", _("Contact"), 14, min_width=8, priority=5),
-        Column("author", _("By"), 8, min_width=5, priority=2),
+        Column("time", _("Time"), 5, min_width=5, priority=4),
+        Column("status", _("When"), 9, min_width=8, priority=1),
+        Column("client", _("Client"), 18, min_width=16),
+        Column("kind", _("Kind"), 8, min_width=7, priority=5),
+        # Wide enough for "Reclamación de la factura F2026-00123" from 120 columns.
+        Column("subject", _("Subject"), 38, flex=True, min_width=20),
+        Column("contact", _("Contact"), 14, min_width=8, priority=6),
+        Column("author", _("By"), 8, min_width=8, priority=2),
     ]
+
+
+def EMPTY_AGENDA() -> str:
+    return _("Nothing to follow up. New follow-ups: a due date on a timeline entry.")
 
 
 class AgendaScreen(CrmScreen[None]):
@@ -67,6 +76,7 @@ class AgendaScreen(CrmScreen[None]):
         Binding("d", "done", _("Done"), id="done"),
         Binding("r", "reschedule", _("Reschedule"), id="reschedule"),
         Binding("m", "toggle_mine", _("Mine/everyone"), id="mine"),
+        Binding("u", "undo_done", _("Undo done"), id="undo_done"),
         Binding("x", "export", _("Export"), id="export"),
         Binding("ctrl+r", "reload", _("Reload"), id="reload"),
     ]
@@ -77,6 +87,8 @@ class AgendaScreen(CrmScreen[None]):
         super().__init__()
         self.flt = AgendaFilter(as_of=as_of)
         self.source = self._source()
+        self.last_done: int | None = None  # what `u` reopens
+        self.everyone_count: int | None = None  # said when mine is empty
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -85,7 +97,7 @@ class AgendaScreen(CrmScreen[None]):
             agenda_columns(),
             self.source,
             page_size=200,
-            empty_text=_("Nothing to follow up. New follow-ups: a due date on a timeline entry."),
+            empty_text=EMPTY_AGENDA(),
             id="agenda-table",
         )
         yield Footer()
@@ -116,12 +128,38 @@ class AgendaScreen(CrmScreen[None]):
                     n=count_text(table.row_count)
                 )
             )
-        self.query_one("#agenda-filters", Static).update(" · ".join(parts))
+        self.query_one("#agenda-filters", Static).update(Content(" · ".join(parts)))
 
     @on(LazyTable.RowHighlighted)
     @on(LazyTable.Loaded)
     def _rows_arrived(self) -> None:
         self._show_filter()
+        table = self.query_one(LazyTable)
+        if not table.is_loading and table.row_count == 0 and not self.flt.everyone:
+            self._count_everyones()
+
+    def _count_everyones(self) -> None:
+        """Mine is empty: how many everyone's has, to say so and offer it (`m`)."""
+        from ...services.agenda import count_agenda
+
+        flt = replace(self.flt, everyone=True)
+
+        def counted(n: int) -> None:
+            table = self.query_one(LazyTable)
+            if self.flt.everyone or table.row_count:
+                return
+            if n:
+                table.empty_text = ngettext(
+                    "Nothing of yours to follow up. Everyone's agenda has {n} entry: m shows it.",
+                    "Nothing of yours to follow up. Everyone's agenda has {n} entries: "
+                    "m shows them.",
+                    n,
+                ).format(n=count_text(n))
+            else:
+                table.empty_text = EMPTY_AGENDA()
+            table.refresh()
+
+        self.run_service(lambda: count_agenda(flt), counted, group="agenda-everyone")
 
     @on(LazyTable.LoadFailed)
     def _load_failed(self, event: LazyTable.LoadFailed) -> None:
@@ -131,6 +169,7 @@ class AgendaScreen(CrmScreen[None]):
 
     def action_toggle_mine(self) -> None:
         self.flt = replace(self.flt, everyone=not self.flt.everyone)
+        self.query_one(LazyTable).empty_text = EMPTY_AGENDA()
         self.source = self._source()
         self.query_one(LazyTable).set_source(self.source)
         self._show_filter()
@@ -171,11 +210,27 @@ class AgendaScreen(CrmScreen[None]):
         item = self._current()
         if item is not None:
             activity_id = item.activity_id
+            self.last_done = activity_id
             self.run_service(
                 lambda: timeline.mark_done(activity_id),
-                lambda _done: self._changed(_("Marked done.")),
+                lambda _done: self._changed(_("Marked done: u undoes it.")),
                 group="agenda-action",
             )
+
+    def action_undo_done(self) -> None:
+        """`d` took an entry off the agenda: `u` puts it back (reopens it)."""
+        from ...services import timeline
+
+        activity_id = self.last_done
+        if activity_id is None:
+            self.notify(_("Nothing to undo."), severity="warning")
+            return
+        self.last_done = None
+        self.run_service(
+            lambda: timeline.reopen(activity_id),
+            lambda _done: self._changed(_("Reopened: back on the agenda.")),
+            group="agenda-action",
+        )
 
     def action_reschedule(self) -> None:
         from .activity_form import RescheduleForm

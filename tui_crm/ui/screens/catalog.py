@@ -165,9 +165,9 @@ class CatalogScreen(CrmScreen[None]):
             [
                 Column("code", _("Code"), 12, min_width=8),
                 Column("name", _("Name"), 28, flex=True, min_width=14),
-                Column("price", _("Price"), 12, align="right", min_width=10),
+                Column("price", _("Price"), 12, align="right", min_width=12),
                 Column("vat", _("IVA%"), 5, align="right", min_width=4),
-                Column("cost", _("Cost"), 12, align="right", min_width=10, priority=2),
+                Column("cost", _("Cost"), 12, align="right", min_width=12, priority=2),
                 Column("unit", _("Unit"), 6, min_width=4, priority=3),
                 Column("state", _("State"), 9, min_width=8, priority=1),
             ],

@@ -7,7 +7,8 @@ Opportunities, Documents, Sales — each a list with `n` new, `e` edit and `dele
 On the Timeline, follow-ups stand out (overdue in red) and `d` marks one done;
 `t` fills a note from a comment template. From anywhere: `E` edits the client,
 `a` archives or un-archives it, `c` turns a lead into a client, `m` merges a
-duplicate, `delete` on the Overview deletes the client (or says why it cannot).
+duplicate, `delete` on the Overview deletes the client (or says why it cannot); each of
+these asks first. `/` goes to the client list's search: typing a name here never acts.
 
 Every read and write runs in a thread worker with its own database connection;
 the screen only ever holds plain values.
@@ -24,7 +25,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Header, Static, TabbedContent
 
-from ...i18n import N_, _, ngettext
+from ...i18n import N_, NC_, _, ngettext
 from ..base import CrmScreen
 from ..dialogs.confirm import ConfirmDialog
 from ..formatting import money
@@ -52,6 +53,19 @@ TABS = (
     ("documents", N_("Documents")),
     ("sales", N_("Sales")),
 )
+# What a tab is called where the full names do not fit (80 columns): never cut.
+SHORT_LABELS = {
+    "overview": NC_("short tab name", "Info"),
+    "addresses": NC_("short tab name", "Addr."),
+    "contacts": NC_("short tab name", "Contacts"),
+    "timeline": NC_("short tab name", "Timeline"),
+    "projects": NC_("short tab name", "Proj."),
+    "opportunities": NC_("short tab name", "Opps."),
+    "documents": NC_("short tab name", "Docs"),
+    "sales": NC_("short tab name", "Sales"),
+    ANALYTICS_TAB: NC_("short tab name", "Stats"),
+}
+TAB_PADDING = 2  # a tab's padding, one cell each side (Textual's Tab)
 LIST_TABS = tuple(key for key, _label in TABS[1:])
 TAB_KEYS = (*(key for key, _label in TABS), ANALYTICS_TAB)
 LIST_TAB_CLASSES = (
@@ -73,6 +87,9 @@ class ClientFileScreen(CrmScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", _("Back"), id="back"),
+        # A person who starts typing a name here wants another client: "/" takes what
+        # follows to the client list's search (priority: it wins over the tabs' keys).
+        Binding("slash", "search", _("Search clients"), id="search", priority=True),
         Binding("n", "new", _("New"), id="new"),
         Binding("e", "edit", _("Edit"), id="edit"),
         Binding("delete", "delete", _("Delete"), id="delete"),
@@ -256,15 +273,47 @@ class ClientFileScreen(CrmScreen[None]):
         self.query_one(OverviewTab).show(data)
         for tab in self.query(ClientTab):
             tab.client_name = detail.data.legal_name
-        tabs = self.query_one(TabbedContent)
-        for key, label in TABS[1:]:
-            count = data.counts.get(key, 0)
-            text = f"{_(label)} {count}" if count else _(label)
-            if key == "timeline" and data.figures.open_follow_ups:
-                text += " " + _("({n} open)").format(n=data.figures.open_follow_ups)
-            tabs.get_tab(pane_id(key)).label = Content(text)
+        self._label_tabs()
         self.set_class(detail.status == "archived", "-archived")
         self.refresh_bindings()
+
+    def _tab_texts(
+        self, short: bool, open_count: bool = True, counts: bool = True
+    ) -> dict[str, str]:
+        """Each tab's label: its name (short ones when `short`) and how many it holds
+        (unless not `counts`; the open follow-ups too unless `short` or not `open_count`)."""
+        names = {**dict(TABS), ANALYTICS_TAB: N_("Analytics")}
+        data = self.file
+        texts: dict[str, str] = {}
+        for key, name in names.items():
+            text = _(SHORT_LABELS[key]) if short else _(name)
+            count = data.counts.get(key, 0) if data is not None and key in LIST_TABS else 0
+            if count and counts:
+                text = f"{text} {count}"
+            n = data.figures.open_follow_ups if data is not None else 0
+            if open_count and not short and key == "timeline" and n:
+                text += " " + ngettext("({n} open)", "({n} open)", n).format(n=n)
+            texts[key] = text
+        return texts
+
+    def _label_tabs(self) -> None:
+        """The tabs' labels, full when they all fit the screen's width, else without the
+        open follow-ups, else without counts, else short names: never cut."""
+        width = self.size.width
+
+        def fits(texts: dict[str, str]) -> bool:
+            return sum(len(t) + TAB_PADDING for t in texts.values()) <= width
+
+        texts = self._tab_texts(short=False)
+        if not fits(texts):
+            texts = self._tab_texts(short=False, open_count=False)
+        if not fits(texts):
+            texts = self._tab_texts(short=False, open_count=False, counts=False)
+        if not fits(texts):
+            texts = self._tab_texts(short=True)
+        tabs = self.query_one(TabbedContent)
+        for key, text in texts.items():
+            tabs.get_tab(pane_id(key)).label = Content(text)
 
     def _figures(self, f: Any) -> list[Content]:
         """The key figures, one Content per figure (laid out by `_layout_figures`)."""
@@ -283,7 +332,8 @@ class ClientFileScreen(CrmScreen[None]):
                 n=f.open_follow_ups
             )
             if f.overdue_follow_ups:
-                text += " " + _("({n} overdue)").format(n=f.overdue_follow_ups)
+                n = f.overdue_follow_ups
+                text += " " + ngettext("({n} overdue)", "({n} overdue)", n).format(n=n)
             style = "bold red" if f.overdue_follow_ups else "bold yellow"
             groups.append(Content.assemble((text, style)))
         return groups
@@ -302,6 +352,8 @@ class ClientFileScreen(CrmScreen[None]):
     def on_resize(self) -> None:
         if self._figure_groups:
             self._layout_figures()
+        if self.file is not None:
+            self._label_tabs()
 
     # --- refreshing after a change -----------------------------------------------
 
@@ -370,13 +422,24 @@ class ClientFileScreen(CrmScreen[None]):
             yes=_("Archive"),
         )
 
+    def action_search(self) -> None:
+        self.crm.search_clients()
+
     def action_convert(self) -> None:
         from ...services import clients
 
-        self.run_service(
-            lambda: clients.convert_to_client(self.client_id),
-            lambda _result: self.refresh_tab("overview"),
-            done=_("Now a client."),
+        if self.file is None:
+            return
+        self._confirm(
+            _("Make {name} a client (no longer a lead)?").format(
+                name=one_line(self.file.detail.data.legal_name)
+            ),
+            lambda: self.run_service(
+                lambda: clients.convert_to_client(self.client_id),
+                lambda _result: self.refresh_tab("overview"),
+                done=_("Now a client."),
+            ),
+            yes=_("Make client"),
         )
 
     def action_delete_client(self) -> None:

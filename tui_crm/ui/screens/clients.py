@@ -62,14 +62,15 @@ def _row(r: ClientRow) -> Row:
 
 def client_columns() -> list[Column]:
     return [
-        Column("name", _("Name"), 26, flex=True, min_width=18),
+        Column("name", _("Name"), 30, flex=True, min_width=26),  # readable before the rest
         Column("tax_id", _("Tax ID"), 11, min_width=9),
         Column("kind", _("Kind"), 7, min_width=6, priority=3),
         Column("city", _("City"), 12, min_width=8, priority=2),
-        Column("phone", _("Phone"), 13, min_width=9, priority=4),
-        Column("owner", _("Owner"), 8, min_width=6, priority=5),
-        Column("revenue_year", _("This year"), 12, min_width=10, align="right", priority=1),
-        Column("outstanding", _("Outstanding"), 12, min_width=11, align="right"),
+        Column("phone", _("Phone"), 15, min_width=15, priority=4),
+        Column("owner", _("Owner"), 10, min_width=8, priority=5),
+        # Amounts are never cut: "162.286,42 €" takes 12 cells.
+        Column("revenue_year", _("This year"), 12, min_width=12, align="right", priority=1),
+        Column("outstanding", _("Outstanding"), 12, min_width=12, align="right"),
     ]
 
 

@@ -71,14 +71,16 @@ def invoice_source(flt: InvoiceFilter, today: dt.date | None = None) -> PagedSou
 
 def invoice_columns() -> list[Column]:
     return [
+        # At 80 columns the base goes first, then what is outstanding (the receivables
+        # board, F5, is about that); date, status and due date stay.
         Column("code", _("Number"), 12, min_width=11),
         Column("date", _("Date"), 10, min_width=10, priority=1),
-        Column("client", _("Client"), 24, flex=True, min_width=12),
-        Column("base", _("Base"), 12, align="right", min_width=10, priority=3),
-        Column("total", _("Total"), 12, align="right", min_width=10),
-        Column("outstanding", _("Outstanding"), 12, align="right", min_width=10),
-        Column("status", _("Status"), 10, min_width=7, priority=2),
-        Column("due", _("Due"), 10, min_width=10, priority=4),
+        Column("client", _("Client"), 24, flex=True, min_width=13),
+        Column("base", _("Base"), 12, align="right", min_width=12, priority=6),
+        Column("total", _("Total"), 12, align="right", min_width=12),
+        Column("outstanding", _("Outstanding"), 12, align="right", min_width=12, priority=5),
+        Column("status", _("Status"), 14, min_width=10, priority=2),
+        Column("due", _("Due"), 10, min_width=10, priority=3),
     ]
 
 

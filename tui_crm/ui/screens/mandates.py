@@ -245,7 +245,14 @@ class MandatesScreen(CrmScreen[None]):
             return not mandate.active
 
         def done(active: bool) -> None:
-            self.notify(_("Active again.") if active else _("Revoked."))
+            self.notify(_("Active again.") if active else _("Revoked: r restores it."))
             self.table.refresh_rows()
 
-        self.run_service(toggle, done)
+        from ..dialogs.confirm import ask
+
+        ask(
+            self,
+            _("Revoke or restore this mandate? A revoked one is left out of remittances."),
+            lambda: self.run_service(toggle, done),
+            yes=_("Revoke/restore"),
+        )

@@ -52,9 +52,9 @@ def order_columns() -> list[Column]:
         Column("date", _("Date"), 10, min_width=10, priority=2),
         Column("client", _("Client"), 20, flex=True, min_width=12),
         Column("title", _("Title"), 18, flex=True, min_width=10, priority=4),
-        Column("base", _("Base"), 12, align="right", min_width=10, priority=3),
-        Column("invoiced", _("Invoiced"), 12, align="right", min_width=10, priority=1),
-        Column("open", _("Open value"), 12, align="right", min_width=10),
+        Column("base", _("Base"), 12, align="right", min_width=12, priority=3),
+        Column("invoiced", _("Invoiced"), 12, align="right", min_width=12, priority=1),
+        Column("open", _("Open value"), 12, align="right", min_width=12),
         Column("status", _("Status"), 12, min_width=8),
     ]
 

@@ -95,13 +95,21 @@ class OrderView(DocumentView):
 
     def action_invoice_all(self) -> None:
         from ...services import orders
+        from ..dialogs.confirm import ask
 
         order_id = self.detail.id
-        self.run_service(
-            lambda: orders.invoice_order(order_id),
-            self.crm.open_invoice,
-            done=_("Draft invoice written for everything still open."),
-            refusal_title=_("Cannot invoice"),
+        ask(
+            self,
+            _("Write a draft invoice for everything still open in {code}?").format(
+                code=self.detail.code
+            ),
+            lambda: self.run_service(
+                lambda: orders.invoice_order(order_id),
+                self.crm.open_invoice,
+                done=_("Draft invoice written for everything still open."),
+                refusal_title=_("Cannot invoice"),
+            ),
+            yes=_("Write the draft"),
         )
 
     def action_invoice_part(self) -> None:

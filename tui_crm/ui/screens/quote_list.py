@@ -54,7 +54,7 @@ def quote_columns() -> list[Column]:
         Column("date", _("Date"), 10, min_width=10, priority=1),
         Column("client", _("Client"), 20, flex=True, min_width=12),
         Column("title", _("Title"), 20, flex=True, min_width=10, priority=3),
-        Column("total", _("Total"), 12, align="right", min_width=10),
+        Column("total", _("Total"), 12, align="right", min_width=12),
         Column("status", _("Status"), 9, min_width=8),
         Column("valid", _("Valid until"), 11, min_width=10, priority=2),
     ]

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from textual.binding import Binding, BindingType
 
 from ...i18n import _, pgettext
-from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.confirm import ConfirmDialog, ask
 from ..dialogs.form import FieldSpec
 from ..dialogs.pdf import save_pdf
 from ..dialogs.prompt import PromptForm
@@ -157,10 +157,15 @@ class QuoteView(DocumentView):
         from ...services import quotes
 
         quote_id = self.detail.id
-        self.run_service(
-            lambda: quotes.mark_sent(quote_id),
-            lambda _r: self.action_reload(),
-            done=_("Marked as sent."),
+        ask(
+            self,
+            _("Mark {code} as sent to the client?").format(code=self.detail.code),
+            lambda: self.run_service(
+                lambda: quotes.mark_sent(quote_id),
+                lambda _r: self.action_reload(),
+                done=_("Marked as sent."),
+            ),
+            yes=_("Mark sent"),
         )
 
     def action_accept(self) -> None:
@@ -213,10 +218,15 @@ class QuoteView(DocumentView):
         from ...services import quotes
 
         quote_id = self.detail.id
-        self.run_service(
-            lambda: quotes.invoice_quote(quote_id),
-            lambda invoice_id: self.crm.open_invoice(invoice_id),
-            done=_("Draft invoice written from the quote."),
+        ask(
+            self,
+            _("Write a draft invoice from {code}?").format(code=self.detail.code),
+            lambda: self.run_service(
+                lambda: quotes.invoice_quote(quote_id),
+                lambda invoice_id: self.crm.open_invoice(invoice_id),
+                done=_("Draft invoice written from the quote."),
+            ),
+            yes=_("Write the draft"),
         )
 
     def action_order(self) -> None:

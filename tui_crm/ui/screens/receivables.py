@@ -45,11 +45,13 @@ def bucket_label(bucket: str) -> str:
 
 
 def percent(fraction: Any) -> str:
-    """0.1234 -> "12.3 %" (the service gives shares as fractions with four decimals)."""
+    """0.1234 -> "12.3%" / "12,3 %" in Spanish (the service gives shares as fractions with
+    four decimals): the language's decimal separator, never a point in Spanish."""
     from decimal import Decimal
 
-    value = (Decimal(fraction) * 100).quantize(Decimal("0.1"))
-    return f"{value} %"
+    from ..analytics_text import share
+
+    return share(Decimal(fraction))
 
 
 def receivable_row(found: tuple[ReceivableRow, Any]) -> Row:
@@ -88,17 +90,20 @@ def receivable_page(
 
 
 def receivable_columns() -> list[Column]:
+    aging = max(len(bucket_label(b)) for b in BUCKETS)  # "Más de 90 días": never cut
     return [
         Column("code", _("Number"), 12, min_width=11),
         Column("client", _("Client"), 22, flex=True, min_width=12),
-        Column("issued", _("Issued"), 10, min_width=10, priority=3),
+        # Least important first: what was paid (total − outstanding), the issue date,
+        # the last reminder (shown from 120 columns), the total, the aging bucket.
+        Column("issued", _("Issued"), 10, min_width=10, priority=4),
         Column("due", _("Due"), 10, min_width=10),
-        Column("total", _("Total"), 12, align="right", min_width=10, priority=2),
-        Column("paid", _("Paid"), 12, align="right", min_width=10, priority=4),
-        Column("outstanding", _("Outstanding"), 12, align="right", min_width=10),
+        Column("total", _("Total"), 12, align="right", min_width=12, priority=2),
+        Column("paid", _("Paid"), 12, align="right", min_width=12, priority=5),
+        Column("outstanding", _("Outstanding"), 12, align="right", min_width=12),
         Column("days", _("Days"), 5, align="right", min_width=4),
-        Column("bucket", _("Aging"), 10, min_width=8, priority=1),
-        Column("reminded", _("Reminded"), 13, min_width=10, priority=5),
+        Column("bucket", _("Aging"), aging, min_width=aging, priority=1),
+        Column("reminded", _("Reminded"), 13, min_width=10, priority=3),
     ]
 
 

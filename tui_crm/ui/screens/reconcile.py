@@ -214,7 +214,7 @@ class ReconcileScreen(CrmScreen[None]):
         yield LazyTable(
             [
                 Column("date", _("Date"), 10, min_width=10),
-                Column("amount", _("Amount"), 13, align="right", min_width=10),
+                Column("amount", _("Amount"), 13, align="right", min_width=12),
                 Column("match", _("Match"), 9, min_width=8),
                 Column("concept", _("Bank text"), 30, flex=True, min_width=14),
                 Column("proposal", _("Proposed match"), 44, min_width=16, priority=1),

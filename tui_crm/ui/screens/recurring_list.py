@@ -24,7 +24,7 @@ from textual.widgets import Header, Static
 
 from ...i18n import _, ngettext, pgettext
 from ..base import CrmScreen
-from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.confirm import ConfirmDialog, ask
 from ..dialogs.message import MessageDialog
 from ..formatting import date as show_date
 from ..formatting import money, rows_text
@@ -134,7 +134,7 @@ class RecurringScreen(CrmScreen[None]):
                 Column("end", _("Ends"), 10, min_width=10, priority=3),
                 Column("mode", _("Run"), 5, min_width=5, priority=1),
                 Column("state", _("State"), 8, min_width=8, priority=2),
-                Column("total", _("Per run"), 11, align="right", min_width=10),
+                Column("total", _("Per run"), 12, align="right", min_width=12),
             ],
             self._source(),
             empty_text=_("No recurring invoices: n creates one."),
@@ -263,7 +263,12 @@ class RecurringScreen(CrmScreen[None]):
                 self.notify(_("Activated."))
             self.reload_rows()
 
-        self.run_service(toggle, done)
+        ask(
+            self,
+            _("Activate or deactivate this recurring invoice? A deactivated one issues nothing."),
+            lambda: self.run_service(toggle, done),
+            yes=_("Activate/deactivate"),
+        )
 
     def action_run_due(self) -> None:
         from ...services import recurring
@@ -281,5 +286,13 @@ class RecurringScreen(CrmScreen[None]):
                 MessageDialog(_("Recurring invoices run"), message, severity=severity)
             )
 
-        self.notify(_("Creating the invoices due today…"))
-        self.run_service(run, report, refusal_title=_("Cannot run"))
+        def go() -> None:
+            self.notify(_("Creating the invoices due today…"))
+            self.run_service(run, report, refusal_title=_("Cannot run"))
+
+        ask(
+            self,
+            _("Create every recurring invoice due today? Those set to issue directly are issued."),
+            go,
+            yes=_("Run due now"),
+        )

@@ -39,7 +39,7 @@ def reminder_columns() -> list[Column]:
         Column("client", _("Client"), 22, flex=True, min_width=12),
         Column("due", _("Due"), 10, min_width=10, priority=2),
         Column("days", _("Days"), 5, align="right", min_width=4),
-        Column("outstanding", _("Outstanding"), 12, align="right", min_width=10),
+        Column("outstanding", _("Outstanding"), 12, align="right", min_width=12),
         Column("last", _("Last reminder"), 16, min_width=10, priority=1),
         Column("next", _("Next"), 4, align="right", min_width=4, priority=3),
     ]

@@ -68,7 +68,7 @@ class RemittanceScreen(CrmScreen[None]):
                 Column("code", _("Number"), 12, min_width=11),
                 Column("client", _("Client"), 24, flex=True, min_width=12),
                 Column("due", _("Due"), 10, min_width=10),
-                Column("amount", _("Amount"), 12, align="right", min_width=10),
+                Column("amount", _("Amount"), 12, align="right", min_width=12),
                 Column("sequence", _("Seq."), 4, min_width=4, priority=2),
                 Column("mandate", _("Mandate"), 16, min_width=8, priority=1),
             ],

@@ -62,10 +62,10 @@ def ranking_columns() -> list[Column]:
     return [
         Column("rank", "#", 4, align="right", min_width=3),
         Column("client", _("Client"), 22, flex=True, min_width=12),
-        Column("revenue", _("Revenue"), 13, align="right", min_width=11),
-        Column("share", _("Share"), 7, align="right", min_width=6),
-        Column("previous", _("Previous year"), 13, align="right", min_width=11, priority=2),
-        Column("change", _("Change"), 13, align="right", min_width=11, priority=1),
+        Column("revenue", _("Revenue"), 13, align="right", min_width=12),
+        Column("share", _("Share"), 8, align="right", min_width=8),
+        Column("previous", _("Previous year"), 13, align="right", min_width=12, priority=2),
+        Column("change", _("Change"), 13, align="right", min_width=13, priority=1),
         Column("change_pct", _("Change %"), 9, align="right", min_width=8),
     ]
 
@@ -128,8 +128,8 @@ def ranked_text(clients: int, top: int) -> str:
 def monthly_columns() -> list[Column]:
     return [
         Column("month", _("Month"), 8, min_width=7),
-        Column("revenue", _("Revenue"), 14, align="right", min_width=11),
-        Column("previous", _("A year earlier"), 14, align="right", min_width=11),
+        Column("revenue", _("Revenue"), 14, align="right", min_width=12),
+        Column("previous", _("A year earlier"), 14, align="right", min_width=12),
         Column("change", _("Change %"), 9, align="right", min_width=8),
     ]
 
@@ -170,11 +170,11 @@ def defaulter_columns() -> list[Column]:
     return [
         Column("client", _("Client"), 22, flex=True, min_width=12),
         Column("tax_id", _("Tax ID"), 11, min_width=9, priority=2),
-        Column("overdue", _("Overdue"), 13, align="right", min_width=11),
+        Column("overdue", _("Overdue"), 13, align="right", min_width=12),
         Column("invoices", _("Invoices"), 8, align="right", min_width=5, priority=3),
         Column("oldest", _("Days late"), 9, align="right", min_width=6),
-        Column("billing", _("Of billing"), 10, align="right", min_width=6, priority=1),
-        Column("share", _("Of overdue"), 10, align="right", min_width=6),
+        Column("billing", _("Of billing"), 10, align="right", min_width=8, priority=1),
+        Column("share", _("Of overdue"), 10, align="right", min_width=8),
     ]
 
 
@@ -226,10 +226,10 @@ def pnl_columns() -> list[Column]:
     return [
         Column("client", _("Client"), 22, flex=True, min_width=12),
         Column("month", _("Month"), 8, min_width=7),
-        Column("sales", _("Sales"), 13, align="right", min_width=11),
-        Column("cost", _("Cost of sales"), 13, align="right", min_width=11, priority=2),
-        Column("margin", _("Margin"), 13, align="right", min_width=11),
-        Column("margin_pct", _("Margin %"), 9, align="right", min_width=7, priority=1),
+        Column("sales", _("Sales"), 13, align="right", min_width=12),
+        Column("cost", _("Cost of sales"), 13, align="right", min_width=12, priority=2),
+        Column("margin", _("Margin"), 13, align="right", min_width=12),
+        Column("margin_pct", _("Margin %"), 9, align="right", min_width=8, priority=1),
     ]
 
 
@@ -275,8 +275,8 @@ def pipeline_columns() -> list[Column]:
     return [
         Column("stage", _("Stage"), 14, flex=True, min_width=10),
         Column("count", _("Opportunities"), 13, align="right", min_width=6),
-        Column("amount", _("Amount"), 14, align="right", min_width=11),
-        Column("weighted", _("Weighted"), 14, align="right", min_width=11),
+        Column("amount", _("Amount"), 14, align="right", min_width=12),
+        Column("weighted", _("Weighted"), 14, align="right", min_width=12),
     ]
 
 
@@ -326,11 +326,11 @@ def m347_columns() -> list[Column]:
         Column("client", _("Client"), 22, flex=True, min_width=12),
         Column("tax_id", _("Tax ID"), 11, min_width=9),
         Column("province", _("Prov."), 5, min_width=4, priority=2),
-        Column("total", _("Total"), 13, align="right", min_width=11),
-        Column("q1", _("Q1"), 12, align="right", min_width=10, priority=1),
-        Column("q2", _("Q2"), 12, align="right", min_width=10, priority=1),
-        Column("q3", _("Q3"), 12, align="right", min_width=10, priority=1),
-        Column("q4", _("Q4"), 12, align="right", min_width=10, priority=1),
+        Column("total", _("Total"), 13, align="right", min_width=12),
+        Column("q1", _("Q1"), 12, align="right", min_width=12, priority=1),
+        Column("q2", _("Q2"), 12, align="right", min_width=12, priority=1),
+        Column("q3", _("Q3"), 12, align="right", min_width=12, priority=1),
+        Column("q4", _("Q4"), 12, align="right", min_width=12, priority=1),
     ]
 
 

@@ -143,17 +143,26 @@ class UsersScreen(CrmScreen[None]):
         self.action_edit()
 
     def action_toggle_active(self) -> None:
+        from ..dialogs.confirm import ask
+
         login = self.query_one(LazyTable).selected_key
         if login is not None:
 
             def toggle() -> Any:
                 return users.set_active(str(login), not users.get_user(str(login)).active)
 
-            self.run_service(
-                toggle,
-                lambda _user: self.query_one(LazyTable).refresh_rows(),
-                group="user",
-                exclusive=True,
+            ask(
+                self,
+                _("Activate or deactivate {login}? A deactivated user cannot open tui-crm.").format(
+                    login=login
+                ),
+                lambda: self.run_service(
+                    toggle,
+                    lambda _user: self.query_one(LazyTable).refresh_rows(),
+                    group="user",
+                    exclusive=True,
+                ),
+                yes=_("Activate/deactivate"),
             )
 
     def action_back(self) -> None:

@@ -9,6 +9,7 @@ The approach follows Textualize/toolong's `LogLines`.
 
 from __future__ import annotations
 
+import textwrap
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,12 +52,14 @@ class Column:
     width: int
     """Preferred width in terminal cells."""
     align: Literal["left", "right"] = "left"
-    min_width: int = 4
-    """The column is never shrunk below this width to fit the viewport."""
+    min_width: int | None = None
+    """The width it may be squeezed to while other columns can still give way (its
+    values still readable); None: its preferred width (it is hidden rather than
+    squeezed). Below that, down to 4 cells, only when nothing can give way."""
     flex: bool = False
     """The last flex column absorbs space left over by the preferred widths."""
     priority: int = 0
-    """0: always shown. Higher numbers are hidden first when the preferred widths do
+    """0: always shown. Higher numbers are hidden first when even the minimum widths do
     not fit (an 80-column SSH terminal shows the essentials, not a scrollbar)."""
 
 
@@ -104,15 +107,17 @@ def fit_cell(text: str, width: int, align: Literal["left", "right"] = "left") ->
 def layout_widths(columns: Sequence[Column], available: int) -> list[int]:
     """Column widths (without padding) that fit `available` cells if possible; 0 = hidden.
 
-    Columns with a priority are hidden, highest first, while the preferred
-    widths do not fit. Spare space goes to the last flex column; missing space is
-    taken from flex columns first, then from the rightmost columns, never below
-    `min_width`.
+    Columns give way by priority: those with one are hidden, the highest number (the
+    least important) first, only while even the shown columns' minimum widths do not
+    fit; what is shown then shares the space. Spare space goes to the last flex column;
+    missing space is taken from the optional columns first (least important first), then
+    from flex columns, then from the rightmost columns, never below `min_width`. Every
+    table lays out its columns here: a screen says only what matters most (priorities
+    and minimum widths), once.
     """
     widths = [max(1, column.width) for column in columns]
-    minimums = [
-        max(1, min(column.min_width, width)) for column, width in zip(columns, widths, strict=True)
-    ]
+    minimums = [soft_minimum(column) for column in columns]
+    floors = [hard_minimum(column) for column in columns]
     shown = list(range(len(columns)))
 
     def needed(indexes: list[int], sizes: list[int]) -> int:
@@ -122,9 +127,10 @@ def layout_widths(columns: Sequence[Column], available: int) -> list[int]:
         (i for i, column in enumerate(columns) if column.priority > 0),
         key=lambda i: (columns[i].priority, i),
     )
-    # Hide optional columns while even the preferred widths do not fit, so the
-    # essential ones keep their width instead of all being squeezed.
-    while needed(shown, widths) > available and droppable:
+    # Hide optional columns, least important first, while even the minimum widths do
+    # not fit: a column is squeezed before it is lost (the invoice list keeps its dates
+    # and status at 80 columns).
+    while needed(shown, minimums) > available and droppable:
         shown.remove(droppable.pop())
     total = needed(shown, widths)
     if total < available:
@@ -133,15 +139,35 @@ def layout_widths(columns: Sequence[Column], available: int) -> list[int]:
             widths[flex[-1]] += available - total
     elif total > available:
         excess = total - available
-        flex_first = [index for index in reversed(shown) if columns[index].flex]
-        others = [index for index in reversed(shown) if not columns[index].flex]
-        for index in flex_first + others:
-            if excess <= 0:
-                break
-            shrink = min(excess, widths[index] - minimums[index])
-            widths[index] -= shrink
-            excess -= shrink
+        optional = sorted(
+            (i for i in shown if columns[i].priority > 0),
+            key=lambda i: (-columns[i].priority, -i),
+        )
+        flex = [i for i in reversed(shown) if columns[i].flex and i not in optional]
+        others = [i for i in reversed(shown) if i not in optional and i not in flex]
+        # First down to what each column may be squeezed to; only when nothing more can
+        # give way, below that (an essential column, a terminal too narrow for any).
+        for lowest in (minimums, floors):
+            for index in optional + flex + others:
+                if excess <= 0:
+                    break
+                shrink = max(0, min(excess, widths[index] - lowest[index]))
+                widths[index] -= shrink
+                excess -= shrink
     return [widths[i] if i in shown else 0 for i in range(len(columns))]
+
+
+def soft_minimum(column: Column) -> int:
+    """The width a column may be squeezed to while columns can still give way."""
+    width = max(1, column.width)
+    return width if column.min_width is None else max(1, min(column.min_width, width))
+
+
+def hard_minimum(column: Column) -> int:
+    """The narrowest a column ever gets (when nothing can give way any more)."""
+    if column.min_width is not None:
+        return soft_minimum(column)
+    return max(1, min(4, column.width))
 
 
 def _describe(error: BaseException) -> str:
@@ -372,6 +398,27 @@ class LazyTable(ScrollView, can_focus=True):
         offset = index % self._page_size
         return rows[offset] if offset < len(rows) else None
 
+    def find(self, text: str, start: int, step: int = 1) -> int | None:
+        """The index of the first row read so far, from `start` on (wrapping round, in the
+        direction of `step`), any cell of which holds `text` (case and accents aside)."""
+        from ...text import fold
+
+        wanted = fold(text.strip())
+        count = self._row_count
+        if not wanted or not count:
+            return None
+        for n in range(count):
+            index = (start + n * step) % count
+            row = self.get_row(index)
+            if row is not None and any(wanted in fold(cell) for cell in row.cells):
+                return index
+        return None
+
+    @property
+    def all_read(self) -> bool:
+        """Every row of the source has been read (a find saw them all)."""
+        return all(self.get_row(i) is not None for i in range(self._row_count))
+
     def set_source(self, source: TableSource, *, keep_cursor: bool = False) -> None:
         """Show rows from a new source (e.g. a new search); clears the cache."""
         self._source = source
@@ -573,7 +620,7 @@ class LazyTable(ScrollView, can_focus=True):
 
     def _update_virtual_size(self) -> None:
         minimum = sum(
-            max(1, min(column.min_width, column.width)) + 2 * CELL_PADDING
+            hard_minimum(column) + 2 * CELL_PADDING
             for column in self._columns
             if column.priority == 0
         )
@@ -635,9 +682,11 @@ class LazyTable(ScrollView, can_focus=True):
                 and not self._count_pending
                 and not self._load_error
                 and self._source is not None
-                and y - HEADER_HEIGHT == max(0, self._body_height() - 1) // 2
             ):
-                return self._render_empty_text()
+                lines = self._empty_lines()
+                first = max(0, self._body_height() - len(lines)) // 2
+                if 0 <= y - HEADER_HEIGHT - first < len(lines):
+                    return self._render_empty_text(lines[y - HEADER_HEIGHT - first])
             return self._strip("", base_style)
 
         is_cursor = index == self.cursor_index
@@ -666,11 +715,15 @@ class LazyTable(ScrollView, can_focus=True):
         style = self.get_component_rich_style(*names) if names else base_style
         return self._strip(self._line_text(row.cells, widths), style)
 
-    def _render_empty_text(self) -> Strip:
-        """The caller's "no rows" text, centred in the viewport."""
+    def _empty_lines(self) -> list[str]:
+        """The caller's "no rows" text, wrapped at words to the viewport: never cut."""
+        width = max(10, self.scrollable_content_region.width - 2)
+        return textwrap.wrap(sanitize(self.empty_text), width) or [""]
+
+    def _render_empty_text(self, text: str) -> Strip:
+        """One line of the "no rows" text, centred in the viewport."""
         width = self.scrollable_content_region.width
         style = self.get_component_rich_style("lazy-table--empty")
-        text = sanitize(self.empty_text)
         left = max(0, (width - cell_len(text)) // 2)
         text = set_cell_size(" " * left + text, width) if left else fit_cell(text, width)
         return Strip([Segment(text, style)], width)

@@ -10,11 +10,13 @@ Two modes, like a spreadsheet with an edit bar:
   undoes what was typed in this line.
 
 The description completes products from the catalog by code or name as you
-type (`catalog.lookup`, in a worker): down highlights a suggestion (an exact
-code is highlighted already), enter takes it, filling price, IVA and cost
-(`catalog.line_from_product`). Amounts are read in Spanish or English notation
-(`money.parse_amount`); quantities and percents take "," or "." as the decimal
-mark. Totals per tax rate, IRPF and total are recomputed on every keystroke by
+type (`catalog.lookup`, in a worker): the first suggestion (or an exact code) is
+highlighted, down moves through them, enter takes the highlighted one (also when it
+was pressed before the suggestions arrived), filling price, IVA and cost
+(`catalog.line_from_product`); escape closes them and keeps the text. A line about
+to be left without a price says so and goes to its price field. Amounts are read in
+Spanish or English notation (`money.parse_amount`); quantities and percents take ","
+or "." as the decimal mark. Totals per tax rate, IRPF and total are recomputed on every keystroke by
 the service's preview (`lines.preview_totals`, i.e. `money.document_totals`):
 the widget never does tax arithmetic itself. Lines the service refuses show
 its reasons, line by line.
@@ -428,6 +430,9 @@ class LineEditor(CrmNode, Vertical):
         self._general_error = ""
         self._suggestions: list[Any] = []
         self._lookup_generation = 0
+        self._looking_up = False  # a product lookup is on its way
+        self._enter_waits = False  # enter came before the lookup's answer: take it then
+        self._warned_no_price: int | None = None  # the line told it has no price yet
         self._table_width = 0
         self.last_totals: Totals | None = None
 
@@ -712,18 +717,44 @@ class LineEditor(CrmNode, Vertical):
         self.post_message(self.Changed(self))
 
     def submit(self, widget: CellInput) -> None:
-        """Enter in the edit row: take the highlighted product, else back to the table."""
+        """Enter in the edit row: in the description, take the highlighted suggestion (the
+        first is highlighted: a product's name and enter fill its price); an answer still
+        on its way is taken when it comes. A line about to be left without a price says so
+        and goes to its price; a second enter leaves it as it is."""
         self.sync_current()
         options = self.query_one("#le-suggestions", OptionList)
-        if (
-            widget.field == "description"
-            and self._suggestions_shown()
-            and options.highlighted is not None
-        ):
-            self._pick(options.highlighted)
+        if widget.field == "description" and self._suggestions_shown() and self._suggestions:
+            highlighted = options.highlighted
+            self._pick(0 if highlighted is None else highlighted)
             return
+        line = self._current_line()
+        if widget.field == "description" and self._looking_up and line and not line.product_id:
+            self._enter_waits = True
+            return
+        if (
+            line is not None
+            and line.description.strip()
+            and not line.unit_price.strip()
+            and self._warned_no_price != self.current
+        ):
+            self._warned_no_price = self.current
+            self.app.notify(
+                _(
+                    "This line has no price yet: type it here, or press enter again to "
+                    "leave it without one."
+                ),
+                severity="warning",
+            )
+            self._focus(self._input("unit_price"))
+            return
+        self._warned_no_price = None
         self._finish_edit()
         self._focus(self.table)
+
+    def _current_line(self) -> Any:
+        if self.current is None or self.current >= len(self.lines):
+            return None
+        return self.lines[self.current]
 
     def _begin_edit(self) -> None:
         if self.current is not None and self.current < len(self.lines):
@@ -909,6 +940,8 @@ class LineEditor(CrmNode, Vertical):
 
     def _hide_suggestions(self) -> None:
         self._lookup_generation += 1
+        self._looking_up = False
+        self._enter_waits = False
         self._suggestions = []
         self.query_one("#le-suggestions").remove_class("-shown")
 
@@ -922,6 +955,7 @@ class LineEditor(CrmNode, Vertical):
     def _run_lookup(self, text: str, generation: int) -> None:
         from ...services import catalog
 
+        self._looking_up = True
         self.run_service(
             lambda: catalog.lookup(text, 8),
             lambda found: self._show_suggestions(generation, text, found),
@@ -933,8 +967,18 @@ class LineEditor(CrmNode, Vertical):
     def _show_suggestions(self, generation: int, text: str, found: list[Any]) -> None:
         if generation != self._lookup_generation or self.current is None:
             return
+        self._looking_up = False
+        enter_waits, self._enter_waits = self._enter_waits, False
         line = self.lines[self.current] if self.current < len(self.lines) else None
         if line is None or line.description != text:
+            return
+        exact = [i for i, p in enumerate(found) if p.code == text.strip().upper()]
+        if enter_waits:
+            if found:  # enter was pressed on this text: it takes what it would have taken
+                self._suggestions = found
+                self._pick(exact[0] if exact else 0)
+            else:
+                self.submit(self._input("description"))
             return
         options = self.query_one("#le-suggestions", OptionList)
         # Nothing to offer, or the product already chosen is all there is.
@@ -956,8 +1000,8 @@ class LineEditor(CrmNode, Vertical):
             )
             for p in found
         )
-        exact = [i for i, p in enumerate(found) if p.code == text.strip().upper()]
-        options.highlighted = exact[0] if exact else None
+        # The first is highlighted: what enter takes is in sight (escape keeps the text).
+        options.highlighted = exact[0] if exact else 0
         options.add_class("-shown")
 
     def _pick(self, index: int) -> None:

@@ -39,8 +39,8 @@ class ContactsTab(ListTab):
             Column("name", _("Name"), 20, flex=True, min_width=12),
             Column("position", _("Position"), 16, min_width=8, priority=2),
             Column("email", _("Email"), 24, min_width=10),
-            Column("phone", _("Phone"), 14, min_width=9, priority=1),
-            Column("billing", _("Billing"), 9, min_width=7, priority=3),
+            Column("phone", _("Phone"), 14, min_width=13, priority=1),
+            Column("billing", _("Billing"), 9, min_width=9, priority=3),
         ]
 
     def source(self) -> LoadedSource[Any]:

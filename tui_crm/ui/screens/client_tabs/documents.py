@@ -40,7 +40,7 @@ class DocumentsTab(ListTab):
             Column("file", _("File"), 24, flex=True, min_width=12),
             Column("size", _("Size"), 9, align="right", min_width=7),
             Column("date", _("Added"), 16, min_width=10, priority=1),
-            Column("by", _("By"), 8, min_width=5, priority=2),
+            Column("by", _("By"), 8, min_width=8, priority=2),
             Column("notes", _("Note"), 20, min_width=8, priority=3),
         ]
 

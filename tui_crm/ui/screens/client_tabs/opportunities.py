@@ -45,7 +45,7 @@ class OpportunitiesTab(ListTab):
         return [
             Column("title", _("Opportunity"), 20, flex=True, min_width=12),
             Column("stage", _("Stage"), 14, min_width=8),
-            Column("amount", _("Amount"), 13, align="right", min_width=10),
+            Column("amount", _("Amount"), 13, align="right", min_width=12),
             Column("probability", _("Prob."), 6, align="right", min_width=5, priority=2),
             Column("close", pgettext("expected close date", "Close"), 10, min_width=8, priority=1),
             Column("owner", _("Owner"), 8, min_width=5, priority=3),

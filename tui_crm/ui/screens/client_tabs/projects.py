@@ -46,8 +46,8 @@ class ProjectsTab(ListTab):
             Column("name", _("Project"), 20, flex=True, min_width=12),
             Column("status", _("Status"), 10, min_width=7),
             Column("dates", _("Dates"), 23, min_width=10, priority=2),
-            Column("budget", _("Budget"), 13, align="right", min_width=10, priority=1),
-            Column("invoiced", _("Invoiced"), 13, align="right", min_width=10, priority=3),
+            Column("budget", _("Budget"), 13, align="right", min_width=12, priority=1),
+            Column("invoiced", _("Invoiced"), 13, align="right", min_width=12, priority=3),
         ]
 
     def source(self) -> LoadedSource[Any]:

@@ -9,6 +9,12 @@ from typing import Any
 from ....i18n import N_, _
 from ...formatting import date as show_date
 from ...formatting import money
+from ...labels import (
+    INVOICE_STATUS_LABELS,
+    ORDER_STATUS_LABELS,
+    QUOTE_STATUS_LABELS,
+    label,
+)
 from ...widgets.lazy_table import Column, Row
 from ...widgets.sources import PagedSource
 from .base import ListTab
@@ -31,12 +37,22 @@ def sales_row(s: Any, today: Any) -> Row:
             s.code or _("(draft)"),
             show_date(s.date),
             s.title,
-            s.status,
+            status_label(s.kind, s.status),
             money(s.total),
             money(s.outstanding) if s.outstanding else "",
         ),
         style="danger" if overdue else ("muted" if s.status == "draft" else ""),
     )
+
+
+def status_label(kind: str, status: str) -> str:
+    """A quote's, order's or invoice's status in words, never its code."""
+    labels = {
+        "invoice": INVOICE_STATUS_LABELS,
+        "quote": QUOTE_STATUS_LABELS,
+        "order": ORDER_STATUS_LABELS,
+    }.get(kind, INVOICE_STATUS_LABELS)
+    return label(labels, status)
 
 
 class SalesTab(ListTab):
@@ -50,9 +66,9 @@ class SalesTab(ListTab):
             Column("code", _("Number"), 13, min_width=9),
             Column("date", _("Date"), 10, min_width=10),
             Column("title", _("Title"), 12, flex=True, min_width=8, priority=2),
-            Column("status", _("Status"), 14, min_width=6, priority=1),
-            Column("total", _("Total"), 13, align="right", min_width=10),
-            Column("outstanding", _("Outstanding"), 13, align="right", min_width=10),
+            Column("status", _("Status"), 14, min_width=10, priority=1),
+            Column("total", _("Total"), 13, align="right", min_width=12),
+            Column("outstanding", _("Outstanding"), 13, align="right", min_width=12),
         ]
 
     def source(self) -> PagedSource[Any]:

@@ -53,10 +53,10 @@ class TimelineTab(ListTab):
     def columns(self) -> list[Column]:
         return [
             Column("when", _("When"), 16, min_width=11),
-            Column("kind", _("Kind"), 8, min_width=6, priority=2),
+            Column("kind", _("Kind"), 8, min_width=7, priority=2),
             Column("subject", _("Subject"), 20, flex=True, min_width=14),
             Column("contact", _("Contact"), 14, min_width=8, priority=3),
-            Column("author", _("By"), 8, min_width=5, priority=4),
+            Column("author", _("By"), 8, min_width=8, priority=4),
             Column("follow", _("Follow-up"), 15, min_width=10),
         ]
 
@@ -131,7 +131,7 @@ class TimelineTab(ListTab):
 
         def toggle() -> str:
             if timeline.mark_done(key):
-                return _("Marked done.")
+                return _("Marked done: d again reopens it.")
             timeline.reopen(key)
             return _("Reopened.")
 
