@@ -32,7 +32,19 @@ def add_parsers(sub) -> None:
             "revenue, monthly, pnl, pipeline, payments, 347, verifactu"
         ),
     )
-    report.add_argument("--format", choices=FORMATS, default="plain")
+    report.add_argument(
+        "--format",
+        choices=(*FORMATS, "ics"),
+        default="plain",
+        help=_("ics: the agenda as an iCalendar file others can subscribe to"),
+    )
+    report.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help=_("agenda --format ics: write to FILE instead of standard output"),
+    )
+    report.add_argument("--force", action="store_true", help=_("-o: replace an existing file"))
     report.add_argument("--as-of", type=date_arg, metavar="DATE")
     report.add_argument("--year", type=int)
     report.add_argument(
@@ -61,6 +73,10 @@ def add_parsers(sub) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.format == "ics" and args.name != "agenda":
+        raise UserError(_("--format ics is for the agenda only"))
+    if args.output and args.format != "ics":
+        raise UserError(_("-o is for report agenda --format ics; other reports print"))
     # A bad period or year is refused before anything is opened.
     if args.name in ANALYTICS_REPORTS:
         from ..services.analytics import report_period
@@ -73,9 +89,33 @@ def cmd_report(args: argparse.Namespace) -> int:
     open_db(args)
     from ..db import read_snapshot
 
+    if args.format == "ics":
+        return _agenda_ics(args)
     with read_snapshot():  # one consistent view of the books for the whole report
         columns, rows = _report(args)
         print_rows(rows, columns, args.format)
+    return EXIT_OK
+
+
+def _agenda_ics(args: argparse.Namespace) -> int:
+    """`report agenda --format ics [-o FILE]`: the agenda as a calendar."""
+    import sys
+
+    from ..db import read_snapshot
+    from ..services.agenda import AgendaFilter
+    from ..services.meetings import agenda_calendar
+
+    flt = AgendaFilter(as_of=args.as_of, everyone=args.all_users)
+    with read_snapshot():
+        data = agenda_calendar(flt)
+    if not args.output:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return EXIT_OK
+    from ..services.output_files import write_bytes
+
+    written = write_bytes(args.output, data, force=args.force)
+    print(_("Agenda written to {path}").format(path=written))
     return EXIT_OK
 
 
