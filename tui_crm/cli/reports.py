@@ -14,7 +14,7 @@ from typing import Any
 from ..i18n import _
 from .common import EXIT_OK, FORMATS, UserError, date_arg, open_db, positive_arg, print_rows
 
-CLIENT_REPORTS = ("clients", "agenda", "timeline")
+CLIENT_REPORTS = ("clients", "agenda", "timeline", "leads")
 INVOICING_REPORTS = ("invoices", "receivables", "defaulters")
 ANALYTICS_REPORTS = ("revenue", "monthly", "pnl", "pipeline")
 BANK_REPORTS = ("payments", "347")
@@ -28,7 +28,7 @@ def add_parsers(sub) -> None:
         choices=NAMES,
         metavar="NAME",
         help=_("report name: {names}").format(
-            names="clients, agenda, timeline, invoices, receivables, defaulters, "
+            names="clients, agenda, timeline, leads, invoices, receivables, defaulters, "
             "revenue, monthly, pnl, pipeline, payments, 347, verifactu"
         ),
     )
@@ -64,6 +64,11 @@ def add_parsers(sub) -> None:
         "--all-users", action="store_true", help=_("agenda: everyone's, not only mine")
     )
     report.add_argument("--client", metavar="TAX_ID", help=_("timeline: the client's tax ID"))
+    report.add_argument(
+        "--stage",
+        choices=["new", "contacted", "qualified", "lost"],
+        help=_("leads: only the leads in this stage"),
+    )
     report.add_argument(
         "--from", dest="date_from", type=date_arg, metavar="D", help=_("payments: from this date")
     )
@@ -143,6 +148,8 @@ def _report(args: argparse.Namespace) -> tuple[Any, Any]:
 
         flt = AgendaFilter(as_of=args.as_of, everyone=args.all_users)
         return reports.AGENDA_COLUMNS, reports.agenda_rows(flt)
+    if name == "leads":
+        return reports.LEAD_COLUMNS, reports.lead_rows(args.stage)
     if name == "timeline":
         if not args.client:
             raise UserError(_("report timeline needs --client TAX_ID"))

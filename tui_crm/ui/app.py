@@ -38,6 +38,12 @@ def _bank_commands():
     return BankCommands
 
 
+def _home_screen():
+    from .screens.dashboard import DashboardScreen
+
+    return DashboardScreen()
+
+
 def _clients_screen():
     from .screens.clients import ClientsScreen
 
@@ -85,6 +91,7 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
         "email",
         "reports",
         "bank",
+        "dashboard",
     )
     COMMANDS: ClassVar = App.COMMANDS | {
         ClientCommands,
@@ -97,13 +104,14 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
     }
     ENABLE_COMMAND_PALETTE = True
     MODES: ClassVar = {
+        "home": _home_screen,
         "clients": _clients_screen,
         "agenda": _agenda_screen,
         "invoices": _invoices_screen,
         "receivables": _receivables_screen,
         "reports": _reports_screen,
     }
-    DEFAULT_MODE: ClassVar[str] = "clients"
+    DEFAULT_MODE: ClassVar[str] = "home"  # the dashboard: today's work first
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "toggle_help", _("Help"), id="help"),
@@ -113,10 +121,20 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
         Binding("f4", "switch_mode('invoices')", _("Invoices"), id="mode_invoices"),
         Binding("f5", "switch_mode('receivables')", _("Receivables"), id="mode_receivables"),
         Binding("f6", "switch_mode('reports')", _("Reports"), id="mode_reports"),
+        Binding("f12", "switch_mode('home')", _("Home"), id="mode_home"),
         Binding("ctrl+q", "quit", _("Quit"), id="quit", priority=True),
     ]
 
-    def __init__(self, opened: Opened | None = None, *, first_run: bool | None = None) -> None:
+    def __init__(
+        self,
+        opened: Opened | None = None,
+        *,
+        first_run: bool | None = None,
+        start: str | None = None,
+    ) -> None:
+        """`start`: the mode to open on (default the home screen)."""
+        if start is not None and start in self.MODES:
+            self.DEFAULT_MODE = start  # read by App.__init__
         super().__init__()
         self.opened = opened
         self._first_run = first_run

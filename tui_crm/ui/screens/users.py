@@ -57,14 +57,18 @@ class UserForm(FormScreen[str]):
         self.login = login
 
     def fields(self) -> list[FieldSpec]:
-        specs = [
+        role = FieldSpec("role", _("Role"), "select", choices=_role_choices(), required=True)
+        person = [
             FieldSpec("full_name", _("Full name"), max_length=200),
             FieldSpec("email", _("Email"), max_length=254),
-            FieldSpec("role", _("Role"), "select", choices=_role_choices(), required=True),
         ]
         if self.login is None:
-            specs = [FieldSpec("login", _("Login name"), required=True, max_length=64), *specs]
-        return specs
+            return [
+                FieldSpec("login", _("Login name"), required=True, max_length=64),
+                *person,
+                role,
+            ]
+        return [role, *person]  # a change of role, the usual edit, first
 
     def save(self, values: dict[str, Any]) -> str:
         return users.save_user(
