@@ -194,22 +194,23 @@ class DashboardScreen(CrmScreen[None]):
             self.action_open(event.option.id)
 
     def action_open(self, section: str) -> None:
-        """Open the list behind a line."""
+        """Open the list behind a line, in the area it belongs to (so F12 comes back here
+        from anywhere, and the list stays where its area's key finds it)."""
+        crm = self.crm
         if section == "follow_ups":
-            self.app.switch_mode("agenda")
+            crm.switch_mode("agenda")
         elif section in ("receivables", "defaulters"):
-            self.app.switch_mode("receivables")
+            crm.switch_mode("receivables")
         elif section == "revenue":
-            self.app.switch_mode("reports")
-        elif section == "quotes":
-            self.crm.show_quotes()
-        elif section == "orders":
-            self.crm.show_orders()
-        elif section == "verifactu":
-            self.crm.show_verifactu()
+            crm.switch_mode("reports")
+        elif section in ("quotes", "orders", "verifactu"):
+            crm.switch_mode("invoices")
+            {"quotes": crm.show_quotes, "orders": crm.show_orders,
+             "verifactu": crm.show_verifactu}[section]()  # fmt: skip
         elif section == "concentration":
             figures = self.figures.get("concentration")
             if figures is not None and figures.client_id is not None:
-                self.crm.open_client(figures.client_id, tab="analytics")
+                crm.switch_mode("clients")
+                crm.open_client(figures.client_id, tab="analytics")
             else:
-                self.app.switch_mode("reports")
+                crm.switch_mode("reports")
