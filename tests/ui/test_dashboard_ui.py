@@ -50,7 +50,7 @@ async def test_opens_on_the_dashboard_with_the_services_figures(demo) -> None:
         await pilot.press("a")
         await settle(pilot, app)
         assert isinstance(app.screen, AgendaScreen)
-        await pilot.press("f12", "down", "enter")  # the second line: receivables
+        await pilot.press("f12", "down", "down", "enter")  # the third line: receivables
         await settle(pilot, app)
         assert isinstance(app.screen, ReceivablesScreen)
 

@@ -113,6 +113,13 @@ def test_concentration_is_the_pnl_report_and_warns(business) -> None:
     assert not dashboard.concentration().alert
 
 
+def test_leads_are_the_leads_report(business) -> None:
+    counted = Counter(row["stage"] for row in reports.lead_rows())
+    figures = dashboard.section("leads")
+    assert figures == {stage: counted[stage] for stage in ("new", "contacted", "qualified", "lost")}
+    assert sum(figures.values()) > 0
+
+
 def test_everything_at_once(business) -> None:
     whole = dashboard.dashboard()
     assert whole.follow_ups == dashboard.follow_ups()

@@ -14,6 +14,7 @@ never says something its list does not:
   (the order list's, services.orders);
 - the largest defaulters (services.receivables.defaulters; `report defaulters`);
 - VERI*FACTU records pending or rejected (services.verifactu.counts);
+- leads by stage (the leads' board, services.leads; `report leads`);
 - concentration: the client with the largest share of the last 12 months' revenue (the
   12 calendar months ending with this one: what `report pnl` lists per client and
   month), with a warning when it passes `analytics.concentration_alert` (default 30 %).
@@ -37,6 +38,7 @@ ZERO = Decimal("0.00")
 TOP_DEFAULTERS = 5
 SECTIONS = (
     "follow_ups",
+    "leads",
     "quotes",
     "orders",
     "verifactu",
@@ -272,6 +274,10 @@ def section(name: str, as_of: dt.date | None = None) -> Any:
         return verifactu_records()
     if name == "concentration":
         return concentration(as_of)
+    if name == "leads":
+        from .leads import count_by_stage
+
+        return count_by_stage()
     raise KeyError(name)
 
 
@@ -287,6 +293,7 @@ class Dashboard:
     defaulters: list
     verifactu: Verifactu
     concentration: Concentration
+    leads: dict
 
 
 def dashboard(as_of: dt.date | None = None) -> Dashboard:

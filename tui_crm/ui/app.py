@@ -225,6 +225,9 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
         from textual.app import SystemCommand
 
         yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            _("Leads board"), _("Leads by stage: advance them, mark them lost"), self.show_leads
+        )
         yield SystemCommand(_("Users and roles"), _("Who may do what (admin)"), self.show_users)
         yield SystemCommand(_("Audit log"), _("Who changed what, and when"), self.show_audit)
         yield SystemCommand(
@@ -249,6 +252,11 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
             self.notify(_("Only an admin may manage users and roles."), severity="warning")
             return
         self.push_screen(UsersScreen())
+
+    def show_leads(self) -> None:
+        from .screens.leads import LeadsScreen
+
+        self.push_screen(LeadsScreen())
 
     def show_audit(self, client_id: int | None = None, title: str | None = None) -> None:
         from .screens.audit import AuditScreen

@@ -1,7 +1,7 @@
 """The home screen (F12, where the app opens): what needs doing today, how the business goes.
 
 One line per figure, each opening its list with one key (or enter on the line): `a` my
-agenda, `r` receivables, `v` revenue (reports), `q` quotes awaiting an answer, `o` orders
+agenda, `l` the leads' board, `r` receivables, `v` revenue (reports), `q` quotes awaiting an answer, `o` orders
 to invoice, `d` the defaulters (receivables), `f` VERI*FACTU, `c` the largest client.
 The frame paints at once; each line fills in when its figures arrive from a worker
 (`services.dashboard`, one section per worker, the cheap ones first). A warning shows
@@ -30,6 +30,7 @@ from ..widgets.footer import Footer
 # (section, key, what opens) in the order the lines show.
 LINES = (
     ("follow_ups", "a"),
+    ("leads", "l"),
     ("receivables", "r"),
     ("revenue", "v"),
     ("quotes", "q"),
@@ -43,6 +44,7 @@ LINES = (
 def _titles() -> dict[str, str]:
     return {
         "follow_ups": _("Agenda"),
+        "leads": _("Leads"),
         "receivables": _("Overdue receivables"),
         "revenue": _("Revenue this month"),
         "quotes": _("Quotes awaiting an answer"),
@@ -58,6 +60,10 @@ def line_text(section: str, figures: Any) -> str:
     if section == "follow_ups":
         return _("{today} due today ({meetings} meetings), {overdue} overdue follow-ups").format(
             today=figures.today, meetings=figures.meetings_today, overdue=figures.overdue
+        )
+    if section == "leads":
+        return _("{new} new, {contacted} contacted, {qualified} qualified, {lost} lost").format(
+            **figures
         )
     if section == "receivables":
         return _("{amount} ({change} since {date})").format(
@@ -115,6 +121,7 @@ class DashboardScreen(CrmScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "open('follow_ups')", _("Agenda"), id="dash_agenda"),
+        Binding("l", "open('leads')", _("Leads"), id="dash_leads"),
         Binding("r", "open('receivables')", _("Receivables"), id="dash_receivables"),
         Binding("v", "open('revenue')", _("Revenue"), id="dash_revenue"),
         Binding("q", "open('quotes')", _("Quotes"), id="dash_quotes"),
@@ -199,6 +206,11 @@ class DashboardScreen(CrmScreen[None]):
         crm = self.crm
         if section == "follow_ups":
             crm.switch_mode("agenda")
+        elif section == "leads":
+            from .leads import LeadsScreen
+
+            crm.switch_mode("clients")
+            crm.push_screen(LeadsScreen())
         elif section in ("receivables", "defaulters"):
             crm.switch_mode("receivables")
         elif section == "revenue":
