@@ -1,8 +1,9 @@
 """The home screen (F12, where the app opens): what needs doing today, how the business goes.
 
 One line per figure, each opening its list with one key (or enter on the line): `a` my
-agenda, `l` the leads' board, `r` receivables, `v` revenue (reports), `q` quotes awaiting an answer, `o` orders
-to invoice, `d` the defaulters (receivables), `f` VERI*FACTU, `c` the largest client.
+agenda, `l` the leads' board, `r` receivables, `v` revenue (reports), `q` quotes
+awaiting an answer, `o` orders to invoice, `d` the defaulters (receivables), `f`
+VERI*FACTU, `c` the largest client.
 The frame paints at once; each line fills in when its figures arrive from a worker
 (`services.dashboard`, one section per worker, the cheap ones first). A warning shows
 above the lines when one client brings more than `analytics.concentration_alert` of the

@@ -235,7 +235,7 @@ class LeadsScreen(CrmScreen[None]):
                         max_length=leads.SOURCE_LIMIT,
                         placeholder=_("web, referral, trade fair…"),
                     )
-                ],  # fmt: skip
+                ],
                 submit,
                 {"source": card.source},
             ),
