@@ -69,8 +69,17 @@ def _moment(value: object) -> dt.datetime | None:
 
 
 def _card(r: tuple) -> LeadCard:
-    return LeadCard(r[0], r[1], r[2], r[3] or "", r[4] or "new", r[5] or "", _moment(r[6]),
-                    r[7] or "", r[8] or "")  # fmt: skip
+    return LeadCard(
+        r[0],
+        r[1],
+        r[2],
+        r[3] or "",
+        r[4] or "new",
+        r[5] or "",
+        _moment(r[6]),
+        r[7] or "",
+        r[8] or "",
+    )
 
 
 def count_by_stage() -> dict[str, int]:
@@ -149,8 +158,9 @@ def _save(client: Client, values: dict[str, Any], summary: str) -> int:
     Client.update(
         version=Client.version + 1, updated_at=utcnow(), updated_by=login(), **values
     ).where(Client.id == client.id).execute()
-    audit.record("update", "client", client.id, client_id=client.id, changes=changes,
-                 summary=summary[:200])  # fmt: skip
+    audit.record(
+        "update", "client", client.id, client_id=client.id, changes=changes, summary=summary[:200]
+    )
     return client.version + 1
 
 
@@ -169,12 +179,12 @@ def move_lead(
         if not reason:
             raise ValidationError({"reason": _("say why the lead was lost")})
         if has_control(reason) or len(reason) > 200:
-            raise ValidationError({"reason": _("must be one line of at most {n} characters")
-                                   .format(n=200)})  # fmt: skip
+            raise ValidationError(
+                {"reason": _("must be one line of at most {n} characters").format(n=200)}
+            )
     client = _load_lead(client_id, expected_version)
     values = {"lead_stage": stage, "lead_lost_reason": reason if stage == "lost" else ""}
-    summary = _("{name}: lead {stage}").format(name=client.legal_name,
-                                               stage=_(STAGE_LABELS[stage]))  # fmt: skip
+    summary = _("{name}: lead {stage}").format(name=client.legal_name, stage=_(STAGE_LABELS[stage]))
     return _save(client, values, summary)
 
 
@@ -186,11 +196,13 @@ def advance_lead(client_id: int, expected_version: int | None = None) -> str:
     client = _load_lead(client_id, expected_version)
     stage = client.lead_stage or "new"
     if stage == "qualified":
-        raise RuleViolation(_("{name} is qualified: make it a client to move on").format(
-            name=client.legal_name))  # fmt: skip
+        raise RuleViolation(
+            _("{name} is qualified: make it a client to move on").format(name=client.legal_name)
+        )
     if stage == "lost":
-        raise RuleViolation(_("{name} was lost: move it back to a stage by hand").format(
-            name=client.legal_name))  # fmt: skip
+        raise RuleViolation(
+            _("{name} was lost: move it back to a stage by hand").format(name=client.legal_name)
+        )
     nxt = NEXT_STAGE[stage]
     move_lead(client_id, nxt, expected_version=client.version)
     return nxt
@@ -204,8 +216,7 @@ def set_source(client_id: int, source: str, expected_version: int | None = None)
     if has_control(source):
         raise ValidationError({"source": _("must be one line, without control characters")})
     if len(source) > SOURCE_LIMIT:
-        raise ValidationError({"source": _("is longer than {n} characters").format(
-            n=SOURCE_LIMIT)})  # fmt: skip
+        raise ValidationError({"source": _("is longer than {n} characters").format(n=SOURCE_LIMIT)})
     client = live_client(client_id)
     if expected_version is not None and client.version != expected_version:
         raise _conflict(client)

@@ -218,8 +218,9 @@ class DashboardScreen(CrmScreen[None]):
             crm.switch_mode("reports")
         elif section in ("quotes", "orders", "verifactu"):
             crm.switch_mode("invoices")
-            {"quotes": crm.show_quotes, "orders": crm.show_orders,
-             "verifactu": crm.show_verifactu}[section]()  # fmt: skip
+            {"quotes": crm.show_quotes, "orders": crm.show_orders, "verifactu": crm.show_verifactu}[
+                section
+            ]()
         elif section == "concentration":
             figures = self.figures.get("concentration")
             if figures is not None and figures.client_id is not None:
