@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 import pytest
 
@@ -44,6 +45,9 @@ def test_both_edit_the_same_client_and_both_changes_are_kept(db, tmp_path, app_e
         ana = tmux.start([*command, "--user", "ana"], size=(100, 30))
         luis = tmux.start([*command, "--user", "luis"], size=(100, 30))
         for pane in (ana, luis):
+            pane.wait_for("Quotes awaiting an answer")  # the home screen first
+            time.sleep(0.5)  # keys sent in the very first instants after start-up can be lost
+            pane.send("f2")
             pane.wait_for("Talleres Núñez SL")
             pane.send("e")
             pane.wait_for("Legal name")
