@@ -229,7 +229,7 @@ def update_meeting(activity_id: int, data: MeetingData, expected_version: int) -
         duration_minutes=minutes,
         place=place,
         ical_sequence=current.sequence + (1 if changed else 0),
-        ical_uid=current.uid or f"{uuid.uuid4()}@tui-crm",
+        ical_uid=current.uid,  # a meeting planned before m0014 keeps its derived UID
     ).where(Activity.id == activity_id).execute()
     _store_attendees(activity_id, people)
     if changed:
