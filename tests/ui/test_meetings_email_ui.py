@@ -17,10 +17,10 @@ from tui_crm.db import execute
 from tui_crm.services import contacts, documents, meetings, settings, users
 from tui_crm.ui.app import CrmApp
 from tui_crm.ui.dialogs.choice import ChoicePrompt
+from tui_crm.ui.dialogs.form import field_id
 from tui_crm.ui.screens.agenda import AgendaScreen
 from tui_crm.ui.screens.client_email_form import ClientEmailForm
 from tui_crm.ui.screens.meeting_form import MeetingForm
-from tui_crm.ui.widgets.form import field_id
 from tui_crm.ui.widgets.lazy_table import LazyTable
 
 from .conftest import settle

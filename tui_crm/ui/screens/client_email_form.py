@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...i18n import _
-from ..widgets.form import FieldSpec, FormScreen
+from ..dialogs.form import FieldSpec, FormScreen
 
 
 @dataclass(frozen=True)

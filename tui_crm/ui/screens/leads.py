@@ -22,10 +22,10 @@ from textual.widgets.option_list import Option
 from ...i18n import _
 from ..base import CrmScreen
 from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.form import FieldSpec
 from ..dialogs.prompt import PromptForm
 from ..safe_text import one_line
 from ..widgets.footer import Footer
-from ..widgets.form import FieldSpec
 
 STAGES = ("new", "contacted", "qualified", "lost")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...i18n import _
-from ..widgets.form import FieldSpec, FormScreen, field_id
+from ..dialogs.form import FieldSpec, FormScreen, field_id
 
 
 @dataclass(frozen=True)
