@@ -64,8 +64,9 @@ def test_both_edit_the_same_client_and_both_changes_are_kept(db, tmp_path, app_e
         assert "Keep both" in screen
         luis.send("b")
         luis.wait_gone("Keep both")  # the dialog is closed
-        screen = luis.wait_for("Their version is loaded")
-        assert "+34 600 111 222" in screen  # Ana's phone, reloaded
+        luis.wait_for("Their version is loaded")
+        # The form repaints as the toast appears: wait for its fields, not the first frame.
+        screen = luis.wait_for("+34 600 111 222")  # Ana's phone, reloaded
         assert "luis@nunez.es" in screen  # Luis's email, back on top
         luis.send("ctrl+s")
         luis.wait_gone("Legal name")
