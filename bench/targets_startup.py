@@ -32,7 +32,7 @@ OURS = textwrap.dedent(
             if table.get_row(0) is not None:
                 self.call_after_refresh(self.exit)
 
-    Timed(opened, first_run=False).run(headless=True, size=(100, 30))
+    Timed(opened, first_run=False, start="clients").run(headless=True, size=(100, 30))
     """
 )
 

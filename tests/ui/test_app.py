@@ -57,7 +57,7 @@ async def test_client_list_search_and_filters(db):
     _make_clients(["Muñoz Hermanos SL", "Peña Arquitectos", "Ibáñez [bold]Consulting[/]"])
     archived = _make_clients(["Archivada SA"])[0]
     clients.archive_client(archived)
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         table = app.screen.query_one(LazyTable)

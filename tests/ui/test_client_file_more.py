@@ -236,7 +236,7 @@ async def test_browser_filters_owner_tag_overdue_and_sort(db) -> None:
         total=1089,
         outstanding=1089,
     )
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         browser = table(app, "#client-table")
@@ -266,7 +266,7 @@ async def test_browser_filters_owner_tag_overdue_and_sort(db) -> None:
 async def test_enter_on_the_first_search_match_opens_its_file(db) -> None:
     make("Muñoz Hermanos SL")
     make("Peña Arquitectos")
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("slash", *"pena", "enter")  # enter opens the first match
@@ -290,7 +290,7 @@ async def test_hostile_names_and_notes_show_exactly_and_never_break_the_screen(d
         AddressInput(city="[blink]Jaén[/]"),
     )
     timeline.create_activity(cid, ActivityData(subject="[b]asunto[/b] 🎉", body=HOSTILE_NOTE))
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         lines = screen_lines(app)

@@ -43,7 +43,7 @@ def table(app, tab: str) -> LazyTable:
 
 
 async def test_n_name_ctrl_s_creates_a_lead_and_opens_its_file(db) -> None:
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("n")
@@ -67,7 +67,7 @@ async def test_n_name_ctrl_s_creates_a_lead_and_opens_its_file(db) -> None:
 
 
 async def test_wrong_fields_show_their_reason_beside_them(db) -> None:
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("n")
@@ -88,7 +88,7 @@ async def test_wrong_fields_show_their_reason_beside_them(db) -> None:
 
 async def test_duplicate_warning_offers_to_open_the_other_record(db) -> None:
     existing = make("Talleres Núñez SL", tax_id="B12345674")
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("n")
@@ -107,7 +107,7 @@ async def test_duplicate_warning_offers_to_open_the_other_record(db) -> None:
 
 async def test_duplicate_can_be_saved_anyway(db) -> None:
     make("Talleres Núñez SL", email="info@nunez.es")
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("n")
@@ -300,7 +300,7 @@ async def test_deleting_a_client_with_invoices_shows_the_reason(db) -> None:
 
 async def test_archive_convert_and_delete_a_lead(db) -> None:
     cid = make("Alfa SL")
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await open_file(pilot, app, cid)

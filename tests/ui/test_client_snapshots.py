@@ -151,7 +151,7 @@ async def until_shown(pilot, app, text: str) -> None:
 async def test_browser_snapshot(db) -> None:
     opened = as_tester(db)
     sample()
-    app = CrmApp(opened, first_run=False)
+    app = CrmApp(opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await until_shown(pilot, app, "3 rows")

@@ -24,7 +24,7 @@ async def test_x_exports_the_filtered_client_list(db, tmp_path):
     for name, kind in (("Alfa SL", "client"), ("Beta SL", "lead"), ('=HYPERLINK("x")', "client")):
         clients.create_client(clients.ClientInput(legal_name=name, kind=kind))
     out = tmp_path / "clientes.xlsx"
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("k", "k")  # only clients
@@ -45,7 +45,7 @@ async def test_x_exports_the_filtered_client_list(db, tmp_path):
 
 
 async def test_export_dialog_refuses_a_missing_directory_and_escape_cancels(db, tmp_path):
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("x")
@@ -79,7 +79,7 @@ async def test_import_screen_with_a_manual_mapping(db, tmp_path):
             ["Mala SL", "B12345678", "", ""],
         ],
     )
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot, app)
         await pilot.press("i")

@@ -228,8 +228,9 @@ def certificate_password() -> Any:
 
 
 SCREENS: dict[str, Step] = {
-    # the five areas (F2-F6)
-    "clients": keys(),
+    # the home screen (where the app opens, F12), and the five areas (F2-F6)
+    "home": keys(),
+    "clients": keys("f2"),
     "agenda": keys("f3", "m"),
     "invoices": keys("f4"),
     "receivables": keys("f5"),
@@ -278,9 +279,9 @@ SCREENS: dict[str, Step] = {
     "mandate_form": push(mandates, "e"),
     "reminders": call(lambda app: app.show_reminders()),
     # clients: forms and dialogs
-    "client_form": keys("e"),
-    "choice_prompt": keys("t"),
-    "export_dialog": keys("x"),
+    "client_form": keys("f2", "e"),
+    "choice_prompt": keys("f2", "t"),
+    "export_dialog": keys("f2", "x"),
     "duplicate_dialog": push(duplicates),
     "address_form": client_file("addresses", "e"),
     "contact_form": client_file("contacts", "e"),
@@ -300,6 +301,11 @@ SCREENS: dict[str, Step] = {
     "merge": client_file("overview", "m"),
     "merge_confirm": push(merge_confirm),
     "reschedule_form": keys("f3", "m", "r"),
+    # meetings, any email, leads (issue 17)
+    "meeting_form": client_file("timeline", "i"),
+    "client_email_start": client_file("overview", "w"),
+    "client_email_form": client_file("overview", "w", "enter"),
+    "leads": keys("l"),
     "conflict_dialog": push(conflict),
     # settings and administration
     "settings": call(lambda app: app.show_settings()),

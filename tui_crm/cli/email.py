@@ -17,18 +17,61 @@ def add_parsers(sub) -> None:
 
     send = sub.add_parser(
         "send",
-        help=_("email an invoice or quote with its PDF (or retry a failed email)"),
+        help=_("email an invoice or quote with its PDF, any email to a client, or retry one"),
         description=_(
             "Email an issued invoice or a quote to the client's billing contact (or --to), "
             "from a template, with the PDF attached; the email lands on the client's timeline. "
+            "`send email --client TAX_ID` writes any email to the client's contacts (several "
+            "--to, --cc to colleagues, --attach files, --document the client's documents), "
+            "from a general template or --subject and --body-file. "
             "`send retry ENTRY` sends a failed email of the timeline again."
         ),
     )
-    send.add_argument("kind", choices=["invoice", "quote", "retry"], metavar="invoice|quote|retry")
     send.add_argument(
-        "number", metavar="NUMBER", help=_("e.g. F2026-00001, P2026-0001, or a timeline entry id")
+        "kind", choices=["invoice", "quote", "email", "retry"], metavar="invoice|quote|email|retry"
     )
-    send.add_argument("--to", metavar="EMAIL", help=_("send to this address instead"))
+    send.add_argument(
+        "number",
+        nargs="?",
+        metavar="NUMBER",
+        help=_("e.g. F2026-00001, P2026-0001, or a timeline entry id"),
+    )
+    send.add_argument(
+        "--to",
+        metavar="EMAIL",
+        action="append",
+        default=[],
+        help=_("send to this address instead (email: repeat for several contacts)"),
+    )
+    send.add_argument("--client", metavar="TAX_ID", help=_("email: the client's tax ID"))
+    send.add_argument(
+        "--cc",
+        metavar="LOGIN|EMAIL",
+        action="append",
+        default=[],
+        help=_("email: a copy to this colleague (login) or address; repeat for several"),
+    )
+    send.add_argument("--subject", help=_("email: the subject (replaces the template's)"))
+    send.add_argument(
+        "--body-file",
+        metavar="FILE",
+        help=_("email: the text, read from this UTF-8 file (- for standard input)"),
+    )
+    send.add_argument(
+        "--attach",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help=_("email: attach this file; repeat for several"),
+    )
+    send.add_argument(
+        "--document",
+        metavar="ID",
+        type=int,
+        action="append",
+        default=[],
+        help=_("email: attach this document of the client (its id); repeat for several"),
+    )
     send.add_argument("--template", metavar="NAME", help=_("email template (default: the kind)"))
     send.add_argument(
         "--language", choices=["es", "en"], help=_("template language (default: the client's)")
@@ -156,8 +199,10 @@ def _verifactu_secret(args: argparse.Namespace) -> int:
 
 
 def _print_draft(draft) -> None:
-    to = draft.recipient.label if draft.recipient else _("(no recipient)")
+    to = ", ".join(r.label for r in draft.all_to) or _("(no recipient)")
     print(_("To: {to}").format(to=to))
+    if draft.cc:
+        print(_("Cc: {cc}").format(cc=", ".join(r.label for r in draft.cc)))
     print(_("Subject: {subject}").format(subject=draft.subject))
     print(_("Attached: {files}").format(files=", ".join(draft.attachments) or "-"))
     print(_("Template: {name} ({language})").format(name=draft.template, language=draft.language))
@@ -167,9 +212,17 @@ def _print_draft(draft) -> None:
 
 def cmd_send(args: argparse.Namespace) -> int:
 
+    if args.kind != "email" and not args.number:
+        raise UserError(_("send {kind} needs NUMBER").format(kind=args.kind))
+    if args.kind != "email" and len(args.to) > 1:
+        raise UserError(_("send {kind} goes to one address: give --to once").format(kind=args.kind))
+    body = _read_body(args.body_file) if args.kind == "email" and args.body_file else None
     open_db(args)
     from ..services import email, invoices, quotes
 
+    if args.kind == "email":
+        return _send_email(args, body)
+    to = args.to[0] if args.to else None
     if args.kind == "retry":
         if not args.number.isdigit():
             raise UserError(_("send retry needs the number of a timeline entry"))
@@ -186,14 +239,14 @@ def cmd_send(args: argparse.Namespace) -> int:
                 invoices.find_by_code(args.number),
                 template=args.template,
                 language=args.language,
-                to=args.to,
+                to=to,
             )
         else:
             draft = email.compose_quote(
                 quotes.find_by_code(args.number),
                 template=args.template,
                 language=args.language,
-                to=args.to,
+                to=to,
             )
         if draft.recipient is None:
             raise UserError(
@@ -206,6 +259,61 @@ def cmd_send(args: argparse.Namespace) -> int:
             return EXIT_OK
         result = email.send(draft)
         label = draft.document
+    return _sent(result, label)
+
+
+def _read_body(path: str) -> str:
+    """The text of `--body-file` (standard input for -), read before anything is opened."""
+    try:
+        if path == "-":
+            return sys.stdin.read()
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except UnicodeDecodeError:
+        raise UserError(_("--body-file {path} is not UTF-8 text").format(path=path)) from None
+    except OSError as exc:
+        raise UserError(
+            _("--body-file {path} cannot be read: {error}").format(path=path, error=exc.strerror)
+        ) from None
+
+
+def _send_email(args: argparse.Namespace, body: str | None) -> int:
+    """`send email --client TAX_ID …`: any email to the client's contacts."""
+    from ..services import client_email, reports
+
+    if args.number:
+        raise UserError(_("send email takes no NUMBER: name the client with --client TAX_ID"))
+    if not args.client:
+        raise UserError(_("send email needs --client TAX_ID"))
+    client_id = reports.client_id_for(args.client)
+    if client_id is None:
+        raise UserError(_("no client with tax ID {tax_id}").format(tax_id=args.client))
+    draft = client_email.compose_general(
+        client_id,
+        to=args.to,
+        cc=args.cc,
+        template=args.template,
+        language=args.language,
+        subject=args.subject,
+        body=body,
+        document_ids=args.document,
+        paths=args.attach,
+    )
+    if draft.recipient is None:
+        raise UserError(
+            _("{client} has no email address and no contact with one; use --to EMAIL").format(
+                client=draft.client_name
+            )
+        )
+    if args.dry_run:
+        _print_draft(draft)
+        return EXIT_OK
+    result = client_email.send_general(draft)
+    return _sent(result, _("email"))
+
+
+def _sent(result, label: str) -> int:
+    """Say what became of a sent email: exit 0 when it went, 1 (kept as a draft) if not."""
     if result.sent:
         print(
             _("{document} sent to {to} (Message-ID {id}, timeline entry {entry})").format(

@@ -14,7 +14,7 @@ from typing import Any
 from ..i18n import _
 from .common import EXIT_OK, FORMATS, UserError, date_arg, open_db, positive_arg, print_rows
 
-CLIENT_REPORTS = ("clients", "agenda", "timeline")
+CLIENT_REPORTS = ("clients", "agenda", "timeline", "leads")
 INVOICING_REPORTS = ("invoices", "receivables", "defaulters")
 ANALYTICS_REPORTS = ("revenue", "monthly", "pnl", "pipeline")
 BANK_REPORTS = ("payments", "347")
@@ -28,11 +28,23 @@ def add_parsers(sub) -> None:
         choices=NAMES,
         metavar="NAME",
         help=_("report name: {names}").format(
-            names="clients, agenda, timeline, invoices, receivables, defaulters, "
+            names="clients, agenda, timeline, leads, invoices, receivables, defaulters, "
             "revenue, monthly, pnl, pipeline, payments, 347, verifactu"
         ),
     )
-    report.add_argument("--format", choices=FORMATS, default="plain")
+    report.add_argument(
+        "--format",
+        choices=(*FORMATS, "ics"),
+        default="plain",
+        help=_("ics: the agenda as an iCalendar file others can subscribe to"),
+    )
+    report.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help=_("agenda --format ics: write to FILE instead of standard output"),
+    )
+    report.add_argument("--force", action="store_true", help=_("-o: replace an existing file"))
     report.add_argument("--as-of", type=date_arg, metavar="DATE")
     report.add_argument("--year", type=int)
     report.add_argument(
@@ -53,6 +65,11 @@ def add_parsers(sub) -> None:
     )
     report.add_argument("--client", metavar="TAX_ID", help=_("timeline: the client's tax ID"))
     report.add_argument(
+        "--stage",
+        choices=["new", "contacted", "qualified", "lost"],
+        help=_("leads: only the leads in this stage"),
+    )
+    report.add_argument(
         "--from", dest="date_from", type=date_arg, metavar="D", help=_("payments: from this date")
     )
     report.add_argument(
@@ -61,6 +78,10 @@ def add_parsers(sub) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.format == "ics" and args.name != "agenda":
+        raise UserError(_("--format ics is for the agenda only"))
+    if args.output and args.format != "ics":
+        raise UserError(_("-o is for report agenda --format ics; other reports print"))
     # A bad period or year is refused before anything is opened.
     if args.name in ANALYTICS_REPORTS:
         from ..services.analytics import report_period
@@ -73,9 +94,33 @@ def cmd_report(args: argparse.Namespace) -> int:
     open_db(args)
     from ..db import read_snapshot
 
+    if args.format == "ics":
+        return _agenda_ics(args)
     with read_snapshot():  # one consistent view of the books for the whole report
         columns, rows = _report(args)
         print_rows(rows, columns, args.format)
+    return EXIT_OK
+
+
+def _agenda_ics(args: argparse.Namespace) -> int:
+    """`report agenda --format ics [-o FILE]`: the agenda as a calendar."""
+    import sys
+
+    from ..db import read_snapshot
+    from ..services.agenda import AgendaFilter
+    from ..services.meetings import agenda_calendar
+
+    flt = AgendaFilter(as_of=args.as_of, everyone=args.all_users)
+    with read_snapshot():
+        data = agenda_calendar(flt)
+    if not args.output:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return EXIT_OK
+    from ..services.output_files import write_bytes
+
+    written = write_bytes(args.output, data, force=args.force)
+    print(_("Agenda written to {path}").format(path=written))
     return EXIT_OK
 
 
@@ -103,6 +148,8 @@ def _report(args: argparse.Namespace) -> tuple[Any, Any]:
 
         flt = AgendaFilter(as_of=args.as_of, everyone=args.all_users)
         return reports.AGENDA_COLUMNS, reports.agenda_rows(flt)
+    if name == "leads":
+        return reports.LEAD_COLUMNS, reports.lead_rows(args.stage)
     if name == "timeline":
         if not args.client:
             raise UserError(_("report timeline needs --client TAX_ID"))

@@ -75,6 +75,7 @@ class AuditLog(BaseModel):
 # --- clients -------------------------------------------------------------------
 
 CLIENT_KINDS = ("lead", "client")
+LEAD_STAGES = ("new", "contacted", "qualified", "lost")
 CLIENT_STATUSES = ("active", "archived", "merged")
 
 
@@ -110,6 +111,9 @@ class Client(VersionedModel):
     revenue_total = MoneyField(column_name="revenue_total_cents", default=0)
     outstanding = MoneyField(column_name="outstanding_cents", default=0)
     last_activity_at = DateTimeField(null=True)
+    lead_source = CharField(max_length=60, default="")  # m0014
+    lead_stage = CharField(max_length=10, default="new")  # LEAD_STAGES (m0014)
+    lead_lost_reason = CharField(max_length=200, default="")
 
     class Meta:
         indexes = (
@@ -257,12 +261,33 @@ class Activity(VersionedModel):
     done_at = DateTimeField(null=True)
     email_status = CharField(max_length=8, default="")  # "", "draft", "sent", "failed"
     message_id = CharField(max_length=250, default="")
+    # A meeting (m0014): it starts at occurred_at, lasts duration_minutes, takes place at
+    # place; its calendar invitations carry ical_uid and ical_sequence.
+    duration_minutes = IntegerField(null=True)
+    place = CharField(max_length=200, default="")
+    ical_uid = CharField(max_length=120, default="")
+    ical_sequence = IntegerField(default=0)
+    cancelled_at = DateTimeField(null=True)
 
     class Meta:
         indexes = (
             (("client", "occurred_at"), False),
             (("due_date", "done_at"), False),
         )
+
+
+class ActivityAttendee(BaseModel):
+    """Who is invited to a meeting: a contact of its client or a colleague (m0014)."""
+
+    id = AutoField()
+    activity = ForeignKeyField(Activity, backref="attendees", on_delete="CASCADE")
+    contact = ForeignKeyField(Contact, null=True, on_delete="SET NULL")
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    name = CharField(max_length=200, default="")
+    email = CharField(max_length=254, default="")
+
+    class Meta:
+        table_name = "activity_attendee"
 
 
 class CommentTemplate(BaseModel):
@@ -876,6 +901,7 @@ ALL_MODELS = (
     Project,
     Opportunity,
     Activity,
+    ActivityAttendee,
     CommentTemplate,
     Product,
     Quote,

@@ -48,7 +48,8 @@ from .records import live_client
 from .session import login
 from .validation import check_email
 
-PURPOSES = ("invoice", "quote", "reminder")
+PURPOSES = ("invoice", "quote", "reminder", "general", "invitation")
+ATTACHMENTS_LIMIT = 20 * 1024 * 1024  # what most mail servers accept, all files together
 SPANISH_COUNTRIES = frozenset(
     ("ES", "AR", "BO", "CL", "CO", "CR", "CU", "DO", "EC", "GT", "GQ", "HN", "MX", "NI", "PA",
      "PE", "PR", "PY", "SV", "UY", "VE")
@@ -120,6 +121,14 @@ class EmailDraft:
     reminder_items: tuple[tuple[int, int], ...] = ()  # (invoice id, level)
     attachments: tuple[str, ...] = ()  # file names, for the preview
     values: dict[str, str] = field(default_factory=dict)  # placeholders, to re-render
+    more_to: tuple[Recipient, ...] = ()  # further recipients (To) after `recipient`
+    cc: tuple[Recipient, ...] = ()  # copies (Cc), e.g. colleagues
+    files: tuple[tuple[str, str, bytes], ...] = ()  # (file name, MIME type, data) to attach
+
+    @property
+    def all_to(self) -> tuple[Recipient, ...]:
+        """Everyone in To, the first recipient first."""
+        return ((self.recipient,) if self.recipient else ()) + self.more_to
 
 
 @dataclass(frozen=True)
@@ -652,6 +661,16 @@ def _check_draft(draft: EmailDraft) -> EmailDraft:
             check_email(draft.recipient.email)
         except ValueError as exc:
             errors["to"] = str(exc)
+    for field_name, people in (("to", draft.more_to), ("cc", draft.cc)):
+        for person in people:
+            try:
+                check_email(person.email)
+            except ValueError as exc:
+                errors[field_name] = f"{person.email}: {exc}"
+    if sum(len(data) for _name, _mime, data in draft.files) > ATTACHMENTS_LIMIT:
+        errors["attach"] = _("the attachments add up to more than {n} MB").format(
+            n=ATTACHMENTS_LIMIT // (1024 * 1024)
+        )
     subject = " ".join(draft.subject.split())  # line breaks of a filled template: spaces
     if not subject:
         errors["subject"] = _("is required")
@@ -722,7 +741,7 @@ def _record_draft(
         subject=draft.subject,
         body=draft.body,
         contact=recipient.contact_id,
-        outcome=_("sending to {to}").format(to=recipient.email)[:200],
+        outcome=_("sending to {to}").format(to=", ".join(r.email for r in draft.all_to))[:200],
         email_status="draft",
         message_id=message_id,
         occurred_at=now,
@@ -768,9 +787,15 @@ def _record_draft(
         changes={
             "kind": (None, "email"),
             "email_status": (None, "draft"),
-            "to": (None, recipient.email),
+            "to": (None, ", ".join(r.email for r in draft.all_to)),
             "subject": (None, draft.subject),
-        },
+        }
+        | ({"cc": (None, ", ".join(r.email for r in draft.cc))} if draft.cc else {})
+        | (
+            {"attachments": (None, ", ".join(n for n, _m, _d in draft.files))}
+            if draft.files
+            else {}
+        ),
         summary=_("Email to {to}: {subject}").format(to=recipient.email, subject=draft.subject)[
             :200
         ],
@@ -790,7 +815,7 @@ def _record_result(draft: EmailDraft, activity_id: int, reason: str | None) -> N
     from .timeline import refresh_last_activity
 
     now = utcnow()
-    to = draft.recipient.email if draft.recipient else ""
+    to = ", ".join(r.email for r in draft.all_to)
     if reason is None:
         Activity.update(
             email_status="sent",
@@ -843,8 +868,11 @@ def _record_result(draft: EmailDraft, activity_id: int, reason: str | None) -> N
 # --- transmitting ---------------------------------------------------------------------
 
 
-def _attachments(draft: EmailDraft) -> list[tuple[str, bytes]]:
+def _attachments(draft: EmailDraft) -> list[tuple[str, bytes] | tuple[str, bytes, str]]:
     from . import printing
+
+    if draft.purpose in ("general", "invitation"):
+        return [(name, data, mime) for name, mime, data in draft.files]
 
     if draft.purpose == "invoice" and draft.invoice_id is not None:
         printed = printing.print_invoice(draft.invoice_id)
@@ -860,10 +888,14 @@ def _attachments(draft: EmailDraft) -> list[tuple[str, bytes]]:
 
 
 def build_message(
-    draft: EmailDraft, config: SmtpConfig, message_id: str, files: list[tuple[str, bytes]]
+    draft: EmailDraft,
+    config: SmtpConfig,
+    message_id: str,
+    files: list[tuple[str, bytes]] | list[tuple[str, bytes] | tuple[str, bytes, str]],
 ):
     """The MIME message: From (with the business name when the address has none), To,
-    Reply-To, Subject, Date, Message-ID, the text and the PDFs. No Bcc header."""
+    Cc, Reply-To, Subject, Date, Message-ID, the text and the files (PDFs unless a file
+    says its MIME type; a calendar invitation is attached with its METHOD). No Bcc header."""
     from email.message import EmailMessage as MimeMessage
     from email.utils import formataddr, formatdate, parseaddr
 
@@ -872,7 +904,9 @@ def build_message(
     msg = MimeMessage()
     # Names stored before control characters were refused must not break a header.
     msg["From"] = formataddr((one_line(name or settings.get("company.name")), address))
-    msg["To"] = formataddr((one_line(draft.recipient.name), draft.recipient.email))
+    msg["To"] = ", ".join(formataddr((one_line(r.name), r.email)) for r in draft.all_to)
+    if draft.cc:
+        msg["Cc"] = ", ".join(formataddr((one_line(r.name), r.email)) for r in draft.cc)
     if config.reply_to:
         msg["Reply-To"] = config.reply_to
     msg["Subject"] = draft.subject
@@ -880,8 +914,23 @@ def build_message(
     msg["Message-ID"] = message_id
     msg["Content-Language"] = draft.language
     msg.set_content(draft.body)
-    for filename, data in files:
-        msg.add_attachment(data, maintype="application", subtype="pdf", filename=filename)
+    for file in files:
+        filename, data = file[0], file[1]
+        mime = file[2] if len(file) > 2 else "application/pdf"  # type: ignore[misc]
+        maintype, _slash, subtype = (mime or "application/octet-stream").partition("/")
+        if maintype == "text" and subtype.startswith("calendar"):
+            # An invitation: text/calendar; method=REQUEST (or CANCEL), as mail readers expect.
+            method = subtype.partition("method=")[2].strip() or "REQUEST"
+            msg.add_attachment(
+                data.decode("utf-8"),
+                subtype="calendar",
+                filename=filename,
+                params={"method": method},
+            )
+        else:
+            msg.add_attachment(
+                data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename
+            )
     return msg
 
 
@@ -1056,7 +1105,7 @@ def send(
         return None
     assert activity_id is not None and draft.recipient is not None
     message = build_message(draft, config, message_id, files)
-    envelope = [draft.recipient.email]
+    envelope = [r.email for r in draft.all_to] + [r.email for r in draft.cc]
     if config.bcc_self and config.from_email.casefold() != draft.recipient.email.casefold():
         envelope.append(config.from_email)
     reason = None
@@ -1137,6 +1186,11 @@ def stored_draft(activity_id: int) -> EmailDraft:
     if activity.email_status == "sent":
         raise RuleViolation(
             _("this email was already sent (Message-ID {id})").format(id=activity.message_id)
+        )
+    if message.purpose in ("general", "invitation"):
+        # Its copies and files were not kept: sending it again means writing it again.
+        raise RuleViolation(
+            _("an email written from the client file is sent again by writing it anew")
         )
     client = live_client(activity.client_id)
     items = tuple(

@@ -2,7 +2,8 @@
 
 Rules:
 - a template has a name, a language, a kind (quote, invoice, reminder1, reminder2,
-  reminder3: first, second and final notice), a subject and a body;
+  reminder3: first, second and final notice; general: any email from the client
+  file), a subject and a body;
 - the built-in templates (named after their kind, in Spanish and English) live in
   this module; a template saved by the business with the same name and language
   replaces the built-in one, and deleting it brings the built-in one back;
@@ -26,8 +27,9 @@ from . import audit
 from .errors import NotFound, ValidationError
 from .permissions import require
 
-KINDS = ("quote", "invoice", "reminder1", "reminder2", "reminder3")
+KINDS = ("quote", "invoice", "reminder1", "reminder2", "reminder3", "general")
 KIND_LABELS = {
+    "general": N_("General (any email from the client file)"),
     "quote": N_("Quote"),
     "invoice": N_("Invoice"),
     "reminder1": N_("Payment reminder (first)"),
@@ -39,6 +41,7 @@ LANGUAGE_LABELS = {"es": N_("Spanish"), "en": N_("English")}
 
 _COMMON = ("client", "contact", "company", "date")
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
+    "general": (*_COMMON, "tax_id", "outstanding", "user"),
     "invoice": (*_COMMON, "number", "total", "due_date", "issue_date", "outstanding", "iban"),
     "quote": (*_COMMON, "number", "total", "title", "valid_until", "quote_date"),
     **{
@@ -70,6 +73,8 @@ PLACEHOLDER_LABELS = {
     "quote_date": N_("the quote's date"),
     "invoices": N_("one line per invoice: number, due date, outstanding, days overdue"),
     "days_overdue": N_("days overdue of the oldest invoice"),
+    "tax_id": N_("the client's tax ID"),
+    "user": N_("your name (the user writing)"),
 }
 SUBJECT_LIMIT = 200
 BODY_LIMIT = 20_000
@@ -89,6 +94,14 @@ _ES_SIGN = "\n\nUn saludo,\n{company}"
 _EN_SIGN = "\n\nKind regards,\n{company}"
 
 BUILTIN: dict[tuple[str, str], tuple[str, str]] = {
+    ("general", "es"): (
+        "{company}: ",
+        "Hola, {contact}:\n\n\n\nUn saludo,\n{user}\n{company}",
+    ),
+    ("general", "en"): (
+        "{company}: ",
+        "Dear {contact},\n\n\n\nKind regards,\n{user}\n{company}",
+    ),
     ("invoice", "es"): (
         "Factura {number} de {company}",
         "Hola, {contact}:\n\n"

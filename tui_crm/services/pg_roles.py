@@ -49,6 +49,7 @@ SALES_TABLES = (
     "project",
     "opportunity",
     "activity",
+    "activity_attendee",
     "comment_template",
     "product",
     "quote",

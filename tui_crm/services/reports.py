@@ -291,6 +291,32 @@ def defaulter_rows(as_of=None, year: int | None = None) -> Iterator[dict[str, An
     return (_pick(row, DEFAULTER_COLUMNS) for row in defaulters(ReceivablesFilter(as_of=as_of)))
 
 
+# --- leads (`report leads [--stage STAGE]`) ---------------------------------------------
+
+LEAD_STAGE_LABELS = {
+    "new": N_("New"),
+    "contacted": N_("Contacted"),
+    "qualified": N_("Qualified"),
+    "lost": N_("Lost"),
+}
+LEAD_COLUMNS = (
+    ReportColumn("client", N_("Lead")),
+    ReportColumn("client_id", N_("Client ID"), "int"),
+    ReportColumn("source", N_("Source")),
+    ReportColumn("stage", N_("Stage"), labels=LEAD_STAGE_LABELS),
+    ReportColumn("lost_reason", N_("Lost because")),
+    ReportColumn("email", N_("Email")),
+    ReportColumn("phone", N_("Phone")),
+)
+
+
+def lead_rows(stage: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every lead with its source and stage, column by column of the board."""
+    from .leads import lead_rows as rows
+
+    return rows(stage)
+
+
 # --- agenda and timeline (`report agenda`, `report timeline --client TAX_ID`) ---------
 
 AGENDA_COLUMNS = (

@@ -86,6 +86,17 @@ def _series(value: str) -> str:
     return value
 
 
+def _timezone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = value.strip()
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(_("is not a time zone (e.g. Europe/Madrid)")) from None
+    return value
+
+
 def _country(value: str) -> str:
     value = value.strip().upper()
     if len(value) != 2 or not value.isalpha():
@@ -267,6 +278,18 @@ SPECS: tuple[SettingSpec, ...] = (
         N_("Expected relationship length (years)"),
         "3",
         _int_range(1, 50),
+    ),
+    SettingSpec(
+        "analytics.concentration_alert",
+        N_("Warn when one client brings more than this % of a year's revenue"),
+        "30",
+        _int_range(1, 100),
+    ),
+    SettingSpec(
+        "calendar.timezone",
+        N_("Time zone of meeting invitations"),
+        "Europe/Madrid",
+        _timezone,
     ),
     SettingSpec("backup.daily", N_("Daily backup"), "no", _yes_no),
     SettingSpec("backup.keep_days", N_("Keep daily backups (days)"), "14", _int_range(1, 3650)),

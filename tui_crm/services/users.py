@@ -31,10 +31,19 @@ class UserInfo:
     role: str
     active: bool
     last_seen_at: dt.datetime | None = None
+    email: str = ""  # where colleagues' copies and meeting invitations reach them
 
 
 def _info(user: User) -> UserInfo:
-    return UserInfo(user.id, user.login, user.full_name, user.role, user.active, user.last_seen_at)
+    return UserInfo(
+        user.id,
+        user.login,
+        user.full_name,
+        user.role,
+        user.active,
+        user.last_seen_at,
+        user.email,
+    )
 
 
 def get_user(login: str) -> UserInfo:
@@ -197,6 +206,50 @@ def add_user(login: str, role: str, full_name: str = "") -> UserInfo:
     user = User.create(login=login, role=role, full_name=full_name.strip())
     audit.record("create", "user", user.id, changes={"login": (None, login), "role": (None, role)})
     return _info(user)
+
+
+@transactional
+def save_user(login: str, role: str, full_name: str, email: str, *, new: bool) -> UserInfo:
+    """The users form in one step: a new user (or a change of role) with their name and
+    email; nothing is saved when any part is refused."""
+    if new:
+        add_user(login, role, full_name)
+    else:
+        set_role(login, role)
+    return set_details(login, full_name, email)
+
+
+@transactional
+def set_details(login: str, full_name: str, email: str) -> UserInfo:
+    """An admin sets a user's full name and email address: the address copies of client
+    emails and meeting invitations reach them at."""
+    from .validation import check_email
+
+    require("users.admin")
+    user = User.get_or_none(User.login == login)
+    if user is None:
+        raise NotFound(_("unknown user {login}").format(login=login))
+    errors: dict[str, str] = {}
+    full_name = " ".join(str(full_name or "").split())
+    address = str(email or "").strip()
+    if len(full_name) > 200:
+        errors["full_name"] = _("is longer than {n} characters").format(n=200)
+    if address:
+        try:
+            address = check_email(address)
+        except ValueError as exc:
+            errors["email"] = str(exc)
+    if errors:
+        raise ValidationError(errors)
+    changes = {
+        k: (getattr(user, k), v)
+        for k, v in (("full_name", full_name), ("email", address))
+        if getattr(user, k) != v
+    }
+    if changes:
+        User.update(full_name=full_name, email=address).where(User.id == user.id).execute()
+        audit.record("update", "user", user.id, changes=changes)
+    return get_user(login)
 
 
 @transactional

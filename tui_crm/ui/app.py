@@ -44,6 +44,12 @@ def _bank_commands():
     return BankCommands
 
 
+def _home_screen():
+    from .screens.dashboard import DashboardScreen
+
+    return DashboardScreen()
+
+
 def _clients_screen():
     from .screens.clients import ClientsScreen
 
@@ -91,6 +97,7 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
         "email",
         "reports",
         "bank",
+        "dashboard",
     )
     COMMANDS: ClassVar = App.COMMANDS | {
         ClientCommands,
@@ -103,13 +110,14 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
     }
     ENABLE_COMMAND_PALETTE = True
     MODES: ClassVar = {
+        "home": _home_screen,
         "clients": _clients_screen,
         "agenda": _agenda_screen,
         "invoices": _invoices_screen,
         "receivables": _receivables_screen,
         "reports": _reports_screen,
     }
-    DEFAULT_MODE: ClassVar[str] = "clients"
+    DEFAULT_MODE: ClassVar[str] = "home"  # the dashboard: today's work first
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "toggle_help", _("Help"), id="help"),
@@ -119,13 +127,23 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
         Binding("f4", "to_list('invoices')", _("Invoices"), id="mode_invoices"),
         Binding("f5", "to_list('receivables')", _("Receivables"), id="mode_receivables"),
         Binding("f6", "to_list('reports')", _("Reports"), id="mode_reports"),
+        Binding("f12", "to_list('home')", _("Home"), id="mode_home"),
         Binding("ctrl+q", "quit", _("Quit"), id="quit", priority=True),
         # `/` finds in the list shown (ui/widgets/find_bar.py) on a screen that does not
         # bind it to a search of its own: typing a word on a list never runs its keys.
         Binding("slash", "find_in_list", _("Find"), show=False, id="find"),
     ]
 
-    def __init__(self, opened: Opened | None = None, *, first_run: bool | None = None) -> None:
+    def __init__(
+        self,
+        opened: Opened | None = None,
+        *,
+        first_run: bool | None = None,
+        start: str | None = None,
+    ) -> None:
+        """`start`: the mode to open on (default the home screen)."""
+        if start is not None and start in self.MODES:
+            self.DEFAULT_MODE = start  # read by App.__init__
         super().__init__()
         self.opened = opened
         self._first_run = first_run
@@ -247,6 +265,9 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
             _("Save a picture of this screen (SVG) in tui-crm's data folder"),
             lambda: self.set_timer(0.1, self.save_screenshot_svg),
         )
+        yield SystemCommand(
+            _("Leads board"), _("Leads by stage: advance them, mark them lost"), self.show_leads
+        )
         yield SystemCommand(_("Users and roles"), _("Who may do what (admin)"), self.show_users)
         yield SystemCommand(_("Audit log"), _("Who changed what, and when"), self.show_audit)
         yield SystemCommand(
@@ -286,6 +307,11 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
             self.notify(_("Only an admin may manage users and roles."), severity="warning")
             return
         self.push_screen(UsersScreen())
+
+    def show_leads(self) -> None:
+        from .screens.leads import LeadsScreen
+
+        self.push_screen(LeadsScreen())
 
     def show_audit(self, client_id: int | None = None, title: str | None = None) -> None:
         from .screens.audit import AuditScreen

@@ -105,6 +105,9 @@ class ClientFileScreen(CrmScreen[None]):
         Binding("M", "email", _("Email"), id="email"),
         Binding("H", "history", _("History"), id="history"),
         Binding("R", "recurring", _("Recurring"), id="recurring"),
+        Binding("w", "write_email", _("Write email"), id="write_email"),
+        Binding("i", "meeting", _("Meeting"), id="meeting"),
+        Binding("X", "cancel_meeting", _("Cancel meeting"), id="cancel_meeting"),
         Binding("left", "tab(-1)", _("Tabs"), key_display="←→", id="tab_prev"),
         Binding("right", "tab(1)", _("Next tab"), show=False, id="tab_next"),
         Binding("ctrl+r", "reload", _("Reload"), show=False, id="reload"),
@@ -221,6 +224,9 @@ class ClientFileScreen(CrmScreen[None]):
 
     def action_email(self) -> None:
         self.tab().email()
+
+    def action_cancel_meeting(self) -> None:
+        self.tab().cancel_meeting()
 
     def action_recurring(self) -> None:
         self.tab().recurring()
@@ -426,7 +432,7 @@ class ClientFileScreen(CrmScreen[None]):
         self.crm.search_clients()
 
     def action_convert(self) -> None:
-        from ...services import clients
+        from ...services import leads
 
         if self.file is None:
             return
@@ -435,12 +441,23 @@ class ClientFileScreen(CrmScreen[None]):
                 name=one_line(self.file.detail.data.legal_name)
             ),
             lambda: self.run_service(
-                lambda: clients.convert_to_client(self.client_id),
-                lambda _result: self.refresh_tab("overview"),
+                lambda: leads.convert_lead(self.client_id),  # its history stays, with a note
+                lambda _result: self.refresh_tab("overview", "timeline"),
                 done=_("Now a client."),
             ),
             yes=_("Make client"),
         )
+
+    def action_write_email(self) -> None:
+        """`w`: any email to the client's contacts (a template or blank, files, copies)."""
+        from .client_email_form import start_email
+
+        start_email(self, self.client_id, then=lambda _result: self.refresh_tab("timeline"))
+
+    def action_meeting(self) -> None:
+        """`i`: plan a meeting (time, place, attendees; the invitation by email)."""
+        self.action_show_tab("timeline")
+        self.call_after_refresh(lambda: self.query_one(TimelineTab).new_meeting())
 
     def action_delete_client(self) -> None:
         from ...services import clients

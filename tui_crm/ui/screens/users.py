@@ -43,27 +43,41 @@ def user_row(u: Any) -> Row:
 class UserForm(FormScreen[str]):
     """New user (login and role) or a change of role."""
 
-    def __init__(self, login: str | None = None, role: str = "sales", full_name: str = ""):
+    def __init__(
+        self,
+        login: str | None = None,
+        role: str = "sales",
+        full_name: str = "",
+        email: str = "",
+    ):
         super().__init__(
-            {"login": login or "", "role": role, "full_name": full_name},
+            {"login": login or "", "role": role, "full_name": full_name, "email": email},
             title=_("Change role of {login}").format(login=login) if login else _("New user"),
         )
         self.login = login
 
     def fields(self) -> list[FieldSpec]:
-        specs = [FieldSpec("role", _("Role"), "select", choices=_role_choices(), required=True)]
+        role = FieldSpec("role", _("Role"), "select", choices=_role_choices(), required=True)
+        person = [
+            FieldSpec("full_name", _("Full name"), max_length=200),
+            FieldSpec("email", _("Email"), max_length=254),
+        ]
         if self.login is None:
-            specs = [
+            return [
                 FieldSpec("login", _("Login name"), required=True, max_length=64),
-                FieldSpec("full_name", _("Full name"), max_length=200),
-                *specs,
+                *person,
+                role,
             ]
-        return specs
+        return [role, *person]  # a change of role, the usual edit, first
 
     def save(self, values: dict[str, Any]) -> str:
-        if self.login is None:
-            return users.add_user(values["login"], values["role"], values["full_name"]).login
-        return users.set_role(self.login, values["role"]).login
+        return users.save_user(
+            self.login or values["login"],
+            values["role"],
+            values["full_name"],
+            values["email"],
+            new=self.login is None,
+        ).login
 
 
 class UsersScreen(CrmScreen[None]):
@@ -132,7 +146,7 @@ class UsersScreen(CrmScreen[None]):
             self.run_service(
                 lambda: users.get_user(str(login)),
                 lambda user: self.app.push_screen(
-                    UserForm(user.login, user.role, user.full_name), self._after
+                    UserForm(user.login, user.role, user.full_name, user.email), self._after
                 ),
                 group="user",
                 exclusive=True,

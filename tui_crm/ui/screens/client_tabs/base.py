@@ -34,6 +34,7 @@ TAB_ACTIONS = frozenset(
         "make_default",
         "email",
         "recurring",
+        "cancel_meeting",
     }
 )
 """The screen's keys that act on the tab shown (each tab lists those it has in ACTIONS)."""
@@ -122,6 +123,8 @@ class ClientTab(CrmNode, TabPane):
     def email(self) -> None: ...
 
     def recurring(self) -> None: ...
+
+    def cancel_meeting(self) -> None: ...
 
 
 class ListTab(ClientTab):

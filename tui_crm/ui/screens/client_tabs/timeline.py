@@ -1,6 +1,8 @@
 """The client file's Timeline tab: open follow-ups first (overdue in red), `d` marks one
 done (again: reopen), `r` reschedules it, `t` fills a note from a comment template,
-enter shows an entry in full, `M` sends a failed email again."""
+enter shows an entry in full, `M` sends a failed email again. A meeting (`i` on the
+client file) opens in its own form (time, place, attendees, invitation); `X` cancels
+the meeting under the cursor and tells its attendees."""
 
 from __future__ import annotations
 
@@ -45,7 +47,7 @@ def activity_row(a: Any, today: Any) -> Row:
 
 class TimelineTab(ListTab):
     KEY = "timeline"
-    ACTIONS = ListTab.ACTIONS | {"done", "reschedule", "template", "email"}
+    ACTIONS = ListTab.ACTIONS | {"done", "reschedule", "template", "email", "cancel_meeting"}
     EMPTY = N_("Nothing on the timeline yet: n records a call, a note, a task…")
     DELETE_QUESTION = N_("Delete the timeline entry {what}?")
     NAME_CELL = 2  # the subject
@@ -94,12 +96,21 @@ class TimelineTab(ListTab):
 
         def load() -> tuple[Any, list, list]:
             row = timeline.get_activity(activity_id) if activity_id is not None else None
+            if row is not None and row.kind == "meeting" and row.email_status == "":
+                from ...screens.meeting_form import load_setup
+
+                return load_setup(client_id, row.id), [], []
             people = [(c.name, c.id) for c in contacts.list_contacts(client_id)]
             works = [(p.data.name, p.id) for p in projects.list_projects(client_id)]
             return row, people, works
 
         def show(loaded: tuple[Any, list, list]) -> None:
             row, people, works = loaded
+            from ...screens.meeting_form import MeetingSetup
+
+            if isinstance(row, MeetingSetup):
+                self._open_meeting(row)
+                return
             if row is None:
                 form = ActivityForm(
                     client_id,
@@ -121,6 +132,59 @@ class TimelineTab(ListTab):
             self.app.push_screen(form, self.after_form())
 
         self.run_service(load, show)
+
+    def new_meeting(self) -> None:
+        """A new meeting with this client (its own form: time, place, attendees)."""
+        from ...screens.meeting_form import load_setup
+
+        client_id = self.client_id
+        self.run_service(lambda: load_setup(client_id), self._open_meeting)
+
+    def _open_meeting(self, setup: Any) -> None:
+        from ...screens.meeting_form import MeetingForm, saved_message
+
+        def saved(result: Any) -> None:
+            if result is None:
+                return
+            text, severity = saved_message(result)
+            self.notify(text, severity=severity, markup=False)  # type: ignore[arg-type]
+            self.changed()
+
+        self.app.push_screen(MeetingForm(setup), saved)
+
+    def cancel_meeting(self) -> None:
+        """`X`: call the meeting off (it leaves the agenda); its attendees get a CANCEL."""
+        from ....services import meetings
+        from ....services.errors import ServiceError
+
+        key = self.selected()
+        if key is None:
+            return
+
+        def cancel() -> str:
+            meetings.cancel_meeting(int(key))
+            try:
+                result = meetings.send_invitation(int(key), "CANCEL")
+            except ServiceError as exc:
+                return _("Meeting cancelled; nobody was told: {reason}").format(reason=exc)
+            if not result.sent:
+                return _("Meeting cancelled; the cancellation was not sent: {reason}").format(
+                    reason=result.reason
+                )
+            return _("Meeting cancelled; the attendees were told.")
+
+        def check(row: Any) -> None:
+            if row.kind != "meeting" or row.email_status:
+                self.notify(_("Only a meeting can be cancelled."), severity="warning")
+                return
+            self.confirm(
+                _("Cancel the meeting {what} and tell its attendees?").format(what=row.title),
+                lambda: self.run_service(cancel, lambda text: self.changed(message=text)),
+            )
+
+        from ....services import timeline
+
+        self.run_service(lambda: timeline.get_activity(int(key)), check)
 
     def done(self) -> None:
         from ....services import timeline

@@ -1,0 +1,156 @@
+"""From the client file, with the Pilot: `i` plans a meeting with attendees and sends the
+invitation (parsed back with icalendar), the agenda shows it by its hour, `X` cancels it;
+`w` writes any email (a template, two contacts, a copy to a colleague, a document)
+through a real SMTP server on localhost."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+from invoicing_support import make_client, set_issuer
+from smtp_support import MemoryKeyring, smtp_server
+
+from tui_crm.db import execute
+from tui_crm.services import contacts, documents, meetings, settings, users
+from tui_crm.ui.app import CrmApp
+from tui_crm.ui.dialogs.choice import ChoicePrompt
+from tui_crm.ui.dialogs.form import field_id
+from tui_crm.ui.screens.agenda import AgendaScreen
+from tui_crm.ui.screens.client_email_form import ClientEmailForm
+from tui_crm.ui.screens.meeting_form import MeetingForm
+from tui_crm.ui.widgets.lazy_table import LazyTable
+
+from .conftest import settle
+
+DAY = dt.date.today() + dt.timedelta(days=2)
+
+
+@pytest.fixture
+def office(db):
+    import keyring
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    set_issuer()
+    client_id = make_client()
+    lucia = contacts.create_contact(
+        client_id,
+        contacts.ContactData(first_name="Lucía", last_name="Fernández", email="lucia@pm.es",
+                             is_billing=True),
+    )  # fmt: skip
+    pedro = contacts.create_contact(
+        client_id, contacts.ContactData(first_name="Pedro", email="pedro@pm.es")
+    )
+    users.add_user("marta", "sales", "Marta Gómez")
+    users.set_details("marta", "Marta Gómez", "marta@disenonunez.es")
+    doc = documents.add_document(b"tarifa", "tarifa.txt", mime="text/plain", client_id=client_id)
+    yield {"db": db, "client_id": client_id, "lucia": lucia, "pedro": pedro, "doc": doc}
+    keyring.set_keyring(previous)
+
+
+def use(server) -> None:
+    settings.set_many({"smtp.host": server.host, "smtp.port": str(server.port),
+                       "smtp.security": "none", "smtp.from": "ana@disenonunez.es"})  # fmt: skip
+
+
+async def fill(pilot, form, key: str, text: str) -> None:
+    widget = form.query_one(f"#{field_id(key)}")
+    widget.focus()
+    if hasattr(widget, "value"):
+        widget.value = ""
+    await pilot.press(*text)
+
+
+async def test_plan_a_meeting_invite_see_it_by_hour_and_cancel(office, tmp_path) -> None:
+    with smtp_server(tmp_path) as server:
+        use(server)
+        app = CrmApp(office["db"].opened, first_run=False, start="clients")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot, app)
+            app.open_client(office["client_id"])
+            await settle(pilot, app)
+            await pilot.press("i")
+            await settle(pilot, app)
+            form = app.screen
+            assert isinstance(form, MeetingForm)
+            await fill(pilot, form, "subject", "Revisión")
+            await fill(pilot, form, "start", f"{DAY.isoformat()} 10:30")
+            await fill(pilot, form, "duration", "45")
+            await fill(pilot, form, "place", "Oficina")
+            form.query_one(f"#{field_id('contact_' + str(office['lucia']))}").value = True
+            form.query_one(f"#{field_id('colleague_0')}").value = False
+            marta = [n for n, (login, _l) in enumerate(form.setup.colleagues) if login == "marta"]
+            form.query_one(f"#{field_id('colleague_' + str(marta[0]))}").value = True
+            form.query_one(f"#{field_id('invite')}").value = True
+            await pilot.press("ctrl+s")
+            await settle(pilot, app)
+            assert not isinstance(app.screen, MeetingForm)
+            [meeting_id] = [r[0] for r in execute("SELECT id FROM activity WHERE kind = 'meeting'")]
+            await pilot.press("f3")
+            await settle(pilot, app)
+            agenda = app.screen
+            assert isinstance(agenda, AgendaScreen)
+            table = agenda.query_one(LazyTable)
+            local = meetings.get_meeting(meeting_id).start.replace(tzinfo=dt.UTC).astimezone()
+            assert table.get_row(0).cells[1] == local.strftime("%H:%M") == "10:30"
+            await pilot.press("f2")
+            await settle(pilot, app)
+            app.open_client(office["client_id"], tab="timeline")
+            await settle(pilot, app)
+            table = app.screen.query_one("#tab-timeline LazyTable", LazyTable)
+            row = next(i for i in range(table.row_count) if table.get_row(i).key == meeting_id)
+            table.move_cursor(row)
+            await pilot.press("X")
+            await settle(pilot, app)
+            await pilot.press("enter")  # yes
+            await settle(pilot, app)
+    invite, cancel = server.messages
+    assert sorted(invite.rcpt_tos) == ["lucia@pm.es", "marta@disenonunez.es"]
+    calendars = []
+    for received in (invite, cancel):
+        [part] = list(received.message.iter_attachments())
+        calendars.append(Calendar.from_ical(part.get_content().encode()))
+    methods = [str(c["method"]) for c in calendars]
+    events = [c.walk("VEVENT")[0] for c in calendars]
+    assert methods == ["REQUEST", "CANCEL"]
+    assert events[0]["uid"] == events[1]["uid"]
+    assert [int(e["sequence"]) for e in events] == [0, 1]
+    madrid = (
+        dt.datetime.combine(DAY, dt.time(10, 30)).astimezone().astimezone(ZoneInfo("Europe/Madrid"))
+    )
+    assert events[0].decoded("dtstart") == madrid
+
+
+async def test_write_an_email_from_the_client_file(office, tmp_path) -> None:
+    with smtp_server(tmp_path) as server:
+        use(server)
+        app = CrmApp(office["db"].opened, first_run=False, start="clients")
+        async with app.run_test(size=(120, 44)) as pilot:
+            await settle(pilot, app)
+            app.open_client(office["client_id"])
+            await settle(pilot, app)
+            await pilot.press("w")
+            await settle(pilot, app)
+            assert isinstance(app.screen, ChoicePrompt)
+            await pilot.press("down", "enter")  # the general template
+            await settle(pilot, app)
+            form = app.screen
+            assert isinstance(form, ClientEmailForm)
+            assert form.query_one(f"#{field_id('body')}").text.startswith("Hola, Lucía Fernández:")
+            form.query_one(f"#{field_id('to_1')}").value = True  # Pedro too
+            form.query_one(f"#{field_id('cc_0')}").value = True  # Marta
+            form.query_one(f"#{field_id('doc_0')}").value = True
+            await fill(pilot, form, "subject", "Tarifas 2026")
+            await pilot.press("ctrl+s")
+            await settle(pilot, app)
+            assert not isinstance(app.screen, ClientEmailForm)
+    [received] = server.messages
+    assert sorted(received.rcpt_tos) == ["lucia@pm.es", "marta@disenonunez.es", "pedro@pm.es"]
+    assert received.message["Subject"] == "Tarifas 2026"
+    assert [p.get_filename() for p in received.message.iter_attachments()] == ["tarifa.txt"]
+    row = execute("SELECT kind, email_status FROM activity WHERE client_id = ?",
+                  (office["client_id"],)).fetchone()  # fmt: skip
+    assert row == ("email", "sent")
