@@ -767,17 +767,6 @@ def _ranking_groups(period: ReportPeriod) -> tuple[str, list[object]]:
     )
 
 
-def _ranked_sql(period: ReportPeriod) -> tuple[str, list[object]]:
-    groups, params = _ranking_groups(period)
-    return (
-        "SELECT g.client_id, g.cur, g.prev, "
-        "ROW_NUMBER() OVER (ORDER BY g.cur DESC, g.prev DESC, g.client_id) AS pos, "
-        "COUNT(*) OVER () AS n, SUM(g.cur) OVER () AS total, SUM(g.prev) OVER () AS ptotal "
-        f"FROM ({groups}) g",
-        params,
-    )
-
-
 def _ranking_row(r: tuple, total: Decimal) -> RankingRow:
     revenue, previous = from_cents(_int(r[3])), from_cents(_int(r[4]))
     return RankingRow(
@@ -830,17 +819,20 @@ def client_ranking(period: ReportPeriod, limit: int = 10) -> Ranking:
 
 
 def ranking_rows(period: ReportPeriod) -> Iterator[RankingRow]:
-    """Every ranked client, the largest revenue first (the `report revenue` command)."""
-    ranked, params = _ranked_sql(period)
-    sql = (
-        "SELECT r.client_id, c.legal_name, c.tax_id, r.cur, r.prev, r.pos, r.n, r.total, "
-        f"r.ptotal FROM ({ranked}) r JOIN client c ON c.id = r.client_id ORDER BY r.pos"
-    )
-    total: Decimal | None = None
-    for r in execute(sql, params):
-        if total is None:
-            total = from_cents(_int(r[7]))
-        yield _ranking_row(r, total)
+    """Every ranked client, the largest revenue first (the `report revenue` command).
+
+    One aggregate sorted by the database; ranks and totals are counted here (window
+    functions over every client would cost the database more than the aggregate)."""
+    groups, params = _ranking_groups(period)
+    rows = execute(
+        "SELECT g.client_id, c.legal_name, c.tax_id, g.cur, g.prev FROM ("
+        f"{groups}) g JOIN client c ON c.id = g.client_id "
+        "ORDER BY g.cur DESC, g.prev DESC, g.client_id",
+        params,
+    ).fetchall()
+    total = from_cents(sum(_int(r[3]) for r in rows))
+    for position, r in enumerate(rows, 1):
+        yield _ranking_row((*r, position), total)
 
 
 # --- monthly revenue ---------------------------------------------------------------------
