@@ -162,9 +162,13 @@ def test_month_totals_on_postgresql(pg_url, app_env) -> None:
         execute("CREATE SCHEMA public")
         close_database()
         open_for_use(DatabaseTarget(pg_url))
-        _every_kind_of_write()
+        alfa, _beta = _every_kind_of_write()
         assert _stored() == _fresh()
-        assert len(_stored()) == 5  # two clients: Feb, Mar and Jan; Mar and Jan
+        assert len(_stored()) == 5  # Alfa: Feb, Mar, Jan; Beta: Mar, Jan
+        # The client file reads the active custom fields: a boolean test PostgreSQL takes.
+        from tui_crm.services.client_file import client_file
+
+        assert client_file(alfa).detail.data.legal_name == "Alfa Diseño SL"
         for statement in m0015.POSTGRESQL_REBUILD:
             execute(statement)
         assert _stored() == _fresh()
