@@ -733,7 +733,9 @@ def _month_groups(start: dt.date, end: dt.date) -> tuple[str, list[object]]:
     if not whole_last:
         month = _month_sql("i.issue_date")
         sql += (
-            f" UNION ALL SELECT i.client_id, {month}, SUM(i.base_cents), SUM(i.cost_cents) "
+            # BIGINT: PostgreSQL's SUM of integers is a NUMERIC, slower to add and to fetch.
+            f" UNION ALL SELECT i.client_id, {month}, CAST(SUM(i.base_cents) AS BIGINT), "
+            "CAST(SUM(i.cost_cents) AS BIGINT) "
             f"FROM invoice i WHERE {ISSUED} AND i.issue_date BETWEEN ? AND ? "
             f"GROUP BY i.client_id, {month}"
         )
@@ -759,7 +761,8 @@ def _ranking_groups(period: ReportPeriod) -> tuple[str, list[object]]:
     current, current_params = _month_groups(period.start, period.end)
     previous, previous_params = _month_groups(period.previous_start, period.previous_end)
     return (
-        "SELECT u.client_id, SUM(u.cur) AS cur, SUM(u.prev) AS prev FROM ("
+        "SELECT u.client_id, CAST(SUM(u.cur) AS BIGINT) AS cur, "
+        "CAST(SUM(u.prev) AS BIGINT) AS prev FROM ("
         f"SELECT c.client_id, c.sales AS cur, 0 AS prev FROM ({current}) c "
         f"UNION ALL SELECT p.client_id, 0, p.sales FROM ({previous}) p) u "
         "GROUP BY u.client_id HAVING SUM(u.cur) <> 0 OR SUM(u.prev) <> 0",
