@@ -19,6 +19,11 @@ What it does
 Options: `-k TEXT` (repeatable) runs the benchmarks whose name contains TEXT; `--repeat N`;
 `--regenerate`; `--list`.
 
+3. The PostgreSQL column (`-k postgres`, bench/targets_postgres.py): a throwaway server
+   started by the bench on `.bench/pg-<dataset>/`, loaded once from the SQLite file by
+   COPY and kept (reloaded when the SQLite dataset changes); the data-level targets are
+   timed on both databases through the same services and printed side by side.
+
 Adding a benchmark (a 10-line job)
 ----------------------------------
 Write a function in `bench/targets.py`, or in a new module `bench/targets_<feature>.py`

@@ -13,6 +13,7 @@ import os
 import random
 import sqlite3
 import stat
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,15 +21,25 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-import peewee
+from .config import DatabaseTarget
+from .i18n import _
+
+# peewee imports psycopg2 and its extras when they are installed: a tenth of the cold
+# start of everyone on SQLite. They are imported when a PostgreSQL database is opened
+# (`_load_psycopg2`), and handed to peewee then.
+_DEFERRED_PSYCOPG2 = "psycopg2" not in sys.modules
+if _DEFERRED_PSYCOPG2:
+    sys.modules["psycopg2"] = None  # type: ignore[assignment]  # `import psycopg2` fails
+try:
+    import peewee
+finally:
+    if _DEFERRED_PSYCOPG2:
+        del sys.modules["psycopg2"]
 
 try:
     import fcntl
 except ImportError:  # not on Windows: there SQLite's busy handler alone decides
     fcntl = None  # type: ignore[assignment]
-
-from .config import DatabaseTarget
-from .i18n import _
 
 database = peewee.DatabaseProxy()
 
@@ -414,7 +425,29 @@ def _connect_sqlite(path: Path, *, create: bool, initialise: bool = False) -> pe
     return db
 
 
+def _load_psycopg2() -> None:
+    """Give peewee the psycopg2 it did not import at start (what its own import does)."""
+    if getattr(peewee, "psycopg2", None) is not None:
+        return
+    try:
+        import psycopg2
+        from psycopg2 import extensions
+        from psycopg2.extras import Json, register_uuid
+    except ImportError:
+        return  # peewee says the driver is missing when asked to connect
+    register_uuid()
+    peewee.psycopg2 = psycopg2
+    peewee.pg_extensions = extensions
+    peewee.pg_register_uuid = register_uuid
+    peewee.Json_pg2 = Json
+    adapter = peewee.Psycopg2Adapter  # what its class body sets when psycopg2 is there
+    adapter.txn_idle = extensions.TRANSACTION_STATUS_IDLE
+    adapter.txn_inerror = extensions.TRANSACTION_STATUS_INERROR
+    adapter.txn_unknown = extensions.TRANSACTION_STATUS_UNKNOWN
+
+
 def _connect_postgres(url: str) -> peewee.Database:
+    _load_psycopg2()
     from playhouse.db_url import connect
 
     try:

@@ -63,7 +63,7 @@ def from_cents(cents: int) -> Decimal:
     """Integer cents -> Decimal euros with two decimals."""
     if not isinstance(cents, int) or isinstance(cents, bool):
         raise MoneyError(f"{cents!r} is not an integer number of cents")
-    return (Decimal(cents) / 100).quantize(CENT)
+    return Decimal(cents).scaleb(-2)  # exact: the digits of the cents, two decimals
 
 
 def rate_to_bp(rate: Decimal | int | str) -> int:

@@ -229,3 +229,25 @@ async def test_reports_fit_80_columns(db) -> None:
         await settle(pilot, app)
         assert screen.query_one("#rp-chart", PlotextPlot).size.height >= 8
         assert "2026-01" in screen_text(app)  # a tick of the chart
+
+
+async def test_the_pnl_rows_are_never_covered_while_its_totals_compute(db) -> None:
+    """The P&L's table reads its own pages: no loading indicator covers its pane while the
+    totals above it are computed (the rows come first, the summary fills in after)."""
+    build_book()
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot, app)
+        screen = await open_reports(pilot, app)
+        pane = screen.query_one("#rp-pnl", TabPane)
+        seen = []
+        pane.watch(pane, "loading", lambda value: seen.append(value), init=False)
+        await pilot.press("4")
+        await settle(pilot, app)
+        assert screen.active == "pnl"
+        assert seen == [] and not pane.loading
+        assert "Sales €5,000.00" in summary(screen, "pnl")
+        assert screen.table("pnl").row_count == 4
+        await pilot.press("2")  # another report still shows its indicator while computing
+        await settle(pilot, app)
+        assert not screen.query_one("#rp-monthly", TabPane).loading

@@ -474,6 +474,17 @@ def test_client_figures_follow_the_invoices(sql: sqlite3.Connection) -> None:
         "FROM invoice GROUP BY 1, 2 ORDER BY 1, 2"
     ).fetchall()
     assert sql.execute("SELECT * FROM client_revenue ORDER BY 1, 2").fetchall() == expected
+    # Per client and month (m0015), rebuilt by the load's backfill like client_revenue.
+    expected = sql.execute(
+        "SELECT client_id, substr(issue_date, 1, 7), COUNT(*), SUM(base_cents), SUM(cost_cents) "
+        "FROM invoice WHERE status NOT IN ('draft', 'voided') GROUP BY 1, 2 ORDER BY 1, 2"
+    ).fetchall()
+    assert (
+        sql.execute(
+            "SELECT * FROM client_month_revenue WHERE invoices > 0 ORDER BY 1, 2"
+        ).fetchall()
+        == expected
+    )
     assert (
         _one(sql, "SELECT COUNT(*) FROM client WHERE kind = 'client' AND last_activity_at IS NULL")
         == 0

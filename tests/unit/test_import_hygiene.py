@@ -12,7 +12,8 @@ import sys
 import pytest
 
 # What each of these is for: spreadsheets out and in, PDFs, the keyring, XML and QR codes
-# (VERI*FACTU), the certificate, bank files (Norma 43, SEPA).
+# (VERI*FACTU), the certificate, bank files (Norma 43, SEPA), and the PostgreSQL driver
+# (peewee would import it at once; tui_crm.db hands it over when PostgreSQL is opened).
 HEAVY = (
     "xlsxwriter",
     "openpyxl",
@@ -23,6 +24,7 @@ HEAVY = (
     "cryptography",
     "csb43",
     "sepaxml",
+    "psycopg2",
 )
 
 

@@ -374,3 +374,29 @@ def test_stored_totals_are_document_totals(client_id, rows, irpf, recargo) -> No
     detail = invoices.get_invoice(invoice_id)
     assert sum(b.base for b in detail.totals.breakdown) == expected.base
     invoices.delete_draft(invoice_id)
+
+
+def test_the_list_pages_drafts_first_then_newest_issued(client_id) -> None:
+    """Pages of any size, read one after another, give the whole list once, in order:
+    every draft (newest first), then the issued invoices, newest first."""
+    for day in (1, 2, 2, 4, 5):  # two on one day: the later id comes first
+        issued(client_id, dt.date(2026, 1, day))
+    drafts = [draft(client_id) for _ in range(3)]
+    flt = invoices.InvoiceFilter()
+    whole = invoices.list_invoices(flt, 0, None)
+    assert [r.status for r in whole][:3] == ["draft"] * 3
+    assert sorted(r.id for r in whole[:3]) == sorted(drafts)
+    assert [r.issue_date.day for r in whole[3:]] == [5, 4, 2, 2, 1]
+    assert whole[5].id > whole[6].id
+    assert invoices.count_invoices(flt) == len(whole) == 8
+    for size in (1, 2, 3, 5, 8, 10):
+        paged = [
+            row.id
+            for offset in range(0, len(whole), size)
+            for row in invoices.list_invoices(flt, offset, size)
+        ]
+        assert paged == [r.id for r in whole], size
+    assert invoices.list_invoices(flt, 8, 5) == []
+    unpaid = invoices.InvoiceFilter(status="unpaid")
+    assert [r.issue_date.day for r in invoices.list_invoices(unpaid, 1, 2)] == [4, 2]
+    assert [r.id for r in invoices.list_invoices(flt, 2, None)] == [r.id for r in whole[2:]]

@@ -76,7 +76,7 @@ def test_an_empty_file_is_made_a_database_only_by_init(tmp_path, cli, app_env):
 
 def test_an_older_database_is_recognised_by_its_schema(tmp_path, app_env):
     """A database from before migration 9 has no application id: its schema says it is ours."""
-    from tui_crm.migrations import latest_version, upgrade
+    from tui_crm.migrations import all_migrations, latest_version, upgrade
 
     path = tmp_path / "old.sqlite3"
     open_database(DatabaseTarget(str(path)))
@@ -85,7 +85,9 @@ def test_an_older_database_is_recognised_by_its_schema(tmp_path, app_env):
     assert _app_id(path) == 0
     opened = open_for_use(DatabaseTarget(str(path)), create=False)
     close_database()
-    assert opened.migrated == latest_version() - 8  # 9 and every later one
+    # 9 and every later one (numbers may have gaps while parallel work lands)
+    assert opened.migrated == len([m for m in all_migrations() if m.version > 8])
+    assert latest_version() in {m.version for m in all_migrations()}
     assert _app_id(path) == APPLICATION_ID
     # and one that lacks a table of its version is refused
     broken = tmp_path / "broken.sqlite3"

@@ -65,6 +65,10 @@ ACTIVITY_COLUMNS = (
 # migration's own backfill statement, and the trigger is recreated from its exact SQL.
 _BULK_TRIGGERS = {
     "invoice_revenue_insert": ("m0010_verifactu", 'INSERT INTO "client_revenue"'),
+    "invoice_month_revenue_insert": (
+        "m0015_client_month_revenue",
+        'INSERT INTO "client_month_revenue"',
+    ),
 }
 
 

@@ -44,8 +44,25 @@ def all_migrations() -> list[Migration]:
     return found
 
 
+@functools.cache
+def _numbered() -> tuple[tuple[int, str], ...]:
+    """(version, module name) of every migration, from the file names alone: starting up
+    an up-to-date database imports none of them (a tenth of the time to open it)."""
+    found = []
+    for info in pkgutil.iter_modules(__path__):
+        match = _MODULE.match(info.name)
+        if match:
+            found.append((int(match.group(1)), info.name))
+    return tuple(sorted(found))
+
+
+def _migration(version: int, name: str) -> Migration:
+    module = importlib.import_module(f"{__name__}.{name}")
+    return Migration(version, module.NAME, module)
+
+
 def latest_version() -> int:
-    return all_migrations()[-1].version
+    return _numbered()[-1][0]
 
 
 @functools.cache
@@ -105,16 +122,17 @@ def is_initialised() -> bool:
 
 def upgrade(target: int | None = None) -> list[Migration]:
     """Apply every pending migration up to `target` (default: the latest). Returns those applied."""
-    migrations = all_migrations()
-    target = migrations[-1].version if target is None else target
+    numbered = _numbered()
+    latest = numbered[-1][0]
+    target = latest if target is None else target
     version = current_version()  # a read: starting up takes no write lock when up to date
     if version == 0:
         with database.atomic():
             _ensure_version_table()
-    if version > migrations[-1].version:
+    if version > latest:
         raise SchemaError(
             f"the database is at schema version {version}, newer than this tui-crm "
-            f"understands ({migrations[-1].version}): upgrade tui-crm"
+            f"understands ({latest}): upgrade tui-crm"
         )
     if version < target:
         from ..db import read_only_reason
@@ -131,9 +149,10 @@ def upgrade(target: int | None = None) -> list[Migration]:
                 ).format(version=version, target=target, reason=reason)
             )
     applied = []
-    for migration in migrations:
-        if migration.version <= version or migration.version > target:
+    for number, name in numbered:
+        if number <= version or number > target:
             continue
+        migration = _migration(number, name)
         with database.atomic():
             # Re-check inside the write lock: a colleague may have upgraded meanwhile.
             if current_version() >= migration.version:

@@ -704,6 +704,45 @@ def _whole_years(period: ReportPeriod) -> bool:
     return _no_revenue_after(period.end) and _no_revenue_after(period.previous_end)
 
 
+def _month_end(day: dt.date) -> dt.date:
+    return add_months(day.replace(day=1), 1) - dt.timedelta(days=1)
+
+
+def _month_groups(start: dt.date, end: dt.date) -> tuple[str, list[object]]:
+    """SQL of (client_id, m, sales, cost) per client and month with counted invoices
+    from `start` (the first of a month) to `end`.
+
+    Whole months are read from `client_month_revenue` (m0015, kept by triggers); the
+    last month too when no counted invoice of it is dated after `end`. Otherwise that
+    month's days up to `end` are summed over the invoices (a few thousand at most)."""
+    last = end.replace(day=1)
+    whole_last = end == _month_end(end) or (
+        execute(
+            f"SELECT 1 FROM invoice i WHERE i.issue_date > ? AND i.issue_date <= ? AND {ISSUED} "
+            "LIMIT 1",
+            (end.isoformat(), _month_end(end).isoformat()),
+        ).fetchone()
+        is None
+    )
+    upto = month_key(end) if whole_last else month_key(add_months(last, -1))
+    sql = (
+        "SELECT r.client_id, r.month AS m, r.base_cents AS sales, r.cost_cents AS cost "
+        "FROM client_month_revenue r WHERE r.month BETWEEN ? AND ? AND r.invoices > 0"
+    )
+    params: list[object] = [month_key(start), upto]
+    if not whole_last:
+        month = _month_sql("i.issue_date")
+        sql += (
+            # BIGINT: PostgreSQL's SUM of integers is a NUMERIC, slower to add and to fetch.
+            f" UNION ALL SELECT i.client_id, {month}, CAST(SUM(i.base_cents) AS BIGINT), "
+            "CAST(SUM(i.cost_cents) AS BIGINT) "
+            f"FROM invoice i WHERE {ISSUED} AND i.issue_date BETWEEN ? AND ? "
+            f"GROUP BY i.client_id, {month}"
+        )
+        params += [max(start, last).isoformat(), end.isoformat()]
+    return sql, params
+
+
 def _ranking_groups(period: ReportPeriod) -> tuple[str, list[object]]:
     """SQL of (client_id, cur, prev) per client with revenue in either period."""
     if _whole_years(period):
@@ -717,31 +756,17 @@ def _ranking_groups(period: ReportPeriod) -> tuple[str, list[object]]:
             "OR SUM(CASE WHEN r.year = ? THEN r.base_cents ELSE 0 END) <> 0",
             [period.year, period.year - 1] * 3,
         )
-    # Two range scans of the covering index (m0006), one per period, added per client.
+    # Both periods start on 1 January: their whole months come from the per-month totals
+    # (m0015), only a last part month from the invoices; added per client.
+    current, current_params = _month_groups(period.start, period.end)
+    previous, previous_params = _month_groups(period.previous_start, period.previous_end)
     return (
-        "SELECT u.client_id, SUM(u.cur) AS cur, SUM(u.prev) AS prev FROM ("
-        "SELECT i.client_id, i.base_cents AS cur, 0 AS prev FROM invoice i "
-        f"WHERE {ISSUED} AND i.issue_date BETWEEN ? AND ? "
-        "UNION ALL SELECT i.client_id, 0, i.base_cents FROM invoice i "
-        f"WHERE {ISSUED} AND i.issue_date BETWEEN ? AND ?) u "
+        "SELECT u.client_id, CAST(SUM(u.cur) AS BIGINT) AS cur, "
+        "CAST(SUM(u.prev) AS BIGINT) AS prev FROM ("
+        f"SELECT c.client_id, c.sales AS cur, 0 AS prev FROM ({current}) c "
+        f"UNION ALL SELECT p.client_id, 0, p.sales FROM ({previous}) p) u "
         "GROUP BY u.client_id HAVING SUM(u.cur) <> 0 OR SUM(u.prev) <> 0",
-        [
-            period.start.isoformat(),
-            period.end.isoformat(),
-            period.previous_start.isoformat(),
-            period.previous_end.isoformat(),
-        ],
-    )
-
-
-def _ranked_sql(period: ReportPeriod) -> tuple[str, list[object]]:
-    groups, params = _ranking_groups(period)
-    return (
-        "SELECT g.client_id, g.cur, g.prev, "
-        "ROW_NUMBER() OVER (ORDER BY g.cur DESC, g.prev DESC, g.client_id) AS pos, "
-        "COUNT(*) OVER () AS n, SUM(g.cur) OVER () AS total, SUM(g.prev) OVER () AS ptotal "
-        f"FROM ({groups}) g",
-        params,
+        [*current_params, *previous_params],
     )
 
 
@@ -797,17 +822,20 @@ def client_ranking(period: ReportPeriod, limit: int = 10) -> Ranking:
 
 
 def ranking_rows(period: ReportPeriod) -> Iterator[RankingRow]:
-    """Every ranked client, the largest revenue first (the `report revenue` command)."""
-    ranked, params = _ranked_sql(period)
-    sql = (
-        "SELECT r.client_id, c.legal_name, c.tax_id, r.cur, r.prev, r.pos, r.n, r.total, "
-        f"r.ptotal FROM ({ranked}) r JOIN client c ON c.id = r.client_id ORDER BY r.pos"
-    )
-    total: Decimal | None = None
-    for r in execute(sql, params):
-        if total is None:
-            total = from_cents(_int(r[7]))
-        yield _ranking_row(r, total)
+    """Every ranked client, the largest revenue first (the `report revenue` command).
+
+    One aggregate sorted by the database; ranks and totals are counted here (window
+    functions over every client would cost the database more than the aggregate)."""
+    groups, params = _ranking_groups(period)
+    rows = execute(
+        "SELECT g.client_id, c.legal_name, c.tax_id, g.cur, g.prev FROM ("
+        f"{groups}) g JOIN client c ON c.id = g.client_id "
+        "ORDER BY g.cur DESC, g.prev DESC, g.client_id",
+        params,
+    ).fetchall()
+    total = from_cents(sum(_int(r[3]) for r in rows))
+    for position, r in enumerate(rows, 1):
+        yield _ranking_row((*r, position), total)
 
 
 # --- monthly revenue ---------------------------------------------------------------------
@@ -872,32 +900,32 @@ class PnlRow:
         return percent_of_whole(self.margin, self.sales)
 
 
-_PNL_GROUPS = (
-    "SELECT i.client_id, {month} AS m, SUM(i.base_cents) AS sales, SUM(i.cost_cents) AS cost "
-    f"FROM invoice i WHERE {ISSUED} AND i.issue_date BETWEEN ? AND ? "
-    "GROUP BY i.client_id, {month}"
-)
+def pnl_groups(period: ReportPeriod) -> tuple[str, list[object]]:
+    """SQL of the profit and loss's rows before names: (client_id, m, sales, cost) per
+    client and month of the period. Another aggregate per client and month (expenses,
+    say) joins it on (client_id, m)."""
+    return _month_groups(period.start, period.end)
 
 
-def _pnl_params(period: ReportPeriod) -> list[object]:
-    return [period.start.isoformat(), period.end.isoformat()]
+def _pnl_sql(period: ReportPeriod) -> tuple[str, list[object]]:
+    groups, params = pnl_groups(period)
+    return (
+        f"SELECT g.client_id, c.legal_name, c.tax_id, g.m, g.sales, g.cost FROM ({groups}) g "
+        "JOIN client c ON c.id = g.client_id ORDER BY c.sort_name, c.id, g.m",
+        params,
+    )
 
 
 def count_pnl(period: ReportPeriod) -> int:
     """How many (client, month) rows the profit and loss of the period has."""
-    groups = _PNL_GROUPS.format(month=_month_sql("i.issue_date"))
-    return _int(execute(f"SELECT COUNT(*) FROM ({groups}) g", _pnl_params(period)).fetchone()[0])
+    groups, params = pnl_groups(period)
+    return _int(execute(f"SELECT COUNT(*) FROM ({groups}) g", params).fetchone()[0])
 
 
 def pnl_rows(period: ReportPeriod, offset: int = 0, limit: int | None = None) -> list[PnlRow]:
     """Sales, cost of sales and margin per client and month of the period (1 January to
     the as-of date), clients by name, months in order; a page at a time if `limit`."""
-    groups = _PNL_GROUPS.format(month=_month_sql("i.issue_date"))
-    sql = (
-        f"SELECT g.client_id, c.legal_name, c.tax_id, g.m, g.sales, g.cost FROM ({groups}) g "
-        "JOIN client c ON c.id = g.client_id ORDER BY c.sort_name, c.id, g.m"
-    )
-    params = _pnl_params(period)
+    sql, params = _pnl_sql(period)
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]
@@ -910,20 +938,14 @@ def _pnl_row(r: tuple) -> PnlRow:
 
 def iter_pnl_rows(period: ReportPeriod, page: int = 5000) -> Iterator[PnlRow]:
     """Every row of `pnl_rows`, read from one cursor (the command line, exports)."""
-    groups = _PNL_GROUPS.format(month=_month_sql("i.issue_date"))
-    sql = (
-        f"SELECT g.client_id, c.legal_name, c.tax_id, g.m, g.sales, g.cost FROM ({groups}) g "
-        "JOIN client c ON c.id = g.client_id ORDER BY c.sort_name, c.id, g.m"
-    )
-    cursor = execute(sql, _pnl_params(period))
+    sql, params = _pnl_sql(period)
+    cursor = execute(sql, params)
     while True:
         rows = cursor.fetchmany(page)
         if not rows:
             return
         for r in rows:
-            yield PnlRow(
-                r[0], r[1], r[2] or "", r[3], from_cents(_int(r[4])), from_cents(_int(r[5]))
-            )
+            yield _pnl_row(r)
 
 
 def pnl_months(period: ReportPeriod) -> list[MonthMargin]:

@@ -71,9 +71,7 @@ def _def(row: CustomFieldDef) -> FieldDef:
 
 def list_definitions(*, include_inactive: bool = False) -> list[FieldDef]:
     """The business's custom fields in their display order."""
-    rows = model_rows(
-        CustomFieldDef, "1 = 1" if include_inactive else "active <> 0", [], "position, id"
-    )
+    rows = model_rows(CustomFieldDef, "1 = 1" if include_inactive else "active", [], "position, id")
     return [_def(CustomFieldDef(**r)) for r in rows]
 
 

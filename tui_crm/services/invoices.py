@@ -1282,26 +1282,50 @@ def count_invoices(flt: InvoiceFilter) -> int:
 def list_invoices(
     flt: InvoiceFilter, offset: int = 0, limit: int | None = 100, *, oldest_first: bool = False
 ) -> list[InvoiceRow]:
-    """One page of invoices: drafts first, then newest issued first (or oldest first)."""
+    """One page of invoices: drafts first, then newest issued first (or oldest first).
+
+    Newest first is read as two index walks, the drafts then the issued invoices by
+    `invoice_issue_date` backwards: one ORDER BY putting drafts first would sort every
+    invoice (a million at the scale case) for each page."""
     where, params = invoice_where(flt)
-    order = (
-        "i.issue_date, i.series, i.number, i.id"
-        if oldest_first
-        else "(i.status = 'draft') DESC, i.issue_date DESC, i.id DESC"
-    )
-    page = ""
-    if limit is not None:
-        page = " LIMIT ? OFFSET ?"
-        params = [*params, limit, offset]
-    sql = (
+    columns = (
         "SELECT i.id, i.code, i.series, i.year, i.kind, i.status, i.client_id, "
         "CASE WHEN i.status = 'draft' THEN c.legal_name ELSE i.client_name END, "
         "CASE WHEN i.status = 'draft' THEN c.tax_id ELSE i.client_tax_id END, "
         "i.issue_date, i.due_date, i.base_cents, i.vat_cents, i.recargo_cents, i.irpf_cents, "
         "i.total_cents, i.paid_cents, i.outstanding_cents "
-        f"FROM invoice i JOIN client c ON c.id = i.client_id WHERE {where} ORDER BY {order}{page}"
+        "FROM invoice i JOIN client c ON c.id = i.client_id WHERE "
     )
+    if oldest_first:
+        page = ""
+        if limit is not None:
+            page = " LIMIT ? OFFSET ?"
+            params = [*params, limit, offset]
+        sql = f"{columns}{where} ORDER BY i.issue_date, i.series, i.number, i.id{page}"
+        return _invoice_rows(execute(sql, params).fetchall())
+    newest = " ORDER BY i.issue_date DESC, i.id DESC"
+    drafts_sql = f"{columns}{where} AND i.status = 'draft'{newest}"
+    issued_sql = f"{columns}{where} AND i.status <> 'draft'{newest}"
+    if limit is None:
+        rows = [*execute(drafts_sql, params).fetchall(), *execute(issued_sql, params).fetchall()]
+        return _invoice_rows(rows[offset:])
+    drafts = execute(drafts_sql + " LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+    if len(drafts) == limit:
+        return _invoice_rows(drafts)
+    skip = 0 if drafts else offset - _count_drafts(where, params, flt)
+    rest = execute(
+        issued_sql + " LIMIT ? OFFSET ?", [*params, limit - len(drafts), max(0, skip)]
+    ).fetchall()
+    return _invoice_rows([*drafts, *rest])
 
+
+def _count_drafts(where: str, params: list[object], flt: InvoiceFilter) -> int:
+    join = " JOIN client c ON c.id = i.client_id" if flt.text.strip() else ""
+    sql = f"SELECT COUNT(*) FROM invoice i{join} WHERE {where} AND i.status = 'draft'"
+    return int(execute(sql, params).fetchone()[0])
+
+
+def _invoice_rows(rows: list[tuple]) -> list[InvoiceRow]:
     def day(value: object) -> dt.date | None:
         return dt.date.fromisoformat(str(value)) if value else None
 
@@ -1326,5 +1350,5 @@ def list_invoices(
             paid=from_cents(int(r[16])),
             outstanding=from_cents(int(r[17])),
         )
-        for r in execute(sql, params)
+        for r in rows
     ]

@@ -509,7 +509,10 @@ def receivables_summary(flt: ReceivablesFilter, top: int = 10) -> ReceivablesSum
         overdue=overdue,
         billing=billing,
         overdue_share=share(overdue, billing),
-        defaulters=tuple(defaulters(flt, top, billing=billing, overdue_total=overdue)),
+        # top=0 (the defaulters report lists them all itself): no aggregate for nothing.
+        defaulters=tuple(defaulters(flt, top, billing=billing, overdue_total=overdue))
+        if top
+        else (),
     )
 
 

@@ -631,10 +631,13 @@ class ReportsScreen(CrmScreen[None]):
         period, generation = self.period, self.generation
         self.computed[report] = generation
         pane = self.query_one(f"#{pane_id(report)}", TabPane)
-        pane.loading = True
         self.query_one(f"#rp-{report}-summary", Static).update(_("Computing…"))
         if report == "pnl":
+            # The P&L's table reads its own pages: its rows come first, the totals above
+            # them fill in when computed and never cover them.
             self.table("pnl").set_source(pnl_source(period))
+        else:
+            pane.loading = True
         choice, by_year = self.choice, self.by_year
 
         def failed(exc: Exception) -> bool:
