@@ -48,7 +48,7 @@ from .records import live_client
 from .session import login
 from .validation import check_email
 
-PURPOSES = ("invoice", "quote", "reminder")
+PURPOSES = ("invoice", "quote", "reminder", "statement")
 SPANISH_COUNTRIES = frozenset(
     ("ES", "AR", "BO", "CL", "CO", "CR", "CU", "DO", "EC", "GT", "GQ", "HN", "MX", "NI", "PA",
      "PE", "PR", "PY", "SV", "UY", "VE")
@@ -852,6 +852,10 @@ def _attachments(draft: EmailDraft) -> list[tuple[str, bytes]]:
     if draft.purpose == "quote" and draft.quote_id is not None:
         printed = printing.print_quote(draft.quote_id)
         return [(printed.filename, printed.data)]
+    if draft.purpose == "statement":
+        from .statements import attachment
+
+        return [attachment(draft)]
     files = []
     for invoice_id, _level in draft.reminder_items:
         printed = printing.print_invoice(invoice_id)
