@@ -362,6 +362,11 @@ def project_documents(project_id: int) -> list[ProjectDocument]:
 
 
 _DOCUMENT_TABLES = {"quote": "quote", "order": "sales_order", "invoice": "invoice"}
+_DOCUMENT_MISSING = {
+    "quote": N_("quote {id} does not exist"),
+    "order": N_("order {id} does not exist"),
+    "invoice": N_("invoice {id} does not exist"),
+}
 
 
 @transactional
@@ -391,7 +396,7 @@ def set_document_project(kind: str, record_id: int, project_id: int | None) -> N
     else:
         require("invoices.draft")
     if row is None:
-        raise NotFound(_("{kind} {id} does not exist").format(kind=kind, id=record_id))
+        raise NotFound(_(_DOCUMENT_MISSING[kind]).format(id=record_id))
     errors: dict[str, str] = {}
     check_project(project_id, int(row[0]), errors)
     if errors:
