@@ -153,14 +153,15 @@ def test_print_statement_refuses_to_overwrite(cli, shop, tmp_path) -> None:
                  "--force", "--to", dt.date(2026, 1, 31).isoformat())  # fmt: skip
     assert forced.returncode == 0, forced.stderr
     assert "F2026-00001" not in PdfReader(out).pages[0].extract_text()
-    spanish = cli("--db", shop, "print", "statement", "--client", "A58818501", "-o",
-                  tmp_path / "es.pdf", "--to", "2026-06-30", env={"LANG": "es_ES.UTF-8"})  # fmt: skip
+    es_pdf = tmp_path / "es.pdf"
+    spanish = cli("--db", shop, "print", "statement", "--client", "A58818501", "-o", es_pdf,
+                  "--to", "2026-06-30", env={"LANG": "es_ES.UTF-8"})  # fmt: skip
     assert spanish.returncode == 0, spanish.stderr
     es = PdfReader(tmp_path / "es.pdf").pages[0].extract_text()
     assert "Extracto de cuenta" in es and "121,00" in es
     missing = cli("--db", shop, "print", "statement", "-o", tmp_path / "x.pdf")
     assert missing.returncode == 1 and "--client" in missing.stderr
-    start_after_end = cli("--db", shop, "print", "statement", "--client", "A58818501",
-                          "--from", "2026-05-01", "--to", "2026-04-01", "-o", tmp_path / "y.pdf")  # fmt: skip
+    start_after_end = cli("--db", shop, "print", "statement", "--client", "A58818501", "--from",
+                          "2026-05-01", "--to", "2026-04-01", "-o", tmp_path / "y.pdf")  # fmt: skip
     assert start_after_end.returncode == 1 and "Traceback" not in start_after_end.stderr
     assert not (tmp_path / "y.pdf").exists()
