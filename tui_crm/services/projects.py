@@ -412,3 +412,23 @@ def set_document_project(kind: str, record_id: int, project_id: int | None) -> N
         changes={"project_id": (row[2], project_id)},
         summary=row[3] or "",
     )
+
+
+def file_by_number(project_id: int, number: str) -> tuple[str, int]:
+    """Put the quote, order or invoice numbered `number` (of the project's client) in the
+    project (`set_document_project`'s rules); returns its kind and id."""
+    project = get_project(project_id)
+    code = clean_input(number or "").strip().upper()
+    if not code:
+        raise ValidationError({"number": _("is required")})
+    for kind, table in _DOCUMENT_TABLES.items():
+        row = execute(
+            f"SELECT id FROM {table} WHERE UPPER(code) = ? AND client_id = ?",
+            (code, project.client_id),
+        ).fetchone()
+        if row is not None:
+            set_document_project(kind, int(row[0]), project_id)
+            return kind, int(row[0])
+    raise ValidationError(
+        {"number": _("no quote, order or invoice {number} of this client").format(number=code)}
+    )

@@ -304,8 +304,21 @@ def compose_email(
 
 
 def attachment(draft) -> tuple[str, bytes]:
-    """The PDF a statement email carries (its period is in the draft's values)."""
-    start = dt.date.fromisoformat(draft.values["date_from"])
-    end = dt.date.fromisoformat(draft.values["date_to"])
+    """The PDF a statement email carries: its period is in the draft's values (an email
+    sent again from the timeline has lost it: the default period, up to today)."""
+    values = draft.values or {}
+    start = dt.date.fromisoformat(values["date_from"]) if values.get("date_from") else None
+    end = dt.date.fromisoformat(values["date_to"]) if values.get("date_to") else None
     found = statement(draft.client_id, start, end)
     return file_name(found), statement_pdf(found)
+
+
+def print_statement(
+    client_id: int, date_from: dt.date | None = None, date_to: dt.date | None = None
+):
+    """The statement's PDF as a printed document (`printing.PrintedDocument`: its file
+    name and bytes), for the TUI's save dialog; nothing is stored."""
+    from .printing import PrintedDocument
+
+    found = statement(client_id, date_from, date_to)
+    return PrintedDocument(file_name(found), statement_pdf(found), None)
