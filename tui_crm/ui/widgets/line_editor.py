@@ -15,9 +15,9 @@ code is highlighted already), enter takes it, filling price, IVA and cost
 (`catalog.line_from_product`). The unit cost (what the line costs the business, for
 its margin) is typed on any line, a free-text one too; a product's is its default.
 Amounts are read in Spanish or English notation (`money.parse_amount`); quantities
-and percents take "," or "." as the decimal mark. Totals per tax rate, IRPF and total are recomputed on every keystroke by
-the service's preview (`lines.preview_totals`, i.e. `money.document_totals`):
-the widget never does tax arithmetic itself. Lines the service refuses show
+and percents take "," or "." as the decimal mark. Totals per tax rate, IRPF and total
+are recomputed on every keystroke by the service's preview (`lines.preview_totals`,
+i.e. `money.document_totals`): the widget never does tax arithmetic itself. Lines the service refuses show
 its reasons, line by line.
 """
 
