@@ -17,8 +17,8 @@ its margin) is typed on any line, a free-text one too; a product's is its defaul
 Amounts are read in Spanish or English notation (`money.parse_amount`); quantities
 and percents take "," or "." as the decimal mark. Totals per tax rate, IRPF and total
 are recomputed on every keystroke by the service's preview (`lines.preview_totals`,
-i.e. `money.document_totals`): the widget never does tax arithmetic itself. Lines the service refuses show
-its reasons, line by line.
+i.e. `money.document_totals`): the widget never does tax arithmetic itself. Lines the
+service refuses show its reasons, line by line.
 """
 
 from __future__ import annotations
