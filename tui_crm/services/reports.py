@@ -14,6 +14,7 @@ from typing import Any
 
 from ..exports.columns import ReportColumn
 from ..i18n import N_, _
+from .projects import STATUS_LABELS
 
 __all__ = ["ReportColumn"]  # every column of every list is one of these
 
@@ -491,13 +492,7 @@ def pipeline_rows(year: int | None = None, as_of=None) -> Iterator[dict[str, Any
 
 # --- projects (`report projects`) and expenses (`expense list`, `export expenses`) ------
 
-PROJECT_STATUS_LABELS = {
-    "planned": N_("planned"),
-    "active": N_("active"),
-    "on_hold": N_("on hold"),
-    "done": N_("done"),
-    "cancelled": N_("cancelled"),
-}
+PROJECT_STATUS_LABELS = STATUS_LABELS  # the project form's words (NC_: in their context)
 PROJECT_COLUMNS = (
     ReportColumn("project", N_("Project")),
     ReportColumn("client", N_("Client")),

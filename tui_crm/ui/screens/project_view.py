@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import Header, Static
 
-from ...i18n import N_, _
+from ...i18n import N_, _, pgettext
 from ..base import CrmScreen
 from ..dialogs.confirm import ConfirmDialog
 from ..formatting import date as show_date
@@ -68,7 +68,7 @@ def figures_text(f: Any) -> Content:
         (_("quoted"), f.quoted),
         (_("ordered"), f.ordered),
         (_("invoiced"), f.invoiced),
-        (_("paid"), f.paid),
+        (pgettext("amount", "paid"), f.paid),
         (_("pending"), f.pending),
         (_("cost"), f.cost),
     ):
