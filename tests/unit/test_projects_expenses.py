@@ -271,3 +271,45 @@ def test_statement_pdf_reads_back(db) -> None:
     assert "Statement of account" in text and "Alfa SL" in text
     assert issued.code in text and "121.00" in text
     assert "Opening balance" in text
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("postgres")
+def test_the_same_figures_on_postgresql(pg_url, app_env) -> None:
+    """Migration 13 and every figure's SQL on a real PostgreSQL server."""
+    from tui_crm.config import DatabaseTarget
+    from tui_crm.db import close_database, execute
+    from tui_crm.services import analytics, projects, statements
+    from tui_crm.services.startup import open_for_use
+
+    open_for_use(DatabaseTarget(pg_url))
+    try:
+        execute("DROP SCHEMA public CASCADE")  # a clean database for this test
+        execute("CREATE SCHEMA public")
+        close_database()
+        open_for_use(DatabaseTarget(pg_url))
+        book = _book()
+        f = projects.project_figures(book["web"])
+        assert (f.quoted, f.invoiced, f.paid, f.cost, f.margin) == (
+            D(1000),
+            D(1300),
+            D(500),
+            D(480),
+            D(820),
+        )
+        period = analytics.report_period(2026, dt.date(2026, 12, 6))
+        rows = {(r.client, r.month): r for r in analytics.pnl_rows(period)}
+        assert rows[("Alfa SL", "2026-03")].net_margin == D(600)
+        assert rows[("(no client)", "2026-04")].expenses == D(500)
+        assert analytics.count_pnl(period) == 4
+        a = analytics.client_analytics(book["alfa"], dt.date(2026, 4, 30))
+        assert a.margin_12m.margin == D(820)
+        # an issued invoice changes project under PostgreSQL's guard too
+        other = projects.create_project(book["alfa"], projects.ProjectData(name="Otro"))
+        projects.set_document_project("invoice", book["second"].id, other)
+        assert projects.project_figures(other).invoiced == D(300)
+        found = statements.statement(book["alfa"], dt.date(2026, 4, 1), dt.date(2026, 12, 6))
+        assert found.opening == D("1210.00")
+        assert found.closing == D("1210.00") + D("363.00") - D("500.00")
+    finally:
+        close_database()

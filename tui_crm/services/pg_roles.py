@@ -63,7 +63,13 @@ SALES_TABLES = (
     "invoice_replaced",  # what a draft F3 replaces; frozen with the invoice by its triggers
 )
 DRAFT_TABLES = ("invoice", "invoice_line")  # sales: drafts only (row-level security)
-ACCOUNTING_TABLES = ("payment", "payment_allocation", "series_counter", "client_revenue")
+ACCOUNTING_TABLES = (
+    "payment",
+    "payment_allocation",
+    "series_counter",
+    "client_revenue",
+    "expense",  # expenses.write: accounting and admin
+)
 ADMIN_TABLES = ("setting", "custom_field_def", "email_template", "user")
 APPEND_ONLY = ("audit_log",)  # INSERT and SELECT, for every writing group
 CHAIN_TABLES = ("audit_chain_head",)  # the audit chain's head: every writer moves it
