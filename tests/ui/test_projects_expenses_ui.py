@@ -13,6 +13,7 @@ from textual.widgets import Input, Select
 from tui_crm.services import expenses, invoices, projects
 from tui_crm.ui.app import CrmApp
 from tui_crm.ui.dialogs.confirm import ConfirmDialog
+from tui_crm.ui.dialogs.form import field_id
 from tui_crm.ui.dialogs.prompt import PromptForm
 from tui_crm.ui.screens.client_file import ClientFileScreen
 from tui_crm.ui.screens.client_record_forms import ProjectForm
@@ -20,7 +21,6 @@ from tui_crm.ui.screens.expenses import ExpenseForm, ExpensesScreen
 from tui_crm.ui.screens.invoice_editor import InvoiceEditor
 from tui_crm.ui.screens.project_view import ProjectScreen
 from tui_crm.ui.screens.statement import StatementScreen
-from tui_crm.ui.widgets.form import field_id
 from tui_crm.ui.widgets.line_editor import LineEditor
 
 from .conftest import settle

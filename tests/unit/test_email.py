@@ -624,12 +624,10 @@ def test_manual_reminder_lists_the_chosen_invoices_at_the_next_level(overdue, tm
 
 
 def test_statement_email_carries_its_pdf_and_is_on_the_timeline(shop, tmp_path) -> None:
-    from tui_crm.services import statements
-
     start, end = T - dt.timedelta(days=60), T
     with smtp_server(tmp_path, users={"ana": PASSWORD}) as server:
         configure(server)
-        draft = statements.compose_email(shop["client_id"], start, end)
+        draft = email.compose_statement(shop["client_id"], start, end)
         assert draft.recipient.email == "lucia@pm.es"  # the billing contact
         assert draft.purpose == "statement" and "1,060.00" in draft.body
         result = email.send(draft)

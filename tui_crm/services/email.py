@@ -490,6 +490,52 @@ def compose(
     raise ValidationError({"kind": _("must be one of {values}").format(values="invoice, quote")})
 
 
+def compose_statement(
+    client_id: int,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    *,
+    to: str | None = None,
+) -> EmailDraft:
+    """The email of a client's statement of account (`services.statements`): to `to`,
+    else the client's billing contact, written in the client's language where the
+    application knows it, the statement's PDF attached when sent."""
+    from . import statements
+
+    found = statements.statement(client_id, date_from, date_to)
+    recipient = recipient_for(client_id, to) if to else default_recipient(client_id)
+    with statements.in_client_language(client_id):
+        from ..exports.pdf import format_date
+        from ..exports.pdf import format_money as pdf_money
+        from ..i18n import current_language
+
+        language = current_language()
+        values = {
+            "client": found.client_name,
+            "start": format_date(found.date_from),
+            "end": format_date(found.date_to),
+            "balance": pdf_money(found.closing),
+        }
+        subject = _("Statement of account {start} to {end}").format(**values)
+        body = _(
+            "Hello,\n\nAttached is the statement of account of {client} from {start} to "
+            "{end}. The balance on {end} is {balance}.\n\nKind regards"
+        ).format(**values)
+    return EmailDraft(
+        purpose="statement",
+        client_id=client_id,
+        client_name=found.client_name,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        template="",
+        language=language,
+        document=_("Statement"),
+        attachments=(statements.file_name(found),),
+        values={"date_from": found.date_from.isoformat(), "date_to": found.date_to.isoformat()},
+    )
+
+
 @dataclass(frozen=True)
 class _Unpaid:
     id: int

@@ -15,8 +15,8 @@ Rules:
 - the period defaults to 1 January of the last day's year up to today; its start
   may not be after its end.
 The PDF is written in the client's language with the invoice PDF's formats
-(`exports.pdf`); the email goes through `services.email` (recorded on the client's
-timeline) with the PDF attached; a file goes through `services.output_files`.
+(`exports.pdf`); the email is `email.compose_statement` (recorded on the client's
+timeline when sent) with the PDF attached; a file goes through `services.output_files`.
 """
 
 from __future__ import annotations
@@ -187,7 +187,7 @@ def statement(
     )
 
 
-def _in_client_language(client_id: int):
+def in_client_language(client_id: int):
     """Write in the client's language where the application knows it (issue 16's
     `in_language` and `client_language`), else in the person's."""
     try:
@@ -216,7 +216,7 @@ def statement_pdf(found: Statement) -> bytes:
     from .invoices import issuer_party
 
     issuer = issuer_party()
-    with _in_client_language(found.client_id):
+    with in_client_language(found.client_id):
         doc = StatementDocument(
             issuer=issuer,
             client=PdfParty(found.client_name, found.client_tax_id, found.client_address),
@@ -257,50 +257,6 @@ def write_statement(
     target = check_target(Path(path).expanduser(), force=force)  # refused before the work
     data = statement_pdf(statement(client_id, date_from, date_to))
     return write_bytes(target, data, force=force), len(data)
-
-
-def compose_email(
-    client_id: int,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    *,
-    to: str | None = None,
-):
-    """The email of a statement: to `to`, else the client's billing contact, written in
-    the client's language, the PDF attached when sent (`email.send`)."""
-    from . import email
-
-    found = statement(client_id, date_from, date_to)
-    recipient = email.recipient_for(client_id, to) if to else email.default_recipient(client_id)
-    with _in_client_language(client_id):
-        from ..exports.pdf import format_date, format_money
-        from ..i18n import current_language
-
-        language = current_language()
-        values = {
-            "client": found.client_name,
-            "start": format_date(found.date_from),
-            "end": format_date(found.date_to),
-            "balance": format_money(found.closing),
-        }
-        subject = _("Statement of account {start} to {end}").format(**values)
-        body = _(
-            "Hello,\n\nAttached is the statement of account of {client} from {start} to "
-            "{end}. The balance on {end} is {balance}.\n\nKind regards"
-        ).format(**values)
-    return email.EmailDraft(
-        purpose="statement",
-        client_id=client_id,
-        client_name=found.client_name,
-        recipient=recipient,
-        subject=subject,
-        body=body,
-        template="",
-        language=language,
-        document=_("Statement"),
-        attachments=(file_name(found),),
-        values={"date_from": found.date_from.isoformat(), "date_to": found.date_to.isoformat()},
-    )
 
 
 def attachment(draft) -> tuple[str, bytes]:

@@ -18,10 +18,10 @@ from textual.binding import Binding, BindingType
 
 from ...i18n import N_, _
 from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.form import FieldSpec, FormScreen
 from ..formatting import date as show_date
 from ..formatting import money
 from ..safe_text import one_line
-from ..widgets.form import FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.line_editor import number_text
 from ..widgets.sources import PagedSource

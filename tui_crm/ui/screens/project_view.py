@@ -21,12 +21,12 @@ from textual.widgets import Header, Static
 from ...i18n import N_, _, pgettext
 from ..base import CrmScreen
 from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.form import FieldSpec
 from ..formatting import date as show_date
 from ..formatting import money
 from ..labels import INVOICE_STATUS_LABELS, ORDER_STATUS_LABELS, QUOTE_STATUS_LABELS, label
 from ..safe_text import one_line
 from ..widgets.footer import Footer
-from ..widgets.form import FieldSpec
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.sources import LoadedSource
 

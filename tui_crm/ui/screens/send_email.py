@@ -63,10 +63,8 @@ def _load(request: SendRequest) -> Loaded:
     elif request.kind == "reminder":
         draft = email.compose_reminder(client_id, list(request.invoice_ids), level=request.level)
     elif request.kind == "statement":
-        from ...services import statements
-
         start, end = request.period or (None, None)
-        draft = statements.compose_email(client_id, start, end)
+        draft = email.compose_statement(client_id, start, end)
     else:
         draft = email.stored_draft(document_id)
     kind = draft.purpose if draft.purpose != "reminder" else f"reminder{draft.reminder_level}"

@@ -18,11 +18,11 @@ from textual.widgets import Header, Static
 
 from ...i18n import N_, _
 from ..base import CrmScreen
+from ..dialogs.form import FieldSpec
 from ..formatting import date as show_date
 from ..formatting import money
 from ..safe_text import one_line
 from ..widgets.footer import Footer
-from ..widgets.form import FieldSpec
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.sources import LoadedSource
 

@@ -64,6 +64,6 @@ class ProjectsTab(ListTab):
 
     def open(self, key: Any) -> None:
         """Enter on a project: its screen (editing stays on `e`)."""
-        from ...screens.project_view import ProjectScreen
+        from ..project_view import ProjectScreen
 
         self.app.push_screen(ProjectScreen(int(key)), lambda _result: self.changed())
