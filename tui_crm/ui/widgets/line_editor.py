@@ -371,6 +371,7 @@ _WIDTHS = {
     "unit_cost": 10,
 }
 _BASE_WIDTH = 11
+_MIN_DESCRIPTION = 16  # below this the table leaves the cost to the edit row
 _SCROLLBAR = 2
 
 
@@ -506,10 +507,18 @@ class LineEditor(CrmNode, Vertical):
 
     # --- the table --------------------------------------------------------------------
 
+    def _show_cost(self) -> bool:
+        """The cost column when the table is wide enough to keep the description readable
+        (on 80 columns the cost shows in the edit row only)."""
+        fixed = sum(_WIDTHS.values()) + _BASE_WIDTH + 2 * 9 + _SCROLLBAR  # + cell padding
+        return (self._table_width or 78) - fixed >= _MIN_DESCRIPTION
+
     def _columns(self) -> list[tuple[str, str, int]]:
         fixed = sum(_WIDTHS.values()) + _BASE_WIDTH + 2 * 9 + _SCROLLBAR  # + cell padding
+        if not self._show_cost():
+            fixed -= _WIDTHS["unit_cost"] + 2
         desc = max(12, (self._table_width or 78) - fixed)
-        return [
+        columns = [
             ("#", "#", _WIDTHS["#"]),
             ("description", _("Description"), desc),
             ("quantity", _("Qty"), _WIDTHS["quantity"]),
@@ -518,8 +527,10 @@ class LineEditor(CrmNode, Vertical):
             ("vat_rate", _("IVA%"), _WIDTHS["vat_rate"]),
             ("recargo_rate", _("RE%"), _WIDTHS["re"]),
             ("base", _("Base"), _BASE_WIDTH),
-            ("unit_cost", _("Cost"), _WIDTHS["unit_cost"]),
         ]
+        if self._show_cost():
+            columns.append(("unit_cost", _("Cost"), _WIDTHS["unit_cost"]))
+        return columns
 
     def _implied_recargo(self, line: EditLine) -> Decimal:
         vat = line.value("vat_rate")
@@ -565,7 +576,11 @@ class LineEditor(CrmNode, Vertical):
             right(num("vat_rate")),
             right(recargo if recargo != "0" else ""),
             right(base),
-            right(num("unit_cost") if line.unit_cost.strip() else ""),
+            *(
+                [right(num("unit_cost") if line.unit_cost.strip() else "")]
+                if self._show_cost()
+                else []
+            ),
         )
 
     def _rebuild(self) -> None:
