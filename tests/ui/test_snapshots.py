@@ -263,6 +263,11 @@ SCREENS: dict[str, Step] = {
     "recurring": call(lambda app: app.show_recurring()),
     "recurring_editor": call(lambda app: app.show_recurring(), "e"),
     "catalog": call(lambda app: app.show_catalog()),
+    # issue 17A: a project's screen, the statement of account, expenses
+    "project_view": client_file("projects", "enter"),
+    "statement": client_file("overview", "S", client=busiest_client),
+    "expenses": call(lambda app: app.show_expenses()),
+    "expense_form": call(lambda app: app.show_expenses(), "n"),
     "product_form": call(lambda app: app.show_catalog(), "e"),
     "payment_form": call(lambda app: app.open_invoice(partly_paid_invoice()), "p"),
     "pdf_prompt": call(lambda app: app.open_invoice(partly_paid_invoice()), "o"),

@@ -98,6 +98,8 @@ def test_pnl_and_pipeline_json(cli, book_db) -> None:
         "cost_of_sales",
         "margin",
         "margin_pct",
+        "expenses",
+        "net_margin",
     ]
     assert rows[0] == {
         "client": "Alfa Diseño SL",
@@ -107,6 +109,8 @@ def test_pnl_and_pipeline_json(cli, book_db) -> None:
         "cost_of_sales": "800.00",
         "margin": "1200.00",
         "margin_pct": "60.00",
+        "expenses": "0.00",
+        "net_margin": "1200.00",
     }
     assert len(rows) == 5
     stages = _json(cli, book_db, "pipeline", "--as-of", "2026-03-15")
@@ -145,6 +149,8 @@ def test_plain_github_and_csv(cli, book_db) -> None:
         "cost_of_sales",
         "margin",
         "margin_pct",
+        "expenses",
+        "net_margin",
     ]
     assert table[-1] == [
         "Beta Obras SL",
@@ -154,6 +160,8 @@ def test_plain_github_and_csv(cli, book_db) -> None:
         "1000.00",
         "3000.00",
         "75.00",
+        "0.00",
+        "3000.00",
     ]
 
 

@@ -621,3 +621,26 @@ def test_manual_reminder_lists_the_chosen_invoices_at_the_next_level(overdue, tm
     assert email.last_reminders(ids)[ids[0]].level == 3
     with pytest.raises(RuleViolation, match="none of these invoices unpaid"):
         email.compose_reminder(overdue["client_id"], [ids[1]])
+
+
+def test_statement_email_carries_its_pdf_and_is_on_the_timeline(shop, tmp_path) -> None:
+    start, end = T - dt.timedelta(days=60), T
+    with smtp_server(tmp_path, users={"ana": PASSWORD}) as server:
+        configure(server)
+        draft = email.compose_statement(shop["client_id"], start, end)
+        assert draft.recipient.email == "lucia@pm.es"  # the billing contact
+        assert draft.purpose == "statement" and "1,060.00" in draft.body
+        result = email.send(draft)
+    assert result.sent
+    [received] = server.messages
+    [attachment] = list(received.message.iter_attachments())
+    assert attachment.get_filename() == f"statement-A58818501-{start}-{end}.pdf"
+    text = pdf_text(attachment.get_content())
+    assert "Statement of account" in text and shop["code"] in text and "1,060.00" in text
+    activity = Activity.get_by_id(result.activity_id)
+    assert (activity.kind, activity.email_status, activity.client_id) == (
+        "email",
+        "sent",
+        shop["client_id"],
+    )
+    assert EmailMessage.get_by_id(result.activity_id).purpose == "statement"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .. import config, i18n
 from ..i18n import _
-from . import bank, database, email, excel, invoicing, reports, verifactu
+from . import bank, database, email, excel, expenses, invoicing, reports, verifactu
 from .common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Parser, UserError
 
 
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-mouse", action="store_true", help=_("turn mouse reporting off"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for family in (database, reports, invoicing, excel, email, verifactu, bank):
+    for family in (database, reports, invoicing, excel, email, verifactu, bank, expenses):
         family.add_parsers(sub)
     return parser
 
@@ -74,6 +74,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "payment": bank.cmd_payment,
     "remittance": bank.cmd_remittance,
     "mandate": bank.cmd_mandate,
+    "expense": expenses.cmd_expense,
 }
 
 __all__ = ["COMMANDS", "EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "UserError", "build_parser", "main"]

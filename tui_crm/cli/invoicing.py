@@ -81,9 +81,22 @@ def add_parsers(sub) -> None:
     )
     _add_corrections(invoice_sub)
 
-    printer = sub.add_parser("print", help=_("write the PDF of an invoice or quote"))
-    printer.add_argument("kind", choices=["invoice", "quote"], metavar="invoice|quote")
-    printer.add_argument("number", metavar="NUMBER", help=_("e.g. F2026-00001 or P2026-0001"))
+    printer = sub.add_parser(
+        "print", help=_("write the PDF of an invoice, a quote or a client's statement")
+    )
+    printer.add_argument(
+        "kind", choices=["invoice", "quote", "statement"], metavar="invoice|quote|statement"
+    )
+    printer.add_argument(
+        "number", nargs="?", metavar="NUMBER", help=_("e.g. F2026-00001 or P2026-0001")
+    )
+    printer.add_argument("--client", metavar="TAX_ID", help=_("statement: the client's tax ID"))
+    printer.add_argument(
+        "--from", dest="date_from", type=date_arg, metavar="D", help=_("statement: from this date")
+    )
+    printer.add_argument(
+        "--to", dest="date_to", type=date_arg, metavar="D", help=_("statement: up to this date")
+    )
     printer.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.pdf")
     printer.add_argument("--force", action="store_true", help=_("replace FILE.pdf if it exists"))
 
@@ -283,6 +296,10 @@ def cmd_print(args: argparse.Namespace) -> int:
     """The PDF to FILE (written the safe way: an existing FILE only with --force), then kept
     with the record's documents; a failure says why and leaves neither behind."""
 
+    if args.kind == "statement":
+        return _print_statement(args)
+    if not args.number:
+        raise UserError(_("print {kind} needs its NUMBER").format(kind=args.kind))
     open_db(args)
     from ..services import invoices, printing, quotes
     from ..services.output_files import check_target, write_bytes
@@ -321,6 +338,24 @@ def cmd_print(args: argparse.Namespace) -> int:
     print(_("{file} written ({size} bytes)").format(file=written, size=len(printed.data)))
     if printed.unprintable:  # a legal document never loses a character without saying so
         print("tui-crm: " + _("warning") + ": " + printed.warning(), file=sys.stderr)
+    return EXIT_OK
+
+
+def _print_statement(args: argparse.Namespace) -> int:
+    """A client's statement of account to FILE (an existing FILE only with --force)."""
+    if not args.client:
+        raise UserError(_("print statement needs --client TAX_ID"))
+    open_db(args)
+    from ..services import statements
+    from ..services.reports import client_id_for
+
+    client_id = client_id_for(args.client)
+    if client_id is None:
+        raise UserError(_("no client with tax ID {tax_id}").format(tax_id=args.client))
+    written, size = statements.write_statement(
+        client_id, args.output, args.date_from, args.date_to, force=args.force
+    )
+    print(_("{file} written ({size} bytes)").format(file=written, size=size))
     return EXIT_OK
 
 

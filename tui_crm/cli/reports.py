@@ -17,8 +17,16 @@ from .common import EXIT_OK, FORMATS, UserError, date_arg, open_db, positive_arg
 CLIENT_REPORTS = ("clients", "agenda", "timeline", "leads")
 INVOICING_REPORTS = ("invoices", "receivables", "defaulters")
 ANALYTICS_REPORTS = ("revenue", "monthly", "pnl", "pipeline")
+PROJECT_REPORTS = ("projects",)
 BANK_REPORTS = ("payments", "347")
-NAMES = (*CLIENT_REPORTS, *INVOICING_REPORTS, *ANALYTICS_REPORTS, "verifactu", *BANK_REPORTS)
+NAMES = (
+    *CLIENT_REPORTS,
+    *INVOICING_REPORTS,
+    *ANALYTICS_REPORTS,
+    *PROJECT_REPORTS,
+    "verifactu",
+    *BANK_REPORTS,
+)
 
 
 def add_parsers(sub) -> None:
@@ -29,7 +37,7 @@ def add_parsers(sub) -> None:
         metavar="NAME",
         help=_("report name: {names}").format(
             names="clients, agenda, timeline, leads, invoices, receivables, defaulters, "
-            "revenue, monthly, pnl, pipeline, payments, 347, verifactu"
+            "revenue, monthly, pnl, pipeline, projects, payments, 347, verifactu"
         ),
     )
     report.add_argument(
@@ -63,7 +71,9 @@ def add_parsers(sub) -> None:
     report.add_argument(
         "--all-users", action="store_true", help=_("agenda: everyone's, not only mine")
     )
-    report.add_argument("--client", metavar="TAX_ID", help=_("timeline: the client's tax ID"))
+    report.add_argument(
+        "--client", metavar="TAX_ID", help=_("timeline, projects: the client's tax ID")
+    )
     report.add_argument(
         "--stage",
         choices=["new", "contacted", "qualified", "lost"],
@@ -169,6 +179,13 @@ def _report(args: argparse.Namespace) -> tuple[Any, Any]:
         return reports.MONTHLY_COLUMNS, reports.monthly_rows(args.year, args.as_of)
     if name == "pnl":
         return reports.PNL_COLUMNS, reports.pnl_rows(args.year, args.as_of)
+    if name == "projects":
+        client_id = None
+        if args.client:
+            client_id = reports.client_id_for(args.client)
+            if client_id is None:
+                raise UserError(_("no client with tax ID {tax_id}").format(tax_id=args.client))
+        return reports.PROJECT_COLUMNS, reports.project_rows(client_id)
     if name == "pipeline":
         return reports.PIPELINE_COLUMNS, reports.pipeline_rows(args.year, args.as_of)
     if name == "payments":

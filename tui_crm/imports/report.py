@@ -121,6 +121,8 @@ class ImportReport:
     def what_label(self, n: int) -> str:
         if self.what == "invoices":
             return ngettext("invoice", "invoices", n)
+        if self.what == "expenses":
+            return ngettext("expense", "expenses", n)
         return ngettext("client", "clients", n)
 
     def lines(self, skip_hint: str | None = None) -> list[str]:

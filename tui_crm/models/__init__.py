@@ -885,6 +885,25 @@ class BankMovement(BaseModel):
         table_name = "bank_movement"
 
 
+# --- expenses (m0013) --------------------------------------------------------------
+
+
+class Expense(VersionedModel):
+    """A cost that is not a line of a sale: a supplier's bill, for the P&L and margins."""
+
+    id = AutoField()
+    expense_date = DateField()
+    supplier_name = CharField(max_length=200)
+    supplier_tax_id = CharField(max_length=20, default="")
+    description = TextField(default="")
+    base = MoneyField(column_name="base_cents", default=0)
+    vat = MoneyField(column_name="vat_cents", default=0)
+    total = MoneyField(column_name="total_cents", default=0)
+    client = ForeignKeyField(Client, null=True, on_delete="SET NULL")
+    project = ForeignKeyField(Project, null=True, on_delete="SET NULL")
+    document = ForeignKeyField(Document, null=True, on_delete="SET NULL")
+
+
 ALL_MODELS = (
     User,
     Setting,
@@ -928,4 +947,5 @@ ALL_MODELS = (
     RemittanceItem,
     BankStatement,
     BankMovement,
+    Expense,
 )

@@ -18,7 +18,11 @@ Definitions shared by every figure here:
   with two decimals, None when there is nothing to compare with (no previous revenue,
   no positive sales).
 - **Margin** is revenue minus cost of sales: the invoice's `cost_cents`, the sum of
-  its lines' quantity x unit cost, each rounded to the cent.
+  its lines' quantity x unit cost (the cost typed on the line, by default the
+  product's), each rounded to the cent. **Expenses** (`services.expenses`: their base,
+  on their date) are a separate aggregate, joined into the same months and clients;
+  "margin after expenses" is margin minus expenses. An expense without a client
+  counts in the business's totals and in the P&L under no client.
 - **Payment behaviour** looks at issued invoices with a positive total that no
   issued rectifying invoice corrects (a corrected invoice is settled by a
   compensation, not by the client paying it); "paid" means fully paid on or before
@@ -250,10 +254,12 @@ class MonthMargin:
     month: str  # "2026-03"
     revenue: Decimal
     cost: Decimal
+    expenses: Decimal = ZERO  # the month's expenses (their base)
 
     @property
     def margin(self) -> Decimal:
-        return self.revenue - self.cost
+        """Revenue - cost of sales - expenses."""
+        return self.revenue - self.cost - self.expenses
 
     @property
     def margin_pct(self) -> Decimal | None:
@@ -401,6 +407,7 @@ class ClientAnalytics:
             _("last 12 months"),
             sum((m.revenue for m in self.margin_months), ZERO),
             sum((m.cost for m in self.margin_months), ZERO),
+            sum((m.expenses for m in self.margin_months), ZERO),
         )
 
 
@@ -476,20 +483,41 @@ def daily_sums(
     ]
 
 
+def expense_sums(start: dt.date, end: dt.date, client_id: int | None = None) -> dict[str, int]:
+    """Expenses (their base, cents) per month "YYYY-MM" from start to end; of one client,
+    or of the whole business (every expense, with or without a client)."""
+    where = "e.expense_date BETWEEN ? AND ?"
+    params: list[object] = [start.isoformat(), end.isoformat()]
+    if client_id is not None:
+        where = "e.client_id = ? AND " + where
+        params.insert(0, client_id)
+    month = _month_sql("e.expense_date")
+    return {
+        str(r[0]): _int(r[1])
+        for r in execute(
+            f"SELECT {month}, SUM(e.base_cents) FROM expense e WHERE {where} GROUP BY {month}",
+            params,
+        )
+    }
+
+
 def margin_by_month(client_id: int | None, day: dt.date, months: int) -> list[MonthMargin]:
-    """Revenue and cost of sales per month for the `months` months ending with `day`'s
-    month (that month up to `day`); every month is listed, empty ones with zeros."""
+    """Revenue, cost of sales and expenses per month for the `months` months ending with
+    `day`'s month (that month up to `day`); every month is listed, empty ones with zeros."""
     first = add_months(day.replace(day=1), -months + 1)
     found: dict[str, tuple[int, int]] = {}
     for issued, base, cost in daily_sums(first, day, client_id):
         key = month_key(issued)
         old = found.get(key, (0, 0))
         found[key] = (old[0] + base, old[1] + cost)
+    spent = expense_sums(first, day, client_id)
     out = []
     for k in range(months):
         key = month_key(add_months(first, k))
         base, cost = found.get(key, (0, 0))
-        out.append(MonthMargin(key, from_cents(base), from_cents(cost)))
+        out.append(
+            MonthMargin(key, from_cents(base), from_cents(cost), from_cents(spent.get(key, 0)))
+        )
     return out
 
 
@@ -884,12 +912,13 @@ def monthly_revenue(period: ReportPeriod, months: int = MONTHLY_MONTHS) -> list[
 
 @dataclass(frozen=True)
 class PnlRow:
-    client_id: int
+    client_id: int | None  # None: expenses of no client
     client: str
     tax_id: str
     month: str
     sales: Decimal
     cost_of_sales: Decimal
+    expenses: Decimal = ZERO
 
     @property
     def margin(self) -> Decimal:
@@ -899,32 +928,63 @@ class PnlRow:
     def margin_pct(self) -> Decimal | None:
         return percent_of_whole(self.margin, self.sales)
 
+    @property
+    def net_margin(self) -> Decimal:
+        """Margin after expenses."""
+        return self.margin - self.expenses
+
 
 def pnl_groups(period: ReportPeriod) -> tuple[str, list[object]]:
-    """SQL of the profit and loss's rows before names: (client_id, m, sales, cost) per
-    client and month of the period. Another aggregate per client and month (expenses,
-    say) joins it on (client_id, m)."""
+    """SQL of the profit and loss's sales side before names: (client_id, m, sales, cost)
+    per client and month of the period."""
     return _month_groups(period.start, period.end)
 
 
-def _pnl_sql(period: ReportPeriod) -> tuple[str, list[object]]:
+# Expenses are their own aggregate (client 0: no client), joined into the sales groups'
+# (client, month) keys, so the sales side can be read however it is best read.
+_PNL_EXPENSES = (
+    "SELECT COALESCE(e.client_id, 0) AS client_id, {emonth} AS m, SUM(e.base_cents) AS spent "
+    "FROM expense e WHERE e.expense_date BETWEEN ? AND ? "
+    "GROUP BY COALESCE(e.client_id, 0), {emonth}"
+)
+
+
+def _pnl_parts(period: ReportPeriod) -> tuple[str, str, list[object]]:
+    """The sales groups, the expenses groups and their parameters, in that order."""
     groups, params = pnl_groups(period)
+    spent = _PNL_EXPENSES.format(emonth=_month_sql("e.expense_date"))
+    return groups, spent, [*params, period.start.isoformat(), period.end.isoformat()]
+
+
+def _pnl_sql(period: ReportPeriod) -> tuple[str, list[object]]:
+    groups, spent, params = _pnl_parts(period)
     return (
-        f"SELECT g.client_id, c.legal_name, c.tax_id, g.m, g.sales, g.cost FROM ({groups}) g "
-        "JOIN client c ON c.id = g.client_id ORDER BY c.sort_name, c.id, g.m",
+        f"WITH g AS ({groups}), x AS ({spent}), "
+        "k AS (SELECT client_id, m FROM g UNION SELECT client_id, m FROM x) "
+        "SELECT k.client_id, c.legal_name, c.tax_id, k.m, COALESCE(g.sales, 0), "
+        "COALESCE(g.cost, 0), COALESCE(x.spent, 0) FROM k "
+        "LEFT JOIN g ON g.client_id = k.client_id AND g.m = k.m "
+        "LEFT JOIN x ON x.client_id = k.client_id AND x.m = k.m "
+        "LEFT JOIN client c ON c.id = k.client_id "
+        "ORDER BY CASE WHEN c.id IS NULL THEN 1 ELSE 0 END, c.sort_name, k.client_id, k.m",
         params,
     )
 
 
 def count_pnl(period: ReportPeriod) -> int:
     """How many (client, month) rows the profit and loss of the period has."""
-    groups, params = pnl_groups(period)
-    return _int(execute(f"SELECT COUNT(*) FROM ({groups}) g", params).fetchone()[0])
+    groups, spent, params = _pnl_parts(period)
+    sql = (
+        f"SELECT COUNT(*) FROM (SELECT client_id, m FROM ({groups}) g "
+        f"UNION SELECT client_id, m FROM ({spent}) x) k"
+    )
+    return _int(execute(sql, params).fetchone()[0])
 
 
 def pnl_rows(period: ReportPeriod, offset: int = 0, limit: int | None = None) -> list[PnlRow]:
-    """Sales, cost of sales and margin per client and month of the period (1 January to
-    the as-of date), clients by name, months in order; a page at a time if `limit`."""
+    """Sales, cost of sales, margin, expenses and margin after expenses per client and
+    month of the period (1 January to the as-of date), clients by name, months in
+    order, expenses of no client last; a page at a time if `limit`."""
     sql, params = _pnl_sql(period)
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
@@ -933,7 +993,16 @@ def pnl_rows(period: ReportPeriod, offset: int = 0, limit: int | None = None) ->
 
 
 def _pnl_row(r: tuple) -> PnlRow:
-    return PnlRow(r[0], r[1], r[2] or "", r[3], from_cents(_int(r[4])), from_cents(_int(r[5])))
+    client_id = r[0] or None
+    return PnlRow(
+        client_id,
+        r[1] or ("" if client_id else _("(no client)")),
+        r[2] or "",
+        r[3],
+        from_cents(_int(r[4])),
+        from_cents(_int(r[5])),
+        from_cents(_int(r[6])),
+    )
 
 
 def iter_pnl_rows(period: ReportPeriod, page: int = 5000) -> Iterator[PnlRow]:
@@ -949,7 +1018,7 @@ def iter_pnl_rows(period: ReportPeriod, page: int = 5000) -> Iterator[PnlRow]:
 
 
 def pnl_months(period: ReportPeriod) -> list[MonthMargin]:
-    """The business's sales and cost of sales per month of the period (P&L totals)."""
+    """The business's sales, cost of sales and expenses per month of the period (P&L totals)."""
     months = (period.end.year - period.start.year) * 12 + period.end.month
     return margin_by_month(None, period.end, months)
 

@@ -120,6 +120,52 @@ def attach_file(
         tmp.unlink(missing_ok=True)
 
 
+def store_file(
+    path: str | os.PathLike[str],
+    *,
+    client_id: int | None = None,
+    notes: str = "",
+) -> int:
+    """Store a copy of the file at `path` as a document, of `client_id` when given (an
+    expense's receipt may have no client); returns the document id. The caller checks
+    its own permission (an expense is `expenses.write`)."""
+    source = _source(path)
+    tmp, sha256, size = _copy_in(source, store_dir())
+    try:
+        return _record_loose(client_id, tmp, sha256, size, source.name, notes)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@transactional
+def _record_loose(
+    client_id: int | None, tmp: Path, sha256: str, size: int, filename: str, notes: str
+) -> int:
+    if client_id is not None:
+        return _record(client_id, tmp, sha256, size, filename, notes, None)
+    target = blob_path(sha256)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.is_file() or target.stat().st_size != size:
+        os.replace(tmp, target)
+    name = plain_name(clean_input(filename), sha256)
+    row = Document.create(
+        sha256=sha256,
+        filename=name,
+        size=size,
+        mime=(mimetypes.guess_type(name)[0] or "")[:100],
+        uploaded_by=login(),
+        notes=clean_input(notes),
+    )
+    audit.record(
+        "create",
+        "document",
+        row.id,
+        changes={"filename": (None, name), "size": (None, size), "sha256": (None, sha256)},
+        summary=name,
+    )
+    return row.id
+
+
 @transactional
 def _record(
     client_id: int,

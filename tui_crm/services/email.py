@@ -48,7 +48,7 @@ from .records import live_client
 from .session import login
 from .validation import check_email
 
-PURPOSES = ("invoice", "quote", "reminder", "general", "invitation")
+PURPOSES = ("invoice", "quote", "reminder", "general", "invitation", "statement")
 ATTACHMENTS_LIMIT = 20 * 1024 * 1024  # what most mail servers accept, all files together
 SPANISH_COUNTRIES = frozenset(
     ("ES", "AR", "BO", "CL", "CO", "CR", "CU", "DO", "EC", "GT", "GQ", "HN", "MX", "NI", "PA",
@@ -499,6 +499,52 @@ def compose(
     raise ValidationError({"kind": _("must be one of {values}").format(values="invoice, quote")})
 
 
+def compose_statement(
+    client_id: int,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    *,
+    to: str | None = None,
+) -> EmailDraft:
+    """The email of a client's statement of account (`services.statements`): to `to`,
+    else the client's billing contact, written in the client's language where the
+    application knows it, the statement's PDF attached when sent."""
+    from . import statements
+
+    found = statements.statement(client_id, date_from, date_to)
+    recipient = recipient_for(client_id, to) if to else default_recipient(client_id)
+    with statements.in_client_language(client_id):
+        from ..exports.pdf import format_date
+        from ..exports.pdf import format_money as pdf_money
+        from ..i18n import current_language
+
+        language = current_language()
+        values = {
+            "client": found.client_name,
+            "start": format_date(found.date_from),
+            "end": format_date(found.date_to),
+            "balance": pdf_money(found.closing),
+        }
+        subject = _("Statement of account {start} to {end}").format(**values)
+        body = _(
+            "Hello,\n\nAttached is the statement of account of {client} from {start} to "
+            "{end}. The balance on {end} is {balance}.\n\nKind regards"
+        ).format(**values)
+    return EmailDraft(
+        purpose="statement",
+        client_id=client_id,
+        client_name=found.client_name,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        template="",
+        language=language,
+        document=_("Statement"),
+        attachments=(statements.file_name(found),),
+        values={"date_from": found.date_from.isoformat(), "date_to": found.date_to.isoformat()},
+    )
+
+
 @dataclass(frozen=True)
 class _Unpaid:
     id: int
@@ -880,6 +926,10 @@ def _attachments(draft: EmailDraft) -> list[tuple[str, bytes] | tuple[str, bytes
     if draft.purpose == "quote" and draft.quote_id is not None:
         printed = printing.print_quote(draft.quote_id)
         return [(printed.filename, printed.data)]
+    if draft.purpose == "statement":
+        from .statements import attachment
+
+        return [attachment(draft)]
     files = []
     for invoice_id, _level in draft.reminder_items:
         printed = printing.print_invoice(invoice_id)

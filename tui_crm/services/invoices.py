@@ -359,6 +359,9 @@ def _clean_draft(
 ) -> _Clean:
     errors: dict[str, str] = {}
     client = _client(data.client_id)
+    from .projects import check_project
+
+    check_project(data.project_id, client.id, errors)
     rect_series = settings.get("invoice.rectifying_series")
     if kind == "rectifying":
         series = rect_series

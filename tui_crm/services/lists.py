@@ -202,6 +202,45 @@ def _timeline_rows(opts: ReportOptions) -> Iterator[Mapping[str, Any]]:
     return reports.timeline_rows(opts.client_id)
 
 
+def expense_filter(options: Mapping[str, Any]):
+    """An expense filter from the options of `expense list` / `export expenses`."""
+    from .expenses import ExpenseFilter
+
+    client_id = None
+    client = (options.get("client") or "").strip()
+    if client:
+        client_id = reports.client_id_for(client)
+        if client_id is None:
+            raise ExportError(_("no client with tax ID {tax_id}").format(tax_id=client))
+    return ExpenseFilter(
+        text=options.get("search") or "",
+        client_id=client_id,
+        date_from=options.get("date_from"),
+        date_to=options.get("date_to"),
+    )
+
+
+def describe_expense_filter(flt) -> list[str]:
+    parts: list[str] = []
+    if flt.text.strip():
+        parts.append(_("matching “{text}”").format(text=flt.text.strip()))
+    if flt.client_id is not None:
+        from .clients import get_client
+
+        parts.append(get_client(flt.client_id).data.legal_name)
+    if flt.date_from is not None:
+        parts.append(_("from {date}").format(date=flt.date_from.isoformat()))
+    if flt.date_to is not None:
+        parts.append(_("to {date}").format(date=flt.date_to.isoformat()))
+    return [", ".join(parts)] if parts else []
+
+
+def count_expenses(flt) -> int:
+    from .expenses import count_expenses as count
+
+    return count(flt)
+
+
 def _report_list(name: str, title: str, stem: str, columns, rows, options=report_options):
     return ExportList(name, title, stem, columns, options, rows, _unknown, describe_report_options)
 
@@ -238,6 +277,16 @@ LISTS: dict[str, ExportList] = {
             reports.invoice_rows,
             count_invoices,
             describe_invoice_filter,
+        ),
+        ExportList(
+            "expenses",
+            N_("Expenses"),
+            "gastos",
+            reports.EXPENSE_COLUMNS,
+            expense_filter,
+            reports.expense_rows,
+            count_expenses,
+            describe_expense_filter,
         ),
         _report_list(
             "receivables",

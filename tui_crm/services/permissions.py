@@ -1,7 +1,7 @@
 """Roles and what they may do, enforced in the services so the TUI and the CLI obey alike.
 
 admin       everything, users and settings, voiding issued invoices
-accounting  invoices (draft, issue, rectify), payments, clients, timeline, quotes, import
+accounting  invoices (draft, issue, rectify), payments, expenses, clients, timeline, quotes, import
 sales       clients, timeline, quotes and orders, draft invoices, import
 readonly    reading only
 """
@@ -23,6 +23,7 @@ ACTIONS = {
     "invoices.rectify": N_("correct invoices"),
     "invoices.void": N_("void issued invoices"),
     "payments.write": N_("register payments"),
+    "expenses.write": N_("record expenses"),
     "catalog.write": N_("change products and services"),
     "settings.write": N_("change the business settings"),
     "users.admin": N_("manage users and roles"),
@@ -45,6 +46,7 @@ _ACCOUNTING = _SALES | {
     "invoices.issue",
     "invoices.rectify",
     "payments.write",
+    "expenses.write",
     "catalog.write",
 }
 ROLE_ACTIONS: dict[str, set[str]] = {

@@ -70,6 +70,7 @@ ACCOUNTING_TABLES = (
     "series_counter",
     "client_revenue",
     "client_month_revenue",
+    "expense",  # expenses.write: accounting and admin
 )
 ADMIN_TABLES = ("setting", "custom_field_def", "email_template", "user")
 APPEND_ONLY = ("audit_log",)  # INSERT and SELECT, for every writing group

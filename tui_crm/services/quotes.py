@@ -149,6 +149,9 @@ def _clean(data: QuoteInput) -> tuple[dict[str, object], list[LineInput], Totals
     client = Client.get_or_none(Client.id == data.client_id)
     if client is None or client.status == "merged":
         raise NotFound(_("client {id} does not exist").format(id=data.client_id))
+    from .projects import check_project
+
+    check_project(data.project_id, client.id, errors)
     title = clean_input(data.title or "")
     if not title:
         errors["title"] = _("is required")

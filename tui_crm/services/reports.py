@@ -14,6 +14,7 @@ from typing import Any
 
 from ..exports.columns import ReportColumn
 from ..i18n import N_, _
+from .projects import STATUS_LABELS
 
 __all__ = ["ReportColumn"]  # every column of every list is one of these
 
@@ -456,6 +457,8 @@ PNL_COLUMNS = (
     ReportColumn("cost_of_sales", N_("Cost of sales"), "money"),
     ReportColumn("margin", N_("Margin"), "money"),
     ReportColumn("margin_pct", N_("Margin %"), "percent"),
+    ReportColumn("expenses", N_("Expenses"), "money"),
+    ReportColumn("net_margin", N_("Margin after expenses"), "money"),
 )
 PIPELINE_COLUMNS = (
     ReportColumn("stage", N_("Stage")),
@@ -495,7 +498,8 @@ def monthly_rows(year: int | None = None, as_of=None) -> Iterator[dict[str, Any]
 
 
 def pnl_rows(year: int | None = None, as_of=None) -> Iterator[dict[str, Any]]:
-    """Sales, cost of sales and margin per client and month of the year (to the as-of date)."""
+    """Sales, cost of sales, margin, expenses and margin after expenses per client and month
+    of the year (to the as-of date); expenses of no client in rows of their own."""
     from .analytics import iter_pnl_rows, report_period
 
     return _picked(iter_pnl_rows(report_period(year, as_of)), PNL_COLUMNS)
@@ -510,6 +514,55 @@ def pipeline_rows(year: int | None = None, as_of=None) -> Iterator[dict[str, Any
     return iter(
         [_pick(r, PIPELINE_COLUMNS) for r in pipeline_by_stage(period, by_year=year is not None)]
     )
+
+
+# --- projects (`report projects`) and expenses (`expense list`, `export expenses`) ------
+
+PROJECT_STATUS_LABELS = STATUS_LABELS  # the project form's words (NC_: in their context)
+PROJECT_COLUMNS = (
+    ReportColumn("project", N_("Project")),
+    ReportColumn("client", N_("Client")),
+    ReportColumn("status", N_("Status"), labels=PROJECT_STATUS_LABELS),
+    ReportColumn("quoted", N_("Quoted"), "money"),
+    ReportColumn("ordered", N_("Ordered"), "money"),
+    ReportColumn("invoiced", N_("Invoiced"), "money"),
+    ReportColumn("paid", N_("Paid"), "money"),
+    ReportColumn("pending", N_("Pending"), "money"),
+    ReportColumn("cost", N_("Cost"), "money"),
+    ReportColumn("margin", N_("Margin"), "money"),
+)
+
+
+def project_rows(client_id: int | None = None) -> Iterator[dict[str, Any]]:
+    """Every project (of one client when given) with what it has quoted, ordered,
+    invoiced, been paid and still owes, its cost (lines' cost + expenses) and margin
+    (`projects.ProjectFigures`)."""
+    from .projects import iter_project_figures
+
+    return _picked(iter_project_figures(client_id), PROJECT_COLUMNS)
+
+
+EXPENSE_COLUMNS = (
+    ReportColumn("id", N_("ID"), "int"),
+    ReportColumn("expense_date", N_("Date"), "date"),
+    ReportColumn("supplier_name", N_("Supplier")),
+    ReportColumn("supplier_tax_id", N_("Supplier tax ID")),
+    ReportColumn("description", N_("Description")),
+    ReportColumn("base", N_("Base"), "money"),
+    ReportColumn("vat", N_("IVA"), "money"),
+    ReportColumn("total", N_("Total"), "money"),
+    ReportColumn("client", N_("Client")),
+    ReportColumn("project", N_("Project")),
+    ReportColumn("document", N_("Document")),
+)
+
+
+def expense_rows(flt: Any = None) -> Iterator[dict[str, Any]]:
+    """Expenses matching the filter (`expenses.ExpenseFilter`), newest first, a page at a time."""
+    from .expenses import list_expenses
+
+    for page in _pages(lambda offset, limit: list_expenses(flt, offset, limit)):
+        yield from _picked(page, EXPENSE_COLUMNS)
 
 
 def as_percentages(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:

@@ -28,13 +28,20 @@ class EmailActions(CrmNode, App[None]):
         client_id: int | None = None,
         invoice_ids: tuple[int, ...] | list[int] = (),
         level: int | None = None,
+        period: tuple[Any, Any] | None = None,
         then: Callable[[int | None], None] | None = None,
     ) -> None:
-        """Open the send dialog; `then` gets the timeline entry id (None if nothing sent)."""
+        """Open the send dialog; `then` gets the timeline entry id (None if nothing sent).
+        A statement of account is a client's (`client_id`) for a `period` (from, to)."""
         from .screens.send_email import SendEmailScreen, SendRequest
 
         request = SendRequest(
-            kind, document_id, client_id=client_id, invoice_ids=tuple(invoice_ids), level=level
+            kind,
+            document_id,
+            client_id=client_id,
+            invoice_ids=tuple(invoice_ids),
+            level=level,
+            period=period,
         )
         self.push_screen(SendEmailScreen(request), then)
 

@@ -177,6 +177,11 @@ class SalesActions(CrmNode, App[None]):
 
         self.push_screen(QuotesScreen())
 
+    def show_expenses(self) -> None:
+        from .screens.expenses import ExpensesScreen
+
+        self.push_screen(ExpensesScreen())
+
     def show_catalog(self) -> None:
         from .screens.catalog import CatalogScreen
 

@@ -1,6 +1,6 @@
 """Palette commands (ctrl+p) of the sales side: "New invoice", "New quote", "Register
 payment", "Receivables", "Invoices", "Quotes", "Orders", "Recurring invoices",
-"Catalog", and "New invoice for …" / "New quote for …" / "Payment from …" any client
+"Catalog", "Expenses", and "New invoice for …" / "New quote for …" / "Payment from …" any client
 found by what is typed."""
 
 from __future__ import annotations
@@ -45,6 +45,11 @@ class SalesCommands(CommandList):
                 _("Recurring invoices"),
                 lambda: app.show_recurring(),
                 _("Invoices made every month, quarter or year; run what is due"),
+            ),
+            (
+                _("Expenses"),
+                app.show_expenses,
+                _("Costs that are not lines of a sale: for the P&L and margins"),
             ),
             (
                 _("Catalog"),

@@ -7,8 +7,9 @@ Opportunities, Documents, Sales — each a list with `n` new, `e` edit and `dele
 On the Timeline, follow-ups stand out (overdue in red) and `d` marks one done;
 `t` fills a note from a comment template. From anywhere: `E` edits the client,
 `a` archives or un-archives it, `c` turns a lead into a client, `m` merges a
-duplicate, `delete` on the Overview deletes the client (or says why it cannot); each of
-these asks first. `/` goes to the client list's search: typing a name here never acts.
+duplicate, `S` shows its statement of account, `delete` on the Overview deletes the
+client (or says why it cannot); each of these asks first. Enter on a project opens the
+project's screen. `/` goes to the client list's search: typing a name here never acts.
 
 Every read and write runs in a thread worker with its own database connection;
 the screen only ever holds plain values.
@@ -108,6 +109,7 @@ class ClientFileScreen(CrmScreen[None]):
         Binding("w", "write_email", _("Write email"), id="write_email"),
         Binding("i", "meeting", _("Meeting"), id="meeting"),
         Binding("X", "cancel_meeting", _("Cancel meeting"), id="cancel_meeting"),
+        Binding("S", "statement", _("Statement"), id="statement"),
         Binding("left", "tab(-1)", _("Tabs"), key_display="←→", id="tab_prev"),
         Binding("right", "tab(1)", _("Next tab"), show=False, id="tab_next"),
         Binding("ctrl+r", "reload", _("Reload"), show=False, id="reload"),
@@ -397,6 +399,12 @@ class ClientFileScreen(CrmScreen[None]):
                 self.notify(_("Saved."))
 
         open_client_form(self, self.client_id, saved)
+
+    def action_statement(self) -> None:
+        """The client's statement of account (this year to today; `p` changes it)."""
+        from .statement import StatementScreen
+
+        self.app.push_screen(StatementScreen(self.client_id))
 
     def action_history(self) -> None:
         """This client's own audit trail: who changed what, and when."""

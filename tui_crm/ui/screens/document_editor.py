@@ -56,22 +56,67 @@ class EditorData:
     detail: Any | None = None  # the saved document (a draft invoice, a quote, a template)
     quote_id: int | None = None  # a new invoice written from this quote
     order_id: int | None = None  # … or this order
+    projects: tuple[tuple[str, str], ...] = ()  # the client's projects: (label, id as text)
+    project_id: int | None = None  # a new document's project (its quote's or order's)
+
+    def project_choices(self) -> list[tuple[str, str]]:
+        """The picker's options: none, then the client's projects."""
+        return [(_("(none)"), ""), *self.projects]
+
+
+def client_projects(client_id: int) -> tuple[tuple[str, str], ...]:
+    """The client's projects as the editor's picker lists them (in a worker)."""
+    from ...services.projects import project_choices
+
+    return tuple((name, str(project_id)) for name, project_id in project_choices(client_id))
 
 
 def new_document(
     client_id: int, quote_id: int | None = None, order_id: int | None = None
 ) -> EditorData:
-    """A new document of a client: its defaults (in a worker)."""
+    """A new document of a client: its defaults and projects (in a worker); written from
+    a quote or an order, it starts in their project."""
     from ...services import invoices
 
-    return EditorData(invoices.invoice_defaults(client_id), None, quote_id, order_id)
+    project_id = None
+    if order_id is not None:
+        from ...services import orders
+
+        project_id = orders.get_order(order_id).project_id
+    elif quote_id is not None:
+        from ...services import quotes
+
+        project_id = quotes.get_quote(quote_id).data.project_id
+    return EditorData(
+        invoices.invoice_defaults(client_id),
+        None,
+        quote_id,
+        order_id,
+        client_projects(client_id),
+        project_id,
+    )
 
 
 def saved_document(detail: Any) -> EditorData:
-    """A saved document with its client's defaults (in a worker)."""
+    """A saved document with its client's defaults and projects (in a worker)."""
     from ...services import invoices
 
-    return EditorData(invoices.invoice_defaults(detail.client_id), detail)
+    return EditorData(
+        invoices.invoice_defaults(detail.client_id),
+        detail,
+        projects=client_projects(detail.client_id),
+    )
+
+
+def project_value(project_id: int | None) -> str:
+    """A project id as the picker holds it ("" for none)."""
+    return str(project_id) if project_id else ""
+
+
+def project_of(values: dict[str, Any]) -> int | None:
+    """The project the picker holds, as an id (None for none)."""
+    text = str(values.get("project") or "").strip()
+    return int(text) if text.isdigit() else None
 
 
 def iso(day: dt.date | None) -> str:

@@ -11,6 +11,7 @@ Once issued, the editor gives way to the invoice's view.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
@@ -25,6 +26,8 @@ from .document_editor import (
     Page,
     iso,
     parse_percent,
+    project_of,
+    project_value,
     saved_document,
 )
 
@@ -56,6 +59,7 @@ def draft_values(detail: Any) -> tuple[dict[str, Any], list[EditLine]]:
         "invoice_type": detail.invoice_type,
         "exemption_code": detail.exemption_code or AUTO,
         "replaces": ", ".join(detail.replaces),
+        "project": project_value(detail.project_id),
     }
     return values, [EditLine.of(line) for line in detail.lines if not line.locked]
 
@@ -108,6 +112,7 @@ class InvoiceEditor(DocumentEditor):
                 "invoice_type": "F1",
                 "exemption_code": AUTO,
                 "replaces": "",
+                "project": project_value(data.project_id),
             }
             lines: list[EditLine] = []
         else:
@@ -186,6 +191,15 @@ class InvoiceEditor(DocumentEditor):
                     "exemption_code", _("AEAT code"), "select", 30, choices=exemption_choices()
                 ),
             ],
+            [
+                HeaderField(
+                    "project",
+                    _("Project"),
+                    "select",
+                    choices=self.data.project_choices(),
+                    label_width=16,
+                )
+            ],
             [HeaderField("notes", _("Notes"), "multiline", label_width=16)],
         ]
         if self.is_rectifying:
@@ -239,7 +253,7 @@ class InvoiceEditor(DocumentEditor):
             exemption_reason=str(values.get("exemption_reason") or ""),
             payment_terms=str(values.get("payment_terms") or ""),
             notes=str(values.get("notes") or ""),
-            project_id=detail.project_id if detail else None,
+            project_id=project_of(values),
             address_id=detail.address_id if detail else self.data.defaults.address_id,
             rectification_reason=str(values.get("rectification_reason") or ""),
             invoice_type=str(values.get("invoice_type") or ""),
@@ -273,7 +287,7 @@ class InvoiceEditor(DocumentEditor):
         detail = invoices.get_invoice(self.record_id)
         if detail.status != "draft":
             return None
-        self.data = EditorData(self.data.defaults, detail)
+        self.data = replace(self.data, detail=detail)
         values, lines = draft_values(detail)
         return values, lines, detail.version
 

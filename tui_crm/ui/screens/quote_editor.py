@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -28,6 +29,8 @@ from .document_editor import (
     Page,
     iso,
     parse_percent,
+    project_of,
+    project_value,
     saved_document,
 )
 
@@ -56,6 +59,7 @@ def quote_values(detail: Any) -> dict[str, Any]:
         "warranty": data.warranty,
         "conditions": data.conditions,
         "internal_notes": data.internal_notes,
+        "project": project_value(data.project_id),
     }
 
 
@@ -89,6 +93,7 @@ class QuoteEditor(DocumentEditor):
                 "warranty": "",
                 "conditions": "",
                 "internal_notes": "",
+                "project": project_value(data.project_id),
             }
             lines: list[EditLine] = []
             self._validity_by_days = True
@@ -108,7 +113,12 @@ class QuoteEditor(DocumentEditor):
             "lines",
             _("Lines"),
             [
-                [HeaderField("title", _("Title"), "text", label_width=14)],
+                [
+                    HeaderField("title", _("Title"), "text", label_width=14),
+                    HeaderField(
+                        "project", _("Project"), "select", 28, choices=self.data.project_choices()
+                    ),
+                ],
                 [
                     HeaderField("date", _("Date"), "date", 10, label_width=14),
                     HeaderField("valid_until", _("Valid until"), "date", 10),
@@ -237,7 +247,7 @@ class QuoteEditor(DocumentEditor):
             irpf_rate=parse_percent(str(values.get("irpf_rate", ""))),
             recargo=bool(values.get("recargo")),
             exemption_reason=str(values.get("exemption_reason") or ""),
-            project_id=data.project_id if data else None,
+            project_id=project_of(values),
             opportunity_id=data.opportunity_id if data else None,
             address_id=data.address_id if data else self.data.defaults.address_id,
         )
@@ -253,7 +263,7 @@ class QuoteEditor(DocumentEditor):
             assert self.version is not None
             quotes.update_quote(self.record_id, data, self.version)
             detail = quotes.get_quote(self.record_id)
-        self.data = EditorData(self.data.defaults, detail)
+        self.data = replace(self.data, detail=detail)
         self._validity_by_days = False
         return detail.id, detail.version
 
@@ -273,5 +283,5 @@ class QuoteEditor(DocumentEditor):
         if self.record_id is None:
             return None
         detail = quotes.get_quote(self.record_id)
-        self.data = EditorData(self.data.defaults, detail)
+        self.data = replace(self.data, detail=detail)
         return quote_values(detail), [EditLine.of(line) for line in detail.lines], detail.version

@@ -230,12 +230,14 @@ def pnl_columns() -> list[Column]:
         Column("cost", _("Cost of sales"), 13, align="right", min_width=12, priority=2),
         Column("margin", _("Margin"), 13, align="right", min_width=12),
         Column("margin_pct", _("Margin %"), 9, align="right", min_width=8, priority=1),
+        Column("expenses", _("Expenses"), 13, align="right", min_width=12, priority=2),
+        Column("net_margin", _("After expenses"), 13, align="right", min_width=12, priority=1),
     ]
 
 
 def pnl_row(r: Any) -> Row:
     return Row(
-        key=f"{r.client_id}:{r.month}",
+        key=f"{r.client_id or 0}:{r.month}",
         cells=(
             r.client,
             month_label(r.month),
@@ -243,14 +245,17 @@ def pnl_row(r: Any) -> Row:
             money(r.cost_of_sales),
             money(r.margin),
             percent(r.margin_pct),
+            money(r.expenses),
+            money(r.net_margin),
         ),
-        style="danger" if r.margin < 0 else "",
+        style="danger" if r.net_margin < 0 else "",
     )
 
 
 def pnl_summary(months: Sequence[Any], period: Any) -> Content:
     sales = sum((m.revenue for m in months), ZERO)
     cost = sum((m.cost for m in months), ZERO)
+    spent = sum((m.expenses for m in months), ZERO)
     from ...services.analytics import percent_of_whole
 
     return Content.assemble(
@@ -261,6 +266,10 @@ def pnl_summary(months: Sequence[Any], period: Any) -> Content:
         ("  " + _("margin") + " ", "dim"),
         (money(sales - cost), "bold green" if sales >= cost else "bold red"),
         (f" ({percent(percent_of_whole(sales - cost, sales))})", "bold"),
+        ("  " + _("expenses") + " ", "dim"),
+        (money(spent), "bold"),
+        ("  " + _("after expenses") + " ", "dim"),
+        (money(sales - cost - spent), "bold green" if sales >= cost + spent else "bold red"),
         (
             "  "
             + _("{start} to {end}").format(
@@ -757,7 +766,7 @@ class ReportsScreen(CrmScreen[None]):
     def _open_client(self, event: LazyTable.RowSelected) -> None:
         key = event.row_key
         if self.active == "pnl" and isinstance(key, str) and ":" in key:
-            key = int(key.split(":", 1)[0])
+            key = int(key.split(":", 1)[0]) or None  # 0: expenses of no client
         if self.active in ("ranking", "defaulters", "pnl", "m347") and isinstance(key, int):
             self.crm.open_client(key)
 

@@ -1,4 +1,5 @@
-"""The send dialog: an invoice, a quote, a payment reminder or a failed email, by email.
+"""The send dialog: an invoice, a quote, a payment reminder, a client's statement of
+account or a failed email, by email.
 
 Opened from the client file, the invoice and quote views and the reminders screen
 through `CrmApp.send_document(kind, id)`. It shows who it goes to (the client's
@@ -25,7 +26,7 @@ from ...i18n import _
 from ..base import CrmModalScreen
 from ..dialogs.confirm import ConfirmDialog
 
-KINDS = ("invoice", "quote", "reminder", "retry")
+KINDS = ("invoice", "quote", "reminder", "statement", "retry")
 OTHER = "__other__"
 
 
@@ -33,11 +34,12 @@ OTHER = "__other__"
 class SendRequest:
     """What to send: an invoice or quote id, a reminder (client and invoices) or a retry."""
 
-    kind: str  # invoice quote reminder retry
+    kind: str  # invoice quote reminder statement retry
     document_id: int | None = None  # invoice or quote id; the timeline entry for a retry
     client_id: int | None = None  # reminders
     invoice_ids: tuple[int, ...] = ()  # reminders
     level: int | None = None  # reminders; None: the next level due
+    period: tuple[Any, Any] | None = None  # a statement's (from, to)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,9 @@ def _load(request: SendRequest) -> Loaded:
         draft = email.compose_quote(document_id)
     elif request.kind == "reminder":
         draft = email.compose_reminder(client_id, list(request.invoice_ids), level=request.level)
+    elif request.kind == "statement":
+        start, end = request.period or (None, None)
+        draft = email.compose_statement(client_id, start, end)
     else:
         draft = email.stored_draft(document_id)
     kind = draft.purpose if draft.purpose != "reminder" else f"reminder{draft.reminder_level}"
@@ -163,6 +168,7 @@ class SendEmailScreen(CrmModalScreen[int | None]):
             "invoice": _("Send invoice {number} by email"),
             "quote": _("Send quote {number} by email"),
             "reminder": _("Send a payment reminder (level {level}) for {number}"),
+            "statement": _("Send the statement of account of {client} by email"),
         }.get(draft.purpose, _("Send {number} by email"))
         if self.request.kind == "retry":
             title = _("Send again: {subject}")
@@ -170,6 +176,7 @@ class SendEmailScreen(CrmModalScreen[int | None]):
             Content(
                 title.format(
                     number=draft.document or draft.client_name,
+                    client=draft.client_name,
                     level=draft.reminder_level,
                     subject=draft.subject,
                 )
@@ -196,8 +203,9 @@ class SendEmailScreen(CrmModalScreen[int | None]):
             key = f"{draft.template}\t{draft.language}"
             if any(f"{n}\t{lang}" == key for n, lang in loaded.templates):
                 template.value = key
-        if self.request.kind == "retry":
-            template.disabled = True  # the stored text is what is sent again
+        if self.request.kind in ("retry", "statement"):
+            template.disabled = True  # the stored text is what is sent again; a statement
+            # is written by the service, in the client's language
         self._set_text(draft)
         files = ", ".join(draft.attachments)
         self.query_one("#send-attachments", Static).update(

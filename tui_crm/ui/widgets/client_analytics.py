@@ -264,16 +264,18 @@ def margin_table(a: Any) -> Table:
         (_("Month"), "left"),
         (_("Revenue"), "right"),
         (_("Cost"), "right"),
+        (_("Expenses"), "right"),
         (_("Margin"), "right"),
         (_("Margin %"), "right"),
     )
     for m in a.margin_months:
-        empty = not m.revenue and not m.cost
+        empty = not m.revenue and not m.cost and not m.expenses
         style = "dim" if empty else ("red" if m.margin < 0 else "")
         table.add_row(
             month_label(m.month),
             money(m.revenue),
             money(m.cost),
+            money(m.expenses),
             money(m.margin),
             percent(m.margin_pct),
             style=style,
@@ -283,6 +285,7 @@ def margin_table(a: Any) -> Table:
         _("12 months"),
         money(total.revenue),
         money(total.cost),
+        money(total.expenses),
         money(total.margin),
         percent(total.margin_pct),
         style="bold",

@@ -5,7 +5,7 @@ Two modes, like a spreadsheet with an edit bar:
   one, `delete` removes it after confirmation, shift+up / shift+down (or
   ctrl+up / ctrl+down) move it;
 - in the edit row below the table: tab / shift+tab move across description,
-  quantity, unit price, discount, IVA and recargo (and on to the next or
+  quantity, unit price, discount, IVA, recargo and unit cost (and on to the next or
   previous line), up / down change line, enter goes back to the table, escape
   undoes what was typed in this line.
 
@@ -14,12 +14,13 @@ type (`catalog.lookup`, in a worker): the first suggestion (or an exact code) is
 highlighted, down moves through them, enter takes the highlighted one (also when it
 was pressed before the suggestions arrived), filling price, IVA and cost
 (`catalog.line_from_product`); escape closes them and keeps the text. A line about
-to be left without a price says so and goes to its price field. Amounts are read in
-Spanish or English notation (`money.parse_amount`); quantities and percents take ","
-or "." as the decimal mark. Totals per tax rate, IRPF and total are recomputed on every keystroke by
-the service's preview (`lines.preview_totals`, i.e. `money.document_totals`):
-the widget never does tax arithmetic itself. Lines the service refuses show
-its reasons, line by line.
+to be left without a price says so and goes to its price field. The unit cost (what
+the line costs the business, for its margin) is typed on any line, a free-text one
+too; a product's is its default. Amounts are read in Spanish or English notation
+(`money.parse_amount`); quantities and percents take "," or "." as the decimal mark.
+Totals per tax rate, IRPF and total are recomputed on every keystroke by the service's
+preview (`lines.preview_totals`, i.e. `money.document_totals`): the widget never does
+tax arithmetic itself. Lines the service refuses show its reasons, line by line.
 """
 
 from __future__ import annotations
@@ -48,7 +49,15 @@ from ..base import CrmNode
 from ..formatting import money
 from .lazy_table import sanitize
 
-FIELDS = ("description", "quantity", "unit_price", "discount", "vat_rate", "recargo_rate")
+FIELDS = (
+    "description",
+    "quantity",
+    "unit_price",
+    "discount",
+    "vat_rate",
+    "recargo_rate",
+    "unit_cost",
+)
 FIELD_LABELS = {
     "description": N_("Description"),
     "quantity": N_("Quantity"),
@@ -95,7 +104,7 @@ class EditLine:
     discount: str = ""
     vat_rate: str = "21"
     recargo_rate: str = ""  # "" = what the document's recargo setting implies
-    unit_cost: Decimal = Decimal(0)
+    unit_cost: str = ""  # "" = no cost
     product_id: int | None = None
     product_code: str = ""
     order_line_id: int | None = None
@@ -111,7 +120,7 @@ class EditLine:
             discount=number_text(line.discount) if line.discount else "",
             vat_rate=number_text(line.vat_rate),
             recargo_rate=number_text(recargo) if explicit_recargo and recargo is not None else "",
-            unit_cost=Decimal(line.unit_cost or 0),
+            unit_cost=number_text(line.unit_cost, 2) if line.unit_cost else "",
             product_id=line.product_id,
             product_code=product_code or getattr(line, "product_code", "") or "",
             order_line_id=getattr(line, "order_line_id", None),
@@ -120,12 +129,12 @@ class EditLine:
     def value(self, field: str) -> Decimal | None:
         """The field read as a number, or None when it is not one (yet)."""
         text = getattr(self, field).strip()
-        if field == "discount" and not text:
+        if field in ("discount", "unit_cost") and not text:
             return Decimal(0)
         if not text:
             return None
         try:
-            if field == "unit_price":
+            if field in ("unit_price", "unit_cost"):
                 return parse_amount(text)
             return parse_quantity(text)
         except (MoneyError, InvalidOperation, ValueError):
@@ -137,7 +146,7 @@ class EditLine:
     def invalid_fields(self) -> list[str]:
         """Fields whose text is not a number (shown red while typing)."""
         bad = []
-        for field in ("quantity", "unit_price", "discount", "vat_rate"):
+        for field in ("quantity", "unit_price", "discount", "vat_rate", "unit_cost"):
             if getattr(self, field).strip() and self.value(field) is None:
                 bad.append(field)
         if self.recargo_rate.strip() and self.value("recargo_rate") is None:
@@ -159,7 +168,7 @@ class EditLine:
         return LineInput(
             description=self.description,
             recargo_rate=recargo,
-            unit_cost=self.unit_cost,
+            unit_cost=self.value("unit_cost") or Decimal(0),  # cost is not in the totals
             product_id=self.product_id,
             order_line_id=self.order_line_id,
             **values,
@@ -184,7 +193,7 @@ class EditLine:
             discount=pick("discount"),
             vat_rate=pick("vat_rate"),
             recargo_rate=recargo,
-            unit_cost=self.unit_cost,
+            unit_cost=pick("unit_cost"),
             product_id=self.product_id,
             order_line_id=self.order_line_id,
         )
@@ -354,8 +363,17 @@ class CellInput(Input):
         await super()._on_key(event)
 
 
-_WIDTHS = {"#": 3, "quantity": 6, "unit_price": 10, "discount": 5, "vat_rate": 4, "re": 4}
+_WIDTHS = {
+    "#": 3,
+    "quantity": 6,
+    "unit_price": 10,
+    "discount": 5,
+    "vat_rate": 4,
+    "re": 4,
+    "unit_cost": 10,
+}
 _BASE_WIDTH = 11
+_MIN_DESCRIPTION = 16  # below this the table leaves the cost to the edit row
 _SCROLLBAR = 2
 
 
@@ -391,6 +409,7 @@ class LineEditor(CrmNode, Vertical):
     LineEditor #le-discount, LineEditor #le-l-discount { width: 6; }
     LineEditor #le-vat-rate, LineEditor #le-l-vat-rate { width: 5; }
     LineEditor #le-recargo-rate, LineEditor #le-l-recargo-rate { width: 5; }
+    LineEditor #le-unit-cost, LineEditor #le-l-unit-cost { width: 11; }
     LineEditor > #le-message { height: auto; color: $text-muted; }
     LineEditor > #le-message.-error { color: $text-error; }
     LineEditor > #le-totals { height: auto; text-align: right; }
@@ -455,6 +474,7 @@ class LineEditor(CrmNode, Vertical):
                     "discount": _("Disc%"),
                     "vat_rate": _("IVA%"),
                     "recargo_rate": _("RE%"),
+                    "unit_cost": _("Cost"),
                 }[field]
                 yield Label(short, id=f"le-l-{field.replace('_', '-')}")
         with Horizontal(id="le-edit"):
@@ -492,10 +512,18 @@ class LineEditor(CrmNode, Vertical):
 
     # --- the table --------------------------------------------------------------------
 
+    def _show_cost(self) -> bool:
+        """The cost column when the table is wide enough to keep the description readable
+        (on 80 columns the cost shows in the edit row only)."""
+        fixed = sum(_WIDTHS.values()) + _BASE_WIDTH + 2 * 9 + _SCROLLBAR  # + cell padding
+        return (self._table_width or 78) - fixed >= _MIN_DESCRIPTION
+
     def _columns(self) -> list[tuple[str, str, int]]:
-        fixed = sum(_WIDTHS.values()) + _BASE_WIDTH + 2 * 8 + _SCROLLBAR  # + cell padding
+        fixed = sum(_WIDTHS.values()) + _BASE_WIDTH + 2 * 9 + _SCROLLBAR  # + cell padding
+        if not self._show_cost():
+            fixed -= _WIDTHS["unit_cost"] + 2
         desc = max(12, (self._table_width or 78) - fixed)
-        return [
+        columns = [
             ("#", "#", _WIDTHS["#"]),
             ("description", _("Description"), desc),
             ("quantity", _("Qty"), _WIDTHS["quantity"]),
@@ -505,6 +533,9 @@ class LineEditor(CrmNode, Vertical):
             ("recargo_rate", _("RE%"), _WIDTHS["re"]),
             ("base", _("Base"), _BASE_WIDTH),
         ]
+        if self._show_cost():
+            columns.append(("unit_cost", _("Cost"), _WIDTHS["unit_cost"]))
+        return columns
 
     def _implied_recargo(self, line: EditLine) -> Decimal:
         vat = line.value("vat_rate")
@@ -520,7 +551,7 @@ class LineEditor(CrmNode, Vertical):
             value = line.value(field)
             if value is None:
                 return sanitize(getattr(line, field)) + " ?" if getattr(line, field) else ""
-            if field == "unit_price":
+            if field in ("unit_price", "unit_cost"):
                 return money(value)
             return number_text(value, places)
 
@@ -550,6 +581,11 @@ class LineEditor(CrmNode, Vertical):
             right(num("vat_rate")),
             right(recargo if recargo != "0" else ""),
             right(base),
+            *(
+                [right(num("unit_cost") if line.unit_cost.strip() else "")]
+                if self._show_cost()
+                else []
+            ),
         )
 
     def _rebuild(self) -> None:
@@ -1036,7 +1072,8 @@ class LineEditor(CrmNode, Vertical):
         line.unit_price = number_text(product_line.unit_price, 2)
         vat = Decimal(0) if self.tax.exemption_reason else product_line.vat_rate
         line.vat_rate = number_text(vat)
-        line.unit_cost = Decimal(product_line.unit_cost)
+        cost = Decimal(product_line.unit_cost or 0)
+        line.unit_cost = number_text(cost, 2) if cost else ""
         line.product_id = product_line.product_id
         line.product_code = code
         self._errors.pop(index, None)

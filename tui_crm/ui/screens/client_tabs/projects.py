@@ -1,4 +1,5 @@
-"""The client file's Projects tab: `n`, `e`, `delete`."""
+"""The client file's Projects tab: enter opens the project (its documents and figures),
+`n` new, `e` edit, `delete`."""
 
 from __future__ import annotations
 
@@ -60,3 +61,9 @@ class ProjectsTab(ListTab):
         from ..client_record_forms import ProjectForm
 
         return ProjectForm
+
+    def open(self, key: Any) -> None:
+        """Enter on a project: its screen (editing stays on `e`)."""
+        from ..project_view import ProjectScreen
+
+        self.app.push_screen(ProjectScreen(int(key)), lambda _result: self.changed())
