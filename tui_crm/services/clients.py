@@ -24,6 +24,7 @@ from ..models.base import utcnow
 from ..money import IRPF_RATES, VAT_RATES, from_cents
 from ..text import clean_input, fold
 from . import audit, search
+from .client_language import DOCUMENT_LANGUAGES
 from .errors import ConflictError, ConflictInfo, NotFound, RuleViolation, ValidationError
 from .permissions import require
 from .records import copy_record
@@ -72,6 +73,7 @@ class ClientInput:
     payment_days: int = 30
     payment_method: str = "transfer"
     iban: str = ""
+    language: str = ""  # the language of its documents: "", "es", "en" ("": by its country)
     vat_rate: Decimal = Decimal(21)
     vat_exempt: bool = False
     exemption_reason: str = ""
@@ -142,6 +144,7 @@ def validate(data: ClientInput) -> ClientInput:
         setattr(clean, name, clean_input(str(getattr(clean, name) or "")))
     clean.notes = clean_input(str(clean.notes or ""))
     clean.tax_id_country = (clean.tax_id_country or "ES").strip().upper()
+    clean.language = (clean.language or "").strip().lower()
 
     if "legal_name" in errors:
         pass
@@ -151,6 +154,10 @@ def validate(data: ClientInput) -> ClientInput:
         errors["legal_name"] = _("is longer than {n} characters").format(n=200)
     if len(clean.trade_name) > 200:
         errors["trade_name"] = _("is longer than {n} characters").format(n=200)
+    if clean.language not in DOCUMENT_LANGUAGES:
+        errors["language"] = _("must be one of {values}").format(
+            values=", ".join(code for code in DOCUMENT_LANGUAGES if code)
+        )
     if clean.kind not in ("lead", "client"):
         errors["kind"] = _("must be lead or client")
     if clean.tax_id and "tax_id" not in errors:

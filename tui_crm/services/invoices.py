@@ -317,8 +317,18 @@ def invoice_defaults(client_id: int) -> InvoiceDefaults:
         payment_days=days,
         address_id=address.id if address else None,
         address=format_address(address),
-        payment_terms=_("Payment within {days} days").format(days=days) if days else "",
+        payment_terms=_client_terms(client_id, days),
     )
+
+
+def _client_terms(client_id: int, days: int) -> str:
+    """The default payment terms in the client's language (its documents' language), so
+    that what the person writing the invoice sees is what the client reads."""
+    from ..i18n import in_language
+    from .client_language import language_for_client, payment_terms
+
+    with in_language(language_for_client(client_id)):
+        return payment_terms(days)
 
 
 # --- drafts ----------------------------------------------------------------------

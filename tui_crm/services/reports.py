@@ -14,6 +14,7 @@ from typing import Any
 
 from ..exports.columns import ReportColumn
 from ..i18n import N_, _
+from .client_language import LANGUAGE_LABELS
 
 __all__ = ["ReportColumn"]  # every column of every list is one of these
 
@@ -67,6 +68,7 @@ CLIENT_COLUMNS = (
     ReportColumn("owner", N_("Owner")),
     ReportColumn("payment_days", N_("Payment days"), "int"),
     ReportColumn("iban", N_("IBAN")),
+    ReportColumn("language", N_("Documents' language"), labels=LANGUAGE_LABELS),
     ReportColumn("revenue_year", N_("Revenue this year"), "money"),
     ReportColumn("revenue_total", N_("Revenue"), "money"),
     ReportColumn("outstanding", N_("Outstanding"), "money"),
@@ -107,7 +109,7 @@ def client_rows(flt) -> Iterator[tuple[Any, ...]]:
             for r in execute(
                 "SELECT c.id, c.status, c.phone, c.mobile, c.fax, c.website, c.payment_days, "
                 "c.iban, c.became_client_at, c.notes, a.line1, a.line2, a.postal_code, a.city, "
-                "a.province, a.country "
+                "a.province, a.country, c.language "
                 "FROM client c LEFT JOIN address a ON a.id = (SELECT a2.id FROM address a2 "
                 "WHERE a2.client_id = c.id ORDER BY a2.is_invoice_default DESC, a2.id LIMIT 1) "
                 f"WHERE c.id IN ({_marks(ids)})",
@@ -139,6 +141,7 @@ def client_rows(flt) -> Iterator[tuple[Any, ...]]:
                 row.owner,
                 d[6],
                 d[7],
+                d[16] or "",
                 row.revenue_year,
                 row.revenue_total,
                 row.outstanding,

@@ -245,6 +245,12 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("company.iban", N_("IBAN for transfers"), "", _iban),
     SettingSpec("company.bic", N_("BIC of the business's bank"), "", _bic),
     SettingSpec("sepa.creditor_id", N_("SEPA creditor identifier"), "", _creditor_id),
+    SettingSpec(
+        "documents.language",
+        N_("Documents' language for clients outside Spanish-speaking countries (en, es)"),
+        "en",
+        _choice("en", "es"),
+    ),
     SettingSpec("invoice.series", N_("Invoice series"), "F", _series),
     SettingSpec("invoice.rectifying_series", N_("Rectifying invoice series"), "R", _series),
     SettingSpec("invoice.default_vat", N_("Default IVA %"), "21", _rate(VAT_RATES)),
