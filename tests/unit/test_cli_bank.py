@@ -181,7 +181,7 @@ def test_remittances_and_mandates_from_the_command_line(shop, cli, tmp_path) -> 
     out = tmp_path / "remesa.xml"
     dry = cli("--db", db, "remittance", "create", "--due-by", "2026-03-01", "-o", out,
               "--dry-run")  # fmt: skip
-    assert dry.returncode == 0 and "2 direct debits, 1331.00" in dry.stdout and not out.exists()
+    assert dry.returncode == 0 and "2 direct debits, €1,331.00" in dry.stdout and not out.exists()
     made = cli("--db", db, "remittance", "create", "--due-by", "2026-03-01", "-o", out,
                "--collect-on", TOMORROW.isoformat())  # fmt: skip
     assert made.returncode == 0, made.stderr

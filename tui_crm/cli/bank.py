@@ -11,7 +11,8 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-from ..i18n import _
+from ..i18n import _, ngettext
+from ..i18n.formats import date_text, money_text
 from .common import EXIT_ERROR, EXIT_OK, FORMATS, UserError, date_arg, open_db, subcommands
 
 # services.payments.METHODS, repeated: the parser is built at start-up, before any service loads
@@ -198,27 +199,27 @@ def statement_line_text(item) -> str:
 
 
 def import_summary(report) -> str:
+    lines = ngettext("{n} line", "{n} lines", len(report.lines)).format(n=len(report.lines))
+    new = ngettext("{n} new", "{n} new", report.new).format(n=report.new)
+    known = ngettext("{n} already imported", "{n} already imported", report.known).format(
+        n=report.known
+    )
     if report.dry_run:
-        return _(
-            "{file}: {n} lines, {new} new ({sure} sure matches), {known} already imported; "
-            "dry run, nothing written"
-        ).format(
-            file=report.file_name,
-            n=len(report.lines),
-            new=report.new,
-            sure=report.sure,
-            known=report.known,
+        sure = ngettext("{n} sure match", "{n} sure matches", report.sure).format(n=report.sure)
+        return _("{file}: {lines}, {new} ({sure}), {known}; dry run, nothing written").format(
+            file=report.file_name, lines=lines, new=new, sure=sure, known=known
         )
-    return _(
-        "{file}: {n} lines, {new} new, {known} already imported; {accepted} accepted, "
-        "{pending} waiting for review"
-    ).format(
+    accepted = ngettext("{n} accepted", "{n} accepted", report.accepted).format(n=report.accepted)
+    pending = ngettext("{n} waiting for review", "{n} waiting for review", report.pending).format(
+        n=report.pending
+    )
+    return _("{file}: {lines}, {new}, {known}; {accepted}, {pending}").format(
         file=report.file_name,
-        n=len(report.lines),
-        new=report.new,
-        known=report.known,
-        accepted=report.accepted,
-        pending=report.pending,
+        lines=lines,
+        new=new,
+        known=known,
+        accepted=accepted,
+        pending=pending,
     )
 
 
@@ -251,20 +252,28 @@ def cmd_remittance(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.action == "cancel":
         n = sepa.cancel_remittance(args.id)
-        print(_("Remittance {id} cancelled: {n} direct debits freed.").format(id=args.id, n=n))
+        print(
+            ngettext(
+                "Remittance {id} cancelled: {n} direct debit freed.",
+                "Remittance {id} cancelled: {n} direct debits freed.",
+                n,
+            ).format(id=args.id, n=n)
+        )
         return EXIT_OK
     if args.dry_run:
         found = sepa.collectable_invoices(args.due_by, args.scheme)
         for c in found:
             print(
-                f"{c.code}  {c.due_date.isoformat()}  {c.outstanding:>12}  {c.sequence}  "
-                f"{c.mandate_reference}  {c.client_name}"
+                f"{c.code}  {date_text(c.due_date)}  {money_text(c.outstanding):>14}  "
+                f"{c.sequence}  {c.mandate_reference}  {c.client_name}"
             )
         total = sum((c.outstanding for c in found), Decimal(0))
         print(
-            _("{n} direct debits, {total}; dry run, nothing written").format(
-                n=len(found), total=total
-            )
+            ngettext(
+                "{n} direct debit, {total}; dry run, nothing written",
+                "{n} direct debits, {total}; dry run, nothing written",
+                len(found),
+            ).format(n=len(found), total=money_text(total))
         )
         return EXIT_OK
     if args.collect_on is not None and args.collect_on <= dt.date.today():
@@ -277,15 +286,18 @@ def cmd_remittance(args: argparse.Namespace) -> int:
         force=args.force,
     )
     print(
-        _(
+        ngettext(
+            "Remittance {id}: {n} direct debit ({first} first), {total}, to collect on "
+            "{date}; written to {path}",
             "Remittance {id}: {n} direct debits ({first} first), {total}, to collect on "
-            "{date}; written to {path}"
+            "{date}; written to {path}",
+            result.count,
         ).format(
             id=result.id,
             n=result.count,
             first=result.first,
-            total=result.total,
-            date=result.collection_date.isoformat(),
+            total=money_text(result.total),
+            date=date_text(result.collection_date),
             path=result.path,
         )
     )

@@ -10,7 +10,7 @@ import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from ..i18n import _
+from ..i18n import _, ngettext
 from .common import EXIT_ERROR, EXIT_OK, UserError, date_arg, open_db, subcommands
 
 
@@ -349,8 +349,16 @@ def cmd_recurring(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     print(
-        _("{created} invoices created, {problems} problems, {expired} quotes expired").format(
-            created=len(run.created), problems=len(run.problems), expired=expired
+        ", ".join(
+            (
+                ngettext("{n} invoice created", "{n} invoices created", len(run.created)).format(
+                    n=len(run.created)
+                ),
+                ngettext("{n} problem", "{n} problems", len(run.problems)).format(
+                    n=len(run.problems)
+                ),
+                ngettext("{n} quote expired", "{n} quotes expired", expired).format(n=expired),
+            )
         )
     )
     return EXIT_ERROR if run.problems else EXIT_OK

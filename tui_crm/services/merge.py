@@ -20,10 +20,11 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..db import execute, transactional
-from ..i18n import N_, _
+from ..i18n import N_, _, count_text, ngettext
 from ..models import Address, Client, User
 from ..models.base import utcnow
 from . import audit, search
@@ -32,19 +33,19 @@ from .permissions import require
 from .records import live_client
 from .session import login
 
-# (table, label) of everything that moves with a plain UPDATE of client_id.
-MOVED_TABLES = (
-    ("contact", N_("contacts")),
-    ("address", N_("addresses")),
-    ("activity", N_("timeline entries")),
-    ("document", N_("documents")),
-    ("project", N_("projects")),
-    ("opportunity", N_("opportunities")),
-    ("quote", N_("quotes")),
-    ("sales_order", N_("orders")),
-    ("invoice", N_("invoices")),
-    ("payment", N_("payments")),
-    ("recurring_invoice", N_("recurring invoices")),
+# (table, how many of them read) of everything that moves with a plain UPDATE of client_id.
+MOVED_TABLES: tuple[tuple[str, Callable[[int], str]], ...] = (
+    ("contact", lambda n: ngettext("{n} contact", "{n} contacts", n)),
+    ("address", lambda n: ngettext("{n} address", "{n} addresses", n)),
+    ("activity", lambda n: ngettext("{n} timeline entry", "{n} timeline entries", n)),
+    ("document", lambda n: ngettext("{n} document", "{n} documents", n)),
+    ("project", lambda n: ngettext("{n} project", "{n} projects", n)),
+    ("opportunity", lambda n: ngettext("{n} opportunity", "{n} opportunities", n)),
+    ("quote", lambda n: ngettext("{n} quote", "{n} quotes", n)),
+    ("sales_order", lambda n: ngettext("{n} order", "{n} orders", n)),
+    ("invoice", lambda n: ngettext("{n} invoice", "{n} invoices", n)),
+    ("payment", lambda n: ngettext("{n} payment", "{n} payments", n)),
+    ("recurring_invoice", lambda n: ngettext("{n} recurring invoice", "{n} recurring invoices", n)),
 )
 FILLED_FIELDS = (
     ("trade_name", N_("trade name")),
@@ -75,14 +76,18 @@ class MergePreview:
         """What will happen, one sentence per line, for the confirmation screen."""
         labels = dict(MOVED_TABLES)
         out = [
-            _("{n} {what}").format(n=count, what=_(labels[table]))
+            labels[table](count).format(n=count_text(count))
             for table, count in self.moves.items()
             if count
         ]
         if self.tags:
-            out.append(_("{n} tags").format(n=self.tags))
+            out.append(ngettext("{n} tag", "{n} tags", self.tags).format(n=self.tags))
         if self.custom_values:
-            out.append(_("{n} custom field values").format(n=self.custom_values))
+            out.append(
+                ngettext(
+                    "{n} custom field value", "{n} custom field values", self.custom_values
+                ).format(n=self.custom_values)
+            )
         names = dict(FILLED_FIELDS) | {"owner_login": N_("account owner")}
         for name, value in self.filled.items():
             out.append(

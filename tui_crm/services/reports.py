@@ -14,7 +14,11 @@ from typing import Any
 
 from ..exports.columns import ReportColumn
 from ..i18n import N_, _
+from .agenda import STATUS_LABELS as AGENDA_STATUS_LABELS
+from .analytics import STAGE_LABELS
 from .client_language import LANGUAGE_LABELS
+from .receivables import BUCKET_LABELS
+from .timeline import KIND_LABELS as ACTIVITY_KIND_LABELS
 
 __all__ = ["ReportColumn"]  # every column of every list is one of these
 
@@ -215,7 +219,7 @@ RECEIVABLE_COLUMNS = (
     *_AMOUNTS,
     _STATUS,
     ReportColumn("days_overdue", N_("Days overdue"), "int"),
-    ReportColumn("bucket", N_("Aging")),
+    ReportColumn("bucket", N_("Aging"), labels=BUCKET_LABELS),
 )
 DEFAULTER_COLUMNS = (
     ReportColumn("client", N_("Client")),
@@ -223,8 +227,8 @@ DEFAULTER_COLUMNS = (
     ReportColumn("overdue", N_("Overdue"), "money"),
     ReportColumn("invoices", N_("Invoices"), "int"),
     ReportColumn("oldest_days_overdue", N_("Oldest (days)"), "int"),
-    ReportColumn("share_of_billing", N_("Share of billing"), "percent"),
-    ReportColumn("share_of_overdue", N_("Share of overdue"), "percent"),
+    ReportColumn("share_of_billing", N_("Share of billing"), "percent", fraction=True),
+    ReportColumn("share_of_overdue", N_("Share of overdue"), "percent", fraction=True),
 )
 
 
@@ -300,16 +304,16 @@ AGENDA_COLUMNS = (
     ReportColumn("due_date", N_("Date"), "date"),
     ReportColumn("client", N_("Client")),
     ReportColumn("client_id", N_("Client ID"), "int"),
-    ReportColumn("kind", N_("Kind")),
+    ReportColumn("kind", N_("Kind"), labels=ACTIVITY_KIND_LABELS),
     ReportColumn("subject", N_("Subject")),
     ReportColumn("contact", N_("Contact")),
     ReportColumn("author", N_("Author")),
-    ReportColumn("status", N_("Status")),
+    ReportColumn("status", N_("Status"), labels=AGENDA_STATUS_LABELS),
 )
 
 TIMELINE_COLUMNS = (
     ReportColumn("occurred_at", N_("When"), "date"),
-    ReportColumn("kind", N_("Kind")),
+    ReportColumn("kind", N_("Kind"), labels=ACTIVITY_KIND_LABELS),
     ReportColumn("subject", N_("Subject")),
     ReportColumn("body", N_("Text")),
     ReportColumn("outcome", N_("Outcome")),
@@ -409,13 +413,12 @@ def verifactu_rows() -> Iterator[dict[str, Any]]:
 # spreadsheet writer reads kind "percent" as a percentage: `as_percentages` converts the
 # fraction columns (FRACTION_KEYS) before an export.
 
-FRACTION_KEYS = frozenset({"share", "share_of_billing", "share_of_overdue"})
 
 REVENUE_COLUMNS = (
     ReportColumn("client", N_("Client")),
     ReportColumn("tax_id", N_("Tax ID")),
     ReportColumn("revenue", N_("Revenue"), "money"),
-    ReportColumn("share", N_("Share"), "percent"),
+    ReportColumn("share", N_("Share"), "percent", fraction=True),
     ReportColumn("previous_revenue", N_("Previous year"), "money"),
     ReportColumn("change", N_("Change"), "money"),
     ReportColumn("change_pct", N_("Change %"), "percent"),
@@ -435,7 +438,7 @@ PNL_COLUMNS = (
     ReportColumn("margin_pct", N_("Margin %"), "percent"),
 )
 PIPELINE_COLUMNS = (
-    ReportColumn("stage", N_("Stage")),
+    ReportColumn("stage", N_("Stage"), labels=STAGE_LABELS),
     ReportColumn("count", N_("Opportunities"), "int"),
     ReportColumn("amount", N_("Amount"), "money"),
     ReportColumn("weighted_amount", N_("Weighted"), "money"),
@@ -487,6 +490,11 @@ def pipeline_rows(year: int | None = None, as_of=None) -> Iterator[dict[str, Any
     return iter(
         [_pick(r, PIPELINE_COLUMNS) for r in pipeline_by_stage(period, by_year=year is not None)]
     )
+
+
+FRACTION_KEYS = frozenset(
+    c.key for c in (*REVENUE_COLUMNS, *DEFAULTER_COLUMNS, *MONTHLY_COLUMNS) if c.fraction
+)
 
 
 def as_percentages(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
