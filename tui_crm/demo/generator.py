@@ -713,7 +713,7 @@ class _Demo:
             c.row = [
                 legal,
                 trade,
-                fast_fold(trade or legal)[:200],
+                fast_fold(legal)[:200],  # the list shows and sorts by the legal name
                 tax_id,
                 email,
                 phone,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from decimal import Decimal
 
 from ..db import execute, is_sqlite, transactional
@@ -259,7 +259,8 @@ def _owner_id(owner_login: str) -> int | None:
 
 def column_values(data: ClientInput) -> dict[str, object]:
     values = {name: getattr(data, name) for name in EDITABLE}
-    values["sort_name"] = fold(data.trade_name or data.legal_name)[:200]
+    # The list shows the legal name, so it sorts by it ("by name" follows what is shown).
+    values["sort_name"] = fold(data.legal_name)[:200]
     values["tax_id_compact"] = _compact_tax_id(data)
     values["owner"] = _owner_id(data.owner_login)
     return values
@@ -618,7 +619,11 @@ def find_by_name(name: str) -> list[int]:
     candidates = (
         Client.select(Client.id, Client.legal_name, Client.trade_name)
         .where(
-            ((Client.sort_name == wanted[:200]) | (fn.LOWER(Client.legal_name) == wanted))
+            (
+                (Client.sort_name == wanted[:200])
+                | (fn.LOWER(Client.legal_name) == wanted)
+                | (fn.LOWER(Client.trade_name) == wanted)
+            )
             & (Client.status != "merged")
         )
         .order_by(Client.id)
@@ -769,6 +774,10 @@ def list_clients(flt: ClientFilter, offset: int = 0, limit: int | None = 100) ->
     status_index = flt.sort == "name" and not _prefix_search(flt)
     where, params = _where(flt, status_index=status_index)
     order = SORTS.get(flt.sort) or SORTS["name"]
+    rank, rank_params = _name_rank(flt)
+    if rank:
+        order = f"{rank}, {order}"
+        params = [*params, *rank_params]
     if flt.sort == "last_activity" and not is_sqlite():
         order = "c.last_activity_at DESC NULLS LAST, c.sort_name, c.id"
     page, page_params = _page(offset, limit)
@@ -889,17 +898,38 @@ def _group_page(
     )
 
 
+def _name_rank(flt: ClientFilter) -> tuple[str, list[object]]:
+    """A search sorted by name lists the clients whose name matches first: the name
+    itself, then names starting with the text, then names containing it, then the rest
+    (matched by a contact, an email...): "treviño" puts Transportes Treviño above the
+    client whose contact is called Treviño. ("", []) when there is nothing to rank."""
+    folded = fold(flt.text.strip())
+    if flt.sort != "name" or len(folded) < search.MIN_TRIGRAM:
+        return "", []
+    inside = "instr(c.sort_name, ?)" if is_sqlite() else "strpos(c.sort_name, ?)"
+    return (
+        f"CASE WHEN c.sort_name = ? THEN 0 WHEN {inside} = 1 THEN 1 "
+        f"WHEN {inside} > 0 THEN 2 ELSE 3 END",
+        [folded[:200], folded, folded],
+    )
+
+
 def position_of(flt: ClientFilter, client_id: int) -> int | None:
-    """Index of a client in the list sorted by name (to put the cursor on it), or None."""
+    """Index of a client in the list sorted by name (to put the cursor on it), or None;
+    in a search, after the names that rank above it (`_name_rank`)."""
     where, params = _where(flt)
+    rank, rank_params = _name_rank(replace(flt, sort="name"))
+    rank = rank or "0"
     row = execute(
-        f"SELECT c.sort_name FROM client c WHERE {where} AND c.id = ?", [*params, client_id]
+        f"SELECT c.sort_name, {rank} FROM client c WHERE {where} AND c.id = ?",
+        [*rank_params, *params, client_id],
     ).fetchone()
     if row is None:
         return None
     before = execute(
         f"SELECT COUNT(*) FROM client c WHERE {where} "
-        "AND (c.sort_name < ? OR (c.sort_name = ? AND c.id < ?))",
-        [*params, row[0], row[0], client_id],
+        f"AND ({rank} < ? OR ({rank} = ? AND "
+        "(c.sort_name < ? OR (c.sort_name = ? AND c.id < ?))))",
+        [*params, *rank_params, row[1], *rank_params, row[1], row[0], row[0], client_id],
     ).fetchone()
     return int(before[0])
