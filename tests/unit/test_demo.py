@@ -594,9 +594,7 @@ def test_fast_fold_is_text_fold(sql: sqlite3.Connection) -> None:
     ]
     for text in samples:
         assert fast_fold(text) == fold(text)
-    for name, trade, sort_name in sql.execute(
-        "SELECT legal_name, trade_name, sort_name FROM client"
-    ):
+    for name, sort_name in sql.execute("SELECT legal_name, sort_name FROM client"):
         assert sort_name == fold(name)[:200]  # the list sorts by the legal name it shows
 
 

@@ -132,9 +132,19 @@ def test_upgrade_to_version_1_then_to_latest_keeps_every_row(raw_db) -> None:
 
     for table, rows in before.items():
         # Every value kept; columns a later migration adds come after them (ALTER TABLE
-        # ... ADD COLUMN appends).
+        # ... ADD COLUMN appends). The client list's sort key is the one value that changes
+        # on purpose: m0016 sorts by the legal name (it was the trade name when there was
+        # one).
         width = len(rows[0])
-        assert [row[:width] for row in table_dump(table)] == rows, table
+        names = [r[1] for r in db_module.execute(f'PRAGMA table_info("{table}")')][:width]
+        keep = [i for i, name in enumerate(names) if name != "sort_name"]
+        after = [tuple(row[i] for i in keep) for row in table_dump(table)]
+        assert after == [tuple(row[i] for i in keep) for row in rows], table
+    from tui_crm.text import fold
+
+    traded = "SELECT legal_name, sort_name FROM client WHERE trade_name <> ''"
+    for legal, sort_name in db_module.execute(traded):
+        assert sort_name == fold(legal)  # "angel perez nunez", no longer "carpinteria angel"
     assert len(before["client"]) == len(CLIENTS)
     assert len(before["contact"]) == len(CONTACTS)
     names = [r[0] for r in db_module.execute("SELECT legal_name FROM client ORDER BY id")]
