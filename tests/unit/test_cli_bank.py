@@ -185,7 +185,7 @@ def test_remittances_and_mandates_from_the_command_line(shop, cli, tmp_path) -> 
     made = cli("--db", db, "remittance", "create", "--due-by", "2026-03-01", "-o", out,
                "--collect-on", TOMORROW.isoformat())  # fmt: skip
     assert made.returncode == 0, made.stderr
-    assert "2 direct debits (2 first), 1331.00" in made.stdout  # both under a new mandate
+    assert "2 direct debits (2 first), €1,331.00" in made.stdout  # both under a new mandate
     assert schema().validate(etree.parse(str(out)))
     again = cli(
         "--db", db, "remittance", "create", "--due-by", "2026-03-01", "-o", tmp_path / "z.xml"
