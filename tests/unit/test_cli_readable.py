@@ -120,3 +120,14 @@ def test_percentages_in_messages_use_the_languages_separator(db) -> None:
             )
         )
     assert "debe ser 5,2 % con IVA del 21 %" in str(refused.value.errors)
+
+
+def test_one_issued_invoice_is_one(db) -> None:
+    from invoicing_support import issued
+
+    from tui_crm.services import clients
+
+    set_issuer()
+    client_id = make_client()
+    issued(client_id, T)
+    assert clients.delete_refusal(client_id).startswith("it has 1 issued invoice;")

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from decimal import Decimal
 
 from ..db import execute, is_sqlite, transactional
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..models import Address, Client, Invoice, User
 from ..models.base import utcnow
 from ..money import IRPF_RATES, VAT_RATES, from_cents
@@ -501,8 +501,10 @@ def delete_refusal(client_id: int) -> str | None:
         Invoice.select().where((Invoice.client == client_id) & (Invoice.status != "draft")).count()
     )
     if issued:
-        return _(
-            "it has {n} issued invoices; a client with invoices can only be archived or merged"
+        return ngettext(
+            "it has {n} issued invoice; a client with invoices can only be archived or merged",
+            "it has {n} issued invoices; a client with invoices can only be archived or merged",
+            issued,
         ).format(n=issued)
     payments = execute("SELECT COUNT(*) FROM payment WHERE client_id = ?", (client_id,)).fetchone()
     if payments[0]:

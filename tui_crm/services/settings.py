@@ -15,7 +15,7 @@ from itertools import pairwise
 
 from .. import config
 from ..db import transactional
-from ..i18n import LANGUAGES, N_, _
+from ..i18n import LANGUAGES, N_, _, ngettext
 from ..models import Setting, VerifactuRecord
 from ..models.base import utcnow
 from ..money import IRPF_RATES, VAT_RATES, MoneyError
@@ -395,9 +395,11 @@ def _verifactu_refusals(values: dict[str, str]) -> dict[str, str]:
     if new_environment and new_environment != environment:
         waiting = VerifactuRecord.select().where(VerifactuRecord.status == "pending").count()
         if waiting:
-            errors["verifactu.environment"] = _(
+            errors["verifactu.environment"] = ngettext(
+                "{n} record still waits to be sent to the {environment} environment; send it first",
                 "{n} records still wait to be sent to the {environment} environment; send them "
-                "first"
+                "first",
+                waiting,
             ).format(n=waiting, environment=environment)
     if values.get("verifactu.enabled") == "yes":
         tax_id = values.get("company.tax_id") or get("company.tax_id")
