@@ -194,6 +194,8 @@ def test_remittances_and_mandates_from_the_command_line(shop, cli, tmp_path) -> 
     assert not (tmp_path / "z.xml").exists()
     rows = json.loads(cli("--db", db, "remittance", "list", "--format", "json").stdout)
     assert [(r["count"], r["total"], r["status"]) for r in rows] == [(2, "1331.00", "sent")]
+    plain = cli("--db", db, "remittance", "list").stdout  # what a person reads (issue 16)
+    assert "waiting for the bank" in plain and "1,331.00" in plain and "sent" not in plain
     assert cli("--db", db, "remittance", "cancel", str(rows[0]["id"])).returncode == 0
     assert "exists" in one_line_error(
         cli("--db", db, "remittance", "create", "--due-by", "2026-03-01", "-o", out)

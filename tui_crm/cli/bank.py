@@ -7,13 +7,21 @@ add|list|revoke`. The rules live in `services.payments`, `services.bank` and
 from __future__ import annotations
 
 import argparse
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 from ..i18n import _, ngettext
 from ..i18n.formats import date_text, money_text
-from .common import EXIT_ERROR, EXIT_OK, FORMATS, UserError, date_arg, open_db, subcommands
+from .common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    FORMATS,
+    UserError,
+    date_arg,
+    open_db,
+    print_rows,
+    subcommands,
+)
 
 # services.payments.METHODS, repeated: the parser is built at start-up, before any service loads
 METHODS = ("transfer", "card", "cash", "direct_debit", "cheque", "other")
@@ -230,8 +238,6 @@ def cmd_remittance(args: argparse.Namespace) -> int:
     from ..services import sepa
 
     if args.action == "list":
-        from ..exports.tabular import write_report
-
         rows = [
             {
                 "id": r.id,
@@ -248,7 +254,7 @@ def cmd_remittance(args: argparse.Namespace) -> int:
             }
             for r in sepa.list_remittances(0, 10_000)
         ]
-        write_report(rows, list(rows[0]) if rows else ["id"], args.format, sys.stdout)
+        print_rows(rows, sepa.REMITTANCE_COLUMNS, args.format)
         return EXIT_OK
     if args.action == "cancel":
         n = sepa.cancel_remittance(args.id)
@@ -327,8 +333,6 @@ def cmd_mandate(args: argparse.Namespace) -> int:
         sepa.set_mandate_active(sepa.find_mandate(args.reference), False)
         print(_("Mandate {reference} revoked.").format(reference=args.reference))
         return EXIT_OK
-    from ..exports.tabular import write_report
-
     client_id = _client(args.client) if args.client else None
     rows = [
         {
@@ -345,9 +349,5 @@ def cmd_mandate(args: argparse.Namespace) -> int:
         }
         for m in sepa.list_mandates(client_id, 0, None)
     ]
-    columns = [
-        "reference", "client", "tax_id", "signed_on", "iban", "bic", "scheme", "sequence",
-        "active", "last_collected_on",
-    ]  # fmt: skip
-    write_report(rows, columns, args.format, sys.stdout)
+    print_rows(rows, sepa.MANDATE_COLUMNS, args.format)
     return EXIT_OK
