@@ -201,7 +201,7 @@ def statement_line_text(item) -> str:
     else:
         state = _("waiting for review")
     return (
-        f"{line.operation_date.isoformat()}  {line.amount:>12}  {concept:<38}  → "
+        f"{date_text(line.operation_date)}  {money_text(line.amount):>14}  {concept:<38}  → "
         f"{bank.describe(item.proposal, line.amount)}  [{state}]"
     )
 

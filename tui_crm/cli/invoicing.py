@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from ..i18n import _, ngettext
+from ..i18n.formats import date_text
 from .common import EXIT_ERROR, EXIT_OK, UserError, date_arg, open_db, subcommands
 
 
@@ -336,14 +337,14 @@ def cmd_recurring(args: argparse.Namespace) -> int:
         label = created.code or _("draft {id}").format(id=created.invoice_id)
         print(
             _("{label}  (template {template}, period {period})").format(
-                label=label, template=created.recurring_id, period=created.period.isoformat()
+                label=label, template=created.recurring_id, period=date_text(created.period)
             )
         )
     for problem in run.problems:
         print(
             _("template {template}, period {period}: {message}").format(
                 template=problem.recurring_id,
-                period=problem.period.isoformat(),
+                period=date_text(problem.period),
                 message=problem.message,
             ),
             file=sys.stderr,
