@@ -10,9 +10,11 @@
     `date.today()` / `datetime.now()` everywhere, which this fixture answers (values
     are real `date`/`datetime` objects; `isinstance` keeps working). Local time is UTC.
 `demo`
-    A believable business (`services.demo`, fixed seed, generated as of `TODAY`) in a
-    fresh SQLite file, opened by "tester" (the login every machine reports here, so
-    that no screen shows whoever runs the tests). Returns the `Opened` to give `CrmApp`.
+    A believable business (`tui_crm.demo`, fixed seed, generated as of `TODAY`) in a
+    SQLite file of its own (a copy of one generated per test process), opened by
+    "tester": the login every machine reports here (`config.current_login`), so that no
+    screen shows whoever runs the tests, and an empty keyring in memory (`MemoryKeyring`),
+    so that the settings do not show this machine's. Returns the `Opened` to give `CrmApp`.
 `fresh_ui(language)`
     The TUI imported anew in `language` ("en" or "es"): key labels are translated when
     a screen's module is imported, so a screen in Spanish needs its modules imported in
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import shutil
 import sqlite3  # noqa: F401 - its date adapters must know the real classes (see frozen_clock)
 import sys
 import time
@@ -117,17 +120,44 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 # --- a demo business ----------------------------------------------------------------------
 
 
-def generate_demo(*args, **kwargs):
-    """`tui-crm demo`'s generator (moving from services to its own package)."""
-    try:
-        from tui_crm.demo import generate_demo as generate
-    except ImportError:
-        from tui_crm.services.demo import generate_demo as generate
-    return generate(*args, **kwargs)
+_TEMPLATES: dict[tuple[int, int, int], Path] = {}  # one demo database per test process
+
+
+def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo business generated once per test process (a second, not a tenth of one, to
+    copy); every `demo` test gets its own copy of the directory."""
+    from tui_crm import db as db_module
+    from tui_crm.config import DatabaseTarget
+    from tui_crm.demo import generate_demo
+    from tui_crm.services.startup import open_for_use
+
+    if DEMO_SIZE not in _TEMPLATES:
+        from tui_crm.services.session import Actor, set_actor
+
+        # As when a person first opens it: nobody acts yet (an earlier test may have set
+        # someone), so the audit log says the system created its first user.
+        set_actor(Actor(login="system", role="admin"))
+        directory = tmp_path_factory.mktemp("demo") / "db"
+        directory.mkdir(mode=0o700)
+        open_for_use(DatabaseTarget(str(directory / "crm.sqlite3")))
+        clients, invoices, seed = DEMO_SIZE
+        generate_demo(clients, invoices, seed, today=TODAY)
+        db_module.close_database()
+        _TEMPLATES[DEMO_SIZE] = directory
+    return _TEMPLATES[DEMO_SIZE]
 
 
 @pytest.fixture
-def demo(app_env, frozen_clock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def demo(
+    app_env,
+    frozen_clock,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    import keyring.core
+    from smtp_support import MemoryKeyring
+
     from tui_crm import config, i18n
     from tui_crm import db as db_module
     from tui_crm.config import DatabaseTarget
@@ -136,11 +166,11 @@ def demo(app_env, frozen_clock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     for name in ("NO_COLOR", "FORCE_COLOR", "TEXTUAL", "SSH_CONNECTION", "COLUMNS", "LINES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(config, "current_login", lambda: "tester")
+    # A keyring that works, the same on every machine (the settings name its backend).
+    monkeypatch.setattr(keyring.core, "_keyring_backend", MemoryKeyring())
     directory = tmp_path / "db"
-    directory.mkdir(mode=0o700)
+    shutil.copytree(_demo_template(tmp_path_factory), directory)
     opened = open_for_use(DatabaseTarget(str(directory / "crm.sqlite3")))
-    clients, invoices, seed = DEMO_SIZE
-    generate_demo(clients, invoices, seed, today=TODAY)
     try:
         yield opened
     finally:

@@ -17,10 +17,10 @@ from tui_crm.services import invoices, sepa, settings
 from tui_crm.ui.app import CrmApp
 from tui_crm.ui.dialogs.choice import ChoicePrompt
 from tui_crm.ui.dialogs.confirm import ConfirmDialog
+from tui_crm.ui.dialogs.form import FormScreen
 from tui_crm.ui.dialogs.prompt import PromptForm
 from tui_crm.ui.screens.reconcile import ReconcileScreen, SplitForm
 from tui_crm.ui.screens.remittance import RemittanceScreen
-from tui_crm.ui.widgets.form import FormScreen
 from tui_crm.ui.widgets.lazy_table import LazyTable
 from tui_crm.ui.widgets.paths import PathSuggester
 

@@ -18,13 +18,13 @@ from tui_crm.services.timeline import ActivityData
 from tui_crm.ui.app import CrmApp
 from tui_crm.ui.dialogs.activity_view import ActivityView
 from tui_crm.ui.dialogs.confirm import ConfirmDialog
+from tui_crm.ui.dialogs.form import field_id
 from tui_crm.ui.screens.activity_form import ActivityForm, RescheduleForm
 from tui_crm.ui.screens.agenda import AgendaScreen
 from tui_crm.ui.screens.client_file import ClientFileScreen
 from tui_crm.ui.screens.client_form import ClientForm
 from tui_crm.ui.screens.clients import ClientsScreen
 from tui_crm.ui.screens.document_forms import AttachForm, ExportForm
-from tui_crm.ui.widgets.form import field_id
 from tui_crm.ui.widgets.lazy_table import LazyTable
 
 from .conftest import settle

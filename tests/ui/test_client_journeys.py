@@ -18,10 +18,10 @@ from tui_crm.ui.app import CrmApp
 from tui_crm.ui.dialogs.confirm import ConfirmDialog
 from tui_crm.ui.dialogs.conflict import ConflictDialog
 from tui_crm.ui.dialogs.duplicates import DuplicateDialog
+from tui_crm.ui.dialogs.form import field_id
 from tui_crm.ui.screens.client_file import ClientFileScreen
 from tui_crm.ui.screens.client_form import ClientForm
 from tui_crm.ui.screens.clients import ClientsScreen
-from tui_crm.ui.widgets.form import field_id
 from tui_crm.ui.widgets.lazy_table import LazyTable
 
 from .conftest import settle

@@ -9,10 +9,10 @@ from tui_crm.services import clients, custom_fields, timeline
 from tui_crm.services.clients import ClientInput
 from tui_crm.ui.app import CrmApp
 from tui_crm.ui.dialogs.confirm import ConfirmDialog
+from tui_crm.ui.dialogs.form import field_id
 from tui_crm.ui.screens.client_file import ClientFileScreen
 from tui_crm.ui.screens.client_form import ClientForm
 from tui_crm.ui.screens.client_settings import CommentTemplatesScreen, CustomFieldsScreen
-from tui_crm.ui.widgets.form import field_id
 
 from .conftest import settle
 

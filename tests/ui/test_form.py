@@ -10,7 +10,7 @@ from textual.widgets import Input, Label
 from tui_crm.services.errors import ConflictError, ConflictInfo, ValidationError
 from tui_crm.ui.dialogs.confirm import ConfirmDialog
 from tui_crm.ui.dialogs.conflict import ConflictDialog
-from tui_crm.ui.widgets.form import FieldSpec, FormScreen, field_id
+from tui_crm.ui.dialogs.form import FieldSpec, FormScreen, field_id
 
 from .conftest import settle
 

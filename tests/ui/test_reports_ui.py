@@ -11,10 +11,10 @@ from textual_plotext import PlotextPlot
 from tests.ui.screen_text import screen_text
 from tui_crm.ui.app import CrmApp
 from tui_crm.ui.dialogs.export import ExportDialog, ExportProgress
+from tui_crm.ui.dialogs.form import field_id
 from tui_crm.ui.dialogs.prompt import PromptForm
 from tui_crm.ui.screens.client_file import ClientFileScreen
 from tui_crm.ui.screens.reports import ReportsScreen
-from tui_crm.ui.widgets.form import field_id
 from tui_crm.ui.widgets.lazy_table import LazyTable
 
 from .conftest import settle

@@ -8,7 +8,12 @@ these files to review; accept it with
 `pytest tests/ui/test_snapshots.py --snapshot-update`.
 
 The id of each test names the screen: `test_screen[invoice_view-80x24-es]`. Not here:
-the Excel export's progress dialog (it is there for as long as the file takes to write).
+the Excel export's progress dialog (it is there for as long as the file takes to write)
+and Textual's own command palette and help panel (its results arrive as they are found).
+What would differ between machines is fixed in the `demo` fixture (tests/ui/conftest.py):
+the date and time, the login, the keyring; the database is "crm.sqlite3" and the
+working directory "/". Run alone: `pytest -n 2 tests/ui/test_snapshots.py`; `-m "not
+snapshot"` leaves them out.
 """
 
 from __future__ import annotations

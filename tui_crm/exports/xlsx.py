@@ -36,7 +36,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from itertools import chain
 from operator import itemgetter
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..i18n import _, count_text, current_language
@@ -356,29 +355,6 @@ def write_workbook(
             _abandon(workbook)
         work_dir.cleanup()
     return count
-
-
-# --- kept for the TUI's export dialog until it calls services.lists (14B removes them) ---
-
-
-def check_destination(path: Path | str) -> Path:
-    from ..services.lists import check_destination as check
-
-    return check(path)
-
-
-def write_xlsx(path: Path | str, columns: Sequence[ReportColumn], rows: Iterable[Any], **options):
-    from ..services.lists import save_xlsx
-
-    return save_xlsx(path, columns, rows, **options)
-
-
-def __getattr__(name: str) -> Any:
-    if name == "ExportError":
-        from ..services.lists import ExportError
-
-        return ExportError
-    raise AttributeError(name)
 
 
 def _abandon(workbook: Any) -> None:

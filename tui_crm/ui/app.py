@@ -21,7 +21,10 @@ from .styles import css_paths
 from .verifactu_sending import VerifactuSending
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..services.startup import Opened
+    from .base import CrmApi
 
 
 def _import_commands():
@@ -247,6 +250,23 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
 
         self.push_screen(AboutScreen())
 
+    # The two dialogs that code below the screens opens (`base`, widgets): through the app,
+    # since `dialogs/` builds on widgets and `base` (ARCHITECTURE.md, the order inside ui).
+
+    def show_message(self, title: str, text: str) -> None:
+        """A message that must be read; enter or escape closes it."""
+        from .dialogs.message import MessageDialog
+
+        self.push_screen(MessageDialog(title, text))
+
+    def ask(
+        self, question: str, then: Callable[[bool | None], None], *, yes: str | None = None
+    ) -> None:
+        """A yes/no question; `then(answer)` once the person answers."""
+        from .dialogs.confirm import ConfirmDialog
+
+        self.push_screen(ConfirmDialog(question, yes=yes), then)
+
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()
@@ -280,3 +300,9 @@ def read_only_notice(reason: str) -> str:
 
 def run_app(opened: Opened, *, mouse: bool = True) -> None:
     CrmApp(opened).run(mouse=mouse)
+
+
+if TYPE_CHECKING:  # the app is what the screens ask of it (a type checker says if not)
+
+    def _is_crm_api(app: CrmApp) -> CrmApi:
+        return app

@@ -1,6 +1,6 @@
 """What every screen, dialog and widget of the TUI shares (light: loaded at start-up).
 
-- `self.crm`: the app, typed (`CrmApp`): `self.crm.open_invoice(7)`.
+- `self.crm`: the app, typed by what the TUI asks of it (`CrmApi`): `self.crm.open_invoice(7)`.
 - `self.run_service(call, then)`: the one road from the UI to a service. `call()` runs in
   a thread worker inside its own database connection (`services.calls.run_call`); the
   worker posts a typed message back to the node that asked, `CrmNode.Done` with the
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 from textual.dom import DOMNode
 from textual.message import Message
@@ -25,8 +25,6 @@ from textual.screen import ModalScreen, Screen, ScreenResultType
 from ..i18n import _
 
 if TYPE_CHECKING:
-    from .app import CrmApp
-
     _Node = DOMNode
 else:
     # A plain mixin at run time: Textual finds a widget's CSS type names (what `TabPane {…}`
@@ -35,6 +33,55 @@ else:
     _Node = object
 
 Refused = Callable[[Exception], bool | None]
+
+
+class CrmApi(Protocol):
+    """What screens, dialogs, widgets and palette commands ask of the app (`CrmApp` is one:
+    app.py checks it). A protocol rather than the class itself: `app` imports every screen,
+    so a screen importing `app`, even only to type it, would be an import loop."""
+
+    # navigation
+    def open_client(self, client_id: int, tab: str = "overview") -> None: ...
+    def new_client(self) -> None: ...
+    def pick_client(self, title: str, then: Callable[[int], None]) -> None: ...
+    def open_invoice(self, invoice_id: int) -> None: ...
+    def new_invoice(self, client_id: int | None = None) -> None: ...
+    def open_quote(self, quote_id: int) -> None: ...
+    def new_quote(self, client_id: int | None = None) -> None: ...
+    def open_order(self, order_id: int) -> None: ...
+    def open_sales_record(self, key: str) -> None: ...
+    def new_sales_document(self, client_id: int) -> None: ...
+    def register_payment(
+        self,
+        client_id: int | None = None,
+        invoice_id: int | None = None,
+        done: Callable[[int], None] | None = None,
+    ) -> None: ...
+    def send_document(
+        self,
+        kind: str,
+        document_id: int | None = None,
+        *,
+        client_id: int | None = None,
+        invoice_ids: tuple[int, ...] | list[int] = (),
+        level: int | None = None,
+        then: Callable[[int | None], None] | None = None,
+    ) -> None: ...
+    def send_verifactu_now(self, then: Callable[[], None] | None = None) -> None: ...
+    def switch_mode(self, mode: str) -> Any: ...
+    def show_quotes(self) -> None: ...
+    def show_orders(self) -> None: ...
+    def show_catalog(self) -> None: ...
+    def show_recurring(self, client_id: int | None = None, client_name: str = "") -> None: ...
+    def show_reminders(self, marked: tuple[int, ...] = ()) -> None: ...
+    def show_settings(self) -> None: ...
+    def show_email_templates(self) -> None: ...
+    def show_audit(self, client_id: int | None = None, title: str | None = None) -> None: ...
+    # the dialogs that code below the screens opens
+    def show_message(self, title: str, text: str) -> None: ...
+    def ask(
+        self, question: str, then: Callable[[bool | None], None], *, yes: str | None = None
+    ) -> None: ...
 
 
 class CrmNode(_Node):
@@ -60,9 +107,9 @@ class CrmNode(_Node):
             self.refused = refused
 
     @property
-    def crm(self) -> CrmApp:
+    def crm(self) -> CrmApi:
         """The application, typed: its navigation (`open_client`, `open_invoice` …)."""
-        return cast("CrmApp", self.app)
+        return cast("CrmApi", self.app)
 
     def run_service(
         self,
@@ -131,9 +178,7 @@ def _work(
 def show_refusal(node: DOMNode, text: str, title: str = "") -> None:
     """A refusal as every screen shows one: one line, or a dialog when it must be read."""
     if title:
-        from .dialogs.message import MessageDialog
-
-        node.app.push_screen(MessageDialog(title, text))
+        cast("CrmApi", node.app).show_message(title, text)
     else:
         node.notify(text, severity="error", timeout=10, markup=False)
 

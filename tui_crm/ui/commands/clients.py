@@ -12,7 +12,7 @@ from ...i18n import _
 from .base import CommandList, Entry, client_hits, strip_prefix
 
 if TYPE_CHECKING:
-    from ..app import CrmApp
+    from ..base import CrmApi
 
 
 class ClientCommands(Provider):
@@ -24,7 +24,7 @@ class ClientCommands(Provider):
         text = text if name is None else name
         if len(text) < 2:
             return
-        crm = cast("CrmApp", self.app)
+        crm = cast("CrmApi", self.app)
         async for hit in client_hits(
             text,
             _("Go to client: {name}"),
@@ -97,8 +97,8 @@ class ClientActionCommands(CommandList):
             yield hit
 
     @property
-    def crm(self) -> CrmApp:
-        return cast("CrmApp", self.app)
+    def crm(self) -> CrmApi:
+        return cast("CrmApi", self.app)
 
     def _new_client(self) -> None:
         self.crm.new_client()

@@ -9,14 +9,14 @@ from ...i18n import _
 from .base import CommandList, Entry
 
 if TYPE_CHECKING:
-    from ..app import CrmApp
+    from ..base import CrmApi
 
 
 class EmailCommands(CommandList):
     """ "Settings" (email, SMTP password, business data) and "Payment reminders"."""
 
     def entries(self) -> list[Entry]:
-        app = cast("CrmApp", self.app)
+        app = cast("CrmApi", self.app)
         return [
             (
                 _("Settings"),

@@ -13,15 +13,15 @@ from ...i18n import _
 from .base import CommandList, Entry, client_hits, strip_prefix
 
 if TYPE_CHECKING:
-    from ..app import CrmApp
+    from ..base import CrmApi
 
 
 class SalesCommands(CommandList):
     """Invoices, quotes, orders, payments and the receivables board from anywhere."""
 
     @property
-    def crm(self) -> CrmApp:
-        return cast("CrmApp", self.app)
+    def crm(self) -> CrmApi:
+        return cast("CrmApi", self.app)
 
     def entries(self) -> list[Entry]:
         app = self.crm

@@ -96,7 +96,7 @@ class ExportDialog(ModalScreen[Path | None]):
 
     @on(Input.Submitted, "#export-path")
     def _submitted(self, event: Input.Submitted) -> None:
-        from ...exports.xlsx import ExportError, check_destination
+        from ...services.lists import ExportError, check_destination
 
         text = event.value.strip()
         if text and not text.lower().endswith(".xlsx"):
@@ -176,7 +176,7 @@ class ExportProgress(CrmModalScreen[Any]):
 
     def _write(self) -> Any:
         """In the worker, inside one read-only transaction: the list, written to the file."""
-        from ...exports.xlsx import write_xlsx
+        from ...services.lists import save_xlsx
         from ...services.session import login
 
         worker = get_current_worker()
@@ -189,7 +189,7 @@ class ExportProgress(CrmModalScreen[Any]):
 
         total = self.job.count() if self.job.count is not None else None
         progress(0, total)
-        return write_xlsx(
+        return save_xlsx(
             self.path,
             self.job.columns,
             self.job.rows(),

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ...i18n import _
-from ..widgets.form import FieldSpec
+from .form import FieldSpec
 from .prompt import PromptForm
 
 

@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from ...i18n import _
-from ..widgets.form import FieldSpec, FormScreen
+from .form import FieldSpec, FormScreen
 
 
 class PromptForm(FormScreen[Any]):

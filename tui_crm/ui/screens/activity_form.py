@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ...i18n import _
+from ..dialogs.form import FieldSpec, FormScreen, field_id
 from ..safe_text import one_line
-from ..widgets.form import FieldSpec, FormScreen, field_id
 from .client_record_forms import RecordForm
 
 

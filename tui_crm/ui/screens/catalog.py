@@ -16,9 +16,9 @@ from textual.widgets import Header, Static
 from ...i18n import _
 from ..base import CrmScreen
 from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.form import FieldSpec, FormScreen
 from ..formatting import money, rows_text
 from ..widgets.footer import Footer
-from ..widgets.form import FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.line_editor import number_text
 from ..widgets.sources import PagedSource

@@ -30,17 +30,17 @@ from ..dialogs.confirm import ConfirmDialog
 from ..formatting import money
 from ..safe_text import one_line
 from ..widgets.client_analytics import ANALYTICS_TAB, ClientAnalyticsLine
-from ..widgets.client_tabs.addresses import AddressesTab
-from ..widgets.client_tabs.analytics import AnalyticsTab
-from ..widgets.client_tabs.base import FILE_PAGE, TAB_ACTIONS, ClientTab, pane_id, table_id
-from ..widgets.client_tabs.contacts import ContactsTab
-from ..widgets.client_tabs.documents import DocumentsTab
-from ..widgets.client_tabs.opportunities import OpportunitiesTab
-from ..widgets.client_tabs.overview import OverviewTab
-from ..widgets.client_tabs.projects import ProjectsTab
-from ..widgets.client_tabs.sales import SalesTab
-from ..widgets.client_tabs.timeline import TimelineTab
 from ..widgets.footer import Footer
+from .client_tabs.addresses import AddressesTab
+from .client_tabs.analytics import AnalyticsTab
+from .client_tabs.base import FILE_PAGE, TAB_ACTIONS, ClientTab, pane_id, table_id
+from .client_tabs.contacts import ContactsTab
+from .client_tabs.documents import DocumentsTab
+from .client_tabs.opportunities import OpportunitiesTab
+from .client_tabs.overview import OverviewTab
+from .client_tabs.projects import ProjectsTab
+from .client_tabs.sales import SalesTab
+from .client_tabs.timeline import TimelineTab
 
 TABS = (
     ("overview", N_("Overview")),

@@ -17,9 +17,9 @@ from textual.widgets import Input
 
 from ...i18n import _
 from ..base import CrmNode
+from ..dialogs.form import FieldSpec, FormScreen, field_id
 from ..labels import METHOD_LABELS, PAYABLE_METHODS, label
 from ..safe_text import one_line
-from ..widgets.form import FieldSpec, FormScreen, field_id
 
 ADDRESS_FIELDS = ("line1", "postal_code", "city", "province", "country")
 

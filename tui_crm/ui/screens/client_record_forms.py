@@ -13,7 +13,7 @@ from dataclasses import asdict
 from typing import Any, ClassVar
 
 from ...i18n import _
-from ..widgets.form import FieldSpec, FormScreen
+from ..dialogs.form import FieldSpec, FormScreen
 
 
 def _text(value: object) -> str:

@@ -231,15 +231,15 @@ class ClientsScreen(CrmScreen[None]):
 
     def action_export(self) -> None:
         """The list as filtered now, to Excel (with every client's fiscal and contact data)."""
-        from ...exports import lists
+        from ...services import lists, reports
         from ..dialogs.export import export_list
 
         flt = self.flt
         export_list(
             self,
             _("Clients"),
-            lists.CLIENT_COLUMNS,
-            lambda: lists.client_rows(flt),
+            reports.CLIENT_COLUMNS,
+            lambda: reports.client_rows(flt),
             stem="clientes",
             count=lambda: lists.count_clients(flt),
             notes=lists.describe_client_filter(flt),

@@ -42,9 +42,9 @@ from ...i18n import _
 from ..base import CrmScreen
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.conflict import ConflictDialog
+from ..dialogs.form import field_editor, read_value
 from ..safe_text import one_line
 from ..widgets.footer import Footer
-from ..widgets.form import field_editor, read_value
 from ..widgets.line_editor import EditLine, LineEditor, TaxContext, parse_quantity
 
 

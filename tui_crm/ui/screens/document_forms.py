@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ...i18n import _
-from ..widgets.form import FieldSpec, FormScreen
+from ..dialogs.form import FieldSpec, FormScreen
 
 
 class AttachForm(FormScreen[Any]):

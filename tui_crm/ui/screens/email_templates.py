@@ -21,8 +21,8 @@ from textual.widgets import Header, Static
 from ...i18n import _
 from ..base import CrmScreen
 from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.form import FieldSpec, FormScreen
 from ..widgets.footer import Footer
-from ..widgets.form import FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.sources import LoadedSource
 

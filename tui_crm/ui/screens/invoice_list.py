@@ -258,15 +258,15 @@ class InvoicesScreen(SearchableList):
 
     def action_export(self) -> None:
         """The invoice list as filtered now, to Excel."""
-        from ...exports import lists
+        from ...services import lists, reports
         from ..dialogs.export import export_list
 
         flt = self.flt
         export_list(
             self,
             _("Invoices"),
-            lists.INVOICE_COLUMNS,
-            lambda: lists.invoice_rows(flt),
+            reports.INVOICE_COLUMNS,
+            lambda: reports.invoice_rows(flt),
             stem="facturas",
             count=lambda: lists.count_invoices(flt),
             notes=lists.describe_invoice_filter(flt),

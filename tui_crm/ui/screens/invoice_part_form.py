@@ -12,8 +12,8 @@ from textual.content import Content
 from textual.widgets import Input, Label, Static
 
 from ...i18n import _
+from ..dialogs.form import FieldSpec, FormScreen
 from ..safe_text import one_line
-from ..widgets.form import FieldSpec, FormScreen
 from ..widgets.line_editor import number_text, parse_quantity
 
 

@@ -21,13 +21,13 @@ from textual.widgets import DataTable, Static
 
 from ...i18n import _
 from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.form import FieldSpec
 from ..dialogs.pdf import save_pdf
 from ..dialogs.prompt import PromptForm
 from ..formatting import date as show_date
 from ..formatting import local_datetime, money
 from ..labels import INVOICE_STATUS_LABELS, METHOD_LABELS, MODE_LABELS, label
 from ..safe_text import one_line
-from ..widgets.form import FieldSpec
 from ..widgets.lazy_table import sanitize
 from ..widgets.line_editor import totals_text
 from .document_view import DocumentView

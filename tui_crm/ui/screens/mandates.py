@@ -16,11 +16,11 @@ from textual.widgets import Header, Static
 
 from ...i18n import _
 from ..base import CrmScreen
+from ..dialogs.form import FieldSpec, FormScreen
 from ..formatting import date as show_date
 from ..formatting import rows_text
 from ..safe_text import one_line
 from ..widgets.footer import Footer
-from ..widgets.form import FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.sources import PagedSource
 

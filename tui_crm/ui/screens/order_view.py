@@ -15,13 +15,13 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 from ...i18n import _
+from ..dialogs.form import FieldSpec
 from ..dialogs.prompt import PromptForm
 from ..formatting import date as show_date
 from ..formatting import money
 from ..labels import ORDER_STATUS_LABELS, label
 from ..safe_text import one_line
 from ..widgets.document_lines import order_lines_table
-from ..widgets.form import FieldSpec
 from .document_view import DocumentView
 
 

@@ -23,11 +23,11 @@ from textual.content import Content
 from textual.widgets import Input, Label, Static
 
 from ...i18n import _
+from ..dialogs.form import FieldSpec, FormScreen, field_editor, field_id
 from ..formatting import date as show_date
 from ..formatting import money
 from ..labels import METHOD_LABELS, PAYABLE_METHODS
 from ..safe_text import one_line
-from ..widgets.form import FieldSpec, FormScreen, field_editor, field_id
 from ..widgets.line_editor import number_text
 
 _ALLOCATION_KEY = re.compile(r"allocations\[(\d+)\](\.amount)?")

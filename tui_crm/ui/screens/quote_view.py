@@ -16,13 +16,13 @@ from textual.binding import Binding, BindingType
 
 from ...i18n import _, pgettext
 from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.form import FieldSpec
 from ..dialogs.pdf import save_pdf
 from ..dialogs.prompt import PromptForm
 from ..formatting import date as show_date
 from ..formatting import money
 from ..labels import QUOTE_STATUS_LABELS, SHIPPING_LABELS, label
 from ..safe_text import one_line
-from ..widgets.form import FieldSpec
 from ..widgets.line_editor import totals_text
 from .document_view import DocumentView
 

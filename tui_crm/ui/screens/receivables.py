@@ -24,11 +24,11 @@ from textual.widgets import Header, Static
 
 from ...i18n import N_, _, count_text
 from ...services.receivables import BUCKET_LABELS, BUCKETS, ReceivableRow, ReceivablesFilter
+from ..dialogs.form import FieldSpec
 from ..dialogs.prompt import PromptForm
 from ..formatting import date as show_date
 from ..formatting import money
 from ..widgets.footer import Footer
-from ..widgets.form import FieldSpec
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.sources import PagedSource
 from .list_screen import ListScreen

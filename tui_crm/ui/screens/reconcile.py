@@ -25,12 +25,12 @@ from textual.widgets import Header, Static
 from ...i18n import N_, _, count_text
 from ..base import CrmScreen
 from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.form import FieldSpec, FormScreen
 from ..dialogs.prompt import PromptForm
 from ..formatting import date as show_date
 from ..formatting import money, rows_text
 from ..safe_text import one_line
 from ..widgets.footer import Footer
-from ..widgets.form import FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.line_editor import number_text
 from ..widgets.sources import PagedSource

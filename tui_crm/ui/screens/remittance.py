@@ -23,12 +23,12 @@ from ...i18n import _, count_text
 from ...services.sepa import REMITTANCE_STATUS
 from ..base import CrmScreen
 from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.form import FieldSpec
 from ..dialogs.prompt import PromptForm
 from ..formatting import date as show_date
 from ..formatting import money
 from ..safe_text import one_line
 from ..widgets.footer import Footer
-from ..widgets.form import FieldSpec
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.sources import LoadedSource
 

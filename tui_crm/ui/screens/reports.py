@@ -33,10 +33,10 @@ from ...i18n import N_, _, count_text, ngettext
 from ...money import ZERO
 from ..analytics_text import month_label, percent, share, signed_money, signed_percent
 from ..base import CrmScreen
+from ..dialogs.form import FieldSpec
 from ..formatting import date as show_date
 from ..formatting import money
 from ..widgets.footer import Footer
-from ..widgets.form import FieldSpec
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.sources import LoadedSource, PagedSource
 

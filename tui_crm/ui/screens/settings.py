@@ -21,7 +21,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from ...i18n import _
-from ..widgets.form import FieldSpec, FormScreen
+from ..dialogs.form import FieldSpec, FormScreen
 
 SMTP_KEYS = (
     "smtp.host",

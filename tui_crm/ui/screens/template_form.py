@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ...i18n import _
-from ..widgets.form import FieldSpec, FormScreen
+from ..dialogs.form import FieldSpec, FormScreen
 from .activity_form import kind_choices
 
 

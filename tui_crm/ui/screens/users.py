@@ -13,9 +13,9 @@ from ...i18n import _
 from ...services import users
 from ...services.permissions import ROLE_LABELS
 from ..base import CrmScreen
+from ..dialogs.form import FieldSpec, FormScreen
 from ..formatting import local_datetime
 from ..widgets.footer import Footer
-from ..widgets.form import FieldSpec, FormScreen
 from ..widgets.lazy_table import Column, LazyTable, Row
 from ..widgets.sources import LoadedSource
 

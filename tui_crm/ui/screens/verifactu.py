@@ -19,10 +19,10 @@ from textual.widgets import DataTable, Header, Static
 
 from ...i18n import _
 from ..base import CrmScreen
+from ..dialogs.form import FieldSpec
 from ..dialogs.prompt import PromptForm
 from ..formatting import date as show_date
 from ..widgets.footer import Footer
-from ..widgets.form import FieldSpec
 from ..widgets.lazy_table import sanitize
 
 

@@ -829,8 +829,6 @@ class LineEditor(CrmNode, Vertical):
 
     def delete_current(self) -> None:
         """Delete the highlighted line after a confirmation naming it."""
-        from .form import ConfirmDialog
-
         if self.current is None or not self.lines:
             return
         index = self.current
@@ -844,7 +842,7 @@ class LineEditor(CrmNode, Vertical):
                 self._remove(index)
                 self.post_message(self.Changed(self))
 
-        self.app.push_screen(ConfirmDialog(question, yes=_("Delete")), answer)
+        self.crm.ask(question, answer, yes=_("Delete"))
 
     def _remove(self, index: int) -> None:
         del self.lines[index]

@@ -1,0 +1,24 @@
+"""The client file's Analytics tab: what the client is worth (`widgets/client_analytics.py`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual.app import ComposeResult
+
+from ...widgets.client_analytics import ANALYTICS_TAB, ClientAnalyticsPanel
+from .base import ClientTab
+
+
+class AnalyticsTab(ClientTab):
+    KEY = ANALYTICS_TAB
+
+    def __init__(self, title: str, client_id: int, today: dt.date, as_of: dt.date | None):
+        super().__init__(title, client_id, today)
+        self.as_of = as_of
+
+    def compose(self) -> ComposeResult:
+        yield ClientAnalyticsPanel(self.client_id, as_of=self.as_of, id="cf-analytics")
+
+    def focus_first(self) -> None:
+        self.query_one("#cf-analytics").focus()

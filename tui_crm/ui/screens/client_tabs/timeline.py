@@ -1,0 +1,204 @@
+"""The client file's Timeline tab: open follow-ups first (overdue in red), `d` marks one
+done (again: reopen), `r` reschedules it, `t` fills a note from a comment template,
+enter shows an entry in full, `M` sends a failed email again."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ....i18n import N_, _
+from ...formatting import date as show_date
+from ...formatting import local_datetime
+from ...widgets.lazy_table import Column, Row
+from ...widgets.sources import PagedSource
+from .base import ListTab
+
+if TYPE_CHECKING:
+    from ..client_record_forms import RecordForm
+
+
+def activity_row(a: Any, today: Any) -> Row:
+    from ....services.timeline import KIND_LABELS
+
+    if a.email_status in ("failed", "draft"):
+        follow, style = _("not sent (M resends)"), "danger"
+    elif a.is_follow_up:
+        follow = _("due {date}").format(date=show_date(a.due_date))
+        style = "danger" if a.due_date < today else "warning"
+    elif a.done_at is not None and a.due_date is not None:
+        follow, style = _("done"), ""
+    else:
+        follow, style = "", ""
+    return Row(
+        key=a.id,
+        cells=(
+            local_datetime(a.occurred_at),
+            _(KIND_LABELS.get(a.kind, a.kind)),
+            a.title,
+            a.contact_name,
+            a.author,
+            follow,
+        ),
+        style=style,
+    )
+
+
+class TimelineTab(ListTab):
+    KEY = "timeline"
+    ACTIONS = ListTab.ACTIONS | {"done", "reschedule", "template", "email"}
+    EMPTY = N_("Nothing on the timeline yet: n records a call, a note, a task…")
+    DELETE_QUESTION = N_("Delete the timeline entry {what}?")
+    NAME_CELL = 2  # the subject
+
+    def columns(self) -> list[Column]:
+        return [
+            Column("when", _("When"), 16, min_width=11),
+            Column("kind", _("Kind"), 8, min_width=6, priority=2),
+            Column("subject", _("Subject"), 20, flex=True, min_width=14),
+            Column("contact", _("Contact"), 14, min_width=8, priority=3),
+            Column("author", _("By"), 8, min_width=5, priority=4),
+            Column("follow", _("Follow-up"), 15, min_width=10),
+        ]
+
+    def source(self) -> PagedSource[Any]:
+        from ....services import timeline
+
+        client_id, today = self.client_id, self.today
+        return PagedSource(
+            lambda: timeline.count_timeline(client_id),
+            lambda offset, limit: timeline.list_timeline(client_id, offset, limit),
+            lambda a: activity_row(a, today),
+        )
+
+    def form(self) -> type[RecordForm]:
+        from ..activity_form import ActivityForm
+
+        return ActivityForm
+
+    def new(self) -> None:
+        self.open_form()
+
+    def edit(self) -> None:
+        key = self.selected()
+        if key is not None:
+            self.open_form(key)
+
+    def open_form(
+        self, activity_id: int | None = None, initial: dict[str, Any] | None = None
+    ) -> None:
+        """The entry form with this client's contacts and projects to choose from."""
+        from ....services import contacts, projects, timeline
+        from ..activity_form import ActivityForm
+
+        client_id = self.client_id
+
+        def load() -> tuple[Any, list, list]:
+            row = timeline.get_activity(activity_id) if activity_id is not None else None
+            people = [(c.name, c.id) for c in contacts.list_contacts(client_id)]
+            works = [(p.data.name, p.id) for p in projects.list_projects(client_id)]
+            return row, people, works
+
+        def show(loaded: tuple[Any, list, list]) -> None:
+            row, people, works = loaded
+            if row is None:
+                form = ActivityForm(
+                    client_id,
+                    initial=initial,
+                    contacts=people,
+                    projects=works,
+                    title=_("New timeline entry"),
+                )
+            else:
+                form = ActivityForm(
+                    client_id,
+                    row.id,
+                    row.version,
+                    ActivityForm.values_of(row),
+                    contacts=people,
+                    projects=works,
+                    title=_("Edit timeline entry"),
+                )
+            self.app.push_screen(form, self.after_form())
+
+        self.run_service(load, show)
+
+    def done(self) -> None:
+        from ....services import timeline
+
+        key = self.selected()
+        if key is None:
+            return
+
+        def toggle() -> str:
+            if timeline.mark_done(key):
+                return _("Marked done.")
+            timeline.reopen(key)
+            return _("Reopened.")
+
+        self.run_service(toggle, lambda message: self.changed(message=message))
+
+    def reschedule(self) -> None:
+        from ....services import timeline
+        from ..activity_form import RescheduleForm
+
+        key = self.selected()
+        if key is None:
+            return
+        self.run_service(
+            lambda: timeline.get_activity(key),
+            lambda row: self.app.push_screen(
+                RescheduleForm(row.id, row.version, row.due_date, row.title),
+                self.after_form(_("Rescheduled.")),
+            ),
+        )
+
+    def template(self) -> None:
+        from ....services import timeline
+        from ...dialogs.choice import ChoicePrompt
+
+        def chosen(template: Any) -> None:
+            if template is None:
+                return
+            name = self.client_name
+
+            def fill() -> dict[str, Any]:
+                filled = timeline.fill_template(template, client=name)
+                return {"kind": filled.kind, "subject": filled.subject, "body": filled.body}
+
+            self.run_service(fill, lambda values: self.open_form(None, values))
+
+        def show(templates: list[Any]) -> None:
+            if not templates:
+                self.notify(
+                    _("No comment templates yet: the palette (ctrl+p) has 'New comment template'."),
+                    severity="warning",
+                )
+                return
+            self.app.push_screen(
+                ChoicePrompt(_("Fill a note from a template"), [(t.name, t) for t in templates]),
+                chosen,
+            )
+
+        self.run_service(timeline.list_templates, show)
+
+    def open(self, key: Any) -> None:
+        """Enter: the entry in full; from there `e` edits it, `d` marks it done."""
+        from ....services import timeline
+        from ...dialogs.activity_view import ActivityView
+
+        def chosen(choice: str | None) -> None:
+            if choice == "edit":
+                self.open_form(int(key))
+            elif choice == "done":
+                self.done()
+
+        self.run_service(
+            lambda: timeline.get_activity(int(key)),
+            lambda row: self.app.push_screen(ActivityView(row), chosen),
+        )
+
+    def email(self) -> None:
+        """`M`: send a failed email again."""
+        key = self.selected()
+        if key is not None:
+            self.crm.send_document("retry", int(key), then=lambda _entry: self.changed())
