@@ -294,7 +294,7 @@ async def test_deleting_a_client_with_invoices_shows_the_reason(db) -> None:
         await pilot.press("delete")
         await settle(pilot, app)
         assert isinstance(app.screen, ClientFileScreen)  # no question asked: it cannot be
-        assert any("1 issued invoices" in str(n.message) for n in app._notifications)
+        assert any("1 issued invoice;" in str(n.message) for n in app._notifications)
     assert Client.get_by_id(cid).status == "active"
 
 
@@ -336,7 +336,8 @@ async def test_merge_from_the_client_file(db) -> None:
         await settle(pilot, app)
         text = screen_text(app)
         assert "Talleres Núñez SL stays and absorbs Talleres Nuñez." in text
-        assert "1 contacts" in text and "tax ID filled in: B12345674" in text
+        assert "1 contact" in text and "1 contacts" not in text  # one, not "1 contacts"
+        assert "tax ID filled in: B12345674" in text
         await pilot.press("y")
         await settle(pilot, app)
         assert isinstance(app.screen, ClientFileScreen) and app.screen.client_id == keep
