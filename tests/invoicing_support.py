@@ -32,6 +32,7 @@ def make_client(
     exempt_reason: str = "",
     payment_days: int = 30,
     owner_login: str = "",
+    language: str = "",
 ) -> int:
     from tui_crm.services import clients
 
@@ -47,6 +48,7 @@ def make_client(
             vat_rate=D(0) if exempt_reason else D(21),
             payment_days=payment_days,
             owner_login=owner_login,
+            language=language,
         ),
         clients.AddressInput(line1="Avinguda Diagonal 2", postal_code="08001", city="Barcelona"),
     )

@@ -33,7 +33,8 @@ async def test_x_exports_the_filtered_client_list(db, tmp_path):
         await pilot.pause()
         assert isinstance(app.screen, ExportDialog)
         path_input = app.screen.query_one("#export-path")
-        assert path_input.value.startswith("~/clientes-") and path_input.value.endswith(".xlsx")
+        # the list named in the user's language (English here)
+        assert path_input.value.startswith("~/clients-") and path_input.value.endswith(".xlsx")
         await pilot.press(*_type_path(out), "enter")
         await settle(pilot, app)
         assert not isinstance(app.screen, ExportDialog | ExportProgress)
@@ -170,7 +171,7 @@ async def test_invoice_history_from_the_palette(db, tmp_path):
         await pilot.press("d")
         await settle(pilot, app)
         report = str(screen.query_one("#import-report-text").render())
-        assert "1 invoice to create, 1 new clients, 1 payments" in report
+        assert "1 invoice to create, 1 new client, 1 payment" in report
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.press("y")
@@ -197,7 +198,7 @@ async def test_x_on_the_invoice_list_exports_it(db, tmp_path):
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, ExportDialog)
-        assert "facturas-" in app.screen.query_one("#export-path").value
+        assert "invoices-" in app.screen.query_one("#export-path").value
         await pilot.press(*_type_path(out), "enter")
         await settle(pilot, app)
     rows = list(openpyxl.load_workbook(out, read_only=True).active.iter_rows(values_only=True))

@@ -92,7 +92,10 @@ async def test_switching_reports_and_the_monthly_chart(db) -> None:
         text = screen_text(app)
         # The chart is drawn: its legend, an axis tick and bars.
         assert "A year earlier" in text and "2025-01" in text and "█" in text
-        assert "Last 12 months €8,900.00" in summary(screen, "monthly")
+        # The months listed against exactly the same days a year earlier, both named.
+        headline = summary(screen, "monthly")
+        assert "2025-04-01 to 2026-03-15 €8,900.00" in headline
+        assert "same days a year earlier (2024-04-01 to 2025-03-15)" in headline
         monthly = screen.table("monthly")
         assert monthly.row_count == 24
         assert cells(monthly)[-3] == ("2026-01", "€3,000.00", "€2,000.00", "+50.0%")

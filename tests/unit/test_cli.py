@@ -19,8 +19,8 @@ from tui_crm.services.clients import AddressInput, ClientInput
 REPORT_KEYS = [
     "id", "name", "trade_name", "tax_id", "kind", "status", "email", "phone", "mobile", "fax",
     "website", "address", "address2", "postal_code", "city", "province", "country", "owner",
-    "payment_days", "iban", "revenue_year", "revenue_total", "outstanding", "became_client_at",
-    "notes",
+    "payment_days", "iban", "language", "revenue_year", "revenue_total", "outstanding",
+    "became_client_at", "notes",
 ]  # fmt: skip
 
 

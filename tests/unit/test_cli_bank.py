@@ -181,11 +181,11 @@ def test_remittances_and_mandates_from_the_command_line(shop, cli, tmp_path) -> 
     out = tmp_path / "remesa.xml"
     dry = cli("--db", db, "remittance", "create", "--due-by", "2026-03-01", "-o", out,
               "--dry-run")  # fmt: skip
-    assert dry.returncode == 0 and "2 direct debits, 1331.00" in dry.stdout and not out.exists()
+    assert dry.returncode == 0 and "2 direct debits, €1,331.00" in dry.stdout and not out.exists()
     made = cli("--db", db, "remittance", "create", "--due-by", "2026-03-01", "-o", out,
                "--collect-on", TOMORROW.isoformat())  # fmt: skip
     assert made.returncode == 0, made.stderr
-    assert "2 direct debits (2 first), 1331.00" in made.stdout  # both under a new mandate
+    assert "2 direct debits (2 first), €1,331.00" in made.stdout  # both under a new mandate
     assert schema().validate(etree.parse(str(out)))
     again = cli(
         "--db", db, "remittance", "create", "--due-by", "2026-03-01", "-o", tmp_path / "z.xml"
@@ -194,6 +194,8 @@ def test_remittances_and_mandates_from_the_command_line(shop, cli, tmp_path) -> 
     assert not (tmp_path / "z.xml").exists()
     rows = json.loads(cli("--db", db, "remittance", "list", "--format", "json").stdout)
     assert [(r["count"], r["total"], r["status"]) for r in rows] == [(2, "1331.00", "sent")]
+    plain = cli("--db", db, "remittance", "list").stdout  # what a person reads (issue 16)
+    assert "waiting for the bank" in plain and "1,331.00" in plain and "sent" not in plain
     assert cli("--db", db, "remittance", "cancel", str(rows[0]["id"])).returncode == 0
     assert "exists" in one_line_error(
         cli("--db", db, "remittance", "create", "--due-by", "2026-03-01", "-o", out)

@@ -156,7 +156,7 @@ def test_remind_for_cron(cli, office) -> None:
         assert server.messages == []
         run = cli("--db", office["db"], "remind", env=env)
         assert run.returncode == 0, run.stderr
-        assert "1 reminders sent, 0 failed" in run.stdout
+        assert "1 reminder sent, 0 failed" in run.stdout
         again = cli("--db", office["db"], "remind", env=env)
         assert again.returncode == 0 and "0 reminders sent" in again.stdout
         later = (T + dt.timedelta(days=5)).isoformat()

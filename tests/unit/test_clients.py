@@ -97,7 +97,7 @@ def test_create_with_address(db) -> None:
     address = Address.get(Address.client == cid)
     assert address.is_invoice_default and address.is_delivery_default and address.is_quote_default
     row = Client.get_by_id(cid)
-    assert row.sort_name == "asesoria munoz"
+    assert row.sort_name == "munoz asesores sl"  # the legal name it is listed by
     assert row.tax_id_compact == "B12345674"
     stored = execute("SELECT vat_rate_bp, irpf_rate_bp FROM client WHERE id = ?", (cid,)).fetchone()
     assert stored == (1000, 1500)
@@ -510,10 +510,11 @@ def test_list_pages(db) -> None:
     assert clients.count_clients(ClientFilter()) == 25
 
 
-def test_list_uses_the_trade_name_for_order(db) -> None:
+def test_list_sorts_by_the_legal_name_it_shows(db) -> None:
+    # Issue 16: it sorted by the trade name while showing the legal name.
     make("Zapatos SL", trade_name="Alpargatas")
     make("Bodega SL")
-    assert names(ClientFilter()) == ["Zapatos SL", "Bodega SL"]
+    assert names(ClientFilter()) == ["Bodega SL", "Zapatos SL"]
 
 
 def test_filters_kind_status_owner(db) -> None:

@@ -468,7 +468,8 @@ def test_client_figures_follow_the_invoices(sql: sqlite3.Connection) -> None:
         else:
             assert became is not None
             if count:
-                assert became == first
+                # a client since its first invoice, or since it was first in touch
+                assert became <= first, cid
     expected = sql.execute(
         "SELECT client_id, CAST(substr(issue_date, 1, 4) AS INTEGER), SUM(base_cents) "
         "FROM invoice GROUP BY 1, 2 ORDER BY 1, 2"
@@ -604,10 +605,8 @@ def test_fast_fold_is_text_fold(sql: sqlite3.Connection) -> None:
     ]
     for text in samples:
         assert fast_fold(text) == fold(text)
-    for name, trade, sort_name in sql.execute(
-        "SELECT legal_name, trade_name, sort_name FROM client"
-    ):
-        assert sort_name == fold(trade or name)[:200]
+    for name, sort_name in sql.execute("SELECT legal_name, sort_name FROM client"):
+        assert sort_name == fold(name)[:200]  # the list sorts by the legal name it shows
 
 
 def test_bad_arguments_are_refused(opened: Path) -> None:
@@ -689,3 +688,32 @@ def test_verifactu_records_of_the_last_days_chain_and_verify(
         for c in same:
             c.close()
     assert hashes[0] == hashes[1]  # the same seed and day give the same chain
+
+
+def test_client_since_is_never_after_the_first_touch(sql: sqlite3.Connection) -> None:
+    """Issue 16, item 14: "Client since" is never after the client's first activity, quote
+    or invoice, nor is the record created after them."""
+    rows = sql.execute(
+        "SELECT c.id, c.became_client_at, substr(c.created_at, 1, 10), "
+        "(SELECT MIN(substr(a.occurred_at, 1, 10)) FROM activity a WHERE a.client_id = c.id), "
+        "(SELECT MIN(q.date) FROM quote q WHERE q.client_id = c.id), "
+        "(SELECT MIN(i.issue_date) FROM invoice i WHERE i.client_id = c.id) "
+        "FROM client c"
+    ).fetchall()
+    assert rows
+    for cid, became, created, activity, quote, invoice in rows:
+        touches = [day for day in (activity, quote, invoice) if day]
+        if became is not None and touches:
+            assert became <= min(touches), cid
+        if touches:
+            assert created <= min(touches), cid
+
+
+def test_demo_quotes_and_orders_are_numbered_as_new_ones(sql: sqlite3.Connection) -> None:
+    """Demo quotes and orders have the digits a new one gets (services.orders.next_code)."""
+    import re
+
+    for table, prefix in (("quote", "P"), ("sales_order", "PED")):
+        codes = [r[0] for r in sql.execute(f"SELECT code FROM {table}")]
+        assert codes, table
+        assert all(re.fullmatch(prefix + r"\d{4}-\d{4,}", code) for code in codes), codes[:3]

@@ -59,6 +59,6 @@ def test_import_invoice_history_on_postgresql(pg_url, cli, tmp_path):
     assert cli("--db", pg_url, "config", "set", "company.name", "Yo SL").returncode == 0
     result = cli("--db", pg_url, "import", "invoices", source)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 invoice created, 1 new clients, 1 payments" in result.stdout
+    assert "1 invoice created, 1 new client, 1 payment" in result.stdout
     report = cli("--db", pg_url, "report", "invoices", "--format", "csv")
     assert "F2025-00007,F,standard,paid,2025-03-10," in report.stdout

@@ -28,7 +28,9 @@ def _text(data: bytes) -> str:
 def client_id(db) -> int:
     set_issuer()
     settings.set_value("company.iban", "ES91 2100 0418 4502 0005 1332")
-    return make_client("Peña y Muñoz, Sociedad Limitada", recargo=True, irpf=D(15))
+    # This client reads English (its own choice), the language these checks are written in;
+    # tests/unit/test_document_language.py has the Spanish documents of Spanish clients.
+    return make_client("Peña y Muñoz, Sociedad Limitada", recargo=True, irpf=D(15), language="en")
 
 
 def test_invoice_pdf_has_every_legal_field(client_id) -> None:
@@ -87,7 +89,7 @@ def test_invoice_pdf_has_every_legal_field(client_id) -> None:
 def test_exempt_and_rectifying_invoice_pdf(db) -> None:
     set_issuer()
     reason = "Operación exenta de IVA, art. 20.Uno.9º Ley 37/1992"
-    client_id = make_client("Academia Ñandú", exempt_reason=reason)
+    client_id = make_client("Academia Ñandú", exempt_reason=reason, language="en")
     original = draft(client_id, line("Curso de formación", "1", "300", "0"))
     invoices.issue_invoice(original, JAN)
     text = _text(printing.print_invoice(original).data)

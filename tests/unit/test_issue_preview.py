@@ -32,11 +32,16 @@ def test_preview_shows_the_next_number_and_writes_nothing(client_id) -> None:
 
 
 def test_preview_uses_the_planned_date_and_a_new_year_starts_at_one(client_id) -> None:
-    issued(client_id, dt.date(2026, 2, 1))
-    invoice_id = draft(client_id, issue_date=dt.date(2027, 1, 4), due_date=dt.date(2027, 1, 20))
+    issued(client_id, dt.date(2025, 2, 1))
+    invoice_id = draft(client_id, issue_date=dt.date(2026, 1, 4), due_date=dt.date(2026, 1, 20))
     preview = invoices.preview_issue(invoice_id)
-    assert preview.code == "F2027-00001"
-    assert (preview.issue_date, preview.due_date) == (dt.date(2027, 1, 4), dt.date(2027, 1, 20))
+    assert preview.code == "F2026-00001"
+    assert (preview.issue_date, preview.due_date) == (dt.date(2026, 1, 4), dt.date(2026, 1, 20))
+    # A planned date still to come is refused now, as issuing would refuse it (issue 16:
+    # the preview used to promise it).
+    later = draft(client_id, issue_date=dt.date.today() + dt.timedelta(days=30))
+    with pytest.raises(RuleViolation, match="is after today"):
+        invoices.preview_issue(later)
 
 
 def test_preview_of_an_issued_invoice_is_refused(client_id) -> None:

@@ -280,3 +280,29 @@ def test_verifactu_records_on_postgresql(pg_url, app_env):
         assert int(revenue) == 10000  # the voided invoice no longer counts
     finally:
         close_database()
+
+
+def test_name_matches_rank_first_on_postgresql(pg_url, app_env):
+    """Issue 16, item 12, on the PostgreSQL path (strpos): the client named like the search
+    comes before the one matched by a contact; the list sorts by the legal name shown."""
+    from tui_crm.config import DatabaseTarget
+    from tui_crm.db import close_database
+    from tui_crm.services import clients, contacts
+    from tui_crm.services.clients import ClientFilter, list_clients, position_of
+    from tui_crm.services.startup import open_for_use
+
+    open_for_use(DatabaseTarget(pg_url))
+    try:
+        by_contact = clients.create_client(clients.ClientInput(legal_name="Andamios Bermejo SL"))
+        contacts.create_contact(
+            by_contact, contacts.ContactData(first_name="Luis", last_name="Treviño")
+        )
+        named = clients.create_client(
+            clients.ClientInput(legal_name="Transportes Treviño SL", trade_name="Aaa Camiones")
+        )
+        found = [row.id for row in list_clients(ClientFilter(text="treviño"))]
+        assert found == [named, by_contact]
+        assert position_of(ClientFilter(text="treviño"), by_contact) == 1
+        assert [row.id for row in list_clients(ClientFilter())] == [by_contact, named]
+    finally:
+        close_database()

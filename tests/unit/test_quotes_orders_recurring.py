@@ -221,3 +221,24 @@ def test_recurring_that_cannot_issue_stays_draft_and_says_why(db) -> None:
     run = recurring.run_recurring(JAN)
     assert len(run.created) == 1 and run.created[0].code is None
     assert len(run.problems) == 1 and "business data" in run.problems[0].message
+
+
+def test_quote_order_invoice_keeps_what_the_documents_carry(client_id) -> None:
+    """Issue 16, item 13: the quote's payment terms, address and project reach the invoice
+    made from its order (as they reach one made from the quote itself)."""
+    from tui_crm.services import addresses, projects
+
+    project = projects.create_project(client_id, projects.ProjectData(name="Tienda"))
+    office = addresses.create_address(
+        client_id,
+        addresses.AddressData(label="Oficina", line1="Calle Sol 3", postal_code="41001",
+                              city="Sevilla"),
+    )  # fmt: skip
+    terms = "50 % al aceptar, 50 % a la entrega; transferencia"
+    quote_id = _quote(client_id, payment_terms=terms, project_id=project, address_id=office)
+    order_id = quotes.accept_quote(quote_id, as_of=JAN)
+    via_order = invoices.get_invoice(orders.invoice_order(order_id))
+    assert via_order.payment_terms == terms
+    assert (via_order.project_id, via_order.address_id) == (project, office)
+    direct = invoices.get_invoice(quotes.invoice_quote(_quote(client_id, payment_terms=terms)))
+    assert direct.payment_terms == terms

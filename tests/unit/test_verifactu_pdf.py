@@ -57,7 +57,7 @@ def _text_sizes(pdf: bytes) -> dict[str, float]:
 def vf(db):
     set_issuer()
     settings.set_value("verifactu.enabled", "yes")
-    return make_client()
+    return make_client(language="en")  # an English-reading client
 
 
 def test_the_qr_read_back_from_the_pdf_is_aeats_url(vf) -> None:
@@ -110,7 +110,7 @@ def test_the_production_host_for_records_made_in_production(vf) -> None:
 
 def test_no_qr_without_a_record_and_none_on_a_voided_invoice(db) -> None:
     set_issuer()
-    client = make_client()
+    client = make_client(language="en")  # an English-reading client
     before = invoices.issue_invoice(draft(client, line()))
     assert _qr_images(printing.print_invoice(before.id, store=False).data) == []
     settings.set_value("verifactu.enabled", "yes")

@@ -29,6 +29,9 @@ from .common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Parser, UserError
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .argparse_text import speak_argparse
+
+    speak_argparse()
     parser = Parser(
         prog="tui-crm",
         description=_("Keyboard-first CRM and invoicing for the terminal."),

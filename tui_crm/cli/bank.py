@@ -7,12 +7,21 @@ add|list|revoke`. The rules live in `services.payments`, `services.bank` and
 from __future__ import annotations
 
 import argparse
-import sys
 from decimal import Decimal
 from pathlib import Path
 
-from ..i18n import _
-from .common import EXIT_ERROR, EXIT_OK, FORMATS, UserError, date_arg, open_db, subcommands
+from ..i18n import _, ngettext
+from ..i18n.formats import date_text, money_text
+from .common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    FORMATS,
+    UserError,
+    date_arg,
+    open_db,
+    print_rows,
+    subcommands,
+)
 
 # services.payments.METHODS, repeated: the parser is built at start-up, before any service loads
 METHODS = ("transfer", "card", "cash", "direct_debit", "cheque", "other")
@@ -192,33 +201,33 @@ def statement_line_text(item) -> str:
     else:
         state = _("waiting for review")
     return (
-        f"{line.operation_date.isoformat()}  {line.amount:>12}  {concept:<38}  → "
+        f"{date_text(line.operation_date)}  {money_text(line.amount):>14}  {concept:<38}  → "
         f"{bank.describe(item.proposal, line.amount)}  [{state}]"
     )
 
 
 def import_summary(report) -> str:
+    lines = ngettext("{n} line", "{n} lines", len(report.lines)).format(n=len(report.lines))
+    new = ngettext("{n} new", "{n} new", report.new).format(n=report.new)
+    known = ngettext("{n} already imported", "{n} already imported", report.known).format(
+        n=report.known
+    )
     if report.dry_run:
-        return _(
-            "{file}: {n} lines, {new} new ({sure} sure matches), {known} already imported; "
-            "dry run, nothing written"
-        ).format(
-            file=report.file_name,
-            n=len(report.lines),
-            new=report.new,
-            sure=report.sure,
-            known=report.known,
+        sure = ngettext("{n} sure match", "{n} sure matches", report.sure).format(n=report.sure)
+        return _("{file}: {lines}, {new} ({sure}), {known}; dry run, nothing written").format(
+            file=report.file_name, lines=lines, new=new, sure=sure, known=known
         )
-    return _(
-        "{file}: {n} lines, {new} new, {known} already imported; {accepted} accepted, "
-        "{pending} waiting for review"
-    ).format(
+    accepted = ngettext("{n} accepted", "{n} accepted", report.accepted).format(n=report.accepted)
+    pending = ngettext("{n} waiting for review", "{n} waiting for review", report.pending).format(
+        n=report.pending
+    )
+    return _("{file}: {lines}, {new}, {known}; {accepted}, {pending}").format(
         file=report.file_name,
-        n=len(report.lines),
-        new=report.new,
-        known=report.known,
-        accepted=report.accepted,
-        pending=report.pending,
+        lines=lines,
+        new=new,
+        known=known,
+        accepted=accepted,
+        pending=pending,
     )
 
 
@@ -229,8 +238,6 @@ def cmd_remittance(args: argparse.Namespace) -> int:
     from ..services import sepa
 
     if args.action == "list":
-        from ..exports.tabular import write_report
-
         rows = [
             {
                 "id": r.id,
@@ -247,24 +254,32 @@ def cmd_remittance(args: argparse.Namespace) -> int:
             }
             for r in sepa.list_remittances(0, 10_000)
         ]
-        write_report(rows, list(rows[0]) if rows else ["id"], args.format, sys.stdout)
+        print_rows(rows, sepa.REMITTANCE_COLUMNS, args.format)
         return EXIT_OK
     if args.action == "cancel":
         n = sepa.cancel_remittance(args.id)
-        print(_("Remittance {id} cancelled: {n} direct debits freed.").format(id=args.id, n=n))
+        print(
+            ngettext(
+                "Remittance {id} cancelled: {n} direct debit freed.",
+                "Remittance {id} cancelled: {n} direct debits freed.",
+                n,
+            ).format(id=args.id, n=n)
+        )
         return EXIT_OK
     if args.dry_run:
         found = sepa.collectable_invoices(args.due_by, args.scheme)
         for c in found:
             print(
-                f"{c.code}  {c.due_date.isoformat()}  {c.outstanding:>12}  {c.sequence}  "
-                f"{c.mandate_reference}  {c.client_name}"
+                f"{c.code}  {date_text(c.due_date)}  {money_text(c.outstanding):>14}  "
+                f"{c.sequence}  {c.mandate_reference}  {c.client_name}"
             )
         total = sum((c.outstanding for c in found), Decimal(0))
         print(
-            _("{n} direct debits, {total}; dry run, nothing written").format(
-                n=len(found), total=total
-            )
+            ngettext(
+                "{n} direct debit, {total}; dry run, nothing written",
+                "{n} direct debits, {total}; dry run, nothing written",
+                len(found),
+            ).format(n=len(found), total=money_text(total))
         )
         return EXIT_OK
     if args.collect_on is not None and args.collect_on <= dt.date.today():
@@ -277,15 +292,18 @@ def cmd_remittance(args: argparse.Namespace) -> int:
         force=args.force,
     )
     print(
-        _(
+        ngettext(
+            "Remittance {id}: {n} direct debit ({first} first), {total}, to collect on "
+            "{date}; written to {path}",
             "Remittance {id}: {n} direct debits ({first} first), {total}, to collect on "
-            "{date}; written to {path}"
+            "{date}; written to {path}",
+            result.count,
         ).format(
             id=result.id,
             n=result.count,
             first=result.first,
-            total=result.total,
-            date=result.collection_date.isoformat(),
+            total=money_text(result.total),
+            date=date_text(result.collection_date),
             path=result.path,
         )
     )
@@ -315,8 +333,6 @@ def cmd_mandate(args: argparse.Namespace) -> int:
         sepa.set_mandate_active(sepa.find_mandate(args.reference), False)
         print(_("Mandate {reference} revoked.").format(reference=args.reference))
         return EXIT_OK
-    from ..exports.tabular import write_report
-
     client_id = _client(args.client) if args.client else None
     rows = [
         {
@@ -333,9 +349,5 @@ def cmd_mandate(args: argparse.Namespace) -> int:
         }
         for m in sepa.list_mandates(client_id, 0, None)
     ]
-    columns = [
-        "reference", "client", "tax_id", "signed_on", "iban", "bic", "scheme", "sequence",
-        "active", "last_collected_on",
-    ]  # fmt: skip
-    write_report(rows, columns, args.format, sys.stdout)
+    print_rows(rows, sepa.MANDATE_COLUMNS, args.format)
     return EXIT_OK

@@ -80,23 +80,85 @@ def ensure_default_dir(args: argparse.Namespace) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
 
 
-def print_rows(rows: Iterable[dict[str, Any]], columns: Sequence[Any], fmt: str) -> None:
+def print_rows(rows: Iterable[Any], columns: Sequence[Any], fmt: str) -> None:
     """Rows of a report to standard output in `fmt`, headed by its columns (`ReportColumn`s,
-    whose labels are translated here)."""
+    whose labels are translated here). The plain and github formats show what a person
+    reads, by each column's kind: amounts with the language's separators ("1.234,50"),
+    percentages ("1,48 %"), dates as the language writes them, codes as words; JSON and
+    CSV keep plain numbers, fractions, ISO dates and codes."""
     from ..exports.tabular import write_report
 
     keys = [c.key for c in columns]
-    write_report(rows, keys, fmt, sys.stdout, [_(c.label) for c in columns])
+    align = None
+    if fmt in ("plain", "github"):
+        rows = readable_rows(rows, columns)
+        align = ["right" if c.kind in _FIGURES else "left" for c in columns]
+    write_report(rows, keys, fmt, sys.stdout, [_(c.label) for c in columns], align)
+
+
+_FIGURES = frozenset({"money", "percent", "int"})
+
+
+def readable_rows(rows: Iterable[Any], columns: Sequence[Any]) -> Iterable[list[str]]:
+    """Each row (a mapping by key or a sequence in column order) as the texts a person
+    reads, column by column according to its kind (`ReportColumn`)."""
+    from ..exports.tabular import values_of
+
+    writers = [_reader(column) for column in columns]
+    keys = [c.key for c in columns]
+    for row in rows:
+        yield [write(value) for write, value in zip(writers, values_of(row, keys), strict=False)]
+
+
+def _reader(column: Any) -> Callable[[Any], str]:
+    from decimal import Decimal
+
+    from ..i18n.formats import amount_text, date_text, datetime_text, percent_text
+
+    def text(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        if column.labels and value in column.labels:
+            return _(column.labels[value])
+        if isinstance(value, dt.datetime):
+            return datetime_text(value)
+        if isinstance(value, dt.date):
+            return date_text(value)
+        return str(value)
+
+    if column.kind == "money":
+
+        def money(value: Any) -> str:
+            if value is None or value == "":
+                return ""
+            return amount_text(value if isinstance(value, Decimal) else Decimal(str(value)))
+
+        return money
+    if column.kind == "percent":
+        scale = 100 if column.fraction else 1
+
+        def percent(value: Any) -> str:
+            if value is None or value == "":
+                return ""
+            number = value if isinstance(value, Decimal) else Decimal(str(value))
+            return percent_text(number * scale, 2, fixed=True)
+
+        return percent
+    return text
 
 
 def progress_printer() -> Callable[[str, float], None]:
     """Progress of a long job on stderr: a line that updates on a terminal, phases otherwise."""
+    from ..i18n.formats import percent_text
+
     interactive = sys.stderr.isatty()
     last = {"phase": ""}
 
     def show(phase: str, fraction: float) -> None:
         if interactive:
-            sys.stderr.write(f"\r{phase:<30} {fraction:6.1%}")
+            sys.stderr.write(f"\r{phase:<30} {percent_text(round(fraction * 100, 1), 1):>7}")
             if fraction >= 1:
                 sys.stderr.write("\n")
             sys.stderr.flush()

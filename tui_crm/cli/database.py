@@ -80,9 +80,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     for what in repaired:
         print(_("Put back {what} (it was missing or altered).").format(what=what))
     print(
-        _("Database {target} ready at schema version {version} ({n} migrations applied).").format(
-            target=opened.target, version=current_version(), n=opened.migrated
-        )
+        ngettext(
+            "Database {target} ready at schema version {version} ({n} migration applied).",
+            "Database {target} ready at schema version {version} ({n} migrations applied).",
+            opened.migrated,
+        ).format(target=opened.target, version=current_version(), n=opened.migrated)
     )
     if not is_sqlite():
         from ..services import pg_roles

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..i18n import _
+from ..i18n import _, ngettext
 from .common import EXIT_ERROR, EXIT_OK, UserError, date_arg, open_db, subcommands
 
 
@@ -359,7 +359,13 @@ def cmd_remind(args: argparse.Namespace) -> int:
     if args.dry_run:
         for plan in run.planned:
             print(_("due: {reminder}").format(reminder=describe(plan)))
-        print(_("{n} reminders due (dry run: nothing sent)").format(n=len(run.planned)))
+        print(
+            ngettext(
+                "{n} reminder due (dry run: nothing sent)",
+                "{n} reminders due (dry run: nothing sent)",
+                len(run.planned),
+            ).format(n=len(run.planned))
+        )
         return EXIT_OK
     for plan, _result in run.sent:
         print(_("sent: {reminder}").format(reminder=describe(plan)))
@@ -373,8 +379,16 @@ def cmd_remind(args: argparse.Namespace) -> int:
     for _plan, problem in run.problems:
         print(_("not sent: {problem}").format(problem=problem), file=sys.stderr)
     print(
-        _("{sent} reminders sent, {failed} failed, {problems} clients without email").format(
-            sent=len(run.sent), failed=len(run.failed), problems=len(run.problems)
+        ", ".join(
+            (
+                ngettext("{n} reminder sent", "{n} reminders sent", len(run.sent)).format(
+                    n=len(run.sent)
+                ),
+                ngettext("{n} failed", "{n} failed", len(run.failed)).format(n=len(run.failed)),
+                ngettext(
+                    "{n} client without email", "{n} clients without email", len(run.problems)
+                ).format(n=len(run.problems)),
+            )
         )
     )
     return EXIT_ERROR if run.failed or run.problems else EXIT_OK

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from ..i18n import _, count_text
+from ..i18n.formats import percent_text
 from .bank import add_import_parser
 from .common import EXIT_ERROR, EXIT_OK, UserError, date_arg, open_db
 
@@ -101,7 +102,8 @@ def _progress(label: str):
             return
         if total:
             sys.stderr.write(
-                f"\r{label} {count_text(done)}/{count_text(total)} ({min(done / total, 1):.0%})"
+                f"\r{label} {count_text(done)}/{count_text(total)} "
+                f"({percent_text(round(min(done / total, 1) * 100), 0)})"
             )
         else:
             sys.stderr.write(f"\r{label} {count_text(done)}")

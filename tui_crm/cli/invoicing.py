@@ -10,7 +10,8 @@ import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from ..i18n import _
+from ..i18n import _, ngettext
+from ..i18n.formats import date_text
 from .common import EXIT_ERROR, EXIT_OK, UserError, date_arg, open_db, subcommands
 
 
@@ -371,21 +372,29 @@ def cmd_recurring(args: argparse.Namespace) -> int:
         label = created.code or _("draft {id}").format(id=created.invoice_id)
         print(
             _("{label}  (template {template}, period {period})").format(
-                label=label, template=created.recurring_id, period=created.period.isoformat()
+                label=label, template=created.recurring_id, period=date_text(created.period)
             )
         )
     for problem in run.problems:
         print(
             _("template {template}, period {period}: {message}").format(
                 template=problem.recurring_id,
-                period=problem.period.isoformat(),
+                period=date_text(problem.period),
                 message=problem.message,
             ),
             file=sys.stderr,
         )
     print(
-        _("{created} invoices created, {problems} problems, {expired} quotes expired").format(
-            created=len(run.created), problems=len(run.problems), expired=expired
+        ", ".join(
+            (
+                ngettext("{n} invoice created", "{n} invoices created", len(run.created)).format(
+                    n=len(run.created)
+                ),
+                ngettext("{n} problem", "{n} problems", len(run.problems)).format(
+                    n=len(run.problems)
+                ),
+                ngettext("{n} quote expired", "{n} quotes expired", expired).format(n=expired),
+            )
         )
     )
     return EXIT_ERROR if run.problems else EXIT_OK

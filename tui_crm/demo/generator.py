@@ -713,7 +713,7 @@ class _Demo:
             c.row = [
                 legal,
                 trade,
-                fast_fold(trade or legal)[:200],
+                fast_fold(legal)[:200],  # the list shows and sorts by the legal name
                 tax_id,
                 email,
                 phone,
@@ -986,6 +986,13 @@ class _Demo:
             plan.append((T - int(r() * 14), int(r() * len(self.clients)), None))
         plan = [(min(day, T), index, opp) for day, index, opp in plan]
         plan.sort(key=lambda item: (item[0], item[1]))
+        # The first day each client was in touch (a quote here, timeline entries later):
+        # "Client since" and the record's creation are never after it.
+        self.first_touch: list[int | None] = [None] * len(self.clients)
+        for day, index, _opp in plan:
+            known = self.first_touch[index]
+            if known is None or day < known:
+                self.first_touch[index] = day
         quote_id0 = self.next_id("quote")
         order_id0 = self.next_id("sales_order")
         quotes: list[tuple] = []
@@ -999,7 +1006,7 @@ class _Demo:
             qid = quote_id0 + number
             year = self.dyear[day]
             counters[year] = counters.get(year, 0) + 1
-            code = f"P{year}-{counters[year]:05d}"
+            code = f"P{year}-{counters[year]:04d}"  # as services.orders.next_code numbers
             start, size = c.pool
             sid = start + int(r() * size)
             base, vat, rec, cost = set_totals[sid]
@@ -1035,7 +1042,7 @@ class _Demo:
                 orders.append(
                     (order_id0 + len(orders), 1, ots, ots, c.owner[1], base, vat, rec, c.irpf_bp,
                      irpf, total, cost, c.exempt, cid0 + index, qid, project,
-                     f"PED{oyear}-{order_counters[oyear]:05d}", quotes[-1][17],
+                     f"PED{oyear}-{order_counters[oyear]:04d}", quotes[-1][17],
                      dstr[min(day + 3, T)], "open", 0)
                 )  # fmt: skip
         self.insert(
@@ -1826,6 +1833,13 @@ class _Demo:
                 self.last_activity[i] = day
         self.counts["activities"] = len(rows)
         self.counts["follow_ups"] = follow_ups
+        touch = getattr(self, "first_touch", None) or [None] * len(self.clients)
+        day_of = {text: day for day, text in enumerate(dstr)}
+        for row in rows:  # (id, version, created_at "YYYY-MM-DD …", …, client_id, …)
+            index, day = row[5] - cid0, day_of.get(row[2][:10])
+            if day is not None and (touch[index] is None or day < touch[index]):
+                touch[index] = day
+        self.first_touch = touch
         return rows
 
     def client_rows(self) -> list[tuple]:
@@ -1836,11 +1850,14 @@ class _Demo:
         for index, c in enumerate(self.clients):
             legal, trade, sort_name, tax_id, email, phone, mobile, fax, website, _prov = c.row
             first = self.first_invoice_day[index]
-            created_day = max(0, min(c.join_day, first or T) - 15)
+            touch = self.first_touch[index] if hasattr(self, "first_touch") else None
+            created_day = max(0, min(c.join_day, first or T, T if touch is None else touch) - 15)
             created = dstr[created_day] + " 10:00:00"
             became = None
             if not c.is_lead:
-                became = dstr[first] if first else dstr[min(T, max(created_day, c.join_day))]
+                # a client since its first invoice, or its first contact if that came first
+                since = first if first else min(T, max(created_day, c.join_day))
+                became = dstr[since if touch is None else min(since, touch)]
             last = max(self.last_activity[index], self.last_invoice_day[index])
             rows.append(
                 (cid0 + index, 1, created, created, c.owner[1], "lead" if c.is_lead else "client",

@@ -53,7 +53,7 @@ def csv_safe(text: str) -> str:
     return text
 
 
-def _values(row: Mapping[str, Any] | Sequence[Any], columns: Sequence[str]) -> Sequence[Any]:
+def values_of(row: Mapping[str, Any] | Sequence[Any], columns: Sequence[str]) -> Sequence[Any]:
     """A row's values in column order: a mapping by key, a sequence as it is."""
     if isinstance(row, Mapping):
         return [row.get(k) for k in columns]
@@ -68,15 +68,17 @@ def write_report(
     fmt: str,
     out: TextIO,
     headers: Sequence[str] | None = None,
+    align: Sequence[str] | None = None,
 ) -> int:
     """Write `rows` (mappings keyed by `columns`, or sequences in their order) to `out`;
-    returns the number of rows."""
+    returns the number of rows. `align` ("left", "right" per column) lays out the plain
+    and github tables."""
     count = 0
     if fmt == "json":
         out.write("[")
         for row in rows:
             out.write(",\n  " if count else "\n  ")
-            values = _values(row, columns)
+            values = values_of(row, columns)
             out.write(
                 json.dumps(
                     {k: plain_value(v) for k, v in zip(columns, values, strict=False)},
@@ -90,18 +92,19 @@ def write_report(
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([csv_safe(c) for c in columns])
         for row in rows:
-            writer.writerow([csv_safe(_cell(v)) for v in _values(row, columns)])
+            writer.writerow([csv_safe(_cell(v)) for v in values_of(row, columns)])
             count += 1
         return count
     from tabulate import tabulate
 
-    table = [[_cell(v) for v in _values(row, columns)] for row in rows]
+    table = [[_cell(v) for v in values_of(row, columns)] for row in rows]
     out.write(
         tabulate(
             table,
             headers=list(headers or columns),
             tablefmt="github" if fmt == "github" else "plain",
             disable_numparse=True,
+            colalign=list(align) if align else None,
         )
     )
     out.write("\n")

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import gettext
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 DOMAIN = "tui_crm"
@@ -20,6 +23,14 @@ LANGUAGES = ("en", "es")
 
 _translations: gettext.NullTranslations = gettext.NullTranslations()
 _language = "en"
+# A document (a client's invoice, its email) speaks its reader's language, not the
+# person's who prints it: `in_language` sets it for the code inside, in this thread or
+# task only (a context variable, so a worker printing a Spanish PDF never changes the
+# language of the screen drawing at the same time).
+_override: ContextVar[tuple[str, gettext.NullTranslations] | None] = ContextVar(
+    "tui_crm_language", default=None
+)
+_catalogs: dict[str, gettext.NullTranslations] = {}
 
 
 def language_from_environment() -> str:
@@ -39,15 +50,52 @@ def setup(language: str | None = None) -> str:
     if lang not in LANGUAGES:
         lang = "en"
     _language = lang
-    if lang == "en":
-        _translations = gettext.NullTranslations()
-    else:
-        _translations = gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
+    _translations = _catalog(lang)
     return lang
 
 
+def _catalog(lang: str) -> gettext.NullTranslations:
+    if lang == "en":
+        return gettext.NullTranslations()
+    found = _catalogs.get(lang)
+    if found is None:
+        found = gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
+        _catalogs[lang] = found
+    return found
+
+
+def _active() -> gettext.NullTranslations:
+    override = _override.get()
+    return _translations if override is None else override[1]
+
+
 def current_language() -> str:
+    """The language text is being written in: a document's inside `in_language`, else the
+    person's."""
+    override = _override.get()
+    return _language if override is None else override[0]
+
+
+def user_language() -> str:
+    """The person's own language, even inside `in_language` (for what they read on screen)."""
     return _language
+
+
+def normal_language(language: str | None) -> str:
+    """A known language code from "es", "es_ES", "ES"...; English for anything else."""
+    lang = (language or "").strip().lower().replace("-", "_").split("_")[0]
+    return lang if lang in LANGUAGES else "en"
+
+
+@contextmanager
+def in_language(language: str | None) -> Iterator[str]:
+    """Translate and format in `language` inside the block (this thread or task only)."""
+    lang = normal_language(language)
+    token = _override.set((lang, _catalog(lang)))
+    try:
+        yield lang
+    finally:
+        _override.reset(token)
 
 
 class _InContext(str):
@@ -58,16 +106,16 @@ class _InContext(str):
 
 def _(message: str) -> str:
     if message.__class__ is _InContext:
-        return _translations.pgettext(message.context, message)  # type: ignore[attr-defined]
-    return _translations.gettext(message)
+        return _active().pgettext(message.context, message)  # type: ignore[attr-defined]
+    return _active().gettext(message)
 
 
 def pgettext(context: str, message: str) -> str:
-    return _translations.pgettext(context, message)
+    return _active().pgettext(context, message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _translations.ngettext(singular, plural, n)
+    return _active().ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:
@@ -88,7 +136,7 @@ def count_text(n: int) -> str:
     """A whole number (a count of rows) as the language writes it: 12,345 / 12.345."""
     from babel.numbers import format_decimal
 
-    return format_decimal(n, locale=_NUMBER_LOCALES.get(_language, "en_IE"))
+    return format_decimal(n, locale=_NUMBER_LOCALES.get(current_language(), "en_IE"))
 
 
 def po_path(lang: str) -> Path:

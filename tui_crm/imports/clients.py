@@ -188,6 +188,11 @@ CLIENT_COLUMNS = KnownColumns(
             ("Días de pago", "Plazo de pago", "Payment days", "Días", "Forma de pago (días)"),
         ),
         ImportField("iban", N_("IBAN"), ("IBAN", "Cuenta bancaria", "Bank account", "Cuenta")),
+        ImportField(
+            "language",
+            N_("Documents' language"),
+            ("Idioma", "Language", "Idioma de los documentos", "Documents' language", "Lengua"),
+        ),
     ),
     # Our own exports' computed columns: known, never imported.
     ignored=("ID", "Id", "Facturación", "Pendiente", "Cliente desde", "Alta"),
@@ -211,6 +216,7 @@ _ERROR_FIELDS = {
     "fax": "fax",
     "website": "website",
     "iban": "iban",
+    "language": "language",
     "payment_days": "payment_days",
     "owner_login": "owner",
     "kind": "kind",
@@ -364,6 +370,34 @@ def _cell_value(raw: Any) -> tuple[str, str | None]:
     return cell_text(raw), None
 
 
+_LANGUAGE_WORDS = {
+    "es": "es",
+    "spanish": "es",
+    "espanol": "es",
+    "castellano": "es",
+    "en": "en",
+    "english": "en",
+    "ingles": "en",
+}
+
+
+def _language_code(value: str) -> str | None:
+    """ "es", "Español", "Spanish" -> "es"; the export's "By country" (in either language)
+    -> ""; None for anything else."""
+    from ..i18n import in_language
+    from ..services.client_language import LANGUAGE_LABELS
+
+    word = fold(value)
+    if word in _LANGUAGE_WORDS:
+        return _LANGUAGE_WORDS[word]
+    for lang in ("en", "es"):
+        with in_language(lang):
+            for code, text in LANGUAGE_LABELS.items():
+                if fold(_(text)) == word:
+                    return code
+    return None
+
+
 def _parse_row(
     number: int,
     values: Sequence[Any],
@@ -419,6 +453,12 @@ def _parse_row(
         if not re.fullmatch(r"[0-9]{1,3}", payment_days):
             errors["payment_days"] = _("must be a whole number of days")
             payment_days = 30
+    language = ""
+    if "language" in found:
+        language = _language_code(found["language"])
+        if language is None:
+            errors["language"] = _("must be Spanish, English or empty (by the client's country)")
+            language = ""
     tax_id = found.get("tax_id", "")
     data = ClientInput(
         legal_name=found.get("legal_name", ""),
@@ -434,6 +474,7 @@ def _parse_row(
         website=found.get("website", ""),
         payment_days=payment_days,
         iban=found.get("iban", ""),
+        language=language,
         owner_login=found.get("owner", ""),
         notes=found.get("notes", ""),
     )

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..db import read_snapshot
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..money import Line as MoneyLine
 from ..money import MoneyError, document_totals, parse_amount, percent_of, round_cents
 from ..services.invoice_history import HistoryInvoice
@@ -472,8 +472,10 @@ def read_invoices(
         raise ImportFileError(_("{file} has headers but no data rows").format(file=report.file))
     if counters.get("no_paid_date"):
         report.notes.append(
-            _(
-                "{n} paid amounts had no paid date: the due date (else the issue date) was used"
+            ngettext(
+                "{n} paid amount had no paid date: the due date (else the issue date) was used",
+                "{n} paid amounts had no paid date: the due date (else the issue date) was used",
+                counters["no_paid_date"],
             ).format(n=counters["no_paid_date"])
         )
     return rows

@@ -100,22 +100,26 @@ class ImportReport:
     def _invoice_summary(self, counts: dict[str, object]) -> str:
         counts = {
             **counts,
-            "clients": count_text(self.created_clients),
-            "payments": count_text(self.payments),
+            "clients": ngettext("{n} new client", "{n} new clients", self.created_clients).format(
+                n=count_text(self.created_clients)
+            ),
+            "payments": ngettext("{n} payment", "{n} payments", self.payments).format(
+                n=count_text(self.payments)
+            ),
         }
         if self.rejected and not self.skip_invalid:
             return _(
                 "Nothing imported: {rejected} of {total} rows rejected; fix them, or "
-                "{skip_hint} ({created} {what}, {clients} new clients, {payments} payments)"
+                "{skip_hint} ({created} {what}, {clients}, {payments})"
             ).format(**counts)
         if self.dry_run:
             return _(
-                "Dry run, nothing written: {created} {what} to create, {clients} new clients, "
-                "{payments} payments, {skipped} skipped, {rejected} rejected"
+                "Dry run, nothing written: {created} {what} to create, {clients}, {payments}, "
+                "{skipped} skipped, {rejected} rejected"
             ).format(**counts)
         return _(
-            "Imported from {file}: {created} {what} created, {clients} new clients, "
-            "{payments} payments, {skipped} skipped, {rejected} rejected"
+            "Imported from {file}: {created} {what} created, {clients}, {payments}, "
+            "{skipped} skipped, {rejected} rejected"
         ).format(**counts)
 
     def what_label(self, n: int) -> str:

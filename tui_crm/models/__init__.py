@@ -98,6 +98,7 @@ class Client(VersionedModel):
     payment_days = IntegerField(default=30)
     payment_method = CharField(max_length=20, default="transfer")
     iban = CharField(max_length=40, default="")
+    language = CharField(max_length=5, default="")  # documents' language; "": by country
     vat_rate = RateField(column_name="vat_rate_bp", default=21)
     vat_exempt = BooleanField(default=False)
     exemption_reason = CharField(max_length=200, default="")

@@ -402,9 +402,19 @@ class ClientAnalytics:
         return self.overdue > 0
 
     @property
+    def margin_start(self) -> dt.date:
+        """The first day the margin months cover (the first of their first month): the
+        months run from it to `as_of`."""
+        if not self.margin_months:
+            return self.as_of
+        return dt.date.fromisoformat(self.margin_months[0].month + "-01")
+
+    @property
     def margin_12m(self) -> MonthMargin:
+        """The margin of the months listed, `margin_start` to `as_of` (the last month up to
+        that day: not a whole 12 months unless `as_of` is a month's last day)."""
         return MonthMargin(
-            _("last 12 months"),
+            _("total"),
             sum((m.revenue for m in self.margin_months), ZERO),
             sum((m.cost for m in self.margin_months), ZERO),
             sum((m.expenses for m in self.margin_months), ZERO),
@@ -905,6 +915,39 @@ def monthly_revenue(period: ReportPeriod, months: int = MONTHLY_MONTHS) -> list[
         previous = before[1] if key == last else before[0]
         out.append(MonthRevenue(key, from_cents(found.get(key, (0, 0))[0]), from_cents(previous)))
     return out
+
+
+@dataclass(frozen=True)
+class RevenueComparison:
+    """The revenue of a period beside the same period one year earlier (like with like)."""
+
+    start: dt.date
+    end: dt.date
+    revenue: Decimal
+    previous_start: dt.date
+    previous_end: dt.date
+    previous_revenue: Decimal
+
+    @property
+    def change_pct(self) -> Decimal | None:
+        return percent_change(self.revenue, self.previous_revenue)
+
+
+def monthly_comparison(period: ReportPeriod, months: list[MonthRevenue]) -> RevenueComparison:
+    """The monthly report's headline: the last 12 months listed (their first day to the
+    period's end, the last month only up to that day) against exactly the same days one
+    year earlier, never against a longer period (each row's previous-year figure is
+    already clipped that way)."""
+    shown = months[-12:]
+    start = dt.date.fromisoformat(shown[0].month + "-01") if shown else period.end
+    return RevenueComparison(
+        start=start,
+        end=period.end,
+        revenue=sum((m.revenue for m in shown), ZERO),
+        previous_start=one_year_earlier(start),
+        previous_end=one_year_earlier(period.end),
+        previous_revenue=sum((m.previous_year_revenue for m in shown), ZERO),
+    )
 
 
 # --- profit and loss per client and month ---------------------------------------------------

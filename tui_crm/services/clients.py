@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from decimal import Decimal
 
 from ..db import execute, is_sqlite, transactional
@@ -24,6 +24,7 @@ from ..models.base import utcnow
 from ..money import IRPF_RATES, VAT_RATES, from_cents
 from ..text import clean_input, fold
 from . import audit, search
+from .client_language import DOCUMENT_LANGUAGES
 from .errors import ConflictError, ConflictInfo, NotFound, RuleViolation, ValidationError
 from .permissions import require
 from .records import copy_record
@@ -72,6 +73,7 @@ class ClientInput:
     payment_days: int = 30
     payment_method: str = "transfer"
     iban: str = ""
+    language: str = ""  # the language of its documents: "", "es", "en" ("": by its country)
     vat_rate: Decimal = Decimal(21)
     vat_exempt: bool = False
     exemption_reason: str = ""
@@ -142,6 +144,7 @@ def validate(data: ClientInput) -> ClientInput:
         setattr(clean, name, clean_input(str(getattr(clean, name) or "")))
     clean.notes = clean_input(str(clean.notes or ""))
     clean.tax_id_country = (clean.tax_id_country or "ES").strip().upper()
+    clean.language = (clean.language or "").strip().lower()
 
     if "legal_name" in errors:
         pass
@@ -151,6 +154,10 @@ def validate(data: ClientInput) -> ClientInput:
         errors["legal_name"] = _("is longer than {n} characters").format(n=200)
     if len(clean.trade_name) > 200:
         errors["trade_name"] = _("is longer than {n} characters").format(n=200)
+    if clean.language not in DOCUMENT_LANGUAGES:
+        errors["language"] = _("must be one of {values}").format(
+            values=", ".join(code for code in DOCUMENT_LANGUAGES if code)
+        )
     if clean.kind not in ("lead", "client"):
         errors["kind"] = _("must be lead or client")
     if clean.tax_id and "tax_id" not in errors:
@@ -252,7 +259,8 @@ def _owner_id(owner_login: str) -> int | None:
 
 def column_values(data: ClientInput) -> dict[str, object]:
     values = {name: getattr(data, name) for name in EDITABLE}
-    values["sort_name"] = fold(data.trade_name or data.legal_name)[:200]
+    # The list shows the legal name, so it sorts by it ("by name" follows what is shown).
+    values["sort_name"] = fold(data.legal_name)[:200]
     values["tax_id_compact"] = _compact_tax_id(data)
     values["owner"] = _owner_id(data.owner_login)
     return values
@@ -613,7 +621,11 @@ def find_by_name(name: str) -> list[int]:
     candidates = (
         Client.select(Client.id, Client.legal_name, Client.trade_name)
         .where(
-            ((Client.sort_name == wanted[:200]) | (fn.LOWER(Client.legal_name) == wanted))
+            (
+                (Client.sort_name == wanted[:200])
+                | (fn.LOWER(Client.legal_name) == wanted)
+                | (fn.LOWER(Client.trade_name) == wanted)
+            )
             & (Client.status != "merged")
         )
         .order_by(Client.id)
@@ -764,6 +776,10 @@ def list_clients(flt: ClientFilter, offset: int = 0, limit: int | None = 100) ->
     status_index = flt.sort == "name" and not _prefix_search(flt)
     where, params = _where(flt, status_index=status_index)
     order = SORTS.get(flt.sort) or SORTS["name"]
+    rank, rank_params = _name_rank(flt)
+    if rank:
+        order = f"{rank}, {order}"
+        params = [*params, *rank_params]
     if flt.sort == "last_activity" and not is_sqlite():
         order = "c.last_activity_at DESC NULLS LAST, c.sort_name, c.id"
     page, page_params = _page(offset, limit)
@@ -884,17 +900,38 @@ def _group_page(
     )
 
 
+def _name_rank(flt: ClientFilter) -> tuple[str, list[object]]:
+    """A search sorted by name lists the clients whose name matches first: the name
+    itself, then names starting with the text, then names containing it, then the rest
+    (matched by a contact, an email...): "treviño" puts Transportes Treviño above the
+    client whose contact is called Treviño. ("", []) when there is nothing to rank."""
+    folded = fold(flt.text.strip())
+    if flt.sort != "name" or len(folded) < search.MIN_TRIGRAM:
+        return "", []
+    inside = "instr(c.sort_name, ?)" if is_sqlite() else "strpos(c.sort_name, ?)"
+    return (
+        f"CASE WHEN c.sort_name = ? THEN 0 WHEN {inside} = 1 THEN 1 "
+        f"WHEN {inside} > 0 THEN 2 ELSE 3 END",
+        [folded[:200], folded, folded],
+    )
+
+
 def position_of(flt: ClientFilter, client_id: int) -> int | None:
-    """Index of a client in the list sorted by name (to put the cursor on it), or None."""
+    """Index of a client in the list sorted by name (to put the cursor on it), or None;
+    in a search, after the names that rank above it (`_name_rank`)."""
     where, params = _where(flt)
+    rank, rank_params = _name_rank(replace(flt, sort="name"))
+    rank = rank or "0"
     row = execute(
-        f"SELECT c.sort_name FROM client c WHERE {where} AND c.id = ?", [*params, client_id]
+        f"SELECT c.sort_name, {rank} FROM client c WHERE {where} AND c.id = ?",
+        [*rank_params, *params, client_id],
     ).fetchone()
     if row is None:
         return None
     before = execute(
         f"SELECT COUNT(*) FROM client c WHERE {where} "
-        "AND (c.sort_name < ? OR (c.sort_name = ? AND c.id < ?))",
-        [*params, row[0], row[0], client_id],
+        f"AND ({rank} < ? OR ({rank} = ? AND "
+        "(c.sort_name < ? OR (c.sort_name = ? AND c.id < ?))))",
+        [*params, *rank_params, row[1], *rank_params, row[1], row[0], row[0], client_id],
     ).fetchone()
     return int(before[0])

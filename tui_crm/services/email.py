@@ -50,10 +50,6 @@ from .validation import check_email
 
 PURPOSES = ("invoice", "quote", "reminder", "general", "invitation", "statement")
 ATTACHMENTS_LIMIT = 20 * 1024 * 1024  # what most mail servers accept, all files together
-SPANISH_COUNTRIES = frozenset(
-    ("ES", "AR", "BO", "CL", "CO", "CR", "CU", "DO", "EC", "GT", "GQ", "HN", "MX", "NI", "PA",
-     "PE", "PR", "PY", "SV", "UY", "VE")
-)  # fmt: skip
 # A password may go unencrypted only to the machine itself (a local relay).
 LOCAL_HOSTS = frozenset(("localhost", "127.0.0.1", "::1"))
 # A send that started this long ago and never finished was interrupted (a crash):
@@ -245,16 +241,10 @@ def recipient_for(client_id: int, email: str) -> Recipient:
 
 
 def language_for_client(client_id: int) -> str:
-    """Spanish for clients in Spanish-speaking countries (by invoice address, else tax ID
-    country), English for everyone else."""
-    row = execute(
-        "SELECT COALESCE((SELECT a.country FROM address a WHERE a.client_id = c.id "
-        "ORDER BY a.is_invoice_default DESC, a.id LIMIT 1), c.tax_id_country) "
-        "FROM client c WHERE c.id = ?",
-        (client_id,),
-    ).fetchone()
-    country = (row[0] if row else "") or "ES"
-    return "es" if country.upper() in SPANISH_COUNTRIES else "en"
+    """The client's documents' language (services.client_language's rule)."""
+    from .client_language import language_for_client as rule
+
+    return rule(client_id)
 
 
 # --- formatting values for a language --------------------------------------------------
@@ -920,11 +910,12 @@ def _attachments(draft: EmailDraft) -> list[tuple[str, bytes] | tuple[str, bytes
     if draft.purpose in ("general", "invitation"):
         return [(name, data, mime) for name, mime, data in draft.files]
 
+    # The PDFs speak the email's language (the client's, or the one the sender chose).
     if draft.purpose == "invoice" and draft.invoice_id is not None:
-        printed = printing.print_invoice(draft.invoice_id)
+        printed = printing.print_invoice(draft.invoice_id, language=draft.language)
         return [(printed.filename, printed.data)]
     if draft.purpose == "quote" and draft.quote_id is not None:
-        printed = printing.print_quote(draft.quote_id)
+        printed = printing.print_quote(draft.quote_id, language=draft.language)
         return [(printed.filename, printed.data)]
     if draft.purpose == "statement":
         from .statements import attachment
@@ -932,7 +923,7 @@ def _attachments(draft: EmailDraft) -> list[tuple[str, bytes] | tuple[str, bytes
         return [attachment(draft)]
     files = []
     for invoice_id, _level in draft.reminder_items:
-        printed = printing.print_invoice(invoice_id)
+        printed = printing.print_invoice(invoice_id, language=draft.language)
         files.append((printed.filename, printed.data))
     return files
 

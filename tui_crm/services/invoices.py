@@ -35,6 +35,7 @@ from decimal import Decimal
 from ..db import execute, transactional
 from ..exports.pdf import PdfDocument, PdfParty, coverage_of, lines_from, taxes_from
 from ..i18n import _
+from ..i18n.formats import date_text
 from ..models import Address, Client, Invoice, InvoiceLine, InvoiceReplaced, SeriesCounter
 from ..models.base import utcnow
 from ..money import ZERO, Totals, from_cents, to_cents
@@ -317,8 +318,18 @@ def invoice_defaults(client_id: int) -> InvoiceDefaults:
         payment_days=days,
         address_id=address.id if address else None,
         address=format_address(address),
-        payment_terms=_("Payment within {days} days").format(days=days) if days else "",
+        payment_terms=_client_terms(client_id, days),
     )
+
+
+def _client_terms(client_id: int, days: int) -> str:
+    """The default payment terms in the client's language (its documents' language), so
+    that what the person writing the invoice sees is what the client reads."""
+    from ..i18n import in_language
+    from .client_language import language_for_client, payment_terms
+
+    with in_language(language_for_client(client_id)):
+        return payment_terms(days)
 
 
 # --- drafts ----------------------------------------------------------------------
@@ -632,13 +643,63 @@ def issue_date_problem(date: dt.date, today: dt.date | None = None) -> str | Non
     today = today or dt.date.today()
     if not FIRST_YEAR <= date.year <= LAST_YEAR:
         return _("the issue date {date} is not in the years {first} to {last}").format(
-            date=date.isoformat(), first=FIRST_YEAR, last=LAST_YEAR
+            date=date_text(date), first=FIRST_YEAR, last=LAST_YEAR
         )
     if date > today:
         return _("the issue date {date} is after today ({today})").format(
-            date=date.isoformat(), today=today.isoformat()
+            date=date_text(date), today=date_text(today)
         )
     return None
+
+
+def last_issue_date(series: str, year: int) -> dt.date | None:
+    """The issue date of the last invoice of `series` in `year` (None before the first)."""
+    counter = SeriesCounter.get_or_none(
+        (SeriesCounter.series == series) & (SeriesCounter.year == year)
+    )
+    return counter.last_issue_date if counter is not None else None
+
+
+def check_issue_date(invoice: Invoice, client: Client, date: dt.date) -> dt.date:
+    """Refuse an issue date the invoice cannot have, with the reason in the user's words and
+    date format; returns the due date it would get. The one check of the dates that both
+    the issue and its preview run, so a preview never promises what the issue refuses: a
+    real day, not after today, within the years numbered; not earlier than the last issue
+    date of the series (correlative numbers, dates never going backwards, RD 1619/2012
+    art. 6.1.a); a due date not before it; what VERI*FACTU accepts."""
+    if verifactu.enabled() and not invoice.imported:
+        verifactu.check_issue_dates(date, invoice.operation_date)
+    problem = issue_date_problem(date)
+    if problem:
+        raise RuleViolation(_("Cannot issue: {reason}").format(reason=problem))
+    due = invoice.due_date or date + dt.timedelta(days=client.payment_days)
+    if due < date:
+        raise RuleViolation(
+            _("Cannot issue: the due date {due} is before the issue date {date}").format(
+                due=date_text(due), date=date_text(date)
+            )
+        )
+    series, year = invoice.series, date.year
+    last_date = last_issue_date(series, year)
+    if last_date is not None and date < last_date:
+        last = (
+            Invoice.select(Invoice.code)
+            .where((Invoice.series == series) & (Invoice.year == year))
+            .order_by(Invoice.number.desc())
+            .first()
+        )
+        raise RuleViolation(
+            _(
+                "Cannot issue on {date}: it is earlier than {last}, the issue date of {code}, the "
+                "last invoice of series {series}; issue dates never go backwards"
+            ).format(
+                date=date_text(date),
+                last=date_text(last_date),
+                code=last.code if last else f"{series}{year}",
+                series=series,
+            )
+        )
+    return due
 
 
 @transactional
@@ -677,41 +738,10 @@ def issue_invoice(invoice_id: int, issue_date: dt.date | None = None) -> IssuedI
             )
         )
     recording = verifactu.enabled() and not invoice.imported
-    if recording:
-        verifactu.check_issue_dates(date, invoice.operation_date)
-    problem = issue_date_problem(date)
-    if problem:
-        raise RuleViolation(_("Cannot issue: {reason}").format(reason=problem))
-    if invoice.due_date is not None:
-        due = invoice.due_date
-    else:
-        due = date + dt.timedelta(days=client.payment_days)
-    if due < date:
-        raise RuleViolation(
-            _("Cannot issue: the due date {due} is before the issue date {date}").format(
-                due=due.isoformat(), date=date.isoformat()
-            )
-        )
+    due = check_issue_date(invoice, client, date)
     series, year = invoice.series, date.year
     SeriesCounter.insert(series=series, year=year, last_number=0).on_conflict_ignore().execute()
     counter = SeriesCounter.get((SeriesCounter.series == series) & (SeriesCounter.year == year))
-    if counter.last_issue_date is not None and date < counter.last_issue_date:
-        last = Invoice.get_or_none(
-            (Invoice.series == series)
-            & (Invoice.year == year)
-            & (Invoice.number == counter.last_number)
-        )
-        raise RuleViolation(
-            _(
-                "Cannot issue on {date}: it is earlier than {last}, the issue date of {code}, the "
-                "last invoice of series {series}; issue dates never go backwards"
-            ).format(
-                date=date.isoformat(),
-                last=counter.last_issue_date.isoformat(),
-                code=last.code if last else f"{series}{year}",
-                series=series,
-            )
-        )
     number = counter.last_number + 1
     moved = (
         SeriesCounter.update(last_number=number, last_issue_date=date)
@@ -1097,11 +1127,13 @@ def preview_issue(invoice_id: int, issue_date: dt.date | None = None) -> IssuePr
 
     The number is the next of the series and year as of now: a colleague issuing
     first takes it, and `issue_invoice` then assigns the following one (it never
-    trusts this preview). Refused for an invoice that is already issued."""
+    trusts this preview). Refused for an invoice that is already issued, and refused as
+    the issue would refuse it for its date (`check_issue_date`): a preview never promises
+    a number and date the issue then refuses."""
     invoice = _load_draft(invoice_id)
     client = _client(invoice.client_id)
     date = issue_date or invoice.issue_date or dt.date.today()
-    due = invoice.due_date or date + dt.timedelta(days=client.payment_days)
+    due = check_issue_date(invoice, client, date)
     counter = SeriesCounter.get_or_none(
         (SeriesCounter.series == invoice.series) & (SeriesCounter.year == date.year)
     )

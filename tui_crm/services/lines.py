@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 from ..i18n import _
+from ..i18n.formats import percent_text
 from ..money import (
     IRPF_RATES,
     RECARGO_FOR_VAT,
@@ -237,8 +238,8 @@ def clean_lines(
             if recargo_rate is None:
                 recargo_rate = expected
             elif recargo_rate != expected:
-                line_errors[f"{where}.recargo_rate"] = _("must be {rate} for IVA {vat} %").format(
-                    rate=expected, vat=vat_rate
+                line_errors[f"{where}.recargo_rate"] = _("must be {rate} for IVA {vat}").format(
+                    rate=percent_text(expected), vat=percent_text(vat_rate)
                 )
         errors.update(line_errors)
         if not line_errors:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exports.xlsx import SheetFull, write_workbook
-from ..i18n import N_, _
+from ..i18n import N_, NC_, _
 from . import modelo347, reports
 from .errors import ServiceError
 from .reports import ReportColumn
@@ -39,7 +39,7 @@ class ExportList:
 
     name: str  # the LIST of `tui-crm export LIST`
     title: str  # N_-marked; the sheet's title
-    stem: str  # default file name: "clientes" -> clientes-2026-11-23.xlsx
+    stem: str  # default file name's stem, in English ("clients"): see `file_stem`
     columns: tuple[ReportColumn, ...]
     make_filter: Callable[[Mapping[str, Any]], Any]
     rows: Callable[[Any], Iterator[Sequence[Any]]]
@@ -47,8 +47,44 @@ class ExportList:
     describe: Callable[[Any], list[str]]
 
 
+# The default file names of the exports, in the user's language: clients-2026-11-23.xlsx
+# in English, clientes-2026-11-23.xlsx in Spanish. Keyed by the English stem, and by the
+# Spanish one the screens used to name.
+_STEMS = {
+    "clients": NC_("file name", "clients"),
+    "contacts": NC_("file name", "contacts"),
+    "invoices": NC_("file name", "invoices"),
+    "receivables": NC_("file name", "receivables"),
+    "revenue": NC_("file name", "revenue"),
+    "monthly-revenue": NC_("file name", "monthly-revenue"),
+    "defaulters": NC_("file name", "defaulters"),
+    "agenda": NC_("file name", "agenda"),
+    "modelo-347": NC_("file name", "modelo-347"),
+    "timeline": NC_("file name", "timeline"),
+}
+_SPANISH_STEMS = {
+    "clientes": "clients",
+    "contactos": "contacts",
+    "facturas": "invoices",
+    "cobros": "receivables",
+    "ingresos": "revenue",
+    "ingresos-mensuales": "monthly-revenue",
+    "morosos": "defaulters",
+    "historial": "timeline",
+}
+
+
+def file_stem(stem: str) -> str:
+    """A list's file name stem in the user's language ("clients" -> "clientes" in Spanish);
+    a stem this module does not know is kept as it is."""
+    known = _STEMS.get(_SPANISH_STEMS.get(stem, stem))
+    return _(known) if known is not None else stem
+
+
 def default_file_name(stem: str, today: dt.date | None = None) -> str:
-    return f"{stem}-{(today or dt.date.today()).isoformat()}.xlsx"
+    """ "clients-2026-11-23.xlsx" / "clientes-2026-11-23.xlsx": the stem in the user's
+    language and the day."""
+    return f"{file_stem(stem)}-{(today or dt.date.today()).isoformat()}.xlsx"
 
 
 # --- clients and contacts ----------------------------------------------------------
@@ -251,7 +287,7 @@ LISTS: dict[str, ExportList] = {
         ExportList(
             "clients",
             N_("Clients"),
-            "clientes",
+            "clients",
             reports.CLIENT_COLUMNS,
             client_filter,
             reports.client_rows,
@@ -261,7 +297,7 @@ LISTS: dict[str, ExportList] = {
         ExportList(
             "contacts",
             N_("Contacts"),
-            "contactos",
+            "contacts",
             reports.CONTACT_COLUMNS,
             client_filter,
             reports.contact_rows,
@@ -271,7 +307,7 @@ LISTS: dict[str, ExportList] = {
         ExportList(
             "invoices",
             N_("Invoices"),
-            "facturas",
+            "invoices",
             reports.INVOICE_COLUMNS,
             invoice_filter,
             reports.invoice_rows,
@@ -291,7 +327,7 @@ LISTS: dict[str, ExportList] = {
         _report_list(
             "receivables",
             N_("Receivables"),
-            "cobros",
+            "receivables",
             reports.RECEIVABLE_COLUMNS,
             lambda opts: reports.receivable_rows(opts.as_of, opts.year),
         ),
@@ -299,21 +335,21 @@ LISTS: dict[str, ExportList] = {
         _report_list(
             "revenue",
             N_("Revenue by client"),
-            "ingresos",
+            "revenue",
             reports.REVENUE_COLUMNS,
             lambda opts: reports.as_percentages(reports.revenue_rows(opts.year, opts.as_of)),
         ),
         _report_list(
             "monthly",
             N_("Monthly revenue"),
-            "ingresos-mensuales",
+            "monthly-revenue",
             reports.MONTHLY_COLUMNS,
             lambda opts: reports.monthly_rows(opts.year, opts.as_of),
         ),
         _report_list(
             "defaulters",
             N_("Defaulters"),
-            "morosos",
+            "defaulters",
             reports.DEFAULTER_COLUMNS,
             lambda opts: reports.as_percentages(reports.defaulter_rows(opts.as_of)),
         ),
@@ -329,7 +365,7 @@ LISTS: dict[str, ExportList] = {
         _report_list(
             "timeline",
             N_("Timeline"),
-            "historial",
+            "timeline",
             reports.TIMELINE_COLUMNS,
             _timeline_rows,
             timeline_options,

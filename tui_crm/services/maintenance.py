@@ -174,7 +174,11 @@ def _integrity_findings(query: Query, findings: list[Finding]) -> None:
         findings.append(
             Finding(
                 "error",
-                _("integrity check: {n} more problems").format(n=len(result) - INTEGRITY_LINES),
+                ngettext(
+                    "integrity check: {n} more problem",
+                    "integrity check: {n} more problems",
+                    len(result) - INTEGRITY_LINES,
+                ).format(n=len(result) - INTEGRITY_LINES),
             )
         )
 
@@ -188,9 +192,11 @@ def _foreign_key_findings(query: Query, findings: list[Finding]) -> None:
         findings.append(
             Finding(
                 "error",
-                _("{n} rows of {table} point to {parent} records that do not exist").format(
-                    n=n, table=table, parent=parent
-                ),
+                ngettext(
+                    "{n} row of {table} points to a {parent} record that does not exist",
+                    "{n} rows of {table} point to {parent} records that do not exist",
+                    n,
+                ).format(n=n, table=table, parent=parent),
             )
         )
 

@@ -20,6 +20,7 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..db import execute, transactional
@@ -32,35 +33,20 @@ from .permissions import require
 from .records import live_client
 from .session import login
 
-# (table, label) of everything that moves with a plain UPDATE of client_id.
-MOVED_TABLES = (
-    ("contact", N_("contacts")),
-    ("address", N_("addresses")),
-    ("activity", N_("timeline entries")),
-    ("document", N_("documents")),
-    ("project", N_("projects")),
-    ("opportunity", N_("opportunities")),
-    ("quote", N_("quotes")),
-    ("sales_order", N_("orders")),
-    ("invoice", N_("invoices")),
-    ("payment", N_("payments")),
-    ("recurring_invoice", N_("recurring invoices")),
+# (table, how many of them read) of everything that moves with a plain UPDATE of client_id.
+MOVED_TABLES: tuple[tuple[str, Callable[[int], str]], ...] = (
+    ("contact", lambda n: ngettext("{n} contact", "{n} contacts", n)),
+    ("address", lambda n: ngettext("{n} address", "{n} addresses", n)),
+    ("activity", lambda n: ngettext("{n} timeline entry", "{n} timeline entries", n)),
+    ("document", lambda n: ngettext("{n} document", "{n} documents", n)),
+    ("project", lambda n: ngettext("{n} project", "{n} projects", n)),
+    ("opportunity", lambda n: ngettext("{n} opportunity", "{n} opportunities", n)),
+    ("quote", lambda n: ngettext("{n} quote", "{n} quotes", n)),
+    ("sales_order", lambda n: ngettext("{n} order", "{n} orders", n)),
+    ("invoice", lambda n: ngettext("{n} invoice", "{n} invoices", n)),
+    ("payment", lambda n: ngettext("{n} payment", "{n} payments", n)),
+    ("recurring_invoice", lambda n: ngettext("{n} recurring invoice", "{n} recurring invoices", n)),
 )
-# "1 contact", "3 contacts": each count in the language's plural (ngettext, literal for
-# the catalog's extraction).
-MOVED_COUNTS = {
-    "contact": lambda n: ngettext("{n} contact", "{n} contacts", n),
-    "address": lambda n: ngettext("{n} address", "{n} addresses", n),
-    "activity": lambda n: ngettext("{n} timeline entry", "{n} timeline entries", n),
-    "document": lambda n: ngettext("{n} document", "{n} documents", n),
-    "project": lambda n: ngettext("{n} project", "{n} projects", n),
-    "opportunity": lambda n: ngettext("{n} opportunity", "{n} opportunities", n),
-    "quote": lambda n: ngettext("{n} quote", "{n} quotes", n),
-    "sales_order": lambda n: ngettext("{n} order", "{n} orders", n),
-    "invoice": lambda n: ngettext("{n} invoice", "{n} invoices", n),
-    "payment": lambda n: ngettext("{n} payment", "{n} payments", n),
-    "recurring_invoice": lambda n: ngettext("{n} recurring invoice", "{n} recurring invoices", n),
-}
 FILLED_FIELDS = (
     ("trade_name", N_("trade name")),
     ("tax_id", N_("tax ID")),
@@ -89,7 +75,7 @@ class MergePreview:
     def lines(self) -> list[str]:
         """What will happen, one sentence per line, for the confirmation screen."""
         out = [
-            MOVED_COUNTS[table](count).format(n=count_text(count))
+            dict(MOVED_TABLES)[table](count).format(n=count_text(count))
             for table, count in self.moves.items()
             if count
         ]

@@ -214,7 +214,9 @@ def invoice_order(
     """A draft invoice for (part of) an order; returns the draft's id.
 
     `quantities` maps order line id -> quantity to invoice now; None invoices
-    everything still open. Asking more than is open is refused."""
+    everything still open. Asking more than is open is refused. The invoice keeps what
+    the documents before it carried: the order's taxes, project and lines, and the
+    accepted quote's payment terms and address."""
     require("invoices.draft")
     from .invoices import InvoiceDraftInput, create_draft
 
@@ -247,6 +249,15 @@ def invoice_order(
         lines.append(line)
     if not lines:
         raise RuleViolation(_("order {code} has nothing left to invoice").format(code=detail.code))
+    # What the accepted quote promised the client travels on to its invoices: the payment
+    # terms and the address it was sent to (an order keeps no copy of its own).
+    terms, address_id = "", None
+    if detail.quote_id is not None:
+        row = execute(
+            "SELECT payment_terms, address_id FROM quote WHERE id = ?", (detail.quote_id,)
+        ).fetchone()
+        if row is not None:
+            terms, address_id = row[0] or "", row[1]
     return create_draft(
         InvoiceDraftInput(
             client_id=detail.client_id,
@@ -256,6 +267,8 @@ def invoice_order(
             recargo=any(info.line.recargo_rate for info in detail.lines),
             exemption_reason=detail.exemption_reason,
             project_id=detail.project_id,
+            payment_terms=terms,
+            address_id=address_id,
             notes=_("Order {code}").format(code=detail.code)
             + (f" — {detail.title}" if detail.title else ""),
         ),

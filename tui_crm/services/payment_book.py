@@ -15,7 +15,7 @@ from typing import Any
 from ..db import execute, is_sqlite
 from ..i18n import N_
 from ..money import from_cents
-from .payments import COMPENSATION_METHOD
+from .payments import COMPENSATION_METHOD, METHOD_LABELS
 from .reports import ReportColumn
 
 PAGE = 2000
@@ -26,7 +26,7 @@ COLUMNS = (
     ReportColumn("client", N_("Client")),
     ReportColumn("tax_id", N_("Tax ID")),
     ReportColumn("amount", N_("Amount"), "money"),
-    ReportColumn("method", N_("Method")),
+    ReportColumn("method", N_("Method"), labels=METHOD_LABELS),
     ReportColumn("reference", N_("Reference")),
     ReportColumn("invoices", N_("Invoices")),
     ReportColumn("reversed", N_("Reversed")),

@@ -3,14 +3,17 @@
 Rules: an issued invoice prints from its frozen data (what was issued is what
 prints, whatever happened to the client since); a draft prints clearly marked as
 not valid as an invoice and is not stored; quotes never print their internal
-notes. Every stored PDF is a `Document` of the invoice or quote (and its client),
-content-addressed, and printing the same document again reuses the stored file.
+notes. A document prints in its client's language (`client_language`: words, amounts
+and dates), whoever prints it; a default text saved in another language (the payment
+terms "Payment within 30 days") prints in the document's. Every stored PDF is a
+`Document` of the invoice or quote (and its client), content-addressed, and printing the
+same document again reuses the stored file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..exports.pdf import (
     PdfDocument,
@@ -22,9 +25,10 @@ from ..exports.pdf import (
     render_pdf,
     taxes_from,
 )
-from ..i18n import _
+from ..i18n import _, in_language
 from ..models import Document
 from . import documents, invoices, quotes
+from .client_language import language_for_client, payment_terms_in
 from .invoices import invoice_document, issuer_party
 from .permissions import can
 
@@ -104,7 +108,7 @@ def quote_document(quote_id: int) -> PdfDocument:
         valid_until=data.valid_until,
         delivery_time=data.delivery_time,
         shipping=shipping,
-        payment_terms=data.payment_terms,
+        payment_terms=payment_terms_in(data.payment_terms),
         milestones=data.milestones,
         warranty=data.warranty,
         conditions=data.conditions,
@@ -128,13 +132,18 @@ def _store(data: bytes, filename: str, *, client_id: int, **owner: int) -> int:
     )
 
 
-def print_invoice(invoice_id: int, *, store: bool = True) -> PrintedDocument:
-    """The invoice's PDF; an issued invoice's PDF is kept with its documents when `store`
-    and the person printing may write them (a read-only user, or a database opened
-    read-only, gets the PDF and nothing is stored: printing is reading)."""
+def print_invoice(
+    invoice_id: int, *, store: bool = True, language: str | None = None
+) -> PrintedDocument:
+    """The invoice's PDF, in `language` else its client's; an issued invoice's PDF is kept
+    with its documents when `store` and the person printing may write them (a read-only
+    user, or a database opened read-only, gets the PDF and nothing is stored: printing is
+    reading)."""
     inv = invoices.get_invoice(invoice_id)
-    document = invoice_document(invoice_id)
-    data = render_pdf(document)
+    with in_language(language or language_for_client(inv.client_id)):
+        document = invoice_document(invoice_id)
+        document = replace(document, payment_terms=payment_terms_in(document.payment_terms))
+        data = render_pdf(document)
     filename = f"{inv.code}.pdf" if inv.code else f"draft-{inv.id}.pdf"
     printed = PrintedDocument(filename, data, None, coverage_of(document).describe())
     if store:
@@ -142,12 +151,16 @@ def print_invoice(invoice_id: int, *, store: bool = True) -> PrintedDocument:
     return printed
 
 
-def print_quote(quote_id: int, *, store: bool = True) -> PrintedDocument:
-    """The quote's PDF, kept with the quote's documents when `store` and the person printing
-    may write them (a read-only user or database gets the PDF, and nothing is stored)."""
+def print_quote(
+    quote_id: int, *, store: bool = True, language: str | None = None
+) -> PrintedDocument:
+    """The quote's PDF, in `language` else its client's, kept with the quote's documents when
+    `store` and the person printing may write them (a read-only user or database gets the
+    PDF, and nothing is stored)."""
     quote = quotes.get_quote(quote_id)
-    document = quote_document(quote_id)
-    data = render_pdf(document)
+    with in_language(language or language_for_client(quote.client_id)):
+        document = quote_document(quote_id)
+        data = render_pdf(document)
     printed = PrintedDocument(f"{quote.code}.pdf", data, None, coverage_of(document).describe())
     if store:
         return keep_printed("quote", quote_id, printed)

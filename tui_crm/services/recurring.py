@@ -10,8 +10,12 @@ Rules enforced here:
   (recurring_id, recurring_date) under a UNIQUE index, and `next_date` advances
   by compare-and-set in the same transaction, so running twice (even at once,
   from two cron jobs) never creates a period twice;
-- an invoice that cannot be issued (missing business data, an issue date before
-  the series' last one) stays as a draft and the run reports why.
+- an invoice issues on its period's date, never a future one (a run with an as-of date
+  after today that would issue is refused; a period still to come waits), and never
+  before the series' last issue date: a period caught up after a later invoice of the
+  series issues today, with the period as its operation date (`issue_date_for`);
+- an invoice that cannot be issued (missing business data, say) stays as a draft and
+  the run reports why.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from .errors import (
     ServiceError,
     ValidationError,
 )
-from .invoices import InvoiceDraftInput, _clean_draft, issue_invoice
+from .invoices import InvoiceDraftInput, _clean_draft, issue_invoice, last_issue_date
 from .lines import DocumentLine, LineInput, read_lines, write_lines
 from .permissions import require
 from .session import login
@@ -366,11 +370,30 @@ def _run_step(as_of: dt.date, skipped: set[int]) -> _Step | None:
     )
     code, problem = None, ""
     if row.issue_directly:
+        issue_on = issue_date_for(invoice.series, period)
+        if issue_on != period:  # what was invoiced stays the period: its operation date
+            Invoice.update(operation_date=period).where(Invoice.id == invoice.id).execute()
         try:  # a savepoint: a refused issue leaves the draft for a person to look at
-            code = issue_invoice(invoice.id, period).code
+            code = issue_invoice(invoice.id, issue_on).code
         except ServiceError as exc:
             problem = str(exc)
     return _Step(row.id, period, invoice.id, code, problem)
+
+
+def issue_date_for(series: str, period: dt.date, today: dt.date | None = None) -> dt.date:
+    """The date a template's invoice for `period` is issued on: the period's own date,
+    never in the future (a run never issues ahead of its day: a period still to come waits
+    for a later run), and never before the last invoice of its series, since numbers are
+    correlative and dates never go backwards within a series (RD 1619/2012 art. 6.1.a).
+    A period caught up late, after an invoice of the series was issued, is issued today
+    (the day it is really issued), with the period as its operation date (art. 6.1.j)."""
+    today = today or dt.date.today()
+    if period > today:
+        return today  # not reached: periods after today are never run (check_run)
+    last = last_issue_date(series, period.year)
+    if last is not None and period < last:
+        return today
+    return period
 
 
 def check_run(as_of: dt.date | None = None) -> dt.date:

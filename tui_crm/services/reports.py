@@ -14,7 +14,12 @@ from typing import Any
 
 from ..exports.columns import ReportColumn
 from ..i18n import N_, _
+from .agenda import STATUS_LABELS as AGENDA_STATUS_LABELS
+from .analytics import STAGE_LABELS
+from .client_language import LANGUAGE_LABELS
 from .projects import STATUS_LABELS
+from .receivables import BUCKET_LABELS
+from .timeline import KIND_LABELS as ACTIVITY_KIND_LABELS
 
 __all__ = ["ReportColumn"]  # every column of every list is one of these
 
@@ -68,6 +73,7 @@ CLIENT_COLUMNS = (
     ReportColumn("owner", N_("Owner")),
     ReportColumn("payment_days", N_("Payment days"), "int"),
     ReportColumn("iban", N_("IBAN")),
+    ReportColumn("language", N_("Documents' language"), labels=LANGUAGE_LABELS),
     ReportColumn("revenue_year", N_("Revenue this year"), "money"),
     ReportColumn("revenue_total", N_("Revenue"), "money"),
     ReportColumn("outstanding", N_("Outstanding"), "money"),
@@ -108,7 +114,7 @@ def client_rows(flt) -> Iterator[tuple[Any, ...]]:
             for r in execute(
                 "SELECT c.id, c.status, c.phone, c.mobile, c.fax, c.website, c.payment_days, "
                 "c.iban, c.became_client_at, c.notes, a.line1, a.line2, a.postal_code, a.city, "
-                "a.province, a.country "
+                "a.province, a.country, c.language "
                 "FROM client c LEFT JOIN address a ON a.id = (SELECT a2.id FROM address a2 "
                 "WHERE a2.client_id = c.id ORDER BY a2.is_invoice_default DESC, a2.id LIMIT 1) "
                 f"WHERE c.id IN ({_marks(ids)})",
@@ -140,6 +146,7 @@ def client_rows(flt) -> Iterator[tuple[Any, ...]]:
                 row.owner,
                 d[6],
                 d[7],
+                d[16] or "",
                 row.revenue_year,
                 row.revenue_total,
                 row.outstanding,
@@ -213,7 +220,7 @@ RECEIVABLE_COLUMNS = (
     *_AMOUNTS,
     _STATUS,
     ReportColumn("days_overdue", N_("Days overdue"), "int"),
-    ReportColumn("bucket", N_("Aging")),
+    ReportColumn("bucket", N_("Aging"), labels=BUCKET_LABELS),
 )
 DEFAULTER_COLUMNS = (
     ReportColumn("client", N_("Client")),
@@ -221,8 +228,8 @@ DEFAULTER_COLUMNS = (
     ReportColumn("overdue", N_("Overdue"), "money"),
     ReportColumn("invoices", N_("Invoices"), "int"),
     ReportColumn("oldest_days_overdue", N_("Oldest (days)"), "int"),
-    ReportColumn("share_of_billing", N_("Share of billing"), "percent"),
-    ReportColumn("share_of_overdue", N_("Share of overdue"), "percent"),
+    ReportColumn("share_of_billing", N_("Share of billing"), "percent", fraction=True),
+    ReportColumn("share_of_overdue", N_("Share of overdue"), "percent", fraction=True),
 )
 
 
@@ -324,16 +331,16 @@ AGENDA_COLUMNS = (
     ReportColumn("due_date", N_("Date"), "date"),
     ReportColumn("client", N_("Client")),
     ReportColumn("client_id", N_("Client ID"), "int"),
-    ReportColumn("kind", N_("Kind")),
+    ReportColumn("kind", N_("Kind"), labels=ACTIVITY_KIND_LABELS),
     ReportColumn("subject", N_("Subject")),
     ReportColumn("contact", N_("Contact")),
     ReportColumn("author", N_("Author")),
-    ReportColumn("status", N_("Status")),
+    ReportColumn("status", N_("Status"), labels=AGENDA_STATUS_LABELS),
 )
 
 TIMELINE_COLUMNS = (
     ReportColumn("occurred_at", N_("When"), "date"),
-    ReportColumn("kind", N_("Kind")),
+    ReportColumn("kind", N_("Kind"), labels=ACTIVITY_KIND_LABELS),
     ReportColumn("subject", N_("Subject")),
     ReportColumn("body", N_("Text")),
     ReportColumn("outcome", N_("Outcome")),
@@ -433,13 +440,12 @@ def verifactu_rows() -> Iterator[dict[str, Any]]:
 # spreadsheet writer reads kind "percent" as a percentage: `as_percentages` converts the
 # fraction columns (FRACTION_KEYS) before an export.
 
-FRACTION_KEYS = frozenset({"share", "share_of_billing", "share_of_overdue"})
 
 REVENUE_COLUMNS = (
     ReportColumn("client", N_("Client")),
     ReportColumn("tax_id", N_("Tax ID")),
     ReportColumn("revenue", N_("Revenue"), "money"),
-    ReportColumn("share", N_("Share"), "percent"),
+    ReportColumn("share", N_("Share"), "percent", fraction=True),
     ReportColumn("previous_revenue", N_("Previous year"), "money"),
     ReportColumn("change", N_("Change"), "money"),
     ReportColumn("change_pct", N_("Change %"), "percent"),
@@ -461,7 +467,7 @@ PNL_COLUMNS = (
     ReportColumn("net_margin", N_("Margin after expenses"), "money"),
 )
 PIPELINE_COLUMNS = (
-    ReportColumn("stage", N_("Stage")),
+    ReportColumn("stage", N_("Stage"), labels=STAGE_LABELS),
     ReportColumn("count", N_("Opportunities"), "int"),
     ReportColumn("amount", N_("Amount"), "money"),
     ReportColumn("weighted_amount", N_("Weighted"), "money"),
@@ -563,6 +569,11 @@ def expense_rows(flt: Any = None) -> Iterator[dict[str, Any]]:
 
     for page in _pages(lambda offset, limit: list_expenses(flt, offset, limit)):
         yield from _picked(page, EXPENSE_COLUMNS)
+
+
+FRACTION_KEYS = frozenset(
+    c.key for c in (*REVENUE_COLUMNS, *DEFAULTER_COLUMNS, *MONTHLY_COLUMNS) if c.fraction
+)
 
 
 def as_percentages(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:

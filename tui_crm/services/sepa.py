@@ -35,6 +35,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..db import execute, transactional
+from ..exports.columns import ReportColumn
 from ..i18n import N_, _
 from ..models import SEPA_SCHEMES, SEPA_SEQUENCES, Remittance, RemittanceItem, SepaMandate
 from ..models.base import utcnow
@@ -54,6 +55,32 @@ REMITTANCE_STATUS = {
     "collected": N_("collected"),
     "cancelled": N_("cancelled"),
 }
+# The command line's lists (`remittance list`, `mandate list`): one column per key.
+REMITTANCE_COLUMNS = (
+    ReportColumn("id", N_("ID"), "int"),
+    ReportColumn("message_id", N_("Message ID")),
+    ReportColumn("created_at", N_("Created"), "date"),
+    ReportColumn("collection_date", N_("Collection date"), "date"),
+    ReportColumn("scheme", N_("Scheme")),
+    ReportColumn("count", N_("Direct debits"), "int"),
+    ReportColumn("total", N_("Total"), "money"),
+    ReportColumn("status", N_("Status"), labels=REMITTANCE_STATUS),
+    ReportColumn("collected", N_("Collected"), "int"),
+    ReportColumn("returned", N_("Returned"), "int"),
+    ReportColumn("file", N_("File")),
+)
+MANDATE_COLUMNS = (
+    ReportColumn("reference", N_("Reference")),
+    ReportColumn("client", N_("Client")),
+    ReportColumn("tax_id", N_("Tax ID")),
+    ReportColumn("signed_on", N_("Signed on"), "date"),
+    ReportColumn("iban", N_("IBAN")),
+    ReportColumn("bic", N_("BIC")),
+    ReportColumn("scheme", N_("Scheme")),
+    ReportColumn("sequence", N_("Sequence")),
+    ReportColumn("active", N_("Active")),
+    ReportColumn("last_collected_on", N_("Last collected"), "date"),
+)
 
 
 # --- IBANs ---------------------------------------------------------------------------------

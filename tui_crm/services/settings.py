@@ -15,7 +15,7 @@ from itertools import pairwise
 
 from .. import config
 from ..db import transactional
-from ..i18n import LANGUAGES, N_, _
+from ..i18n import LANGUAGES, N_, _, ngettext
 from ..models import Setting, VerifactuRecord
 from ..models.base import utcnow
 from ..money import IRPF_RATES, VAT_RATES, MoneyError
@@ -256,6 +256,12 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("company.iban", N_("IBAN for transfers"), "", _iban),
     SettingSpec("company.bic", N_("BIC of the business's bank"), "", _bic),
     SettingSpec("sepa.creditor_id", N_("SEPA creditor identifier"), "", _creditor_id),
+    SettingSpec(
+        "documents.language",
+        N_("Documents' language for clients outside Spanish-speaking countries (en, es)"),
+        "en",
+        _choice("en", "es"),
+    ),
     SettingSpec("invoice.series", N_("Invoice series"), "F", _series),
     SettingSpec("invoice.rectifying_series", N_("Rectifying invoice series"), "R", _series),
     SettingSpec("invoice.default_vat", N_("Default IVA %"), "21", _rate(VAT_RATES)),
@@ -412,9 +418,11 @@ def _verifactu_refusals(values: dict[str, str]) -> dict[str, str]:
     if new_environment and new_environment != environment:
         waiting = VerifactuRecord.select().where(VerifactuRecord.status == "pending").count()
         if waiting:
-            errors["verifactu.environment"] = _(
+            errors["verifactu.environment"] = ngettext(
+                "{n} record still waits to be sent to the {environment} environment; send it first",
                 "{n} records still wait to be sent to the {environment} environment; send them "
-                "first"
+                "first",
+                waiting,
             ).format(n=waiting, environment=environment)
     if values.get("verifactu.enabled") == "yes":
         tax_id = values.get("company.tax_id") or get("company.tax_id")

@@ -38,7 +38,7 @@ from decimal import Decimal
 from itertools import groupby
 
 from ..db import execute, transactional
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..models import (
     EXEMPTION_CODES,
     Invoice,
@@ -1521,9 +1521,11 @@ def _verify_chain(limit_per_kind: int) -> list[ChainFinding]:
             findings.append(
                 ChainFinding(
                     "ok",
-                    _("VERI*FACTU: {n} records, every hash and chain verified").format(
-                        n=total_records
-                    ),
+                    ngettext(
+                        "VERI*FACTU: {n} record, its hash and chain verified",
+                        "VERI*FACTU: {n} records, every hash and chain verified",
+                        total_records,
+                    ).format(n=total_records),
                 )
             )
         return findings
@@ -1532,9 +1534,11 @@ def _verify_chain(limit_per_kind: int) -> list[ChainFinding]:
             findings.append(
                 ChainFinding(
                     "error",
-                    _("… and {n} more VERI*FACTU problems of the same kind").format(
-                        n=n - limit_per_kind
-                    ),
+                    ngettext(
+                        "… and {n} more VERI*FACTU problem of the same kind",
+                        "… and {n} more VERI*FACTU problems of the same kind",
+                        n - limit_per_kind,
+                    ).format(n=n - limit_per_kind),
                 )
             )
     return findings

@@ -54,7 +54,10 @@ class ExportJob:
 
 
 def default_path(stem: str, today: dt.date | None = None) -> str:
-    return f"~/{stem}-{(today or dt.date.today()).isoformat()}.xlsx"
+    """~/clients-2026-11-23.xlsx, the list's name in the user's language."""
+    from ...services.lists import default_file_name
+
+    return "~/" + default_file_name(stem, today)
 
 
 class ExportDialog(ModalScreen[Path | None]):

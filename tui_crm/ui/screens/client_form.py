@@ -130,6 +130,7 @@ class ClientForm(FormScreen[int]):
         self.on_open_other: Callable[[int], None] | None = None
 
     def fields(self) -> Sequence[FieldSpec]:
+        from ...services.client_language import DOCUMENT_LANGUAGES, LANGUAGE_LABELS
         from ...services.custom_fields import field_name
 
         rates = [("21 %", "21"), ("10 %", "10"), ("4 %", "4"), ("0 %", "0")]
@@ -162,6 +163,12 @@ class ClientForm(FormScreen[int]):
                 choices=[(label(METHOD_LABELS, method), method) for method in PAYABLE_METHODS],
             ),
             FieldSpec("iban", _("IBAN"), max_length=40),
+            FieldSpec(
+                "language",
+                _("Documents' language"),
+                "select",
+                choices=[(_(LANGUAGE_LABELS[code]), code) for code in DOCUMENT_LANGUAGES],
+            ),
             FieldSpec("vat_rate", _("IVA"), "select", choices=rates),
             FieldSpec("vat_exempt", _("Exempt from IVA"), "bool"),
             FieldSpec("exemption_reason", _("Exemption reason"), max_length=200),

@@ -150,19 +150,30 @@ def monthly_rows(months: Sequence[Any]) -> list[Row]:
     ]
 
 
-def monthly_summary(months: Sequence[Any]) -> Content:
-    last = sum((m.revenue for m in months[-12:]), ZERO)
-    before = sum((m.revenue for m in months[:-12]), ZERO)
-    from ...services.analytics import percent_change
-
-    change = percent_change(last, before)
+def monthly_summary(comparison: Any) -> Content:
+    """The headline: the months listed against the same days a year earlier
+    (`analytics.monthly_comparison`), each period named by its dates."""
+    c = comparison
     return Content.assemble(
-        (_("Last 12 months") + " ", "dim"),
-        (money(last), "bold"),
-        ("  " + _("the 12 before") + " ", "dim"),
-        (money(before), "bold"),
+        (
+            _("{start} to {end}").format(start=show_date(c.start), end=show_date(c.end)) + " ",
+            "dim",
+        ),
+        (money(c.revenue), "bold"),
+        (
+            "  "
+            + _("same days a year earlier ({start} to {end})").format(
+                start=show_date(c.previous_start), end=show_date(c.previous_end)
+            )
+            + " ",
+            "dim",
+        ),
+        (money(c.previous_revenue), "bold"),
         ("  " + _("change") + " ", "dim"),
-        (signed_percent(change), "bold green" if last >= before else "bold red"),
+        (
+            signed_percent(c.change_pct),
+            "bold green" if c.revenue >= c.previous_revenue else "bold red",
+        ),
     )
 
 
@@ -399,7 +410,7 @@ def compute(report: str, period: Any, top: int, by_year: bool) -> dict[str, Any]
     if report == "monthly":
         months = analytics.monthly_revenue(period)
         return {
-            "summary": monthly_summary(months),
+            "summary": monthly_summary(analytics.monthly_comparison(period, months)),
             "rows": monthly_rows(months),
             "chart": [(m.month, m.revenue, m.previous_year_revenue) for m in months],
         }

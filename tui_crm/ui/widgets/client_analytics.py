@@ -282,7 +282,7 @@ def margin_table(a: Any) -> Table:
         )
     total = a.margin_12m
     table.add_row(
-        _("12 months"),
+        _("{start} to {end}").format(start=_date(a.margin_start), end=_date(a.as_of)),
         money(total.revenue),
         money(total.cost),
         money(total.expenses),
@@ -389,7 +389,7 @@ class ClientAnalyticsPanel(_Loader, VerticalScroll, can_focus=True):
             "revenue": _("Revenue"),
             "payments": _("Payments"),
             "lifetime": _("Lifetime value"),
-            "margin": _("Margin, last 12 months"),
+            "margin": _("Margin by month"),
             "products": _("Top products and services"),
             "sales": _("Quotes, orders and pipeline"),
             "interaction": _("Timeline"),
