@@ -23,9 +23,15 @@ NOW = "2025-03-01 10:00:00"
 
 
 def versions_after(version: int) -> list[int]:
-    """The migration numbers after `version`. Numbers are reserved per piece of work, so
-    the list may have gaps while branches merge: never assume 1, 2, 3 … up to the latest."""
+    """The migration numbers after `version`."""
     return [m.version for m in all_migrations() if m.version > version]
+
+
+def test_migration_numbers_run_without_gaps() -> None:
+    """Released migrations are numbered 1, 2, 3 … with none missing or repeated: a gap
+    means a piece of work was merged without the migration it reserved a number for."""
+    versions = [m.version for m in all_migrations()]
+    assert versions == list(range(1, len(versions) + 1))
 
 
 CLIENTS = [
