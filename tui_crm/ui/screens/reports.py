@@ -716,6 +716,7 @@ class ReportsScreen(CrmScreen[None]):
         bottom = min([*current, *previous, 0.0])
         values = _nice_ticks(bottom, top)
         plt.yticks(values, [_compact_money(v) for v in values])
+        _ticks_in_order(plt)
         plt.title(_("Monthly revenue (taxable base), each beside the same month a year earlier"))
         plot.refresh()
 
@@ -798,6 +799,22 @@ def m347_export_rows(year: int) -> Any:
     from ...services import modelo347
 
     return modelo347.rows(year)
+
+
+def _ticks_in_order(plt: Any) -> None:
+    """Put the chart's ticks back in axis order.
+
+    plotext drops duplicate ticks through a set of (tick, label) pairs, so it keeps them in
+    an order that follows the labels' string hashes, which Python randomizes per process;
+    and it places each x label around the ones already placed. Unsorted, the month labels
+    moved by a cell from one run to the next."""
+    monitor = plt.monitor
+    for ticks, labels in ((monitor.xticks, monitor.xlabels), (monitor.yticks, monitor.ylabels)):
+        for side, side_ticks in enumerate(ticks):
+            if side_ticks:
+                pairs = sorted(zip(side_ticks, labels[side], strict=True))
+                ticks[side] = [tick for tick, _label in pairs]
+                labels[side] = [label for _tick, label in pairs]
 
 
 def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
