@@ -48,7 +48,7 @@ def _browser_first_paint(opened) -> float:
                 painted.append(time.perf_counter())
 
         started = time.perf_counter()
-        app = CrmApp(opened, first_run=False)
+        app = CrmApp(opened, first_run=False, start="clients")
         async with app.run_test(size=(100, 30), message_hook=hook) as pilot:
             await _until(pilot, lambda: bool(painted))
             table = app.screen.query(LazyTable).first()
@@ -113,7 +113,7 @@ def _browser_keystrokes(opened, text: str) -> list[float]:
             if isinstance(message, LazyTable.Loaded):
                 loaded.append(time.perf_counter())
 
-        app = CrmApp(opened, first_run=False)
+        app = CrmApp(opened, first_run=False, start="clients")
         async with app.run_test(size=(100, 30), message_hook=hook) as pilot:
             await _until(pilot, lambda: bool(loaded))
             await pilot.press("slash")

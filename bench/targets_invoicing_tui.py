@@ -58,7 +58,7 @@ async def _board_once(opened) -> tuple[float, float]:
     from tui_crm.ui.screens.receivables import ReceivablesScreen
     from tui_crm.ui.widgets.lazy_table import LazyTable
 
-    app = CrmApp(opened, first_run=False)
+    app = CrmApp(opened, first_run=False, start="clients")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()  # the client list is loaded and idle

@@ -60,7 +60,7 @@ async def _time_screen(
     client list has loaded and gone idle."""
     from tui_crm.ui.app import CrmApp
 
-    app = CrmApp(opened, first_run=False)
+    app = CrmApp(opened, first_run=False, start="clients")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
