@@ -109,6 +109,20 @@ def throwaway_cluster(
         shutil.rmtree(base, ignore_errors=True)
 
 
+def empty_database(url: str, name: str) -> str:
+    """The URL of a new, empty database `name` on the server of `url`: for a test that
+    needs the whole database to itself (the module's `pg_url` is shared by its tests)."""
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    try:
+        conn.autocommit = True
+        conn.cursor().execute(f'CREATE DATABASE "{name}"')
+    finally:
+        conn.close()
+    return f"{url.rsplit('/', 1)[0]}/{name}"
+
+
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
     """The URL of the module's throwaway server (trust authentication)."""

@@ -284,14 +284,17 @@ def test_verifactu_records_on_postgresql(pg_url, app_env):
 
 def test_name_matches_rank_first_on_postgresql(pg_url, app_env):
     """Issue 16, item 12, on the PostgreSQL path (strpos): the client named like the search
-    comes before the one matched by a contact; the list sorts by the legal name shown."""
+    comes before the one matched by a contact; the list sorts by the legal name shown.
+    A database of its own: the whole list is compared, and the module's other tests leave
+    their clients in `pg_url`'s."""
+    from tests.postgres_support import empty_database
     from tui_crm.config import DatabaseTarget
     from tui_crm.db import close_database
     from tui_crm.services import clients, contacts
     from tui_crm.services.clients import ClientFilter, list_clients, position_of
     from tui_crm.services.startup import open_for_use
 
-    open_for_use(DatabaseTarget(pg_url))
+    open_for_use(DatabaseTarget(empty_database(pg_url, "name_order")))
     try:
         by_contact = clients.create_client(clients.ClientInput(legal_name="Andamios Bermejo SL"))
         contacts.create_contact(
