@@ -206,7 +206,9 @@ async def test_statement_screen_and_its_pdf(business, tmp_path) -> None:
         await settle(pilot, app)
         assert isinstance(app.screen, StatementScreen)
         pdf = PdfReader(out).pages[0].extract_text()
-        assert "Statement of account" in pdf and first.code in pdf and "100.00" in pdf
+        # the screen speaks the user's language, the PDF the client's (a Spanish tax ID:
+        # Spanish, services.client_language)
+        assert "Extracto de cuenta" in pdf and first.code in pdf and "100,00" in pdf
         # p: a period before the invoice shows nothing, opening balance 0
         await pilot.press("p")
         await settle(pilot, app)

@@ -146,7 +146,10 @@ def test_print_statement_refuses_to_overwrite(cli, shop, tmp_path) -> None:
     from pypdf import PdfReader
 
     text = PdfReader(out).pages[0].extract_text()
-    assert "Statement of account" in text and "F2026-00001" in text and "121.00" in text
+    # the client (a Spanish tax ID) reads Spanish, whatever language the person printing
+    # uses (services.client_language): Spanish here with the English default
+    assert "Extracto de cuenta" in text and "F2026-00001" in text and "121,00" in text
+    assert "Statement of account" not in text
     again = cli("--db", shop, "print", "statement", "--client", "A58818501", "-o", out)
     assert again.returncode == 1 and "--force" in again.stderr
     forced = cli("--db", shop, "print", "statement", "--client", "A58818501", "-o", out,
@@ -158,7 +161,7 @@ def test_print_statement_refuses_to_overwrite(cli, shop, tmp_path) -> None:
                   "--to", "2026-06-30", env={"LANG": "es_ES.UTF-8"})  # fmt: skip
     assert spanish.returncode == 0, spanish.stderr
     es = PdfReader(tmp_path / "es.pdf").pages[0].extract_text()
-    assert "Extracto de cuenta" in es and "121,00" in es
+    assert "Extracto de cuenta" in es and "121,00" in es  # the same with a Spanish LANG
     missing = cli("--db", shop, "print", "statement", "-o", tmp_path / "x.pdf")
     assert missing.returncode == 1 and "--client" in missing.stderr
     start_after_end = cli("--db", shop, "print", "statement", "--client", "A58818501", "--from",

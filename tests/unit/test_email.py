@@ -629,14 +629,17 @@ def test_statement_email_carries_its_pdf_and_is_on_the_timeline(shop, tmp_path) 
         configure(server)
         draft = email.compose_statement(shop["client_id"], start, end)
         assert draft.recipient.email == "lucia@pm.es"  # the billing contact
-        assert draft.purpose == "statement" and "1,060.00" in draft.body
+        # the client (a Spanish tax ID) reads Spanish (services.client_language)
+        assert draft.purpose == "statement" and draft.language == "es"
+        assert draft.subject.startswith("Extracto de cuenta")
+        assert "El saldo a " in draft.body and " es de 1.060,00\xa0€." in draft.body
         result = email.send(draft)
     assert result.sent
     [received] = server.messages
     [attachment] = list(received.message.iter_attachments())
     assert attachment.get_filename() == f"statement-A58818501-{start}-{end}.pdf"
     text = pdf_text(attachment.get_content())
-    assert "Statement of account" in text and shop["code"] in text and "1,060.00" in text
+    assert "Extracto de cuenta" in text and shop["code"] in text and "1.060,00" in text
     activity = Activity.get_by_id(result.activity_id)
     assert (activity.kind, activity.email_status, activity.client_id) == (
         "email",

@@ -319,6 +319,7 @@ def test_round_trip_export_then_import_into_a_fresh_database(db, cli, tmp_path):
             payment_days=60,
             iban="ES91 2100 0418 4502 0005 1332",
             notes="Paga a 60 días",
+            language="en",
         ),
         clients.AddressInput(
             line1="Calle Mayor 1",
@@ -351,5 +352,9 @@ def test_round_trip_export_then_import_into_a_fresh_database(db, cli, tmp_path):
 
     before, after = records(exported), records(again)
     assert before == after
-    assert before[0]["Trade name"] == '=HYPERLINK("x")'
+    # the list is sorted by name (16A): find the row by its name, not its place
+    [pena] = [r for r in before if r["Name"] == "Peña & Muñoz, S.L."]
+    assert pena["Trade name"] == '=HYPERLINK("x")'
+    assert pena["Documents' language"] == "English"  # 16A's column comes back too
+    assert [r["Name"] for r in before] == ["Archivado SL", "Lead Sin Datos", "Peña & Muñoz, S.L."]
     assert {r["Status"] for r in after} == {"Active", "Archived"}

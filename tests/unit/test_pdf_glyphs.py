@@ -44,8 +44,9 @@ def test_emoji_chinese_and_full_width_letters_print(cohetes) -> None:
     for piece in ("🚀", "Cohetes S.L.", "北", "京", "贸", "司", "Ａ", "Ｂ", "Ｃ", "✓", "中", "文"):
         assert piece in text, piece
     assert printed.unprintable == "" and printed.warning() == ""
-    # the footer after a fallback font keeps its own text
-    assert "page 1 of 1" in text
+    # the footer after a fallback font keeps its own text, in the document's language:
+    # a client with a Spanish tax ID reads Spanish (services.client_language)
+    assert "página 1 de 1" in text
 
 
 def test_what_no_font_prints_is_named_by_the_print_and_the_issue(db, cli, tmp_path) -> None:

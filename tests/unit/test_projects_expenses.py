@@ -268,9 +268,29 @@ def test_statement_pdf_reads_back(db) -> None:
     issued = invoices.issue_invoice(draft(alfa, line(price="100")), dt.date(2026, 1, 15))
     data = statements.statement_pdf(statements.statement(alfa, None, dt.date(2026, 6, 30)))
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    # a client with a Spanish tax ID reads its documents in Spanish (services.client_language)
+    assert "Extracto de cuenta" in text and "Alfa SL" in text
+    assert issued.code in text and "121,00" in text
+    assert "Saldo inicial" in text
+    assert "Statement of account" not in text
+
+
+def test_statement_pdf_in_english_for_a_client_who_reads_english(db) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from tui_crm.services import invoices, statements
+
+    set_issuer()
+    alfa = make_client("Alfa SL", "B60889649", language="en")
+    issued = invoices.issue_invoice(draft(alfa, line(price="100")), dt.date(2026, 1, 15))
+    data = statements.statement_pdf(statements.statement(alfa, None, dt.date(2026, 6, 30)))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     assert "Statement of account" in text and "Alfa SL" in text
     assert issued.code in text and "121.00" in text
     assert "Opening balance" in text
+    assert "Extracto de cuenta" not in text
 
 
 @pytest.mark.slow

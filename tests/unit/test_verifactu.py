@@ -432,7 +432,10 @@ def test_verifactu_cannot_be_turned_off_once_it_recorded(vf) -> None:
     issue(vf, line())
     with pytest.raises(ValidationError, match="cannot be turned off"):
         settings.set_value("verifactu.enabled", "no")
-    with pytest.raises(ValidationError, match="wait to be sent"):
+    with pytest.raises(
+        ValidationError,
+        match="1 record still waits to be sent to the test environment; send it first",
+    ):
         settings.set_value("verifactu.environment", "production")
     for record in VerifactuRecord.select():
         verifactu.record_result(record.id, "accepted", csv="A-CSV")

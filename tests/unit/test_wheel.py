@@ -34,7 +34,8 @@ PROBE = textwrap.dedent(
     opened = open_for_use(DatabaseTarget(sys.argv[1]))
 
     async def main():
-        app = CrmApp(opened, first_run=False)
+        # the app opens on the home screen (17B): the client list is where this bar is
+        app = CrmApp(opened, first_run=False, start="clients")
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.pause()
             bar = app.screen.query_one("#client-search-bar")
