@@ -1,6 +1,6 @@
 """The client file's Timeline tab: open follow-ups first (overdue in red), `d` marks one
 done (again: reopen), `r` reschedules it, `t` fills a note from a comment template,
-enter shows an entry in full, `M` sends a failed email again. A meeting (`i` on the
+enter shows an entry in full, `M` sends a failed email again. A meeting (`I` on the
 client file) opens in its own form (time, place, attendees, invitation); `X` cancels
 the meeting under the cursor and tells its attendees."""
 
