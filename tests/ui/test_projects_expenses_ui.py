@@ -206,7 +206,8 @@ async def test_statement_screen_and_its_pdf(business, tmp_path) -> None:
         await settle(pilot, app)
         assert isinstance(app.screen, StatementScreen)
         pdf = PdfReader(out).pages[0].extract_text()
-        assert "Statement of account" in pdf and first.code in pdf and "100.00" in pdf
+        # A client in Spain reads its documents in Spanish (16A), the statement's PDF too.
+        assert "Extracto de cuenta" in pdf and first.code in pdf and "100,00" in pdf
         # p: a period before the invoice shows nothing, opening balance 0
         await pilot.press("p")
         await settle(pilot, app)
