@@ -1,6 +1,6 @@
-"""From the client file, with the Pilot: `i` plans a meeting with attendees and sends the
+"""From the client file, with the Pilot: `I` plans a meeting with attendees and sends the
 invitation (parsed back with icalendar), the agenda shows it by its hour, `X` cancels it;
-`w` writes any email (a template, two contacts, a copy to a colleague, a document)
+`W` writes any email (a template, two contacts, a copy to a colleague, a document)
 through a real SMTP server on localhost."""
 
 from __future__ import annotations
