@@ -38,8 +38,11 @@ def test_typing_a_name_into_a_client_file_archives_nothing(db, tmp_path, app_env
     close_database()
     with TmuxSession(tmp_path, app_env.vars) as tmux:
         pane = tmux.start([sys.executable, "-m", "tui_crm", "--db", str(db.path)], size=(80, 24))
-        pane.wait_for("Panadería Peña")
+        pane.wait_for("Quotes awaiting an answer")  # it opens on the home screen
         time.sleep(0.5)  # keys sent in the very first instants after start-up can be lost
+        pane.send("f2")
+        pane.wait_for("Panadería Peña")
+        time.sleep(0.5)
         pane.send("slash")
         pane.type("vidal")
         pane.wait_gone("Panadería Peña")

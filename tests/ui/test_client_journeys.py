@@ -190,6 +190,10 @@ async def test_add_address_contact_and_note_from_the_file(db) -> None:
         await settle(pilot, app)
         assert table(app, "timeline").row_count == 1
         assert "Llamada: quiere ampliar" in screen_text(app)
+        # Full tab names with every count need 101 cells here ("Addresses 2", "Contacts
+        # 1", …): at 100 columns the tabs drop their counts rather than cut a name (16B).
+        await pilot.resize_terminal(120, 30)
+        await settle(pilot, app)
         assert "Timeline 1" in screen_text(app)
     assert Address.select().where(Address.client == cid).count() == 2
     assert Contact.get(Contact.client == cid).email == "rocio@alfa.es"

@@ -64,7 +64,7 @@ async def test_leads_move_along_the_board(db) -> None:
         board.query_one("#leads-qualified", OptionList).focus()
         await pilot.press("c")
         await settle(pilot, app)
-        await pilot.press("enter")  # make Ana a client, yes
+        await pilot.press("y")  # make Ana a client: yes (enter no longer answers a question)
         await settle(pilot, app)
         assert names(board, "qualified") == []
         await pilot.press("right")  # lost: Beto; enter opens the file

@@ -1,6 +1,6 @@
-"""From the client file, with the Pilot: `i` plans a meeting with attendees and sends the
+"""From the client file, with the Pilot: `I` plans a meeting with attendees and sends the
 invitation (parsed back with icalendar), the agenda shows it by its hour, `X` cancels it;
-`w` writes any email (a template, two contacts, a copy to a colleague, a document)
+`W` writes any email (a template, two contacts, a copy to a colleague, a document)
 through a real SMTP server on localhost."""
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ async def test_plan_a_meeting_invite_see_it_by_hour_and_cancel(office, tmp_path)
             await settle(pilot, app)
             app.open_client(office["client_id"])
             await settle(pilot, app)
-            await pilot.press("i")
+            await pilot.press("I")
             await settle(pilot, app)
             form = app.screen
             assert isinstance(form, MeetingForm)
@@ -105,7 +105,7 @@ async def test_plan_a_meeting_invite_see_it_by_hour_and_cancel(office, tmp_path)
             table.move_cursor(row)
             await pilot.press("X")
             await settle(pilot, app)
-            await pilot.press("enter")  # yes
+            await pilot.press("y")  # yes (enter no longer answers a question)
             await settle(pilot, app)
     invite, cancel = server.messages
     assert sorted(invite.rcpt_tos) == ["lucia@pm.es", "marta@disenonunez.es"]
@@ -132,7 +132,7 @@ async def test_write_an_email_from_the_client_file(office, tmp_path) -> None:
             await settle(pilot, app)
             app.open_client(office["client_id"])
             await settle(pilot, app)
-            await pilot.press("w")
+            await pilot.press("W")
             await settle(pilot, app)
             assert isinstance(app.screen, ChoicePrompt)
             await pilot.press("down", "enter")  # the general template

@@ -34,7 +34,7 @@ async def test_a_name_typed_into_a_client_file_archives_nothing(db) -> None:
     """ "vidal quiñ…" used to pop the archive question at its `a` and confirm it with what
     followed; now the question swallows the rest of the typing, even space and enter."""
     cid = make("Vidal Quiñones SL", kind="client")
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await open_file(pilot, app, cid)
@@ -54,7 +54,7 @@ async def test_a_name_typed_into_a_client_file_archives_nothing(db) -> None:
 
 async def test_the_yes_key_and_escape_answer_the_question(db) -> None:
     cid = make("Alfa SL", kind="client")
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await open_file(pilot, app, cid)
@@ -79,7 +79,7 @@ async def test_a_spanish_question_answers_to_s_not_to_y(db) -> None:
 
 
 async def _archive_in_spanish(ui, db, cid: int) -> None:
-    app = ui.CrmApp(db.opened, first_run=False)
+    app = ui.CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         app.open_client(cid)
@@ -98,7 +98,7 @@ async def _archive_in_spanish(ui, db, cid: int) -> None:
 async def test_slash_in_a_client_file_searches_the_clients(db) -> None:
     cid = make("Ferretería Muñoz SL")
     make("Transportes Treviño SL")
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await open_file(pilot, app, cid, "contacts")
@@ -118,7 +118,7 @@ async def test_slash_in_a_client_file_searches_the_clients(db) -> None:
 
 async def test_f2_and_f3_go_to_their_lists(db) -> None:
     cid = make("Alfa SL")
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await open_file(pilot, app, cid)
@@ -143,7 +143,7 @@ async def test_f2_and_f3_go_to_their_lists(db) -> None:
 
 
 async def test_f2_keeps_a_form_with_unsaved_changes(db) -> None:
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("n")
@@ -164,7 +164,7 @@ def _readable(app, box: Checkbox) -> None:
 
 async def test_every_checkbox_label_is_readable(db) -> None:
     cid = make("Alfa SL")
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         for opened in ("client form", "address form", "contact form"):
@@ -200,7 +200,7 @@ async def test_slash_finds_in_a_list_without_a_search_of_its_own(db) -> None:
     today = dt.date.today()
     for subject in ("Llamar a Rocío", "Enviar oferta", "Reclamar la factura"):
         timeline.create_activity(cid, ActivityData(subject=subject, due_date=today))
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("f3")
@@ -230,7 +230,7 @@ async def test_a_spanish_name_typed_on_does_not_answer_si(db) -> None:
 async def _type_on_in_spanish(ui, db, cid: int) -> None:
     import asyncio
 
-    app = ui.CrmApp(db.opened, first_run=False)
+    app = ui.CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         app.open_client(cid)

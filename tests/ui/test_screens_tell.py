@@ -30,7 +30,7 @@ def make(name: str, **fields: object) -> int:
 
 async def test_f1_shows_the_keys_of_this_screen(db) -> None:
     cid = make("Alfa SL")
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot, app)
         app.open_client(cid)
@@ -49,7 +49,7 @@ async def test_f1_shows_the_keys_of_this_screen(db) -> None:
 
 async def test_f1_speaks_spanish(db) -> None:
     with fresh_ui("es") as ui:
-        app = ui.CrmApp(db.opened, first_run=False)
+        app = ui.CrmApp(db.opened, first_run=False, start="clients")
         async with app.run_test(size=(100, 40)) as pilot:
             await settle(pilot, app)
             await pilot.press("f1")
@@ -66,7 +66,7 @@ async def test_an_empty_agenda_of_mine_offers_everyones(db) -> None:
     for subject in ("Llamar", "Enviar oferta"):
         timeline.create_activity(alfa, ActivityData(subject=subject, due_date=TODAY))
     set_actor(Actor(ME, "admin"))
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         await pilot.press("f3")
@@ -88,7 +88,7 @@ async def test_an_empty_agenda_of_mine_offers_everyones(db) -> None:
 
 
 async def test_the_palettes_screenshot_is_saved_and_said(db) -> None:
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         await pilot.press("ctrl+p", *"screenshot")
@@ -105,7 +105,7 @@ async def test_the_palettes_screenshot_is_saved_and_said(db) -> None:
 
 async def test_quotes_and_orders_paint_every_row(db) -> None:
     cid = make("Alfa SL")
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         for show in (app.show_quotes, app.show_orders):
@@ -126,7 +126,7 @@ async def test_a_fields_error_wraps_at_80_columns(db) -> None:
 
     from tui_crm.ui.dialogs.form import field_id
 
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         await pilot.press("n")
@@ -146,7 +146,7 @@ async def test_a_fields_error_wraps_at_80_columns(db) -> None:
 
 async def test_the_client_files_tabs_are_never_cut(db) -> None:
     cid = make("Alfa SL")
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         app.open_client(cid)
@@ -163,7 +163,7 @@ async def test_the_client_files_tabs_are_never_cut(db) -> None:
 async def test_the_invoice_list_keeps_date_status_and_due_at_80_columns(db) -> None:
     from tui_crm.ui.widgets.lazy_table import LazyTable
 
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         await pilot.press("f4")
@@ -213,7 +213,7 @@ async def test_the_sales_tab_says_statuses_in_words(db) -> None:
     set_issuer()
     cid = make("Alfa SL", kind="client")
     draft(cid)
-    app = CrmApp(db.opened, first_run=False)
+    app = CrmApp(db.opened, first_run=False, start="clients")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         app.open_client(cid, "sales")
@@ -230,7 +230,7 @@ async def test_spanish_screens_say_words_and_decimal_commas(db) -> None:
     cid = make_client()
     issued(cid, TODAY - dt.timedelta(days=60))
     with fresh_ui("es") as ui:
-        app = ui.CrmApp(db.opened, first_run=False)
+        app = ui.CrmApp(db.opened, first_run=False, start="clients")
         async with app.run_test(size=(120, 35)) as pilot:
             await settle(pilot, app)
             app.open_client(cid, "sales")

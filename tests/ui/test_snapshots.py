@@ -307,9 +307,9 @@ SCREENS: dict[str, Step] = {
     "merge_confirm": push(merge_confirm),
     "reschedule_form": keys("f3", "m", "r"),
     # meetings, any email, leads (issue 17)
-    "meeting_form": client_file("timeline", "i"),
-    "client_email_start": client_file("overview", "w"),
-    "client_email_form": client_file("overview", "w", "enter"),
+    "meeting_form": client_file("timeline", "I"),
+    "client_email_start": client_file("overview", "W"),
+    "client_email_form": client_file("overview", "W", "enter"),
     "leads": keys("l"),
     "conflict_dialog": push(conflict),
     # settings and administration

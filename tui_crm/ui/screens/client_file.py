@@ -7,8 +7,9 @@ Opportunities, Documents, Sales — each a list with `n` new, `e` edit and `dele
 On the Timeline, follow-ups stand out (overdue in red) and `d` marks one done;
 `t` fills a note from a comment template. From anywhere: `E` edits the client,
 `a` archives or un-archives it, `c` turns a lead into a client, `m` merges a
-duplicate, `S` shows its statement of account, `delete` on the Overview deletes the
-client (or says why it cannot); each of these asks first. Enter on a project opens the
+duplicate, `S` shows its statement of account, `W` writes an email, `I` plans a
+meeting, `delete` on the Overview deletes the client (or says why it cannot); each of
+these asks first. Enter on a project opens the
 project's screen. `/` goes to the client list's search: typing a name here never acts.
 
 Every read and write runs in a thread worker with its own database connection;
@@ -106,8 +107,8 @@ class ClientFileScreen(CrmScreen[None]):
         Binding("M", "email", _("Email"), id="email"),
         Binding("H", "history", _("History"), id="history"),
         Binding("R", "recurring", _("Recurring"), id="recurring"),
-        Binding("w", "write_email", _("Write email"), id="write_email"),
-        Binding("i", "meeting", _("Meeting"), id="meeting"),
+        Binding("W", "write_email", _("Write email"), id="write_email"),
+        Binding("I", "meeting", _("Meeting"), id="meeting"),
         Binding("X", "cancel_meeting", _("Cancel meeting"), id="cancel_meeting"),
         Binding("S", "statement", _("Statement"), id="statement"),
         Binding("left", "tab(-1)", _("Tabs"), key_display="←→", id="tab_prev"),
@@ -457,13 +458,13 @@ class ClientFileScreen(CrmScreen[None]):
         )
 
     def action_write_email(self) -> None:
-        """`w`: any email to the client's contacts (a template or blank, files, copies)."""
+        """`W`: any email to the client's contacts (a template or blank, files, copies)."""
         from .client_email_form import start_email
 
         start_email(self, self.client_id, then=lambda _result: self.refresh_tab("timeline"))
 
     def action_meeting(self) -> None:
-        """`i`: plan a meeting (time, place, attendees; the invitation by email)."""
+        """`I`: plan a meeting (time, place, attendees; the invitation by email)."""
         self.action_show_tab("timeline")
         self.call_after_refresh(lambda: self.query_one(TimelineTab).new_meeting())
 

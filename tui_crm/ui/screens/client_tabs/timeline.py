@@ -1,6 +1,6 @@
 """The client file's Timeline tab: open follow-ups first (overdue in red), `d` marks one
 done (again: reopen), `r` reschedules it, `t` fills a note from a comment template,
-enter shows an entry in full, `M` sends a failed email again. A meeting (`i` on the
+enter shows an entry in full, `M` sends a failed email again. A meeting (`I` on the
 client file) opens in its own form (time, place, attendees, invitation); `X` cancels
 the meeting under the cursor and tells its attendees."""
 
@@ -53,10 +53,12 @@ class TimelineTab(ListTab):
     NAME_CELL = 2  # the subject
 
     def columns(self) -> list[Column]:
+        # The subject is what a person reads the timeline for: at 80 columns it keeps
+        # 24 cells (and the date its 16) while "By" gives way, the contact is squeezed.
         return [
-            Column("when", _("When"), 16, min_width=11),
+            Column("when", _("When"), 16, min_width=16),
             Column("kind", _("Kind"), 8, min_width=7, priority=2),
-            Column("subject", _("Subject"), 20, flex=True, min_width=14),
+            Column("subject", _("Subject"), 30, flex=True, min_width=24),
             Column("contact", _("Contact"), 14, min_width=8, priority=3),
             Column("author", _("By"), 8, min_width=8, priority=4),
             Column("follow", _("Follow-up"), 15, min_width=10),
