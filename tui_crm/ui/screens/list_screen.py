@@ -76,7 +76,9 @@ class ListScreen(CrmScreen[None]):
         self.query_one(f"#{self.LIST_ID}-filters", Static).update(Content(" · ".join(parts)))
 
     @on(LazyTable.RowHighlighted)
+    @on(LazyTable.Loaded)
     def _rows_arrived(self) -> None:
+        # Loaded too: an empty list highlights no row, and its "0 rows" must still show.
         self._show_filters()
 
     def action_cycle_status(self) -> None:
