@@ -139,19 +139,9 @@ def cmd_secrets(args: argparse.Namespace) -> int:
             return EXIT_ERROR
         account = secrets.smtp_account()
         stored = secrets.smtp_password() is not None
-        print(
-            _("keyring: {backend}; {account}: {state}").format(
-                backend=status.backend,
-                account=account,
-                state=_("password stored") if stored else _("no password stored"),
-            )
-        )
-        return EXIT_OK if stored else EXIT_ERROR
+        return _secret_status(status.backend, account, stored)
     if args.action == "delete":
-        removed = secrets.delete_smtp_password()
-        print(_("Password removed.") if removed else _("No password was stored."))
-        return EXIT_OK
-    account = secrets.smtp_account()
+        return _secret_deleted(secrets.delete_smtp_password())
     status = secrets.keyring_status()
     if not status.usable:  # say so before asking for a password that cannot be kept
         raise secrets.KeyringUnavailable(status.message)
@@ -161,6 +151,22 @@ def cmd_secrets(args: argparse.Namespace) -> int:
             backend=status.backend, account=account
         )
     )
+    return EXIT_OK
+
+
+def _secret_status(backend: str, account: str, stored: bool) -> int:
+    """`secrets status …`: the keyring and whether a password is stored (exit 1 if not)."""
+    state = _("password stored") if stored else _("no password stored")
+    print(
+        _("keyring: {backend}; {account}: {state}").format(
+            backend=backend, account=account, state=state
+        )
+    )
+    return EXIT_OK if stored else EXIT_ERROR
+
+
+def _secret_deleted(removed: bool) -> int:
+    print(_("Password removed.") if removed else _("No password was stored."))
     return EXIT_OK
 
 
@@ -176,18 +182,9 @@ def _verifactu_secret(args: argparse.Namespace) -> int:
     account = secrets.verifactu_account()
     if args.action == "status":
         stored = secrets.verifactu_password() is not None
-        print(
-            _("keyring: {backend}; {account}: {state}").format(
-                backend=status.backend,
-                account=account,
-                state=_("password stored") if stored else _("no password stored"),
-            )
-        )
-        return EXIT_OK if stored else EXIT_ERROR
+        return _secret_status(status.backend, account, stored)
     if args.action == "delete":
-        removed = secrets.delete_verifactu_password()
-        print(_("Password removed.") if removed else _("No password was stored."))
-        return EXIT_OK
+        return _secret_deleted(secrets.delete_verifactu_password())
     account = secrets.set_verifactu_password(_read_password(_("Certificate password: ")))
     print(
         _(
