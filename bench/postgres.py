@@ -5,7 +5,8 @@ postgresql, which `make test` / `make system-deps` install), its data directory 
 - `scale_server(dataset)`: a context manager giving the URL of a server holding the
   dataset. The data directory `.bench/pg-<dataset stem>/` is reused when its
   `fingerprint` file matches the SQLite dataset's (its generation time and schema
-  version); otherwise it is made afresh: `initdb`, the schema by the application's own
+  version), upgraded by the migrations when only the schema version moved on (as the
+  SQLite file was); otherwise it is made afresh: `initdb`, the schema by the application's own
   migrations (`open_for_use`), then every table copied from the SQLite file with
   `COPY ... FROM STDIN` (triggers and foreign-key checks off for the load:
   `session_replication_role = replica`; derived tables such as `client_revenue` are
@@ -71,6 +72,31 @@ def fingerprint(dataset: Dataset) -> str:
         },
         sort_keys=True,
     )
+
+
+def _same_data(stamp: str, wanted: str) -> bool:
+    """The loaded data is the dataset's, only at an older schema version."""
+    try:
+        old, new = json.loads(stamp), json.loads(wanted)
+    except ValueError:
+        return False
+    keys = ("dataset", "generated_at", "loader")
+    return (
+        all(old.get(k) == new.get(k) for k in keys)
+        and isinstance(old.get("schema_version"), int)
+        and isinstance(new.get("schema_version"), int)
+        and old["schema_version"] < new["schema_version"]
+    )
+
+
+def _upgrade(url: str) -> None:
+    """The loaded database brought to the latest schema by the application's migrations."""
+    from tui_crm.config import DatabaseTarget
+    from tui_crm.db import close_database
+    from tui_crm.services.startup import open_for_use
+
+    open_for_use(DatabaseTarget(url))
+    close_database()
 
 
 @contextlib.contextmanager
@@ -244,6 +270,14 @@ def scale_server(dataset: Dataset) -> Iterator[str]:
     stamp = CACHE_DIR / f"pg-{dataset.path.stem}.fingerprint"
     wanted = fingerprint(dataset)
     fresh = not (data.exists() and stamp.exists() and stamp.read_text() == wanted)
+    if fresh and data.exists() and stamp.exists() and _same_data(stamp.read_text(), wanted):
+        print(f"upgrading {data.name} to the latest schema by its migrations", flush=True)
+        started = time.perf_counter()
+        with _server(data) as url:
+            _upgrade(url)
+        stamp.write_text(wanted)
+        print(f"  upgraded in {time.perf_counter() - started:.0f} s", flush=True)
+        fresh = False
     if fresh:
         stamp.unlink(missing_ok=True)
         print(f"loading the scale database into PostgreSQL ({data.name})", flush=True)
