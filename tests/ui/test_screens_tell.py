@@ -241,3 +241,34 @@ async def test_spanish_screens_say_words_and_decimal_commas(db) -> None:
             board = " ".join(screen_text(app).split())
     assert "Emitida" in sales and "issued" not in sales
     assert "100,0 %" in board and "100.0" not in board, board
+
+
+async def test_the_palettes_invoices_and_receivables_open_their_lists_as_f4_and_f5(db) -> None:
+    """What was left open on top of the section (the quotes here) is closed, as F4/F5 do."""
+    from tui_crm.ui.screens.invoice_list import InvoicesScreen
+    from tui_crm.ui.screens.quote_list import QuotesScreen
+    from tui_crm.ui.screens.receivables import ReceivablesScreen
+
+    app = CrmApp(db.opened, first_run=False, start="invoices")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        app.show_quotes()
+        await settle(pilot, app)
+        assert isinstance(app.screen, QuotesScreen)
+        await pilot.press("f2")
+        await settle(pilot, app)
+        await pilot.press("ctrl+p", *"Invoices")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, InvoicesScreen), app.screen
+        assert app.current_mode == "invoices"
+        await pilot.press("f5")
+        await settle(pilot, app)
+        app.open_client(make("Beta SL"))
+        await settle(pilot, app)
+        await pilot.press("ctrl+p", *"Receivables")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ReceivablesScreen), app.screen

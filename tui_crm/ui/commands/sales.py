@@ -35,10 +35,10 @@ class SalesCommands(CommandList):
             ),
             (
                 _("Receivables"),
-                lambda: app.switch_mode("receivables"),
+                lambda: app.action_to_list("receivables"),
                 _("Unpaid invoices by age (F5)"),
             ),
-            (_("Invoices"), lambda: app.switch_mode("invoices"), _("Every invoice (F4)")),
+            (_("Invoices"), lambda: app.action_to_list("invoices"), _("Every invoice (F4)")),
             (_("Quotes"), app.show_quotes, _("Every quote, with its status")),
             (_("Orders"), app.show_orders, _("Orders and what is left to invoice")),
             (
