@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..i18n import _, ngettext
 from ..i18n.formats import date_text, money_text
+from ..payment_methods import METHODS
 from .common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -22,9 +23,6 @@ from .common import (
     print_rows,
     subcommands,
 )
-
-# services.payments.METHODS, repeated: the parser is built at start-up, before any service loads
-METHODS = ("transfer", "card", "cash", "direct_debit", "cheque", "other")
 
 
 def add_parsers(sub) -> None:

@@ -525,9 +525,6 @@ class SeriesCounter(BaseModel):
         primary_key = CompositeKey("series", "year")
 
 
-PAYMENT_METHODS = ("transfer", "card", "cash", "direct_debit", "cheque", "other")
-
-
 class Payment(BaseModel):
     id = AutoField()
     client = ForeignKeyField(Client, backref="payments", on_delete="RESTRICT")

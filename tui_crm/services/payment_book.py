@@ -15,7 +15,7 @@ from typing import Any
 from ..db import execute, is_sqlite
 from ..i18n import N_
 from ..money import from_cents
-from .payments import COMPENSATION_METHOD, METHOD_LABELS
+from ..payment_methods import COMPENSATION_METHOD, METHOD_LABELS
 from .reports import ReportColumn
 
 PAGE = 2000

@@ -23,29 +23,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..db import execute, transactional
-from ..i18n import N_, _
+from ..i18n import _
 from ..models import Client, Invoice, Payment, PaymentAllocation
 from ..models.base import utcnow
 from ..money import ZERO, from_cents, round_cents, to_cents
+from ..payment_methods import COMPENSATION_METHOD, METHODS
 from ..text import clean_input
 from . import audit
 from .errors import NotFound, RuleViolation, ValidationError
 from .permissions import require
 from .session import login
 
-METHODS = ("transfer", "card", "cash", "direct_debit", "cheque", "other")
-# How a method reads (the payment book's words; the same words as the screens').
-METHOD_LABELS = {
-    "transfer": N_("bank transfer"),
-    "card": N_("card"),
-    "cash": N_("cash"),
-    "direct_debit": N_("direct debit"),
-    "cheque": N_("cheque"),
-    "other": N_("other"),
-    "compensation": N_("compensation"),
-}
-# A rectifying invoice settles its original by a payment of this method (no money moves).
-COMPENSATION_METHOD = "compensation"
 UNPAID_STATUSES = ("issued", "partially_paid")
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from ..db import execute, read_snapshot
 from ..i18n import N_, _
 from ..money import ZERO, from_cents
+from ..payment_methods import METHOD_LABELS
 from .errors import ValidationError
 from .records import live_client
 
@@ -38,15 +39,6 @@ KIND_LABELS = {
     "rectification": N_("Rectification"),
     "payment": N_("Payment"),
     "reversal": N_("Payment reversed"),
-}
-
-METHOD_LABELS = {
-    "transfer": N_("bank transfer"),
-    "card": N_("card"),
-    "cash": N_("cash"),
-    "direct_debit": N_("direct debit"),
-    "cheque": N_("cheque"),
-    "other": N_("other"),
 }
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from ..i18n import N_, NC_, _
+from ..payment_methods import METHOD_LABELS as METHOD_LABELS  # the screens' words too
+from ..payment_methods import METHODS
 
 INVOICE_STATUS_LABELS = {
     "draft": N_("Draft"),
@@ -24,17 +26,8 @@ ORDER_STATUS_LABELS = {
     "invoiced": N_("Invoiced"),
     "cancelled": N_("Cancelled"),
 }
-METHOD_LABELS = {
-    "transfer": N_("bank transfer"),
-    "card": N_("card"),
-    "cash": N_("cash"),
-    "direct_debit": N_("direct debit"),
-    "cheque": N_("cheque"),
-    "other": N_("other"),
-    "compensation": N_("compensation"),
-}
-PAYABLE_METHODS = ("transfer", "card", "cash", "direct_debit", "cheque", "other")
-"""The methods a person registers a payment with (a compensation is made by the service)."""
+# The methods a person registers a payment with (a compensation is made by the service).
+PAYABLE_METHODS = METHODS
 SHIPPING_LABELS = {
     "included": N_("included"),
     "not_included": N_("not included"),
