@@ -49,6 +49,18 @@ def test_emoji_chinese_and_full_width_letters_print(cohetes) -> None:
     assert "página 1 de 1" in text
 
 
+@needs_fonts
+def test_the_statement_of_account_prints_them_too(cohetes) -> None:
+    """The statement begins its PDF as the invoice does, fallback fonts included."""
+    from tui_crm.services import statements
+
+    client_id = invoices.get_invoice(cohetes).client_id
+    text = _text(statements.print_statement(client_id).data)
+    for piece in ("🚀", "Cohetes S.L.", "北", "京", "贸", "司", "Ａ", "Ｂ", "Ｃ"):
+        assert piece in text, piece
+    assert "página 1 de 1" in text
+
+
 def test_what_no_font_prints_is_named_by_the_print_and_the_issue(db, cli, tmp_path) -> None:
     set_issuer()
     make_client("Cliente SL", "B60889649")

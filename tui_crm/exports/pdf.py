@@ -223,18 +223,26 @@ def coverage_of(doc: PdfDocument):
     return coverage(document_text(doc), FONT_DIR / "DejaVuSans.ttf")
 
 
-def render_pdf(doc: PdfDocument) -> bytes:
-    """The PDF bytes of one quote or invoice."""
+def new_page(
+    *, issuer: PdfParty, reference: str, title: str, created: dt.datetime, text: str
+) -> Any:
+    """An A4 document begun as all of ours are: DejaVu (with fallback fonts of this
+    machine for what `text` holds that DejaVu lacks, and shaping where a script needs
+    it), the margins, the metadata, a footer of the issuer and `reference · page n of N`
+    on every page, and the first page added."""
     from fpdf import FPDF
-    from fpdf.enums import XPos, YPos
+
+    from .glyphs import coverage
+
+    needs = coverage(text, FONT_DIR / "DejaVuSans.ttf")
+    fallback_fonts = bool(needs.fonts)
 
     class _Pdf(FPDF):
         def footer(self) -> None:
             self.set_y(-12)
             self.set_font(FONT, "", 7)
             self.set_text_color(110)
-            left = f"{doc.issuer.name} · {doc.issuer.tax_id}"
-            self.cell(0, 5, left, align="L")
+            self.cell(0, 5, f"{issuer.name} · {issuer.tax_id}", align="L")
             if fallback_fonts:
                 # A fallback font used inside that cell is set within its q..Q, yet fpdf2
                 # then believes the base font is current: set another and back, so it is.
@@ -245,7 +253,7 @@ def render_pdf(doc: PdfDocument) -> bytes:
                 0,
                 5,
                 _("{number} · page {page} of {pages}").format(
-                    number=doc.number, page=self.page_no(), pages="{nb}"
+                    number=reference, page=self.page_no(), pages="{nb}"
                 ),
                 align="R",
             )
@@ -255,8 +263,6 @@ def render_pdf(doc: PdfDocument) -> bytes:
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    needs = coverage_of(doc)
-    fallback_fonts = bool(needs.fonts)
     if needs.fonts:  # characters DejaVu lacks: from the free fonts this machine has
         for font in needs.fonts:
             pdf.add_font(
@@ -267,13 +273,71 @@ def render_pdf(doc: PdfDocument) -> bytes:
         )
     if needs.shaping:
         pdf.set_text_shaping(True)
-    pdf.set_title(f"{_title(doc)} {doc.number}")
-    pdf.set_author(doc.issuer.name)
+    pdf.set_title(title)
+    pdf.set_author(issuer.name)
     pdf.set_creator("tui-crm")
-    created = doc.created_at or dt.datetime.combine(doc.date or dt.date(2000, 1, 1), dt.time())
     pdf.set_creation_date(created.replace(tzinfo=dt.UTC) if created.tzinfo is None else created)
     pdf.alias_nb_pages()
     pdf.add_page()
+    return pdf
+
+
+def page_heading(pdf: Any, issuer: PdfParty, title: str, title_pt: float, facts: list[str]) -> None:
+    """The issuer on the left; the document's title and `facts` (number, dates…) on the
+    right; the cursor left below the taller of the two."""
+    from fpdf.enums import XPos, YPos
+
+    width = pdf.epw
+    nl = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
+    top = pdf.get_y()
+    pdf.set_font(FONT, "B", 12)
+    pdf.multi_cell(width * 0.55, 6, issuer.name, **nl)
+    pdf.set_font(FONT, "", 9)
+    issuer_lines = [_("Tax ID") + f": {issuer.tax_id}", *issuer.address.splitlines()]
+    pdf.multi_cell(width * 0.55, 4.5, "\n".join([*issuer_lines, *issuer.extra]), **nl)
+    left_bottom = pdf.get_y()
+    pdf.set_xy(pdf.l_margin + width * 0.55, top)
+    pdf.set_font(FONT, "B", title_pt)
+    pdf.multi_cell(width * 0.45, 7, title, align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 9)
+    pdf.set_x(pdf.l_margin + width * 0.55)
+    pdf.multi_cell(width * 0.45, 4.5, "\n".join(facts), align="R", **nl)
+    pdf.set_y(max(left_bottom, pdf.get_y()) + 4)
+
+
+def client_block(pdf: Any, party: PdfParty) -> None:
+    """The client: a shaded "CLIENT" band, the name, the tax ID, address and extras."""
+    from fpdf.enums import XPos, YPos
+
+    width = pdf.epw
+    nl = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
+    pdf.set_fill_color(242)
+    pdf.set_font(FONT, "B", 8)
+    pdf.cell(width, 5, _("Client").upper(), fill=True, **nl)
+    pdf.set_font(FONT, "B", 10)
+    pdf.multi_cell(width, 5, party.name, **nl)
+    pdf.set_font(FONT, "", 9)
+    lines = [
+        _("Tax ID") + f": {party.tax_id}" if party.tax_id else "",
+        *party.address.splitlines(),
+        *party.extra,
+    ]
+    pdf.multi_cell(width, 4.5, "\n".join(line for line in lines if line), **nl)
+    pdf.ln(3)
+
+
+def render_pdf(doc: PdfDocument) -> bytes:
+    """The PDF bytes of one quote or invoice."""
+    from fpdf.enums import XPos, YPos
+
+    created = doc.created_at or dt.datetime.combine(doc.date or dt.date(2000, 1, 1), dt.time())
+    pdf = new_page(
+        issuer=doc.issuer,
+        reference=doc.number,
+        title=f"{_title(doc)} {doc.number}",
+        created=created,
+        text=document_text(doc),
+    )
     width = pdf.epw
     nl = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
     if doc.qr_url:
@@ -285,18 +349,7 @@ def render_pdf(doc: PdfDocument) -> bytes:
         pdf.set_text_color(0)
         pdf.ln(2)
 
-    # Header: the issuer on the left, the document on the right.
-    top = pdf.get_y()
-    pdf.set_font(FONT, "B", 12)
-    pdf.multi_cell(width * 0.55, 6, doc.issuer.name, **nl)
-    pdf.set_font(FONT, "", 9)
-    issuer_lines = [_("Tax ID") + f": {doc.issuer.tax_id}", *doc.issuer.address.splitlines()]
-    pdf.multi_cell(width * 0.55, 4.5, "\n".join([*issuer_lines, *doc.issuer.extra]), **nl)
-    left_bottom = pdf.get_y()
-    pdf.set_xy(pdf.l_margin + width * 0.55, top)
-    pdf.set_font(FONT, "B", 15 if doc.kind != "rectifying" else 12)
-    pdf.multi_cell(width * 0.45, 7, _title(doc), align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.set_font(FONT, "", 9)
+    # Header: the issuer on the left, the document on the right; then the client.
     facts: list[str] = []
     if doc.kind == "quote":
         facts.append(_("Quote number") + f": {doc.number}")
@@ -312,24 +365,8 @@ def render_pdf(doc: PdfDocument) -> bytes:
             facts.append(_("Operation date") + f": {format_date(doc.operation_date)}")
         if doc.due_date:
             facts.append(_("Due date") + f": {format_date(doc.due_date)}")
-    pdf.set_x(pdf.l_margin + width * 0.55)
-    pdf.multi_cell(width * 0.45, 4.5, "\n".join(facts), align="R", **nl)
-    pdf.set_y(max(left_bottom, pdf.get_y()) + 4)
-
-    # The recipient.
-    pdf.set_fill_color(242)
-    pdf.set_font(FONT, "B", 8)
-    pdf.cell(width, 5, _("Client").upper(), fill=True, **nl)
-    pdf.set_font(FONT, "B", 10)
-    pdf.multi_cell(width, 5, doc.recipient.name, **nl)
-    pdf.set_font(FONT, "", 9)
-    recipient_lines = [
-        _("Tax ID") + f": {doc.recipient.tax_id}" if doc.recipient.tax_id else "",
-        *doc.recipient.address.splitlines(),
-        *doc.recipient.extra,
-    ]
-    pdf.multi_cell(width, 4.5, "\n".join(line for line in recipient_lines if line), **nl)
-    pdf.ln(3)
+    page_heading(pdf, doc.issuer, _title(doc), 15 if doc.kind != "rectifying" else 12, facts)
+    client_block(pdf, doc.recipient)
 
     if doc.kind == "rectifying":
         pdf.set_font(FONT, "B", 9)

@@ -1,6 +1,7 @@
 """PDF of a statement of account (fpdf2, imported lazily), from plain data only.
 
-Same fonts, margins and number and date formats as the invoice PDF (`exports.pdf`):
+Begun as the invoice PDF is (`exports.pdf`: fonts with fallbacks, margins, footer, the
+issuer's heading and the client's block), with its number and date formats:
 amounts and dates are written in the language of the moment, which the service sets
 to the client's.
 """
@@ -12,7 +13,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..i18n import _
-from .pdf import FONT, FONT_DIR, PdfParty, _headings_style, format_date, format_money
+from .pdf import (
+    FONT,
+    PdfParty,
+    _headings_style,
+    client_block,
+    format_date,
+    format_money,
+    new_page,
+    page_heading,
+)
 
 
 @dataclass(frozen=True)
@@ -39,74 +49,35 @@ class StatementDocument:
     credits: Decimal
 
 
+def statement_text(doc: StatementDocument) -> str:
+    """Every piece of text the statement prints that comes from people, for the font
+    coverage check."""
+    parts: list[str] = []
+    for party in (doc.issuer, doc.client):
+        parts += [party.name, party.tax_id, party.address, *party.extra]
+    parts += [f"{line.number} {line.description}" for line in doc.lines]
+    return "\n".join(parts)
+
+
 def render_statement(doc: StatementDocument) -> bytes:
     """The PDF bytes of one statement of account (deterministic for the same data)."""
-    from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
     title = _("Statement of account")
-
-    class _Pdf(FPDF):
-        def footer(self) -> None:
-            self.set_y(-12)
-            self.set_font(FONT, "", 7)
-            self.set_text_color(110)
-            self.cell(0, 5, f"{doc.issuer.name} · {doc.issuer.tax_id}", align="L")
-            self.set_x(self.l_margin)
-            self.cell(
-                0,
-                5,
-                _("{number} · page {page} of {pages}").format(
-                    number=title, page=self.page_no(), pages="{nb}"
-                ),
-                align="R",
-            )
-
-    pdf = _Pdf(format="A4", unit="mm")
-    pdf.set_margins(15, 15, 15)
-    pdf.set_auto_page_break(True, margin=18)
-    pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    pdf.set_title(f"{title} {doc.client.name}")
-    pdf.set_author(doc.issuer.name)
-    pdf.set_creator("tui-crm")
-    created = dt.datetime.combine(doc.date_to, dt.time()).replace(tzinfo=dt.UTC)
-    pdf.set_creation_date(created)
-    pdf.alias_nb_pages()
-    pdf.add_page()
+    pdf = new_page(
+        issuer=doc.issuer,
+        reference=title,
+        title=f"{title} {doc.client.name}",
+        created=dt.datetime.combine(doc.date_to, dt.time()),
+        text=statement_text(doc),
+    )
     width = pdf.epw
     nl = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
-
-    top = pdf.get_y()
-    pdf.set_font(FONT, "B", 12)
-    pdf.multi_cell(width * 0.55, 6, doc.issuer.name, **nl)
-    pdf.set_font(FONT, "", 9)
-    issuer = [_("Tax ID") + f": {doc.issuer.tax_id}", *doc.issuer.address.splitlines()]
-    pdf.multi_cell(width * 0.55, 4.5, "\n".join([*issuer, *doc.issuer.extra]), **nl)
-    left_bottom = pdf.get_y()
-    pdf.set_xy(pdf.l_margin + width * 0.55, top)
-    pdf.set_font(FONT, "B", 14)
-    pdf.multi_cell(width * 0.45, 7, title, align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.set_font(FONT, "", 9)
     period = _("From {start} to {end}").format(
         start=format_date(doc.date_from), end=format_date(doc.date_to)
     )
-    pdf.set_x(pdf.l_margin + width * 0.55)
-    pdf.multi_cell(width * 0.45, 4.5, period, align="R", **nl)
-    pdf.set_y(max(left_bottom, pdf.get_y()) + 4)
-
-    pdf.set_fill_color(242)
-    pdf.set_font(FONT, "B", 8)
-    pdf.cell(width, 5, _("Client").upper(), fill=True, **nl)
-    pdf.set_font(FONT, "B", 10)
-    pdf.multi_cell(width, 5, doc.client.name, **nl)
-    pdf.set_font(FONT, "", 9)
-    client = [
-        _("Tax ID") + f": {doc.client.tax_id}" if doc.client.tax_id else "",
-        *doc.client.address.splitlines(),
-    ]
-    pdf.multi_cell(width, 4.5, "\n".join(line for line in client if line), **nl)
-    pdf.ln(3)
+    page_heading(pdf, doc.issuer, title, 14, [period])
+    client_block(pdf, doc.client)
 
     pdf.set_font(FONT, "", 8.5)
     headings = [_("Date"), _("Document"), _("Description"), _("Charge"), _("Credit"), _("Balance")]
