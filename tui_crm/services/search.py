@@ -133,12 +133,38 @@ def fts_phrase(text: str) -> str:
     return '"' + fold(text).replace('"', '""') + '"'
 
 
-def search_condition(text: str) -> tuple[str, list[object]]:
-    """SQL condition on `client` (alias c) matching `text`, with its parameters."""
+SEARCH_JOIN = "client_search s CROSS JOIN client c ON c.id = s.rowid"
+
+
+def joins_search(text: str) -> bool:
+    """True when a query for `text` is best driven from the search index itself
+    (`SEARCH_JOIN` as its FROM, `search_condition(text, joined=True)` in its WHERE):
+    SQLite's trigram index, three characters or more. Each client has one document,
+    so the join yields each match once, as `c.id IN (...)` does, without building the
+    list of matches first (a third of the time of a keystroke at 100,000 clients)."""
+    return is_sqlite() and len(fold(text.strip())) >= MIN_TRIGRAM
+
+
+def prefix_ranges(text: str) -> tuple[str, str, str, str]:
+    """The index ranges a short search matches (`MIN_TRIGRAM` characters or fewer):
+    sort names from the folded text up to the next prefix, and tax IDs likewise,
+    as (name_from, name_before, tax_from, tax_before)."""
+    folded = fold(text.strip())
+    upper = folded[:-1] + chr(ord(folded[-1]) + 1)
+    tax = folded.upper()
+    tax_upper = tax[:-1] + chr(ord(tax[-1]) + 1)
+    return folded, upper, tax, tax_upper
+
+
+def search_condition(text: str, *, joined: bool = False) -> tuple[str, list[object]]:
+    """SQL condition on `client` (alias c) matching `text`, with its parameters; with
+    `joined`, on `SEARCH_JOIN` when `joins_search(text)`."""
     folded = fold(text.strip())
     if not folded:
         return "1", []
     if is_sqlite() and len(folded) >= MIN_TRIGRAM:
+        if joined:
+            return "s.client_search MATCH ?", [fts_phrase(folded)]
         return (
             "c.id IN (SELECT rowid FROM client_search WHERE client_search MATCH ?)",
             [fts_phrase(folded)],
@@ -146,13 +172,10 @@ def search_condition(text: str) -> tuple[str, list[object]]:
     if len(folded) < MIN_TRIGRAM:
         # Two index ranges (name prefix, tax ID prefix) instead of a LIKE that scans every
         # client: 'm' over 100,000 clients in milliseconds, not a fifth of a second.
-        upper = folded[:-1] + chr(ord(folded[-1]) + 1)
-        tax = folded.upper()
-        tax_upper = tax[:-1] + chr(ord(tax[-1]) + 1)
         return (
             "c.id IN (SELECT id FROM client WHERE sort_name >= ? AND sort_name < ? "
             "UNION ALL SELECT id FROM client WHERE tax_id_compact >= ? AND tax_id_compact < ?)",
-            [folded, upper, tax, tax_upper],
+            list(prefix_ranges(folded)),
         )
     # PostgreSQL: a substring of the same documents (the % and _ typed are literal).
     escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
