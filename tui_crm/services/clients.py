@@ -682,9 +682,9 @@ class ClientRow:
 
 def _source(flt: ClientFilter) -> str:
     """The FROM of the list: the search index joined to its clients for a substring
-    search on SQLite (`search.joins_search`), else the clients; `_where(..., joined=True)`
-    goes with it."""
-    return search.SEARCH_JOIN if search.joins_search(flt.text) else "client c"
+    search (`search.joins_search`), else the clients; `_where(..., joined=True)` goes
+    with it."""
+    return search.search_join() if search.joins_search(flt.text) else "client c"
 
 
 def _where(
