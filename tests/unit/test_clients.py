@@ -455,6 +455,42 @@ def test_short_queries_match_name_prefixes(people) -> None:
     assert clients.count_clients(ClientFilter(text="mu")) == 1
 
 
+def test_short_query_pages_merge_names_and_tax_ids(db) -> None:
+    """A one- or two-letter search reads its pages from two ranges (names, tax IDs) merged
+    (`_prefix_page`): every page, with every filter, is the slice of the whole list."""
+    from stdnum.es import cif
+
+    for n in range(14):
+        body = f"B{n:07d}"
+        kind = "lead" if n % 3 == 0 else "client"
+        # Names starting with "b", and companies whose CIF starts with B but name does not.
+        name = f"Bodega {n:02d} SL" if n % 2 else f"Alfa {n:02d} SL"
+        make(name, tax_id=body + cif.calc_check_digits(body)[-1], kind=kind)
+    make("Beta Zero SL")
+    make("Zeta Bravo SL")
+    archived = make("Bodega Vieja SL")
+    clients.archive_client(archived)
+    for flt in (
+        ClientFilter(text="b"),
+        ClientFilter(text="bo"),
+        ClientFilter(text="B", kind="lead"),
+        ClientFilter(text="b", status=""),
+        ClientFilter(text="b", status="archived"),
+        ClientFilter(text="z"),
+    ):
+        whole = [row.id for row in clients.list_clients(flt, 0, None)]
+        assert len(whole) == clients.count_clients(flt)
+        for size in (1, 4, 50):
+            paged = [
+                row.id
+                for offset in range(0, len(whole) + size, size)
+                for row in clients.list_clients(flt, offset, size)
+            ]
+            assert paged == whole, (flt, size)
+    assert len(names(ClientFilter(text="b"))) == 15  # 7 Bodegas, Beta, 7 more CIFs: 14 + 1
+    assert "Zeta Bravo SL" not in names(ClientFilter(text="b"))
+
+
 def test_contact_name_finds_the_client_once(people) -> None:
     cid = people["ramun"]
     Contact.create(client=cid, first_name="Lucía", last_name="Fernández", email="lf@ramundo.es")

@@ -309,3 +309,40 @@ def test_name_matches_rank_first_on_postgresql(pg_url, app_env):
         assert [row.id for row in list_clients(ClientFilter())] == [by_contact, named]
     finally:
         close_database()
+
+
+def test_client_search_pages_on_postgresql(pg_url, app_env):
+    """The client list's searches on PostgreSQL: a short one (names and tax IDs merged,
+    `clients._prefix_page`) and a substring one, each page the slice of the whole list,
+    names that hold the text first."""
+    from stdnum.es import cif
+
+    from tui_crm.config import DatabaseTarget
+    from tui_crm.db import close_database
+    from tui_crm.services import clients
+    from tui_crm.services.clients import ClientFilter, ClientInput
+    from tui_crm.services.startup import open_for_use
+
+    open_for_use(DatabaseTarget(pg_url))
+    try:
+        before = clients.count_clients(ClientFilter(text="b"))  # the module shares a database
+        for n in range(8):
+            body = f"B{n:07d}"
+            name = f"Bodega {n:02d} SL" if n % 2 else f"Alfa {n:02d} SL"
+            tax_id = body + cif.calc_check_digits(body)[-1]
+            clients.create_client(ClientInput(legal_name=name, tax_id=tax_id))
+        clients.create_client(ClientInput(legal_name="Zeta SL", email="bodega@zeta.es"))
+        for text in ("b", "bo", "bodega"):
+            flt = ClientFilter(text=text)
+            whole = [row.name for row in clients.list_clients(flt, 0, None)]
+            assert len(whole) == clients.count_clients(flt)
+            paged = [
+                row.name
+                for offset in range(0, len(whole) + 3, 3)
+                for row in clients.list_clients(flt, offset, 3)
+            ]
+            assert paged == whole
+        assert len(whole) == 5 and whole[-1] == "Zeta SL"  # the email match after the names
+        assert clients.count_clients(ClientFilter(text="b")) == before + 8
+    finally:
+        close_database()

@@ -680,10 +680,20 @@ class ClientRow:
     revenue_year: Decimal = Decimal("0.00")  # taxable base invoiced this calendar year
 
 
-def _where(flt: ClientFilter, *, status_index: bool = True) -> tuple[str, list[object]]:
+def _source(flt: ClientFilter) -> str:
+    """The FROM of the list: the search index joined to its clients for a substring
+    search (`search.joins_search`), else the clients; `_where(..., joined=True)` goes
+    with it."""
+    return search.search_join() if search.joins_search(flt.text) else "client c"
+
+
+def _where(
+    flt: ClientFilter, *, status_index: bool = True, joined: bool = False
+) -> tuple[str, list[object]]:
     """The WHERE clause of the list. Without `status_index` the status test is written so
     that SQLite does not drive the query from the status index (`+c.status`): a search or
-    a sort by another index is then far cheaper than walking every active client."""
+    a sort by another index is then far cheaper than walking every active client. With
+    `joined` it goes with `FROM _source(flt)`."""
     clauses = ["c.status <> 'merged'"]
     params: list[object] = []
     if flt.status:
@@ -708,7 +718,7 @@ def _where(flt: ClientFilter, *, status_index: bool = True) -> tuple[str, list[o
         clauses.append(f"c.id IN ({overdue_sql})")
         params.extend(overdue_params)
     if flt.text.strip():
-        condition, condition_params = search.search_condition(flt.text)
+        condition, condition_params = search.search_condition(flt.text, joined=joined)
         clauses.append(condition)
         params.extend(condition_params)
     return " AND ".join(clauses), params
@@ -720,8 +730,9 @@ def _prefix_search(flt: ClientFilter) -> bool:
 
 
 def count_clients(flt: ClientFilter) -> int:
-    where, params = _where(flt, status_index=not _prefix_search(flt))
-    return int(execute(f"SELECT COUNT(*) FROM client c WHERE {where}", params).fetchone()[0])
+    where, params = _where(flt, status_index=not _prefix_search(flt), joined=True)
+    sql = f"SELECT COUNT(*) FROM {_source(flt)} WHERE {where}"
+    return int(execute(sql, params).fetchone()[0])
 
 
 _ROW_COLUMNS = (
@@ -774,7 +785,7 @@ def list_clients(flt: ClientFilter, offset: int = 0, limit: int | None = 100) ->
     # own index (outstanding, last activity) or a prefix search's ranges. A substring
     # search walks the names too: its matches are spread across the alphabet.
     status_index = flt.sort == "name" and not _prefix_search(flt)
-    where, params = _where(flt, status_index=status_index)
+    where, params = _where(flt, status_index=status_index, joined=True)
     order = SORTS.get(flt.sort) or SORTS["name"]
     rank, rank_params = _name_rank(flt)
     if rank:
@@ -782,9 +793,42 @@ def list_clients(flt: ClientFilter, offset: int = 0, limit: int | None = 100) ->
         params = [*params, *rank_params]
     if flt.sort == "last_activity" and not is_sqlite():
         order = "c.last_activity_at DESC NULLS LAST, c.sort_name, c.id"
+    if flt.sort == "name" and _prefix_search(flt) and limit is not None:
+        return _prefix_page(flt, year, offset, limit)
     page, page_params = _page(offset, limit)
-    sql = f"SELECT {_ROW_COLUMNS} FROM client c WHERE {where} ORDER BY {order}{page}"
+    sql = f"SELECT {_ROW_COLUMNS} FROM {_source(flt)} WHERE {where} ORDER BY {order}{page}"
     return _client_rows(sql, [year, *params, *page_params])
+
+
+def _prefix_page(flt: ClientFilter, year: int, offset: int, limit: int) -> list[ClientRow]:
+    """A page of a one- or two-letter search by name: the first offset+limit names in
+    the name range (walking the name index, it stops there) merged with the first
+    offset+limit of the tax ID range; the page is in that union. Sorting every match
+    of both ranges took 20 ms for "m"; this reads a page."""
+    name_from, name_before, tax_from, tax_before = search.prefix_ranges(flt.text)
+    unfiltered = replace(flt, text="")
+    by_name, name_params = _where(unfiltered)
+    by_tax, tax_params = _where(unfiltered, status_index=False)
+    wanted = offset + limit
+    arm = "SELECT * FROM (SELECT c.id, c.sort_name FROM client c WHERE {} AND {} "
+    arm += "ORDER BY c.sort_name, c.id LIMIT ?) AS {}"
+    page_ids = (
+        "SELECT id FROM ("
+        + arm.format(by_name, "c.sort_name >= ? AND c.sort_name < ?", "by_name")
+        + " UNION "
+        + arm.format(by_tax, "c.tax_id_compact >= ? AND c.tax_id_compact < ?", "by_tax")
+        + ") AS matches ORDER BY sort_name, id LIMIT ? OFFSET ?"
+    )
+    params = [
+        *[*name_params, name_from, name_before, wanted],
+        *[*tax_params, tax_from, tax_before, wanted],
+        limit,
+        offset,
+    ]
+    sql = (
+        f"SELECT {_ROW_COLUMNS} FROM client c WHERE c.id IN ({page_ids}) ORDER BY c.sort_name, c.id"
+    )
+    return _client_rows(sql, [year, *params])
 
 
 def _list_by_revenue(
