@@ -25,9 +25,13 @@ class Footer(TextualFooter):
     _pending: bool = False
 
     def _keys_to_show(self) -> tuple[tuple[str, str, bool, bool, str], ...]:
+        # Only what it shows: a hidden key coming and going (`/` once a list has a size)
+        # changes nothing on screen.
+        palette = self.app.COMMAND_PALETTE_BINDING
         return tuple(
             (binding.key, binding.description, binding.show, enabled, tooltip)
-            for (_node, binding, enabled, tooltip) in self.screen.active_bindings.values()
+            for (key, (_node, binding, enabled, tooltip)) in self.screen.active_bindings.items()
+            if binding.show or key == palette
         )
 
     def compose(self):
