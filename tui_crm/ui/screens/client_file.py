@@ -152,7 +152,9 @@ class ClientFileScreen(CrmScreen[None]):
                 delete_client=self.action_delete_client,
             )
             for tab in LIST_TAB_CLASSES:
-                yield tab(_(labels[tab.KEY]), self.client_id, self.today)
+                pane = tab(_(labels[tab.KEY]), self.client_id, self.today)
+                pane.listed = self.initial_tab == tab.KEY  # the others when first shown
+                yield pane
             yield AnalyticsTab(_("Analytics"), self.client_id, self.today, self.as_of)
         yield Footer()
 
