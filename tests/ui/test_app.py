@@ -102,3 +102,28 @@ async def test_palette_goes_to_a_client(db):
 
         assert isinstance(app.screen, ClientFileScreen)
         assert app.screen.client_id == ids[-1]
+
+
+async def test_modes_show_the_theme_in_use_when_opened_and_when_come_back_to(db):
+    """A mode's screen is styled by the stylesheet in use: opened after the theme changed,
+    and come back to after the theme changed while it was left (each mode's new screen is
+    no longer restyled from scratch when it opens: its widgets are styled as they mount)."""
+    from textual.widgets import Header
+
+    app = CrmApp(db.opened, first_run=False, start="clients")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        dark = app.screen.query_one(Header).styles.background
+        app.theme = "textual-light"
+        await settle(pilot, app)
+        light = app.screen.query_one(Header).styles.background
+        assert light != dark
+        await pilot.press("f4")  # a mode opened after the change
+        await settle(pilot, app)
+        assert app.current_mode == "invoices"
+        assert app.screen.query_one(Header).styles.background == light
+        app.theme = "textual-dark"
+        await settle(pilot, app)
+        await pilot.press("f2")  # the mode left while the theme changed
+        await settle(pilot, app)
+        assert app.screen.query_one(Header).styles.background == dark

@@ -352,7 +352,32 @@ async def test_merge_from_the_client_file(db) -> None:
         await pilot.press("y")
         await settle(pilot, app)
         assert isinstance(app.screen, ClientFileScreen) and app.screen.client_id == keep
-        assert table(app, "contacts").row_count == 1
         assert "Merged into this" in screen_text(app)
+        await pilot.press("3")  # the Contacts tab (its list is read when first shown)
+        await settle(pilot, app)
+        assert table(app, "contacts").row_count == 1
     assert Client.get_by_id(gone).status == "merged"
     assert Client.get_by_id(gone).merged_into_id == keep
+
+
+async def test_a_tab_list_is_read_when_first_shown_and_kept(db) -> None:
+    """The file opens on its Overview without reading its seven lists; a tab's list is
+    built when the tab is first shown and stays, re-read after a change."""
+    client = make("Ferretería Lozano SL")
+    contacts.create_contact(client, ContactData(first_name="Rocío"))
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        screen = await open_file(pilot, app, client)
+        assert not screen.query(LazyTable)
+        await pilot.press("3")
+        await settle(pilot, app)
+        assert [t.id for t in screen.query(LazyTable)] == ["list-contacts"]
+        assert table(app, "contacts").row_count == 1
+        await pilot.press("1", "3")
+        await settle(pilot, app)
+        assert [t.id for t in screen.query(LazyTable)] == ["list-contacts"]
+        contacts.create_contact(client, ContactData(first_name="Andrés"))
+        await pilot.press("ctrl+r")
+        await settle(pilot, app)
+        assert table(app, "contacts").row_count == 2

@@ -44,40 +44,56 @@ def _bank_commands():
     return BankCommands
 
 
+def _styled_now(screen: Any) -> Any:
+    """A mode's new screen, marked as styled by the stylesheet as it is now.
+
+    Textual takes a mode's new screen for one whose styles are out of date (its CSS
+    update count starts at -1), so opening a mode re-parsed every stylesheet of the app
+    and restyled every widget of every screen already open, twice (about 150 ms a key
+    at the scale case, before the screen was even built). A new screen has nothing out
+    of date: each of its widgets is styled as it is mounted, with the stylesheet in use.
+    A screen left in another mode while the theme changed is still restyled when its
+    mode comes back (its count is then behind the app's)."""
+    from textual._context import active_app
+
+    screen._css_update_count = active_app.get()._css_update_count
+    return screen
+
+
 def _home_screen():
     from .screens.dashboard import DashboardScreen
 
-    return DashboardScreen()
+    return _styled_now(DashboardScreen())
 
 
 def _clients_screen():
     from .screens.clients import ClientsScreen
 
-    return ClientsScreen()
+    return _styled_now(ClientsScreen())
 
 
 def _agenda_screen():
     from .screens.agenda import AgendaScreen
 
-    return AgendaScreen()
+    return _styled_now(AgendaScreen())
 
 
 def _invoices_screen():
     from .screens.invoice_list import InvoicesScreen
 
-    return InvoicesScreen()
+    return _styled_now(InvoicesScreen())
 
 
 def _receivables_screen():
     from .screens.receivables import ReceivablesScreen
 
-    return ReceivablesScreen()
+    return _styled_now(ReceivablesScreen())
 
 
 def _reports_screen():
     from .screens.reports import ReportsScreen
 
-    return ReportsScreen()
+    return _styled_now(ReportsScreen())
 
 
 class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):

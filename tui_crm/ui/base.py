@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
@@ -141,6 +141,26 @@ class CrmNode(_Node):
             exit_on_error=False,
         )
 
+    def run_services_in_order(
+        self,
+        steps: Sequence[tuple[Callable[[], Any], Callable[[Any], None], Refused | None]],
+        *,
+        group: str = "service",
+        exclusive: bool = False,
+    ) -> None:
+        """Run each `(call, then, refused)` of `steps` in turn in one thread worker, each
+        outcome posted back as soon as it is known (as `run_service` does for one call).
+
+        For a screen that reads several things, the first wanted first: one worker in
+        order leaves the UI thread the processor a pool of them would share out."""
+        self.run_worker(
+            partial(_work_in_order, self, tuple(steps)),
+            thread=True,
+            group=group,
+            exclusive=exclusive,
+            exit_on_error=False,
+        )
+
     def on_crm_node_done(self, message: CrmNode.Done) -> None:
         if message.done:
             self.notify(message.done, markup=False)
@@ -176,6 +196,29 @@ def _work(
         return
     if not worker.is_cancelled:
         node.post_message(CrmNode.Done(result, then, done))
+
+
+def _work_in_order(
+    node: CrmNode,
+    steps: tuple[tuple[Callable[[], Any], Callable[[Any], None], Refused | None], ...],
+) -> None:
+    """The worker thread of `run_services_in_order`: each call, each outcome posted."""
+    from textual.worker import get_current_worker
+
+    from ..services.calls import failure_text, run_call
+
+    worker = get_current_worker()
+    for call, then, refused in steps:
+        if worker.is_cancelled:
+            return
+        try:
+            result = run_call(call)
+        except Exception as exc:  # a refusal, or the database is busy or gone: never a crash
+            if not worker.is_cancelled:
+                node.post_message(CrmNode.Refused(exc, failure_text(exc), "", refused))
+            continue
+        if not worker.is_cancelled:
+            node.post_message(CrmNode.Done(result, then, ""))
 
 
 def show_refusal(node: DOMNode, text: str, title: str = "") -> None:

@@ -141,7 +141,9 @@ class ClientFileScreen(CrmScreen[None]):
             yield Static("", id="cf-title")
             yield Static("", id="cf-badges")
         yield Static("", id="cf-figures")
-        yield ClientAnalyticsLine(self.client_id, as_of=self.as_of, id="cf-analytics-line")
+        yield ClientAnalyticsLine(
+            self.client_id, as_of=self.as_of, id="cf-analytics-line", read_on_mount=False
+        )
         labels = dict(TABS)
         with TabbedContent(initial=pane_id(self.initial_tab), id="cf-tabs"):
             yield OverviewTab(
@@ -152,8 +154,12 @@ class ClientFileScreen(CrmScreen[None]):
                 delete_client=self.action_delete_client,
             )
             for tab in LIST_TAB_CLASSES:
-                yield tab(_(labels[tab.KEY]), self.client_id, self.today)
-            yield AnalyticsTab(_("Analytics"), self.client_id, self.today, self.as_of)
+                pane = tab(_(labels[tab.KEY]), self.client_id, self.today)
+                pane.listed = self.initial_tab == tab.KEY  # the others when first shown
+                yield pane
+            analytics = AnalyticsTab(_("Analytics"), self.client_id, self.today, self.as_of)
+            analytics.listed = self.initial_tab == ANALYTICS_TAB
+            yield analytics
         yield Footer()
 
     def on_mount(self) -> None:
@@ -262,6 +268,8 @@ class ClientFileScreen(CrmScreen[None]):
         )
 
     def _show_file(self, data: Any) -> None:
+        if self.file is None:  # the line of analytics after the header, not competing with it
+            self.query_one(ClientAnalyticsLine).reload()
         self.file = data
         detail = data.detail
         name = detail.data.legal_name

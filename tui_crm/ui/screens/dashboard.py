@@ -5,7 +5,8 @@ agenda, `l` the leads' board, `r` receivables, `v` revenue (reports), `q` quotes
 awaiting an answer, `o` orders to invoice, `d` the defaulters (receivables), `f`
 VERI*FACTU, `c` the largest client.
 The frame paints at once; each line fills in when its figures arrive from a worker
-(`services.dashboard`, one section per worker, the cheap ones first). A warning shows
+(`services.dashboard`: one worker reads the sections in order, the cheap ones first,
+a second one the two slowest once the first line is shown). A warning shows
 above the lines when one client brings more than `analytics.concentration_alert` of the
 last 12 months' revenue.
 """
@@ -136,6 +137,8 @@ class DashboardScreen(CrmScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.figures: dict[str, Any] = {}
+        self._rest: tuple[str, ...] = ()
+        self._rest_started = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -154,24 +157,46 @@ class DashboardScreen(CrmScreen[None]):
     def on_mount(self) -> None:
         self.title = _("Home")
         self.query_one(OptionList).focus()
-        self.call_after_refresh(self.action_reload)  # the frame first, the figures after
+        self.action_reload()
 
     def returned(self) -> None:
         self.action_reload()
 
     def action_reload(self) -> None:
+        """Read the figures: the cheap sections one after another in one worker, in the
+        order of `SECTIONS`, each line filled as soon as its figures are read; the two
+        slowest (a million invoices aggregated) in a second worker, started once the
+        first line is shown, so they never hold up the first figures (nine workers at
+        once shared the processor with the screen being drawn)."""
         from ...services import dashboard
 
-        for section in dashboard.SECTIONS:
-            self.run_service(
-                lambda section=section: dashboard.section(section),
-                lambda figures, section=section: self._show(section, figures),
-                group=f"dashboard-{section}",
+        self._rest_started = False
+        first, rest = dashboard.SECTIONS[:-2], dashboard.SECTIONS[-2:]
+        self._rest = rest
+        self.run_services_in_order(
+            [self._step(section) for section in first], group="dashboard", exclusive=True
+        )
+
+    def _step(self, section: str) -> tuple[Any, Any, Any]:
+        from ...services import dashboard
+
+        return (
+            lambda: dashboard.section(section),
+            lambda figures: self._show(section, figures),
+            lambda error: self._failed(section, error),
+        )
+
+    def _start_rest(self) -> None:
+        if not self._rest_started:
+            self._rest_started = True
+            self.run_services_in_order(
+                [self._step(section) for section in self._rest],
+                group="dashboard-slow",
                 exclusive=True,
-                refused=lambda error, section=section: self._failed(section, error),
             )
 
     def _show(self, section: str, figures: Any) -> None:
+        self._start_rest()
         self.figures[section] = figures
         key = dict(LINES)[section]
         lines = self.query_one(OptionList)
@@ -187,6 +212,7 @@ class DashboardScreen(CrmScreen[None]):
     def _failed(self, section: str, error: Exception) -> bool:
         from ...services.calls import failure_text
 
+        self._start_rest()
         key = dict(LINES)[section]
         self.query_one(OptionList).replace_option_prompt(
             section,

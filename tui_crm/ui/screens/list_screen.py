@@ -33,6 +33,9 @@ class ListScreen(CrmScreen[None]):
     """A list screen (see the module docstring)."""
 
     LIST_ID: ClassVar[str]
+    # The list has the focus from the first frame (not the search box first, then the
+    # list): the footer is built once, with the list's keys.
+    AUTO_FOCUS = "LazyTable"
     STATUS_FIELD: ClassVar[str] = "status"
     STATUS_FILTERS: ClassVar[tuple[str, ...]] = ()  # what `s` cycles through
     CLIENT_PROMPT: ClassVar[str] = N_("Of which client?")  # `c`'s question (N_-marked)

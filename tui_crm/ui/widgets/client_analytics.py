@@ -100,14 +100,24 @@ class ClientAnalyticsLine(_Loader, Static):
     }
     """
 
-    def __init__(self, client_id: int, *, as_of: dt.date | None = None, id: str | None = None):
+    def __init__(
+        self,
+        client_id: int,
+        *,
+        as_of: dt.date | None = None,
+        id: str | None = None,
+        read_on_mount: bool = True,
+    ):
+        """`read_on_mount=False`: the owner calls `reload()` when it wants the figures."""
         super().__init__("", id=id)
         self.client_id = client_id
         self.as_of = as_of
         self.data: Any = None
+        self.read_on_mount = read_on_mount
 
     def on_mount(self) -> None:
-        self.reload()
+        if self.read_on_mount:
+            self.reload()
 
     def on_resize(self) -> None:
         if self.data is not None:

@@ -185,8 +185,17 @@ class ListTab(ClientTab):
     def edit_title(self, row: Any) -> str:
         return _(self.EDIT_TITLE)
 
+    # Whether the list is built: only once its tab is shown (`show_list`). A client file
+    # opened on its Overview reads none of its seven lists; each is read when its tab is
+    # first shown, and from then on kept and re-read like any list.
+    listed = False
+
     def compose(self) -> ComposeResult:
-        yield LazyTable(
+        if self.listed:
+            yield self._new_table()
+
+    def _new_table(self) -> LazyTable:
+        return LazyTable(
             self.columns(),
             self.source(),
             page_size=FILE_PAGE,
@@ -194,15 +203,24 @@ class ListTab(ClientTab):
             id=table_id(self.KEY),
         )
 
+    def show_list(self) -> None:
+        """The tab is shown: build its list (it reads its rows) if not built yet."""
+        if not self.listed:
+            self.listed = True
+            if self.is_mounted:
+                self.mount(self._new_table())
+
     @property
     def table(self) -> LazyTable:
         return self.query_one(LazyTable)
 
     def focus_first(self) -> None:
+        self.show_list()
         self.table.focus()
 
     def reload(self) -> None:
-        self.table.refresh_rows()
+        if self.query(LazyTable):  # a list not yet shown reads its rows when it is
+            self.table.refresh_rows()
 
     def selected(self) -> Any:
         """Key of the row under the cursor, or None (with a hint)."""
