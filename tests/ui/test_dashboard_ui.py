@@ -10,9 +10,11 @@ from tui_crm.services import dashboard, settings
 from tui_crm.ui.app import CrmApp
 from tui_crm.ui.screens.agenda import AgendaScreen
 from tui_crm.ui.screens.dashboard import DashboardScreen, line_text
+from tui_crm.ui.screens.invoice_list import InvoicesScreen
 from tui_crm.ui.screens.order_list import OrdersScreen
 from tui_crm.ui.screens.quote_list import QuotesScreen
 from tui_crm.ui.screens.receivables import ReceivablesScreen
+from tui_crm.ui.screens.reports import ReportsScreen
 
 from .conftest import settle
 
@@ -41,9 +43,11 @@ async def test_opens_on_the_dashboard_with_the_services_figures(demo) -> None:
         await pilot.press("o")
         await settle(pilot, app)
         assert isinstance(app.screen, OrdersScreen)
-        await pilot.press("escape")  # the lists opened in the invoices' area (F4), one on another
+        # in the invoices' area (F4), on its own list, as F4 would open it: not on the quotes
+        # left open before
+        await pilot.press("escape")
         await settle(pilot, app)
-        assert isinstance(app.screen, QuotesScreen)
+        assert isinstance(app.screen, InvoicesScreen)
         await pilot.press("f12")
         await settle(pilot, app)
         assert app.screen is screen
@@ -53,6 +57,10 @@ async def test_opens_on_the_dashboard_with_the_services_figures(demo) -> None:
         await pilot.press("f12", "down", "down", "enter")  # the third line: receivables
         await settle(pilot, app)
         assert isinstance(app.screen, ReceivablesScreen)
+        await pilot.press("f12", "v")  # this month's revenue: the monthly report
+        await settle(pilot, app)
+        assert isinstance(app.screen, ReportsScreen)
+        assert app.screen.active == "monthly"
 
 
 async def test_warns_when_one_client_brings_too_much(demo) -> None:

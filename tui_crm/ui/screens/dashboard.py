@@ -223,34 +223,44 @@ class DashboardScreen(CrmScreen[None]):
         return True
 
     @on(OptionList.OptionSelected, "#dashboard-lines")
-    def _selected(self, event: OptionList.OptionSelected) -> None:
+    async def _selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
-            self.action_open(event.option.id)
+            await self.action_open(event.option.id)
 
-    def action_open(self, section: str) -> None:
+    async def action_open(self, section: str) -> None:
         """Open the list behind a line, in the area it belongs to (so F12 comes back here
-        from anywhere, and the list stays where its area's key finds it)."""
+        from anywhere, and the list stays where its area's key finds it). The area opens
+        on its own list, as its F-key does (what was left open on top is closed, unless
+        it holds unsaved work), and the line's list goes on it."""
         crm = self.crm
         if section == "follow_ups":
-            crm.switch_mode("agenda")
+            await crm.action_to_list("agenda")
         elif section == "leads":
             from .leads import LeadsScreen
 
-            crm.switch_mode("clients")
+            await crm.action_to_list("clients")
             crm.push_screen(LeadsScreen())
         elif section in ("receivables", "defaulters"):
-            crm.switch_mode("receivables")
+            await crm.action_to_list("receivables")
         elif section == "revenue":
-            crm.switch_mode("reports")
+            await crm.action_to_list("reports")
+            self._show_report("monthly")  # this month against the year before
         elif section in ("quotes", "orders", "verifactu"):
-            crm.switch_mode("invoices")
+            await crm.action_to_list("invoices")
             {"quotes": crm.show_quotes, "orders": crm.show_orders, "verifactu": crm.show_verifactu}[
                 section
             ]()
         elif section == "concentration":
             figures = self.figures.get("concentration")
             if figures is not None and figures.client_id is not None:
-                crm.switch_mode("clients")
+                await crm.action_to_list("clients")
                 crm.open_client(figures.client_id, tab="analytics")
             else:
-                crm.switch_mode("reports")
+                await crm.action_to_list("reports")
+
+    def _show_report(self, report: str) -> None:
+        from .reports import ReportsScreen
+
+        screen = self.app.screen
+        if isinstance(screen, ReportsScreen):
+            screen.action_show_report(report)
