@@ -189,23 +189,20 @@ def defaulter_columns() -> list[Column]:
     ]
 
 
-def defaulter_rows(found: Sequence[Any]) -> list[Row]:
-    return [
-        Row(
-            key=d.client_id,
-            cells=(
-                d.client,
-                d.tax_id,
-                money(d.overdue),
-                str(d.invoices),
-                str(d.oldest_days_overdue),
-                share(d.share_of_billing),
-                share(d.share_of_overdue),
-            ),
-            style="danger-strong" if d.oldest_days_overdue > 60 else "danger",
-        )
-        for d in found
-    ]
+def defaulter_row(d: Any) -> Row:
+    return Row(
+        key=d.client_id,
+        cells=(
+            d.client,
+            d.tax_id,
+            money(d.overdue),
+            str(d.invoices),
+            str(d.oldest_days_overdue),
+            share(d.share_of_billing),
+            share(d.share_of_overdue),
+        ),
+        style="danger-strong" if d.oldest_days_overdue > 60 else "danger",
+    )
 
 
 def defaulter_summary(summary: Any, count: int) -> Content:
@@ -423,12 +420,12 @@ def compute(report: str, period: Any, top: int, by_year: bool) -> dict[str, Any]
             "chart": [(m.month, m.revenue, m.previous_year_revenue) for m in months],
         }
     if report == "defaulters":
-        flt = receivables.ReceivablesFilter(as_of=period.end)
-        summary = receivables.receivables_summary(flt, top=0)
-        found = receivables.defaulters(flt, billing=summary.billing, overdue_total=summary.overdue)
+        # One aggregate gives the rows and both wholes of the summary line; the rows
+        # become table rows a page at a time (there may be tens of thousands).
+        found = receivables.defaulters_report(receivables.ReceivablesFilter(as_of=period.end))
         return {
-            "summary": defaulter_summary(summary, len(found)),
-            "rows": defaulter_rows(found),
+            "summary": defaulter_summary(found, len(found.defaulters)),
+            "source": LoadedSource.of(found.defaulters, defaulter_row),
         }
     if report == "pnl":
         months = analytics.pnl_months(period)
