@@ -756,9 +756,10 @@ def _month_end(day: dt.date) -> dt.date:
     return add_months(day.replace(day=1), 1) - dt.timedelta(days=1)
 
 
-def _month_groups(start: dt.date, end: dt.date) -> tuple[str, list[object]]:
+def _month_groups(start: dt.date, end: dt.date, clients: str = "") -> tuple[str, list[object]]:
     """SQL of (client_id, m, sales, cost) per client and month with counted invoices
-    from `start` (the first of a month) to `end`.
+    from `start` (the first of a month) to `end`; `clients`, a condition on a client id
+    without parameters ("IN (SELECT id FROM cl)"), keeps only those clients.
 
     Whole months are read from `client_month_revenue` (m0015, kept by triggers); the
     last month too when no counted invoice of it is dated after `end`. Otherwise that
@@ -776,6 +777,7 @@ def _month_groups(start: dt.date, end: dt.date) -> tuple[str, list[object]]:
     sql = (
         "SELECT r.client_id, r.month AS m, r.base_cents AS sales, r.cost_cents AS cost "
         "FROM client_month_revenue r WHERE r.month BETWEEN ? AND ? AND r.invoices > 0"
+        + (f" AND r.client_id {clients}" if clients else "")
     )
     params: list[object] = [month_key(start), upto]
     if not whole_last:
@@ -785,7 +787,8 @@ def _month_groups(start: dt.date, end: dt.date) -> tuple[str, list[object]]:
             f" UNION ALL SELECT i.client_id, {month}, CAST(SUM(i.base_cents) AS BIGINT), "
             "CAST(SUM(i.cost_cents) AS BIGINT) "
             f"FROM invoice i WHERE {ISSUED} AND i.issue_date BETWEEN ? AND ? "
-            f"GROUP BY i.client_id, {month}"
+            + (f"AND i.client_id {clients} " if clients else "")
+            + f"GROUP BY i.client_id, {month}"
         )
         params += [max(start, last).isoformat(), end.isoformat()]
     return sql, params
@@ -1035,17 +1038,44 @@ _PNL_EXPENSES = (
 )
 
 
-def _pnl_parts(period: ReportPeriod) -> tuple[str, str, list[object]]:
-    """The sales groups, the expenses groups and their parameters, in that order."""
-    groups, params = pnl_groups(period)
+def _pnl_parts(period: ReportPeriod, clients: str = "") -> tuple[str, str, list[object]]:
+    """The sales groups, the expenses groups and their parameters, in that order; with
+    `clients` (see `_month_groups`), only those clients' rows and the expenses of none."""
+    groups, params = _month_groups(period.start, period.end, clients)
     spent = _PNL_EXPENSES.format(emonth=_month_sql("e.expense_date"))
+    if clients:
+        spent = spent.replace(
+            "WHERE e.expense_date",
+            f"WHERE (e.client_id IS NULL OR e.client_id {clients}) AND e.expense_date",
+        )
     return groups, spent, [*params, period.start.isoformat(), period.end.isoformat()]
 
 
-def _pnl_sql(period: ReportPeriod) -> tuple[str, list[object]]:
-    groups, spent, params = _pnl_parts(period)
+# The first clients by name with a row in the profit and loss of a period: a counted
+# invoice or an expense in it (an index seek or two per client, walked in name order).
+_PNL_FIRST_CLIENTS = (
+    "SELECT c.id FROM client c WHERE EXISTS (SELECT 1 FROM invoice i WHERE i.client_id = c.id "
+    f"AND i.issue_date BETWEEN ? AND ? AND {ISSUED}) OR EXISTS (SELECT 1 FROM expense e "
+    "WHERE e.client_id = c.id AND e.expense_date BETWEEN ? AND ?) "
+    "ORDER BY c.sort_name, c.id LIMIT ?"
+)
+
+
+def _pnl_sql(period: ReportPeriod, rows: int | None = None) -> tuple[str, list[object]]:
+    """The profit and loss's rows in order. With `rows`, only what its first `rows` rows
+    can come from: the rows of the first `rows` clients by name that have any (each has
+    at least one, so they hold every client row among the first `rows`) and the
+    expenses of no client (which come last)."""
+    first = ""
+    params: list[object] = []
+    clients = ""
+    if rows is not None:
+        first = f"cl AS ({_PNL_FIRST_CLIENTS}), "
+        params = [period.start.isoformat(), period.end.isoformat()] * 2 + [rows]
+        clients = "IN (SELECT cl.id FROM cl)"
+    groups, spent, part_params = _pnl_parts(period, clients)
     return (
-        f"WITH g AS ({groups}), x AS ({spent}), "
+        f"WITH {first}g AS ({groups}), x AS ({spent}), "
         "k AS (SELECT client_id, m FROM g UNION SELECT client_id, m FROM x) "
         "SELECT k.client_id, c.legal_name, c.tax_id, k.m, COALESCE(g.sales, 0), "
         "COALESCE(g.cost, 0), COALESCE(x.spent, 0) FROM k "
@@ -1053,16 +1083,19 @@ def _pnl_sql(period: ReportPeriod) -> tuple[str, list[object]]:
         "LEFT JOIN x ON x.client_id = k.client_id AND x.m = k.m "
         "LEFT JOIN client c ON c.id = k.client_id "
         "ORDER BY CASE WHEN c.id IS NULL THEN 1 ELSE 0 END, c.sort_name, k.client_id, k.m",
-        params,
+        [*params, *part_params],
     )
 
 
 def count_pnl(period: ReportPeriod) -> int:
-    """How many (client, month) rows the profit and loss of the period has."""
+    """How many (client, month) rows the profit and loss of the period has: the sales
+    groups (one per client and month already) and the expenses groups of a client and
+    month without sales, counted apart instead of merging every key."""
     groups, spent, params = _pnl_parts(period)
     sql = (
-        f"SELECT COUNT(*) FROM (SELECT client_id, m FROM ({groups}) g "
-        f"UNION SELECT client_id, m FROM ({spent}) x) k"
+        f"WITH g AS ({groups}), x AS ({spent}) SELECT (SELECT COUNT(*) FROM g) + "
+        "(SELECT COUNT(*) FROM x WHERE NOT EXISTS (SELECT 1 FROM g "
+        "WHERE g.client_id = x.client_id AND g.m = x.m))"
     )
     return _int(execute(sql, params).fetchone()[0])
 
@@ -1071,7 +1104,7 @@ def pnl_rows(period: ReportPeriod, offset: int = 0, limit: int | None = None) ->
     """Sales, cost of sales, margin, expenses and margin after expenses per client and
     month of the period (1 January to the as-of date), clients by name, months in
     order, expenses of no client last; a page at a time if `limit`."""
-    sql, params = _pnl_sql(period)
+    sql, params = _pnl_sql(period, None if limit is None else offset + limit)
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]
