@@ -45,7 +45,14 @@ from ..models import OPPORTUNITY_STAGES
 from ..money import ZERO, from_cents
 from . import settings
 from .errors import ValidationError
-from .receivables import ReceivablesFilter, bucket_totals, defaulters, share
+from .receivables import (
+    ReceivablesFilter,
+    bucket_totals,
+    defaulters,
+    rounded_quotient,
+    share,
+    share_of_cents,
+)
 
 # Invoices that count: issued and not voided. Written exactly as the WHERE of the covering
 # index `invoice_counted_by_date` (m0010) so the planner can use it.
@@ -826,29 +833,11 @@ def _euros(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-2)
 
 
-def _rounded(numerator: int, denominator: int, places: int) -> Decimal:
-    """numerator / denominator (integers, denominator not 0) rounded half up (away from
-    zero) to `places` decimals, exactly: what quantizing the Decimal quotient gives, in
-    integer arithmetic (a ranking turns 100,000 rows)."""
-    quotient, rest = divmod(abs(numerator), abs(denominator))
-    if 2 * rest >= abs(denominator):
-        quotient += 1
-    value = Decimal(quotient).scaleb(-places)
-    return value.copy_negate() if (numerator < 0) != (denominator < 0) else value
-
-
-def share_of_cents(part: int, whole: int) -> Decimal:
-    """`receivables.share` of two amounts in cents: part / whole, four decimals."""
-    if not whole:
-        return Decimal(0)
-    return _rounded(part * 10_000, whole, 4)
-
-
 def percent_change_of_cents(current: int, previous: int) -> Decimal | None:
     """`percent_change` of two amounts in cents: (current - previous) / |previous| x 100."""
     if not previous:
         return None
-    return _rounded((current - previous) * 10_000, abs(previous), 2)
+    return rounded_quotient((current - previous) * 10_000, abs(previous), 2)
 
 
 def _ranking_row(r: tuple, total_cents: int) -> RankingRow:

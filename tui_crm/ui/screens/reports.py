@@ -420,12 +420,18 @@ def compute(report: str, period: Any, top: int, by_year: bool) -> dict[str, Any]
             "chart": [(m.month, m.revenue, m.previous_year_revenue) for m in months],
         }
     if report == "defaulters":
-        # One aggregate gives the rows and both wholes of the summary line; the rows
-        # become table rows a page at a time (there may be tens of thousands).
-        found = receivables.defaulters_report(receivables.ReceivablesFilter(as_of=period.end))
+        # One aggregate gives the rows and both wholes of the summary line; names are
+        # looked up and rows made a page at a time (there may be tens of thousands).
+        flt = receivables.ReceivablesFilter(as_of=period.end)
+        found = receivables.defaulters_report(flt, names=False)
+        rows = found.defaulters
         return {
-            "summary": defaulter_summary(found, len(found.defaulters)),
-            "source": LoadedSource.of(found.defaulters, defaulter_row),
+            "summary": defaulter_summary(found, len(rows)),
+            "source": PagedSource(
+                lambda: len(rows),
+                lambda offset, limit: receivables.named(rows[offset : offset + limit]),
+                defaulter_row,
+            ),
         }
     if report == "pnl":
         months = analytics.pnl_months(period)
