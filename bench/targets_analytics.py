@@ -13,6 +13,9 @@ aggregate, measured in the same run (target ≤ 1.5 ×, as for the receivables b
 - the CLI's full ranking (`report revenue`) and the profit and loss screen's first page
   with its count, against the same raw aggregates (both read whole months from
   `client_month_revenue`, m0015);
+- Modelo 347 of this year: the screen's totals (from the figures m0017 keeps) and the
+  whole return with names and provinces (`report 347`), against the same aggregate over
+  the year's invoices;
 - informational: a client's Analytics tab (the client with the most invoices).
 
 Run alone: `python -m bench -k analytics`.
@@ -218,5 +221,55 @@ def analytics_informational(ctx: Context) -> list[Result]:
             None,
             f"analytics: a client's Analytics tab ({invoices:,} invoices)",
             "informational",
+        ),
+    ]
+
+
+# The year's Modelo 347 summed over its invoices, with every rule of `services.modelo347`:
+# what the return cost before m0017 kept its figures, and the reference for both lines.
+_RAW_347 = (
+    "SELECT key, MAX(id), SUM(amount) FROM (SELECT i.id, "
+    "i.base_cents + i.vat_cents + i.recargo_cents AS amount, "
+    "CASE WHEN k = '' THEN 'client:' || CAST(i.client_id AS TEXT) "
+    "WHEN SUBSTR(k, 1, 2) = 'ES' AND LENGTH(k) = 11 THEN SUBSTR(k, 3) ELSE k END AS key "
+    "FROM (SELECT i.*, UPPER(REPLACE(REPLACE(REPLACE(i.client_tax_id, ' ', ''), '-', ''), "
+    "'.', '')) AS k FROM invoice i WHERE i.status <> 'draft' AND i.issue_date >= ? "
+    "AND i.issue_date < ? AND i.irpf_rate_bp = 0) i "
+    "LEFT JOIN invoice o ON o.id = i.rectifies_id JOIN client c ON c.id = i.client_id "
+    "WHERE (o.id IS NULL OR o.irpf_rate_bp = 0) "
+    "AND NOT (c.tax_id_country <> 'ES' AND i.vat_cents = 0 AND i.recargo_cents = 0)) t "
+    "GROUP BY key HAVING SUM(amount) > 300506"
+)
+
+
+@register(order=74, name="analytics modelo 347")
+def analytics_modelo347(ctx: Context) -> list[Result]:
+    """The Reports screen's Modelo 347 (the declared tax IDs with their totals, from the
+    figures m0017 keeps) and the whole return with names (`report 347`), against the
+    aggregate over the year's invoices."""
+    from tui_crm.db import execute
+    from tui_crm.services import modelo347
+
+    ctx.open()
+    year = dt.date.today().year
+    bounds = (dt.date(year, 1, 1).isoformat(), dt.date(year + 1, 1, 1).isoformat())
+    reference = ctx.measure(lambda: execute(_RAW_347, bounds).fetchall(), repeat=3)
+    screen = ctx.measure(lambda: modelo347.totals(year), repeat=3)
+    full = ctx.measure(lambda: modelo347.declared(year), repeat=3)
+    count = len(modelo347.totals(year))
+    return [
+        Result(
+            screen,
+            reference,
+            f"analytics: Modelo 347 of {year} ({count:,} tax IDs), the screen's totals",
+            f"≤ {RATIO} × the raw SQL aggregate",
+            max_ratio=RATIO,
+        ),
+        Result(
+            full,
+            reference,
+            "analytics: Modelo 347 with names and provinces (report 347)",
+            f"≤ {RATIO} × the raw SQL aggregate",
+            max_ratio=RATIO,
         ),
     ]

@@ -208,6 +208,22 @@ def measure_all(ctx: Context, sqlite: bool) -> list[Figure]:
             RATIO,
         )
     )
+    # The Modelo 347 of this year as the Reports screen reads it (m0017's figures), against
+    # the aggregate over the year's invoices with the same rules.
+    from tui_crm.services import modelo347
+
+    from .targets_analytics import _RAW_347
+
+    bounds = (dt.date(today.year, 1, 1).isoformat(), dt.date(today.year + 1, 1, 1).isoformat())
+    out.append(
+        Figure(
+            "Modelo 347 of the year, the screen's totals",
+            m(lambda: modelo347.totals(today.year), 3),
+            m(lambda: execute(_RAW_347, bounds).fetchall(), 3),
+            f"≤ {RATIO} × raw SQL",
+            RATIO,
+        )
+    )
     # The client file of the client with the most invoices.
     from tui_crm.services.client_file import client_file
 

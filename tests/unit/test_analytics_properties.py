@@ -190,3 +190,25 @@ def test_whole_years_from_client_revenue_agree_with_the_invoices(fresh_book, row
         assert _cents(analytics.business_revenue(None, whole.end)) == sum(
             v[0] for v in _expected(rows, ids, FIRST_DAY, whole.end).values()
         )
+
+
+_CENTS = st.one_of(
+    st.integers(-10_000, 10_000),
+    st.integers(-(10**14), 10**14),
+    st.sampled_from([0, 1, -1, 2, 3, 7, 8, 16, 10_000, 20_000, -20_000]),
+)
+
+
+@given(part=_CENTS, whole=_CENTS)
+@settings(max_examples=2000)
+def test_shares_and_changes_in_cents_equal_the_decimal_ones(part: int, whole: int) -> None:
+    """The ranking computes shares and changes from cents in integers (a row per client):
+    the very values, signs of zero and exponents included, of the Decimal formulas."""
+    from tui_crm.money import from_cents
+    from tui_crm.services.receivables import share
+
+    fast, slow = analytics.share_of_cents(part, whole), share(from_cents(part), from_cents(whole))
+    assert (fast, str(fast)) == (slow, str(slow))
+    fast = analytics.percent_change_of_cents(part, whole)
+    slow = analytics.percent_change(from_cents(part), from_cents(whole))
+    assert (fast, str(fast)) == (slow, str(slow))

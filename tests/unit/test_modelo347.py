@@ -9,7 +9,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from invoicing_support import D, issued, line, make_client, set_issuer
+from invoicing_support import D, draft, issued, line, make_client, set_issuer
 
 from tui_crm.services import clients, invoices, modelo347
 from tui_crm.services.errors import ValidationError
@@ -171,3 +171,131 @@ def test_the_command_line_refuses_a_bad_year_before_opening(cli, tmp_path) -> No
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "year" in result.stderr
     assert not (tmp_path / "none.sqlite3").exists()
+
+
+# --- the figures kept by the database (m0017) ---------------------------------------------
+
+# The return computed afresh over the invoices: the query `declared` ran before m0017, kept
+# here as the reference the stored figures must always equal.
+_RAW_KEY = "UPPER(REPLACE(REPLACE(REPLACE(i.client_tax_id, ' ', ''), '-', ''), '.', ''))"
+_KEY = "CASE WHEN SUBSTR(k, 1, 2) = 'ES' AND LENGTH(k) = 11 THEN SUBSTR(k, 3) ELSE k END"
+FRESH = (
+    "SELECT key, MAX(id), SUM(amount), "
+    "SUM(CASE WHEN issue_date < ? THEN amount ELSE 0 END), "
+    "SUM(CASE WHEN issue_date >= ? AND issue_date < ? THEN amount ELSE 0 END), "
+    "SUM(CASE WHEN issue_date >= ? AND issue_date < ? THEN amount ELSE 0 END), "
+    "SUM(CASE WHEN issue_date >= ? THEN amount ELSE 0 END) "
+    "FROM (SELECT i.id, i.issue_date, "
+    "i.base_cents + i.vat_cents + i.recargo_cents AS amount, "
+    f"CASE WHEN k = '' THEN 'client:' || CAST(i.client_id AS TEXT) ELSE {_KEY} END AS key "
+    f"FROM (SELECT i.*, {_RAW_KEY} AS k FROM invoice i "
+    "  WHERE i.status <> 'draft' AND i.issue_date >= ? AND i.issue_date < ? "
+    "  AND i.irpf_rate_bp = 0) i "
+    "LEFT JOIN invoice o ON o.id = i.rectifies_id "
+    "JOIN client c ON c.id = i.client_id "
+    "WHERE (o.id IS NULL OR o.irpf_rate_bp = 0) "
+    "AND NOT (c.tax_id_country <> 'ES' AND i.vat_cents = 0 AND i.recargo_cents = 0)) t "
+    "GROUP BY key HAVING SUM(amount) > ? ORDER BY SUM(amount) DESC, key"
+)
+STORED = (
+    "SELECT year, tax_key, client_id, untaxed, invoices, q1_cents, q2_cents, q3_cents, "
+    "q4_cents, last_invoice_id FROM modelo347_figures WHERE invoices > 0 ORDER BY 1, 2, 3, 4"
+)
+
+
+def _ints(rows) -> list[tuple]:
+    return [tuple(v if isinstance(v, str) else int(v) for v in r) for r in rows]
+
+
+def _fresh(year: int) -> list[tuple]:
+    from tui_crm.db import execute
+
+    q2, q3, q4 = (dt.date(year, m, 1).isoformat() for m in (4, 7, 10))
+    bounds = (dt.date(year, 1, 1).isoformat(), dt.date(year + 1, 1, 1).isoformat())
+    params = (q2, q2, q3, q3, q4, q4, *bounds, modelo347.THRESHOLD_CENTS)
+    return _ints(execute(FRESH, params))
+
+
+def _every_kind_of_write() -> dict[str, object]:
+    """build_year's invoices, then a payment, a rectification, a void, a draft edited and
+    deleted, a client merged into another (its invoices move) and a client whose country
+    changes after it was invoiced."""
+    from tui_crm.db import execute
+    from tui_crm.services import merge, payments, settings, verifactu
+
+    book = build_year()
+    settings.set_value("verifactu.enabled", "yes")
+    payments.register_payment(book["a"], day(10), D("2420.00"))
+    rect = invoices.create_rectifying_draft(
+        book["first"].id, "difference", "Descuento", [line(quantity="-1", price="20")]
+    )
+    invoices.issue_invoice(rect, day(10, 20))
+    gone = issued(book["recargo"], day(11), line(price="800"))
+    verifactu.void_invoice(gone.id, "Emitida por error")  # a void still counts (as before)
+    kept = draft(book["above"], line(price="5000"))
+    invoices.delete_draft(draft(book["above"], line(price="7000")))
+    twin = make_client("Gemela Del Umbral SL", "B58818501")  # the same tax ID, another client
+    issued(twin, day(11, 20), line(price="10"))
+    invoices.issue_invoice(kept, day(12))
+    merge.merge_clients(book["above"], twin)
+    later = foreign("Ahora Española SL", "FR61954506077", exempt=True)
+    issued(later, day(12, 20), line(price="4000", vat="0"))
+    execute("UPDATE client SET tax_id_country = 'ES' WHERE id = ?", (later,))
+    return book
+
+
+# A fell below the threshold (its rectification); the others are declared.
+AFTER_EVERY_WRITE = {
+    "B12345674",
+    "12345678Z",
+    "B65410011",
+    "FR23334175221",
+    "B58818501",
+    "FR61954506077",
+}
+
+
+def _assert_figures_are_exact(rebuild: tuple[str, ...]) -> None:
+    from tui_crm.db import execute
+
+    stored = _ints(execute(STORED))
+    for year in (2024, Y, 2026):
+        assert modelo347.totals(year) == _fresh(year), year
+    for statement in rebuild:
+        execute(statement)
+    assert _ints(execute(STORED)) == stored
+
+
+def test_the_figures_follow_every_kind_of_write(db) -> None:
+    from tui_crm.migrations import m0017_modelo347_figures as m0017
+
+    _every_kind_of_write()
+    declared = by_tax_id(modelo347.declared(Y))
+    assert set(declared) == AFTER_EVERY_WRITE
+    # The merged twin's invoice counts under its tax ID with the survivor's; the client
+    # that became Spanish is declared with its invoice without IVA.
+    assert declared["B58818501"].total == D("3005.06") + D("12.10")
+    assert declared["FR61954506077"].total == D("4000.00")
+    assert declared["B65410011"].total == D("3155.00") + D("1009.60")  # 800 + IVA + recargo
+    _assert_figures_are_exact(m0017.SQLITE_REBUILD)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("postgres")
+def test_the_figures_on_postgresql(pg_url, app_env) -> None:
+    from tui_crm.config import DatabaseTarget
+    from tui_crm.db import close_database, execute
+    from tui_crm.migrations import m0017_modelo347_figures as m0017
+    from tui_crm.services.startup import open_for_use
+
+    open_for_use(DatabaseTarget(pg_url))
+    try:
+        execute("DROP SCHEMA public CASCADE")  # a clean database for this test
+        execute("CREATE SCHEMA public")
+        close_database()
+        open_for_use(DatabaseTarget(pg_url))
+        _every_kind_of_write()
+        assert {d.tax_id for d in modelo347.declared(Y)} == AFTER_EVERY_WRITE
+        _assert_figures_are_exact(m0017.POSTGRESQL_REBUILD)
+    finally:
+        close_database()

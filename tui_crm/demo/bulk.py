@@ -69,6 +69,8 @@ _BULK_TRIGGERS = {
         "m0015_client_month_revenue",
         'INSERT INTO "client_month_revenue"',
     ),
+    "invoice_modelo347_insert": ("m0017_modelo347_figures", 'INSERT INTO "modelo347_figures"'),
+    "invoice_day_revenue_insert": ("m0017_modelo347_figures", 'INSERT INTO "day_revenue"'),
 }
 
 

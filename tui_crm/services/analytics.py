@@ -45,7 +45,14 @@ from ..models import OPPORTUNITY_STAGES
 from ..money import ZERO, from_cents
 from . import settings
 from .errors import ValidationError
-from .receivables import ReceivablesFilter, bucket_totals, defaulters, share
+from .receivables import (
+    ReceivablesFilter,
+    bucket_totals,
+    defaulters,
+    rounded_quotient,
+    share,
+    share_of_cents,
+)
 
 # Invoices that count: issued and not voided. Written exactly as the WHERE of the covering
 # index `invoice_counted_by_date` (m0010) so the planner can use it.
@@ -477,12 +484,22 @@ def daily_sums(
     Summed per day rather than per month on purpose: grouped by the issue date, SQLite
     walks the covering index `invoice_counted_by_date` (m0010) in order and never sorts,
     five times faster than grouping by a month expression; the few hundred day totals
-    are then added into months by the callers."""
+    are then added into months by the callers. The whole business's days are read from
+    `day_revenue` (m0017, kept by triggers on `invoice` with the same rule): a few
+    hundred rows instead of every invoice of the period."""
     where = f"{ISSUED} AND i.issue_date BETWEEN ? AND ?"
     params: list[object] = [start.isoformat(), end.isoformat()]
-    if client_id is not None:
-        where = "i.client_id = ? AND " + where
-        params.insert(0, client_id)
+    if client_id is None:
+        return [
+            (_day(r[0]), _int(r[1]), _int(r[2]))  # type: ignore[misc]
+            for r in execute(
+                "SELECT d.day, d.base_cents, d.cost_cents FROM day_revenue d "
+                "WHERE d.day BETWEEN ? AND ? AND d.invoices > 0 ORDER BY d.day",
+                params,
+            )
+        ]
+    where = "i.client_id = ? AND " + where
+    params.insert(0, client_id)
     return [
         (_day(r[0]), _int(r[1]), _int(r[2]))  # type: ignore[misc]
         for r in execute(
@@ -746,9 +763,10 @@ def _month_end(day: dt.date) -> dt.date:
     return add_months(day.replace(day=1), 1) - dt.timedelta(days=1)
 
 
-def _month_groups(start: dt.date, end: dt.date) -> tuple[str, list[object]]:
+def _month_groups(start: dt.date, end: dt.date, clients: str = "") -> tuple[str, list[object]]:
     """SQL of (client_id, m, sales, cost) per client and month with counted invoices
-    from `start` (the first of a month) to `end`.
+    from `start` (the first of a month) to `end`; `clients`, a condition on a client id
+    without parameters ("IN (SELECT id FROM cl)"), keeps only those clients.
 
     Whole months are read from `client_month_revenue` (m0015, kept by triggers); the
     last month too when no counted invoice of it is dated after `end`. Otherwise that
@@ -766,6 +784,7 @@ def _month_groups(start: dt.date, end: dt.date) -> tuple[str, list[object]]:
     sql = (
         "SELECT r.client_id, r.month AS m, r.base_cents AS sales, r.cost_cents AS cost "
         "FROM client_month_revenue r WHERE r.month BETWEEN ? AND ? AND r.invoices > 0"
+        + (f" AND r.client_id {clients}" if clients else "")
     )
     params: list[object] = [month_key(start), upto]
     if not whole_last:
@@ -775,7 +794,8 @@ def _month_groups(start: dt.date, end: dt.date) -> tuple[str, list[object]]:
             f" UNION ALL SELECT i.client_id, {month}, CAST(SUM(i.base_cents) AS BIGINT), "
             "CAST(SUM(i.cost_cents) AS BIGINT) "
             f"FROM invoice i WHERE {ISSUED} AND i.issue_date BETWEEN ? AND ? "
-            f"GROUP BY i.client_id, {month}"
+            + (f"AND i.client_id {clients} " if clients else "")
+            + f"GROUP BY i.client_id, {month}"
         )
         params += [max(start, last).isoformat(), end.isoformat()]
     return sql, params
@@ -808,18 +828,30 @@ def _ranking_groups(period: ReportPeriod) -> tuple[str, list[object]]:
     )
 
 
-def _ranking_row(r: tuple, total: Decimal) -> RankingRow:
-    revenue, previous = from_cents(_int(r[3])), from_cents(_int(r[4]))
+def _euros(cents: int) -> Decimal:
+    """`money.from_cents` of an int already checked (a report's hot loop)."""
+    return Decimal(cents).scaleb(-2)
+
+
+def percent_change_of_cents(current: int, previous: int) -> Decimal | None:
+    """`percent_change` of two amounts in cents: (current - previous) / |previous| x 100."""
+    if not previous:
+        return None
+    return rounded_quotient((current - previous) * 10_000, abs(previous), 2)
+
+
+def _ranking_row(r: tuple, total_cents: int) -> RankingRow:
+    revenue, previous = _int(r[3]), _int(r[4])
     return RankingRow(
         rank=_int(r[5]),
         client_id=r[0],
         client=r[1],
         tax_id=r[2] or "",
-        revenue=revenue,
-        share=share(revenue, total),
-        previous_revenue=previous,
-        change=revenue - previous,
-        change_pct=percent_change(revenue, previous),
+        revenue=_euros(revenue),
+        share=share_of_cents(revenue, total_cents),
+        previous_revenue=_euros(previous),
+        change=_euros(revenue - previous),
+        change_pct=percent_change_of_cents(revenue, previous),
     )
 
 
@@ -851,11 +883,14 @@ def client_ranking(period: ReportPeriod, limit: int = 10) -> Ranking:
     if not rows:
         return Ranking(period, 0, ZERO, ZERO, (), ())
     count = _int(rows[0][6])
-    total, previous_total = from_cents(_int(rows[0][7])), from_cents(_int(rows[0][8]))
+    total_cents = _int(rows[0][7])
+    total, previous_total = from_cents(total_cents), from_cents(_int(rows[0][8]))
     top_rows = sorted((r for r in rows if r[0] == 0), key=lambda r: (-r[4], -r[5], r[1]))
     bottom_rows = sorted((r for r in rows if r[0] == 1), key=lambda r: (r[4], r[5], -r[1]))
-    top = tuple(_ranking_row((*r[1:6], i + 1), total) for i, r in enumerate(top_rows))
-    bottom = tuple(_ranking_row((*r[1:6], count - i), total) for i, r in enumerate(bottom_rows))
+    top = tuple(_ranking_row((*r[1:6], i + 1), total_cents) for i, r in enumerate(top_rows))
+    bottom = tuple(
+        _ranking_row((*r[1:6], count - i), total_cents) for i, r in enumerate(bottom_rows)
+    )
     return Ranking(period, count, total, previous_total, top, bottom)
 
 
@@ -871,7 +906,7 @@ def ranking_rows(period: ReportPeriod) -> Iterator[RankingRow]:
         "ORDER BY g.cur DESC, g.prev DESC, g.client_id",
         params,
     ).fetchall()
-    total = from_cents(sum(_int(r[3]) for r in rows))
+    total = sum(_int(r[3]) for r in rows)
     for position, r in enumerate(rows, 1):
         yield _ranking_row((*r, position), total)
 
@@ -992,17 +1027,44 @@ _PNL_EXPENSES = (
 )
 
 
-def _pnl_parts(period: ReportPeriod) -> tuple[str, str, list[object]]:
-    """The sales groups, the expenses groups and their parameters, in that order."""
-    groups, params = pnl_groups(period)
+def _pnl_parts(period: ReportPeriod, clients: str = "") -> tuple[str, str, list[object]]:
+    """The sales groups, the expenses groups and their parameters, in that order; with
+    `clients` (see `_month_groups`), only those clients' rows and the expenses of none."""
+    groups, params = _month_groups(period.start, period.end, clients)
     spent = _PNL_EXPENSES.format(emonth=_month_sql("e.expense_date"))
+    if clients:
+        spent = spent.replace(
+            "WHERE e.expense_date",
+            f"WHERE (e.client_id IS NULL OR e.client_id {clients}) AND e.expense_date",
+        )
     return groups, spent, [*params, period.start.isoformat(), period.end.isoformat()]
 
 
-def _pnl_sql(period: ReportPeriod) -> tuple[str, list[object]]:
-    groups, spent, params = _pnl_parts(period)
+# The first clients by name with a row in the profit and loss of a period: a counted
+# invoice or an expense in it (an index seek or two per client, walked in name order).
+_PNL_FIRST_CLIENTS = (
+    "SELECT c.id FROM client c WHERE EXISTS (SELECT 1 FROM invoice i WHERE i.client_id = c.id "
+    f"AND i.issue_date BETWEEN ? AND ? AND {ISSUED}) OR EXISTS (SELECT 1 FROM expense e "
+    "WHERE e.client_id = c.id AND e.expense_date BETWEEN ? AND ?) "
+    "ORDER BY c.sort_name, c.id LIMIT ?"
+)
+
+
+def _pnl_sql(period: ReportPeriod, rows: int | None = None) -> tuple[str, list[object]]:
+    """The profit and loss's rows in order. With `rows`, only what its first `rows` rows
+    can come from: the rows of the first `rows` clients by name that have any (each has
+    at least one, so they hold every client row among the first `rows`) and the
+    expenses of no client (which come last)."""
+    first = ""
+    params: list[object] = []
+    clients = ""
+    if rows is not None:
+        first = f"cl AS ({_PNL_FIRST_CLIENTS}), "
+        params = [period.start.isoformat(), period.end.isoformat()] * 2 + [rows]
+        clients = "IN (SELECT cl.id FROM cl)"
+    groups, spent, part_params = _pnl_parts(period, clients)
     return (
-        f"WITH g AS ({groups}), x AS ({spent}), "
+        f"WITH {first}g AS ({groups}), x AS ({spent}), "
         "k AS (SELECT client_id, m FROM g UNION SELECT client_id, m FROM x) "
         "SELECT k.client_id, c.legal_name, c.tax_id, k.m, COALESCE(g.sales, 0), "
         "COALESCE(g.cost, 0), COALESCE(x.spent, 0) FROM k "
@@ -1010,16 +1072,19 @@ def _pnl_sql(period: ReportPeriod) -> tuple[str, list[object]]:
         "LEFT JOIN x ON x.client_id = k.client_id AND x.m = k.m "
         "LEFT JOIN client c ON c.id = k.client_id "
         "ORDER BY CASE WHEN c.id IS NULL THEN 1 ELSE 0 END, c.sort_name, k.client_id, k.m",
-        params,
+        [*params, *part_params],
     )
 
 
 def count_pnl(period: ReportPeriod) -> int:
-    """How many (client, month) rows the profit and loss of the period has."""
+    """How many (client, month) rows the profit and loss of the period has: the sales
+    groups (one per client and month already) and the expenses groups of a client and
+    month without sales, counted apart instead of merging every key."""
     groups, spent, params = _pnl_parts(period)
     sql = (
-        f"SELECT COUNT(*) FROM (SELECT client_id, m FROM ({groups}) g "
-        f"UNION SELECT client_id, m FROM ({spent}) x) k"
+        f"WITH g AS ({groups}), x AS ({spent}) SELECT (SELECT COUNT(*) FROM g) + "
+        "(SELECT COUNT(*) FROM x WHERE NOT EXISTS (SELECT 1 FROM g "
+        "WHERE g.client_id = x.client_id AND g.m = x.m))"
     )
     return _int(execute(sql, params).fetchone()[0])
 
@@ -1028,7 +1093,7 @@ def pnl_rows(period: ReportPeriod, offset: int = 0, limit: int | None = None) ->
     """Sales, cost of sales, margin, expenses and margin after expenses per client and
     month of the period (1 January to the as-of date), clients by name, months in
     order, expenses of no client last; a page at a time if `limit`."""
-    sql, params = _pnl_sql(period)
+    sql, params = _pnl_sql(period, None if limit is None else offset + limit)
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]

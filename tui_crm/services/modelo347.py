@@ -14,6 +14,11 @@ What is declared, following AEAT's instructions for the model (RD 1065/2007, art
 - the province is the INE two-digit code of the client's invoice address (the first two
   digits of a Spanish postal code, else its province's name), the country its ISO code.
 
+The figures are kept per year, tax ID, client and quarter by the database (migration
+m0017, `modelo347_figures`, triggers on `invoice`), so a year's return is one aggregate
+over tens of thousands of rows, never over the year's invoices; names and addresses are
+looked up only for the rows shown (`describe`).
+
 Not done here: purchases (suppliers do not exist yet), cash received over €6,000, rents of
 business premises, and the AEAT file format itself (the figures are what the form asks).
 """
@@ -21,7 +26,7 @@ business premises, and the AEAT file format itself (the figures are what the for
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -160,67 +165,66 @@ def check_year(year: int | None) -> int:
     return year
 
 
-# The tax ID as the return groups it: upper case, no separators, a Spanish VAT number
-# ("ESB12345674") as its NIF.
-_KEY = "CASE WHEN SUBSTR(k, 1, 2) = 'ES' AND LENGTH(k) = 11 THEN SUBSTR(k, 3) ELSE k END"
-_RAW_KEY = "UPPER(REPLACE(REPLACE(REPLACE(i.client_tax_id, ' ', ''), '-', ''), '.', ''))"
+# One declared tax ID's figures before its name and address are looked up: (key: the tax ID
+# as the return groups it, "client:ID" when there is none; the latest invoice counted, whose
+# name and tax ID are shown; the total; the four quarters), all amounts in cents.
+KeyTotals = tuple[str, int, int, int, int, int, int]
 
 
-def declared(year: int | None = None) -> list[Declared]:
-    """The year's Modelo 347: clients above the threshold, largest total first."""
+def totals(year: int | None = None) -> list[KeyTotals]:
+    """The year's declared tax IDs with their totals, largest total first (then by key).
+
+    One aggregate over `modelo347_figures` (m0017: per year, tax ID, client and quarter,
+    kept by triggers on `invoice` with the rules above that depend on the invoice alone);
+    a client outside Spain is left out here for its invoices without IVA nor recargo
+    (`untaxed`), by its country now. Tax IDs are grouped upper case, without spaces,
+    dashes or dots, a Spanish VAT number ("ESB12345674") as its NIF; invoices without a
+    tax ID are grouped by client."""
     year = check_year(year)
-    start = dt.date(year, 1, 1)
-    q2, q3, q4 = (dt.date(year, m, 1).isoformat() for m in (4, 7, 10))
-    rows = execute(
-        "SELECT key, MAX(id), SUM(amount), "
-        "SUM(CASE WHEN issue_date < ? THEN amount ELSE 0 END), "
-        "SUM(CASE WHEN issue_date >= ? AND issue_date < ? THEN amount ELSE 0 END), "
-        "SUM(CASE WHEN issue_date >= ? AND issue_date < ? THEN amount ELSE 0 END), "
-        "SUM(CASE WHEN issue_date >= ? THEN amount ELSE 0 END) "
-        "FROM (SELECT i.id, i.issue_date, "
-        "i.base_cents + i.vat_cents + i.recargo_cents AS amount, "
-        f"CASE WHEN k = '' THEN 'client:' || CAST(i.client_id AS TEXT) ELSE {_KEY} END AS key "
-        f"FROM (SELECT i.*, {_RAW_KEY} AS k FROM invoice i "
-        "  WHERE i.status <> 'draft' AND i.issue_date >= ? AND i.issue_date < ? "
-        "  AND i.irpf_rate_bp = 0) i "
-        "LEFT JOIN invoice o ON o.id = i.rectifies_id "
-        "JOIN client c ON c.id = i.client_id "
-        "WHERE (o.id IS NULL OR o.irpf_rate_bp = 0) "
-        "AND NOT (c.tax_id_country <> 'ES' AND i.vat_cents = 0 AND i.recargo_cents = 0)) t "
-        "GROUP BY key HAVING SUM(amount) > ? ORDER BY SUM(amount) DESC, key",
-        (
-            q2,
-            q2,
-            q3,
-            q3,
-            q4,
-            q4,
-            start.isoformat(),
-            dt.date(year + 1, 1, 1).isoformat(),
-            THRESHOLD_CENTS,
-        ),
+    quarters = [f"CAST(SUM(f.q{q}_cents) AS BIGINT)" for q in range(1, 5)]
+    total = " + ".join(quarters)
+    # Plain tuples: a year can declare tens of thousands of tax IDs, and the screen shows
+    # them a page at a time (`describe`).
+    return execute(
+        f"SELECT f.tax_key, MAX(f.last_invoice_id), {total}, {', '.join(quarters)} "
+        "FROM modelo347_figures f WHERE f.year = ? AND f.invoices > 0 "
+        # The client is looked up only for the (few) rows without IVA nor recargo.
+        "AND (f.untaxed = 0 OR EXISTS (SELECT 1 FROM client c WHERE c.id = f.client_id "
+        "AND c.tax_id_country = 'ES')) "
+        f"GROUP BY f.tax_key HAVING {total} > ? ORDER BY {total} DESC, f.tax_key",
+        (year, THRESHOLD_CENTS),
     ).fetchall()
-    last_ids = [int(r[1]) for r in rows]
-    facts = _facts(last_ids)
-    found = []
-    for r in rows:
-        client_id, name, tax_id, postal, province, country = facts[int(r[1])]
+
+
+def describe(found: Sequence[KeyTotals]) -> list[Declared]:
+    """The declared rows of `found` with the name and tax ID of each one's latest invoice
+    and its client's province and country (a page of the screen, or the whole return)."""
+    facts = _facts([int(t[1]) for t in found])
+    out = []
+    for _key, last_id, total, *quarters in found:
+        client_id, name, tax_id, postal, province, country = facts[int(last_id)]
         country = (country or "ES").upper()
-        found.append(
+        q1, q2, q3, q4 = (from_cents(int(c)) for c in quarters)
+        out.append(
             Declared(
                 client_id=client_id,
                 client=name,
                 tax_id=tax_id,
                 province=province_code(postal, province, country),
                 country="" if country == "ES" else country,
-                total=from_cents(int(r[2])),
-                q1=from_cents(int(r[3])),
-                q2=from_cents(int(r[4])),
-                q3=from_cents(int(r[5])),
-                q4=from_cents(int(r[6])),
+                total=from_cents(int(total)),
+                q1=q1,
+                q2=q2,
+                q3=q3,
+                q4=q4,
             )
         )
-    return found
+    return out
+
+
+def declared(year: int | None = None) -> list[Declared]:
+    """The year's Modelo 347: clients above the threshold, largest total first."""
+    return describe(totals(year))
 
 
 def _facts(invoice_ids: list[int]) -> dict[int, tuple[int, str, str, str, str, str]]:

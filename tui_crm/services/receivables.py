@@ -27,7 +27,7 @@ Rules and choices:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -204,6 +204,24 @@ def share(part: Decimal, whole: Decimal) -> Decimal:
     if not whole:
         return Decimal(0)
     return (Decimal(part) / Decimal(whole)).quantize(SHARE_STEP, rounding=ROUND_HALF_UP)
+
+
+def rounded_quotient(numerator: int, denominator: int, places: int) -> Decimal:
+    """numerator / denominator (integers, denominator not 0) rounded half up (away from
+    zero) to `places` decimals, exactly: what quantizing the Decimal quotient gives, in
+    integer arithmetic (for reports that turn tens of thousands of rows)."""
+    quotient, rest = divmod(abs(numerator), abs(denominator))
+    if 2 * rest >= abs(denominator):
+        quotient += 1
+    value = Decimal(quotient).scaleb(-places)
+    return value.copy_negate() if (numerator < 0) != (denominator < 0) else value
+
+
+def share_of_cents(part: int, whole: int) -> Decimal:
+    """`share` of two amounts in cents: part / whole, four decimals."""
+    if not whole:
+        return Decimal(0)
+    return rounded_quotient(part * 10_000, whole, 4)
 
 
 @dataclass(frozen=True)
@@ -437,6 +455,111 @@ def total_billing(flt: ReceivablesFilter) -> Decimal:
     return from_cents(int(row[0]))
 
 
+@dataclass(frozen=True)
+class DefaultersReport:
+    """The defaulters as of a date with the two wholes their shares divide by."""
+
+    as_of: dt.date
+    billing: Decimal  # total of the invoices issued up to as_of (same filter)
+    overdue: Decimal  # everyone's overdue, defaulters or not (a credit can net to zero)
+    defaulters: tuple[Defaulter, ...]
+
+    @property
+    def overdue_share(self) -> Decimal:
+        return share(self.overdue, self.billing)
+
+
+def _billing(flt: ReceivablesFilter) -> Decimal:
+    """`total_billing`; the whole business's (no client or owner filter) is read from
+    `day_revenue` (m0017, kept by triggers with the same rule): a sum of a few hundred
+    days instead of every invoice."""
+    if flt.client_id is not None or flt.owner_login:
+        return total_billing(flt)
+    row = execute(
+        "SELECT COALESCE(SUM(d.total_cents), 0) FROM day_revenue d WHERE d.day <= ?",
+        (flt.date.isoformat(),),
+    ).fetchone()
+    return from_cents(int(row[0]))
+
+
+def defaulters_report(
+    flt: ReceivablesFilter,
+    limit: int | None = None,
+    *,
+    billing: Decimal | None = None,
+    overdue_total: Decimal | None = None,
+    names: bool = True,
+) -> DefaultersReport:
+    """Clients with overdue invoices adding up to more than zero, the largest overdue
+    amount first, each with its share of the billing and of everyone's overdue amount
+    (`billing` and `overdue_total` may be passed when already known). With
+    `names=False` the clients' names and tax IDs are left empty, for `named` to fill in
+    a page at a time.
+
+    One aggregate of every client's overdue invoices: the defaulters are the clients
+    owing more than zero, everyone's overdue is the sum over all of them (a window over
+    the same groups)."""
+    base = ReceivablesFilter(as_of=flt.as_of, client_id=flt.client_id, owner_login=flt.owner_login)
+    where, params = _where(base)
+    as_of = flt.date
+    if billing is None:
+        billing = _billing(base)
+    page = " LIMIT ?" if limit is not None else ""
+    source, source_params = _source(as_of)
+    if source == _unpaid_from() and is_sqlite():
+        # Each unpaid invoice's client, dates and amount are in this index (m0017), in
+        # client order: the aggregate never reads the table nor sorts.
+        source = "invoice i INDEXED BY invoice_overdue_by_client"
+    client = "c.legal_name, c.tax_id" if names else "'', ''"
+    join = "JOIN client c ON c.id = g.client_id " if names else ""
+    sql = (
+        f"SELECT g.client_id, {client}, g.owed, g.n, g.oldest, g.everyone FROM ("
+        "SELECT a.*, SUM(a.owed) OVER () AS everyone FROM ("
+        "SELECT i.client_id, SUM(i.outstanding_cents) AS owed, COUNT(*) AS n, "
+        f"MIN(i.due_date) AS oldest FROM {source} WHERE {where} AND i.due_date < ? "
+        f"GROUP BY i.client_id) a) g {join}WHERE g.owed > 0 "
+        f"ORDER BY g.owed DESC, g.client_id{page}"
+    )
+    args = [*source_params, *params, as_of.isoformat()] + ([limit] if limit is not None else [])
+    rows = execute(sql, args).fetchall()
+    if overdue_total is None:
+        # No defaulter: the overdue that nets to zero or less is read on its own.
+        overdue_total = from_cents(int(rows[0][6])) if rows else total_overdue(base)
+    billing_cents, overdue_cents = int(billing * 100), int(overdue_total * 100)
+    days: dict[object, int] = {}  # due date -> days overdue (a few hundred distinct)
+    out = []
+    for r in rows:
+        owed = int(r[3])
+        oldest = days.get(r[5])
+        if oldest is None:
+            oldest = days[r[5]] = (as_of - _day(r[5])).days
+        out.append(
+            Defaulter(
+                client_id=r[0],
+                client=r[1],
+                tax_id=r[2],
+                overdue=Decimal(owed).scaleb(-2),  # from_cents of an int
+                invoices=int(r[4]),
+                oldest_days_overdue=oldest,
+                share_of_billing=share_of_cents(owed, billing_cents),
+                share_of_overdue=share_of_cents(owed, overdue_cents),
+            )
+        )
+    return DefaultersReport(as_of, billing, overdue_total, tuple(out))
+
+
+def named(found: Sequence[Defaulter]) -> list[Defaulter]:
+    """`found` with each client's name and tax ID (one query for a page of them)."""
+    ids = sorted({d.client_id for d in found})
+    known: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for r in execute(f"SELECT id, legal_name, tax_id FROM client WHERE id IN ({marks})", chunk):
+            known[r[0]] = (r[1], r[2])
+    return [replace(d, client=known[d.client_id][0], tax_id=known[d.client_id][1]) for d in found]
+
+
 def defaulters(
     flt: ReceivablesFilter,
     limit: int | None = None,
@@ -444,44 +567,10 @@ def defaulters(
     billing: Decimal | None = None,
     overdue_total: Decimal | None = None,
 ) -> list[Defaulter]:
-    """Clients with overdue invoices, the largest overdue amount first, with their shares.
-
-    `billing` and `overdue_total` may be passed when already known (the summary has them)."""
-    base = ReceivablesFilter(as_of=flt.as_of, client_id=flt.client_id, owner_login=flt.owner_login)
-    where, params = _where(base)
-    as_of = flt.date
-    d0 = as_of.isoformat()
-    if overdue_total is None:
-        overdue_total = total_overdue(base)
-    if billing is None:
-        billing = total_billing(flt)
-    page = " LIMIT ?" if limit is not None else ""
-    source, source_params = _source(as_of)
-    # Aggregate first, then look the (few) clients up: cheaper than joining every invoice.
-    sql = (
-        "SELECT g.client_id, c.legal_name, c.tax_id, g.owed, g.n, g.oldest FROM ("
-        "SELECT i.client_id, SUM(i.outstanding_cents) AS owed, COUNT(*) AS n, "
-        f"MIN(i.due_date) AS oldest FROM {source} WHERE {where} AND i.due_date < ? "
-        "GROUP BY i.client_id HAVING SUM(i.outstanding_cents) > 0) g "
-        f"JOIN client c ON c.id = g.client_id ORDER BY g.owed DESC, g.client_id{page}"
-    )
-    args = [*source_params, *params, d0] + ([limit] if limit is not None else [])
-    out = []
-    for r in execute(sql, args):
-        owed = from_cents(int(r[3]))
-        out.append(
-            Defaulter(
-                client_id=r[0],
-                client=r[1],
-                tax_id=r[2],
-                overdue=owed,
-                invoices=int(r[4]),
-                oldest_days_overdue=(as_of - _day(r[5])).days,
-                share_of_billing=share(owed, billing),
-                share_of_overdue=share(owed, overdue_total),
-            )
-        )
-    return out
+    """Clients with overdue invoices, the largest overdue amount first, with their shares
+    (`defaulters_report`'s rows)."""
+    found = defaulters_report(flt, limit, billing=billing, overdue_total=overdue_total)
+    return list(found.defaulters)
 
 
 def overdue_clients(as_of: dt.date | None = None) -> tuple[str, list[object]]:

@@ -30,7 +30,7 @@ from textual.content import Content
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from ...i18n import N_, _, count_text, ngettext
-from ...money import ZERO
+from ...money import ZERO, from_cents
 from ..analytics_text import month_label, percent, share, signed_money, signed_percent
 from ..base import CrmScreen
 from ..dialogs.form import FieldSpec
@@ -189,23 +189,20 @@ def defaulter_columns() -> list[Column]:
     ]
 
 
-def defaulter_rows(found: Sequence[Any]) -> list[Row]:
-    return [
-        Row(
-            key=d.client_id,
-            cells=(
-                d.client,
-                d.tax_id,
-                money(d.overdue),
-                str(d.invoices),
-                str(d.oldest_days_overdue),
-                share(d.share_of_billing),
-                share(d.share_of_overdue),
-            ),
-            style="danger-strong" if d.oldest_days_overdue > 60 else "danger",
-        )
-        for d in found
-    ]
+def defaulter_row(d: Any) -> Row:
+    return Row(
+        key=d.client_id,
+        cells=(
+            d.client,
+            d.tax_id,
+            money(d.overdue),
+            str(d.invoices),
+            str(d.oldest_days_overdue),
+            share(d.share_of_billing),
+            share(d.share_of_overdue),
+        ),
+        style="danger-strong" if d.oldest_days_overdue > 60 else "danger",
+    )
 
 
 def defaulter_summary(summary: Any, count: int) -> Content:
@@ -354,35 +351,43 @@ def m347_columns() -> list[Column]:
     ]
 
 
-def m347_rows(found: Sequence[Any]) -> list[Row]:
-    return [
-        Row(
-            key=d.client_id,
-            cells=(
-                d.client,
-                d.tax_id,
-                d.province if not d.country else f"{d.province} {d.country}",
-                money(d.total),
-                money(d.q1),
-                money(d.q2),
-                money(d.q3),
-                money(d.q4),
-            ),
-        )
-        for d in found
-    ]
+def m347_row(d: Any) -> Row:
+    return Row(
+        key=d.client_id,
+        cells=(
+            d.client,
+            d.tax_id,
+            d.province if not d.country else f"{d.province} {d.country}",
+            money(d.total),
+            money(d.q1),
+            money(d.q2),
+            money(d.q3),
+            money(d.q4),
+        ),
+    )
 
 
-def m347_summary(found: Sequence[Any], year: int) -> Content:
+def m347_source(found: Sequence[Any]) -> PagedSource:
+    """The declared tax IDs' totals, read whole; names and provinces looked up a page at a
+    time as the table shows them (a year may declare tens of thousands)."""
+    from ...services import modelo347
+
+    return PagedSource(
+        lambda: len(found),
+        lambda offset, limit: modelo347.describe(found[offset : offset + limit]),
+        m347_row,
+    )
+
+
+def m347_summary(count: int, total: Decimal, year: int) -> Content:
     return Content.assemble(
         (_("Modelo 347 of {year}:").format(year=year) + " ", "dim"),
         (
-            ngettext("{n} client", "{n} clients", len(found)).format(n=count_text(len(found)))
-            + " ",
+            ngettext("{n} client", "{n} clients", count).format(n=count_text(count)) + " ",
             "bold",
         ),
         (_("above €3,005.06 with IVA, together") + " ", "dim"),
-        (money(sum((d.total for d in found), ZERO)), "bold"),
+        (money(total), "bold"),
         ("  " + _("(no invoices with IRPF withheld; x exports it)"), "dim"),
     )
 
@@ -415,12 +420,18 @@ def compute(report: str, period: Any, top: int, by_year: bool) -> dict[str, Any]
             "chart": [(m.month, m.revenue, m.previous_year_revenue) for m in months],
         }
     if report == "defaulters":
+        # One aggregate gives the rows and both wholes of the summary line; names are
+        # looked up and rows made a page at a time (there may be tens of thousands).
         flt = receivables.ReceivablesFilter(as_of=period.end)
-        summary = receivables.receivables_summary(flt, top=0)
-        found = receivables.defaulters(flt, billing=summary.billing, overdue_total=summary.overdue)
+        found = receivables.defaulters_report(flt, names=False)
+        rows = found.defaulters
         return {
-            "summary": defaulter_summary(summary, len(found)),
-            "rows": defaulter_rows(found),
+            "summary": defaulter_summary(found, len(rows)),
+            "source": PagedSource(
+                lambda: len(rows),
+                lambda offset, limit: receivables.named(rows[offset : offset + limit]),
+                defaulter_row,
+            ),
         }
     if report == "pnl":
         months = analytics.pnl_months(period)
@@ -428,8 +439,12 @@ def compute(report: str, period: Any, top: int, by_year: bool) -> dict[str, Any]
     if report == "m347":
         from ...services import modelo347
 
-        found = modelo347.declared(period.year)
-        return {"summary": m347_summary(found, period.year), "rows": m347_rows(found)}
+        found = modelo347.totals(period.year)
+        total = from_cents(sum(int(t[2]) for t in found))
+        return {
+            "summary": m347_summary(len(found), total, period.year),
+            "source": m347_source(found),
+        }
     stages = analytics.pipeline_by_stage(period, by_year=by_year)
     return {
         "summary": pipeline_summary(stages, by_year, period.year),
@@ -685,6 +700,8 @@ class ReportsScreen(CrmScreen[None]):
         self.query_one(f"#rp-{report}-summary", Static).update(result["summary"])
         if "rows" in result:
             self.table(report).set_source(LoadedSource.of(result["rows"]))
+        elif "source" in result:
+            self.table(report).set_source(result["source"])
         if report == "monthly":
             self._draw_chart(result["chart"])
 
