@@ -233,7 +233,7 @@ _RAW_347 = (
     "CASE WHEN k = '' THEN 'client:' || CAST(i.client_id AS TEXT) "
     "WHEN SUBSTR(k, 1, 2) = 'ES' AND LENGTH(k) = 11 THEN SUBSTR(k, 3) ELSE k END AS key "
     "FROM (SELECT i.*, UPPER(REPLACE(REPLACE(REPLACE(i.client_tax_id, ' ', ''), '-', ''), "
-    "'.', '')) AS k FROM invoice i WHERE i.status <> 'draft' AND i.issue_date >= ? "
+    "'.', '')) AS k FROM invoice i WHERE i.status NOT IN ('draft', 'voided') AND i.issue_date >= ? "
     "AND i.issue_date < ? AND i.irpf_rate_bp = 0) i "
     "LEFT JOIN invoice o ON o.id = i.rectifies_id JOIN client c ON c.id = i.client_id "
     "WHERE (o.id IS NULL OR o.irpf_rate_bp = 0) "

@@ -166,6 +166,22 @@ def test_a_rectifying_invoice_of_an_irpf_invoice_stays_out(db) -> None:
     assert [d.tax_id for d in modelo347.declared(Y)] == ["B58818501"]
 
 
+def test_a_voided_invoice_is_no_operation(db) -> None:
+    """Voided: it should never have existed (its registro de anulación says so), so it is
+    not declared, and the figures the database keeps let it go at once."""
+    from tui_crm.services import settings, verifactu
+
+    set_issuer()
+    settings.set_value("verifactu.enabled", "yes")
+    wrong = make_client("Emitida Por Error SL", "B58818501")
+    other = make_client("Otro SL", "B65410011")
+    mistake = issued(wrong, day(2), line(price="5000"))
+    issued(other, day(2), line(price="3000"))  # 3630.00
+    assert {d.tax_id for d in modelo347.declared(Y)} == {"B58818501", "B65410011"}
+    verifactu.void_invoice(mistake.id, "Emitida por error")
+    assert [d.tax_id for d in modelo347.declared(Y)] == ["B65410011"]
+
+
 def test_the_command_line_refuses_a_bad_year_before_opening(cli, tmp_path) -> None:
     result = cli("--db", tmp_path / "none.sqlite3", "report", "347", "--year", "1999")
     assert result.returncode == 1
@@ -189,7 +205,7 @@ FRESH = (
     "i.base_cents + i.vat_cents + i.recargo_cents AS amount, "
     f"CASE WHEN k = '' THEN 'client:' || CAST(i.client_id AS TEXT) ELSE {_KEY} END AS key "
     f"FROM (SELECT i.*, {_RAW_KEY} AS k FROM invoice i "
-    "  WHERE i.status <> 'draft' AND i.issue_date >= ? AND i.issue_date < ? "
+    "  WHERE i.status NOT IN ('draft', 'voided') AND i.issue_date >= ? AND i.issue_date < ? "
     "  AND i.irpf_rate_bp = 0) i "
     "LEFT JOIN invoice o ON o.id = i.rectifies_id "
     "JOIN client c ON c.id = i.client_id "
@@ -231,7 +247,7 @@ def _every_kind_of_write() -> dict[str, object]:
     )
     invoices.issue_invoice(rect, day(10, 20))
     gone = issued(book["recargo"], day(11), line(price="800"))
-    verifactu.void_invoice(gone.id, "Emitida por error")  # a void still counts (as before)
+    verifactu.void_invoice(gone.id, "Emitida por error")  # no longer counts: never existed
     kept = draft(book["above"], line(price="5000"))
     invoices.delete_draft(draft(book["above"], line(price="7000")))
     twin = make_client("Gemela Del Umbral SL", "B58818501")  # the same tax ID, another client
@@ -276,7 +292,8 @@ def test_the_figures_follow_every_kind_of_write(db) -> None:
     # that became Spanish is declared with its invoice without IVA.
     assert declared["B58818501"].total == D("3005.06") + D("12.10")
     assert declared["FR61954506077"].total == D("4000.00")
-    assert declared["B65410011"].total == D("3155.00") + D("1009.60")  # 800 + IVA + recargo
+    # its later invoice (800 + IVA + recargo) was voided: it counts for nothing
+    assert declared["B65410011"].total == D("3155.00")
     _assert_figures_are_exact(m0017.SQLITE_REBUILD)
 
 

@@ -5,7 +5,8 @@ by the database.
 and whether the invoices carried no IVA nor recargo (`untaxed`), how many invoices count,
 their amount with IVA (base + IVA + recargo) in each calendar quarter, and the id of the
 latest of them (whose name and tax ID as invoiced the return shows). An invoice counts
-when it is not a draft and has an issue date, has no IRPF withheld and does not rectify
+when it is neither a draft nor voided (a voided invoice should never have existed: no
+operation took place) and has an issue date, has no IRPF withheld and does not rectify
 an invoice with IRPF withheld: exactly the rules of `services.modelo347` that depend on
 the invoice alone. The rule that depends on the client (a client outside Spain with
 neither IVA nor recargo is left out) is applied when the return is read, from
@@ -40,7 +41,7 @@ _KEY = (
 _AMOUNT = "({r}.base_cents + {r}.vat_cents + {r}.recargo_cents)"
 _UNTAXED = "(CASE WHEN {r}.vat_cents = 0 AND {r}.recargo_cents = 0 THEN 1 ELSE 0 END)"
 _COUNTS = (
-    "({r}.status <> 'draft' AND {r}.issue_date IS NOT NULL AND {r}.irpf_rate_bp = 0 "
+    "({r}.status NOT IN ('draft', 'voided') AND {r}.issue_date IS NOT NULL AND {r}.irpf_rate_bp = 0 "
     "AND NOT EXISTS (SELECT 1 FROM invoice o WHERE o.id = {r}.rectifies_id "
     "AND o.irpf_rate_bp <> 0))"
 )
@@ -143,7 +144,7 @@ _TABLE = (
     'FOREIGN KEY ("client_id") REFERENCES "client" ("id") ON DELETE CASCADE){rowid}'
 )
 _CHANGED_SQLITE = " OR ".join(
-    f"(OLD.{c} = 'draft') IS NOT (NEW.{c} = 'draft')"
+    f"(OLD.{c} IN ('draft', 'voided')) IS NOT (NEW.{c} IN ('draft', 'voided'))"
     if c == "status"
     else f"OLD.{c} IS NOT NEW.{c}"
     for c in _WATCHED
@@ -166,7 +167,7 @@ _SQLITE_347 = (
 SQLITE_REBUILD = ('DELETE FROM "modelo347_figures"', _SQLITE_347[-1])
 
 _CHANGED_PG = " OR ".join(
-    f"(OLD.{c} = 'draft') IS DISTINCT FROM (NEW.{c} = 'draft')"
+    f"(OLD.{c} IN ('draft', 'voided')) IS DISTINCT FROM (NEW.{c} IN ('draft', 'voided'))"
     if c == "status"
     else f"OLD.{c} IS DISTINCT FROM NEW.{c}"
     for c in _WATCHED

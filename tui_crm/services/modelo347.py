@@ -5,6 +5,8 @@ What is declared, following AEAT's instructions for the model (RD 1065/2007, art
 - every client (by tax ID) whose invoices issued in the calendar year add up to MORE than
   €3,005.06, counted with IVA: base + IVA + recargo de equivalencia, net of rectifying
   invoices (a rectifying invoice counts, negative, in the year and quarter it is issued);
+- voided invoices are left out: they should never have existed (their registro de
+  anulación says so to AEAT), so no operation took place;
 - invoices with IRPF withheld are left out (those operations go to Modelo 190 instead),
   and so is a rectifying invoice of such an invoice;
 - invoices to a client outside Spain that carry no Spanish IVA nor recargo are left out:
