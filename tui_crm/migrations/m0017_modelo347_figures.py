@@ -41,7 +41,8 @@ _KEY = (
 _AMOUNT = "({r}.base_cents + {r}.vat_cents + {r}.recargo_cents)"
 _UNTAXED = "(CASE WHEN {r}.vat_cents = 0 AND {r}.recargo_cents = 0 THEN 1 ELSE 0 END)"
 _COUNTS = (
-    "({r}.status NOT IN ('draft', 'voided') AND {r}.issue_date IS NOT NULL AND {r}.irpf_rate_bp = 0 "
+    "({r}.status NOT IN ('draft', 'voided') AND {r}.issue_date IS NOT NULL "
+    "AND {r}.irpf_rate_bp = 0 "
     "AND NOT EXISTS (SELECT 1 FROM invoice o WHERE o.id = {r}.rectifies_id "
     "AND o.irpf_rate_bp <> 0))"
 )
