@@ -262,7 +262,7 @@ def document_picks(client_id: int | None = None, limit: int = PICK_LIMIT) -> lis
     return [
         Pick(
             r[0],
-            f"{r[1]} — {r[3]}" if r[3] else f"{r[1]} — {_('no client')}",
+            "{file} — {client}".format(file=r[1], client=r[3] or _("no client")),
             r[2],
             r[4],
         )
