@@ -129,7 +129,7 @@ def test_a_full_disk_is_said_and_changes_nothing(small_fs, tmp_path, cli, app_en
         assert holder.stdout.readline().strip() == "ready"
         before = _state(db)
         filler = small_fs / "filler"
-        with open(filler, "wb") as fh:
+        with open(filler, "wb", buffering=0) as fh:
             try:
                 while True:
                     fh.write(b"\0" * 65536)

@@ -272,6 +272,9 @@ def test_report_agenda_json(db, cli) -> None:
     assert [r["subject"] for r in rows] == ["Reclamar pago", "Llamar"]
     assert list(rows[0]) == [
         "due_date",
+        "time",
+        "minutes",
+        "end",
         "client",
         "client_id",
         "kind",
@@ -282,6 +285,9 @@ def test_report_agenda_json(db, cli) -> None:
     ]
     assert rows[0] == {
         "due_date": "2026-03-09",
+        "time": "",
+        "minutes": None,
+        "end": "",
         "client": "Talleres [b]Núñez[/b]",
         "client_id": cid,
         "kind": "note",
@@ -296,7 +302,9 @@ def test_report_agenda_json(db, cli) -> None:
     )
     assert everyone.returncode == 0, everyone.stderr
     lines = everyone.stdout.splitlines()
-    assert lines[0] == "due_date,client,client_id,kind,subject,contact,author,status"
+    assert lines[0] == (
+        "due_date,time,minutes,end,client,client_id,kind,subject,contact,author,status"
+    )
     assert len(lines) == 4 and any("De Marta" in line and ",today" in line for line in lines)
     bad = cli("--db", db, "report", "agenda", "--as-of", "10/03/2026")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr

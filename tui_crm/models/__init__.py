@@ -11,6 +11,7 @@ import datetime as dt
 
 from peewee import (
     AutoField,
+    BlobField,
     BooleanField,
     CharField,
     CompositeKey,
@@ -622,9 +623,27 @@ class EmailMessage(BaseModel):
     attempts = IntegerField(default=0)
     last_attempt_at = DateTimeField(null=True)
     error = TextField(default="")
+    more_to = TextField(default="")  # m0020: JSON [[address, name, contact id], ...]
+    cc = TextField(default="")  # m0020: the copies, alike
 
     class Meta:
         table_name = "email_message"
+
+
+class EmailAttachment(BaseModel):
+    """A file an email carries as it was composed (m0020), to retry it with the same bytes."""
+
+    id = AutoField()
+    activity = ForeignKeyField(
+        EmailMessage, field="activity", column_name="activity_id", on_delete="CASCADE"
+    )
+    position = IntegerField()
+    filename = CharField(max_length=255)
+    mime = CharField(max_length=100)
+    data = BlobField()
+
+    class Meta:
+        table_name = "email_attachment"
 
 
 class Document(BaseModel):
@@ -936,6 +955,7 @@ ALL_MODELS = (
     PaymentReminder,
     EmailTemplate,
     EmailMessage,
+    EmailAttachment,
     Document,
     VerifactuSubmission,
     VerifactuRecord,

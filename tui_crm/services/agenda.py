@@ -23,6 +23,9 @@ STATUSES = ("overdue", "today", "upcoming")
 STATUS_LABELS = {"overdue": N_("overdue"), "today": N_("today"), "upcoming": N_("upcoming")}
 REPORT_COLUMNS = (
     "due_date",
+    "time",
+    "minutes",
+    "end",
     "client",
     "client_id",
     "kind",
@@ -58,6 +61,17 @@ class AgendaItem:
     author: str
     status: str  # overdue / today / upcoming
     is_follow_up: bool
+    minutes: int | None = None  # a meeting's length; None for follow-ups
+
+    @property
+    def end(self) -> str:
+        """A meeting's local end "HH:MM" ("+1" when it ends the next day); "" untimed."""
+        if not self.time or self.minutes is None:
+            return ""
+        start = dt.datetime.combine(self.due_date, dt.time.fromisoformat(self.time))
+        end = start + dt.timedelta(minutes=self.minutes)
+        days = (end.date() - start.date()).days
+        return end.strftime("%H:%M") + (f" +{days}" if days else "")
 
 
 def _local_midnight_utc(day: dt.date) -> str:
@@ -104,7 +118,8 @@ def count_agenda(flt: AgendaFilter) -> int:
 _COLUMNS = (
     "SELECT a.id, a.version, a.client_id, c.legal_name, a.due_date, a.occurred_at, a.kind, "
     "CASE WHEN a.subject <> '' THEN a.subject ELSE substr(a.body, 1, 200) END, "
-    "TRIM(COALESCE(ct.first_name, '') || ' ' || COALESCE(ct.last_name, '')), a.author "
+    "TRIM(COALESCE(ct.first_name, '') || ' ' || COALESCE(ct.last_name, '')), a.author, "
+    "a.duration_minutes "
     "FROM activity a JOIN client c ON c.id = a.client_id "
     "LEFT JOIN contact ct ON ct.id = a.contact_id "
 )
@@ -170,6 +185,8 @@ def list_agenda(flt: AgendaFilter, offset: int = 0, limit: int | None = 200) -> 
                 author=r[9],
                 status=status,
                 is_follow_up=is_follow_up,
+                # a meeting planned before m0014 has no length: services.meetings' 60
+                minutes=None if is_follow_up else int(r[10] or 60),
             )
         )
     items.sort(key=lambda i: (i.due_date, not i.is_follow_up, i.time, i.activity_id))
@@ -178,13 +195,17 @@ def list_agenda(flt: AgendaFilter, offset: int = 0, limit: int | None = 200) -> 
 
 
 def agenda_rows(flt: AgendaFilter) -> Iterator[dict[str, Any]]:
-    """The agenda as report rows (keys of REPORT_COLUMNS)."""
+    """The agenda as report rows (keys of REPORT_COLUMNS), in the screen's order: by day,
+    the untimed follow-ups first, then the meetings by their local start."""
     offset = 0
     while True:
         page = list_agenda(flt, offset, 1000)
         for item in page:
             yield {
                 "due_date": item.due_date,
+                "time": item.time,
+                "minutes": item.minutes,
+                "end": item.end,
                 "client": item.client,
                 "client_id": item.client_id,
                 "kind": item.kind,

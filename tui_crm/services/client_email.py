@@ -10,7 +10,9 @@ Rules:
 - attachments are the client's own documents (never another client's) or files read
   from disk (readable regular files); 20 MB in all at most;
 - it goes out through the user's SMTP settings (`services.email.send`) and is recorded
-  on the client's timeline as an email (sent, or failed with the reason), audited.
+  on the client's timeline as an email (sent, or failed with the reason), audited; a
+  failed one keeps its recipients, copies, text and files (their bytes as chosen, not
+  their paths) and is sent again as it was (`services.email.retry_email`).
 """
 
 from __future__ import annotations

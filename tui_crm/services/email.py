@@ -11,7 +11,11 @@ Rules:
 - every email becomes a timeline entry of kind "email" first (a draft, with what
   it was sent to and about in `email_message`), then goes out; a sent one is marked
   `sent` with its Message-ID; a failure marks it `failed` with the server's reason
-  and keeps it, to retry (`retry_email`); nothing is lost;
+  and keeps it, to retry (`retry_email`); nothing is lost: an email whose files are
+  not printed again from a record (from the client file, a meeting's invitation)
+  keeps its further recipients, copies and files, byte for byte as composed, until
+  it is sent; a retry goes out under the same timeline entry and Message-ID, and an
+  email already sent, or being sent by someone right now, is not sent again;
 - the recipient is a contact of the client (billing contacts first) or the
   client's own address, or any address typed; the copy to self goes as Bcc on the
   envelope only (no Bcc header reaches anyone);
@@ -38,7 +42,7 @@ from typing import Any
 
 from ..db import database, execute, transactional
 from ..i18n import _
-from ..models import Activity, Client, Contact, EmailMessage
+from ..models import Activity, Client, Contact, EmailAttachment, EmailMessage
 from ..models.base import utcnow
 from ..text import has_control, one_line
 from . import audit, email_templates, secrets, settings
@@ -49,6 +53,8 @@ from .session import login
 from .validation import check_email
 
 PURPOSES = ("invoice", "quote", "reminder", "general", "invitation", "statement")
+# Emails whose files are not printed again from a record: kept as composed, to retry.
+KEPT_FILES = ("general", "invitation")
 ATTACHMENTS_LIMIT = 20 * 1024 * 1024  # what most mail servers accept, all files together
 # A password may go unencrypted only to the machine itself (a local relay).
 LOCAL_HOSTS = frozenset(("localhost", "127.0.0.1", "::1"))
@@ -785,6 +791,7 @@ def _record_draft(
         updated_by=login(),
     )
     if reuse is not None:
+        _check_retry(reuse, now)
         Activity.update(version=Activity.version + 1, **values).where(
             Activity.id == reuse
         ).execute()
@@ -804,6 +811,8 @@ def _record_draft(
         template=draft.template[:60],
         language=draft.language[:5],
         last_attempt_at=now,
+        more_to=_people_json(draft.more_to, draft.purpose),
+        cc=_people_json(draft.cc, draft.purpose),
     )
     if EmailMessage.get_or_none(EmailMessage.activity == activity_id) is None:
         EmailMessage.create(activity=activity_id, attempts=1, **envelope)
@@ -811,6 +820,8 @@ def _record_draft(
         EmailMessage.update(attempts=EmailMessage.attempts + 1, **envelope).where(
             EmailMessage.activity == activity_id
         ).execute()
+    if draft.purpose in KEPT_FILES:
+        _keep_files(activity_id, draft.files)
     if draft.reminder_items:
         claimed = _claim(draft.reminder_items, activity_id, automatic=automatic)
         if automatic and not claimed:
@@ -839,6 +850,71 @@ def _record_draft(
     return activity_id
 
 
+def _people_json(people: tuple[Recipient, ...], purpose: str) -> str:
+    """JSON of the people; "[]" (not "") for an email kept whole, so a retry can tell it
+    from one written before m0020, whose copies and files were not kept."""
+    if not people and purpose not in KEPT_FILES:
+        return ""
+    return json.dumps([[p.email, p.name, p.contact_id] for p in people])
+
+
+def _people(text: str) -> tuple[Recipient, ...]:
+    return tuple(
+        Recipient(str(address), str(name or ""), int(contact) if contact else None)
+        for address, name, contact in json.loads(text or "[]")
+    )
+
+
+def _check_retry(activity_id: int, now: dt.datetime) -> None:
+    """An email is sent again only when it failed, or when its last attempt was
+    interrupted long ago (a crash): never once sent, never while someone is sending it."""
+    row = execute(
+        "SELECT a.email_status, a.message_id, m.last_attempt_at FROM activity a "
+        "JOIN email_message m ON m.activity_id = a.id WHERE a.id = ?",
+        (activity_id,),
+    ).fetchone()
+    if row is None:
+        raise NotFound(
+            _("timeline entry {id} is not an email sent from tui-crm").format(id=activity_id)
+        )
+    status, message_id, last = row
+    if status == "sent":
+        raise RuleViolation(
+            _("this email was already sent (Message-ID {id})").format(id=message_id)
+        )
+    if status == "draft" and last is not None:
+        started = last if isinstance(last, dt.datetime) else dt.datetime.fromisoformat(str(last))
+        if now - started < STALE_AFTER:
+            raise RuleViolation(
+                _("this email is being sent right now (since {time}); wait for its result").format(
+                    time=started.strftime("%H:%M:%S")
+                )
+            )
+
+
+def _keep_files(activity_id: int, files: tuple[tuple[str, str, bytes], ...]) -> None:
+    """Keep the files as they go now (a retry edited by a person may drop some)."""
+    EmailAttachment.delete().where(EmailAttachment.activity == activity_id).execute()
+    for position, (name, mime, data) in enumerate(files):
+        EmailAttachment.create(
+            activity=activity_id,
+            position=position,
+            filename=name[:255],
+            mime=(mime or "application/octet-stream")[:100],
+            data=bytes(data),
+        )
+
+
+def kept_files(activity_id: int) -> tuple[tuple[str, str, bytes], ...]:
+    """The files an unsent email carries, as they were composed: (name, MIME type, data)."""
+    rows = (
+        EmailAttachment.select()
+        .where(EmailAttachment.activity == activity_id)
+        .order_by(EmailAttachment.position)
+    )
+    return tuple((r.filename, r.mime, bytes(r.data)) for r in rows)
+
+
 class _NothingToClaim(Exception):
     """Every reminder slot was taken by another run: roll the draft back."""
 
@@ -861,6 +937,8 @@ def _record_result(draft: EmailDraft, activity_id: int, reason: str | None) -> N
             updated_at=now,
         ).where(Activity.id == activity_id).execute()
         EmailMessage.update(error="").where(EmailMessage.activity == activity_id).execute()
+        # Sent: it will never go again, so its kept files would only weigh.
+        EmailAttachment.delete().where(EmailAttachment.activity == activity_id).execute()
         for invoice_id, level in draft.reminder_items:
             # A person may send a level again by hand: the board then shows the new date.
             execute(
@@ -1228,11 +1306,14 @@ def stored_draft(activity_id: int) -> EmailDraft:
         raise RuleViolation(
             _("this email was already sent (Message-ID {id})").format(id=activity.message_id)
         )
-    if message.purpose in ("general", "invitation"):
-        # Its copies and files were not kept: sending it again means writing it again.
-        raise RuleViolation(
-            _("an email written from the client file is sent again by writing it anew")
-        )
+    files: tuple[tuple[str, str, bytes], ...] = ()
+    if message.purpose in KEPT_FILES:
+        if not message.more_to:
+            # Written before its copies and files were kept: it must be written anew.
+            raise RuleViolation(
+                _("an email written from the client file is sent again by writing it anew")
+            )
+        files = kept_files(activity_id)
     client = live_client(activity.client_id)
     items = tuple(
         (int(i), int(level)) for i, level in json.loads(message.reminder_invoices or "[]")
@@ -1274,6 +1355,10 @@ def stored_draft(activity_id: int) -> EmailDraft:
         quote_id=message.quote_id,
         reminder_level=message.reminder_level,
         reminder_items=items,
+        more_to=_people(message.more_to),
+        cc=_people(message.cc),
+        files=files,
+        attachments=tuple(name for name, _mime, _data in files),
     )
 
 

@@ -8,8 +8,14 @@ Rules:
   when typed it must equal base + IVA (a mistyped figure is refused, not guessed);
 - the client, when given, exists and is not merged; the project belongs to it (a
   project given alone brings its client); the document, when given, exists and is
-  the client's when both have one. A file on disk is stored as every document is
+  the client's when both have one (a document of a client, given alone, brings its
+  client too); a project or document of another client is refused naming the field
+  and both clients. A file on disk is stored as every document is
   (`services.attachments`), under the expense's client;
+- the pickers (`project_picks`, `document_picks`) offer, before a client is chosen,
+  every open project and every document (each labelled with its client, so typing a
+  client's name finds them), and once it is chosen only that client's (and the
+  documents of no client, a receipt stored alone);
 - writing an expense is `expenses.write` (accounting and admin), checked first; an
   edit carries the version it started from; every change is audited; deleting one
   never deletes the document it points at.
@@ -150,18 +156,24 @@ def validate(data: ExpenseData) -> ExpenseData:
         elif client_id is None:
             client_id = project.client_id
         elif project.client_id != client_id:
-            errors["project"] = _("is a project of another client")
+            errors["project"] = _("is a project of {owner}, not of {client}").format(
+                owner=_client_name(project.client_id), client=_client_name(client_id)
+            )
+    if document_id is not None:
+        document = Document.get_or_none(Document.id == document_id)
+        if document is None:
+            errors["document"] = _("document {id} does not exist").format(id=document_id)
+        elif document.client_id is not None and client_id is None:
+            client_id = document.client_id
+        elif document.client_id is not None and client_id != document.client_id:
+            errors["document"] = _("is a document of {owner}, not of {client}").format(
+                owner=_client_name(document.client_id), client=_client_name(client_id)
+            )
     if client_id is not None:
         try:
             live_client(client_id)
         except NotFound as exc:
             errors["client"] = str(exc)
-    if document_id is not None:
-        document = Document.get_or_none(Document.id == document_id)
-        if document is None:
-            errors["document"] = _("document {id} does not exist").format(id=document_id)
-        elif document.client_id is not None and client_id not in (None, document.client_id):
-            errors["document"] = _("is a document of another client")
     if errors:
         raise ValidationError(errors)
     return ExpenseData(
@@ -176,6 +188,86 @@ def validate(data: ExpenseData) -> ExpenseData:
         project_id,
         document_id,
     )
+
+
+def _client_name(client_id: int | None) -> str:
+    row = execute("SELECT legal_name FROM client WHERE id = ?", (client_id,)).fetchone()
+    return row[0] if row else str(client_id)
+
+
+# --- what the form's pickers offer -----------------------------------------------------
+
+PICK_LIMIT = 1000  # a picker lists at most this many (typing searches among them)
+OPEN_PROJECT_STATUSES = ("planned", "active", "on_hold")
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One choice of a picker: the record, its label (with its client), its client."""
+
+    id: int
+    label: str
+    client_id: int | None
+    client_tax_id: str
+
+
+def project_picks(client_id: int | None = None, limit: int = PICK_LIMIT) -> list[Pick]:
+    """The projects an expense may go to: with a client, that client's (open first, as
+    its Projects tab lists them); without one, every open project (planned, active, on
+    hold) of the clients not merged away, by client and name. Labelled "name · status
+    — client", so typing either finds it."""
+    from .projects import STATUS_LABELS
+
+    sql = (
+        "SELECT p.id, p.name, p.status, p.client_id, c.legal_name, c.tax_id FROM project p "
+        "JOIN client c ON c.id = p.client_id WHERE "
+    )
+    params: list[object] = []
+    if client_id is not None:
+        sql += "p.client_id = ? ORDER BY CASE p.status WHEN 'active' THEN 0 WHEN 'planned' "
+        sql += "THEN 1 WHEN 'on_hold' THEN 2 ELSE 3 END, p.name, p.id"
+        params.append(client_id)
+    else:
+        marks = ", ".join("?" for _s in OPEN_PROJECT_STATUSES)
+        sql += f"p.status IN ({marks}) AND c.merged_into_id IS NULL "
+        sql += "ORDER BY c.sort_name, p.name, p.id"
+        params += list(OPEN_PROJECT_STATUSES)
+    sql += " LIMIT ?"
+    params.append(limit)
+    return [
+        Pick(
+            r[0],
+            f"{r[1]} · {_(STATUS_LABELS.get(r[2], r[2]))} — {r[4]}",
+            r[3],
+            r[5] or "",
+        )
+        for r in execute(sql, params)
+    ]
+
+
+def document_picks(client_id: int | None = None, limit: int = PICK_LIMIT) -> list[Pick]:
+    """The documents an expense may point at, newest first: with a client, that client's
+    and those of no client (a receipt stored alone); without one, every document.
+    Labelled "file name — client"."""
+    sql = (
+        "SELECT d.id, d.filename, d.client_id, COALESCE(c.legal_name, ''), "
+        "COALESCE(c.tax_id, '') FROM document d LEFT JOIN client c ON c.id = d.client_id"
+    )
+    params: list[object] = []
+    if client_id is not None:
+        sql += " WHERE d.client_id = ? OR d.client_id IS NULL"
+        params.append(client_id)
+    sql += " ORDER BY d.uploaded_at DESC, d.id DESC LIMIT ?"
+    params.append(limit)
+    return [
+        Pick(
+            r[0],
+            "{file} — {client}".format(file=r[1], client=r[3] or _("no client")),
+            r[2],
+            r[4],
+        )
+        for r in execute(sql, params)
+    ]
 
 
 def _columns(clean: ExpenseData) -> dict:

@@ -13,7 +13,9 @@ Rules:
   their From address); times are in `calendar.timezone` (default Europe/Madrid) with
   its VTIMEZONE;
 - invitations go by email through the user's SMTP settings (services.email): the email
-  lands on the client's timeline like any other; no transaction is held meanwhile;
+  lands on the client's timeline like any other; no transaction is held meanwhile; one
+  that fails keeps its .ics and attendees and is sent again as it was composed
+  (`services.email.retry_email`), under the same timeline entry;
 - a cancelled meeting leaves the agenda (it is done, and says it was cancelled);
 - the agenda as a calendar (`agenda_calendar`): its meetings with their times and its
   follow-ups as all-day events, for others to subscribe to.

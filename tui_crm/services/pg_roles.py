@@ -59,6 +59,7 @@ SALES_TABLES = (
     "recurring_invoice",
     "recurring_line",
     "email_message",
+    "email_attachment",
     "payment_reminder",
     "document",
     "invoice_replaced",  # what a draft F3 replaces; frozen with the invoice by its triggers

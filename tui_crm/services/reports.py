@@ -329,6 +329,10 @@ def lead_rows(stage: str | None = None) -> Iterator[dict[str, Any]]:
 
 AGENDA_COLUMNS = (
     ReportColumn("due_date", N_("Date"), "date"),
+    # a meeting's local start and end ("HH:MM") and length; empty for a follow-up
+    ReportColumn("time", N_("Time")),
+    ReportColumn("minutes", N_("Minutes"), "int"),
+    ReportColumn("end", N_("Ends")),
     ReportColumn("client", N_("Client")),
     ReportColumn("client_id", N_("Client ID"), "int"),
     ReportColumn("kind", N_("Kind"), labels=ACTIVITY_KIND_LABELS),

@@ -123,13 +123,11 @@ def start_email(node: Any, client_id: int, then: Callable[[Any], None] | None = 
         if result.sent:
             node.notify(_("Email sent to {to}.").format(to=result.to), markup=False)
         else:
-            node.notify(
-                _("The email was not sent: {reason}; it stays on the timeline.").format(
-                    reason=result.reason
-                ),
-                severity="error",
-                timeout=10,
-                markup=False,
+            from .send_email import offer_retry
+
+            # Kept as composed (copies, files): offered again at once, or later with M.
+            offer_retry(
+                node, result.activity_id, result.reason, then=lambda _id: then and then(result)
             )
         if then is not None:
             then(result)

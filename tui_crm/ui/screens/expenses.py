@@ -4,21 +4,25 @@ a sale, for the P&L, the projects' margin and the client's Analytics.
 Keys: `/` search (supplier, tax ID, description, client or project), `n` new, `e` or
 enter edits, `delete` deletes after confirmation (the document it points at stays),
 `c` shows one client's (and then `n` writes one for that client, choosing among its
-projects and documents), `x` exports the list as shown to Excel.
+projects and documents), `x` exports the list as shown to Excel. In the form, the
+project and document pickers list every open project and document until a client's
+tax ID is typed, then only that client's; typing in an open picker finds by name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.widgets import Input, Select
 
 from ...i18n import N_, _
 from ..dialogs.confirm import ConfirmDialog
-from ..dialogs.form import FieldSpec, FormScreen
+from ..dialogs.form import FieldSpec, FormScreen, field_id
 from ..formatting import date as show_date
 from ..formatting import money
 from ..safe_text import one_line
@@ -67,19 +71,52 @@ def expense_source(flt: Any) -> PagedSource[Any]:
     return PagedSource.over(expenses.count_expenses, expenses.list_expenses, flt, expense_row)
 
 
-def form_choices(client_id: int | None) -> tuple[list, list]:
-    """A client's projects and documents, as the form's pickers list them (in a worker)."""
-    if client_id is None:
-        return [], []
-    from ...services import attachments, projects
+@dataclass(frozen=True)
+class Choices:
+    """What the project and document pickers offer: (label, value) and each value's
+    client (id, tax ID), to fill the client in from a project chosen first."""
 
-    works = [(name, str(pid)) for name, pid in projects.project_choices(client_id)]
-    files = [(d.filename, str(d.id)) for d in attachments.client_documents(client_id)]
-    return works, files
+    projects: tuple[tuple[str, str], ...] = ()
+    documents: tuple[tuple[str, str], ...] = ()
+    owners: dict[str, tuple[int | None, str]] = field(default_factory=dict)  # "p12" → client
+
+
+def form_choices(client_id: int | None) -> Choices:
+    """The pickers' choices (in a worker): without a client every open project and every
+    document (typing a project's, a file's or a client's name finds them); with one,
+    that client's (and the documents of no client)."""
+    from ...services import expenses
+
+    works = expenses.project_picks(client_id)
+    files = expenses.document_picks(client_id)
+    owners = {f"p{p.id}": (p.client_id, p.client_tax_id) for p in works}
+    owners |= {f"d{d.id}": (d.client_id, d.client_tax_id) for d in files}
+    return Choices(
+        tuple((p.label, str(p.id)) for p in works),
+        tuple((d.label, str(d.id)) for d in files),
+        owners,
+    )
+
+
+def client_choices(tax_id: str) -> tuple[int | None, Choices]:
+    """The client with this tax ID (None when there is none, or nothing typed) and the
+    pickers' choices for it (in a worker)."""
+    from ...services.reports import client_id_for
+
+    client_id = client_id_for(tax_id) if tax_id.strip() else None
+    return client_id, form_choices(client_id)
+
+
+NARROW_AFTER = 0.3  # seconds of no typing in the client's tax ID before the pickers follow
 
 
 class ExpenseForm(FormScreen[int]):
-    """One expense; the service checks it (`services.expenses.validate`)."""
+    """One expense; the service checks it (`services.expenses.validate`).
+
+    The project and document pickers follow the client's tax ID as it is typed: every
+    open project and every document while there is none, that client's once it names
+    one. A project chosen first fills the client in. A choice already made stays when
+    the client changes, so saving says plainly that it is another client's."""
 
     def __init__(
         self,
@@ -87,16 +124,74 @@ class ExpenseForm(FormScreen[int]):
         version: int | None = None,
         initial: dict[str, Any] | None = None,
         *,
-        projects: Sequence[tuple[str, str]] = (),
-        documents: Sequence[tuple[str, str]] = (),
+        choices: Choices | None = None,
     ):
         super().__init__(
             initial or {}, title=_("New expense") if expense_id is None else _("Edit expense")
         )
         self.expense_id = expense_id
         self.version = version
-        self.projects = [(_("(none)"), ""), *projects]
-        self.documents = [(_("(none)"), ""), *documents]
+        self.choices = choices or Choices()
+        self.projects = [(_("(none)"), ""), *self.choices.projects]
+        self.documents = [(_("(none)"), ""), *self.choices.documents]
+        self._narrowed_for: str | None = str((initial or {}).get("client") or "").strip()
+        self._narrow_timer: Any = None
+
+    @on(Input.Changed)
+    def _client_typed(self, event: Input.Changed) -> None:
+        if event.input.id != field_id("client"):
+            return
+        if self._narrow_timer is not None:
+            self._narrow_timer.stop()
+        self._narrow_timer = self.set_timer(NARROW_AFTER, self._narrow)
+
+    def _narrow(self) -> None:
+        tax_id = self.query_one(f"#{field_id('client')}", Input).value.strip()
+        if tax_id == self._narrowed_for:
+            return
+        self._narrowed_for = tax_id
+        self.run_service(
+            lambda: client_choices(tax_id),
+            self._show_choices,
+            group="expense-picks",
+            exclusive=True,
+        )
+
+    def _show_choices(self, found: tuple[int | None, Choices]) -> None:
+        _client_id, choices = found
+        owners = dict(self.choices.owners)
+        self.choices = Choices(choices.projects, choices.documents, owners | choices.owners)
+        for key, offered in (("project", choices.projects), ("document", choices.documents)):
+            picker = self.query_one(f"#{field_id(key)}", Select)
+            current = picker.value
+            options = [(_("(none)"), ""), *offered]
+            if current not in (Select.BLANK, "") and all(v != current for _l, v in options):
+                # kept, with its label: the save refuses it if it is another client's
+                label = next(
+                    (lbl for lbl, v in (self.projects if key == "project" else self.documents)
+                     if v == current),
+                    str(current),
+                )  # fmt: skip
+                options.append((label, str(current)))
+            if key == "project":
+                self.projects = options
+            else:
+                self.documents = options
+            with self.prevent(Select.Changed):
+                picker.set_options(options)
+                picker.value = current if current != Select.BLANK else ""
+
+    @on(Select.Changed)
+    def _project_chosen(self, event: Select.Changed) -> None:
+        """A project chosen with no client yet brings its client (and narrows the rest)."""
+        if event.select.id != field_id("project") or event.value in (Select.BLANK, ""):
+            return
+        client = self.query_one(f"#{field_id('client')}", Input)
+        if client.value.strip():
+            return
+        _owner, tax_id = self.choices.owners.get(f"p{event.value}", (None, ""))
+        if tax_id:
+            client.value = tax_id
 
     def fields(self) -> Sequence[FieldSpec]:
         return [
@@ -228,22 +323,21 @@ class ExpensesScreen(SearchableList):
     def action_new(self) -> None:
         client_id = self.flt.client_id
 
-        def load() -> tuple[str, list, list]:
+        def load() -> tuple[str, Choices]:
             tax_id = ""
             if client_id is not None:
                 from ...services.clients import get_client
 
                 tax_id = get_client(client_id).data.tax_id or ""
-            return (tax_id, *form_choices(client_id))
+            return tax_id, form_choices(client_id)
 
-        def show(loaded: tuple[str, list, list]) -> None:
-            tax_id, works, files = loaded
+        def show(loaded: tuple[str, Choices]) -> None:
+            tax_id, choices = loaded
             import datetime as dt
 
             form = ExpenseForm(
                 initial={"expense_date": dt.date.today().isoformat(), "client": tax_id},
-                projects=works,
-                documents=files,
+                choices=choices,
             )
             self.app.push_screen(form, self._saved)
 
@@ -254,18 +348,14 @@ class ExpensesScreen(SearchableList):
         if expense_id is None:
             return
 
-        def load() -> tuple[Any, str, list, list]:
+        def load() -> tuple[Any, str, Choices]:
             row, tax_id = load_expense(expense_id)
-            return (row, tax_id, *form_choices(row.client_id))
+            return row, tax_id, form_choices(row.client_id)
 
-        def show(loaded: tuple[Any, str, list, list]) -> None:
-            row, tax_id, works, files = loaded
+        def show(loaded: tuple[Any, str, Choices]) -> None:
+            row, tax_id, choices = loaded
             form = ExpenseForm(
-                row.id,
-                row.version,
-                ExpenseForm.values_of(row, tax_id),
-                projects=works,
-                documents=files,
+                row.id, row.version, ExpenseForm.values_of(row, tax_id), choices=choices
             )
             self.app.push_screen(form, self._saved)
 

@@ -39,6 +39,7 @@ class MeetingSaved:
     invited: bool
     sent: bool
     reason: str = ""
+    email_id: int | None = None  # the invitation's timeline entry, to send it again
 
 
 class MeetingForm(FormScreen[MeetingSaved]):
@@ -129,7 +130,7 @@ class MeetingForm(FormScreen[MeetingSaved]):
             result = meetings.send_invitation(activity_id)
         except ServiceError as exc:  # email not set up, nobody with an address: saved anyway
             return MeetingSaved(activity_id, True, False, str(exc))
-        return MeetingSaved(activity_id, True, result.sent, result.reason)
+        return MeetingSaved(activity_id, True, result.sent, result.reason, result.activity_id)
 
 
 def saved_message(saved: MeetingSaved) -> tuple[str, str]:

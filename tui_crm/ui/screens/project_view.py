@@ -207,18 +207,14 @@ class ProjectScreen(CrmScreen[None]):
     def _edit_expense(self, expense_id: int) -> None:
         from .expenses import ExpenseForm, form_choices, load_expense
 
-        def load() -> tuple[Any, str, list, list]:
+        def load() -> tuple[Any, str, Any]:
             row, tax_id = load_expense(expense_id)
-            return (row, tax_id, *form_choices(row.client_id))
+            return row, tax_id, form_choices(row.client_id)
 
-        def show(loaded: tuple[Any, str, list, list]) -> None:
-            row, tax_id, works, files = loaded
+        def show(loaded: tuple[Any, str, Any]) -> None:
+            row, tax_id, choices = loaded
             form = ExpenseForm(
-                row.id,
-                row.version,
-                ExpenseForm.values_of(row, tax_id),
-                projects=works,
-                documents=files,
+                row.id, row.version, ExpenseForm.values_of(row, tax_id), choices=choices
             )
             self.app.push_screen(form, lambda result: self.action_reload() if result else None)
 

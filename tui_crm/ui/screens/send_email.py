@@ -12,6 +12,7 @@ the dialog stays open to try again (the same timeline entry records each attempt
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -24,7 +25,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from ...i18n import _
 from ..base import CrmModalScreen
-from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.confirm import ConfirmDialog, ask
 
 KINDS = ("invoice", "quote", "reminder", "statement", "retry")
 OTHER = "__other__"
@@ -78,6 +79,24 @@ def _load(request: SendRequest) -> Loaded:
     except ServiceError as exc:
         problem = str(exc)
     return Loaded(draft, recipients, templates, problem)
+
+
+def offer_retry(
+    node: Any, activity_id: int, reason: str, then: Callable[[int | None], None] | None = None
+) -> None:
+    """A send that failed: say why and offer to send it again now, exactly as composed
+    (yes opens this dialog on the kept email); no leaves it on the client's timeline,
+    where `M` sends it again later."""
+    question = _(
+        "Not sent: {reason}\n\nIt is kept on the client's timeline (M there sends it "
+        "again). Try again now?"
+    ).format(reason=reason)
+    ask(
+        node,
+        question,
+        lambda: node.crm.send_document("retry", activity_id, then=then),
+        yes=_("Try again"),
+    )
 
 
 def _recipient_label(r: Any) -> str:
@@ -208,9 +227,16 @@ class SendEmailScreen(CrmModalScreen[int | None]):
             # is written by the service, in the client's language
         self._set_text(draft)
         files = ", ".join(draft.attachments)
-        self.query_one("#send-attachments", Static).update(
-            Content(_("Attached: {files}").format(files=files) if files else _("No attachment"))
-        )
+        lines = [_("Attached: {files}").format(files=files) if files else _("No attachment")]
+        if draft.more_to:
+            lines.insert(
+                0, _("Also to: {who}").format(who=", ".join(r.label for r in draft.more_to))
+            )
+        if draft.cc:
+            lines.insert(
+                len(lines) - 1, _("Copy to: {who}").format(who=", ".join(r.label for r in draft.cc))
+            )
+        self.query_one("#send-attachments", Static).update(Content("\n".join(lines)))
         self._show_problem(loaded.problem)
         self.query_one("#send-recipient", Select).focus()
 

@@ -149,8 +149,13 @@ class TimelineTab(ListTab):
             if result is None:
                 return
             text, severity = saved_message(result)
-            self.notify(text, severity=severity, markup=False)  # type: ignore[arg-type]
             self.changed()
+            if result.invited and not result.sent and result.email_id is not None:
+                from ...screens.send_email import offer_retry
+
+                offer_retry(self, result.email_id, result.reason, then=lambda _id: self.changed())
+                return
+            self.notify(text, severity=severity, markup=False)  # type: ignore[arg-type]
 
         self.app.push_screen(MeetingForm(setup), saved)
 
@@ -163,17 +168,29 @@ class TimelineTab(ListTab):
         if key is None:
             return
 
-        def cancel() -> str:
+        def cancel() -> Any:
             meetings.cancel_meeting(int(key))
             try:
                 result = meetings.send_invitation(int(key), "CANCEL")
             except ServiceError as exc:
                 return _("Meeting cancelled; nobody was told: {reason}").format(reason=exc)
             if not result.sent:
-                return _("Meeting cancelled; the cancellation was not sent: {reason}").format(
-                    reason=result.reason
-                )
+                return result  # kept as composed, the .ics too: offered again below
             return _("Meeting cancelled; the attendees were told.")
+
+        def cancelled(outcome: Any) -> None:
+            if isinstance(outcome, str):
+                self.changed(message=outcome)
+                return
+            from ...screens.send_email import offer_retry
+
+            self.changed()
+            offer_retry(
+                self,
+                outcome.activity_id,
+                _("the cancellation of the meeting: {reason}").format(reason=outcome.reason),
+                then=lambda _id: self.changed(),
+            )
 
         def check(row: Any) -> None:
             if row.kind != "meeting" or row.email_status:
@@ -181,7 +198,7 @@ class TimelineTab(ListTab):
                 return
             self.confirm(
                 _("Cancel the meeting {what} and tell its attendees?").format(what=row.title),
-                lambda: self.run_service(cancel, lambda text: self.changed(message=text)),
+                lambda: self.run_service(cancel, cancelled),
             )
 
         from ....services import timeline
