@@ -795,6 +795,10 @@ def list_clients(flt: ClientFilter, offset: int = 0, limit: int | None = 100) ->
         order = "c.last_activity_at DESC NULLS LAST, c.sort_name, c.id"
     if flt.sort == "name" and _prefix_search(flt) and limit is not None:
         return _prefix_page(flt, year, offset, limit)
+    if rank and limit is not None:
+        rows = _name_start_page(flt, year, offset, limit)
+        if len(rows) == limit:
+            return rows
     page, page_params = _page(offset, limit)
     sql = f"SELECT {_ROW_COLUMNS} FROM {_source(flt)} WHERE {where} ORDER BY {order}{page}"
     return _client_rows(sql, [year, *params, *page_params])
@@ -829,6 +833,31 @@ def _prefix_page(flt: ClientFilter, year: int, offset: int, limit: int) -> list[
         f"SELECT {_ROW_COLUMNS} FROM client c WHERE c.id IN ({page_ids}) ORDER BY c.sort_name, c.id"
     )
     return _client_rows(sql, [year, *params])
+
+
+def _name_start_page(flt: ClientFilter, year: int, offset: int, limit: int) -> list[ClientRow]:
+    """A page of a substring search by name read from the names that start with the text,
+    which rank first (`_name_rank`: the name itself, then the names starting with it),
+    in name order: a walk of the name index's range, each name's document checked by its
+    key. When it holds a whole page (`limit` rows), that page is the search's page; fewer
+    rows mean the page reaches the names that rank below, and the caller reads it from
+    the index. "mun" matches some 9,500 documents at 100,000 clients, but its first page
+    is among the 131 names starting with "mun"."""
+    folded = fold(flt.text.strip())
+    if len(folded) > 200:  # longer than a sort name: none starts with it
+        return []
+    name_from, name_before, _tax_from, _tax_before = search.prefix_ranges(folded)
+    where, params = _where(replace(flt, text=""))
+    starts = "instr(c.sort_name, ?)" if is_sqlite() else "strpos(c.sort_name, ?)"
+    document, document_params = search.document_condition(folded)
+    sql = (
+        f"SELECT {_ROW_COLUMNS} FROM client c WHERE {where} "
+        f"AND c.sort_name >= ? AND c.sort_name < ? AND {starts} = 1 AND {document} "
+        "ORDER BY c.sort_name, c.id LIMIT ? OFFSET ?"
+    )
+    return _client_rows(
+        sql, [year, *params, name_from, name_before, folded, *document_params, limit, offset]
+    )
 
 
 def _list_by_revenue(
