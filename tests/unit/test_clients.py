@@ -526,6 +526,15 @@ def test_substring_search_pages_start_from_names_that_start_with_it(db) -> None:
     assert len(whole) == 13 and whole[0] == exact and whole[10] == inside
     assert by_email in whole[11:]
     assert [r.id for r in clients.list_clients(ClientFilter(text="bodega"), 0, 2)] == whole[:2]
+    # Folded on both sides; a name without its document (not indexed) is not a match.
+    accented = make("Bodéga Ñandú SL")
+    unindexed = make("Bodega Sin Índice SL")
+    execute("DELETE FROM client_search WHERE rowid = ?", (unindexed,))
+    assert [r.id for r in clients.list_clients(ClientFilter(text="BODÉGA ÑAN"), 0, 1)] == [accented]
+    flt = ClientFilter(text="bodega")
+    whole = [row.id for row in clients.list_clients(flt, 0, None)]
+    paged = [row.id for n in range(16) for row in clients.list_clients(flt, n, 1)]
+    assert paged == whole and accented in whole and unindexed not in whole and len(whole) == 14
 
 
 def test_contact_name_finds_the_client_once(people) -> None:

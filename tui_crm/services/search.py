@@ -179,10 +179,12 @@ def document_condition(text: str) -> tuple[str, list[object]]:
     reads a few clients from another index (names starting with the text)."""
     folded = fold(text.strip())
     if is_sqlite():
+        # The document read by its rowid and searched as a string: the same test as the
+        # trigram phrase (both sides are folded, and a trigram phrase is a substring),
+        # without running a full-text query per client (10 ms for 48 names of "lopez").
         return (
-            "EXISTS (SELECT 1 FROM client_search WHERE client_search MATCH ? "
-            "AND client_search.rowid = c.id)",
-            [fts_phrase(folded)],
+            "instr((SELECT doc FROM client_search WHERE client_search.rowid = c.id), ?) > 0",
+            [folded],
         )
     return (
         "EXISTS (SELECT 1 FROM client_search s WHERE s.rowid = c.id AND s.doc LIKE ? ESCAPE '\\')",
