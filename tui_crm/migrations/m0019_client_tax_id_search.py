@@ -5,8 +5,9 @@ A search of one or two letters matches the start of the sort name or of the tax 
 clients (every CIF of a limited company starts with B): with `client_tax_id_compact`
 alone each one was a lookup into the client table, to read its status and sort name,
 both to count the matches and to find the first of them by name. This index holds
-those columns, so both are answered from it: on SQLite the first page of "b" drops
-from 130 ms to about 20 ms and its count from 80-130 ms to 20 ms.
+those columns, so both are answered from it: at the scale case, on a loaded machine, the
+first page of "b" on SQLite drops from 130 ms to 20-30 ms, its count from 80-140 ms to
+about 20 ms on SQLite and from 380 ms to about 30 ms on PostgreSQL.
 """
 
 NAME = "search: covering index of clients by tax ID"
