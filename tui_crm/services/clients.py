@@ -875,6 +875,11 @@ def _name_start_page(flt: ClientFilter, year: int, offset: int, limit: int) -> l
     folded = fold(flt.text.strip())
     if len(folded) > 200:  # longer than a sort name: none starts with it
         return []
+    if not folded[-1].isalnum():
+        # The range ends at the text with its last character raised; a language's
+        # collation (PostgreSQL's, when it is not C) may ignore a space or punctuation
+        # there and leave names starting with the text outside the range.
+        return []
     name_from, name_before, _tax_from, _tax_before = search.prefix_ranges(folded)
     where, params = _where(replace(flt, text=""))
     starts = "instr(c.sort_name, ?)" if is_sqlite() else "strpos(c.sort_name, ?)"
