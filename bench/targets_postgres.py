@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .registry import Context, Result, register
+from .targets import SEARCH_KEYSTROKES
 
 RATIO = 1.5
 
@@ -62,9 +63,9 @@ def measure_all(ctx: Context, sqlite: bool) -> list[Figure]:
     columns = "id, legal_name, trade_name, tax_id, kind, status, email, phone"
     first_page = f"SELECT {columns} FROM client ORDER BY sort_name LIMIT 60"
 
-    # Search as you type and the client list.
-    worst = max(m(lambda t=t: list_clients(ClientFilter(text=t), 0, 50)) for t in ("m", "mun"))
-    out.append(Figure("search as you type (worst of m, mun)", worst, None, "≤ 20 ms", None, 0.020))
+    # Search as you type (every keystroke of "munoz", as the SQLite line) and the client list.
+    worst = max(m(lambda t=t: list_clients(ClientFilter(text=t), 0, 50)) for t in SEARCH_KEYSTROKES)
+    out.append(Figure("search as you type (worst keystroke)", worst, None, "≤ 20 ms", None, 0.020))
     flt = ClientFilter()
     out.append(
         Figure(

@@ -491,6 +491,52 @@ def test_short_query_pages_merge_names_and_tax_ids(db) -> None:
     assert "Zeta Bravo SL" not in names(ClientFilter(text="b"))
 
 
+def test_substring_search_pages_start_from_names_that_start_with_it(db) -> None:
+    """A substring search by name reads a page from the names starting with the text when
+    they fill it (`_name_start_page`), else from the index: every page, with each filter,
+    is the slice of the whole list, names holding the text first."""
+    for n in range(9):
+        make(f"Bodega {n:02d} SL", kind="lead" if n % 3 == 0 else "client")
+    exact = make("Bodega")
+    inside = make("La Bodega Vieja SL")
+    by_email = make("Zeta SL", email="pedidos@bodega.es")
+    alfa = make("Alfa SL")
+    Contact.create(client=alfa, first_name="Ana", last_name="Bodega")
+    search.reindex_client(alfa)
+    clients.archive_client(make("Bodega Cerrada SL"))
+    clients.archive_client(make("Otra Bodega Cerrada SL"))
+    for flt in (
+        ClientFilter(text="bodega"),
+        ClientFilter(text="BOD"),
+        ClientFilter(text="bodega 0"),
+        ClientFilter(text="bod", kind="lead"),
+        ClientFilter(text="bod", status=""),
+        ClientFilter(text="bod", status="archived"),
+    ):
+        whole = [row.id for row in clients.list_clients(flt, 0, None)]
+        assert len(whole) == clients.count_clients(flt)
+        for size in (1, 3, 4, 50):
+            paged = [
+                row.id
+                for offset in range(0, len(whole) + size, size)
+                for row in clients.list_clients(flt, offset, size)
+            ]
+            assert paged == whole, (flt, size)
+    whole = [row.id for row in clients.list_clients(ClientFilter(text="bodega"), 0, None)]
+    assert len(whole) == 13 and whole[0] == exact and whole[10] == inside
+    assert by_email in whole[11:]
+    assert [r.id for r in clients.list_clients(ClientFilter(text="bodega"), 0, 2)] == whole[:2]
+    # Folded on both sides; a name without its document (not indexed) is not a match.
+    accented = make("Bodéga Ñandú SL")
+    unindexed = make("Bodega Sin Índice SL")
+    execute("DELETE FROM client_search WHERE rowid = ?", (unindexed,))
+    assert [r.id for r in clients.list_clients(ClientFilter(text="BODÉGA ÑAN"), 0, 1)] == [accented]
+    flt = ClientFilter(text="bodega")
+    whole = [row.id for row in clients.list_clients(flt, 0, None)]
+    paged = [row.id for n in range(16) for row in clients.list_clients(flt, n, 1)]
+    assert paged == whole and accented in whole and unindexed not in whole and len(whole) == 14
+
+
 def test_contact_name_finds_the_client_once(people) -> None:
     cid = people["ramun"]
     Contact.create(client=cid, first_name="Lucía", last_name="Fernández", email="lf@ramundo.es")
