@@ -70,8 +70,10 @@ async def _board_once(opened) -> tuple[float, float]:
         deadline = started + 120
         while time.perf_counter() < deadline and (rows_at is None or summary_at is None):
             screen = app.screen
-            if isinstance(screen, ReceivablesScreen):
-                table = screen.query_one(LazyTable)
+            # The screen is current before its widgets are mounted: no table yet, no rows.
+            tables = screen.query(LazyTable) if isinstance(screen, ReceivablesScreen) else ()
+            if tables:
+                table = tables.first()
                 loaded = not table.is_loading and table.get_row(0) is not None
                 if rows_at is None and (loaded or screen.summary is not None):
                     await next_frame(app)

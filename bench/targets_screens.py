@@ -14,7 +14,9 @@ may fill in later: they are not waited for.
 
 Each figure is the median of RUNS openings in fresh apps after one warm-up (which pays
 the imports once, as a person's second opening would). Run alone:
-`python -m bench -k screens` (or `-k "screen: F5"` for one line).
+`python -m bench -k screens`; `BENCH_SCREENS="F4,F5" python -m bench -k screens` opens
+only the screens whose label holds one of those texts (to compare before and after in
+alternation without timing every screen each time).
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from .tui import next_frame, send_key
 
 BUDGET_S = 0.300
 RUNS = int(os.environ.get("BENCH_SCREEN_RUNS", "5"))
+# Only the screens whose label contains one of these (comma-separated), e.g. "F4,F5":
+# to compare a change on one screen before and after, in alternation, without the rest.
+ONLY = [part for part in os.environ.get("BENCH_SCREENS", "").split(",") if part.strip()]
 POLL_S = 0.002
 
 
@@ -178,6 +183,8 @@ def screens_first_rows(ctx: Context) -> list[Result]:
     ).fetchone()
     results = []
     for label, prepare, open_it, ready in _screens(client_id):
+        if ONLY and not any(part.strip() in label for part in ONLY):
+            continue
         try:
             times = [
                 asyncio.run(_time_screen(opened, prepare, open_it, ready)) for _ in range(RUNS + 1)

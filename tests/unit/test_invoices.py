@@ -389,6 +389,15 @@ def test_the_list_pages_drafts_first_then_newest_issued(client_id) -> None:
     assert [r.issue_date.day for r in whole[3:]] == [5, 4, 2, 2, 1]
     assert whole[5].id > whole[6].id
     assert invoices.count_invoices(flt) == len(whole) == 8
+    # Every invoice is counted over the smallest index; a filter keeps its own conditions.
+    for narrower, expected in [
+        (invoices.InvoiceFilter(status="draft"), 3),
+        (invoices.InvoiceFilter(status="issued_any"), 5),
+        (invoices.InvoiceFilter(client_id=client_id), 8),
+        (invoices.InvoiceFilter(client_id=client_id + 1000), 0),
+    ]:
+        assert invoices.count_invoices(narrower) == expected
+        assert len(invoices.list_invoices(narrower, 0, None)) == expected
     for size in (1, 2, 3, 5, 8, 10):
         paged = [
             row.id

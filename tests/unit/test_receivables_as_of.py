@@ -178,3 +178,26 @@ def test_any_date_agrees_with_replaying_every_payment(db):
         assert _board(day) == replay(day), day
         summary = rv.receivables_summary(rv.ReceivablesFilter(as_of=day))
         assert summary.outstanding == sum(replay(day).values(), D(0)), day
+
+
+def test_the_unpaid_index_path_leaves_out_invoices_issued_after_the_day(db):
+    """With no payment touching the day, the board reads `invoice_unpaid` as it is; its
+    count and page still leave out what was issued after the day (m0018 put the issue
+    date into the index so the count reads only the index)."""
+    set_issuer()
+    client = make_client()
+    issued(client, dt.date(2026, 1, 10), line(price="100"))
+    issued(client, dt.date(2026, 3, 1), line(price="200"))
+    columns = [r[2] for r in execute("PRAGMA index_info('invoice_unpaid')").fetchall()]
+    assert columns == ["due_date", "client_id", "id", "issue_date"]
+    for day, codes in [
+        (dt.date(2026, 1, 9), []),
+        (dt.date(2026, 2, 1), ["F2026-00001"]),
+        (dt.date(2026, 3, 1), ["F2026-00001", "F2026-00002"]),
+    ]:
+        assert not rv.needs_replay(day)
+        flt = rv.ReceivablesFilter(as_of=day)
+        assert [r.code for r in rv.list_receivables(flt)] == codes
+        assert rv.count_receivables(flt) == len(codes)
+        overdue = rv.ReceivablesFilter(as_of=day, bucket="overdue")
+        assert rv.count_receivables(overdue) == len(rv.list_receivables(overdue))

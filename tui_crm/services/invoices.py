@@ -32,7 +32,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from ..db import execute, transactional
+from ..db import execute, is_sqlite, transactional
 from ..exports.pdf import PdfDocument, PdfParty, coverage_of, lines_from, taxes_from
 from ..i18n import _
 from ..i18n.formats import date_text
@@ -1309,9 +1309,17 @@ def invoice_where(flt: InvoiceFilter) -> tuple[str, list[object]]:
 
 
 def count_invoices(flt: InvoiceFilter) -> int:
+    """How many invoices the filter matches (the invoice list's count).
+
+    Every invoice (the list as F4 opens it) is counted on SQLite over `invoice_client_id`,
+    the smallest index holding a row per invoice: the planner picks
+    `invoice_status_due_date`, twice its size (some 40 against 27 ms at a million)."""
     where, params = invoice_where(flt)
     join = " JOIN client c ON c.id = i.client_id" if flt.text.strip() else ""
-    return int(execute(f"SELECT COUNT(*) FROM invoice i{join} WHERE {where}", params).fetchone()[0])
+    table = "invoice i"
+    if not params and where == "1 = 1" and is_sqlite():
+        table = "invoice i INDEXED BY invoice_client_id"
+    return int(execute(f"SELECT COUNT(*) FROM {table}{join} WHERE {where}", params).fetchone()[0])
 
 
 def list_invoices(
