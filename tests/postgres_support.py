@@ -123,6 +123,25 @@ def empty_database(url: str, name: str) -> str:
     return f"{url.rsplit('/', 1)[0]}/{name}"
 
 
+@contextmanager
+def fresh_schema(url: str) -> Iterator[None]:
+    """The application's schema made afresh on `url` (what an earlier test of the module
+    left there dropped) and open for the block; closed after it."""
+    from tui_crm.config import DatabaseTarget
+    from tui_crm.db import close_database, execute
+    from tui_crm.services.startup import open_for_use
+
+    open_for_use(DatabaseTarget(url))
+    try:
+        execute("DROP SCHEMA public CASCADE")
+        execute("CREATE SCHEMA public")
+        close_database()
+        open_for_use(DatabaseTarget(url))
+        yield
+    finally:
+        close_database()
+
+
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
     """The URL of the module's throwaway server (trust authentication)."""

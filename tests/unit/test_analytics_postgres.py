@@ -8,22 +8,15 @@ import datetime as dt
 import pytest
 from analytics_book import AS_OF, build_book
 from invoicing_support import D
+from postgres_support import fresh_schema
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
 
 
 def test_analytics_figures_on_postgresql(pg_url, app_env) -> None:
-    from tui_crm.config import DatabaseTarget
-    from tui_crm.db import close_database, execute
     from tui_crm.services import analytics, reports
-    from tui_crm.services.startup import open_for_use
 
-    open_for_use(DatabaseTarget(pg_url))
-    try:
-        execute("DROP SCHEMA public CASCADE")  # a clean database for this test
-        execute("CREATE SCHEMA public")
-        close_database()
-        open_for_use(DatabaseTarget(pg_url))
+    with fresh_schema(pg_url):
         # The timeline service's last-activity query does not run on PostgreSQL 15 yet
         # (a FROM subquery without an alias): the entries are written as plain rows.
         book = build_book(timeline_service=False)
@@ -70,5 +63,3 @@ def test_analytics_figures_on_postgresql(pg_url, app_env) -> None:
             D("5000.00"),
         ]
         assert [r["overdue"] for r in reports.defaulter_rows(AS_OF)] == [D("5808.00")]
-    finally:
-        close_database()

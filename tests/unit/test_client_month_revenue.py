@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from invoicing_support import D, draft, issued, line, make_client, set_issuer
+from postgres_support import fresh_schema
 
 FRESH = (
     "SELECT client_id, {month}, COUNT(*), SUM(base_cents), SUM(cost_cents) FROM invoice "
@@ -151,17 +152,10 @@ def test_the_migration_fills_the_table_from_existing_invoices(db) -> None:
 @pytest.mark.slow
 @pytest.mark.xdist_group("postgres")
 def test_month_totals_on_postgresql(pg_url, app_env) -> None:
-    from tui_crm.config import DatabaseTarget
-    from tui_crm.db import close_database, execute
+    from tui_crm.db import execute
     from tui_crm.migrations import m0015_client_month_revenue as m0015
-    from tui_crm.services.startup import open_for_use
 
-    open_for_use(DatabaseTarget(pg_url))
-    try:
-        execute("DROP SCHEMA public CASCADE")  # a clean database for this test
-        execute("CREATE SCHEMA public")
-        close_database()
-        open_for_use(DatabaseTarget(pg_url))
+    with fresh_schema(pg_url):
         alfa, _beta = _every_kind_of_write()
         assert _stored() == _fresh()
         assert len(_stored()) == 5  # Alfa: Feb, Mar, Jan; Beta: Mar, Jan
@@ -172,5 +166,3 @@ def test_month_totals_on_postgresql(pg_url, app_env) -> None:
         for statement in m0015.POSTGRESQL_REBUILD:
             execute(statement)
         assert _stored() == _fresh()
-    finally:
-        close_database()

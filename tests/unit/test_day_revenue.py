@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from invoicing_support import D, draft, issued, line, make_client, set_issuer
+from postgres_support import fresh_schema
 
 FRESH = (
     "SELECT issue_date, COUNT(*), SUM(base_cents), SUM(cost_cents), SUM(total_cents) "
@@ -123,18 +124,8 @@ def test_defaulters_report_shares_and_wholes(db) -> None:
 @pytest.mark.slow
 @pytest.mark.xdist_group("postgres")
 def test_day_totals_on_postgresql(pg_url, app_env) -> None:
-    from tui_crm.config import DatabaseTarget
-    from tui_crm.db import close_database, execute
     from tui_crm.migrations import m0017_modelo347_figures as m0017
-    from tui_crm.services.startup import open_for_use
 
-    open_for_use(DatabaseTarget(pg_url))
-    try:
-        execute("DROP SCHEMA public CASCADE")  # a clean database for this test
-        execute("CREATE SCHEMA public")
-        close_database()
-        open_for_use(DatabaseTarget(pg_url))
+    with fresh_schema(pg_url):
         _every_kind_of_write()
         _assert_days_are_exact(m0017.POSTGRESQL_DAYS_REBUILD)
-    finally:
-        close_database()

@@ -9,22 +9,15 @@ import datetime as dt
 import pytest
 from icalendar import Calendar
 from invoicing_support import make_client, set_issuer
+from postgres_support import fresh_schema
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
 
 
 def test_meetings_leads_and_dashboard_on_postgresql(pg_url, app_env) -> None:
-    from tui_crm.config import DatabaseTarget
-    from tui_crm.db import close_database, execute
     from tui_crm.services import contacts, dashboard, leads, meetings, pg_roles, users
-    from tui_crm.services.startup import open_for_use
 
-    open_for_use(DatabaseTarget(pg_url))
-    try:
-        execute("DROP SCHEMA public CASCADE")
-        execute("CREATE SCHEMA public")
-        close_database()
-        open_for_use(DatabaseTarget(pg_url))
+    with fresh_schema(pg_url):
         set_issuer()
         lead = make_client("Ana Lead SL", "B60889649", kind="lead")
         client = make_client()
@@ -55,5 +48,3 @@ def test_meetings_leads_and_dashboard_on_postgresql(pg_url, app_env) -> None:
         assert whole.follow_ups.overdue == 0
         assert whole.concentration.client_id is None  # no revenue yet
         assert "activity_attendee" in pg_roles.SALES_TABLES
-    finally:
-        close_database()

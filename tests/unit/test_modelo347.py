@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from invoicing_support import D, draft, issued, line, make_client, set_issuer
+from postgres_support import fresh_schema
 
 from tui_crm.services import clients, invoices, modelo347
 from tui_crm.services.errors import ValidationError
@@ -300,19 +301,9 @@ def test_the_figures_follow_every_kind_of_write(db) -> None:
 @pytest.mark.slow
 @pytest.mark.xdist_group("postgres")
 def test_the_figures_on_postgresql(pg_url, app_env) -> None:
-    from tui_crm.config import DatabaseTarget
-    from tui_crm.db import close_database, execute
     from tui_crm.migrations import m0017_modelo347_figures as m0017
-    from tui_crm.services.startup import open_for_use
 
-    open_for_use(DatabaseTarget(pg_url))
-    try:
-        execute("DROP SCHEMA public CASCADE")  # a clean database for this test
-        execute("CREATE SCHEMA public")
-        close_database()
-        open_for_use(DatabaseTarget(pg_url))
+    with fresh_schema(pg_url):
         _every_kind_of_write()
         assert {d.tax_id for d in modelo347.declared(Y)} == AFTER_EVERY_WRITE
         _assert_figures_are_exact(m0017.POSTGRESQL_REBUILD)
-    finally:
-        close_database()

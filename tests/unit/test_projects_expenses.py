@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from postgres_support import fresh_schema
 
 from tests.invoicing_support import draft, line, make_client, set_issuer
 
@@ -297,17 +298,9 @@ def test_statement_pdf_in_english_for_a_client_who_reads_english(db) -> None:
 @pytest.mark.xdist_group("postgres")
 def test_the_same_figures_on_postgresql(pg_url, app_env) -> None:
     """Migration 13 and every figure's SQL on a real PostgreSQL server."""
-    from tui_crm.config import DatabaseTarget
-    from tui_crm.db import close_database, execute
     from tui_crm.services import analytics, projects, statements
-    from tui_crm.services.startup import open_for_use
 
-    open_for_use(DatabaseTarget(pg_url))
-    try:
-        execute("DROP SCHEMA public CASCADE")  # a clean database for this test
-        execute("CREATE SCHEMA public")
-        close_database()
-        open_for_use(DatabaseTarget(pg_url))
+    with fresh_schema(pg_url):
         book = _book()
         f = projects.project_figures(book["web"])
         assert (f.quoted, f.invoiced, f.paid, f.cost, f.margin) == (
@@ -331,5 +324,3 @@ def test_the_same_figures_on_postgresql(pg_url, app_env) -> None:
         found = statements.statement(book["alfa"], dt.date(2026, 4, 1), dt.date(2026, 12, 6))
         assert found.opening == D("1210.00")
         assert found.closing == D("1210.00") + D("363.00") - D("500.00")
-    finally:
-        close_database()
