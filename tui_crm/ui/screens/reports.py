@@ -463,6 +463,19 @@ def pnl_source(period: Any) -> PagedSource:
     )
 
 
+# Each report's table: its columns and the LazyTable's options.
+TABLES: dict[str, tuple[Callable[[], list[Column]], dict[str, Any]]] = {
+    "ranking": (ranking_columns, {}),
+    "monthly": (monthly_columns, {}),
+    "defaulters": (defaulter_columns, {}),
+    "pnl": (pnl_columns, {"page_size": 200}),
+    "pipeline": (pipeline_columns, {}),
+    "m347": (m347_columns, {}),
+}
+# The tabs' labels where shorter than the report's name.
+TAB_LABELS = {"monthly": N_("Monthly"), "pnl": N_("P&L")}
+
+
 # --- the screen ---------------------------------------------------------------------------
 
 
@@ -496,52 +509,55 @@ class ReportsScreen(CrmScreen[None]):
         self.generation = 0  # bumped on every change of period: older results are dropped
         self.computed: dict[str, int] = {}  # report -> generation shown
         self.results: dict[str, dict[str, Any]] = {}
+        # The summary line and table of each report whose pane is built (kept here: a
+        # pane built this moment is not mounted yet, so a query would not find them).
+        self.built: dict[str, tuple[Static, LazyTable]] = {}
+        self.chart: Any = None  # the monthly chart, once its pane is built
 
     # --- layout ----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        from textual_plotext import PlotextPlot
-
         yield Header()
         yield Static("", id="rp-period")
         with TabbedContent(initial=pane_id("ranking"), id="rp-tabs"):
-            with TabPane(_("Ranking"), id=pane_id("ranking")), Vertical(classes="rp-body"):
-                yield Static("", classes="rp-summary", id="rp-ranking-summary")
-                yield LazyTable(
-                    ranking_columns(), empty_text=_(EMPTY["ranking"]), id="rp-ranking-table"
-                )
-            with TabPane(_("Monthly"), id=pane_id("monthly")), Vertical(classes="rp-body"):
-                yield Static("", classes="rp-summary", id="rp-monthly-summary")
-                yield PlotextPlot(id="rp-chart")
-                yield LazyTable(
-                    monthly_columns(), empty_text=_(EMPTY["monthly"]), id="rp-monthly-table"
-                )
-            with TabPane(_("Defaulters"), id=pane_id("defaulters")), Vertical(classes="rp-body"):
-                yield Static("", classes="rp-summary", id="rp-defaulters-summary")
-                yield LazyTable(
-                    defaulter_columns(),
-                    empty_text=_(EMPTY["defaulters"]),
-                    id="rp-defaulters-table",
-                )
-            with TabPane(_("P&L"), id=pane_id("pnl")), Vertical(classes="rp-body"):
-                yield Static("", classes="rp-summary", id="rp-pnl-summary")
-                yield LazyTable(
-                    pnl_columns(), page_size=200, empty_text=_(EMPTY["pnl"]), id="rp-pnl-table"
-                )
-            with TabPane(_("Pipeline"), id=pane_id("pipeline")), Vertical(classes="rp-body"):
-                yield Static("", classes="rp-summary", id="rp-pipeline-summary")
-                yield LazyTable(
-                    pipeline_columns(), empty_text=_(EMPTY["pipeline"]), id="rp-pipeline-table"
-                )
-            with TabPane(_("Modelo 347"), id=pane_id("m347")), Vertical(classes="rp-body"):
-                yield Static("", classes="rp-summary", id="rp-m347-summary")
-                yield LazyTable(m347_columns(), empty_text=_(EMPTY["m347"]), id="rp-m347-table")
+            for report, label in REPORTS:
+                with TabPane(_(TAB_LABELS.get(report, label)), id=pane_id(report)):
+                    if report == "ranking":  # the tab shown first; the others when shown
+                        yield self._body(report)
         yield Footer()
+
+    # Each pane's summary and table (and the monthly chart) are built when its tab is
+    # first shown, then kept: opening the screen builds only the ranking's, so its rows
+    # are not kept waiting behind five tables and a chart nobody has asked for yet.
+    def _body(self, report: str, source: Any = None) -> Vertical:
+        summary = Static("", classes="rp-summary", id=f"rp-{report}-summary")
+        widgets: list[Any] = [summary]
+        if report == "monthly":
+            from textual_plotext import PlotextPlot
+
+            self.chart = PlotextPlot(id="rp-chart")
+            widgets.append(self.chart)
+        columns, options = TABLES[report]
+        table = LazyTable(
+            columns(), source, empty_text=_(EMPTY[report]), id=f"rp-{report}-table", **options
+        )
+        widgets.append(table)
+        self.built[report] = (summary, table)
+        return Vertical(*widgets, classes="rp-body")
+
+    def _build(self, report: str, source: Any = None) -> bool:
+        """Build the report's pane if it is not built yet (`source`: its table's first
+        source); whether it was built now."""
+        if report in self.built:
+            return False
+        self.query_one(f"#{pane_id(report)}", TabPane).mount(self._body(report, source))
+        return True
 
     def on_mount(self) -> None:
         self.title = _("Reports")
         self._show_period()
-        self.call_after_refresh(self._activated)
+        # The ranking's worker starts now, not a frame later: its rows are what is awaited.
+        self._activated()
 
     def on_screen_resume(self) -> None:
         self.refresh_bindings()
@@ -563,7 +579,10 @@ class ReportsScreen(CrmScreen[None]):
         return self.choice.year is not None
 
     def table(self, report: str | None = None) -> LazyTable:
-        return self.query_one(f"#rp-{report or self.active}-table", LazyTable)
+        return self.built[report or self.active][1]
+
+    def summary(self, report: str) -> Static:
+        return self.built[report][0]
 
     def _show_period(self) -> None:
         period = self.period
@@ -665,12 +684,15 @@ class ReportsScreen(CrmScreen[None]):
         """Start the report's worker for the current period (a running one is replaced)."""
         period, generation = self.period, self.generation
         self.computed[report] = generation
+        source = pnl_source(period) if report == "pnl" else None
+        built_now = self._build(report, source)
         pane = self.query_one(f"#{pane_id(report)}", TabPane)
-        self.query_one(f"#rp-{report}-summary", Static).update(_("Computing…"))
+        self.summary(report).update(_("Computing…"))
         if report == "pnl":
             # The P&L's table reads its own pages: its rows come first, the totals above
             # them fill in when computed and never cover them.
-            self.table("pnl").set_source(pnl_source(period))
+            if not built_now:
+                self.table("pnl").set_source(source)
         else:
             pane.loading = True
         choice, by_year = self.choice, self.by_year
@@ -679,7 +701,7 @@ class ReportsScreen(CrmScreen[None]):
             self.query_one(f"#{pane_id(report)}", TabPane).loading = False
             self.computed.pop(report, None)
             message = _("Could not compute the report: {error}").format(error=exc)
-            self.query_one(f"#rp-{report}-summary", Static).update(Content(message))
+            self.summary(report).update(Content(message))
             self.notify(message, severity="error", markup=False)
             return True
 
@@ -697,7 +719,7 @@ class ReportsScreen(CrmScreen[None]):
             return  # computed for a period that is no longer chosen
         self.results[report] = result
         self.query_one(f"#{pane_id(report)}", TabPane).loading = False
-        self.query_one(f"#rp-{report}-summary", Static).update(result["summary"])
+        self.summary(report).update(result["summary"])
         if "rows" in result:
             self.table(report).set_source(LoadedSource.of(result["rows"]))
         elif "source" in result:
@@ -707,9 +729,7 @@ class ReportsScreen(CrmScreen[None]):
 
     def _draw_chart(self, months: Sequence[tuple[str, Decimal, Decimal]]) -> None:
         """Bars of each month's revenue beside the same month a year earlier."""
-        from textual_plotext import PlotextPlot
-
-        plot = self.query_one("#rp-chart", PlotextPlot)
+        plot = self.chart
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
