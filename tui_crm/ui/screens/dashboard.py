@@ -263,4 +263,6 @@ class DashboardScreen(CrmScreen[None]):
 
         screen = self.app.screen
         if isinstance(screen, ReportsScreen):
-            screen.action_show_report(report)
+            # after its first frame: a Reports screen opened just now sets its first tab
+            # as it mounts, and would set it back over this one
+            screen.call_after_refresh(screen.action_show_report, report)
