@@ -313,7 +313,7 @@ def test_name_matches_rank_first_on_postgresql(pg_url, app_env):
 
 def test_client_search_pages_on_postgresql(pg_url, app_env):
     """The client list's searches on PostgreSQL: a short one (names and tax IDs merged,
-    `clients._prefix_page`) and a substring one, each page the slice of the whole list,
+    `client_list._prefix_page`) and a substring one, each page the slice of the whole list,
     names that hold the text first."""
     from stdnum.es import cif
 

@@ -20,12 +20,13 @@ from ..models import Setting, VerifactuRecord
 from ..models.base import utcnow
 from ..money import IRPF_RATES, VAT_RATES, MoneyError
 from ..text import has_control
-from ..verifactu.formats import new_installation_number
-from . import audit
 from .errors import RuleViolation, ValidationError
 from .permissions import require
 from .session import login
-from .validation import TaxIdError, check_tax_id, issuer_nif
+
+# The audit log (its hash chain, VERI*FACTU's formats) and the checks of tax IDs are
+# imported where a change is made: every start reads settings and registers its user
+# before the first paint, and only reads (tests/unit/test_import_hygiene.py).
 
 
 def _text(max_len: int, required: bool = False) -> Callable[[str], str]:
@@ -374,6 +375,8 @@ def validate(key: str, value: str, country: str | None = None) -> str:
 
     A tax ID is checked for `country` (default: the stored company.country).
     """
+    from .validation import TaxIdError, check_tax_id
+
     spec = _spec(key)
     try:
         clean = spec.check(value)
@@ -427,6 +430,8 @@ def _verifactu_refusals(values: dict[str, str]) -> dict[str, str]:
     if values.get("verifactu.enabled") == "yes":
         tax_id = values.get("company.tax_id") or get("company.tax_id")
         if tax_id:
+            from .validation import issuer_nif
+
             try:
                 issuer_nif(tax_id)
             except RuleViolation as exc:
@@ -462,7 +467,11 @@ def set_many(values: dict[str, str]) -> dict[str, str]:
             clean.get("verifactu.installation") or get("verifactu.installation")
         ):
             # AEAT's recommended installation number: the moment it was installed (FAQ 4).
+            from ..verifactu.formats import new_installation_number
+
             clean["verifactu.installation"] = new_installation_number()
+    from . import audit
+
     user_values = config.read_user_settings()
     user_changed = False
     for key, value in clean.items():

@@ -15,10 +15,13 @@ from ..db import transactional
 from ..i18n import _
 from ..models import ROLES, User
 from ..models.base import utcnow
-from . import audit
 from .errors import NotFound, ValidationError
 from .permissions import require
 from .session import Actor
+
+# The audit log (its hash chain, VERI*FACTU's formats) and the checks of tax IDs are
+# imported where a change is made: every start reads settings and registers its user
+# before the first paint, and only reads (tests/unit/test_import_hygiene.py).
 
 SEEN_EVERY = dt.timedelta(hours=1)
 
@@ -90,6 +93,8 @@ def register(login: str) -> UserInfo:
     if user is None:
         role = "admin" if User.select().count() == 0 else "sales"
         user = User.create(login=login, role=role, last_seen_at=utcnow())
+        from . import audit
+
         audit.record(
             "create", "user", user.id, changes={"login": (None, login), "role": (None, role)}
         )
@@ -114,6 +119,8 @@ def _register_by_the_server(login: str) -> UserInfo:
     if user is None and role != "readonly":
         with database.atomic():
             user = User.create(login=login, role=role, last_seen_at=utcnow())
+            from . import audit
+
             audit.record(
                 "create", "user", user.id, changes={"login": (None, login), "role": (None, role)}
             )
@@ -155,6 +162,8 @@ def set_role(login: str, role: str) -> UserInfo:
             raise ValidationError({"role": _("the last admin must stay admin")})
     if user.role != role:
         _server_role(login, role if user.active else None)
+        from . import audit
+
         audit.record("update", "user", user.id, changes={"role": (user.role, role)})
         user.role = role
         user.save()
@@ -204,6 +213,8 @@ def add_user(login: str, role: str, full_name: str = "") -> UserInfo:
         raise ValidationError(errors)
     _server_role(login, role)
     user = User.create(login=login, role=role, full_name=full_name.strip())
+    from . import audit
+
     audit.record("create", "user", user.id, changes={"login": (None, login), "role": (None, role)})
     return _info(user)
 
@@ -248,6 +259,8 @@ def set_details(login: str, full_name: str, email: str) -> UserInfo:
     }
     if changes:
         User.update(full_name=full_name, email=address).where(User.id == user.id).execute()
+        from . import audit
+
         audit.record("update", "user", user.id, changes=changes)
     return get_user(login)
 
@@ -265,6 +278,8 @@ def set_active(login: str, active: bool) -> UserInfo:
             raise ValidationError({"active": _("the last admin cannot be deactivated")})
     if user.active != active:
         _server_role(login, user.role if active else None)
+        from . import audit
+
         audit.record("update", "user", user.id, changes={"active": (user.active, active)})
         user.active = active
         user.save()

@@ -32,7 +32,7 @@ class CommandList(Provider):
 def client_matches(text: str, limit: int = 12) -> list[tuple[int, str, str]]:
     """Clients and leads matching `text`: (id, name, tax ID), in the palette's thread."""
     from ...services.calls import run_call
-    from ...services.clients import ClientFilter, list_clients
+    from ...services.client_list import ClientFilter, list_clients
 
     rows = run_call(lambda: list_clients(ClientFilter(text=text, status=""), 0, limit))
     return [(row.id, row.name, row.tax_id) for row in rows]

@@ -21,7 +21,7 @@ PICKER_SIZE = 12
 
 def search_clients(text: str, limit: int = PICKER_SIZE) -> list[Any]:
     """Active clients and leads matching `text` (the client list's own search)."""
-    from ...services.clients import ClientFilter, list_clients
+    from ...services.client_list import ClientFilter, list_clients
 
     return list_clients(ClientFilter(text=text.strip(), status="active"), 0, limit)
 

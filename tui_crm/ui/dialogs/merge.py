@@ -31,7 +31,7 @@ SEARCH_LIMIT = 50
 
 
 def _candidates(client_id: int, text: str) -> list[Any]:
-    from ...services.clients import ClientFilter, list_clients
+    from ...services.client_list import ClientFilter, list_clients
 
     rows = list_clients(ClientFilter(text=text, status=""), 0, SEARCH_LIMIT + 1)
     return [r for r in rows if r.id != client_id][:SEARCH_LIMIT]

@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.widgets import Header, Input, Static
 
 from ...i18n import N_, _
-from ...services.clients import ClientFilter, ClientRow
+from ...services.client_list import ClientFilter, ClientRow
 from ...text import fold
 from ..base import CrmScreen
 from ..formatting import money, rows_text
@@ -35,7 +35,7 @@ SORT_LABELS = {
 
 def client_source(flt: ClientFilter) -> PagedSource[ClientRow]:
     """Pages of the client list (read in the table's worker thread)."""
-    from ...services.clients import count_clients, list_clients
+    from ...services.client_list import count_clients, list_clients
 
     return PagedSource.over(count_clients, list_clients, flt, _row)
 
@@ -305,7 +305,7 @@ class ClientsScreen(CrmScreen[None]):
         self._locate(client_id)
 
     def _locate(self, client_id: int) -> None:
-        from ...services.clients import position_of
+        from ...services.client_list import position_of
 
         flt = self.flt
         self.run_service(
