@@ -244,7 +244,6 @@ class DashboardScreen(CrmScreen[None]):
             await crm.action_to_list("receivables")
         elif section == "revenue":
             await crm.action_to_list("reports")
-            self._show_report("monthly")  # this month against the year before
         elif section in ("quotes", "orders", "verifactu"):
             await crm.action_to_list("invoices")
             {"quotes": crm.show_quotes, "orders": crm.show_orders, "verifactu": crm.show_verifactu}[
@@ -257,12 +256,3 @@ class DashboardScreen(CrmScreen[None]):
                 crm.open_client(figures.client_id, tab="analytics")
             else:
                 await crm.action_to_list("reports")
-
-    def _show_report(self, report: str) -> None:
-        from .reports import ReportsScreen
-
-        screen = self.app.screen
-        if isinstance(screen, ReportsScreen):
-            # after its first frame: a Reports screen opened just now sets its first tab
-            # as it mounts, and would set it back over this one
-            screen.call_after_refresh(screen.action_show_report, report)
