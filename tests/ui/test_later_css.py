@@ -35,6 +35,11 @@ def later_by_hand(monkeypatch):
     monkeypatch.setattr(app_module, "LATER_CSS_AT_LATEST_S", 600)
 
 
+def test_every_mode_names_the_stylesheets_of_its_first_screen():
+    assert set(MODE_STYLESHEETS) == set(CrmApp.MODES)
+    assert {name for names in MODE_STYLESHEETS.values() for name in names} <= set(STYLESHEETS)
+
+
 @pytest.mark.parametrize("mode", sorted(MODE_STYLESHEETS))
 async def test_reading_the_other_stylesheets_changes_nothing_on_the_first_screen(
     db, later_by_hand, mode
