@@ -194,10 +194,14 @@ def attach_name(path: Path) -> str:
     return f"file:{quote(str(path.absolute()))}"
 
 
-def peek(path: Path) -> tuple[int, set[str], int | None]:
+def peek(
+    path: Path, *, hold: list[sqlite3.Connection] | None = None
+) -> tuple[int, set[str], int | None]:
     """(application id, tables, schema version or None) of an existing SQLite file, read
-    without writing anything (see `reading_connection`)."""
+    without writing anything (see `reading_connection`). With `hold`, the connection is
+    appended there instead of closed, for the caller to close (see `open_database`)."""
     conn = reading_connection(path)
+    keep = False
     try:
         app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -208,9 +212,13 @@ def peek(path: Path) -> tuple[int, set[str], int | None]:
                 version = int(row[0]) if row and row[0] is not None else None
             except sqlite3.DatabaseError:
                 version = None
+        if hold is not None:
+            hold.append(conn)
+            keep = True
         return app_id, tables, version
     finally:
-        conn.close()
+        if not keep:
+            conn.close()
 
 
 def missing_tables(tables: set[str], version: int) -> list[str]:
@@ -256,12 +264,12 @@ def read_header(path: Path, size: int = 100) -> bytes:
         return header
 
 
-def inspect_file(path: Path) -> str:
+def inspect_file(path: Path, *, hold: list[sqlite3.Connection] | None = None) -> str:
     """What `path` holds: "missing", "empty" (no bytes, or SQLite without a table) or "ours"
     (a tui-crm database: our application id, or a schema version with all its tables).
 
     Anything else is refused with one line (DatabaseError) and left exactly as it was:
-    a file that is not SQLite, a database of another application.
+    a file that is not SQLite, a database of another application. `hold`: see `peek`.
     """
     try:
         st = path.stat()
@@ -284,7 +292,7 @@ def inspect_file(path: Path) -> str:
     if header != SQLITE_MAGIC:
         raise DatabaseError(_("{path} is not a tui-crm database (not SQLite)").format(path=path))
     try:
-        app_id, tables, version = peek(path)
+        app_id, tables, version = peek(path, hold=hold)
     except sqlite3.DatabaseError as exc:
         raise DamagedDatabase(
             _("cannot open database {target}: {error} (run `tui-crm check`)").format(
@@ -370,10 +378,16 @@ def _pool_class():
     return type("TuiCrmSqliteDatabase", (_SqliteDatabase, PooledSqliteDatabase), {})
 
 
-def _connect_sqlite(path: Path, *, create: bool, initialise: bool = False) -> peewee.Database:
+def _connect_sqlite(
+    path: Path,
+    *,
+    create: bool,
+    initialise: bool = False,
+    hold: list[sqlite3.Connection] | None = None,
+) -> peewee.Database:
     if not path.parent.exists():
         raise DatabaseError(_("directory {path} does not exist").format(path=path.parent))
-    kind = inspect_file(path)
+    kind = inspect_file(path, hold=hold)
     if kind == "missing" and not create:
         raise DatabaseError(
             _("database {path} does not exist (run `tui-crm init`)").format(path=path)
@@ -391,7 +405,7 @@ def _connect_sqlite(path: Path, *, create: bool, initialise: bool = False) -> pe
             # Group-shared by design, never world-readable; WAL and SHM files inherit this mode.
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, file_mode(path.parent)))
         except FileExistsError:
-            return _connect_sqlite(path, create=create, initialise=initialise)
+            return _connect_sqlite(path, create=create, initialise=initialise, hold=hold)
         except OSError as exc:
             raise DatabaseError(
                 _("cannot create {path}: {error}").format(path=path, error=exc.strerror)
@@ -466,23 +480,31 @@ def open_database(
     left untouched; one this process cannot write is opened read-only (`read_only_reason`).
     While the file is open the process holds a shared lock on `<database>-open.lock`
     (see `hold_open_lock`)."""
-    if target.is_sqlite:
-        assert target.path is not None
-        db = _connect_sqlite(target.path, create=create, initialise=initialise)
-    else:
-        db = _connect_postgres(target.value)
-    database.initialize(db)
+    # The connection that checked the file stays open until ours is: closed first, it
+    # would be the file's last one, and SQLite would checkpoint and delete the WAL and
+    # shared-memory files that our connection creates again a moment later.
+    held: list[sqlite3.Connection] = []
     try:
-        db.connect(reuse_if_open=True)
-        db.execute_sql("SELECT 1").fetchone()
-    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
-        db.close()
-        release_open_lock()
-        raise DatabaseError(
-            _("cannot open database {target}: {error}").format(
-                target=target, error=describe_fault(exc) or exc
-            )
-        ) from exc
+        if target.is_sqlite:
+            assert target.path is not None
+            db = _connect_sqlite(target.path, create=create, initialise=initialise, hold=held)
+        else:
+            db = _connect_postgres(target.value)
+        database.initialize(db)
+        try:
+            db.connect(reuse_if_open=True)
+            db.execute_sql("SELECT 1").fetchone()
+        except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
+            db.close()
+            release_open_lock()
+            raise DatabaseError(
+                _("cannot open database {target}: {error}").format(
+                    target=target, error=describe_fault(exc) or exc
+                )
+            ) from exc
+    finally:
+        for conn in held:
+            conn.close()
     return db
 
 

@@ -20,14 +20,22 @@ from .commands.screen_actions import ScreenActionCommands
 from .dialogs.confirm import TYPING_GAP
 from .email_actions import EmailActions
 from .sales_actions import SalesActions
-from .styles import css_paths
+from .styles import STYLESHEETS, css_paths, first_css_paths
 from .verifactu_sending import VerifactuSending
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from textual.screen import Screen
+
     from ..services.startup import Opened
     from .base import CrmApi
+
+
+# The stylesheets the first screen does not need are read this long after its rows show,
+# or after LATER_CSS_AT_LATEST_S at the latest (a person reads the screen meanwhile).
+LATER_CSS_AFTER_ROWS_S = 0.2
+LATER_CSS_AT_LATEST_S = 1.0
 
 
 def _import_commands():
@@ -100,21 +108,8 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
     """tui-crm: one mode per area (F2 clients …), each its own screen stack."""
 
     TITLE = "tui-crm"
-    CSS_PATH: ClassVar = css_paths(
-        "app",
-        "clients",
-        "first_run",
-        "admin",
-        "client_file",
-        "agenda",
-        "excel",
-        "invoices",
-        "receivables",
-        "email",
-        "reports",
-        "bank",
-        "dashboard",
-    )
+    # Every stylesheet; the app starts with those of its first screen (see __init__).
+    CSS_PATH: ClassVar = css_paths(*STYLESHEETS)
     COMMANDS: ClassVar = App.COMMANDS | {
         ClientCommands,
         ClientActionCommands,
@@ -160,7 +155,12 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
         """`start`: the mode to open on (default the home screen)."""
         if start is not None and start in self.MODES:
             self.DEFAULT_MODE = start  # read by App.__init__
-        super().__init__()
+        # The first frame is styled by app.tcss and its screen's own stylesheet; the rest
+        # is read once that screen is shown (`_read_later_css`).
+        first = first_css_paths(self.DEFAULT_MODE)
+        super().__init__(css_path=first)
+        self._later_css = [path for path in self.CSS_PATH if path not in first]
+        self._first_screen_styled = False
         self.opened = opened
         self._first_run = first_run
         # Letters that reached no key (typed into a screen that takes no text): how many
@@ -201,6 +201,9 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
         return self.stray_keys >= 2 and time.monotonic() - self.last_stray_key < TYPING_GAP
 
     def on_mount(self) -> None:
+        # Read the rest of the CSS shortly after the first screen's rows (on_lazy_table_
+        # loaded), or after this long at the latest (a first screen without a table).
+        self.set_timer(LATER_CSS_AT_LATEST_S, self._read_later_css)
         if self.opened is not None:
             role = _(ROLE_LABELS.get(self.opened.role, self.opened.role))
             who = self.opened.login
@@ -220,6 +223,38 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
                 return  # nothing to fill in, nothing to back up: this process cannot write
             self.start_verifactu_sender()
         self.check_first_run()
+
+    def on_lazy_table_loaded(self) -> None:
+        if self._later_css:
+            self.set_timer(LATER_CSS_AFTER_ROWS_S, self._read_later_css)
+
+    def _load_screen_css(self, screen: Screen) -> None:
+        """Textual's, for every screen shown: a screen after the first may need the
+        stylesheets read later, so they are read before it is styled."""
+        if self._first_screen_styled:
+            self._read_later_css()
+        self._first_screen_styled = True
+        super()._load_screen_css(screen)
+
+    def _read_later_css(self) -> None:
+        """The stylesheets the first screen did not need, read and applied (once).
+
+        The cascade comes out as if every stylesheet had been read at start: ours in
+        their order, before the widgets' own defaults. Only the new files are parsed
+        (Textual keeps the others' rules), then every screen open is restyled."""
+        later, self._later_css = self._later_css, []
+        if not later:
+            return
+        stylesheet = self.stylesheet
+        for path in later:
+            stylesheet.read(path)
+        self.css_path.extend(later)
+        ours = [(os.path.abspath(path), "") for path in self.CSS_PATH]  # Stylesheet.read's keys
+        ordered = {key: stylesheet.source[key] for key in ours if key in stylesheet.source}
+        ordered.update(stylesheet.source)
+        stylesheet.source = ordered
+        stylesheet.parse()
+        stylesheet.update(self)
 
     def check_first_run(self) -> None:
         """A database without the business's fiscal data asks for it first."""
