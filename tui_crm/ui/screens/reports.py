@@ -420,18 +420,12 @@ def compute(report: str, period: Any, top: int, by_year: bool) -> dict[str, Any]
             "chart": [(m.month, m.revenue, m.previous_year_revenue) for m in months],
         }
     if report == "defaulters":
-        # One aggregate gives the rows and both wholes of the summary line; names are
-        # looked up and rows made a page at a time (there may be tens of thousands).
-        flt = receivables.ReceivablesFilter(as_of=period.end)
-        found = receivables.defaulters_report(flt, names=False)
-        rows = found.defaulters
+        # One aggregate gives the order and both wholes of the summary line; the rows are
+        # made, names looked up, a page at a time (there may be tens of thousands).
+        found = receivables.defaulter_list(receivables.ReceivablesFilter(as_of=period.end))
         return {
-            "summary": defaulter_summary(found, len(rows)),
-            "source": PagedSource(
-                lambda: len(rows),
-                lambda offset, limit: receivables.named(rows[offset : offset + limit]),
-                defaulter_row,
-            ),
+            "summary": defaulter_summary(found, len(found)),
+            "source": PagedSource(lambda: len(found), found.rows, defaulter_row),
         }
     if report == "pnl":
         months = analytics.pnl_months(period)
