@@ -894,6 +894,49 @@ def client_ranking(period: ReportPeriod, limit: int = 10) -> Ranking:
     return Ranking(period, count, total, previous_total, top, bottom)
 
 
+def ranking_top(period: ReportPeriod, limit: int = 10) -> tuple[RankingRow, ...] | None:
+    """The top of `client_ranking(period, limit)`, exactly, without ranking every client,
+    when the per-client, per-year totals say it: no counted invoice of the period's year
+    is dated after its end (so `client_revenue`, m0004, holds each client's revenue of
+    the period) and the `limit`-th largest of them is above zero (so every client ranked
+    below has less, and none without revenue this year can come before). None otherwise:
+    then only the whole ranking says it.
+
+    The `limit`-th largest revenue is read from the index `client_revenue_year_base`; the
+    clients with at least that much (ties included) get their previous revenue read
+    (`_month_groups` for those clients alone) and are ordered as the ranking orders them.
+    Shares divide by the period's total from `day_revenue` (m0017: the same rule)."""
+    if limit < 1 or not _no_revenue_after(period.end):
+        return None
+    with read_snapshot():
+        row = execute(
+            "SELECT r.base_cents FROM client_revenue r WHERE r.year = ? "
+            "ORDER BY r.base_cents DESC LIMIT 1 OFFSET ?",
+            (period.year, limit - 1),
+        ).fetchone()
+        if row is None or _int(row[0]) <= 0:
+            return None
+        previous, previous_params = _month_groups(
+            period.previous_start, period.previous_end, "IN (SELECT t.client_id FROM t)"
+        )
+        rows = execute(
+            "WITH t AS (SELECT r.client_id, r.base_cents AS cur FROM client_revenue r "
+            "WHERE r.year = ? AND r.base_cents >= ?), "
+            f"p AS (SELECT x.client_id, SUM(x.sales) AS prev FROM ({previous}) x "
+            "GROUP BY x.client_id) "
+            "SELECT t.client_id, c.legal_name, c.tax_id, t.cur, COALESCE(p.prev, 0) FROM t "
+            "JOIN client c ON c.id = t.client_id LEFT JOIN p ON p.client_id = t.client_id",
+            [period.year, _int(row[0]), *previous_params],
+        ).fetchall()
+        total = execute(
+            "SELECT COALESCE(SUM(d.base_cents), 0) FROM day_revenue d WHERE d.day BETWEEN ? AND ?",
+            (period.start.isoformat(), period.end.isoformat()),
+        ).fetchone()
+    total_cents = _int(total[0])
+    rows.sort(key=lambda r: (-_int(r[3]), -_int(r[4]), r[0]))
+    return tuple(_ranking_row((*r, i + 1), total_cents) for i, r in enumerate(rows[:limit]))
+
+
 def ranking_rows(period: ReportPeriod) -> Iterator[RankingRow]:
     """Every ranked client, the largest revenue first (the `report revenue` command).
 

@@ -70,22 +70,24 @@ def ranking_columns() -> list[Column]:
     ]
 
 
-def ranking_rows(ranking: Any) -> list[Row]:
-    def row(r: Any) -> Row:
-        return Row(
-            key=r.client_id,
-            cells=(
-                str(r.rank),
-                r.client,
-                money(r.revenue),
-                share(r.share),
-                money(r.previous_revenue),
-                signed_money(r.change),
-                signed_percent(r.change_pct),
-            ),
-            style="danger" if r.change < 0 else "",
-        )
+def ranking_row(r: Any) -> Row:
+    return Row(
+        key=r.client_id,
+        cells=(
+            str(r.rank),
+            r.client,
+            money(r.revenue),
+            share(r.share),
+            money(r.previous_revenue),
+            signed_money(r.change),
+            signed_percent(r.change_pct),
+        ),
+        style="danger" if r.change < 0 else "",
+    )
 
+
+def ranking_rows(ranking: Any) -> list[Row]:
+    row = ranking_row
     rows = [row(r) for r in ranking.top]
     shown = {r.rank for r in ranking.top}
     bottom = [r for r in reversed(ranking.bottom) if r.rank not in shown]
@@ -405,6 +407,18 @@ EMPTY = {
 # --- computing (in thread workers) --------------------------------------------------------
 
 
+def compute_first_rows(report: str, period: Any, top: int) -> list[Row] | None:
+    """The report's first rows when they can be had before the whole report (in a worker):
+    the ranking's top clients, read from the per-year totals without ranking everyone
+    (`analytics.ranking_top`); None when they cannot (the whole report brings them)."""
+    from ...services import analytics
+
+    if report != "ranking":
+        return None
+    found = analytics.ranking_top(period, top)
+    return None if found is None else [ranking_row(r) for r in found]
+
+
 def compute(report: str, period: Any, top: int, by_year: bool) -> dict[str, Any]:
     """One report's figures and rows (in a worker, inside one read-only transaction)."""
     from ...services import analytics, receivables
@@ -699,23 +713,55 @@ class ReportsScreen(CrmScreen[None]):
             self.notify(message, severity="error", markup=False)
             return True
 
-        self.run_service(
-            lambda: compute(report, period, choice.top, by_year),
-            lambda result: self._show_result(report, result),
-            refused=failed,
-            group=f"report-{report}",
-            exclusive=True,
-            snapshot=True,
-        )
+        def whole() -> None:
+            if self.computed.get(report) != generation or generation != self.generation:
+                return  # a newer period's computation has started
+            self.run_service(
+                lambda: compute(report, period, choice.top, by_year),
+                lambda result: self._show_result(report, result, generation),
+                refused=failed,
+                group=f"report-{report}",
+                exclusive=True,
+                snapshot=True,
+            )
 
-    def _show_result(self, report: str, result: dict[str, Any]) -> None:
-        if self.computed.get(report) != self.generation:
+        if report == "ranking":
+            # The top clients first (an index walk); once they are painted, the whole
+            # ranking (an aggregate of every client) adds the bottom ones and the summary.
+            def first(rows: list[Row] | None) -> None:
+                self._show_first_rows(report, generation, rows)
+                self.call_after_refresh(whole)
+
+            self.run_service(
+                lambda: compute_first_rows(report, period, choice.top),
+                first,
+                refused=failed,
+                group=f"report-{report}",
+                exclusive=True,
+                snapshot=True,
+            )
+            return
+        whole()
+
+    def _show_first_rows(self, report: str, generation: int, rows: list[Row] | None) -> None:
+        """The rows that came before the whole report: shown at once, the summary still
+        computing above them."""
+        if rows is None or generation != self.generation or self.computed.get(report) != generation:
+            return  # nothing before the whole report, or for a period no longer chosen
+        self.query_one(f"#{pane_id(report)}", TabPane).loading = False
+        self.table(report).set_source(LoadedSource.of(rows))
+
+    def _show_result(self, report: str, result: dict[str, Any], generation: int) -> None:
+        if self.computed.get(report) != self.generation or generation != self.generation:
             return  # computed for a period that is no longer chosen
         self.results[report] = result
-        self.query_one(f"#{pane_id(report)}", TabPane).loading = False
+        pane = self.query_one(f"#{pane_id(report)}", TabPane)
+        # Rows already shown (the ranking's top): the cursor stays where it was moved.
+        keep = not pane.loading
+        pane.loading = False
         self.summary(report).update(result["summary"])
         if "rows" in result:
-            self.table(report).set_source(LoadedSource.of(result["rows"]))
+            self.table(report).set_source(LoadedSource.of(result["rows"]), keep_cursor=keep)
         elif "source" in result:
             self.table(report).set_source(result["source"])
         if report == "monthly":
