@@ -77,3 +77,20 @@ def test_ranking_top_is_the_rankings_top(db) -> None:
 def test_ranking_top_on_postgresql(pg_url, app_env) -> None:
     with fresh_schema(pg_url):
         _check(_book())
+
+
+def test_every_client_ranked_makes_the_same_rows_as_one_ranking_row() -> None:
+    """`report revenue` makes its tens of thousands of rows by a loop written out
+    (`analytics._ranked`): each row must be `_ranking_row`'s, to the sign and exponent of
+    every Decimal (a -0.0000 share of a negative whole included)."""
+    from tui_crm.services import analytics
+
+    amounts = (0, None, 1, -1, 5, -5, 149, 150, -150, 12_345, -98_765, 10**9 + 7, -(10**9))
+    rows = [
+        (i, f"Cliente {i}", "" if i % 3 else None, cur, prev)
+        for i, (cur, prev) in enumerate(((a, b) for a in amounts for b in amounts), 1)
+    ]
+    for total in (0, 1, -1, 3, 12_345, -98_765, 10**12):
+        slow = [analytics._ranking_row((*r, i), total) for i, r in enumerate(rows, 1)]
+        fast = list(analytics._ranked(rows, total))
+        assert [tuple(map(repr, r)) for r in fast] == [tuple(map(repr, r)) for r in slow]
