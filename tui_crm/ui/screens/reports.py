@@ -521,6 +521,9 @@ class ReportsScreen(CrmScreen[None]):
         # pane built this moment is not mounted yet, so a query would not find them).
         self.built: dict[str, tuple[Static, LazyTable]] = {}
         self.chart: Any = None  # the monthly chart, once its pane is built
+        # The source of rows shown before their whole report (the ranking's top), which
+        # the whole report's rows then fill, so the rows shown stay on screen meanwhile.
+        self.first_rows: dict[str, LoadedSource[Row]] = {}
 
     # --- layout ----------------------------------------------------------------------
 
@@ -692,6 +695,7 @@ class ReportsScreen(CrmScreen[None]):
         """Start the report's worker for the current period (a running one is replaced)."""
         period, generation = self.period, self.generation
         self.computed[report] = generation
+        self.first_rows.pop(report, None)
         source = pnl_source(period) if report == "pnl" else None
         built_now = self._build(report, source)
         pane = self.query_one(f"#{pane_id(report)}", TabPane)
@@ -749,19 +753,23 @@ class ReportsScreen(CrmScreen[None]):
         if rows is None or generation != self.generation or self.computed.get(report) != generation:
             return  # nothing before the whole report, or for a period no longer chosen
         self.query_one(f"#{pane_id(report)}", TabPane).loading = False
-        self.table(report).set_source(LoadedSource.of(rows))
+        source = self.first_rows[report] = LoadedSource.of(rows)
+        self.table(report).set_source(source)
 
     def _show_result(self, report: str, result: dict[str, Any], generation: int) -> None:
         if self.computed.get(report) != self.generation or generation != self.generation:
             return  # computed for a period that is no longer chosen
         self.results[report] = result
-        pane = self.query_one(f"#{pane_id(report)}", TabPane)
-        # Rows already shown (the ranking's top): the cursor stays where it was moved.
-        keep = not pane.loading
-        pane.loading = False
+        self.query_one(f"#{pane_id(report)}", TabPane).loading = False
         self.summary(report).update(result["summary"])
-        if "rows" in result:
-            self.table(report).set_source(LoadedSource.of(result["rows"]), keep_cursor=keep)
+        first = self.first_rows.pop(report, None)
+        if "rows" in result and first is not None:
+            # Rows already shown (the ranking's top): the same source gets every row and
+            # the table re-reads it, keeping its cursor and the rows shown until then.
+            first.loaded = list(result["rows"])
+            self.table(report).refresh_rows()
+        elif "rows" in result:
+            self.table(report).set_source(LoadedSource.of(result["rows"]))
         elif "source" in result:
             self.table(report).set_source(result["source"])
         if report == "monthly":
