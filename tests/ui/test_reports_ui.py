@@ -254,3 +254,56 @@ async def test_the_pnl_rows_are_never_covered_while_its_totals_compute(db) -> No
         await pilot.press("2")  # another report still shows its indicator while computing
         await settle(pilot, app)
         assert not screen.query_one("#rp-monthly", TabPane).loading
+
+
+async def test_the_rankings_top_shows_before_the_whole_ranking(db, monkeypatch) -> None:
+    """The top clients come from the per-year totals and show at once; the whole ranking
+    (bottom clients, summary) fills in after them, the cursor left where it was moved."""
+    import threading
+    from dataclasses import replace
+
+    from tui_crm.ui.screens import reports
+
+    build_book()
+    release = threading.Event()
+    whole = reports.compute
+
+    def held(report, *args):
+        if report == "ranking":
+            release.wait(30)
+        return whole(report, *args)
+
+    monkeypatch.setattr(reports, "compute", held)
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        screen = ReportsScreen(year=2025)
+        screen.choice = replace(screen.choice, top=2)
+        app.push_screen(screen)
+        table = None
+        for _ in range(500):
+            await pilot.pause(0.01)
+            if "ranking" in screen.built and screen.table("ranking").row_count:
+                table = screen.table("ranking")
+                if table.get_row(table.row_count - 1) is not None:
+                    break
+        assert table is not None
+        # 2025: Beta 5000 and Alfa 2400 of 7400, while the whole ranking is still computing.
+        assert [c[:4] for c in cells(table)] == [
+            ("1", "Beta Obras SL", "€5,000.00", "67.6%"),
+            ("2", "Alfa Diseño SL", "€2,400.00", "32.4%"),
+        ]
+        assert "Computing" in summary(screen, "ranking")
+        assert not screen.query_one("#rp-ranking", TabPane).loading
+        await pilot.press("down")
+        release.set()
+        await settle(pilot, app)
+        # Gamma (nothing in 2025, 500 in 2024) ranks last, after a gap of no client.
+        assert [c[:2] for c in cells(table)] == [
+            ("1", "Beta Obras SL"),
+            ("2", "Alfa Diseño SL"),
+            ("", "…"),
+            ("3", "Gamma Perdida SL"),
+        ]
+        assert "Revenue €7,400.00" in summary(screen, "ranking")
+        assert table.cursor_index == 1

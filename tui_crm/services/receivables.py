@@ -482,6 +482,113 @@ def _billing(flt: ReceivablesFilter) -> Decimal:
     return from_cents(int(row[0]))
 
 
+@dataclass(frozen=True)
+class DefaulterList:
+    """The defaulters as of a date, found but not yet made rows: each client's overdue
+    cents, invoices and oldest due date in the report's order, with the two wholes the
+    shares divide by. `rows` makes the `Defaulter`s of a slice (a table's page, or all of
+    them), so tens of thousands need not be turned into rows to show the first ones."""
+
+    as_of: dt.date
+    billing: Decimal  # total of the invoices issued up to as_of (same filter)
+    overdue: Decimal  # everyone's overdue, defaulters or not (a credit can net to zero)
+    # (client_id, cents, invoices, oldest due date, name, tax ID): names read with the
+    # aggregate when `named`, else empty until `rows` looks a slice's up.
+    groups: tuple[tuple[int, int, int, object, str, str], ...]
+    named: bool = False
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+    @property
+    def overdue_share(self) -> Decimal:
+        return share(self.overdue, self.billing)
+
+    def rows(
+        self, offset: int = 0, limit: int | None = None, *, names: bool = True
+    ) -> list[Defaulter]:
+        """The defaulters from `offset` (`limit` of them, or all), with their shares; with
+        `names`, each client's name and tax ID (one query for the slice), else empty."""
+        part = self.groups[offset:] if limit is None else self.groups[offset : offset + limit]
+        known = _client_names([g[0] for g in part]) if names and not self.named else {}
+        billing_cents, overdue_cents = int(self.billing * 100), int(self.overdue * 100)
+        as_of = self.as_of
+        days: dict[object, int] = {}  # due date -> days overdue (a few hundred distinct)
+        out = []
+        for client_id, owed, count, due, client, tax_id in part:
+            oldest = days.get(due)
+            if oldest is None:
+                oldest = days[due] = (as_of - _day(due)).days
+            if known:
+                client, tax_id = known[client_id]
+            elif not names:
+                client, tax_id = "", ""
+            out.append(
+                Defaulter(
+                    client_id=client_id,
+                    client=client,
+                    tax_id=tax_id,
+                    overdue=Decimal(owed).scaleb(-2),  # from_cents of an int
+                    invoices=count,
+                    oldest_days_overdue=oldest,
+                    share_of_billing=share_of_cents(owed, billing_cents),
+                    share_of_overdue=share_of_cents(owed, overdue_cents),
+                )
+            )
+        return out
+
+
+def defaulter_list(
+    flt: ReceivablesFilter,
+    *,
+    billing: Decimal | None = None,
+    overdue_total: Decimal | None = None,
+    names: bool = False,
+) -> DefaulterList:
+    """Clients with overdue invoices adding up to more than zero, the largest overdue
+    amount first (then the client's id), with the two wholes of their shares: the billing
+    up to the as-of date and everyone's overdue amount (either may be passed when already
+    known).
+
+    One aggregate of every client's overdue invoices, in client order from the index;
+    everyone's overdue is the sum over all the groups (a client whose credits net its
+    overdue to zero or less counts there, and is no defaulter), the order is made here
+    (a sort of the groups, cheaper than the database's window and sort over them). With
+    `names`, every client's name and tax ID is read with the aggregate (for all the rows:
+    a join, not a query per page)."""
+    base = ReceivablesFilter(as_of=flt.as_of, client_id=flt.client_id, owner_login=flt.owner_login)
+    where, params = _where(base)
+    as_of = flt.date
+    if billing is None:
+        billing = _billing(base)
+    source, source_params = _source(as_of)
+    if source == _unpaid_from() and is_sqlite():
+        # Each unpaid invoice's client, dates and amount are in this index (m0017), in
+        # client order: the aggregate never reads the table nor sorts.
+        source = "invoice i INDEXED BY invoice_overdue_by_client"
+    sql = (
+        "SELECT i.client_id, SUM(i.outstanding_cents) AS owed, COUNT(*) AS n, "
+        f"MIN(i.due_date) AS oldest FROM {source} WHERE {where} AND i.due_date < ? "
+        "GROUP BY i.client_id"
+    )
+    if names:
+        sql = (
+            "SELECT g.client_id, g.owed, g.n, g.oldest, c.legal_name, c.tax_id "
+            f"FROM ({sql}) g JOIN client c ON c.id = g.client_id"
+        )
+    else:
+        sql = f"SELECT g.client_id, g.owed, g.n, g.oldest, '', '' FROM ({sql}) g"
+    groups = [
+        (r[0], int(r[1]), int(r[2]), r[3], r[4], r[5])
+        for r in execute(sql, [*source_params, *params, as_of.isoformat()])
+    ]
+    if overdue_total is None:
+        overdue_total = Decimal(sum(g[1] for g in groups)).scaleb(-2)
+    owing = [g for g in groups if g[1] > 0]
+    owing.sort(key=lambda g: (-g[1], g[0]))
+    return DefaulterList(as_of, billing, overdue_total, tuple(owing), names)
+
+
 def defaulters_report(
     flt: ReceivablesFilter,
     limit: int | None = None,
@@ -492,71 +599,31 @@ def defaulters_report(
 ) -> DefaultersReport:
     """Clients with overdue invoices adding up to more than zero, the largest overdue
     amount first, each with its share of the billing and of everyone's overdue amount
-    (`billing` and `overdue_total` may be passed when already known). With
-    `names=False` the clients' names and tax IDs are left empty, for `named` to fill in
-    a page at a time.
+    (`billing` and `overdue_total` may be passed when already known; see
+    `defaulter_list`). With `names=False` the clients' names and tax IDs are left
+    empty, for `named` to fill in a page at a time."""
+    # Names with the aggregate for every row; for a few, a lookup of those few.
+    whole = names and limit is None
+    found = defaulter_list(flt, billing=billing, overdue_total=overdue_total, names=whole)
+    rows = found.rows(0, limit, names=names)
+    return DefaultersReport(found.as_of, found.billing, found.overdue, tuple(rows))
 
-    One aggregate of every client's overdue invoices: the defaulters are the clients
-    owing more than zero, everyone's overdue is the sum over all of them (a window over
-    the same groups)."""
-    base = ReceivablesFilter(as_of=flt.as_of, client_id=flt.client_id, owner_login=flt.owner_login)
-    where, params = _where(base)
-    as_of = flt.date
-    if billing is None:
-        billing = _billing(base)
-    page = " LIMIT ?" if limit is not None else ""
-    source, source_params = _source(as_of)
-    if source == _unpaid_from() and is_sqlite():
-        # Each unpaid invoice's client, dates and amount are in this index (m0017), in
-        # client order: the aggregate never reads the table nor sorts.
-        source = "invoice i INDEXED BY invoice_overdue_by_client"
-    client = "c.legal_name, c.tax_id" if names else "'', ''"
-    join = "JOIN client c ON c.id = g.client_id " if names else ""
-    sql = (
-        f"SELECT g.client_id, {client}, g.owed, g.n, g.oldest, g.everyone FROM ("
-        "SELECT a.*, SUM(a.owed) OVER () AS everyone FROM ("
-        "SELECT i.client_id, SUM(i.outstanding_cents) AS owed, COUNT(*) AS n, "
-        f"MIN(i.due_date) AS oldest FROM {source} WHERE {where} AND i.due_date < ? "
-        f"GROUP BY i.client_id) a) g {join}WHERE g.owed > 0 "
-        f"ORDER BY g.owed DESC, g.client_id{page}"
-    )
-    args = [*source_params, *params, as_of.isoformat()] + ([limit] if limit is not None else [])
-    rows = execute(sql, args).fetchall()
-    if overdue_total is None:
-        # No defaulter: the overdue that nets to zero or less is read on its own.
-        overdue_total = from_cents(int(rows[0][6])) if rows else total_overdue(base)
-    billing_cents, overdue_cents = int(billing * 100), int(overdue_total * 100)
-    days: dict[object, int] = {}  # due date -> days overdue (a few hundred distinct)
-    out = []
-    for r in rows:
-        owed = int(r[3])
-        oldest = days.get(r[5])
-        if oldest is None:
-            oldest = days[r[5]] = (as_of - _day(r[5])).days
-        out.append(
-            Defaulter(
-                client_id=r[0],
-                client=r[1],
-                tax_id=r[2],
-                overdue=Decimal(owed).scaleb(-2),  # from_cents of an int
-                invoices=int(r[4]),
-                oldest_days_overdue=oldest,
-                share_of_billing=share_of_cents(owed, billing_cents),
-                share_of_overdue=share_of_cents(owed, overdue_cents),
-            )
-        )
-    return DefaultersReport(as_of, billing, overdue_total, tuple(out))
+
+def _client_names(ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """Each client's (name, tax ID), read 500 ids a query."""
+    unique = sorted(set(ids))
+    known: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for r in execute(f"SELECT id, legal_name, tax_id FROM client WHERE id IN ({marks})", chunk):
+            known[r[0]] = (r[1], r[2])
+    return known
 
 
 def named(found: Sequence[Defaulter]) -> list[Defaulter]:
     """`found` with each client's name and tax ID (one query for a page of them)."""
-    ids = sorted({d.client_id for d in found})
-    known: dict[int, tuple[str, str]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        for r in execute(f"SELECT id, legal_name, tax_id FROM client WHERE id IN ({marks})", chunk):
-            known[r[0]] = (r[1], r[2])
+    known = _client_names([d.client_id for d in found])
     return [replace(d, client=known[d.client_id][0], tax_id=known[d.client_id][1]) for d in found]
 
 

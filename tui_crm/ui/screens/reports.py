@@ -70,22 +70,24 @@ def ranking_columns() -> list[Column]:
     ]
 
 
-def ranking_rows(ranking: Any) -> list[Row]:
-    def row(r: Any) -> Row:
-        return Row(
-            key=r.client_id,
-            cells=(
-                str(r.rank),
-                r.client,
-                money(r.revenue),
-                share(r.share),
-                money(r.previous_revenue),
-                signed_money(r.change),
-                signed_percent(r.change_pct),
-            ),
-            style="danger" if r.change < 0 else "",
-        )
+def ranking_row(r: Any) -> Row:
+    return Row(
+        key=r.client_id,
+        cells=(
+            str(r.rank),
+            r.client,
+            money(r.revenue),
+            share(r.share),
+            money(r.previous_revenue),
+            signed_money(r.change),
+            signed_percent(r.change_pct),
+        ),
+        style="danger" if r.change < 0 else "",
+    )
 
+
+def ranking_rows(ranking: Any) -> list[Row]:
+    row = ranking_row
     rows = [row(r) for r in ranking.top]
     shown = {r.rank for r in ranking.top}
     bottom = [r for r in reversed(ranking.bottom) if r.rank not in shown]
@@ -405,6 +407,18 @@ EMPTY = {
 # --- computing (in thread workers) --------------------------------------------------------
 
 
+def compute_first_rows(report: str, period: Any, top: int) -> list[Row] | None:
+    """The report's first rows when they can be had before the whole report (in a worker):
+    the ranking's top clients, read from the per-year totals without ranking everyone
+    (`analytics.ranking_top`); None when they cannot (the whole report brings them)."""
+    from ...services import analytics
+
+    if report != "ranking":
+        return None
+    found = analytics.ranking_top(period, top)
+    return None if found is None else [ranking_row(r) for r in found]
+
+
 def compute(report: str, period: Any, top: int, by_year: bool) -> dict[str, Any]:
     """One report's figures and rows (in a worker, inside one read-only transaction)."""
     from ...services import analytics, receivables
@@ -420,18 +434,12 @@ def compute(report: str, period: Any, top: int, by_year: bool) -> dict[str, Any]
             "chart": [(m.month, m.revenue, m.previous_year_revenue) for m in months],
         }
     if report == "defaulters":
-        # One aggregate gives the rows and both wholes of the summary line; names are
-        # looked up and rows made a page at a time (there may be tens of thousands).
-        flt = receivables.ReceivablesFilter(as_of=period.end)
-        found = receivables.defaulters_report(flt, names=False)
-        rows = found.defaulters
+        # One aggregate gives the order and both wholes of the summary line; the rows are
+        # made, names looked up, a page at a time (there may be tens of thousands).
+        found = receivables.defaulter_list(receivables.ReceivablesFilter(as_of=period.end))
         return {
-            "summary": defaulter_summary(found, len(rows)),
-            "source": PagedSource(
-                lambda: len(rows),
-                lambda offset, limit: receivables.named(rows[offset : offset + limit]),
-                defaulter_row,
-            ),
+            "summary": defaulter_summary(found, len(found)),
+            "source": PagedSource(lambda: len(found), found.rows, defaulter_row),
         }
     if report == "pnl":
         months = analytics.pnl_months(period)
@@ -513,6 +521,9 @@ class ReportsScreen(CrmScreen[None]):
         # pane built this moment is not mounted yet, so a query would not find them).
         self.built: dict[str, tuple[Static, LazyTable]] = {}
         self.chart: Any = None  # the monthly chart, once its pane is built
+        # The source of rows shown before their whole report (the ranking's top), which
+        # the whole report's rows then fill, so the rows shown stay on screen meanwhile.
+        self.first_rows: dict[str, LoadedSource[Row]] = {}
 
     # --- layout ----------------------------------------------------------------------
 
@@ -684,6 +695,7 @@ class ReportsScreen(CrmScreen[None]):
         """Start the report's worker for the current period (a running one is replaced)."""
         period, generation = self.period, self.generation
         self.computed[report] = generation
+        self.first_rows.pop(report, None)
         source = pnl_source(period) if report == "pnl" else None
         built_now = self._build(report, source)
         pane = self.query_one(f"#{pane_id(report)}", TabPane)
@@ -705,22 +717,58 @@ class ReportsScreen(CrmScreen[None]):
             self.notify(message, severity="error", markup=False)
             return True
 
-        self.run_service(
-            lambda: compute(report, period, choice.top, by_year),
-            lambda result: self._show_result(report, result),
-            refused=failed,
-            group=f"report-{report}",
-            exclusive=True,
-            snapshot=True,
-        )
+        def whole() -> None:
+            if self.computed.get(report) != generation or generation != self.generation:
+                return  # a newer period's computation has started
+            self.run_service(
+                lambda: compute(report, period, choice.top, by_year),
+                lambda result: self._show_result(report, result, generation),
+                refused=failed,
+                group=f"report-{report}",
+                exclusive=True,
+                snapshot=True,
+            )
 
-    def _show_result(self, report: str, result: dict[str, Any]) -> None:
-        if self.computed.get(report) != self.generation:
+        if report == "ranking":
+            # The top clients first (an index walk); once they are painted, the whole
+            # ranking (an aggregate of every client) adds the bottom ones and the summary.
+            def first(rows: list[Row] | None) -> None:
+                self._show_first_rows(report, generation, rows)
+                self.call_after_refresh(whole)
+
+            self.run_service(
+                lambda: compute_first_rows(report, period, choice.top),
+                first,
+                refused=failed,
+                group=f"report-{report}",
+                exclusive=True,
+                snapshot=True,
+            )
+            return
+        whole()
+
+    def _show_first_rows(self, report: str, generation: int, rows: list[Row] | None) -> None:
+        """The rows that came before the whole report: shown at once, the summary still
+        computing above them."""
+        if rows is None or generation != self.generation or self.computed.get(report) != generation:
+            return  # nothing before the whole report, or for a period no longer chosen
+        self.query_one(f"#{pane_id(report)}", TabPane).loading = False
+        source = self.first_rows[report] = LoadedSource.of(rows)
+        self.table(report).set_source(source)
+
+    def _show_result(self, report: str, result: dict[str, Any], generation: int) -> None:
+        if self.computed.get(report) != self.generation or generation != self.generation:
             return  # computed for a period that is no longer chosen
         self.results[report] = result
         self.query_one(f"#{pane_id(report)}", TabPane).loading = False
         self.summary(report).update(result["summary"])
-        if "rows" in result:
+        first = self.first_rows.pop(report, None)
+        if "rows" in result and first is not None:
+            # Rows already shown (the ranking's top): the same source gets every row and
+            # the table re-reads it, keeping its cursor and the rows shown until then.
+            first.loaded = list(result["rows"])
+            self.table(report).refresh_rows()
+        elif "rows" in result:
             self.table(report).set_source(LoadedSource.of(result["rows"]))
         elif "source" in result:
             self.table(report).set_source(result["source"])
