@@ -224,6 +224,32 @@ def test_receivables_as_of_a_past_date_on_postgresql(pg_url, app_env):
         close_database()
 
 
+def test_receivables_as_of_rows_follow_writes_on_postgresql(pg_url, app_env):
+    """PostgreSQL keeps the as-of rows in a temporary table per connection too: a payment
+    written since they were read, by this connection or another, is in the next read."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from tests.invoicing_support import issued, line, make_client, set_issuer
+    from tests.unit.test_receivables_as_of import follows_writes_since_it_was_read
+    from tui_crm.config import DatabaseTarget
+    from tui_crm.db import close_database
+    from tui_crm.services import payments
+    from tui_crm.services.startup import open_for_use
+
+    open_for_use(DatabaseTarget(pg_url))
+    try:
+        set_issuer()
+        client = make_client("Pagos Tardíos SL", "B63272603")
+        bill = issued(client, dt.date(2026, 3, 1), line(price="200"))  # 242.00
+        payments.register_payment(
+            client, dt.date(2026, 4, 10), Decimal("100"), allocations=[(bill.id, Decimal("100"))]
+        )
+        follows_writes_since_it_was_read(client, bill.id)
+    finally:
+        close_database()
+
+
 def test_verifactu_records_on_postgresql(pg_url, app_env):
     import peewee
 

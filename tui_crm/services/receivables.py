@@ -112,60 +112,79 @@ def _source(as_of: dt.date) -> tuple[str, list[object]]:
 
     Today's unpaid invoices that no later payment or reversal touched are read through
     their index as they are; the ones that were touched are read with their amounts put
-    back (a UNION ALL of the two). On SQLite that is computed once per connection, date
-    and state of the data into a temporary table (`_as_of_table`): the board's count,
-    page, buckets and defaulters then read it instead of replaying it each time."""
+    back (a UNION ALL of the two). That is computed once per connection, date and state of
+    the data into a temporary table (`_as_of_table`): the board's count, page, buckets and
+    defaulters then read it instead of replaying it each time."""
     if not needs_replay(as_of):
         return _unpaid_from(), []
-    if is_sqlite():
-        return f"{_as_of_table(as_of)} i", []
-    return _replayed(as_of)
+    return f"{_as_of_table(as_of)} i", []
 
 
-# Per SQLite connection: (as-of date, data_version, total_changes) of its temporary table.
+# Per connection: (as-of date, state of the data) its temporary table was built for.
 _AS_OF_TABLE = "receivables_as_of"
 _as_of_built: dict[int, tuple[object, ...]] = {}
 
 
+def _data_state() -> tuple[object, ...]:
+    """What changes whenever anyone commits a write: on SQLite PRAGMA data_version (other
+    connections) and this connection's total_changes (its own); on PostgreSQL the current
+    snapshot (its running and next transaction ids: any commit anywhere moves it on, so
+    an unrelated write only costs a rebuild)."""
+    from ..db import database
+
+    if is_sqlite():
+        return (execute("PRAGMA data_version").fetchone()[0], database.connection().total_changes)
+    return (str(execute("SELECT pg_current_snapshot()").fetchone()[0]),)
+
+
+def _temp_table() -> str:
+    return f"temp.{_AS_OF_TABLE}" if is_sqlite() else f"pg_temp.{_AS_OF_TABLE}"
+
+
 def _as_of_table(as_of: dt.date) -> str:
     """The as-of rows of `_replayed` in a temporary table of this connection, rebuilt when the
-    date changes or anyone wrote since (PRAGMA data_version: other connections; the
-    connection's total_changes: its own).
+    date changes or anyone wrote since (`_data_state`).
 
-    Only the columns the board filters, sorts and adds up by are kept (`_SLIM_COLUMNS`): a page
-    reads the rest of its rows from `invoice` by key (`_PAGE_COLUMNS`), so the build
+    Only the columns the board filters, sorts and adds up by are kept (`_SLIM_COLUMNS`): a
+    page reads the rest of its rows from `invoice` by key (`_PAGE_COLUMNS`), so the build
     writes a fraction of each invoice."""
     from ..db import database
 
     conn = database.connection()
-    version = execute("PRAGMA data_version").fetchone()[0]
-    key = (as_of, version, conn.total_changes)
-    exists = execute(
-        "SELECT 1 FROM temp.sqlite_master WHERE type = 'table' AND name = ?", (_AS_OF_TABLE,)
-    ).fetchone()
-    if exists is None or _as_of_built.get(id(conn)) != key:
+    table = _temp_table()
+    if is_sqlite():
+        exists = execute(
+            "SELECT 1 FROM temp.sqlite_master WHERE type = 'table' AND name = ?", (_AS_OF_TABLE,)
+        ).fetchone()
+    else:
+        exists = execute("SELECT to_regclass(?)", (table,)).fetchone()[0]
+    if not exists or _as_of_built.get(id(conn)) != (as_of, *_data_state()):
         sql, params = _replayed(as_of, _SLIM_COLUMNS)
-        execute(f"DROP TABLE IF EXISTS temp.{_AS_OF_TABLE}")
+        execute(f"DROP TABLE IF EXISTS {table}")
         execute(
             f"CREATE TEMP TABLE {_AS_OF_TABLE} AS SELECT * FROM {sql} "
             "WHERE i.outstanding_cents <> 0",
             params,
         )
-        execute(f"CREATE INDEX temp.{_AS_OF_TABLE}_due ON {_AS_OF_TABLE} (due_date, client_id, id)")
-        _as_of_built[id(conn)] = (as_of, version, conn.total_changes)
-    return f"temp.{_AS_OF_TABLE}"
+        index = f"temp.{_AS_OF_TABLE}_due" if is_sqlite() else f"{_AS_OF_TABLE}_due"
+        execute(f"CREATE INDEX {index} ON {_AS_OF_TABLE} (due_date, client_id, id)")
+        if not is_sqlite():
+            execute(f"ANALYZE {table}")  # no autovacuum for temporary tables
+        # The state after the build (its own writes included), so the next call reuses it.
+        _as_of_built[id(conn)] = (as_of, *_data_state())
+    return table
 
 
 def _is_slim(source: str) -> bool:
     """True when `source` is the as-of temporary table (its rows lack the invoice's texts)."""
-    return source.startswith(f"temp.{_AS_OF_TABLE}")
+    return source.startswith(_temp_table())
 
 
 def forget_as_of() -> None:
     """Drop this connection's as-of table (the next board as of a past date recomputes it)."""
     from ..db import database
 
-    execute(f"DROP TABLE IF EXISTS temp.{_AS_OF_TABLE}")
+    execute(f"DROP TABLE IF EXISTS {_temp_table()}")
     _as_of_built.pop(id(database.connection()), None)
 
 
