@@ -129,12 +129,16 @@ def _data_state() -> tuple[object, ...]:
     """What changes whenever anyone commits a write: on SQLite PRAGMA data_version (other
     connections) and this connection's total_changes (its own); on PostgreSQL the current
     snapshot (its running and next transaction ids: any commit anywhere moves it on, so
-    an unrelated write only costs a rebuild)."""
+    an unrelated write only costs a rebuild), and never the same state inside a
+    transaction that has written (its own later writes would not move the snapshot)."""
     from ..db import database
 
     if is_sqlite():
         return (execute("PRAGMA data_version").fetchone()[0], database.connection().total_changes)
-    return (str(execute("SELECT pg_current_snapshot()").fetchone()[0]),)
+    snapshot, writing = execute(
+        "SELECT pg_current_snapshot(), pg_current_xact_id_if_assigned()"
+    ).fetchone()
+    return (str(snapshot),) if writing is None else (object(),)
 
 
 def _temp_table() -> str:
