@@ -7,9 +7,10 @@ every allocation was a lookup into the allocation table for its invoice and amou
 (some 267,000 random reads at the scale case for D five months back, a fifth of the
 whole replay). This index holds both, so the replay reads the allocations from it alone.
 
-The board names it on SQLite (`INDEXED BY`): with the statistics of a database that has
-them, the planner would rather scan every allocation in invoice order, which costs the
-same whether one payment or thirty thousand came after D.
+The board names it on SQLite (`INDEXED BY`): going by the statistics a database may have
+(`sqlite_stat1`, as the demo's), the planner keeps the narrower index, or scans every
+allocation in invoice order, which costs the same whether one payment or thirty
+thousand came after D.
 """
 
 NAME = "receivables: covering index of payment allocations by payment"

@@ -195,8 +195,9 @@ def forget_as_of() -> None:
 def _allocations() -> str:
     """The allocations `a` of the payments after the day, read from m0022's covering index.
 
-    Named on SQLite: with a database's statistics its planner would rather scan every
-    allocation in invoice order, as slow for one later payment as for thirty thousand."""
+    Named on SQLite: going by a database's statistics its planner may keep the narrower
+    index, or scan every allocation in invoice order, as slow for one later payment as for
+    thirty thousand."""
     if is_sqlite():
         return "payment_allocation a INDEXED BY payment_allocation_payment_cover"
     return "payment_allocation a"
