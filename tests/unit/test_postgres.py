@@ -231,15 +231,14 @@ def test_receivables_as_of_rows_follow_writes_on_postgresql(pg_url, app_env):
     from decimal import Decimal
 
     from tests.invoicing_support import issued, line, make_client, set_issuer
+    from tests.postgres_support import fresh_schema
     from tests.unit.test_receivables_as_of import follows_writes_since_it_was_read
-    from tui_crm.config import DatabaseTarget
-    from tui_crm.db import close_database, database
+    from tui_crm.db import database
     from tui_crm.services import payments
     from tui_crm.services import receivables as rv
-    from tui_crm.services.startup import open_for_use
 
-    open_for_use(DatabaseTarget(pg_url))
-    try:
+    # Afresh: another test of the module may have issued in series F this year already.
+    with fresh_schema(pg_url):
         set_issuer()
         client = make_client("Pagos Tardíos SL", "B63272603")
         bill = issued(client, dt.date(2026, 3, 1), line(price="200"))  # 242.00
@@ -263,8 +262,6 @@ def test_receivables_as_of_rows_follow_writes_on_postgresql(pg_url, app_env):
                     allocations=[(second.id, Decimal(amount))],
                 )
                 assert [r.outstanding for r in rv.list_receivables(then)] == [Decimal(owed)]
-    finally:
-        close_database()
 
 
 def test_verifactu_records_on_postgresql(pg_url, app_env):
