@@ -290,6 +290,44 @@ async def test_board_colours_and_buckets_at_fixed_dates(db) -> None:
         assert [(r.key, r.style) for r in rows] == [(very_old, "danger"), (old, "warning")]
 
 
+async def test_the_board_as_of_a_day_puts_back_the_payments_made_after_it(db) -> None:
+    """As of 31 March the invoice paid in full on 10 April still owes all of it and the one
+    paid half on 20 March the other half: rows, amounts and summary are that day's."""
+    set_issuer()
+    client = make_client("Morosa SL", "B12345674")
+    whole = issued(client, dt.date(2026, 3, 1), line(price="100"), due_date=dt.date(2026, 3, 15))
+    half = issued(client, dt.date(2026, 3, 2), line(price="200"), due_date=dt.date(2026, 4, 30))
+    payments.register_payment(
+        client, dt.date(2026, 4, 10), D("121"), allocations=[(whole.id, D("121"))]
+    )
+    payments.register_payment(
+        client, dt.date(2026, 3, 20), D("121"), allocations=[(half.id, D("121"))]
+    )
+    app = CrmApp(db.opened, first_run=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f5")
+        await settle(pilot, app)
+        table = app.screen.query_one(LazyTable)
+        assert [r.key for r in board_rows(table)] == [half.id]  # today: only the half
+        await pilot.press("a")
+        await settle(pilot, app)
+        await pilot.press("ctrl+u", *"2026-03-31", "ctrl+s")
+        await settle(pilot, app)
+        rows = board_rows(table)
+        assert [r.key for r in rows] == [whole.id, half.id]
+        assert [r.cells[:2] for r in rows] == [
+            (whole.code, "Morosa SL"),
+            (half.code, "Morosa SL"),
+        ]
+        # total, paid, outstanding, days
+        assert [r.cells[4:8] for r in rows] == [
+            ("€121.00", "", "€121.00", "16"),
+            ("€242.00", "€121.00", "€121.00", ""),
+        ]
+        assert "As of 2026-03-31: 2 unpaid invoices, €242.00 outstanding" in screen_text(app)
+
+
 async def test_rectify_an_issued_invoice_by_keyboard(business) -> None:
     opened, client_id = business
     original = issued(client_id, TODAY - dt.timedelta(days=3), line(quantity="2", price="100"))

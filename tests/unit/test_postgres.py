@@ -224,6 +224,46 @@ def test_receivables_as_of_a_past_date_on_postgresql(pg_url, app_env):
         close_database()
 
 
+def test_receivables_as_of_rows_follow_writes_on_postgresql(pg_url, app_env):
+    """PostgreSQL keeps the as-of rows in a temporary table per connection too: a payment
+    written since they were read, by this connection or another, is in the next read."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from tests.invoicing_support import issued, line, make_client, set_issuer
+    from tests.postgres_support import fresh_schema
+    from tests.unit.test_receivables_as_of import follows_writes_since_it_was_read
+    from tui_crm.db import database
+    from tui_crm.services import payments
+    from tui_crm.services import receivables as rv
+
+    # Afresh: another test of the module may have issued in series F this year already.
+    with fresh_schema(pg_url):
+        set_issuer()
+        client = make_client("Pagos Tardíos SL", "B63272603")
+        bill = issued(client, dt.date(2026, 3, 1), line(price="200"))  # 242.00
+        payments.register_payment(
+            client, dt.date(2026, 4, 10), Decimal("100"), allocations=[(bill.id, Decimal("100"))]
+        )
+        follows_writes_since_it_was_read(client, bill.id)
+        # Inside one transaction its second write does not move the snapshot: still read.
+        other = make_client("Cobros En Curso SL", "B60889649")
+        second = issued(other, dt.date(2026, 3, 1), line(price="100"))  # 121.00
+        payments.register_payment(
+            other, dt.date(2026, 4, 10), Decimal("21"), allocations=[(second.id, Decimal("21"))]
+        )
+        then = rv.ReceivablesFilter(as_of=dt.date(2026, 3, 31), client_id=other)
+        with database.atomic():
+            for day, amount, owed in ((20, "40", "81.00"), (21, "30", "51.00")):
+                payments.register_payment(
+                    other,
+                    dt.date(2026, 3, day),
+                    Decimal(amount),
+                    allocations=[(second.id, Decimal(amount))],
+                )
+                assert [r.outstanding for r in rv.list_receivables(then)] == [Decimal(owed)]
+
+
 def test_verifactu_records_on_postgresql(pg_url, app_env):
     import peewee
 

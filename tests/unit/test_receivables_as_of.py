@@ -201,3 +201,60 @@ def test_the_unpaid_index_path_leaves_out_invoices_issued_after_the_day(db):
         assert rv.count_receivables(flt) == len(codes)
         overdue = rv.ReceivablesFilter(as_of=day, bucket="overdue")
         assert rv.count_receivables(overdue) == len(rv.list_receivables(overdue))
+
+
+def _from_another_connection(call) -> None:
+    """`call()` in a worker thread, inside that thread's own connection (as the TUI's)."""
+    import threading
+
+    from tui_crm.services.calls import run_call
+
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            run_call(call)
+        except BaseException as exc:  # handed over to the test's thread
+            failed.append(exc)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join()
+    if failed:
+        raise failed[0]
+
+
+def follows_writes_since_it_was_read(client: int, bill_id: int) -> None:
+    """The as-of rows are kept per connection: a payment written since they were read, by
+    this connection or another one, is in the next read. `bill_id`: 242.00, issued 1 Mar
+    2026, paid 100 on 10 Apr (after the day asked for, 31 Mar: put back)."""
+    day = dt.date(2026, 3, 31)
+    flt = rv.ReceivablesFilter(as_of=day, client_id=client)
+
+    def owed() -> list[Decimal]:
+        return [r.outstanding for r in rv.list_receivables(flt)]
+
+    assert owed() == [D("242.00")]
+    assert rv.count_receivables(flt) == 1
+    payments.register_payment(
+        client, dt.date(2026, 3, 20), D("42"), allocations=[(bill_id, D("42"))]
+    )
+    assert owed() == [D("200.00")]  # this connection's own write
+    _from_another_connection(
+        lambda: payments.register_payment(
+            client, dt.date(2026, 3, 25), D("100"), allocations=[(bill_id, D("100"))]
+        )
+    )
+    assert owed() == [D("100.00")]  # another connection's
+    assert rv.get_receivable(bill_id, day).outstanding == D("100.00")
+    assert sum((t.amount for t in rv.bucket_totals(flt)), D(0)) == D("100.00")
+
+
+def test_the_as_of_rows_follow_writes_made_since(db):
+    set_issuer()
+    client = make_client()
+    bill = issued(client, dt.date(2026, 3, 1), line(price="200"))
+    payments.register_payment(
+        client, dt.date(2026, 4, 10), D("100"), allocations=[(bill.id, D("100"))]
+    )
+    follows_writes_since_it_was_read(client, bill.id)
