@@ -108,7 +108,7 @@ _BUCKETS = (
 def _later(as_of: dt.date, sqlite: bool) -> tuple[str, list[object]]:
     """What each invoice's payments after `as_of` changed (those dated after it and still
     standing, those dated by it and reversed after it), per invoice. On SQLite through
-    m0022's covering index of allocations by payment, the one the board reads (the
+    m0021's covering index of allocations by payment, the one the board reads (the
     planner, going by the scale database's older statistics, would pick the narrower)."""
     from tui_crm.services import receivables as rv
 

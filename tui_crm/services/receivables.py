@@ -193,7 +193,7 @@ def forget_as_of() -> None:
 
 
 def _allocations() -> str:
-    """The allocations `a` of the payments after the day, read from m0022's covering index.
+    """The allocations `a` of the payments after the day, read from m0021's covering index.
 
     Named on SQLite: going by a database's statistics its planner may keep the narrower
     index, or scan every allocation in invoice order, as slow for one later payment as for
