@@ -127,6 +127,12 @@ class ClientFileScreen(CrmScreen[None]):
         self.initial_tab = tab if tab in TAB_KEYS else "overview"
         self.as_of = as_of
         self.file: Any = None  # services.client_file.ClientFile, once loaded
+        # Focus goes straight to what the first tab shows: not to the tabs first and
+        # then there (each move restyles the screen and rebuilds the footer's keys).
+        self.AUTO_FOCUS = {
+            "overview": "#cf-overview",
+            ANALYTICS_TAB: "#cf-analytics",
+        }.get(self.initial_tab, f"#{table_id(self.initial_tab)}")
         self._figure_groups: list[Content] = []
 
     @property
@@ -268,8 +274,10 @@ class ClientFileScreen(CrmScreen[None]):
         )
 
     def _show_file(self, data: Any) -> None:
-        if self.file is None:  # the line of analytics after the header, not competing with it
-            self.query_one(ClientAnalyticsLine).reload()
+        if self.file is None:
+            # The line of analytics once the header and overview are painted: its
+            # worker does not compete with the frame that shows them.
+            self.call_after_refresh(self.query_one(ClientAnalyticsLine).reload)
         self.file = data
         detail = data.detail
         name = detail.data.legal_name
