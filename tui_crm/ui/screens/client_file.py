@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -142,6 +143,9 @@ class ClientFileScreen(CrmScreen[None]):
     # --- layout --------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The file is read while the screen is built, not after: it usually arrives
+        # before the first frame, which then shows the header and overview at once.
+        self.load_file()
         yield Header()
         with Horizontal(id="cf-head"):
             yield Static("", id="cf-title")
@@ -170,10 +174,17 @@ class ClientFileScreen(CrmScreen[None]):
 
     def on_mount(self) -> None:
         self.title = _("Client")
-        self.load_file()
         self.call_after_refresh(self._focus_tab)
 
-    def on_screen_resume(self) -> None:
+    _resumed = False
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self._resumed:
+            # Shown for the first time: every widget was styled as it was mounted, with
+            # the stylesheet in use; Textual would restyle the whole screen once more.
+            # (Coming back from a dialog, it still does: the theme may have changed.)
+            self._resumed = True
+            event.refresh_styles = False
         self.refresh_bindings()
 
     # --- tabs ----------------------------------------------------------------------
