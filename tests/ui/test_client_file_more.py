@@ -351,3 +351,20 @@ async def test_overview_long_values_wrap_under_themselves_never_under_the_labels
         assert all(f"etiqueta-{i:02}" in shown for i in range(14))
         assert website in shown
         assert all(len(line) <= 80 for line in lines)
+
+
+async def test_a_client_deleted_meanwhile_says_so_and_its_file_closes(db) -> None:
+    cid = make("Alfa SL")
+    gone = make("Beta SL")
+    clients.delete_client(gone)  # another colleague deleted it while the list showed it
+    app = CrmApp(db.opened, first_run=False, start="clients")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        app.open_client(gone)
+        await settle(pilot, app)
+        assert isinstance(app.screen, ClientsScreen)
+        assert any(f"client {gone} does not exist" in n.message for n in app._notifications)
+        app.open_client(cid)  # and the next file opens as usual
+        await settle(pilot, app)
+        assert isinstance(app.screen, ClientFileScreen)
+        assert "Alfa SL" in screen_text(app)
