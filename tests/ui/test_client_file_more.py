@@ -322,3 +322,49 @@ async def test_hostile_names_and_notes_show_exactly_and_never_break_the_screen(d
         assert isinstance(app.screen, ClientFileScreen)
     [entry] = timeline.list_timeline(cid)
     assert entry.body.endswith("ñ" * 10_000)
+
+
+async def test_overview_long_values_wrap_under_themselves_never_under_the_labels(db) -> None:
+    website = "https://www.example.com/" + "/".join(f"seccion{i}" for i in range(12))
+    cid = make("Alfa SL", website=website, email="info@alfa.es")
+    tags.set_tags(cid, [f"etiqueta-{i:02}" for i in range(14)])
+    app = CrmApp(db.opened, first_run=False, start="clients")
+    async with app.run_test(size=(80, 40)) as pilot:
+        await settle(pilot, app)
+        app.open_client(cid)
+        await settle(pilot, app)
+        lines = screen_lines(app)
+        start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("Legal name"))
+        column = lines[start].index("Alfa SL")  # where every value starts
+        rows = lines[start:]
+        tag_row = next(i for i, line in enumerate(rows) if line.lstrip().startswith("Tags"))
+        assert rows[tag_row][column:].startswith("etiqueta-00, ")
+        # the tags take more than one line: the rest starts under the first value, and
+        # the next label comes after them
+        last = next(i for i, line in enumerate(rows) if line.lstrip().startswith("Last change"))
+        assert last > tag_row + 1
+        for line in rows[tag_row + 1 : last]:
+            assert line[:column].strip() == ""
+            assert line[column:].startswith("etiqueta-")
+        # nothing cut: every tag is shown, and the website (one word) folds under itself
+        shown = "".join(line[column:].strip() for line in rows)
+        assert all(f"etiqueta-{i:02}" in shown for i in range(14))
+        assert website in shown
+        assert all(len(line) <= 80 for line in lines)
+
+
+async def test_a_client_deleted_meanwhile_says_so_and_its_file_closes(db) -> None:
+    cid = make("Alfa SL")
+    gone = make("Beta SL")
+    clients.delete_client(gone)  # another colleague deleted it while the list showed it
+    app = CrmApp(db.opened, first_run=False, start="clients")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        app.open_client(gone)
+        await settle(pilot, app)
+        assert isinstance(app.screen, ClientsScreen)
+        assert any(f"client {gone} does not exist" in n.message for n in app._notifications)
+        app.open_client(cid)  # and the next file opens as usual
+        await settle(pilot, app)
+        assert isinstance(app.screen, ClientFileScreen)
+        assert "Alfa SL" in screen_text(app)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -127,6 +128,12 @@ class ClientFileScreen(CrmScreen[None]):
         self.initial_tab = tab if tab in TAB_KEYS else "overview"
         self.as_of = as_of
         self.file: Any = None  # services.client_file.ClientFile, once loaded
+        # Focus goes straight to what the first tab shows: not to the tabs first and
+        # then there (each move restyles the screen and rebuilds the footer's keys).
+        self.AUTO_FOCUS = {
+            "overview": "#cf-overview",
+            ANALYTICS_TAB: "#cf-analytics",
+        }.get(self.initial_tab, f"#{table_id(self.initial_tab)}")
         self._figure_groups: list[Content] = []
 
     @property
@@ -136,6 +143,9 @@ class ClientFileScreen(CrmScreen[None]):
     # --- layout --------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The file is read while the screen is built, not after: it usually arrives
+        # before the first frame, which then shows the header and overview at once.
+        self.load_file()
         yield Header()
         with Horizontal(id="cf-head"):
             yield Static("", id="cf-title")
@@ -164,10 +174,17 @@ class ClientFileScreen(CrmScreen[None]):
 
     def on_mount(self) -> None:
         self.title = _("Client")
-        self.load_file()
         self.call_after_refresh(self._focus_tab)
 
-    def on_screen_resume(self) -> None:
+    _resumed = False
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self._resumed:
+            # Shown for the first time: every widget was styled as it was mounted, with
+            # the stylesheet in use; Textual would restyle the whole screen once more.
+            # (Coming back from a dialog, it still does: the theme may have changed.)
+            self._resumed = True
+            event.refresh_styles = False
         self.refresh_bindings()
 
     # --- tabs ----------------------------------------------------------------------
@@ -268,8 +285,10 @@ class ClientFileScreen(CrmScreen[None]):
         )
 
     def _show_file(self, data: Any) -> None:
-        if self.file is None:  # the line of analytics after the header, not competing with it
-            self.query_one(ClientAnalyticsLine).reload()
+        if self.file is None:
+            # The line of analytics once the header and overview are painted: its
+            # worker does not compete with the frame that shows them.
+            self.call_after_refresh(self.query_one(ClientAnalyticsLine).reload)
         self.file = data
         detail = data.detail
         name = detail.data.legal_name
