@@ -354,9 +354,12 @@ class _Demo:
         del rect_rows, payment_rows, allocations
         self.progress(_("Indexes"), 0.66)
         late_invoices = [*derived, *recreate(("invoice", "payment", "payment_allocation"))]
+        self.verifactu_inputs()
+        # half a minute of SQL at the scale case: this thread builds what is left in Python
         with Background(cur.connection, late_invoices):
             client_rows = self.client_rows()
             docs = self.search_docs()
+            self.verifactu_rows()
         self.progress(_("Timeline"), 0.80)
         self.insert("activity", ACTIVITY_COLUMNS, activities)
         self.insert_clients(client_rows)
@@ -2016,70 +2019,71 @@ class _Demo:
         self.cur.executemany("INSERT INTO client_search (rowid, doc) VALUES (?, ?)", docs)
         self.cur.execute("INSERT INTO client_search (client_search) VALUES ('optimize')")
 
-    def verifactu_records(self) -> None:
-        """The demo business turned VERI*FACTU on `VERIFACTU_DAYS` days ago: every invoice
-        issued since has its registro de alta, chained in issue order, made as
-        `services.verifactu` makes them (the same builder, checked against AEAT's schema
-        on the first of each kind); those of earlier days have none, as invoices issued
-        before a business adopts VERI*FACTU. Records of days before today were accepted
-        by AEAT (each day one submission with its CSV); today's still wait to be sent."""
-        from ..services.verifactu import infer_exemption_code, issuer_nif
-        from ..verifactu import formats, records, schema
-        from ..verifactu.system import this_system
+    def verifactu_inputs(self) -> None:
+        """What the VERI*FACTU records are made of, read before the second thread takes
+        the connection (`verifactu_rows` builds them meanwhile, `verifactu_records`
+        writes them). Invoices are numbered in date order and the rectifying ones come
+        last, so those issued since VERI*FACTU went on are the ids from the first of them:
+        an id range, read without the indexes (which are being made)."""
+        from ..services.verifactu import issuer_nif
 
         cur = self.cur
         since = self.T - VERIFACTU_DAYS
         stored = dict(cur.execute("SELECT key, value FROM setting"))
-        nif = issuer_nif(stored.get("company.tax_id", self.company_cif))
-        installation = f"{self.dstr[since].replace('-', '')}090000"
-        now = self.dstr[since] + " 09:00:00"
-        cur.executemany(
-            "INSERT OR REPLACE INTO setting (key, value, updated_at, updated_by) "
-            "VALUES (?, ?, ?, ?)",
-            [
-                (key, value, now, login())
-                for key, value in (
-                    ("verifactu.enabled", "yes"),
-                    ("verifactu.environment", "test"),
-                    ("verifactu.installation", installation),
-                )
-            ],
-        )
-        system = this_system(installation)
-        invoices = cur.execute(
+        self.vf_nif = issuer_nif(stored.get("company.tax_id", self.company_cif))
+        first_id = self.inv_id0 + bisect.bisect_left(self.inv_day, since)
+        params = (self.dstr[since], first_id)
+        self.vf_invoices = cur.execute(
             "SELECT id, code, issue_date, kind, rectifies_id, client_name, client_tax_id, "
             "exemption_reason, issuer_name, rectification_reason, operation_date "
-            "FROM invoice WHERE status <> 'draft' AND issue_date >= ? "
+            "FROM invoice WHERE status <> 'draft' AND issue_date >= ? AND id >= ? "
             "ORDER BY issue_date, kind, series, number",
-            (self.dstr[since],),
+            params,
         ).fetchall()
+        self.vf_lines = cur.execute(
+            "SELECT l.invoice_id, l.vat_rate_bp, l.recargo_rate_bp, l.base_cents, l.description "
+            "FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id "
+            "WHERE i.status <> 'draft' AND i.issue_date >= ? AND i.id >= ? "
+            "ORDER BY l.invoice_id, l.position",
+            params,
+        ).fetchall()
+        self.vf_originals = {
+            row[0]: (row[1], row[2])
+            for row in cur.execute(
+                "SELECT id, code, issue_date FROM invoice WHERE id IN "
+                "(SELECT rectifies_id FROM invoice WHERE rectifies_id IS NOT NULL "
+                "AND issue_date >= ? AND id >= ?)",
+                params,
+            )
+        }
+
+    def verifactu_rows(self) -> None:
+        """The registros de alta (see `verifactu_records`), built in Python without
+        touching the connection."""
+        from ..services.verifactu import infer_exemption_code
+        from ..verifactu import formats, records, schema
+        from ..verifactu.system import this_system
+
+        since = self.T - VERIFACTU_DAYS
+        nif = self.vf_nif
+        invoices = self.vf_invoices
+        self.vf_installation = installation = f"{self.dstr[since].replace('-', '')}090000"
+        system = this_system(installation)
         self.counts["verifactu_records"] = len(invoices)
+        self.vf_rows: list[tuple] = []
         if not invoices:
             return
         groups: dict[int, dict[tuple[int, int], int]] = {}
         descriptions: dict[int, list[str]] = {}
-        for invoice_id, vat_bp, rec_bp, base, text in cur.execute(
-            "SELECT l.invoice_id, l.vat_rate_bp, l.recargo_rate_bp, l.base_cents, l.description "
-            "FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id "
-            "WHERE i.status <> 'draft' AND i.issue_date >= ? ORDER BY l.invoice_id, l.position",
-            (self.dstr[since],),
-        ):
+        for invoice_id, vat_bp, rec_bp, base, text in self.vf_lines:
             rates = groups.setdefault(invoice_id, {})
             rates[(vat_bp, rec_bp)] = rates.get((vat_bp, rec_bp), 0) + base
             seen = descriptions.setdefault(invoice_id, [])
             if text not in seen:
                 seen.append(text)
-        originals = {
-            row[0]: (row[1], row[2])
-            for row in cur.execute(
-                "SELECT id, code, issue_date FROM invoice WHERE id IN "
-                "(SELECT rectifies_id FROM invoice WHERE rectifies_id IS NOT NULL "
-                "AND issue_date >= ?)",
-                (self.dstr[since],),
-            )
-        }
+        originals = self.vf_originals
         codes: dict[str, str] = {}
-        rows: list[tuple] = []
+        rows = self.vf_rows
         previous: records.Previous | None = None
         checked: set[tuple] = set()
         day_seconds: dict[str, int] = {}
@@ -2178,6 +2182,34 @@ class _Demo:
                 )
             )  # fmt: skip
             previous = records.Previous(nif, code, day, built.hash)
+        del self.vf_invoices, self.vf_lines, self.vf_originals
+
+    def verifactu_records(self) -> None:
+        """The demo business turned VERI*FACTU on `VERIFACTU_DAYS` days ago: every invoice
+        issued since has its registro de alta, chained in issue order, made as
+        `services.verifactu` makes them (the same builder, checked against AEAT's schema
+        on the first of each kind); those of earlier days have none, as invoices issued
+        before a business adopts VERI*FACTU. Records of days before today were accepted
+        by AEAT (each day one submission with its CSV); today's still wait to be sent."""
+        cur = self.cur
+        since = self.T - VERIFACTU_DAYS
+        now = self.dstr[since] + " 09:00:00"
+        cur.executemany(
+            "INSERT OR REPLACE INTO setting (key, value, updated_at, updated_by) "
+            "VALUES (?, ?, ?, ?)",
+            [
+                (key, value, now, login())
+                for key, value in (
+                    ("verifactu.enabled", "yes"),
+                    ("verifactu.environment", "test"),
+                    ("verifactu.installation", self.vf_installation),
+                )
+            ],
+        )
+        rows = self.vf_rows
+        if not rows:
+            return
+        nif = self.vf_nif
         cur.executemany(
             "INSERT INTO verifactu_record (issuer_nif, issuer_name, sequence, invoice_id, "
             "record_type, subsanacion, rechazo_previo, sin_registro_previo, invoice_number, "
@@ -2254,7 +2286,7 @@ def generate_demo(
     conn = database.connection()
     saved = {
         name: conn.execute(f"PRAGMA {name}").fetchone()[0]
-        for name in ("journal_mode", "synchronous", "cache_size", "foreign_keys")
+        for name in ("journal_mode", "synchronous", "cache_size", "foreign_keys", "mmap_size")
     }
     wal = str(saved["journal_mode"]).lower() == "wal"
     # Millions of tuples are built and kept: the cyclic collector would rescan them again and
@@ -2270,12 +2302,17 @@ def generate_demo(
                 conn.execute("PRAGMA journal_mode = DELETE").fetchone()
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("PRAGMA cache_size = -1000000")  # 1 GB while loading
+        # Twenty-odd statements read the whole invoice table (each index, each derived
+        # table), larger than the cache at the scale case: read through a memory map, a
+        # page costs no system call and no copy. Per connection; put back below.
+        conn.execute("PRAGMA mmap_size = 2147418112").fetchone()
         with database.atomic():
             summary = demo.run()
     finally:
         if gc_was_enabled:
             gc.enable()
         conn.execute(f"PRAGMA cache_size = {int(saved['cache_size'])}")
+        conn.execute(f"PRAGMA mmap_size = {int(saved['mmap_size'])}").fetchone()
         if wal:  # if this fails, the next connection sets WAL again (db.SQLITE_PRAGMAS)
             with contextlib.suppress(sqlite3.OperationalError):
                 conn.execute("PRAGMA journal_mode = WAL").fetchone()
