@@ -1483,7 +1483,9 @@ class _Demo:
         ):
             lines[set_id].append(line)
         return {
-            "quoted": quoted,
+            "issuer": ",".join(quoted(value) for value in self.issuer),
+            "kind": quoted("standard"),
+            "series": quoted(self.series),
             "clients": cur.execute(
                 "SELECT json_quote(exempt), json_quote(name), json_quote(tax_id), "
                 "json_quote(address) FROM temp.demo_client ORDER BY idx"
@@ -1502,10 +1504,9 @@ class _Demo:
         and `tui-crm check` recompute every fingerprint with the SQL."""
         if (evidence.FISCAL_COLUMNS, evidence.LINE_COLUMNS) != _FISCAL_LAYOUT:
             raise RuntimeError("the fiscal content changed: update the demo's fingerprints")
-        quoted = parts["quoted"]
-        issuer = ",".join(quoted(value) for value in self.issuer)
-        head = f"[{quoted('standard')},{quoted(self.series)},"
-        code_open = quoted(self.series)[:-1]  # the code is the series, then digits
+        issuer = parts["issuer"]
+        head = f"[{parts['kind']},{parts['series']},"
+        code_open = parts["series"][:-1]  # the code is the series, then digits
         days = parts["days"]
         lines = parts["lines"]
         clients = [
