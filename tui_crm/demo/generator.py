@@ -354,16 +354,15 @@ class _Demo:
         # made just before them; the others read the table, before it.
         narrow = ("invoice_revenue_insert", "invoice_month_revenue_insert",
                   "invoice_day_revenue_insert")  # fmt: skip
-        derived = {
-            first: [(sql, ()) for name, create, backfill in triggers
-                    if (name in narrow) is not first for sql in (backfill, create)]
-            for first in (True, False)
-        }  # fmt: skip
+        from_table = [(sql, ()) for name, create, backfill in triggers if name not in narrow
+                      for sql in (backfill, create)]  # fmt: skip
+        from_index = [(sql, ()) for name, create, backfill in triggers if name in narrow
+                      for sql in (backfill, create)]  # fmt: skip
         covering = [(sql, ()) for name, _t, sql in indexes if name == "invoice_counted_by_date"]
         late_invoices = [
-            *derived[True],
+            *from_table,
             *covering,
-            *derived[False],
+            *from_index,
             *(s for s in recreate(("invoice", "payment", "payment_allocation"))
               if s not in covering),
         ]  # fmt: skip
