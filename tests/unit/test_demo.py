@@ -492,6 +492,37 @@ def test_client_figures_follow_the_invoices(sql: sqlite3.Connection) -> None:
     )
 
 
+# The tables triggers keep from the invoices, and the migration statement that fills each
+# afresh from them: the load fills them once at the end instead of row by row.
+_DERIVED = (
+    ("client_revenue", "m0010_verifactu", "BACKFILLS"),
+    ("client_month_revenue", "m0015_client_month_revenue", "SQLITE"),
+    ("modelo347_figures", "m0017_modelo347_figures", "SQLITE"),
+    ("day_revenue", "m0017_modelo347_figures", "SQLITE"),
+)
+
+
+@pytest.mark.parametrize("table, module, statements", _DERIVED)
+def test_derived_tables_equal_a_fresh_aggregate_of_the_invoices(
+    sql: sqlite3.Connection, table: str, module: str, statements: str
+) -> None:
+    """Each table the triggers keep holds exactly what its migration's backfill makes
+    from the invoices as they are, row for row: what the triggers would have made."""
+    import importlib
+
+    prefix = f'INSERT INTO "{table}"'
+    source = getattr(importlib.import_module(f"tui_crm.migrations.{module}"), statements)
+    backfill = next(s for s in source if s.startswith(prefix) and "SELECT" in s)
+    sql.execute(f'CREATE TEMP TABLE fresh AS SELECT * FROM main."{table}" WHERE 0')
+    sql.execute("INSERT INTO temp.fresh" + backfill[len(prefix) :])
+    width = len(sql.execute(f'SELECT * FROM main."{table}" LIMIT 1').description)
+    order = ", ".join(str(n) for n in range(1, width + 1))
+    stored = sql.execute(f'SELECT * FROM main."{table}" ORDER BY {order}').fetchall()
+    fresh = sql.execute(f"SELECT * FROM temp.fresh ORDER BY {order}").fetchall()
+    assert len(stored) > 10
+    assert stored == fresh
+
+
 def test_tax_ids_ibans_and_contacts_are_valid(sql: sqlite3.Connection) -> None:
     rows = sql.execute("SELECT tax_id, tax_id_compact, is_company, iban, legal_name FROM client")
     seen = set()
