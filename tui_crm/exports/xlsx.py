@@ -192,7 +192,7 @@ class _Sheet:
     def _writer(self, index: int, kind: str) -> Callable[[int, int, Any], None]:
         ws = self.ws
         if kind == "money":
-            write_number = ws.write_number
+            write_number = _cell_writer(ws, "write_number")
             fmt = self.money_format
             sums = self.sums
             if self.money_in_cents:
@@ -216,7 +216,7 @@ class _Sheet:
 
             return money
         if kind == "int":
-            write_number = ws.write_number
+            write_number = _cell_writer(ws, "write_number")
             fmt = self.int_format
 
             def integer(row: int, col: int, value: Any) -> None:
@@ -226,7 +226,7 @@ class _Sheet:
 
             return integer
         if kind == "percent":
-            write_number = ws.write_number
+            write_number = _cell_writer(ws, "write_number")
             fmt = self.percent_format
 
             def percent(row: int, col: int, value: Any) -> None:
@@ -238,7 +238,7 @@ class _Sheet:
 
             return percent
         if kind == "date":
-            write_number = ws.write_number
+            write_number = _cell_writer(ws, "write_number")
             date_format, datetime_format = self.date_format, self.datetime_format
             cache = self._dates
             as_text = self._text_writer(None)
@@ -265,7 +265,7 @@ class _Sheet:
 
     def _text_writer(self, words: Mapping[Any, str] | None) -> Callable[[int, int, Any], None]:
         """Text as it is (codes shown as their `words`), never taken for a formula."""
-        write_string = self.ws.write_string
+        write_string = _cell_writer(self.ws, "write_string")
         quoted = self.quoted_format
         triggers = FORMULA_TRIGGERS
         get = words.get if words else None
@@ -317,6 +317,15 @@ class _Sheet:
     def set_widths(self) -> None:
         for i, width in enumerate(self.widths):
             self.ws.set_column(i, i, width)
+
+
+def _cell_writer(worksheet: Any, name: str) -> Callable[..., Any]:
+    """The worksheet's typed write by row and column numbers, without the wrapper that
+    first tries each call's row as A1 notation ("B3"): xlsxwriter keeps the undecorated
+    method beside each public one (`_write_number` behind `write_number`), and its
+    wrapper (a call and an int() per cell) weighs at 15 million cells. The public
+    method when a version does not have it."""
+    return getattr(worksheet, f"_{name}", None) or getattr(worksheet, name)
 
 
 def _iso_serial(text: str) -> float | None:
