@@ -78,6 +78,36 @@ def test_export_invoices_lists_every_invoice_with_totals(invoiced, cli, tmp_path
     assert totals[total_col] == f"=SUBTOTAL(109,M{FIRST_DATA_ROW + 1}:M{FIRST_DATA_ROW + 3})"
 
 
+def test_the_invoice_export_reads_cents_and_writes_what_the_decimal_rows_give(invoiced, tmp_path):
+    """`export invoices` reads the amounts as cents (no Decimal per cell at a million
+    rows): the workbook is cell for cell the one the invoice list's Decimal rows make."""
+    from tui_crm.services import lists, reports
+
+    flt = lists.invoice_filter({})
+    cents = list(reports.invoice_cents_rows(flt))
+    euros = list(reports.invoice_rows(flt))
+    assert [r[:8] for r in cents] == [r[:8] for r in euros]
+    assert [[Decimal(c).scaleb(-2) for c in r[8:]] for r in cents] == [list(r[8:]) for r in euros]
+    assert all(isinstance(c, int) for r in cents for c in r[8:])
+
+    exported = lists.export_list("invoices", tmp_path / "export.xlsx").path
+    from_decimals = lists.save_xlsx(
+        tmp_path / "decimals.xlsx",
+        reports.INVOICE_COLUMNS,
+        euros,
+        title="Invoices",
+        notes=lists.describe_invoice_filter(flt),
+    ).path
+    for data_only in (False, True):
+        a = openpyxl.load_workbook(exported, data_only=data_only).active
+        b = openpyxl.load_workbook(from_decimals, data_only=data_only).active
+        cells_a = [[(c.value, c.number_format) for c in row] for row in a.iter_rows()]
+        cells_b = [[(c.value, c.number_format) for c in row] for row in b.iter_rows()]
+        assert cells_a == cells_b
+    totals = openpyxl.load_workbook(exported, data_only=True).active[FIRST_DATA_ROW + 4]
+    assert totals[12].value == pytest.approx(1491.11)  # Total, cached for readers
+
+
 def test_export_filters_and_refuses_to_overwrite(invoiced, cli, tmp_path):
     out = tmp_path / "x.xlsx"
     assert (

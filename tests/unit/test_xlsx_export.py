@@ -259,3 +259,48 @@ def test_spanish_date_format_follows_the_language(tmp_path: Path, db):
         assert openpyxl.load_workbook(path).active[f"D{FIRST}"].number_format == "dd/mm/yyyy"
     finally:
         i18n.setup("en")
+
+
+def _cells(path: Path, data_only: bool = False) -> list[list[tuple]]:
+    ws = openpyxl.load_workbook(path, data_only=data_only).active
+    return [[(c.value, c.data_type, c.number_format) for c in row] for row in ws.iter_rows()]
+
+
+def test_amounts_given_in_cents_make_the_same_workbook_as_decimal_euros(tmp_path: Path):
+    """`money_in_cents`: a list read from the database hands over its integer cents; the
+    cells, formats, widths and totals are those of the same amounts in Decimal euros."""
+    columns = (COLUMNS[0], COLUMNS[2], COLUMNS[3], COLUMNS[5])
+    in_euros = [
+        ("Ana", Decimal("1234.56"), "2026-03-01", Decimal("100.00")),
+        ("Bea", Decimal("-10.05"), None, Decimal("0.00")),
+        ("Carmen", None, "2026-03-02", Decimal("0.01")),
+        ("Dora", Decimal("9999999.99"), "2026-03-03", Decimal("0.10")),
+    ]
+    in_cents = [
+        ("Ana", 123456, "2026-03-01", 10000),
+        ("Bea", -1005, None, 0),
+        ("Carmen", None, "2026-03-02", 1),
+        ("Dora", 999999999, "2026-03-03", 10),
+    ]
+    euros, cents = tmp_path / "euros.xlsx", tmp_path / "cents.xlsx"
+    save_xlsx(euros, columns, in_euros, title="T", as_of=dt.date(2026, 5, 31))
+    result = save_xlsx(
+        cents, columns, in_cents, title="T", as_of=dt.date(2026, 5, 31), money_in_cents=True
+    )
+    assert result.rows == 4
+    for data_only in (False, True):
+        assert _cells(cents, data_only) == _cells(euros, data_only)
+    ws = openpyxl.load_workbook(cents).active
+    assert ws[f"B{FIRST}"].value == pytest.approx(1234.56)
+    assert ws[f"B{FIRST}"].number_format == MONEY_FORMAT
+    assert ws[f"B{FIRST + 3}"].value == pytest.approx(9999999.99)
+    widths = {k: d.width for k, d in ws.column_dimensions.items()}
+    assert widths == {
+        k: d.width for k, d in openpyxl.load_workbook(euros).active.column_dimensions.items()
+    }
+    assert widths["B"] >= len("9,999,999.99 €")
+    # the totals row's cached sums are exact, from the cents
+    cached = openpyxl.load_workbook(cents, data_only=True).active
+    totals = FIRST + 4
+    assert cached[f"B{totals}"].value == pytest.approx(10001224.50)
+    assert cached[f"D{totals}"].value == pytest.approx(100.11)

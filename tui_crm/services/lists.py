@@ -45,6 +45,9 @@ class ExportList:
     rows: Callable[[Any], Iterator[Sequence[Any]]]
     count: Callable[[Any], int | None]
     describe: Callable[[Any], list[str]]
+    # The same rows with the amounts as integer cents, when the list can read them so:
+    # the spreadsheet then writes them without a Decimal each (`money_in_cents`).
+    cents_rows: Callable[[Any], Iterator[Sequence[Any]]] | None = None
 
 
 # The default file names of the exports, in the user's language: clients-2026-11-23.xlsx
@@ -313,6 +316,7 @@ LISTS: dict[str, ExportList] = {
             reports.invoice_rows,
             count_invoices,
             describe_invoice_filter,
+            cents_rows=reports.invoice_cents_rows,
         ),
         ExportList(
             "expenses",
@@ -387,10 +391,12 @@ def export_list(
     an existing file is replaced only with `force`."""
     spec = LISTS[name]
     flt = spec.make_filter(options or {})
+    in_cents = spec.cents_rows is not None
     return save_xlsx(
         path,
         spec.columns,
-        spec.rows(flt),
+        spec.cents_rows(flt) if spec.cents_rows is not None else spec.rows(flt),
+        money_in_cents=in_cents,
         title=_(spec.title),
         as_of=(options or {}).get("as_of"),
         notes=spec.describe(flt),
