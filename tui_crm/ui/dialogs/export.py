@@ -51,6 +51,7 @@ class ExportJob:
     count: Callable[[], int | None] | None = None
     stem: str = "export"
     notes: Sequence[str] = ()
+    money_in_cents: bool = False  # the rows hold integer cents (reports.invoice_cents_rows)
 
 
 def default_path(stem: str, today: dt.date | None = None) -> str:
@@ -200,6 +201,7 @@ class ExportProgress(CrmModalScreen[Any]):
             cancelled=cancelled,
             author=login(),
             force=self.replace,
+            money_in_cents=self.job.money_in_cents,
         )
 
     def _written(self, result: Any) -> None:
@@ -252,9 +254,10 @@ def export_list(
     count: Callable[[], int | None] | None = None,
     notes: Sequence[str] = (),
     done: Callable[[Any], None] | None = None,
+    money_in_cents: bool = False,
 ) -> None:
     """Ask for a file name, then export the list with a progress bar (see the module doc)."""
-    job = ExportJob(title, tuple(columns), rows, count, stem, tuple(notes))
+    job = ExportJob(title, tuple(columns), rows, count, stem, tuple(notes), money_in_cents)
     dialog = ExportDialog(job)
 
     def chosen(path: Path | None) -> None:

@@ -268,8 +268,9 @@ class InvoicesScreen(SearchableList):
             self,
             _("Invoices"),
             reports.INVOICE_COLUMNS,
-            lambda: reports.invoice_rows(flt),
+            lambda: reports.invoice_cents_rows(flt),
             stem="facturas",
             count=lambda: lists.count_invoices(flt),
             notes=lists.describe_invoice_filter(flt),
+            money_in_cents=True,  # amounts as the integer cents they are stored in
         )
