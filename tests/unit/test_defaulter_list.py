@@ -1,5 +1,6 @@
 """`receivables.defaulter_list`: the defaulters found by one aggregate, ordered here, made
-rows a slice at a time (the Reports screen's pages). Its order, wholes and rows must be
+rows a slice at a time; `defaulter_pages`: the same, ordered and cut by the database (the
+Reports screen's pages). Its order, wholes and rows must be
 exactly those of the aggregate computed afresh over the invoices, on SQLite and on
 PostgreSQL, and any slicing of it must give the same rows as the whole report."""
 
@@ -79,9 +80,20 @@ def _check() -> None:
     assert first.share_of_overdue == rv.share(first.overdue, found.overdue)
     assert first.share_of_billing == rv.share(first.overdue, found.billing)
     assert first.oldest_days_overdue == (AS_OF - dt.date.fromisoformat(expected[0][3])).days
+    # The screen's pages, ordered and cut by the database: the same count, wholes and rows.
+    paged = rv.defaulter_pages(flt)
+    assert len(paged) == len(found) == 4
+    assert (paged.overdue, paged.billing, paged.as_of) == (found.overdue, found.billing, AS_OF)
+    assert paged.overdue_share == found.overdue_share
+    assert paged.rows() == list(whole)
+    for size in (1, 3, 100):
+        pages = [paged.rows(offset, size) for offset in range(0, len(paged), size)]
+        assert [d for page in pages for d in page] == list(whole)
     # Before anything is due: no defaulter, nothing overdue.
     early = rv.defaulter_list(rv.ReceivablesFilter(as_of=dt.date(2025, 3, 2)))
     assert len(early) == 0 and early.rows() == [] and early.overdue == 0
+    early_pages = rv.defaulter_pages(rv.ReceivablesFilter(as_of=dt.date(2025, 3, 2)))
+    assert len(early_pages) == 0 and early_pages.rows(0, 50) == [] and early_pages.overdue == 0
 
 
 def test_defaulter_list_is_the_fresh_aggregate(db) -> None:

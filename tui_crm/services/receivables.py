@@ -600,6 +600,33 @@ class DefaulterList:
         return out
 
 
+def _defaulter_groups(flt: ReceivablesFilter, names: bool) -> tuple[str, list[object], dt.date]:
+    """The aggregate of every client's overdue invoices as of `flt`'s date: (client_id,
+    owed cents, invoices, oldest due date, name, tax ID) per client, its parameters and
+    the date (see `defaulter_list`)."""
+    base = ReceivablesFilter(as_of=flt.as_of, client_id=flt.client_id, owner_login=flt.owner_login)
+    where, params = _where(base)
+    as_of = flt.date
+    source, source_params = _source(as_of)
+    if source == _unpaid_from() and is_sqlite():
+        # Each unpaid invoice's client, dates and amount are in this index (m0017), in
+        # client order: the aggregate never reads the table nor sorts.
+        source = "invoice i INDEXED BY invoice_overdue_by_client"
+    sql = (
+        "SELECT i.client_id, SUM(i.outstanding_cents) AS owed, COUNT(*) AS n, "
+        f"MIN(i.due_date) AS oldest FROM {source} WHERE {where} AND i.due_date < ? "
+        "GROUP BY i.client_id"
+    )
+    if names:
+        sql = (
+            "SELECT g.client_id, g.owed, g.n, g.oldest, c.legal_name, c.tax_id "
+            f"FROM ({sql}) g JOIN client c ON c.id = g.client_id"
+        )
+    else:
+        sql = f"SELECT g.client_id, g.owed, g.n, g.oldest, '', '' FROM ({sql}) g"
+    return sql, [*source_params, *params, as_of.isoformat()], as_of
+
+
 def defaulter_list(
     flt: ReceivablesFilter,
     *,
@@ -618,37 +645,74 @@ def defaulter_list(
     (a sort of the groups, cheaper than the database's window and sort over them). With
     `names`, every client's name and tax ID is read with the aggregate (for all the rows:
     a join, not a query per page)."""
-    base = ReceivablesFilter(as_of=flt.as_of, client_id=flt.client_id, owner_login=flt.owner_login)
-    where, params = _where(base)
-    as_of = flt.date
+    sql, params, as_of = _defaulter_groups(flt, names)
     if billing is None:
-        billing = _billing(base)
-    source, source_params = _source(as_of)
-    if source == _unpaid_from() and is_sqlite():
-        # Each unpaid invoice's client, dates and amount are in this index (m0017), in
-        # client order: the aggregate never reads the table nor sorts.
-        source = "invoice i INDEXED BY invoice_overdue_by_client"
-    sql = (
-        "SELECT i.client_id, SUM(i.outstanding_cents) AS owed, COUNT(*) AS n, "
-        f"MIN(i.due_date) AS oldest FROM {source} WHERE {where} AND i.due_date < ? "
-        "GROUP BY i.client_id"
-    )
-    if names:
-        sql = (
-            "SELECT g.client_id, g.owed, g.n, g.oldest, c.legal_name, c.tax_id "
-            f"FROM ({sql}) g JOIN client c ON c.id = g.client_id"
+        billing = _billing(
+            ReceivablesFilter(as_of=flt.as_of, client_id=flt.client_id, owner_login=flt.owner_login)
         )
-    else:
-        sql = f"SELECT g.client_id, g.owed, g.n, g.oldest, '', '' FROM ({sql}) g"
-    groups = [
-        (r[0], int(r[1]), int(r[2]), r[3], r[4], r[5])
-        for r in execute(sql, [*source_params, *params, as_of.isoformat()])
-    ]
+    groups = [(r[0], int(r[1]), int(r[2]), r[3], r[4], r[5]) for r in execute(sql, params)]
     if overdue_total is None:
         overdue_total = Decimal(sum(g[1] for g in groups)).scaleb(-2)
     owing = [g for g in groups if g[1] > 0]
     owing.sort(key=lambda g: (-g[1], g[0]))
     return DefaulterList(as_of, billing, overdue_total, tuple(owing), names)
+
+
+@dataclass(frozen=True)
+class DefaulterPages:
+    """The defaulters of `defaulter_list`, for a table that shows a page at a time: the
+    count and both wholes from one row the database adds up, each page read by the
+    database in the report's order (largest overdue first, then the client's id).
+
+    Only the page's rows come into Python: a screen's worker then spends its time inside
+    the database, which does not wait on the interface's thread, instead of turning tens
+    of thousands of groups into tuples while the screen is being built."""
+
+    flt: ReceivablesFilter
+    as_of: dt.date
+    billing: Decimal
+    overdue: Decimal
+    count: int
+
+    def __len__(self) -> int:
+        return self.count
+
+    @property
+    def overdue_share(self) -> Decimal:
+        return share(self.overdue, self.billing)
+
+    def rows(self, offset: int = 0, limit: int | None = None) -> list[Defaulter]:
+        """The defaulters from `offset` (`limit` of them, or all), named, with their shares."""
+        sql, params, _as_of = _defaulter_groups(self.flt, True)
+        page = (
+            f"SELECT * FROM ({sql}) p WHERE p.owed > 0 ORDER BY p.owed DESC, p.client_id "
+            "LIMIT ? OFFSET ?"
+        )
+        groups = tuple(
+            (r[0], int(r[1]), int(r[2]), r[3], r[4], r[5])
+            for r in execute(page, [*params, _no_limit() if limit is None else limit, offset])
+        )
+        return DefaulterList(self.as_of, self.billing, self.overdue, groups, True).rows()
+
+
+def _no_limit() -> int | None:
+    """A LIMIT that limits nothing: -1 on SQLite, NULL on PostgreSQL (which refuses -1)."""
+    return -1 if is_sqlite() else None
+
+
+def defaulter_pages(flt: ReceivablesFilter) -> DefaulterPages:
+    """`defaulter_list` as pages (see `DefaulterPages`): its count, billing and everyone's
+    overdue (credits included) from one aggregate row."""
+    sql, params, as_of = _defaulter_groups(flt, False)
+    row = execute(
+        "SELECT COALESCE(SUM(CASE WHEN g.owed > 0 THEN 1 ELSE 0 END), 0), "
+        f"COALESCE(SUM(g.owed), 0) FROM ({sql}) g",
+        params,
+    ).fetchone()
+    billing = _billing(
+        ReceivablesFilter(as_of=flt.as_of, client_id=flt.client_id, owner_login=flt.owner_login)
+    )
+    return DefaulterPages(flt, as_of, billing, Decimal(int(row[1])).scaleb(-2), int(row[0]))
 
 
 def defaulters_report(

@@ -434,9 +434,10 @@ def compute(report: str, period: Any, top: int, by_year: bool) -> dict[str, Any]
             "chart": [(m.month, m.revenue, m.previous_year_revenue) for m in months],
         }
     if report == "defaulters":
-        # One aggregate gives the order and both wholes of the summary line; the rows are
-        # made, names looked up, a page at a time (there may be tens of thousands).
-        found = receivables.defaulter_list(receivables.ReceivablesFilter(as_of=period.end))
+        # One aggregate row gives the count and both wholes of the summary line; the
+        # database orders the groups and hands over a page at a time (there may be tens
+        # of thousands, and rows fetched one by one in a worker wait on the screen's thread).
+        found = receivables.defaulter_pages(receivables.ReceivablesFilter(as_of=period.end))
         return {
             "summary": defaulter_summary(found, len(found)),
             "source": PagedSource(lambda: len(found), found.rows, defaulter_row),
