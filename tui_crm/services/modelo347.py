@@ -173,6 +173,21 @@ def check_year(year: int | None) -> int:
 KeyTotals = tuple[str, int, int, int, int, int, int]
 
 
+def _totals_sql(year: int) -> tuple[str, list[object]]:
+    """The declared tax IDs' totals in the return's order (see `totals`) and its parameters."""
+    quarters = [f"CAST(SUM(f.q{q}_cents) AS BIGINT)" for q in range(1, 5)]
+    total = " + ".join(quarters)
+    return (
+        f"SELECT f.tax_key, MAX(f.last_invoice_id), {total} AS total, {', '.join(quarters)} "
+        "FROM modelo347_figures f WHERE f.year = ? AND f.invoices > 0 "
+        # The client is looked up only for the (few) rows without IVA nor recargo.
+        "AND (f.untaxed = 0 OR EXISTS (SELECT 1 FROM client c WHERE c.id = f.client_id "
+        "AND c.tax_id_country = 'ES')) "
+        f"GROUP BY f.tax_key HAVING {total} > ? ORDER BY {total} DESC, f.tax_key",
+        [year, THRESHOLD_CENTS],
+    )
+
+
 def totals(year: int | None = None) -> list[KeyTotals]:
     """The year's declared tax IDs with their totals, largest total first (then by key).
 
@@ -182,20 +197,24 @@ def totals(year: int | None = None) -> list[KeyTotals]:
     (`untaxed`), by its country now. Tax IDs are grouped upper case, without spaces,
     dashes or dots, a Spanish VAT number ("ESB12345674") as its NIF; invoices without a
     tax ID are grouped by client."""
-    year = check_year(year)
-    quarters = [f"CAST(SUM(f.q{q}_cents) AS BIGINT)" for q in range(1, 5)]
-    total = " + ".join(quarters)
+    sql, params = _totals_sql(check_year(year))
     # Plain tuples: a year can declare tens of thousands of tax IDs, and the screen shows
     # them a page at a time (`describe`).
-    return execute(
-        f"SELECT f.tax_key, MAX(f.last_invoice_id), {total}, {', '.join(quarters)} "
-        "FROM modelo347_figures f WHERE f.year = ? AND f.invoices > 0 "
-        # The client is looked up only for the (few) rows without IVA nor recargo.
-        "AND (f.untaxed = 0 OR EXISTS (SELECT 1 FROM client c WHERE c.id = f.client_id "
-        "AND c.tax_id_country = 'ES')) "
-        f"GROUP BY f.tax_key HAVING {total} > ? ORDER BY {total} DESC, f.tax_key",
-        (year, THRESHOLD_CENTS),
-    ).fetchall()
+    return execute(sql, params).fetchall()
+
+
+def declared_count(year: int | None = None) -> tuple[int, Decimal]:
+    """How many tax IDs `totals` declares for the year and their amount, as one row the
+    database adds up (a screen shows these before any page of names)."""
+    sql, params = _totals_sql(check_year(year))
+    row = execute(f"SELECT COUNT(*), COALESCE(SUM(t.total), 0) FROM ({sql}) t", params).fetchone()
+    return int(row[0]), from_cents(int(row[1]))
+
+
+def totals_page(year: int | None, offset: int, limit: int) -> list[KeyTotals]:
+    """`totals(year)[offset:offset + limit]`, cut by the database."""
+    sql, params = _totals_sql(check_year(year))
+    return execute(f"{sql} LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
 
 
 def describe(found: Sequence[KeyTotals]) -> list[Declared]:

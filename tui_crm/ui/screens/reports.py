@@ -30,7 +30,7 @@ from textual.content import Content
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from ...i18n import N_, _, count_text, ngettext
-from ...money import ZERO, from_cents
+from ...money import ZERO
 from ..analytics_text import month_label, percent, share, signed_money, signed_percent
 from ..base import CrmScreen
 from ..dialogs.form import FieldSpec
@@ -369,14 +369,15 @@ def m347_row(d: Any) -> Row:
     )
 
 
-def m347_source(found: Sequence[Any]) -> PagedSource:
-    """The declared tax IDs' totals, read whole; names and provinces looked up a page at a
-    time as the table shows them (a year may declare tens of thousands)."""
+def m347_source(year: int, count: int) -> PagedSource:
+    """The `count` declared tax IDs of `year`, a page at a time with their names and
+    provinces as the table shows them (a year may declare tens of thousands: fetched
+    whole, one row at a time, in a worker, they waited on the screen's thread)."""
     from ...services import modelo347
 
     return PagedSource(
-        lambda: len(found),
-        lambda offset, limit: modelo347.describe(found[offset : offset + limit]),
+        lambda: count,
+        lambda offset, limit: modelo347.describe(modelo347.totals_page(year, offset, limit)),
         m347_row,
     )
 
@@ -448,11 +449,11 @@ def compute(report: str, period: Any, top: int, by_year: bool) -> dict[str, Any]
     if report == "m347":
         from ...services import modelo347
 
-        found = modelo347.totals(period.year)
-        total = from_cents(sum(int(t[2]) for t in found))
+        # The count and amount as one row the database adds up; each page cut by it.
+        count, total = modelo347.declared_count(period.year)
         return {
-            "summary": m347_summary(len(found), total, period.year),
-            "source": m347_source(found),
+            "summary": m347_summary(count, total, period.year),
+            "source": m347_source(period.year, count),
         }
     stages = analytics.pipeline_by_stage(period, by_year=by_year)
     return {
