@@ -116,15 +116,14 @@ def measure_all(ctx: Context, sqlite: bool) -> list[Figure]:
         )
     )
     # The receivables board as of a past date (the payments after it put back), opened
-    # afresh each time (SQLite keeps the day's rows per connection: dropped first).
+    # afresh each time: both databases keep the day's rows per connection, dropped first.
     from .invoicing import AS_OF, as_of_raw
 
     as_of_sql, as_of_params = as_of_raw(AS_OF, sqlite)
 
     def board_as_of() -> None:
         then = rv.ReceivablesFilter(as_of=AS_OF)
-        if sqlite:
-            rv.forget_as_of()
+        rv.forget_as_of()
         sum(b.count for b in rv.bucket_totals(then))
         rv.list_receivables(then, 0, 100)
 
