@@ -15,6 +15,11 @@
     "tester": the login every machine reports here (`config.current_login`), so that no
     screen shows whoever runs the tests, and an empty keyring in memory (`MemoryKeyring`),
     so that the settings do not show this machine's. Returns the `Opened` to give `CrmApp`.
+`office`
+    A client with two contacts (Lucía, the billing one, and Pedro, both with an email), a
+    colleague "marta" with her address, a document of the client, and an empty keyring
+    in memory: the set-up of the email and meeting journeys. Yields a dict of their ids
+    ("db", "client_id", "lucia", "pedro", "doc").
 `fresh_ui(language)`
     The TUI imported anew in `language` ("en" or "es"): key labels are translated when
     a screen's module is imported, so a screen in Spanish needs its modules imported in
@@ -204,3 +209,31 @@ def fresh_ui(language: str) -> Iterator[ModuleType]:
 
 def _is_ui(name: str) -> bool:
     return name == "tui_crm.ui" or name.startswith("tui_crm.ui.")
+
+
+@pytest.fixture
+def office(db):
+    """See the module's docstring."""
+    import keyring
+    from invoicing_support import make_client, set_issuer
+    from smtp_support import MemoryKeyring
+
+    from tui_crm.services import contacts, documents, users
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    set_issuer()
+    client_id = make_client()
+    lucia = contacts.create_contact(
+        client_id,
+        contacts.ContactData(first_name="Lucía", last_name="Fernández", email="lucia@pm.es",
+                             is_billing=True),
+    )  # fmt: skip
+    pedro = contacts.create_contact(
+        client_id, contacts.ContactData(first_name="Pedro", email="pedro@pm.es")
+    )
+    users.add_user("marta", "sales", "Marta Gómez")
+    users.set_details("marta", "Marta Gómez", "marta@disenonunez.es")
+    doc = documents.add_document(b"tarifa", "tarifa.txt", mime="text/plain", client_id=client_id)
+    yield {"db": db, "client_id": client_id, "lucia": lucia, "pedro": pedro, "doc": doc}
+    keyring.set_keyring(previous)

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-from invoicing_support import make_client, set_issuer
-from smtp_support import MemoryKeyring, smtp_server
+from smtp_support import smtp_server
 
 from tui_crm.db import execute
-from tui_crm.services import contacts, documents, settings, users
+from tui_crm.services import settings
 from tui_crm.ui.app import CrmApp
 from tui_crm.ui.dialogs.choice import ChoicePrompt
 from tui_crm.ui.dialogs.confirm import ConfirmDialog
@@ -25,29 +23,6 @@ from tui_crm.ui.widgets.lazy_table import LazyTable
 from .conftest import settle
 
 DAY = dt.date.today() + dt.timedelta(days=2)
-
-
-@pytest.fixture
-def office(db):
-    import keyring
-
-    previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
-    set_issuer()
-    client_id = make_client()
-    lucia = contacts.create_contact(
-        client_id,
-        contacts.ContactData(first_name="Lucía", last_name="Fernández", email="lucia@pm.es",
-                             is_billing=True),
-    )  # fmt: skip
-    contacts.create_contact(
-        client_id, contacts.ContactData(first_name="Pedro", email="pedro@pm.es")
-    )
-    users.add_user("marta", "sales", "Marta Gómez")
-    users.set_details("marta", "Marta Gómez", "marta@disenonunez.es")
-    doc = documents.add_document(b"tarifa", "tarifa.txt", mime="text/plain", client_id=client_id)
-    yield {"db": db, "client_id": client_id, "lucia": lucia, "doc": doc}
-    keyring.set_keyring(previous)
 
 
 def use(host: str, port: int) -> None:
