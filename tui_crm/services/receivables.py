@@ -288,6 +288,11 @@ class ReceivablesFilter:
     def date(self) -> dt.date:
         return self.as_of or dt.date.today()
 
+    @property
+    def every_bucket(self) -> ReceivablesFilter:
+        """The same filter over every bucket (totals and defaulters span them all)."""
+        return replace(self, bucket="")
+
 
 @dataclass(frozen=True)
 class ReceivableRow:
@@ -476,7 +481,7 @@ def get_receivable(invoice_id: int, as_of: dt.date | None = None) -> ReceivableR
 
 def bucket_totals(flt: ReceivablesFilter) -> tuple[BucketTotal, ...]:
     """Count and outstanding per aging bucket (all five, in order), one SQL aggregate."""
-    base = ReceivablesFilter(as_of=flt.as_of, client_id=flt.client_id, owner_login=flt.owner_login)
+    base = flt.every_bucket
     where, params = _where(base)
     d0, d30, d60, d90 = _bounds(flt.date)
     source, source_params = _source(flt.date)
@@ -604,7 +609,7 @@ def _defaulter_groups(flt: ReceivablesFilter, names: bool) -> tuple[str, list[ob
     """The aggregate of every client's overdue invoices as of `flt`'s date: (client_id,
     owed cents, invoices, oldest due date, name, tax ID) per client, its parameters and
     the date (see `defaulter_list`)."""
-    base = ReceivablesFilter(as_of=flt.as_of, client_id=flt.client_id, owner_login=flt.owner_login)
+    base = flt.every_bucket
     where, params = _where(base)
     as_of = flt.date
     source, source_params = _source(as_of)
@@ -647,9 +652,7 @@ def defaulter_list(
     a join, not a query per page)."""
     sql, params, as_of = _defaulter_groups(flt, names)
     if billing is None:
-        billing = _billing(
-            ReceivablesFilter(as_of=flt.as_of, client_id=flt.client_id, owner_login=flt.owner_login)
-        )
+        billing = _billing(flt.every_bucket)
     groups = [(r[0], int(r[1]), int(r[2]), r[3], r[4], r[5]) for r in execute(sql, params)]
     if overdue_total is None:
         overdue_total = Decimal(sum(g[1] for g in groups)).scaleb(-2)
@@ -709,9 +712,7 @@ def defaulter_pages(flt: ReceivablesFilter) -> DefaulterPages:
         f"COALESCE(SUM(g.owed), 0) FROM ({sql}) g",
         params,
     ).fetchone()
-    billing = _billing(
-        ReceivablesFilter(as_of=flt.as_of, client_id=flt.client_id, owner_login=flt.owner_login)
-    )
+    billing = _billing(flt.every_bucket)
     return DefaulterPages(flt, as_of, billing, Decimal(int(row[1])).scaleb(-2), int(row[0]))
 
 
