@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -613,11 +614,6 @@ class _OnFile:
     has_tax_id: bool
 
 
-def _chunks(items: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _on_file(rows: list[ClientRowData]) -> tuple[dict[str, _OnFile], dict[str, _OnFile]]:
     """Live clients sharing a tax ID form or an email with the rows: two look-up tables."""
     from ..services.validation import tax_id_variants
@@ -626,23 +622,32 @@ def _on_file(rows: list[ClientRowData]) -> tuple[dict[str, _OnFile], dict[str, _
     emails = sorted({r.client.email for r in rows if r.client.email})
     by_tax: dict[str, _OnFile] = {}
     by_email: dict[str, _OnFile] = {}
-    for chunk in _chunks(variants):
-        marks = ", ".join("?" for _v in chunk)
-        for cid, name, compact in execute(
-            "SELECT id, legal_name, tax_id_compact FROM client "
-            f"WHERE status <> 'merged' AND tax_id_compact IN ({marks}) ORDER BY id",
-            list(chunk),
-        ):
-            by_tax.setdefault(compact, _OnFile(cid, name, True))
-    for chunk in _chunks(emails):
-        marks = ", ".join("?" for _v in chunk)
-        for cid, name, email, compact in execute(
-            "SELECT id, legal_name, email, tax_id_compact FROM client "
-            f"WHERE status <> 'merged' AND email IN ({marks}) ORDER BY id",
-            list(chunk),
-        ):
-            by_email.setdefault(email, _OnFile(cid, name, bool(compact)))
+    for cid, name, compact in _clients_where(
+        "SELECT id, legal_name, tax_id_compact FROM client", "tax_id_compact", variants
+    ):
+        by_tax.setdefault(compact, _OnFile(cid, name, True))
+    for cid, name, email, compact in _clients_where(
+        "SELECT id, legal_name, email, tax_id_compact FROM client", "email", emails
+    ):
+        by_email.setdefault(email, _OnFile(cid, name, bool(compact)))
     return by_tax, by_email
+
+
+def _clients_where(select: str, column: str, values: list[str]) -> Iterable[tuple]:
+    """Live clients (not merged) whose `column` is one of `values`, by id: one query
+    with the values as one parameter (a JSON array on SQLite, an array on PostgreSQL)
+    instead of one per 500 values (tens of them for a 10,000-row file)."""
+    if not values:
+        return []
+    if is_sqlite():
+        return execute(
+            f"{select} WHERE status <> 'merged' AND {column} IN (SELECT value FROM json_each(?)) "
+            "ORDER BY id",
+            (json.dumps(values),),
+        )
+    return execute(
+        f"{select} WHERE status <> 'merged' AND {column} = ANY(?) ORDER BY id", (values,)
+    )
 
 
 @dataclass
