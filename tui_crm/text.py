@@ -14,9 +14,7 @@ _NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 # The combining marks of the Combining Diacritical Marks block (U+0300-U+036F, all but
 # the grapheme joiner U+034F): the accents of every Latin-script name decompose to them.
-_LATIN_MARKS = re.compile(
-    "[" + "".join(chr(c) for c in range(0x300, 0x370) if unicodedata.combining(chr(c))) + "]"
-)
+_LATIN_MARKS = re.compile("[\u0300-\u034e\u0350-\u036f]")
 
 
 def fold(text: str) -> str:
