@@ -12,6 +12,7 @@ Run alone: `python -m bench -k xlsx` / `-k import`.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import statistics
@@ -216,11 +217,16 @@ def client_import(ctx: Context) -> Result:
         # speeds up during the run (a shared host) weighs on both alike.
         references, times = [], []
         for n in range(repeat + 1):
+            # Each timed part starts with no garbage pending: a full collection of this
+            # process's heap (all the bench has loaded) would otherwise land in whichever
+            # part crossed the collector's threshold, a reference round now and then.
+            gc.collect()
             started = time.perf_counter()
             openpyxl_read(source)
             reference_time = time.perf_counter() - started
             close_database()
             open_for_use(DatabaseTarget(str(Path(tmp) / f"fresh-{n}.sqlite3")))
+            gc.collect()
             started = time.perf_counter()
             report = import_clients(source)
             elapsed = time.perf_counter() - started

@@ -12,11 +12,21 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
+# The combining marks of the Combining Diacritical Marks block (U+0300-U+036F, all but
+# the grapheme joiner U+034F): the accents of every Latin-script name decompose to them.
+_LATIN_MARKS = re.compile("[\u0300-\u034e\u0350-\u036f]")
+
+
 def fold(text: str) -> str:
     """Lower case without accents, for search and sorting: "Muñoz" -> "munoz"."""
     if text.isascii():
         return text.lower()  # nothing to decompose; casefold() is lower() for ASCII
     decomposed = unicodedata.normalize("NFKD", text)
+    # Latin accents: one regex pass at C speed (half the time of the general path on a
+    # client's search document). Only when what is left is ASCII, which holds no mark.
+    bare = _LATIN_MARKS.sub("", decomposed)
+    if bare.isascii():
+        return bare.lower()
     # filterfalse with the C predicate keeps the loop out of Python (imports index 10,000s)
     return "".join(filterfalse(unicodedata.combining, decomposed)).casefold()
 

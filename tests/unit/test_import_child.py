@@ -197,3 +197,37 @@ def test_a_child_that_cannot_start_leaves_the_reading_to_this_process(db, tmp_pa
     monkeypatch.setattr(xlsx_child.sys, "executable", "/bin/false")
     report = import_clients(path)
     assert report.committed and report.created == ROWS
+
+
+def _drop_first_formula_value(source: Path, target: Path) -> Path:
+    """The workbook with its first formula's computed value removed (never saved by a
+    spreadsheet program after the formula was typed)."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for item in old.infolist():
+            data = old.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<f>15*2</f><v>30</v>", b"<f>15*2</f>", 1)
+            new.writestr(item, data)
+    return target
+
+
+def test_a_large_workbook_refused_by_its_scan_leaves_no_child(db, tmp_path, monkeypatch):
+    """The child starts before the sheet's XML is scanned (so both run at once): a file
+    the scan refuses stops it, and nothing is written."""
+    from tui_crm.imports import tables
+
+    started: list[ChildReader] = []
+
+    class Recorded(ChildReader):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(tables, "ChildReader", Recorded)
+    path = _drop_first_formula_value(big_book(tmp_path / "bueno.xlsx"), tmp_path / "f.xlsx")
+    assert path.stat().st_size >= CHILD_READER_BYTES
+    with pytest.raises(ImportFileError, match=r"cell F2 .* has a formula with no computed value"):
+        import_clients(path)
+    assert len(started) == 1 and started[0]._closed
+    assert started[0].pid is None or _gone(started[0], started[0].pid)
+    assert client_count() == 0 and import_audits() == []

@@ -358,3 +358,64 @@ def test_round_trip_export_then_import_into_a_fresh_database(db, cli, tmp_path):
     assert pena["Documents' language"] == "English"  # 16A's column comes back too
     assert [r["Name"] for r in before] == ["Archivado SL", "Lead Sin Datos", "Peña & Muñoz, S.L."]
     assert {r["Status"] for r in after} == {"Active", "Archived"}
+
+
+def test_imported_rows_are_what_the_services_write_for_the_same_client(db, tmp_path):
+    """The import writes its rows in bulk, with the values all its rows share set once:
+    each row must be what create_client and create_contact write (a client and a lead,
+    their status, the day it became a client, who and when), ids and moments aside."""
+    from tui_crm.db import execute
+    from tui_crm.services import clients, contacts
+
+    path = xlsx(
+        tmp_path / "dos.xlsx",
+        [
+            ["Razón social", "CIF", "Email", "Tipo", "Estado", "Dirección", "CP", "Contacto"],
+            [
+                "Peña y Muñoz SL",
+                NIFS[0],
+                "info@pena.es",
+                "Cliente",
+                "",
+                "Calle Mayor 1",
+                8001,
+                "Ana",
+            ],
+            ["Lead Archivado", NIFS[1], "", "Potencial", "Baja", "", "", ""],
+        ],
+    )
+    report = import_clients(path)
+    assert report.committed and report.created == 2
+    made = clients.create_client(
+        clients.ClientInput(
+            legal_name="Peña y Muñoz SL", tax_id=NIFS[0], email="info@pena.es", kind="client"
+        ),
+        clients.AddressInput(line1="Calle Mayor 1", postal_code="08001"),
+    )
+    contacts.create_contact(made, contacts.ContactData(first_name="Ana"))
+    lead = clients.create_client(
+        clients.ClientInput(legal_name="Lead Archivado", tax_id=NIFS[1], kind="lead")
+    )
+    clients.archive_client(lead)
+
+    moments = {"id", "client_id", "created_at", "updated_at", "version"}
+
+    def rows(table: str, key: str, value: object) -> list[dict]:
+        cursor = execute(f"SELECT * FROM {table} WHERE {key} = ? ORDER BY id", (value,))
+        names = [d[0] for d in cursor.description]
+        return [{k: v for k, v in zip(names, r, strict=True) if k not in moments} for r in cursor]
+
+    imported, created = rows("client", "legal_name", "Peña y Muñoz SL")
+    assert imported == created and imported["became_client_at"] is not None
+    imported_lead, created_lead = rows("client", "legal_name", "Lead Archivado")
+    assert imported_lead == created_lead
+    assert imported_lead["status"] == "archived" and imported_lead["became_client_at"] is None
+    [first, second] = [
+        r[0] for r in execute("SELECT id FROM client WHERE legal_name = ?", ("Peña y Muñoz SL",))
+    ]
+    for table in ("address", "contact"):
+        assert rows(table, "client_id", first) == rows(table, "client_id", second)
+    stamp = execute(
+        "SELECT created_at = updated_at, updated_by FROM client WHERE id = ?", (first,)
+    ).fetchone()
+    assert stamp[0] == 1 and stamp[1] == ME

@@ -50,6 +50,7 @@ from xml.etree import ElementTree
 from ..i18n import N_, _, count_text
 from ..services.errors import ServiceError
 from ..text import fold
+from .xlsx_child import ChildReader
 from .xlsx_child import is_empty as _is_empty
 
 MAX_FILE_BYTES = 40 * 1024 * 1024
@@ -490,15 +491,49 @@ def _open_xlsx(source: Path, score: Callable[[list[str]], int]) -> Table:
                     file=name, sheet=chosen.name
                 )
             )
+        # A large sheet's child starts now: it parses the workbook while this process
+        # scans the sheet's XML below (a tenth of the reading time); a file the scan
+        # refuses stops it.
+        reader = _start_child(source, chosen.name)
         try:
-            scan = _scan_sheet(archive, chosen.part)
-        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError):
-            raise ImportFileError(
-                _("{file} is damaged: sheet {sheet} cannot be read").format(
-                    file=name, sheet=chosen.name
-                )
-            ) from None
+            return _checked_xlsx(source, archive, names, sheets, chosen, score, reader)
+        except BaseException:
+            if reader is not None:
+                reader.close()
+            raise
 
+
+def _start_child(source: Path, sheet: str) -> ChildReader | None:
+    """A ChildReader for a workbook of CHILD_READER_BYTES or more, else None (also when no
+    process can be started here: the caller reads in this one)."""
+    if source.stat().st_size < CHILD_READER_BYTES:
+        return None
+    try:
+        return ChildReader(str(source), sheet)
+    except OSError:
+        return None
+
+
+def _checked_xlsx(
+    source: Path,
+    archive: zipfile.ZipFile,
+    names: set[str],
+    sheets: list[_SheetInfo],
+    chosen: _SheetInfo,
+    score: Callable[[list[str]], int],
+    reader: ChildReader | None,
+) -> Table:
+    """The chosen sheet checked for what openpyxl's read-only mode hides, then opened: by
+    `reader` (a child process) when there is one."""
+    name = source.name
+    try:
+        scan = _scan_sheet(archive, chosen.part)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError):
+        raise ImportFileError(
+            _("{file} is damaged: sheet {sheet} cannot be read").format(
+                file=name, sheet=chosen.name
+            )
+        ) from None
     if scan.oversized or (
         "xl/sharedStrings.xml" in names and _oversized_strings(source, "xl/sharedStrings.xml")
     ):
@@ -510,7 +545,7 @@ def _open_xlsx(source: Path, score: Callable[[list[str]], int]) -> Table:
         )
     notes: list[str] = []
     hidden = [s.name for s in sheets if s.state != "visible"]
-    others = [s.name for s in visible[1:]]
+    others = [s.name for s in sheets if s.state == "visible" and s is not chosen]
     if hidden:
         notes.append(
             _(
@@ -550,8 +585,8 @@ def _open_xlsx(source: Path, score: Callable[[list[str]], int]) -> Table:
                     )
                 )
 
-    if source.stat().st_size >= CHILD_READER_BYTES:
-        table = _read_in_child(source, chosen.name, score, notes, check_header)
+    if reader is not None:
+        table = _read_in_child(reader, source, chosen.name, score, notes, check_header)
         if table is not None:
             return table
 
@@ -600,20 +635,18 @@ def _open_xlsx(source: Path, score: Callable[[list[str]], int]) -> Table:
 
 
 def _read_in_child(
+    reader: ChildReader,
     source: Path,
     sheet: str,
     score: Callable[[list[str]], int],
     notes: list[str],
     check_header: Callable[[int, int], None],
 ) -> Table | None:
-    """The sheet read by a child process; None when no child can be started here."""
-    from .xlsx_child import ChildReader, ChildReadError
+    """The sheet read by `reader`, a started ChildReader; None when the child could not
+    start its work (the caller reads in this process)."""
+    from .xlsx_child import ChildReadError
 
     name = source.name
-    try:
-        reader = ChildReader(str(source), sheet)
-    except OSError:
-        return None  # no processes to spare: the caller reads in this one
 
     def failure(exc: ChildReadError) -> ImportFileError:
         if exc.phase == "open":

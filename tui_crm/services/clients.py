@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
+from operator import attrgetter
 
 from ..db import execute, transactional
 from ..i18n import _, ngettext
@@ -265,8 +266,12 @@ def _owner_id(owner_login: str) -> int | None:
     return user.id if user else None
 
 
+_EDITABLE_VALUES = attrgetter(*EDITABLE)
+
+
 def column_values(data: ClientInput) -> dict[str, object]:
-    values = {name: getattr(data, name) for name in EDITABLE}
+    # One C call for the editable values: an import builds this for each of its rows.
+    values: dict[str, object] = dict(zip(EDITABLE, _EDITABLE_VALUES(data), strict=True))
     # The list shows the legal name, so it sorts by it ("by name" follows what is shown).
     values["sort_name"] = fold(data.legal_name)[:200]
     values["tax_id_compact"] = _compact_tax_id(data)
