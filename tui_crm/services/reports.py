@@ -495,13 +495,28 @@ def revenue_rows(
 
     period = report_period(year, as_of)  # refused now, before any row is written
     if top is None:
-        return _picked(ranking_rows(period), REVENUE_COLUMNS)
+        return map(_revenue_row, ranking_rows(period))
     ranking = client_ranking(period, top)
     seen = {r.rank for r in ranking.top}
-    return _picked(
+    return map(
+        _revenue_row,
         [*ranking.top, *(r for r in reversed(ranking.bottom) if r.rank not in seen)],
-        REVENUE_COLUMNS,
     )
+
+
+def _revenue_row(r: Any) -> dict[str, Any]:
+    """A `RankingRow` as REVENUE_COLUMNS' values, each Decimal made once from its cents
+    (`report revenue` makes one for every client ranked)."""
+    revenue, previous = r.revenue, r.previous_revenue
+    return {
+        "client": r.client,
+        "tax_id": r.tax_id,
+        "revenue": revenue,
+        "share": r.share,
+        "previous_revenue": previous,
+        "change": revenue - previous,  # RankingRow.change
+        "change_pct": r.change_pct,
+    }
 
 
 def _picked(rows: Iterable[Any], columns: Sequence[ReportColumn]) -> Iterator[dict[str, Any]]:
