@@ -298,13 +298,28 @@ def receivable_rows(
 def defaulter_rows(as_of=None, year: int | None = None) -> Iterator[dict[str, Any]]:
     """Clients with overdue invoices, the largest overdue amount first (as of the end of
     `year` when given: its 31 December, or the as-of date within it)."""
-    from .receivables import ReceivablesFilter, defaulters
+    from .receivables import ReceivablesFilter, defaulter_list
 
     if year is not None:  # checked now, before any row is written
         from .analytics import report_period
 
         as_of = report_period(year, as_of).end
-    return (_pick(row, DEFAULTER_COLUMNS) for row in defaulters(ReceivablesFilter(as_of=as_of)))
+    found = defaulter_list(ReceivablesFilter(as_of=as_of), names=True)
+    return _defaulter_dicts(found.values())
+
+
+def _defaulter_dicts(values: Iterable[tuple]) -> Iterator[dict[str, Any]]:
+    """DEFAULTER_COLUMNS' values of each `Defaulter` made as a tuple (`DefaulterList.values`)."""
+    for _client_id, client, tax_id, overdue, invoices, oldest, of_billing, of_overdue in values:
+        yield {
+            "client": client,
+            "tax_id": tax_id,
+            "overdue": overdue,
+            "invoices": invoices,
+            "oldest_days_overdue": oldest,
+            "share_of_billing": of_billing,
+            "share_of_overdue": of_overdue,
+        }
 
 
 # --- leads (`report leads [--stage STAGE]`) ---------------------------------------------
