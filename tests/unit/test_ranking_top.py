@@ -97,6 +97,9 @@ def test_every_client_ranked_makes_the_same_rows_as_one_ranking_row() -> None:
         # ... and each value the Decimal formulas' (money.from_cents, share_of_cents,
         # percent_change_of_cents), to the sign of zero and the exponent.
         assert [_shown(r) for r in fast] == [_formulas(r, total) for r in rows_in(rows)]
+        # `report revenue` reads them in one loop (`ranking_values`): the same values.
+        values = [tuple(map(repr, v)) for v in analytics.ranking_values(fast)]
+        assert values == [_shown(r)[2:] for r in fast]
 
 
 def rows_in(rows: list) -> list:

@@ -506,32 +506,30 @@ def revenue_rows(
 ) -> Iterator[dict[str, Any]]:
     """The client ranking of a year (to the as-of date): every client with revenue in it
     or in the previous year, the largest first; with `top`, the top and bottom `top`."""
-    from .analytics import client_ranking, ranking_rows, report_period
+    from .analytics import client_ranking, ranking_rows, ranking_values, report_period
 
     period = report_period(year, as_of)  # refused now, before any row is written
     if top is None:
-        return map(_revenue_row, ranking_rows(period))
+        return _revenue_dicts(ranking_values(ranking_rows(period)))
     ranking = client_ranking(period, top)
     seen = {r.rank for r in ranking.top}
-    return map(
-        _revenue_row,
-        [*ranking.top, *(r for r in reversed(ranking.bottom) if r.rank not in seen)],
+    return _revenue_dicts(
+        ranking_values([*ranking.top, *(r for r in reversed(ranking.bottom) if r.rank not in seen)])
     )
 
 
-def _revenue_row(r: Any) -> dict[str, Any]:
-    """A `RankingRow` as REVENUE_COLUMNS' values, each Decimal made once from its cents
-    (`report revenue` makes one for every client ranked)."""
-    revenue, previous = r.revenue, r.previous_revenue
-    return {
-        "client": r.client,
-        "tax_id": r.tax_id,
-        "revenue": revenue,
-        "share": r.share,
-        "previous_revenue": previous,
-        "change": revenue - previous,  # RankingRow.change
-        "change_pct": r.change_pct,
-    }
+def _revenue_dicts(values: Iterable[tuple]) -> Iterator[dict[str, Any]]:
+    """REVENUE_COLUMNS' values of each ranked client (`analytics.ranking_values`)."""
+    for client, tax_id, revenue, share, previous, change, change_pct in values:
+        yield {
+            "client": client,
+            "tax_id": tax_id,
+            "revenue": revenue,
+            "share": share,
+            "previous_revenue": previous,
+            "change": change,
+            "change_pct": change_pct,
+        }
 
 
 def _picked(rows: Iterable[Any], columns: Sequence[ReportColumn]) -> Iterator[dict[str, Any]]:
