@@ -979,21 +979,32 @@ def ranking_rows(period: ReportPeriod) -> Iterator[RankingRow]:
 
     One aggregate sorted by the database; ranks and totals are counted here (window
     functions over every client would cost the database more than the aggregate)."""
+    rows = _every_client_ranked(period)
+    yield from _ranked(rows, int(sum(r[3] or 0 for r in rows)))
+
+
+def ranked_values(period: ReportPeriod) -> Iterator[tuple]:
+    """`ranking_values(ranking_rows(period))`, the values `report revenue` prints, made
+    straight from the aggregate's rows (no `RankingRow` for each of them)."""
+    rows = _every_client_ranked(period)
+    yield from _values(rows, int(sum(r[3] or 0 for r in rows)))
+
+
+def _every_client_ranked(period: ReportPeriod) -> list[tuple]:
+    """(client_id, name, tax ID, cur cents, prev cents) of every client ranked, in rank
+    order (the revenue, then the previous revenue, both largest first, then the id)."""
     order = "ORDER BY g.cur DESC, g.prev DESC, g.client_id"
     with read_snapshot():
         if is_sqlite():
             groups, params = _ranking_groups(period)
-            rows = execute(
+            return execute(
                 "SELECT g.client_id, c.legal_name, c.tax_id, g.cur, g.prev FROM ("
                 f"{groups}) g JOIN client c ON c.id = g.client_id {order}",
                 params,
             ).fetchall()
-        elif (joined := _ranking_join(period)) is not None:
-            rows = execute(f"{joined[0]} {order}", joined[1]).fetchall()
-        else:
-            rows = _ranking_named_apart(period, order)
-    total = sum(_int(r[3]) for r in rows)
-    yield from _ranked(rows, total)
+        if (joined := _ranking_join(period)) is not None:
+            return execute(f"{joined[0]} {order}", joined[1]).fetchall()
+        return _ranking_named_apart(period, order)
 
 
 def _year_part(start: dt.date, end: dt.date) -> tuple[str, list[object]]:
@@ -1066,14 +1077,22 @@ def _ranked(rows: list, total_cents: int) -> Iterator[RankingRow]:
 
 
 def ranking_values(rows: Iterable[RankingRow]) -> Iterator[tuple]:
-    """(client, tax ID, revenue, share, previous revenue, change, change %) of each row:
-    its properties' values, worked out in one loop (`report revenue` prints every client
-    ranked; a property each would cost a call per value)."""
+    """(client, tax ID, revenue, share, previous revenue, change, change %) of each row
+    of one ranking (one total): its properties' values, worked out in one loop (`report
+    revenue` prints every client ranked; a property each would cost a call per value)."""
+    rows = list(rows)
+    if rows:
+        yield from _values([r[1:6] for r in rows], rows[0].total_cents)
+
+
+def _values(rows: Iterable[tuple], total: int) -> Iterator[tuple]:
+    """`ranking_values` of each (client_id, name, tax ID, cur cents, prev cents)."""
     cent, basis_point, no_share = _CENT, _BASIS_POINT, _NO_SHARE
-    for _rank, _client_id, name, tax_id, revenue, previous, total in rows:
+    whole = abs(total)
+    for _client_id, name, tax_id, cur, prev in rows:
+        revenue, previous = int(cur or 0), int(prev or 0)
         current, before = Decimal(revenue) * cent, Decimal(previous) * cent
         if total:  # RankingRow.share
-            whole = abs(total)
             quotient, rest = divmod(abs(revenue) * 10_000, whole)
             if 2 * rest >= whole:
                 quotient += 1
@@ -1092,7 +1111,7 @@ def ranking_values(rows: Iterable[RankingRow]) -> Iterator[tuple]:
                 change_pct = change_pct.copy_negate()
         else:
             change_pct = None
-        yield name, tax_id, current, part, before, current - before, change_pct
+        yield name, tax_id or "", current, part, before, current - before, change_pct
 
 
 # --- monthly revenue ---------------------------------------------------------------------

@@ -506,11 +506,11 @@ def revenue_rows(
 ) -> Iterator[dict[str, Any]]:
     """The client ranking of a year (to the as-of date): every client with revenue in it
     or in the previous year, the largest first; with `top`, the top and bottom `top`."""
-    from .analytics import client_ranking, ranking_rows, ranking_values, report_period
+    from .analytics import client_ranking, ranked_values, ranking_values, report_period
 
     period = report_period(year, as_of)  # refused now, before any row is written
     if top is None:
-        return _revenue_dicts(ranking_values(ranking_rows(period)))
+        return _revenue_dicts(ranked_values(period))
     ranking = client_ranking(period, top)
     seen = {r.rank for r in ranking.top}
     return _revenue_dicts(
