@@ -52,6 +52,7 @@ from .receivables import (
     defaulters,
     rounded_quotient,
     share,
+    share_of_cents,
 )
 
 # Invoices that count: issued and not voided. Written exactly as the WHERE of the covering
@@ -747,17 +748,8 @@ class RankingRow(NamedTuple):
 
     @property
     def share(self) -> Decimal:
-        """Of the period's total revenue, 0..1: `share_of_cents(revenue, total)` written
-        out (a report reads it for every client ranked), to the same sign and exponent."""
-        revenue, whole = self.revenue_cents, self.total_cents
-        if not whole:
-            return _NO_SHARE
-        below = abs(whole)
-        quotient, rest = divmod(abs(revenue) * 10_000, below)
-        if 2 * rest >= below:
-            quotient += 1
-        part = Decimal(quotient) * _BASIS_POINT
-        return part.copy_negate() if (revenue < 0) != (whole < 0) else part
+        """Of the period's total revenue, 0..1."""
+        return share_of_cents(self.revenue_cents, self.total_cents)
 
     @property
     def change(self) -> Decimal:
@@ -765,16 +757,7 @@ class RankingRow(NamedTuple):
 
     @property
     def change_pct(self) -> Decimal | None:
-        """`percent_change_of_cents(revenue, previous)` written out, as `share`."""
-        previous = self.previous_cents
-        if not previous:
-            return None
-        numerator, below = (self.revenue_cents - previous) * 10_000, abs(previous)
-        quotient, rest = divmod(abs(numerator), below)
-        if 2 * rest >= below:
-            quotient += 1
-        pct = Decimal(quotient) * _CENT
-        return pct.copy_negate() if numerator < 0 else pct
+        return percent_change_of_cents(self.revenue_cents, self.previous_cents)
 
 
 @dataclass(frozen=True)
@@ -1086,13 +1069,14 @@ def ranking_values(rows: Iterable[RankingRow]) -> Iterator[tuple]:
 
 
 def _values(rows: Iterable[tuple], total: int) -> Iterator[tuple]:
-    """`ranking_values` of each (client_id, name, tax ID, cur cents, prev cents)."""
+    """`ranking_values` of each (client_id, name, tax ID, cur cents, prev cents): the
+    same values to the sign and exponent, in a quarter of the steps."""
     cent, basis_point, no_share = _CENT, _BASIS_POINT, _NO_SHARE
     whole = abs(total)
     for _client_id, name, tax_id, cur, prev in rows:
         revenue, previous = int(cur or 0), int(prev or 0)
         current, before = Decimal(revenue) * cent, Decimal(previous) * cent
-        if total:  # RankingRow.share
+        if total:  # RankingRow.share: share_of_cents(revenue, total) written out
             quotient, rest = divmod(abs(revenue) * 10_000, whole)
             if 2 * rest >= whole:
                 quotient += 1
@@ -1101,7 +1085,7 @@ def _values(rows: Iterable[tuple], total: int) -> Iterator[tuple]:
                 part = part.copy_negate()
         else:
             part = no_share
-        if previous:  # RankingRow.change_pct
+        if previous:  # RankingRow.change_pct: percent_change_of_cents, written out
             numerator, below = (revenue - previous) * 10_000, abs(previous)
             quotient, rest = divmod(abs(numerator), below)
             if 2 * rest >= below:
