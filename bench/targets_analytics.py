@@ -48,7 +48,7 @@ def _raw_ranking(start: dt.date, end: dt.date, p_start: dt.date, p_end: dt.date)
 @register(order=70, name="analytics ranking")
 def analytics_ranking(ctx: Context) -> list[Result]:
     from tui_crm.db import execute
-    from tui_crm.services import analytics
+    from tui_crm.services import analytics, reports
 
     ctx.open()
     ytd = analytics.report_period()
@@ -78,7 +78,9 @@ def analytics_ranking(ctx: Context) -> list[Result]:
     whole_reference = ctx.measure(
         lambda: _raw_ranking(whole.start, whole.end, whole.previous_start, whole.previous_end)
     )
-    full = ctx.measure(lambda: sum(1 for _row in analytics.ranking_rows(ytd)), repeat=3)
+    # What `report revenue` makes before it prints: every client's row with its values
+    # (the ranking rows keep cents and make their Decimals when read).
+    full = ctx.measure(lambda: sum(1 for _row in reports.revenue_rows(ytd.year, ytd.end)), repeat=3)
     return [
         Result(
             measured,

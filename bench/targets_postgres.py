@@ -161,7 +161,8 @@ def measure_all(ctx: Context, sqlite: bool) -> list[Figure]:
     out.append(
         Figure(
             "every client ranked (report revenue)",
-            m(lambda: sum(1 for _r in analytics.ranking_rows(ytd)), 3),
+            # `report revenue`'s rows with their values (RankingRow keeps cents).
+            m(lambda: sum(1 for _r in reports.revenue_rows(ytd.year, ytd.end)), 3),
             raw_ranking,
             f"≤ {RATIO} × raw SQL",
             RATIO,

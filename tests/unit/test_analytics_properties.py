@@ -205,10 +205,16 @@ def test_shares_and_changes_in_cents_equal_the_decimal_ones(part: int, whole: in
     """The ranking computes shares and changes from cents in integers (a row per client):
     the very values, signs of zero and exponents included, of the Decimal formulas."""
     from tui_crm.money import from_cents
-    from tui_crm.services.receivables import share
+    from tui_crm.services.receivables import share, share_of_cents
 
-    fast, slow = analytics.share_of_cents(part, whole), share(from_cents(part), from_cents(whole))
+    fast, slow = share_of_cents(part, whole), share(from_cents(part), from_cents(whole))
     assert (fast, str(fast)) == (slow, str(slow))
+    # A ranking row works its share and change out of its cents when read.
+    row = analytics.RankingRow(1, 1, "", "", part, whole, whole)
+    assert (row.share, str(row.share)) == (slow, str(slow))
     fast = analytics.percent_change_of_cents(part, whole)
     slow = analytics.percent_change(from_cents(part), from_cents(whole))
     assert (fast, str(fast)) == (slow, str(slow))
+    assert (row.change_pct, str(row.change_pct)) == (slow, str(slow))
+    change = from_cents(part) - from_cents(whole)
+    assert (row.change, str(row.change)) == (change, str(change))

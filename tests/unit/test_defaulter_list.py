@@ -76,6 +76,18 @@ def _check() -> None:
     assert rv.named(found.rows(names=False)) == list(whole)
     assert {d.client for d in found.rows(names=False)} == {""}
     assert rv.defaulters_report(flt, 2).defaulters == whole[:2]
+    # Every row's amount and shares are the Decimal formulas' (exponents included), and
+    # `report defaulters` prints each row's values, column by column.
+    from tui_crm.services import reports
+
+    for d in whole:
+        owed = D(next(g[1] for g in expected if g[0] == d.client_id)) / 100
+        assert repr(d.overdue) == repr(owed.quantize(D("0.01")))
+        assert repr(d.share_of_billing) == repr(rv.share(d.overdue, found.billing))
+        assert repr(d.share_of_overdue) == repr(rv.share(d.overdue, found.overdue))
+    printed = [tuple(map(repr, r.items())) for r in reports.defaulter_rows(AS_OF)]
+    keys = [c.key for c in reports.DEFAULTER_COLUMNS]
+    assert printed == [tuple(repr((k, getattr(d, k))) for k in keys) for d in whole]
     first = whole[0]
     assert first.share_of_overdue == rv.share(first.overdue, found.overdue)
     assert first.share_of_billing == rv.share(first.overdue, found.billing)
@@ -107,3 +119,21 @@ def test_defaulter_list_on_postgresql(pg_url, app_env) -> None:
     with fresh_schema(pg_url):
         _book()
         _check()
+
+
+def test_defaulter_values_are_the_decimal_formulas() -> None:
+    """`DefaulterList.values` works shares out of cents in integers: the very values and
+    exponents of `from_cents` and `share_of_cents`, whatever the wholes' signs."""
+    from tui_crm.money import from_cents
+    from tui_crm.services import receivables as rv
+
+    amounts = (1, 5, 149, 150, 151, 9_999, 10_000, 12_345, 10**9 + 7, -1, -150, 0)
+    groups = tuple((i, cents, 1, "2026-01-01", "", "") for i, cents in enumerate(amounts, 1))
+    for billing in (0, 1, 3, 300, 12_345, 10**12, -300):
+        for overdue in (0, 7, 20_000, -9_999):
+            found = rv.DefaulterList(AS_OF, from_cents(billing), from_cents(overdue), groups, True)
+            for v, (client_id, cents, *_rest) in zip(found.values(), groups, strict=True):
+                assert v[0] == client_id and v[4:6] == (1, 180)
+                assert repr(v[3]) == repr(from_cents(cents))
+                assert repr(v[6]) == repr(rv.share_of_cents(cents, billing)), (cents, billing)
+                assert repr(v[7]) == repr(rv.share_of_cents(cents, overdue)), (cents, overdue)

@@ -93,4 +93,32 @@ def test_every_client_ranked_makes_the_same_rows_as_one_ranking_row() -> None:
     for total in (0, 1, -1, 3, 12_345, -98_765, 10**12):
         slow = [analytics._ranking_row((*r, i), total) for i, r in enumerate(rows, 1)]
         fast = list(analytics._ranked(rows, total))
-        assert [tuple(map(repr, r)) for r in fast] == [tuple(map(repr, r)) for r in slow]
+        assert [_shown(r) for r in fast] == [_shown(r) for r in slow]
+        # ... and each value the Decimal formulas' (money.from_cents, share_of_cents,
+        # percent_change_of_cents), to the sign of zero and the exponent.
+        assert [_shown(r) for r in fast] == [_formulas(r, total) for r in rows_in(rows)]
+        # `report revenue` reads them in one loop (`ranking_values`): the same values.
+        values = [tuple(map(repr, v)) for v in analytics.ranking_values(fast)]
+        assert values == [_shown(r)[2:] for r in fast]
+
+
+def rows_in(rows: list) -> list:
+    return [(i, *r) for i, r in enumerate(rows, 1)]
+
+
+def _shown(r) -> tuple:
+    """Every value a report or a screen reads from a ranking row, as repr (exponents)."""
+    values = (r.rank, r.client_id, r.client, r.tax_id, r.revenue, r.share)
+    return tuple(map(repr, (*values, r.previous_revenue, r.change, r.change_pct)))
+
+
+def _formulas(row: tuple, total: int) -> tuple:
+    from tui_crm.money import from_cents
+    from tui_crm.services.analytics import percent_change_of_cents
+    from tui_crm.services.receivables import share_of_cents
+
+    rank, client_id, name, tax_id, cur, prev = row
+    cur, prev = cur or 0, prev or 0
+    values = (rank, client_id, name, tax_id or "", from_cents(cur), share_of_cents(cur, total))
+    change = from_cents(cur) - from_cents(prev)
+    return tuple(map(repr, (*values, from_cents(prev), change, percent_change_of_cents(cur, prev))))

@@ -35,7 +35,7 @@ Outstanding, overdue and defaulters are the receivables board's own figures
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
@@ -725,18 +725,39 @@ def client_analytics(client_id: int, as_of: dt.date | None = None) -> ClientAnal
 
 
 class RankingRow(NamedTuple):
-    """One ranked client: a named tuple, not a dataclass (every client ranked makes tens of
-    thousands of them, and a frozen dataclass costs several times more to make)."""
+    """One ranked client: a named tuple of integer cents, not a dataclass of Decimals
+    (every client ranked makes tens of thousands of them). The amounts, the share and the
+    change are worked out from the cents when read, always to the same values and
+    exponents (`money.from_cents`, `share_of_cents`, `percent_change_of_cents`)."""
 
     rank: int  # 1 = the largest revenue of the period
     client_id: int
     client: str
     tax_id: str
-    revenue: Decimal
-    share: Decimal  # of the period's total revenue, 0..1
-    previous_revenue: Decimal
-    change: Decimal
-    change_pct: Decimal | None
+    revenue_cents: int
+    previous_cents: int
+    total_cents: int  # the period's total revenue, the whole `share` divides by
+
+    @property
+    def revenue(self) -> Decimal:
+        return Decimal(self.revenue_cents) * _CENT
+
+    @property
+    def previous_revenue(self) -> Decimal:
+        return Decimal(self.previous_cents) * _CENT
+
+    @property
+    def share(self) -> Decimal:
+        """Of the period's total revenue, 0..1."""
+        return share_of_cents(self.revenue_cents, self.total_cents)
+
+    @property
+    def change(self) -> Decimal:
+        return self.revenue - self.previous_revenue  # exact: both in cents
+
+    @property
+    def change_pct(self) -> Decimal | None:
+        return percent_change_of_cents(self.revenue_cents, self.previous_cents)
 
 
 @dataclass(frozen=True)
@@ -832,6 +853,7 @@ def _ranking_groups(period: ReportPeriod) -> tuple[str, list[object]]:
 
 
 _CENT = Decimal("0.01")
+_BASIS_POINT = Decimal("0.0001")
 _NO_SHARE = Decimal(0)  # share_of_cents of no whole
 
 
@@ -850,19 +872,7 @@ def percent_change_of_cents(current: int, previous: int) -> Decimal | None:
 
 def _ranking_row(r: tuple, total_cents: int) -> RankingRow:
     """(client_id, name, tax ID, revenue cents, previous cents, rank) -> its row."""
-    revenue, previous = _int(r[3]), _int(r[4])
-    current, before = Decimal(revenue) * _CENT, Decimal(previous) * _CENT
-    return RankingRow(
-        _int(r[5]),
-        r[0],
-        r[1],
-        r[2] or "",
-        current,
-        share_of_cents(revenue, total_cents),
-        before,
-        current - before,  # exact: both in cents
-        percent_change_of_cents(revenue, previous),
-    )
+    return RankingRow(_int(r[5]), r[0], r[1], r[2] or "", _int(r[3]), _int(r[4]), total_cents)
 
 
 def client_ranking(period: ReportPeriod, limit: int = 10) -> Ranking:
@@ -952,54 +962,130 @@ def ranking_rows(period: ReportPeriod) -> Iterator[RankingRow]:
 
     One aggregate sorted by the database; ranks and totals are counted here (window
     functions over every client would cost the database more than the aggregate)."""
-    groups, params = _ranking_groups(period)
+    rows = _every_client_ranked(period)
+    yield from _ranked(rows, int(sum(r[3] or 0 for r in rows)))
+
+
+def ranked_values(period: ReportPeriod) -> Iterator[tuple]:
+    """`ranking_values(ranking_rows(period))`, the values `report revenue` prints, made
+    straight from the aggregate's rows (no `RankingRow` for each of them)."""
+    rows = _every_client_ranked(period)
+    yield from _values(rows, int(sum(r[3] or 0 for r in rows)))
+
+
+def _every_client_ranked(period: ReportPeriod) -> list[tuple]:
+    """(client_id, name, tax ID, cur cents, prev cents) of every client ranked, in rank
+    order (the revenue, then the previous revenue, both largest first, then the id)."""
     order = "ORDER BY g.cur DESC, g.prev DESC, g.client_id"
     with read_snapshot():
         if is_sqlite():
-            rows = execute(
+            groups, params = _ranking_groups(period)
+            return execute(
                 "SELECT g.client_id, c.legal_name, c.tax_id, g.cur, g.prev FROM ("
                 f"{groups}) g JOIN client c ON c.id = g.client_id {order}",
                 params,
             ).fetchall()
-        else:
-            # PostgreSQL cannot tell how many clients an aggregate over a union gives, guesses
-            # 200 and looks each one's name up by its key (70,000 lookups): the names are
-            # read in one scan beside the sorted aggregate instead (a client that came
-            # between the two statements is looked up on its own).
-            names = {
-                r[0]: (r[1], r[2]) for r in execute("SELECT id, legal_name, tax_id FROM client")
-            }
-            found = execute(
-                f"SELECT g.client_id, g.cur, g.prev FROM ({groups}) g {order}", params
-            ).fetchall()
-            for r in execute(
-                "SELECT id, legal_name, tax_id FROM client WHERE id = ANY(?)",
-                ([g[0] for g in found if g[0] not in names],),
-            ):
-                names[r[0]] = (r[1], r[2])
-            rows = [(g[0], *names[g[0]], g[1], g[2]) for g in found]
-    total = sum(_int(r[3]) for r in rows)
-    yield from _ranked(rows, total)
+        if (joined := _ranking_join(period)) is not None:
+            return execute(f"{joined[0]} {order}", joined[1]).fetchall()
+        return _ranking_named_apart(period, order)
+
+
+def _year_part(start: dt.date, end: dt.date) -> tuple[str, list[object]]:
+    """SQL of (client_id, cents): each client's revenue from `start` (1 January) to `end`
+    (the same year), one row per client. The year's running total (`client_revenue`,
+    m0004) when no counted invoice of the year is dated after `end`; else the per-month
+    totals (m0015) and a last part month from the invoices (`_month_groups`), added up."""
+    if _no_revenue_after(end):
+        return (
+            "SELECT r.client_id, r.base_cents AS cents FROM client_revenue r WHERE r.year = ?",
+            [start.year],
+        )
+    months, params = _month_groups(start, end)
+    return (
+        "SELECT x.client_id, CAST(SUM(x.sales) AS BIGINT) AS cents "
+        f"FROM ({months}) x GROUP BY x.client_id",
+        params,
+    )
+
+
+def _ranking_join(period: ReportPeriod) -> tuple[str, list[object]] | None:
+    """PostgreSQL's SQL of (client_id, name, tax ID, cur, prev) per client with revenue in
+    either period (`_ranking_groups`' rows, named), when the period's revenue is its
+    year's running total (`client_revenue`): then one row per client is joined to the
+    previous period's (a FULL JOIN) and to the client's name, instead of a union of both
+    periods' months added up per client (PostgreSQL adds a union's rows up slowly, in
+    NUMERIC, and cannot tell how many clients it gives: it guesses 200 and would look
+    each one's name up by its key). None otherwise (`_ranking_named_apart`)."""
+    if not _no_revenue_after(period.end):
+        return None
+    current, current_params = _year_part(period.start, period.end)
+    previous, previous_params = _year_part(period.previous_start, period.previous_end)
+    return (
+        "SELECT g.client_id, n.legal_name, n.tax_id, g.cur, g.prev FROM ("
+        "SELECT COALESCE(c.client_id, p.client_id) AS client_id, "
+        "COALESCE(c.cents, 0) AS cur, COALESCE(p.cents, 0) AS prev "
+        f"FROM ({current}) c FULL JOIN ({previous}) p ON p.client_id = c.client_id "
+        "WHERE COALESCE(c.cents, 0) <> 0 OR COALESCE(p.cents, 0) <> 0) g "
+        "JOIN client n ON n.id = g.client_id",
+        [*current_params, *previous_params],
+    )
+
+
+def _ranking_named_apart(period: ReportPeriod, order: str) -> list[tuple]:
+    """PostgreSQL's (client_id, name, tax ID, cur, prev) of `_ranking_groups` in `order`,
+    the names read in one scan beside the sorted aggregate: PostgreSQL cannot tell how
+    many clients an aggregate over a union gives, guesses 200 and would look each one's
+    name up by its key (70,000 lookups). A client that came between the two statements
+    is looked up on its own."""
+    groups, params = _ranking_groups(period)
+    names = {r[0]: (r[1], r[2]) for r in execute("SELECT id, legal_name, tax_id FROM client")}
+    found = execute(
+        f"SELECT g.client_id, g.cur, g.prev FROM ({groups}) g {order}", params
+    ).fetchall()
+    for r in execute(
+        "SELECT id, legal_name, tax_id FROM client WHERE id = ANY(?)",
+        ([g[0] for g in found if g[0] not in names],),
+    ):
+        names[r[0]] = (r[1], r[2])
+    return [(g[0], *names[g[0]], g[1], g[2]) for g in found]
 
 
 def _ranked(rows: list, total_cents: int) -> Iterator[RankingRow]:
-    """`_ranking_row` of each (client_id, name, tax ID, revenue, previous) in rank order,
-    written out for every client ranked: the same values, in a quarter of the steps."""
-    cent, basis_point = _CENT, Decimal("0.0001")
-    whole = abs(total_cents)
+    """The `RankingRow` of each (client_id, name, tax ID, revenue, previous) in rank
+    order, `_ranking_row`'s values (the Decimals are made when read, a row at a time)."""
+    row = RankingRow
     for position, (client_id, name, tax_id, cur, prev) in enumerate(rows, 1):
         revenue, previous = int(cur or 0), int(prev or 0)
+        yield row(position, client_id, name, tax_id or "", revenue, previous, total_cents)
+
+
+def ranking_values(rows: Iterable[RankingRow]) -> Iterator[tuple]:
+    """(client, tax ID, revenue, share, previous revenue, change, change %) of each row
+    of one ranking (one total): its properties' values, worked out in one loop (`report
+    revenue` prints every client ranked; a property each would cost a call per value)."""
+    rows = list(rows)
+    if rows:
+        yield from _values([r[1:6] for r in rows], rows[0].total_cents)
+
+
+def _values(rows: Iterable[tuple], total: int) -> Iterator[tuple]:
+    """`ranking_values` of each (client_id, name, tax ID, cur cents, prev cents): the
+    same values to the sign and exponent, in a quarter of the steps."""
+    cent, basis_point, no_share = _CENT, _BASIS_POINT, _NO_SHARE
+    whole = abs(total)
+    for _client_id, name, tax_id, cur, prev in rows:
+        revenue, previous = int(cur or 0), int(prev or 0)
         current, before = Decimal(revenue) * cent, Decimal(previous) * cent
-        if whole:  # share_of_cents(revenue, total_cents)
+        if total:  # RankingRow.share: share_of_cents(revenue, total) written out
             quotient, rest = divmod(abs(revenue) * 10_000, whole)
             if 2 * rest >= whole:
                 quotient += 1
             part = Decimal(quotient) * basis_point
-            if (revenue < 0) != (total_cents < 0):
+            if (revenue < 0) != (total < 0):
                 part = part.copy_negate()
         else:
-            part = _NO_SHARE
-        if previous:  # percent_change_of_cents(revenue, previous)
+            part = no_share
+        if previous:  # RankingRow.change_pct: percent_change_of_cents, written out
             numerator, below = (revenue - previous) * 10_000, abs(previous)
             quotient, rest = divmod(abs(numerator), below)
             if 2 * rest >= below:
@@ -1009,17 +1095,7 @@ def _ranked(rows: list, total_cents: int) -> Iterator[RankingRow]:
                 change_pct = change_pct.copy_negate()
         else:
             change_pct = None
-        yield RankingRow(
-            position,
-            client_id,
-            name,
-            tax_id or "",
-            current,
-            part,
-            before,
-            current - before,
-            change_pct,
-        )
+        yield name, tax_id or "", current, part, before, current - before, change_pct
 
 
 # --- monthly revenue ---------------------------------------------------------------------

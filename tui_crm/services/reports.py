@@ -298,13 +298,28 @@ def receivable_rows(
 def defaulter_rows(as_of=None, year: int | None = None) -> Iterator[dict[str, Any]]:
     """Clients with overdue invoices, the largest overdue amount first (as of the end of
     `year` when given: its 31 December, or the as-of date within it)."""
-    from .receivables import ReceivablesFilter, defaulters
+    from .receivables import ReceivablesFilter, defaulter_list
 
     if year is not None:  # checked now, before any row is written
         from .analytics import report_period
 
         as_of = report_period(year, as_of).end
-    return (_pick(row, DEFAULTER_COLUMNS) for row in defaulters(ReceivablesFilter(as_of=as_of)))
+    found = defaulter_list(ReceivablesFilter(as_of=as_of), names=True)
+    return _defaulter_dicts(found.values())
+
+
+def _defaulter_dicts(values: Iterable[tuple]) -> Iterator[dict[str, Any]]:
+    """DEFAULTER_COLUMNS' values of each `Defaulter` made as a tuple (`DefaulterList.values`)."""
+    for _client_id, client, tax_id, overdue, invoices, oldest, of_billing, of_overdue in values:
+        yield {
+            "client": client,
+            "tax_id": tax_id,
+            "overdue": overdue,
+            "invoices": invoices,
+            "oldest_days_overdue": oldest,
+            "share_of_billing": of_billing,
+            "share_of_overdue": of_overdue,
+        }
 
 
 # --- leads (`report leads [--stage STAGE]`) ---------------------------------------------
@@ -491,17 +506,30 @@ def revenue_rows(
 ) -> Iterator[dict[str, Any]]:
     """The client ranking of a year (to the as-of date): every client with revenue in it
     or in the previous year, the largest first; with `top`, the top and bottom `top`."""
-    from .analytics import client_ranking, ranking_rows, report_period
+    from .analytics import client_ranking, ranked_values, ranking_values, report_period
 
     period = report_period(year, as_of)  # refused now, before any row is written
     if top is None:
-        return _picked(ranking_rows(period), REVENUE_COLUMNS)
+        return _revenue_dicts(ranked_values(period))
     ranking = client_ranking(period, top)
     seen = {r.rank for r in ranking.top}
-    return _picked(
-        [*ranking.top, *(r for r in reversed(ranking.bottom) if r.rank not in seen)],
-        REVENUE_COLUMNS,
+    return _revenue_dicts(
+        ranking_values([*ranking.top, *(r for r in reversed(ranking.bottom) if r.rank not in seen)])
     )
+
+
+def _revenue_dicts(values: Iterable[tuple]) -> Iterator[dict[str, Any]]:
+    """REVENUE_COLUMNS' values of each ranked client (`analytics.ranking_values`)."""
+    for client, tax_id, revenue, share, previous, change, change_pct in values:
+        yield {
+            "client": client,
+            "tax_id": tax_id,
+            "revenue": revenue,
+            "share": share,
+            "previous_revenue": previous,
+            "change": change,
+            "change_pct": change_pct,
+        }
 
 
 def _picked(rows: Iterable[Any], columns: Sequence[ReportColumn]) -> Iterator[dict[str, Any]]:
