@@ -853,8 +853,6 @@ def _ranking_groups(period: ReportPeriod) -> tuple[str, list[object]]:
 
 
 _CENT = Decimal("0.01")
-_BASIS_POINT = Decimal("0.0001")
-_NO_SHARE = Decimal(0)  # share_of_cents of no whole
 
 
 def _euros(cents: int) -> Decimal:
@@ -1069,33 +1067,20 @@ def ranking_values(rows: Iterable[RankingRow]) -> Iterator[tuple]:
 
 
 def _values(rows: Iterable[tuple], total: int) -> Iterator[tuple]:
-    """`ranking_values` of each (client_id, name, tax ID, cur cents, prev cents): the
-    same values to the sign and exponent, in a quarter of the steps."""
-    cent, basis_point, no_share = _CENT, _BASIS_POINT, _NO_SHARE
-    whole = abs(total)
+    """`ranking_values` of each (client_id, name, tax ID, cur cents, prev cents)."""
+    cent = _CENT
     for _client_id, name, tax_id, cur, prev in rows:
         revenue, previous = int(cur or 0), int(prev or 0)
         current, before = Decimal(revenue) * cent, Decimal(previous) * cent
-        if total:  # RankingRow.share: share_of_cents(revenue, total) written out
-            quotient, rest = divmod(abs(revenue) * 10_000, whole)
-            if 2 * rest >= whole:
-                quotient += 1
-            part = Decimal(quotient) * basis_point
-            if (revenue < 0) != (total < 0):
-                part = part.copy_negate()
-        else:
-            part = no_share
-        if previous:  # RankingRow.change_pct: percent_change_of_cents, written out
-            numerator, below = (revenue - previous) * 10_000, abs(previous)
-            quotient, rest = divmod(abs(numerator), below)
-            if 2 * rest >= below:
-                quotient += 1
-            change_pct = Decimal(quotient) * cent
-            if numerator < 0:
-                change_pct = change_pct.copy_negate()
-        else:
-            change_pct = None
-        yield name, tax_id or "", current, part, before, current - before, change_pct
+        yield (
+            name,
+            tax_id or "",
+            current,
+            share_of_cents(revenue, total),
+            before,
+            current - before,  # exact: both in cents
+            percent_change_of_cents(revenue, previous),
+        )
 
 
 # --- monthly revenue ---------------------------------------------------------------------

@@ -265,11 +265,14 @@ def rounded_quotient(numerator: int, denominator: int, places: int) -> Decimal:
     """numerator / denominator (integers, denominator not 0) rounded half up (away from
     zero) to `places` decimals, exactly: what quantizing the Decimal quotient gives, in
     integer arithmetic (for reports that turn tens of thousands of rows)."""
-    quotient, rest = divmod(abs(numerator), abs(denominator))
-    if 2 * rest >= abs(denominator):
-        quotient += 1
-    value = Decimal(quotient).scaleb(-places)
+    below = abs(denominator)
+    quotient, rest = divmod(abs(numerator), below)
+    step = _STEPS.get(places) or Decimal(1).scaleb(-places)
+    value = Decimal(quotient + (2 * rest >= below)) * step  # exact, exponent -places
     return value.copy_negate() if (numerator < 0) != (denominator < 0) else value
+
+
+_STEPS = {2: Decimal("0.01"), 4: Decimal("0.0001")}  # rounded_quotient's usual places
 
 
 def share_of_cents(part: int, whole: int) -> Decimal:
@@ -591,7 +594,7 @@ class DefaulterList:
         billing_cents, overdue_cents = int(self.billing * 100), int(self.overdue * 100)
         as_of = self.as_of
         days: dict[object, int] = {}  # due date -> days overdue (a few hundred distinct)
-        cent, step = _CENT, SHARE_STEP
+        cent = _CENT
         for client_id, owed, count, due, client, tax_id in part:
             oldest = days.get(due)
             if oldest is None:
@@ -600,18 +603,6 @@ class DefaulterList:
                 client, tax_id = known[client_id]
             elif not names:
                 client, tax_id = "", ""
-            # share_of_cents(owed, whole) of both wholes, written out for the usual
-            # positive amounts (a defaulter owes more than zero).
-            if owed > 0 and billing_cents > 0:
-                quotient, rest = divmod(owed * 10_000, billing_cents)
-                of_billing = Decimal(quotient + (2 * rest >= billing_cents)) * step
-            else:
-                of_billing = share_of_cents(owed, billing_cents)
-            if owed > 0 and overdue_cents > 0:
-                quotient, rest = divmod(owed * 10_000, overdue_cents)
-                of_overdue = Decimal(quotient + (2 * rest >= overdue_cents)) * step
-            else:
-                of_overdue = share_of_cents(owed, overdue_cents)
             yield (
                 client_id,
                 client,
@@ -619,8 +610,8 @@ class DefaulterList:
                 Decimal(owed) * cent,  # from_cents of an int
                 count,
                 oldest,
-                of_billing,
-                of_overdue,
+                share_of_cents(owed, billing_cents),
+                share_of_cents(owed, overdue_cents),
             )
 
 

@@ -305,21 +305,7 @@ def defaulter_rows(as_of=None, year: int | None = None) -> Iterator[dict[str, An
 
         as_of = report_period(year, as_of).end
     found = defaulter_list(ReceivablesFilter(as_of=as_of), names=True)
-    return _defaulter_dicts(found.values())
-
-
-def _defaulter_dicts(values: Iterable[tuple]) -> Iterator[dict[str, Any]]:
-    """DEFAULTER_COLUMNS' values of each `Defaulter` made as a tuple (`DefaulterList.values`)."""
-    for _client_id, client, tax_id, overdue, invoices, oldest, of_billing, of_overdue in values:
-        yield {
-            "client": client,
-            "tax_id": tax_id,
-            "overdue": overdue,
-            "invoices": invoices,
-            "oldest_days_overdue": oldest,
-            "share_of_billing": of_billing,
-            "share_of_overdue": of_overdue,
-        }
+    return _zipped((v[1:] for v in found.values()), DEFAULTER_COLUMNS)  # v[0]: client_id
 
 
 # --- leads (`report leads [--stage STAGE]`) ---------------------------------------------
@@ -510,26 +496,17 @@ def revenue_rows(
 
     period = report_period(year, as_of)  # refused now, before any row is written
     if top is None:
-        return _revenue_dicts(ranked_values(period))
+        return _zipped(ranked_values(period), REVENUE_COLUMNS)
     ranking = client_ranking(period, top)
     seen = {r.rank for r in ranking.top}
-    return _revenue_dicts(
-        ranking_values([*ranking.top, *(r for r in reversed(ranking.bottom) if r.rank not in seen)])
-    )
+    shown = [*ranking.top, *(r for r in reversed(ranking.bottom) if r.rank not in seen)]
+    return _zipped(ranking_values(shown), REVENUE_COLUMNS)
 
 
-def _revenue_dicts(values: Iterable[tuple]) -> Iterator[dict[str, Any]]:
-    """REVENUE_COLUMNS' values of each ranked client (`analytics.ranking_values`)."""
-    for client, tax_id, revenue, share, previous, change, change_pct in values:
-        yield {
-            "client": client,
-            "tax_id": tax_id,
-            "revenue": revenue,
-            "share": share,
-            "previous_revenue": previous,
-            "change": change,
-            "change_pct": change_pct,
-        }
+def _zipped(values: Iterable[Sequence[Any]], columns: Sequence[ReportColumn]) -> Iterator[dict]:
+    """The rows of values given as tuples in the columns' order, keyed as the columns."""
+    keys = [c.key for c in columns]
+    return (dict(zip(keys, row, strict=True)) for row in values)
 
 
 def _picked(rows: Iterable[Any], columns: Sequence[ReportColumn]) -> Iterator[dict[str, Any]]:
