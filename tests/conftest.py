@@ -47,6 +47,7 @@ from pathlib import Path
 import pytest
 from aeat_standin import aeat, aeat_pki  # noqa: F401 - fixtures for every test
 from postgres_support import pg_url  # noqa: F401 - the throwaway PostgreSQL server
+from smtp_support import MemoryKeyring
 
 from tests.people import IMPOSTOR
 from tui_crm.config import DatabaseTarget
@@ -128,6 +129,19 @@ def db(app_env: AppEnv, tmp_path: Path) -> Iterator[OpenDatabase]:
     finally:
         db_module.close_database()
         i18n.setup("en")
+
+
+@pytest.fixture
+def keyring_backend() -> Iterator[MemoryKeyring]:
+    """The keyring as a dictionary in memory for the test (`.store`), the machine's own
+    left untouched; given back afterwards."""
+    import keyring
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
 
 
 @pytest.fixture

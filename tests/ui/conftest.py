@@ -212,16 +212,12 @@ def _is_ui(name: str) -> bool:
 
 
 @pytest.fixture
-def office(db):
+def office(db, keyring_backend):
     """See the module's docstring."""
-    import keyring
     from invoicing_support import make_client, set_issuer
-    from smtp_support import MemoryKeyring
 
     from tui_crm.services import contacts, documents, users
 
-    previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
     set_issuer()
     client_id = make_client()
     lucia = contacts.create_contact(
@@ -235,5 +231,4 @@ def office(db):
     users.add_user("marta", "sales", "Marta Gómez")
     users.set_details("marta", "Marta Gómez", "marta@disenonunez.es")
     doc = documents.add_document(b"tarifa", "tarifa.txt", mime="text/plain", client_id=client_id)
-    yield {"db": db, "client_id": client_id, "lucia": lucia, "pedro": pedro, "doc": doc}
-    keyring.set_keyring(previous)
+    return {"db": db, "client_id": client_id, "lucia": lucia, "pedro": pedro, "doc": doc}

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from invoicing_support import make_client, set_issuer
-from smtp_support import MemoryKeyring, smtp_server
+from smtp_support import smtp_server
 
 from tui_crm.models import Activity, PaymentReminder
 from tui_crm.services import contacts, invoices, settings
@@ -24,17 +24,6 @@ from .conftest import settle
 
 PASSWORD = "ui-Secret-77"
 T = dt.date.today()
-
-
-@pytest.fixture
-def keyring_backend():
-    import keyring
-
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

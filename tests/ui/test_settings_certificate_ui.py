@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from invoicing_support import set_issuer
-from smtp_support import MemoryKeyring
 
 from tui_crm.services import settings
 from tui_crm.ui.app import CrmApp
@@ -33,17 +31,6 @@ async def type_in(pilot, field, text: str) -> None:
             await pilot.pause()
         else:
             await pilot.press(char)
-
-
-@pytest.fixture
-def keyring_backend():
-    import keyring
-
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 async def test_settings_store_the_certificate_password_once_it_opens_the_file(

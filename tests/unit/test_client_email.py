@@ -6,23 +6,13 @@ from __future__ import annotations
 
 import pytest
 from invoicing_support import make_client, set_issuer
-from smtp_support import MemoryKeyring, keyring_env, smtp_server
+from smtp_support import keyring_env, smtp_server
 
 from tui_crm.db import execute
 from tui_crm.services import client_email, contacts, documents, email, settings, users
 from tui_crm.services.errors import ValidationError
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-
-
-@pytest.fixture
-def keyring_backend():
-    import keyring
-
-    previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import json
 
 import pytest
 from invoicing_support import make_client, set_issuer
-from smtp_support import MemoryKeyring, smtp_server
+from smtp_support import smtp_server
 
 from tests.people import ME
 from tui_crm.db import execute
@@ -24,17 +24,6 @@ PASSWORD = "Zq9-tu1crm-s3cr3t!"
 T = dt.date.today()
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 D = __import__("decimal").Decimal
-
-
-@pytest.fixture
-def keyring_backend():
-    import keyring
-
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from icalendar import Calendar
 from invoicing_support import make_client, set_issuer
-from smtp_support import MemoryKeyring, keyring_env, smtp_server
+from smtp_support import keyring_env, smtp_server
 
 from tui_crm.db import execute
 from tui_crm.services import client_email, contacts, documents, email, meetings, settings, users
@@ -18,16 +18,6 @@ from tui_crm.services.errors import RuleViolation
 from tui_crm.services.session import login
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-
-
-@pytest.fixture
-def keyring_backend():
-    import keyring
-
-    previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture
