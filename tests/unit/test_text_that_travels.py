@@ -11,7 +11,7 @@ import pytest
 
 from tests.invoicing_support import make_client
 from tests.smtp_support import smtp_server
-from tests.unit.test_email import PASSWORD, configure, keyring_backend, shop  # noqa: F401 (fixtures)
+from tests.unit.test_email import PASSWORD, configure, shop  # noqa: F401 (fixtures)
 from tui_crm.config import DatabaseTarget, mask_secrets
 from tui_crm.exports.tabular import csv_safe
 from tui_crm.services import clients, contacts, email, settings, timeline
