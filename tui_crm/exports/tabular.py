@@ -96,7 +96,10 @@ def write_report(
             writer.writerow([csv_safe(_cell(v)) for v in values_of(row, columns)])
             count += 1
         return count
-    table = [[_cell(v) for v in values_of(row, columns)] for row in rows]
+    # The command line's readable rows are texts already: only other values are converted.
+    table = [
+        [v if v.__class__ is str else _cell(v) for v in values_of(row, columns)] for row in rows
+    ]
     out.write(text_table(table, list(headers or columns), fmt, align))
     out.write("\n")
     return len(table)
