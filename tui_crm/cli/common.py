@@ -134,9 +134,11 @@ def _reader(column: Any) -> Callable[[Any], str]:
         amount_text = fixed_number_writer(2)
 
         def money(value: Any) -> str:
-            if value is None or value == "":
-                return ""
-            return amount_text(value if isinstance(value, Decimal) else Decimal(str(value)))
+            if value.__class__ is not Decimal:
+                if value is None or value == "":
+                    return ""
+                value = Decimal(str(value))
+            return amount_text(value)
 
         return money
     if column.kind == "percent":
@@ -144,10 +146,11 @@ def _reader(column: Any) -> Callable[[Any], str]:
         number_text = fixed_number_writer(2)
 
         def percent(value: Any) -> str:
-            if value is None or value == "":
-                return ""
-            number = value if isinstance(value, Decimal) else Decimal(str(value))
-            return number_text(number * scale) + " %"
+            if value.__class__ is not Decimal:
+                if value is None or value == "":
+                    return ""
+                value = Decimal(str(value))
+            return number_text(value * scale) + " %"
 
         return percent
     return text
