@@ -135,15 +135,16 @@ def _laid_out(
     table: list[list[str]], headers: list[str], tablefmt: str, align: Sequence[str] | None
 ) -> str | None:
     """What tabulate writes for texts without numparse, in a few C-level calls per row:
-    tabulate guesses each cell's type and strips escapes from it with a regex (~20 µs a
-    cell, 10 s for 71,000 rows of 7 columns), which texts laid out left or right never
-    need. Each cell is stripped, each column as wide as its widest cell or its header plus
-    2, cells padded to it (headers not stripped), plain columns joined by two spaces and
-    each line's trailing spaces dropped, github's cells framed "| a | b |" under a
-    "|---|---|" rule. None when the table needs tabulate itself (see _TABULATE_ONLY; no
-    rows; ragged rows; an alignment other than left or right; tabulate's wide-character
-    mode, on when wcwidth is installed): the caller then asks tabulate.
-    tests/unit/test_text_table.py compares both over many generated tables."""
+    tabulate guesses each cell's type and strips escapes from it with a regex even then
+    (2.3 s of `report revenue`'s 71,000 rows of 7 columns; this takes 0.2 s), which
+    texts laid out left or right never need. Each cell is stripped, each column as wide
+    as its widest cell or its header plus 2, cells padded to it (headers not stripped),
+    plain columns joined by two spaces and each line's trailing spaces dropped, github's
+    cells framed "| a | b |" under a "|---|---|" rule. None when the table needs
+    tabulate itself (see _TABULATE_ONLY; no rows; ragged rows; an alignment other than
+    left or right; tabulate's wide-character mode, on when wcwidth is installed): the
+    caller then asks tabulate. tests/unit/test_text_table.py compares both over many
+    generated tables."""
     import tabulate as tabulate_module
 
     columns = len(headers)
