@@ -10,6 +10,8 @@ aggregate, measured in the same run (target ≤ 1.5 ×, as for the receivables b
   against the plain `GROUP BY month` over the same 36 months of invoices;
 - defaulters: `reports.defaulter_rows` (every defaulter with both shares) against the
   raw overdue-per-client aggregate plus the two totals the shares divide by;
+- `report revenue` printed as a plain-text table against the same rows as CSV, both in
+  the process (the table lays out its cells without tabulate's per-cell type guessing);
 - the CLI's full ranking (`report revenue`) and the profit and loss screen's first page
   with its count, against the same raw aggregates (both read whole months from
   `client_month_revenue`, m0015);
@@ -105,6 +107,40 @@ def analytics_ranking(ctx: Context) -> list[Result]:
             max_ratio=RATIO,
         ),
     ]
+
+
+@register(order=70, name="analytics revenue printed")
+def analytics_revenue_printed(ctx: Context) -> Result:
+    """`report revenue` as the command line prints it (every client ranked), in this
+    process into memory: the plain-text table a person reads (amounts and percentages in
+    the language's format, columns laid out) against the same rows written as CSV."""
+    import contextlib
+    import io
+
+    from tui_crm.cli.common import print_rows
+    from tui_crm.services import analytics, reports
+
+    ctx.open()
+    period = analytics.report_period()
+    printed = io.StringIO()
+
+    def print_report(fmt: str) -> None:
+        printed.seek(0)
+        printed.truncate()
+        with contextlib.redirect_stdout(printed):
+            rows = reports.revenue_rows(period.year, period.end)
+            print_rows(rows, reports.REVENUE_COLUMNS, fmt)
+
+    measured = ctx.measure(lambda: print_report("plain"), repeat=3)
+    count = printed.getvalue().count("\n") - 1  # the header's line
+    reference = ctx.measure(lambda: print_report("csv"), repeat=3)
+    return Result(
+        measured,
+        reference,
+        f"report revenue printed as a table, {count:,} rows",
+        f"≤ {RATIO} × the same rows as CSV",
+        max_ratio=RATIO,
+    )
 
 
 @register(order=71, name="analytics monthly")

@@ -113,7 +113,7 @@ def readable_rows(rows: Iterable[Any], columns: Sequence[Any]) -> Iterable[list[
 def _reader(column: Any) -> Callable[[Any], str]:
     from decimal import Decimal
 
-    from ..i18n.formats import amount_text, date_text, datetime_text, percent_text
+    from ..i18n.formats import date_text, datetime_text, fixed_number_writer
 
     def text(value: Any) -> str:
         if value is None:
@@ -128,22 +128,29 @@ def _reader(column: Any) -> Callable[[Any], str]:
             return date_text(value)
         return str(value)
 
+    # amount_text and percent_text(fixed=True), with the language's number format
+    # read once per column: a long report has hundreds of thousands of them.
     if column.kind == "money":
+        amount_text = fixed_number_writer(2)
 
         def money(value: Any) -> str:
-            if value is None or value == "":
-                return ""
-            return amount_text(value if isinstance(value, Decimal) else Decimal(str(value)))
+            if value.__class__ is not Decimal:
+                if value is None or value == "":
+                    return ""
+                value = Decimal(str(value))
+            return amount_text(value)
 
         return money
     if column.kind == "percent":
         scale = 100 if column.fraction else 1
+        number_text = fixed_number_writer(2)
 
         def percent(value: Any) -> str:
-            if value is None or value == "":
-                return ""
-            number = value if isinstance(value, Decimal) else Decimal(str(value))
-            return percent_text(number * scale, 2, fixed=True)
+            if value.__class__ is not Decimal:
+                if value is None or value == "":
+                    return ""
+                value = Decimal(str(value))
+            return number_text(value * scale) + " %"
 
         return percent
     return text
