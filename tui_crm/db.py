@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -692,6 +692,34 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
         raise AssertionError("unreachable")
 
     return wrapper
+
+
+@contextmanager
+def streamed_transaction() -> Iterator[None]:
+    """One IMMEDIATE transaction for work that cannot be started again, as `transactional`
+    runs a function: rows being read from a file as they are written, say.
+
+    Only its start is retried while the database is busy: once `BEGIN IMMEDIATE` holds
+    the write lock, nothing inside waits for another writer. Nested in a transaction, it
+    joins it (a savepoint).
+    """
+    if database.obj is None:
+        raise DatabaseError(_("no database is open"))
+    refuse_if_read_only()
+    if database.in_transaction():
+        with database.atomic():
+            yield
+        return
+    with writer_turn(), ExitStack() as stack:
+        for attempt in range(LOCK_RETRIES + 1):
+            try:
+                stack.enter_context(database.atomic())
+                break
+            except (peewee.OperationalError, sqlite3.OperationalError) as exc:
+                if not is_locked_error(exc) or attempt == LOCK_RETRIES:
+                    raise
+                time.sleep(0.05 * (2**attempt) + random.random() * 0.05)
+        yield
 
 
 _turn_lock = threading.Lock()

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import io
 import os
+import re
 import signal
 import zipfile
 from pathlib import Path
@@ -22,7 +24,7 @@ from tests.import_support import client_count, import_audits
 from tui_crm.imports.clients import import_clients
 from tui_crm.imports.report import ImportCancelled
 from tui_crm.imports.tables import CHILD_READER_BYTES, ImportFileError, open_table
-from tui_crm.imports.xlsx_child import ChildReader, ChildReadError
+from tui_crm.imports.xlsx_child import ChildReader, ChildReadError, _StringsOnDemand
 
 METHODS = ("fork", "exec")
 ROWS = 4500
@@ -93,6 +95,67 @@ def test_the_child_hands_over_exactly_what_openpyxl_reads(tmp_path, method):
     assert received[1000][0] == 1002  # the empty row 1001 is skipped, numbers kept
     first = received[1][1]
     assert first[5] == 30 and first[7] == dt.datetime(2024, 1, 2) and first[9] is False
+
+
+def _strings_reversed(source: Path, target: Path) -> Path:
+    """`source` with its shared strings table in reverse order (every cell's index
+    changed to match): each row's text now sits at the far end of the table."""
+    with zipfile.ZipFile(source) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    table = parts["xl/sharedStrings.xml"]
+    start, end = table.index(b"<si>"), table.rindex(b"</si>") + len(b"</si>")
+    items = re.findall(rb"<si>.*?</si>", table[start:end], re.S)
+    assert b"".join(items) == table[start:end]
+    parts["xl/sharedStrings.xml"] = table[:start] + b"".join(reversed(items)) + table[end:]
+    last = len(items) - 1
+    parts["xl/worksheets/sheet1.xml"] = re.sub(
+        rb'(<c [^>]*t="s"[^>]*><v>)(\d+)(</v>)',
+        lambda m: m.group(1) + str(last - int(m.group(2))).encode() + m.group(3),
+        parts["xl/worksheets/sheet1.xml"],
+    )
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return target
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_strings_read_on_demand_give_what_openpyxl_gives_in_any_order(tmp_path, method):
+    """The child reads the shared strings as rows need them: rich text, escaped
+    `_x…_` sequences, repeated strings and a table in the reverse order of its use (a
+    row needing the very last string first) come out as openpyxl's own reading has them."""
+    path = tmp_path / "clientes.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Clientes")
+    bold = book.add_format({"bold": True})
+    sheet.write_row(0, 0, ["Nombre", "NIF", "Notas"])
+    for i in range(1, ROWS + 1):
+        sheet.write_rich_string(i, 0, "Construcciones ", bold, f"Peña {i}", " S.L.")
+        sheet.write_string(i, 1, _valid_nif(i))
+        sheet.write_string(i, 2, ("_x0041_ literal", "  espacios  ", "repetida")[i % 3])
+    book.close()
+    reversed_path = _strings_reversed(path, tmp_path / "invertido.xlsx")
+    expected = _in_process(path)
+    assert expected[1][1] == ("Construcciones Peña 1 S.L.", _valid_nif(1), "  espacios  ")
+    assert _in_process(reversed_path) == expected
+    for source in (path, reversed_path):
+        with ChildReader(str(source), "Clientes", method=method) as reader:
+            reader.declared_rows()
+            assert list(reader.rows()) == expected
+
+
+def test_strings_on_demand_index_as_a_list_does():
+    table = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b"<si><t>uno</t></si><si><r><t>d</t></r><r><t>os</t></r></si><si><t>tres</t></si></sst>"
+    )
+    strings = _StringsOnDemand(io.BytesIO(table))
+    assert strings[1] == "dos"  # parsed up to the index asked for, no further
+    assert strings._strings == ["uno", "dos"]
+    assert strings[0] == "uno" and strings[-1] == "tres" and len(strings) == 3
+    with pytest.raises(IndexError):
+        _StringsOnDemand(io.BytesIO(table))[3]
+    assert _StringsOnDemand(io.BytesIO(table))[-3] == "uno"
 
 
 @pytest.mark.parametrize("method", METHODS)

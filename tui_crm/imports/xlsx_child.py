@@ -13,12 +13,18 @@ already loaded); one that runs more (the TUI: Textual reads the keyboard in a
 thread) starts `python -m tui_crm.imports.xlsx_child` instead, because forking a
 threaded process can deadlock the child. This module imports nothing of ours, so
 that the fresh interpreter starts quickly.
+
+The child reads the workbook's shared strings (the text of most cells, half of
+openpyxl's reading time on a typical client list) as the rows need them instead of all
+before the first row, as openpyxl's own `load_workbook` does: the first rows reach this
+process at once, and it checks them while the child reads on (`_StringsOnDemand`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import os
 import pickle
 import signal
@@ -49,6 +55,70 @@ def is_empty(values: Sequence[Any]) -> bool:
     return True
 
 
+class _StringsOnDemand:
+    """A workbook's shared strings, parsed up to the highest index asked for so far.
+
+    Spreadsheets number their shared strings in the order cells first use them, so a row
+    needs strings at most a little past those the rows above it needed: reading them on
+    demand spreads openpyxl's parse of the string table over the rows. Each string is
+    made exactly as openpyxl's `read_string_table` makes it, with openpyxl's own parts
+    (tied to the pinned openpyxl 3.1.5, like the reader class below).
+    """
+
+    def __init__(self, source: BinaryIO) -> None:
+        self._strings: list[str] = []
+        self._source = source
+        self._pending: Iterator[str] | None = self._parse()
+
+    def _parse(self) -> Iterator[str]:
+        from openpyxl.cell.text import Text
+        from openpyxl.xml.constants import SHEET_MAIN_NS
+        from openpyxl.xml.functions import iterparse
+
+        tag = f"{{{SHEET_MAIN_NS}}}si"
+        try:
+            for _event, node in iterparse(self._source):
+                if node.tag == tag:
+                    text = Text.from_tree(node).content.replace("x005F_", "")
+                    node.clear()
+                    yield text
+        finally:
+            self._source.close()
+
+    def __getitem__(self, index: int) -> str:
+        strings = self._strings
+        if self._pending is not None and (index < 0 or index >= len(strings)):
+            # A negative index counts from the end of the whole table: read it all.
+            wanted = None if index < 0 else index + 1 - len(strings)
+            strings.extend(itertools.islice(self._pending, wanted))
+            if wanted is None or index >= len(strings):
+                self._pending = None  # the table is read to its end
+        return strings[index]
+
+    def __len__(self) -> int:
+        if self._pending is not None:
+            self._strings.extend(self._pending)
+            self._pending = None
+        return len(self._strings)
+
+
+def _load_workbook(path: str) -> Any:
+    """`openpyxl.load_workbook(path, read_only=True, data_only=True)`, its shared strings
+    read on demand (see _StringsOnDemand)."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.xml.constants import SHARED_STRINGS
+
+    class Reader(ExcelReader):
+        def read_strings(self) -> None:  # what ExcelReader.read_strings does, but lazily
+            part = self.package.find(SHARED_STRINGS)
+            if part is not None:
+                self.shared_strings = _StringsOnDemand(self.archive.open(part.PartName[1:]))
+
+    reader = Reader(path, read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
+
+
 def _read(out: BinaryIO, path: str, sheet: str) -> None:
     """The child's work: read the sheet and write its messages to `out`.
 
@@ -62,10 +132,8 @@ def _read(out: BinaryIO, path: str, sheet: str) -> None:
         pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
         out.flush()
 
-    import openpyxl
-
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = _load_workbook(path)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         send(("error", "open", type(exc).__name__))
         return
