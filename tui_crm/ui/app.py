@@ -174,11 +174,16 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
     def run(self, *args: Any, **kwargs: Any) -> None:
         """Run the TUI; when it ends, so does the process.
 
-        Before it goes, the heap (some 66,000 objects: Textual's, babel's locale data,
-        ours) is frozen, so that the interpreter's last collections on the way out do
-        not walk it all: a fifth of a short session's time, spent after the screen
-        has closed. Memory goes back to the system with the process either way.
+        What is on the heap when it starts (the modules, classes and tables imported:
+        Textual's, peewee's, ours) lives as long as the process, so it is frozen first:
+        the collector never walks it again. Otherwise the first full collection lands
+        while the first screen is built, 14 ms of a 450 ms cold start spent walking
+        those objects. The same at the end, so that the interpreter's last collections
+        on the way out do not walk the whole heap: a fifth of a short session's time,
+        spent after the screen has closed. Memory goes back to the system with the
+        process either way.
         """
+        gc.freeze()
         try:
             return super().run(*args, **kwargs)
         finally:
