@@ -686,9 +686,7 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
                 with writer_turn(), database.atomic():
                     return fn(*args, **kwargs)
             except (peewee.OperationalError, sqlite3.OperationalError) as exc:
-                if not is_locked_error(exc) or attempt == LOCK_RETRIES:
-                    raise
-                time.sleep(0.05 * (2**attempt) + random.random() * 0.05)
+                _wait_if_busy(exc, attempt)
         raise AssertionError("unreachable")
 
     return wrapper
@@ -716,10 +714,16 @@ def streamed_transaction() -> Iterator[None]:
                 stack.enter_context(database.atomic())
                 break
             except (peewee.OperationalError, sqlite3.OperationalError) as exc:
-                if not is_locked_error(exc) or attempt == LOCK_RETRIES:
-                    raise
-                time.sleep(0.05 * (2**attempt) + random.random() * 0.05)
+                _wait_if_busy(exc, attempt)
         yield
+
+
+def _wait_if_busy(exc: Exception, attempt: int) -> None:
+    """Re-raise `exc` unless the database was busy and retries are left; else wait a
+    growing, jittered moment before the next attempt."""
+    if not is_locked_error(exc) or attempt == LOCK_RETRIES:
+        raise exc
+    time.sleep(0.05 * (2**attempt) + random.random() * 0.05)
 
 
 _turn_lock = threading.Lock()

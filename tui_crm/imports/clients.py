@@ -27,7 +27,7 @@ import dataclasses
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -1055,7 +1055,7 @@ def _commit(
         progress("write", total, total)
 
 
-def _record(report: ImportReport, created: list[int], updated: list[int]) -> None:
+def _record(report: ImportReport, created: Collection[int], updated: list[int]) -> None:
     """The import's counts in its report, and its one audit record."""
     from ..services import audit
 
@@ -1100,16 +1100,13 @@ class _StreamWriter:
         self.builder = builder
         self.cancelled = cancelled
         self.planner = _Planner("skip")
-        self.created: list[int] = []
-        self.written: set[int] = set()
+        self.created: set[int] = set()
         self.skipped: list[RowIssue] = []
 
     def write(self, rows: list[ClientRowData]) -> None:
-        plan = self.planner.plan(rows, ignore=self.written)
+        plan = self.planner.plan(rows, ignore=self.created)
         self.skipped.extend(plan.skipped)
-        ids = _create_all(plan, self.builder, None, self.cancelled, 0)
-        self.created.extend(ids)
-        self.written.update(ids)
+        self.created.update(_create_all(plan, self.builder, None, self.cancelled, 0))
 
 
 def _read_and_write(
