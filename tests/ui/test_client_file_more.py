@@ -368,3 +368,24 @@ async def test_a_client_deleted_meanwhile_says_so_and_its_file_closes(db) -> Non
         await settle(pilot, app)
         assert isinstance(app.screen, ClientFileScreen)
         assert "Alfa SL" in screen_text(app)
+
+
+async def test_a_client_found_missing_under_a_dialog_closes_its_file_with_the_dialog(db) -> None:
+    cid = make("Alfa SL")
+    app = CrmApp(db.opened, first_run=False, start="clients")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        app.open_client(cid)
+        await settle(pilot, app)
+        file = app.screen
+        assert isinstance(file, ClientFileScreen)
+        app.push_screen(ConfirmDialog("Still there?"))
+        await settle(pilot, app)
+        clients.delete_client(cid)  # a colleague, meanwhile
+        file.load_file()  # the file reads itself again under the dialog
+        await settle(pilot, app)
+        assert isinstance(app.screen, ConfirmDialog)  # the dialog on top is not closed
+        assert any(f"client {cid} does not exist" in n.message for n in app._notifications)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ClientsScreen)  # and the file went with it

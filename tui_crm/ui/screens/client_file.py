@@ -177,8 +177,17 @@ class ClientFileScreen(CrmScreen[None]):
         self.call_after_refresh(self._focus_tab)
 
     _resumed = False
+    _gone = False  # the client was found missing
+
+    def _close_if_gone(self) -> None:
+        if self._gone and self.app.screen is self:
+            self._gone = False  # once
+            self.dismiss()
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
+        if self._gone:
+            self._close_if_gone()
+            return
         if not self._resumed:
             # Shown for the first time: every widget was styled as it was mounted, with
             # the stylesheet in use; Textual would restyle the whole screen once more.
@@ -199,7 +208,10 @@ class ClientFileScreen(CrmScreen[None]):
         return self.query_one(f"#{pane_id(key or self.active_tab)}", ClientTab)
 
     def _focus_tab(self) -> None:
-        self.tab().focus_first()
+        # Queued after a refresh: by then a client found missing may have closed the
+        # screen and its widgets are gone.
+        if self.is_attached and self.query(TabbedContent):
+            self.tab().focus_first()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.tabbed_content.id == "cf-tabs":
@@ -272,7 +284,10 @@ class ClientFileScreen(CrmScreen[None]):
         def failed(exc: Exception) -> bool:
             if isinstance(exc, NotFound):
                 self.notify(str(exc), severity="warning", markup=False)
-                self.dismiss()
+                # dismiss() closes whichever screen is on top: with a dialog opened
+                # meanwhile, the file closes when the dialog does.
+                self._gone = True
+                self._close_if_gone()
                 return True
             return False
 
