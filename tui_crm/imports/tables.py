@@ -451,7 +451,7 @@ def _scan_sheet(archive: zipfile.ZipFile, part: str) -> _SheetScan:
     return scan
 
 
-def _strings_problem(source: Path, part: str) -> str:
+def _strings_problem(archive: zipfile.ZipFile, part: str) -> str:
     """What refuses the shared strings table before any row is read: "oversized" (a text
     longer than MAX_CELL_CHARS), the name of the error that makes it unreadable (XML that
     is not well-formed, a damaged archive member), or "".
@@ -462,9 +462,8 @@ def _strings_problem(source: Path, part: str) -> str:
     """
     parser = expat.ParserCreate()
     try:
-        with zipfile.ZipFile(source) as archive:
-            if _oversized_part(archive, part, parser.Parse):
-                return "oversized"
+        if _oversized_part(archive, part, parser.Parse):
+            return "oversized"
         parser.Parse(b"", True)
     except expat.ExpatError:
         return "ParseError"  # what openpyxl's reading calls it
@@ -556,7 +555,7 @@ def _checked_xlsx(
         ) from None
     strings = ""
     if not scan.oversized and "xl/sharedStrings.xml" in names:
-        strings = _strings_problem(source, "xl/sharedStrings.xml")
+        strings = _strings_problem(archive, "xl/sharedStrings.xml")
     if strings not in ("", "oversized"):
         raise ImportFileError(
             _("{file} is damaged or not an Excel workbook ({error})").format(
