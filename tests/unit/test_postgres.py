@@ -386,3 +386,33 @@ def test_client_search_pages_on_postgresql(pg_url, app_env):
         assert clients.count_clients(ClientFilter(text="b")) == before + 8
     finally:
         close_database()
+
+
+def test_clients_names_are_read_from_their_index_on_postgresql(pg_url, app_env):
+    """m0022: `report revenue` joins every client's name and tax ID from an index, not from
+    the wide client table; the longest name the form takes still fits it."""
+    import datetime as dt
+
+    from tests.invoicing_support import issued, line, make_client, set_issuer
+    from tui_crm.config import DatabaseTarget
+    from tui_crm.db import close_database, execute
+    from tui_crm.services import reports
+    from tui_crm.services.startup import open_for_use
+
+    open_for_use(DatabaseTarget(pg_url))
+    try:
+        set_issuer()
+        longest = "𝔄" * 200  # 200 characters of 4 bytes each
+        client = make_client(longest, "B63272603")
+        issued(client, dt.date.today().replace(month=1, day=2), line(price="100"))
+        execute("SET enable_seqscan = off")
+        execute("SET enable_bitmapscan = off")
+        plan = "\n".join(
+            r[0] for r in execute("EXPLAIN SELECT id, legal_name, tax_id FROM client").fetchall()
+        )
+        assert "Index Only Scan using client_names" in plan
+        execute("RESET ALL")
+        rows = list(reports.revenue_rows())
+        assert [(r["client"], r["tax_id"]) for r in rows] == [(longest, "B63272603")]
+    finally:
+        close_database()
