@@ -13,7 +13,8 @@ indicator over it; for the client file, its header and overview shown. Summary l
 may fill in later: they are not waited for.
 
 Each figure is the median of RUNS openings in fresh apps after one warm-up (which pays
-the imports once, as a person's second opening would). Run alone:
+the imports once, as a person's second opening would). The earlier apps' garbage is
+collected before each timed key (bench/tui.py, `collect_earlier_apps`). Run alone:
 `python -m bench -k screens`; `BENCH_SCREENS="F4,F5" python -m bench -k screens` opens
 only the screens whose label holds one of those texts (to compare before and after in
 alternation without timing every screen each time).
@@ -29,7 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .registry import Context, Result, register
-from .tui import next_frame, send_key
+from .tui import collect_earlier_apps, next_frame, send_key
 
 BUDGET_S = 0.300
 RUNS = int(os.environ.get("BENCH_SCREEN_RUNS", "5"))
@@ -91,6 +92,7 @@ async def _time_screen(
             await prepare(app, pilot)
             await app.workers.wait_for_complete()
             await pilot.pause()
+        collect_earlier_apps()
         _loaded_since_key.clear()
         started = time.perf_counter()
         await open_it(app, pilot)

@@ -10,6 +10,7 @@ would be timed to its last worker, not to its first rows.
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any
 
 
@@ -28,3 +29,16 @@ async def next_frame(app: Any) -> None:
     painted = asyncio.Event()
     app.call_after_refresh(painted.set)
     await painted.wait()
+
+
+def collect_earlier_apps() -> None:
+    """Collect the garbage of the apps this process ran before, just before a timed key.
+
+    Each TUI benchmark opens fresh apps one after another in the bench's process, and a
+    closed app leaves its whole widget tree as cyclic garbage: a person's process runs one
+    app and never holds that. Left there, the collector's next full pass walks it inside
+    the timed window: 120-140 ms of the client file's 326 ms, opened after five other
+    screens, against 117 ms when opened alone. Collected here, it costs idle time, as the
+    app's own start does (`CrmApp.run` freezes the heap it starts with).
+    """
+    gc.collect()
