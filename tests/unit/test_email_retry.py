@@ -190,16 +190,16 @@ def test_refused_invitation_is_retried_with_the_same_ics(office, tmp_path, metho
         configure(refusing.host, refusing.port)
         failed = meetings.send_invitation(activity_id, method)
     assert not failed.sent and "lucia@pm.es" in failed.reason
-    # The first attendee was refused (a copy may have reached the others: an invitation
-    # received twice with the same UID and SEQUENCE is the same invitation).
-    assert all("lucia@pm.es" not in m.rcpt_tos for m in refusing.messages)
+    # The first attendee was refused; the copy reached the other, who is left out of the
+    # retry (and would see the same invitation: the same UID and SEQUENCE).
+    assert [m.rcpt_tos for m in refusing.messages] == [["marta@disenonunez.es"]]
     sent_ics = email.stored_draft(failed.activity_id).files[0][2]
     with smtp_server(tmp_path) as server:
         configure(server.host, server.port)
         result = email.retry_email(failed.activity_id)
     assert result.sent and result.activity_id == failed.activity_id
     [received] = server.messages
-    assert sorted(received.rcpt_tos) == ["lucia@pm.es", "marta@disenonunez.es"]
+    assert received.rcpt_tos == ["lucia@pm.es"]
     [part] = list(received.message.iter_attachments())
     assert part.get_param("method") == method
     assert part.get_content().encode() == sent_ics
@@ -246,3 +246,82 @@ def test_cli_send_retry_of_a_general_email(cli, office, db, tmp_path) -> None:
     assert sorted(received.rcpt_tos) == ["lucia@pm.es", "marta@disenonunez.es", "pedro@pm.es"]
     assert attachments_of(received.message) == {"tarifa.csv": b"a;b\n"}
     assert [s for _id, s, _subject in timeline_emails(office["client_id"])] == ["sent"]
+
+
+def test_copies_a_refused_email_reached_are_left_out_of_its_retry(office, tmp_path) -> None:
+    """The server refuses the main recipient and takes the copies: they have the email,
+    so sending it again goes to the main recipient alone, and says so."""
+    draft = client_email.compose_general(
+        office["client_id"],
+        to=["lucia@pm.es", "pedro@pm.es"],
+        cc=["socio@otra.es"],
+        subject="Presupuesto revisado",
+        body="Hola:\n\nOs paso el presupuesto revisado.\n",
+    )
+    with smtp_server(tmp_path, refuse=("lucia@pm.es",)) as refusing:
+        configure(refusing.host, refusing.port)
+        failed = client_email.send_general(draft)
+    assert not failed.sent
+    assert "lucia@pm.es" in failed.reason
+    assert "pedro@pm.es, socio@otra.es" in failed.reason and "not sent again" in failed.reason
+    [first] = refusing.messages
+    assert sorted(first.rcpt_tos) == ["pedro@pm.es", "socio@otra.es"]
+    with smtp_server(tmp_path) as server:
+        configure(server.host, server.port)
+        result = email.retry_email(failed.activity_id)
+    assert result.sent and result.activity_id == failed.activity_id
+    [received] = server.messages
+    assert received.rcpt_tos == ["lucia@pm.es"]  # the others had it already
+    # The headers still name everyone: it is the same email, with the same Message-ID.
+    assert "pedro@pm.es" in received.message["To"] and "socio@otra.es" in received.message["Cc"]
+    assert received.message["Message-ID"] == first.message["Message-ID"]
+    assert "pedro@pm.es, socio@otra.es" in result.note and "earlier attempt" in result.note
+    outcome = execute(
+        "SELECT outcome FROM activity WHERE id = ?", (failed.activity_id,)
+    ).fetchone()[0]
+    assert outcome.startswith("sent to lucia@pm.es, pedro@pm.es") and "earlier attempt" in outcome
+
+
+def test_a_retry_that_fails_again_keeps_whom_the_attempts_reached(office, tmp_path) -> None:
+    draft = client_email.compose_general(
+        office["client_id"], to=["lucia@pm.es"], cc=["socio@otra.es"], subject="S", body="B\n"
+    )
+    with smtp_server(tmp_path, refuse=("lucia@pm.es",)) as refusing:
+        configure(refusing.host, refusing.port)
+        failed = client_email.send_general(draft)
+        again = email.retry_email(failed.activity_id)  # refused again: the copy is not resent
+    assert not failed.sent and not again.sent
+    assert [m.rcpt_tos for m in refusing.messages] == [["socio@otra.es"]]  # once
+    with smtp_server(tmp_path) as server:
+        configure(server.host, server.port)
+        assert email.retry_email(failed.activity_id).sent
+    assert [m.rcpt_tos for m in server.messages] == [["lucia@pm.es"]]
+
+
+def test_a_copy_refused_while_the_email_went_is_told(cli, office, db, tmp_path) -> None:
+    env = keyring_env(tmp_path)
+    body = tmp_path / "texto.txt"
+    body.write_text("Hola\n", encoding="utf-8")
+    tax_id = execute("SELECT tax_id FROM client WHERE id = ?", (office["client_id"],)).fetchone()[0]
+    with smtp_server(tmp_path, refuse=("socio@otra.es",)) as server:
+        settings_ = {
+            "smtp.host": server.host,
+            "smtp.port": str(server.port),
+            "smtp.security": "none",
+            "smtp.from": "ana@disenonunez.es",
+        }
+        for key, value in settings_.items():
+            assert cli("--db", db, "config", "set", key, value, env=env).returncode == 0
+        sent = cli("--db", db, "send", "email", "--client", tax_id, "--to", "lucia@pm.es",
+                   "--cc", "socio@otra.es", "--subject", "Tarifa", "--body-file", str(body),
+                   env=env)  # fmt: skip
+    assert sent.returncode == 0, sent.stderr  # it went
+    assert "sent to lucia@pm.es" in sent.stdout
+    [warning] = sent.stderr.strip().splitlines()
+    assert warning.startswith("tui-crm: warning: ")
+    assert "refused the recipient socio@otra.es" in warning
+    [received] = server.messages
+    assert received.rcpt_tos == ["lucia@pm.es"]
+    [(entry, status, _subject)] = timeline_emails(office["client_id"])
+    outcome = execute("SELECT outcome FROM activity WHERE id = ?", (entry,)).fetchone()[0]
+    assert status == "sent" and "socio@otra.es" in outcome

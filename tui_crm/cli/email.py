@@ -317,6 +317,8 @@ def _sent(result, label: str) -> int:
                 document=label, to=result.to, id=result.message_id, entry=result.activity_id
             )
         )
+        if result.note:
+            print("tui-crm: " + _("warning") + ": " + result.note, file=sys.stderr)
         return EXIT_OK
     print(
         "tui-crm: "

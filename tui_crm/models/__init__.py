@@ -625,6 +625,7 @@ class EmailMessage(BaseModel):
     error = TextField(default="")
     more_to = TextField(default="")  # m0020: JSON [[address, name, contact id], ...]
     cc = TextField(default="")  # m0020: the copies, alike
+    delivered = TextField(default="")  # m0023: JSON [address, ...] a failed attempt reached
 
     class Meta:
         table_name = "email_message"

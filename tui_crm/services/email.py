@@ -140,6 +140,9 @@ class SendResult:
     message_id: str
     to: str
     reason: str = ""
+    # Sent, but not to everyone: the copies the server refused, or the recipients an
+    # earlier attempt had reached, left out of this one. "" otherwise.
+    note: str = ""
 
 
 # --- configuration ----------------------------------------------------------------
@@ -920,18 +923,30 @@ class _NothingToClaim(Exception):
 
 
 @transactional
-def _record_result(draft: EmailDraft, activity_id: int, reason: str | None) -> None:
-    """Mark the email sent (with its reminders and the quote's status) or failed, with
-    the server's reason; a failed reminder gives its slots back for the next run."""
+def _record_result(
+    draft: EmailDraft,
+    activity_id: int,
+    reason: str | None,
+    *,
+    note: str = "",
+    delivered: list[str] | None = None,
+) -> None:
+    """Mark the email sent (with its reminders and the quote's status; `note` says who it
+    did not reach) or failed, with the server's reason and the recipients it reached all
+    the same (`delivered`, left out of a retry); a failed reminder gives its slots back
+    for the next run."""
     from . import quotes
     from .timeline import refresh_last_activity
 
     now = utcnow()
     to = ", ".join(r.email for r in draft.all_to)
     if reason is None:
+        outcome = _("sent to {to}").format(to=to)
+        if note:
+            outcome += "; " + note
         Activity.update(
             email_status="sent",
-            outcome=_("sent to {to}").format(to=to)[:200],
+            outcome=outcome[:200],
             occurred_at=now,
             version=Activity.version + 1,
             updated_at=now,
@@ -966,7 +981,10 @@ def _record_result(draft: EmailDraft, activity_id: int, reason: str | None) -> N
             version=Activity.version + 1,
             updated_at=now,
         ).where(Activity.id == activity_id).execute()
-        EmailMessage.update(error=reason).where(EmailMessage.activity == activity_id).execute()
+        reached = list(dict.fromkeys(delivered or []))  # in order, each once
+        EmailMessage.update(error=reason, delivered=json.dumps(reached) if reached else "").where(
+            EmailMessage.activity == activity_id
+        ).execute()
         execute("DELETE FROM payment_reminder WHERE activity_id = ?", (activity_id,))
         audit.record(
             "update",
@@ -1171,9 +1189,13 @@ def smtp_login(server: smtplib.SMTP, user: str, password: str) -> None:
         raise smtplib.SMTPAuthenticationError(code, answer)
 
 
-def transmit(config: SmtpConfig, password: str | None, message, recipients_: list[str]) -> None:
+def transmit(
+    config: SmtpConfig, password: str | None, message, recipients_: list[str]
+) -> dict[str, tuple[int, bytes]]:
     """Hand the message to the SMTP server (STARTTLS, SSL or plain), logging in when a user
-    is set. Raises the smtplib/ssl/socket error; `_reason` turns it into words."""
+    is set. Returns the recipients the server refused while it took the others (smtplib's
+    {address: (code, answer)}); raises the smtplib/ssl/socket error when nobody got it
+    (every recipient refused among them); `_reason` turns it into words."""
     context = ssl.create_default_context()
     if config.security == "ssl":
         server = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout, context=context)
@@ -1186,10 +1208,7 @@ def transmit(config: SmtpConfig, password: str | None, message, recipients_: lis
             server.ehlo()
         if config.user:
             smtp_login(server, config.user, password or "")
-        refused = server.send_message(message, from_addr=config.from_email, to_addrs=recipients_)
-        main = recipients_[0]
-        if main in refused:
-            raise smtplib.SMTPRecipientsRefused({main: refused[main]})
+        return server.send_message(message, from_addr=config.from_email, to_addrs=recipients_)
     finally:
         try:
             server.quit()
@@ -1227,13 +1246,52 @@ def send(
     envelope = [r.email for r in draft.all_to] + [r.email for r in draft.cc]
     if config.bcc_self and config.from_email.casefold() != draft.recipient.email.casefold():
         envelope.append(config.from_email)
+    # A retry leaves out whom an earlier attempt reached (m0023); never the main recipient.
+    reached = _delivered(activity_id) if reuse is not None else []
+    known = {a.casefold() for a in reached}
+    main = envelope[0]
+    left_out = [a for a in envelope[1:] if a.casefold() in known]
+    envelope = [main, *(a for a in envelope[1:] if a.casefold() not in known)]
     reason = None
+    refused: dict[str, tuple[int, bytes]] = {}
     try:
-        transmit(config, password, message, envelope)
+        refused = transmit(config, password, message, envelope)
     except (smtplib.SMTPException, OSError, ValueError) as exc:
         reason = _reason(exc, config, password)
-    _record_result(draft, activity_id, reason)
-    return SendResult(activity_id, reason is None, message_id, draft.recipient.email, reason or "")
+    delivered: list[str] = []
+    note = ""
+    if reason is None and main in refused:
+        # The copies went, the email did not: they are kept, so a retry leaves them out.
+        refused_main = smtplib.SMTPRecipientsRefused({main: refused[main]})
+        reason = _reason(refused_main, config, password)
+        delivered = [a for a in envelope if a not in refused]
+        if delivered:
+            reason += "; " + _("the copies to {who} were delivered and are not sent again").format(
+                who=", ".join(delivered)
+            )
+    elif reason is None:
+        parts = []
+        if refused:
+            parts.append(_reason(smtplib.SMTPRecipientsRefused(refused), config, password))
+        if left_out:
+            parts.append(
+                _("not sent again to {who} (an earlier attempt reached them)").format(
+                    who=", ".join(left_out)
+                )
+            )
+        note = "; ".join(parts)
+    _record_result(draft, activity_id, reason, note=note, delivered=[*reached, *delivered])
+    return SendResult(
+        activity_id, reason is None, message_id, draft.recipient.email, reason or "", note
+    )
+
+
+def _delivered(activity_id: int) -> list[str]:
+    """The addresses earlier attempts of this email reached (m0023), as they were sent."""
+    message = EmailMessage.get_or_none(EmailMessage.activity == activity_id)
+    if message is None or not message.delivered:
+        return []
+    return [str(a) for a in json.loads(message.delivered)]
 
 
 # --- retrying a failed email -------------------------------------------------------------

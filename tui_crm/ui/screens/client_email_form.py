@@ -120,7 +120,14 @@ def start_email(node: Any, client_id: int, then: Callable[[Any], None] | None = 
     def sent(result: Any) -> None:
         if result is None:
             return
-        if result.sent:
+        if result.sent and result.note:
+            node.notify(
+                _("Email sent to {to}, but {note}.").format(to=result.to, note=result.note),
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
+        elif result.sent:
             node.notify(_("Email sent to {to}.").format(to=result.to), markup=False)
         else:
             from .send_email import offer_retry

@@ -387,7 +387,15 @@ class SendEmailScreen(CrmModalScreen[int | None]):
         self._sending = False
         self.activity_id = result.activity_id
         if result.sent:
-            self.notify(_("Sent to {to}.").format(to=result.to))
+            if result.note:
+                self.notify(
+                    _("Sent to {to}, but {note}.").format(to=result.to, note=result.note),
+                    severity="warning",
+                    timeout=15,
+                    markup=False,
+                )
+            else:
+                self.notify(_("Sent to {to}.").format(to=result.to), markup=False)
             self.dismiss(result.activity_id)
             return
         message = _(
