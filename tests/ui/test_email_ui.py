@@ -324,3 +324,22 @@ async def test_email_templates_edit_refuses_unknown_placeholders(shop) -> None:
     assert (mine.name, mine.language) == ("invoice", "en")
     draft = email.compose_invoice(shop["invoice_id"], language="en")
     assert draft.subject == f"Invoice {shop['code']} from Diseño Núñez SL"
+
+
+async def test_a_copy_refused_while_the_email_went_is_a_warning(shop, tmp_path) -> None:
+    with smtp_server(tmp_path, refuse=("facturas@disenonunez.es",)) as server:
+        use(server)
+        settings.set_many({"smtp.bcc_self": "yes"})  # a copy to the sender, which is refused
+        app = CrmApp(shop["db"].opened, first_run=False)
+        async with app.run_test(size=(110, 36)) as pilot:
+            await settle(pilot, app)
+            app.send_document("invoice", shop["invoice_id"])
+            await settle(pilot, app)
+            await pilot.press("ctrl+s")
+            await settle(pilot, app)
+            assert not isinstance(app.screen, SendEmailScreen)  # it went
+            [told] = [n for n in app._notifications if "facturas@disenonunez.es" in n.message]
+            assert told.severity == "warning" and told.message.startswith("Sent to lucia@pm.es")
+    [received] = server.messages
+    assert received.rcpt_tos == ["lucia@pm.es"]
+    assert Activity.get(Activity.kind == "email").email_status == "sent"

@@ -97,8 +97,11 @@ def write_report(
             count += 1
         return count
     # The command line's readable rows are texts already: only other values are converted.
+    # Tuples, not lists: a tuple of texts leaves the collector's watch the first time it is
+    # looked at, and a long report's full collections would walk 71,000 rows each time.
     table = [
-        [v if v.__class__ is str else _cell(v) for v in values_of(row, columns)] for row in rows
+        tuple([v if v.__class__ is str else _cell(v) for v in values_of(row, columns)])
+        for row in rows
     ]
     out.write(text_table(table, list(headers or columns), fmt, align))
     out.write("\n")
@@ -106,7 +109,7 @@ def write_report(
 
 
 def text_table(
-    table: list[list[str]], headers: list[str], fmt: str, align: Sequence[str] | None
+    table: Sequence[Sequence[str]], headers: list[str], fmt: str, align: Sequence[str] | None
 ) -> str:
     """The plain (or github) table of `table`'s texts, byte for byte as tabulate 0.10 lays
     it out with `disable_numparse=True` and `colalign=align` (left where `align` says
@@ -132,7 +135,7 @@ _TABULATE_ONLY = ("\x1b", "\n", "\r", "\x01")
 
 
 def _laid_out(
-    table: list[list[str]], headers: list[str], tablefmt: str, align: Sequence[str] | None
+    table: Sequence[Sequence[str]], headers: list[str], tablefmt: str, align: Sequence[str] | None
 ) -> str | None:
     """What tabulate writes for texts without numparse, in a few C-level calls per row:
     tabulate guesses each cell's type and strips escapes from it with a regex even then
@@ -161,7 +164,7 @@ def _laid_out(
     every_text = "\t".join([*headers, *chain.from_iterable(table)])
     if any(code in every_text for code in _TABULATE_ONLY):
         return None
-    stripped = [[cell.strip() for cell in row] for row in table]
+    stripped = [tuple(map(str.strip, row)) for row in table]  # tuples: see write_report
     widths = [
         max(len(header) + 2, max(map(len, column)))
         for header, column in zip(headers, zip(*stripped, strict=True), strict=True)
