@@ -79,6 +79,11 @@ def fixed_number_writer(decimals: int = 2) -> Callable[[Decimal], str]:
         # (Spanish swaps them). Three replaces take a quarter of str.translate's time.
         return format(value, spec).replace(".", "\0").replace(",", group).replace("\0", point)
 
+    if (group, point) == (",", "."):  # English's are Python's own: nothing to put in
+
+        def by_python(value: Decimal) -> str:
+            return format(value, spec)
+
     digits = "123456789012345"
     probes = [Decimal(v) for v in ("0", "-0", "0.5", "-0.05", "1E+3", "-12E+1")] + [
         Decimal(f"{sign}{digits[:n]}.{digits[n - 1 :][:decimals]}")
