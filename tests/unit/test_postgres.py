@@ -403,8 +403,9 @@ def test_clients_names_are_read_from_their_index_on_postgresql(pg_url, app_env):
     try:
         set_issuer()
         longest = "𝔄" * 200  # 200 characters of 4 bytes each
-        client = make_client(longest, "B63272603")
-        issued(client, dt.date.today().replace(month=1, day=2), line(price="100"))
+        client = make_client(longest, "B87654323")
+        # Today: the module's server is shared, and other tests issue in this series.
+        issued(client, dt.date.today(), line(price="100"))
         execute("SET enable_seqscan = off")
         execute("SET enable_bitmapscan = off")
         plan = "\n".join(
@@ -413,6 +414,6 @@ def test_clients_names_are_read_from_their_index_on_postgresql(pg_url, app_env):
         assert "Index Only Scan using client_names" in plan
         execute("RESET ALL")
         rows = list(reports.revenue_rows())
-        assert [(r["client"], r["tax_id"]) for r in rows] == [(longest, "B63272603")]
+        assert (longest, "B87654323") in [(r["client"], r["tax_id"]) for r in rows]
     finally:
         close_database()
