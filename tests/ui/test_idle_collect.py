@@ -75,3 +75,18 @@ async def test_no_full_pass_while_nothing_aged(db, monkeypatch) -> None:
         finally:
             gc.callbacks.remove(count)
             gc.enable()
+
+
+async def test_no_full_pass_while_the_first_screen_fills_in(db, monkeypatch) -> None:
+    monkeypatch.setattr(app_module, "IDLE_COLLECT_AFTER_S", 60.0)
+    app = CrmApp(db.opened, first_run=False, start="clients")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        gc.disable()
+        try:
+            freed: list[int] = []
+            _old_cyclic_garbage(freed)
+            app._collect_if_idle()  # nobody has typed yet, but the app has just started
+            assert freed == []
+        finally:
+            gc.enable()

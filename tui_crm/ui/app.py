@@ -240,6 +240,8 @@ class CrmApp(EmailActions, SalesActions, VerifactuSending, App[None]):
         gc.collect()
 
     def on_mount(self) -> None:
+        # The start counts as typing: no full pass while the first screen fills in.
+        self._last_input = time.monotonic()
         self.set_interval(IDLE_CHECK_EVERY_S, self._collect_if_idle)
         # Read the rest of the CSS shortly after the first screen's rows (on_lazy_table_
         # loaded), or after this long at the latest (a first screen without a table).
